@@ -1,0 +1,34 @@
+import { RULES, type RuleId } from './rules.js';
+
+export type Severity = 'error' | 'warning';
+
+/** One thing wrong with the input, located at a 1-based line of a file relative to the project. */
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** Builds a finding with the severity the catalogue gives the rule. */
+export function finding(rule: RuleId, file: string, line: number, message: string): Finding {
+  return { rule, severity: RULES[rule].severity, file, line: Math.max(1, line), message };
+}
+
+export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const f of findings) {
+    if (f.severity === 'error') errors++;
+    else warnings++;
+  }
+  return { errors, warnings };
+}
+
+/** Stable order: by file, then line, then rule, so reports diff cleanly between runs. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule),
+  );
+}

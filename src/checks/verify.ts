@@ -1,0 +1,222 @@
+/**
+ * The lockfile verification (charter §6, §10, §13, §14): gathers the project's inputs,
+ * applies every PH1xx rule and the interpreter and identity rules, and re-runs pip-compile
+ * for the drift check unless offline.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { checkOverrideKeys, effectiveConfig, parseConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
+import { UsageError } from '../inputs/usage-error.js';
+import type { VerifyOptions } from '../inputs/options.js';
+import { assertProjectDir, insideProject, projectFiles, readPyproject, readText } from '../plan/project.js';
+import { targetEnvironment } from '../requirements/markers.js';
+import { parseCompileHeader } from '../requirements/header.js';
+import { optionEntries, parseRequirementsFile, type RequirementsFile } from '../requirements/parse.js';
+import type { Log } from '../report/log.js';
+import { literalCredentials, redactUrls } from '../report/redact.js';
+import { findPython } from '../tools/python.js';
+import { pipToolsPython } from '../tools/pip-tools.js';
+import { recompile } from '../tools/pip-compile.js';
+import { condaFileFinding, isCondaFile, scanForCondaCalls, SCANNED_FILE } from './conda.js';
+import { compareLocks, rerunArguments, seedLock } from './drift.js';
+import { finding, sortFindings, type Finding } from './finding.js';
+import { checkInterpreterSanctioned, checkToolName, checkToolVersion } from './identity.js';
+import { checkCredentials, checkLock, type LockContext } from './lockfile.js';
+import { checkSatisfies, type InputFile } from './satisfies.js';
+
+export interface VerifyResult {
+  findings: Finding[];
+  /** Literal credentials found in the inputs: to be masked, never printed. */
+  secrets: string[];
+  interpreter: string;
+  project: string;
+  requirements: string;
+  lock: string;
+  config?: string;
+  tool?: string;
+  version?: string;
+  drift: 'checked' | 'skipped: offline' | 'skipped: lock unreadable';
+}
+
+const DEFAULT_IN = 'requirements.in';
+const DEFAULT_LOCK = 'requirements.lock';
+
+function loadConfig(options: VerifyOptions): LoadedConfig | undefined {
+  const path = options.config ?? join(options.project, 'phoreus.yaml');
+  if (!existsSync(path)) {
+    if (options.config) throw new UsageError(`configuration file ${options.config} does not exist; fix --config`);
+    return undefined;
+  }
+  const rel = relative(options.project, path);
+  return parseConfig(rel.startsWith('..') ? path : rel, readText(path));
+}
+
+/** The interpreter asked for, else the lock header's, else the newest sanctioned one. */
+function chooseInterpreter(options: VerifyOptions, config: EffectiveConfig, lockPath: string | undefined): string {
+  if (options.interpreter) return options.interpreter;
+  if (lockPath && existsSync(lockPath)) {
+    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath)))?.pythonVersion;
+    if (recorded) return recorded;
+  }
+  const sanctioned = [...config.policy.interpreters].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  return sanctioned[sanctioned.length - 1] ?? '3.11';
+}
+
+/** requirements.in and every file it pulls in with -r or -c, confined to the project. */
+function loadInputs(project: string, inName: string, findings: Finding[]): InputFile[] {
+  const inputs: InputFile[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string, role: InputFile['role']): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const file = parseRequirementsFile(readText(join(project, name)));
+    inputs.push({ name, file, role });
+    for (const option of optionEntries(file)) {
+      if ((option.name !== '--requirement' && option.name !== '--constraint') || !option.value) continue;
+      const included = join(dirname(name), option.value).split('\\').join('/');
+      const full = insideProject(project, included);
+      if (!full || !existsSync(full)) {
+        findings.push(finding('PH107', name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
+        continue;
+      }
+      visit(relative(project, full), option.name === '--constraint' ? 'constraint' : role);
+    }
+  };
+  visit(inName, 'requirement');
+  return inputs;
+}
+
+function scanConda(project: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const rel of projectFiles(project)) {
+    if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join(project, rel))));
+  }
+  return findings;
+}
+
+function configuredPath(project: string, value: string | undefined, fallback: string, key: string, loaded: LoadedConfig | undefined, findings: Finding[]): string {
+  if (value === undefined) return fallback;
+  if (insideProject(project, value)) return value;
+  findings.push(finding('PH113', loaded?.file ?? '.', loaded?.index.get(key) ?? 1, `${key}: "${value}" is outside the project; give a path relative to the project directory`));
+  return fallback;
+}
+
+export async function verify(options: VerifyOptions, log: Log): Promise<VerifyResult> {
+  const { project } = options;
+  assertProjectDir(project);
+  const findings: Finding[] = [];
+  const secrets: string[] = [];
+
+  const loaded = loadConfig(options);
+  if (loaded) {
+    findings.push(...loaded.findings, ...checkOverrideKeys(loaded));
+  }
+  const shared = effectiveConfig(loaded ?? { raw: {} }, '');
+  const interpreter = chooseInterpreter(options, shared, join(project, shared.lock ?? DEFAULT_LOCK));
+  const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
+  const inName = configuredPath(project, config.requirements, DEFAULT_IN, 'requirements', loaded, findings);
+  const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, 'lock', loaded, findings);
+  const env = targetEnvironment(interpreter);
+  log.info(`Verifying ${lockName} and ${inName} in ${project} for Python ${interpreter}`);
+
+  const configFile = loaded?.file ?? lockName;
+  findings.push(...checkInterpreterSanctioned(interpreter, config.policy.interpreters, { file: configFile, line: loaded?.index.get('policy.interpreters') ?? 1 }));
+  findings.push(...checkConfigCredentials(loaded, config, secrets));
+
+  const metadata = readPyproject(project);
+  const tool = options.tool ?? config.tool.name ?? metadata.name?.value;
+  const version = options.version ?? config.tool.version ?? metadata.version?.value;
+  const sourceOf = (flag: string | undefined, key: string, meta: { line: number } | undefined) =>
+    flag !== undefined ? { file: '.', line: 1 }
+      : loaded?.index.has(key) ? { file: loaded.file, line: loaded.index.get(key) ?? 1 }
+        : { file: 'pyproject.toml', line: meta?.line ?? 1 };
+  if (tool !== undefined) findings.push(...checkToolName(tool, sourceOf(options.tool, 'tool.name', metadata.name)));
+  if (version !== undefined) findings.push(...checkToolVersion(version, sourceOf(options.version, 'tool.version', metadata.version)));
+
+  findings.push(...scanConda(project));
+
+  const inPath = join(project, inName);
+  const lockPath = join(project, lockName);
+  const result: VerifyResult = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: 'skipped: lock unreadable', ...(loaded ? { config: loaded.file } : {}), ...(tool ? { tool } : {}), ...(version ? { version } : {}) };
+  if (!existsSync(inPath)) {
+    findings.push(finding('PH102', inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
+  }
+  if (!existsSync(lockPath)) {
+    findings.push(finding('PH101', lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
+  }
+  if (!existsSync(lockPath)) return finish(result);
+
+  const lock = parseRequirementsFile(readText(lockPath));
+  const ctx: LockContext = { lockName, inName, lock, interpreter, env };
+  findings.push(...checkLock(ctx));
+  const lockCredentials = checkCredentials(lockName, lock);
+  findings.push(...lockCredentials.findings);
+  secrets.push(...lockCredentials.secrets);
+
+  if (existsSync(inPath)) {
+    const inputs = loadInputs(project, inName, findings);
+    for (const input of inputs) {
+      const scan = checkCredentials(input.name, input.file);
+      findings.push(...scan.findings);
+      secrets.push(...scan.secrets);
+    }
+    findings.push(...checkSatisfies(inputs, lockName, lock, env));
+  }
+
+  if (options.offline) {
+    result.drift = 'skipped: offline';
+    return finish(result);
+  }
+  const header = parseCompileHeader(lock);
+  if (!header?.args || !existsSync(inPath)) return finish(result);
+  result.drift = 'checked';
+  findings.push(...(await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log)));
+  return finish(result);
+}
+
+function finish(result: VerifyResult): VerifyResult {
+  result.findings = sortFindings(result.findings);
+  result.secrets = [...new Set(result.secrets)];
+  return result;
+}
+
+function checkConfigCredentials(loaded: LoadedConfig | undefined, config: EffectiveConfig, secrets: string[]): Finding[] {
+  if (!loaded) return [];
+  const urls: Array<[string, string]> = [];
+  const { registries } = config;
+  if (registries['index-url']) urls.push(['registries.index-url', registries['index-url']]);
+  (registries['extra-index-urls'] ?? []).forEach((u, i) => urls.push([`registries.extra-index-urls[${i}]`, u]));
+  (registries['find-links'] ?? []).forEach((u, i) => urls.push([`registries.find-links[${i}]`, u]));
+  const findings: Finding[] = [];
+  for (const [key, url] of urls) {
+    const found = literalCredentials(url);
+    if (found.length === 0) continue;
+    secrets.push(...found);
+    findings.push(finding('PH112', loaded.file, loaded.index.get(key) ?? 1, `${key} holds a credential (${redactUrls(url)}); keep credentials out of ${loaded.file}: pass the index URL through the index-url input from a secret, or PIP_INDEX_URL`));
+  }
+  return findings;
+}
+
+async function checkDrift(options: VerifyOptions, ctx: LockContext, recorded: readonly string[], headerLine: number, log: Log): Promise<Finding[]> {
+  const { options: compileOptions, sources } = rerunArguments(recorded);
+  const regenerate = `pip-compile ${recorded.join(' ')}`;
+  for (const source of sources) {
+    if (source === '-' || !insideProject(options.project, source) || !existsSync(join(options.project, source))) {
+      return [finding('PH108', ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
+    }
+  }
+  if (options.indexUrl) compileOptions.push(`--index-url=${options.indexUrl}`);
+  for (const extra of options.extraIndexUrls) compileOptions.push(`--extra-index-url=${extra}`);
+
+  return log.group(`Drift check: re-running pip-compile with Python ${ctx.interpreter}`, async () => {
+    const python = await findPython(ctx.interpreter, options.python);
+    const pipTools = await pipToolsPython(python, ctx.interpreter, log);
+    log.info(`pip-compile ${redactUrls([...compileOptions, ...sources].join(' '))}`);
+    const outcome = await recompile(pipTools, options.project, seedLock(ctx.lock), compileOptions, sources);
+    if (!outcome.ok) {
+      return [finding('PH108', ctx.lockName, headerLine, `re-running pip-compile failed (${outcome.reason}); fix ${ctx.inName} so that \`${redactUrls(regenerate)}\` succeeds`)];
+    }
+    return compareLocks(ctx.lockName, ctx.lock, parseRequirementsFile(outcome.lock), ctx.env, headerLine, redactUrls(regenerate));
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * phoreus.yaml: one shared configuration, and per-interpreter overrides under `interpreters:`
+ * that win over it key by key (lists are replaced, not appended). Parsing is pure: the caller reads the file.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import { finding, type Finding } from '../checks/finding.js';
+import { validate, type LineIndex, type Schema } from './schema.js';
+
+export const DEFAULT_SANCTIONED = ['3.10', '3.11'];
+export const INTERPRETER = /^3\.\d{1,2}$/;
+
+const str: Schema = { type: 'string' };
+const strings: Schema = { type: 'list', items: str };
+const url: Schema = { type: 'string', pattern: /^(https?|file):\/\/\S+$/, hint: 'is not an http(s):// or file:// URL' };
+const interpreterList: Schema = { type: 'list', items: { type: 'string', pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
+
+/** Keys that may be set at the top level and overridden per interpreter. */
+const overridable: Record<string, Schema> = {
+  tool: {
+    type: 'object',
+    fields: { name: str, version: { type: 'scalar' }, summary: str, license: str, url: str, release: { type: 'scalar' } },
+  },
+  requirements: { type: 'string', hint: 'must be a path inside the project' },
+  lock: { type: 'string', hint: 'must be a path inside the project' },
+  registries: {
+    type: 'object',
+    fields: { 'index-url': url, 'extra-index-urls': { type: 'list', items: url }, 'find-links': strings },
+  },
+};
+
+export const CONFIG_SCHEMA: Schema = {
+  type: 'object',
+  fields: {
+    ...overridable,
+    policy: {
+      type: 'object',
+      fields: { interpreters: interpreterList, 'interpreter-home': str, 'interpreter-module': str, distros: strings },
+    },
+    interpreters: {
+      type: 'map',
+      keys: { pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' },
+      values: { type: 'object', fields: overridable },
+    },
+  },
+};
+
+export interface ToolSettings {
+  name?: string;
+  version?: string;
+  summary?: string;
+  license?: string;
+  url?: string;
+  release?: string;
+}
+
+/** The configuration in force for one interpreter, after merging. */
+export interface EffectiveConfig {
+  tool: ToolSettings;
+  requirements?: string;
+  lock?: string;
+  registries: { 'index-url'?: string; 'extra-index-urls'?: string[]; 'find-links'?: string[] };
+  policy: { interpreters: string[]; 'interpreter-home'?: string; 'interpreter-module'?: string; distros?: string[] };
+}
+
+export interface LoadedConfig {
+  /** Path relative to the project (or as given), for findings. */
+  file: string;
+  raw: Record<string, unknown>;
+  index: LineIndex;
+  findings: Finding[];
+}
+
+export function parseConfig(file: string, text: string): LoadedConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const findings: Finding[] = [];
+  for (const error of doc.errors) {
+    const line = error.linePos?.[0]?.line ?? 1;
+    findings.push(finding('PH113', file, line, `${file} is not valid YAML: ${error.message.split('\n')[0]}; fix the syntax`));
+  }
+  if (findings.length > 0) return { file, raw: {}, index: new Map(), findings };
+  if (doc.contents === null) return { file, raw: {}, index: new Map(), findings };
+
+  const { errors, index } = validate(doc.contents, CONFIG_SCHEMA, lines);
+  for (const error of errors) findings.push(finding('PH113', file, error.line, `${error.message}; fix ${file}`));
+  const raw = findings.length === 0 ? (doc.toJS() as Record<string, unknown>) ?? {} : {};
+  return { file, raw, index, findings };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge: mappings merge key by key, anything else (lists included) is replaced by the override. */
+export function mergeOverride(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] = isRecord(current) && isRecord(value) ? mergeOverride(current, value) : value;
+  }
+  return out;
+}
+
+/** The configuration for one interpreter: shared keys, then that interpreter's override. */
+export function effectiveConfig(loaded: Pick<LoadedConfig, 'raw'>, interpreter: string): EffectiveConfig {
+  const { interpreters, ...shared } = loaded.raw;
+  const override = isRecord(interpreters) && isRecord(interpreters[interpreter]) ? interpreters[interpreter] : {};
+  const merged = mergeOverride(shared, override);
+  const tool = isRecord(merged.tool) ? merged.tool : {};
+  const policy = isRecord(merged.policy) ? merged.policy : {};
+  return {
+    tool: Object.fromEntries(Object.entries(tool).map(([k, v]) => [k, String(v)])) as ToolSettings,
+    ...(typeof merged.requirements === 'string' ? { requirements: merged.requirements } : {}),
+    ...(typeof merged.lock === 'string' ? { lock: merged.lock } : {}),
+    registries: isRecord(merged.registries) ? (merged.registries as EffectiveConfig['registries']) : {},
+    policy: { ...(policy as EffectiveConfig['policy']), interpreters: (policy.interpreters as string[] | undefined) ?? DEFAULT_SANCTIONED },
+  };
+}
+
+/** PH201 for overrides of interpreters the policy does not sanction. */
+export function checkOverrideKeys(loaded: LoadedConfig): Finding[] {
+  const { interpreters } = loaded.raw;
+  if (!isRecord(interpreters)) return [];
+  const sanctioned = effectiveConfig(loaded, '').policy.interpreters;
+  return Object.keys(interpreters)
+    .filter((key) => !sanctioned.includes(key))
+    .map((key) =>
+      finding('PH201', loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(', ')}); add it to policy.interpreters or remove the override`),
+    );
+}

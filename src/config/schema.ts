@@ -1,0 +1,108 @@
+/**
+ * A small schema language for phoreus.yaml and a validator over the YAML syntax tree, so that
+ * every error names its line: unknown keys (typos), wrong types, malformed values.
+ */
+import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+
+export type Schema =
+  | { type: 'string'; pattern?: RegExp; hint?: string }
+  | { type: 'scalar' }
+  | { type: 'boolean' }
+  | { type: 'list'; items: Schema }
+  | { type: 'object'; fields: Record<string, Schema> }
+  | { type: 'map'; keys: { pattern: RegExp; hint: string }; values: Schema };
+
+export interface SchemaError {
+  line: number;
+  path: string;
+  message: string;
+}
+
+/** Lines of every value in the document, by dotted path, for findings about valid values. */
+export type LineIndex = Map<string, number>;
+
+export function validate(node: Node | null | undefined, schema: Schema, lines: LineCounter, path = ''): { errors: SchemaError[]; index: LineIndex } {
+  const errors: SchemaError[] = [];
+  const index: LineIndex = new Map();
+  walk(node, schema, path);
+  return { errors, index };
+
+  function lineOf(n: Node | null | undefined): number {
+    const offset = n?.range?.[0];
+    return offset === undefined ? 1 : lines.linePos(offset).line;
+  }
+  function fail(n: Node | null | undefined, at: string, message: string): void {
+    errors.push({ line: lineOf(n), path: at, message });
+  }
+  function describe(n: Node | null | undefined): string {
+    if (isMap(n)) return 'a mapping';
+    if (isSeq(n)) return 'a list';
+    if (isScalar(n)) return n.value === null ? 'empty' : `${typeof n.value} ${JSON.stringify(n.value)}`;
+    return 'empty';
+  }
+
+  function walk(n: Node | null | undefined, s: Schema, at: string): void {
+    index.set(at, lineOf(n));
+    const where = at || 'the top level';
+    switch (s.type) {
+      case 'string':
+        if (!isScalar(n) || typeof n.value !== 'string') return fail(n, at, `${where} must be a string, not ${describe(n)}`);
+        if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? 'is not valid'}`);
+        return;
+      case 'scalar':
+        if (!isScalar(n) || n.value === null || typeof n.value === 'object') fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
+        return;
+      case 'boolean':
+        if (!isScalar(n) || typeof n.value !== 'boolean') fail(n, at, `${where} must be true or false, not ${describe(n)}`);
+        return;
+      case 'list':
+        if (!isSeq(n)) return fail(n, at, `${where} must be a list, not ${describe(n)}`);
+        n.items.forEach((item, i) => walk(item as Node, s.items, `${at}[${i}]`));
+        return;
+      case 'object':
+      case 'map': {
+        if (!isMap(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
+        for (const pair of n.items) {
+          const keyNode = pair.key as Node;
+          const key = isScalar(keyNode) ? String(keyNode.value) : '';
+          const child = at ? `${at}.${key}` : key;
+          if (s.type === 'object') {
+            const field = s.fields[key];
+            if (!field) {
+              const known = Object.keys(s.fields);
+              const near = known.find((k) => closeTo(k, key));
+              fail(keyNode, child, `unknown key "${key}" in ${where}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`);
+              continue;
+            }
+            walk(pair.value as Node, field, child);
+            index.set(child, lineOf(keyNode));
+          } else {
+            if (!s.keys.pattern.test(key)) {
+              fail(keyNode, child, `"${key}" in ${where} ${s.keys.hint}`);
+              continue;
+            }
+            walk(pair.value as Node, s.values, child);
+            index.set(child, lineOf(keyNode));
+          }
+        }
+        return;
+      }
+    }
+  }
+}
+
+/** True when two keys differ by at most two edits: catches typos such as "interpeters". */
+function closeTo(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const keep = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = keep;
+    }
+  }
+  return (row[b.length] ?? 99) <= 2;
+}

@@ -1,0 +1,55 @@
+/** What a run is asked to do, whichever front end (action inputs or CLI flags) asked. */
+import { isAbsolute, resolve } from 'node:path';
+import { INTERPRETER } from '../config/config.js';
+import { UsageError } from './usage-error.js';
+
+export const FORMATS = ['text', 'json', 'sarif'] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+
+export interface VerifyOptions {
+  /** Absolute path of the project directory. */
+  project: string;
+  /** Target interpreter X.Y; when absent, taken from the lock header or the policy. */
+  interpreter?: string;
+  offline: boolean;
+  /** Configuration file; when absent, phoreus.yaml in the project if it exists. */
+  config?: string;
+  tool?: string;
+  version?: string;
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  /** Path of the Python to run pip-compile with; otherwise found by version. */
+  python?: string;
+}
+
+export function parseFormat(value: string): OutputFormat {
+  if ((FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(', ')}`);
+}
+
+export function parseInterpreter(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${value}" is not of the form 3.X (for example 3.11)`);
+  return value;
+}
+
+export function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(true|yes|1|on)$/i.test(value)) return true;
+  if (/^(false|no|0|off)$/i.test(value)) return false;
+  throw new UsageError(`${name} must be true or false, not "${value}"`);
+}
+
+/** Splits a list input given one per line or comma-separated. */
+export function parseList(value: string | undefined): string[] {
+  return (value ?? '').split(/[\n,]/).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+export function absolutePath(path: string, base = process.cwd()): string {
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** `{ key: value }` when the value is given, `{}` otherwise: keeps absent options absent. */
+export function optional<K extends string, V>(key: K, value: V | undefined | ''): { [P in K]?: V } {
+  return value === undefined || value === '' ? {} : ({ [key]: value } as { [P in K]?: V });
+}

@@ -1,0 +1,76 @@
+/** Renderings of a verification: plain text for people, JSON for scripts, SARIF 2.1.0 for code scanning. Pure. */
+import { countBySeverity, type Finding } from '../checks/finding.js';
+import { RULES, type RuleId } from '../checks/rules.js';
+import { TOOL_NAME, TOOL_VERSION, RULES_URL } from './about.js';
+
+export interface ReportSubject {
+  mode: string;
+  project: string;
+  interpreter?: string;
+  [key: string]: unknown;
+}
+
+export function renderText(subject: ReportSubject, findings: readonly Finding[]): string {
+  const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
+  const { errors, warnings } = countBySeverity(findings);
+  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ''} in ${subject.project}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderJson(subject: ReportSubject, findings: readonly Finding[]): string {
+  return `${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}\n`;
+}
+
+/**
+ * SARIF 2.1.0 as GitHub code scanning reads it: one run, the rule catalogue in the driver,
+ * results with a repository-relative URI (uriPrefix places project files in the repository).
+ */
+export function renderSarif(findings: readonly Finding[], uriPrefix = ''): string {
+  const used = [...new Set(findings.map((f) => f.rule))].sort() as RuleId[];
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            semanticVersion: TOOL_VERSION,
+            informationUri: RULES_URL,
+            rules: used.map((id) => ({
+              id,
+              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c: string) => c.toUpperCase()),
+              shortDescription: { text: RULES[id].title },
+              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
+              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
+              defaultConfiguration: { level: RULES[id].severity },
+              properties: { tags: ['phoreus', 'packaging'], precision: 'very-high' },
+            })),
+          },
+        },
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: used.indexOf(f.rule),
+          level: f.severity,
+          message: { text: f.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
+                region: { startLine: f.line },
+              },
+            },
+          ],
+          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` },
+        })),
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+function joinUri(prefix: string, file: string): string {
+  const clean = file === '.' ? '' : file;
+  if (!prefix || prefix === '.') return clean || '.';
+  return clean ? `${prefix.replace(/\/+$/, '')}/${clean}` : prefix;
+}

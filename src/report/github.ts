@@ -1,0 +1,39 @@
+/** Findings on a runner: annotations on their files and lines, and a table in the job summary. */
+import * as core from '@actions/core';
+import { countBySeverity, type Finding } from '../checks/finding.js';
+import { RULES } from '../checks/rules.js';
+
+/** Path of a project file as the repository sees it, for annotations. */
+export function repositoryPath(prefix: string, file: string): string | undefined {
+  if (file === '.') return undefined;
+  return prefix && prefix !== '.' ? `${prefix.replace(/\/+$/, '')}/${file}` : file;
+}
+
+export function annotate(findings: readonly Finding[], prefix: string): void {
+  for (const f of findings) {
+    const file = repositoryPath(prefix, f.file);
+    const properties: core.AnnotationProperties = { title: `${f.rule} ${RULES[f.rule].title}`, startLine: f.line, ...(file ? { file } : {}) };
+    if (f.severity === 'error') core.error(f.message, properties);
+    else core.warning(f.message, properties);
+  }
+}
+
+export async function writeSummary(title: string, findings: readonly Finding[], facts: Array<[string, string]>): Promise<void> {
+  const { errors, warnings } = countBySeverity(findings);
+  const summary = core.summary.addHeading(title, 2).addTable([
+    [{ data: 'Item', header: true }, { data: 'Value', header: true }],
+    ...facts.map(([k, v]) => [k, v]),
+  ]);
+  summary.addRaw(`<p><strong>${errors}</strong> error(s), <strong>${warnings}</strong> warning(s)</p>`, true);
+  if (findings.length > 0) {
+    summary.addTable([
+      [{ data: 'Rule', header: true }, { data: 'Severity', header: true }, { data: 'File', header: true }, { data: 'Line', header: true }, { data: 'Message', header: true }],
+      ...findings.map((f) => [f.rule, f.severity, f.file, String(f.line), escapeHtml(f.message)]),
+    ]);
+  }
+  await summary.write();
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

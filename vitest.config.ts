@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests run real pip, pip-compile and rpmbuild: give them room.
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
+    pool: 'forks',
+  },
+});
