@@ -28490,6 +28490,9 @@ function validate(node, schema, lines, path4 = "") {
     const where = at || "the top level";
     switch (s.type) {
       case "string":
+        if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
+          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
+        }
         if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
         if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? "is not valid"}`);
         return;
@@ -28521,7 +28524,7 @@ function validate(node, schema, lines, path4 = "") {
             walk(pair.value, field, child2);
             index.set(child2, lineOf(keyNode));
           } else {
-            if (!s.keys.pattern.test(key)) {
+            if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
               fail(keyNode, child2, `"${key}" in ${where} ${s.keys.hint}`);
               continue;
             }
@@ -28559,7 +28562,7 @@ var interpreterList = { type: "list", items: { type: "string", pattern: INTERPRE
 var overridable = {
   tool: {
     type: "object",
-    fields: { name: str, version: { type: "scalar" }, summary: str, license: str, url: str, release: { type: "scalar" } }
+    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: "scalar" } }
   },
   requirements: { type: "string", hint: "must be a path inside the project" },
   lock: { type: "string", hint: "must be a path inside the project" },
@@ -28588,7 +28591,7 @@ function parseConfig(file, text) {
   const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const findings = [];
   for (const error2 of doc.errors) {
-    const line = error2.linePos?.[0]?.line ?? 1;
+    const line = lines.linePos(error2.pos[0]).line;
     findings.push(finding("PH113", file, line, `${file} is not valid YAML: ${error2.message.split("\n")[0]}; fix the syntax`));
   }
   if (findings.length > 0) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
@@ -29478,7 +29481,9 @@ var NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
 var OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)/;
 var VERSION = /^[A-Za-z0-9_.*+!-]+/;
 var URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+var NAMED_URL = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
 function looksLikeLocation(text) {
+  if (NAMED_URL.test(text)) return false;
   return URL_SCHEME.test(text) || text.startsWith(".") || text.startsWith("/") || text.startsWith("~") || /\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz)$/i.test(text) || text.includes("/") && !text.includes(" @ ") && !/[<>=!~;]/.test(text.split("/")[0] ?? "");
 }
 function eggName(url2) {
@@ -29598,6 +29603,14 @@ var VARIABLES = /* @__PURE__ */ new Set([
   "platform.python_implementation",
   "python_implementation"
 ]);
+var LEGACY_NAMES = {
+  "os.name": "os_name",
+  "sys.platform": "sys_platform",
+  "platform.version": "platform_version",
+  "platform.machine": "platform_machine",
+  "platform.python_implementation": "platform_python_implementation",
+  python_implementation: "platform_python_implementation"
+};
 function tokenize(text) {
   const tokens = [];
   let i = 0;
@@ -29635,7 +29648,7 @@ function tokenize(text) {
     const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
     if (word) {
       if (word[0] === "and" || word[0] === "or") tokens.push({ kind: word[0], text: word[0] });
-      else if (VARIABLES.has(word[0])) tokens.push({ kind: "var", text: word[0].replace(/\./g, "_") });
+      else if (VARIABLES.has(word[0])) tokens.push({ kind: "var", text: LEGACY_NAMES[word[0]] ?? word[0].replace(/\./g, "_") });
       else throw new Error(`unknown marker variable "${word[0]}"`);
       i += word[0].length;
       continue;
@@ -29647,6 +29660,9 @@ function tokenize(text) {
 function compareValues(op, left, right, versionOperands) {
   if (op === "in") return right.includes(left);
   if (op === "not in") return !right.includes(left);
+  if (versionOperands && (0, import_pep4402.valid)(left) && (op === "==" || op === "!=") && /^[0-9][0-9.]*\.\*$/.test(right)) {
+    return satisfies(left, [{ operator: op, version: right }]);
+  }
   if (versionOperands && (0, import_pep4402.valid)(left) && (0, import_pep4402.valid)(right)) {
     if (op === "===") return left === right;
     return satisfies(left, [{ operator: op, version: right }]);
@@ -29796,9 +29812,9 @@ function parseRequirementsFile(content) {
   const file = { entries: [], comments: [], problems: [] };
   let unsafeFrom = Number.POSITIVE_INFINITY;
   lines.forEach((raw, index) => {
-    const hash = raw.indexOf("#");
-    if (hash >= 0 && (hash === 0 || /\s/.test(raw[hash - 1] ?? ""))) {
-      const text = raw.slice(hash + 1).replace(/^ /, "");
+    const start = /(^|\s)#/.exec(raw);
+    if (start) {
+      const text = raw.slice(start.index + start[0].length).replace(/^ /, "");
       file.comments.push({ line: index + 1, text });
       if (UNSAFE_HEADER.test(text) && unsafeFrom === Number.POSITIVE_INFINITY) unsafeFrom = index + 1;
     }
@@ -29837,7 +29853,7 @@ function parseLogicalLine(file, line, text, unsafeSection) {
     };
     if (name === "-e" || name === "--editable") {
       const value = takeValue();
-      if (value === void 0) problem(`${name} needs a value`);
+      if (value === void 0 || value.trim() === "") problem(`${name} needs a value`);
       else editable = value;
     } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
       const value = takeValue();
@@ -29916,10 +29932,11 @@ function literalCredentials(text) {
   const secrets = [];
   for (const m of text.matchAll(USERINFO)) {
     const userinfo = m[2] ?? "";
-    if (ONLY_ENV_REFERENCES.test(userinfo)) continue;
-    for (const part of userinfo.split(":")) {
-      if (part !== "" && !ONLY_ENV_REFERENCES.test(part)) secrets.push(decodeSafely(part), part);
-    }
+    const colon = userinfo.indexOf(":");
+    if (colon < 0 && /ssh/i.test(m[1] ?? "")) continue;
+    const secret = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
+    if (secret === "" || ONLY_ENV_REFERENCES.test(secret)) continue;
+    secrets.push(secret, decodeSafely(secret));
   }
   return [...new Set(secrets)];
 }
@@ -30307,7 +30324,8 @@ function seedLock(file) {
     const pin = exactPin(entry);
     const req = entry.requirement;
     if (!req || pin === void 0) continue;
-    lines.push(`${req.name}==${pin}${req.marker ? ` ; ${req.marker}` : ""}`);
+    const operator = req.specifier[0]?.operator === "===" ? "===" : "==";
+    lines.push(`${req.name}${operator}${pin}${req.marker ? ` ; ${req.marker}` : ""}`);
   }
   return `${lines.join("\n")}
 `;

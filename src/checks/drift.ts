@@ -54,7 +54,8 @@ export function seedLock(file: RequirementsFile): string {
     const pin = exactPin(entry);
     const req = entry.requirement;
     if (!req || pin === undefined) continue;
-    lines.push(`${req.name}==${pin}${req.marker ? ` ; ${req.marker}` : ''}`);
+    const operator = req.specifier[0]?.operator === '===' ? '===' : '==';
+    lines.push(`${req.name}${operator}${pin}${req.marker ? ` ; ${req.marker}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -18,7 +18,7 @@ const interpreterList: Schema = { type: 'list', items: { type: 'string', pattern
 const overridable: Record<string, Schema> = {
   tool: {
     type: 'object',
-    fields: { name: str, version: { type: 'scalar' }, summary: str, license: str, url: str, release: { type: 'scalar' } },
+    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: 'scalar' } },
   },
   requirements: { type: 'string', hint: 'must be a path inside the project' },
   lock: { type: 'string', hint: 'must be a path inside the project' },
@@ -75,7 +75,7 @@ export function parseConfig(file: string, text: string): LoadedConfig {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const findings: Finding[] = [];
   for (const error of doc.errors) {
-    const line = error.linePos?.[0]?.line ?? 1;
+    const line = lines.linePos(error.pos[0]).line;
     findings.push(finding('PH113', file, line, `${file} is not valid YAML: ${error.message.split('\n')[0]}; fix the syntax`));
   }
   if (findings.length > 0) return { file, raw: {}, index: new Map(), findings };

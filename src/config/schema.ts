@@ -46,6 +46,9 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
     const where = at || 'the top level';
     switch (s.type) {
       case 'string':
+        if (isScalar(n) && typeof n.value === 'number') {
+          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
+        }
         if (!isScalar(n) || typeof n.value !== 'string') return fail(n, at, `${where} must be a string, not ${describe(n)}`);
         if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? 'is not valid'}`);
         return;
@@ -77,7 +80,7 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
             walk(pair.value as Node, field, child);
             index.set(child, lineOf(keyNode));
           } else {
-            if (!s.keys.pattern.test(key)) {
+            if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || !s.keys.pattern.test(key)) {
               fail(keyNode, child, `"${key}" in ${where} ${s.keys.hint}`);
               continue;
             }

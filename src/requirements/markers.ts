@@ -45,6 +45,15 @@ const VARIABLES = new Set<string>([
   'os.name', 'sys.platform', 'platform.version', 'platform.machine', 'platform.python_implementation', 'python_implementation',
 ]);
 
+const LEGACY_NAMES: Record<string, string> = {
+  'os.name': 'os_name',
+  'sys.platform': 'sys_platform',
+  'platform.version': 'platform_version',
+  'platform.machine': 'platform_machine',
+  'platform.python_implementation': 'platform_python_implementation',
+  python_implementation: 'platform_python_implementation',
+};
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -67,7 +76,7 @@ function tokenize(text: string): Token[] {
     const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
     if (word) {
       if (word[0] === 'and' || word[0] === 'or') tokens.push({ kind: word[0], text: word[0] });
-      else if (VARIABLES.has(word[0])) tokens.push({ kind: 'var', text: word[0].replace(/\./g, '_') });
+      else if (VARIABLES.has(word[0])) tokens.push({ kind: 'var', text: LEGACY_NAMES[word[0]] ?? word[0].replace(/\./g, '_') });
       else throw new Error(`unknown marker variable "${word[0]}"`);
       i += word[0].length;
       continue;
@@ -80,6 +89,9 @@ function tokenize(text: string): Token[] {
 function compareValues(op: string, left: string, right: string, versionOperands: boolean): boolean {
   if (op === 'in') return right.includes(left);
   if (op === 'not in') return !right.includes(left);
+  if (versionOperands && valid(left) && (op === '==' || op === '!=') && /^[0-9][0-9.]*\.\*$/.test(right)) {
+    return satisfies(left, [{ operator: op, version: right }]);
+  }
   if (versionOperands && valid(left) && valid(right)) {
     if (op === '===') return left === right;
     return satisfies(left, [{ operator: op as '==', version: right }]);

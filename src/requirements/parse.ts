@@ -140,9 +140,9 @@ export function parseRequirementsFile(content: string): RequirementsFile {
 
   let unsafeFrom = Number.POSITIVE_INFINITY;
   lines.forEach((raw, index) => {
-    const hash = raw.indexOf('#');
-    if (hash >= 0 && (hash === 0 || /\s/.test(raw[hash - 1] ?? ''))) {
-      const text = raw.slice(hash + 1).replace(/^ /, '');
+    const start = /(^|\s)#/.exec(raw);
+    if (start) {
+      const text = raw.slice(start.index + start[0].length).replace(/^ /, '');
       file.comments.push({ line: index + 1, text });
       if (UNSAFE_HEADER.test(text) && unsafeFrom === Number.POSITIVE_INFINITY) unsafeFrom = index + 1;
     }
@@ -188,7 +188,7 @@ function parseLogicalLine(file: RequirementsFile, line: number, text: string, un
 
     if (name === '-e' || name === '--editable') {
       const value = takeValue();
-      if (value === undefined) problem(`${name} needs a value`);
+      if (value === undefined || value.trim() === '') problem(`${name} needs a value`);
       else editable = value;
     } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
       const value = takeValue();

@@ -26,9 +26,12 @@ const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
 const OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)/;
 const VERSION = /^[A-Za-z0-9_.*+!-]+/;
 const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+/** `name @ url` and `name[extra]@url`: a PEP 508 URL requirement, named. */
+const NAMED_URL = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
 
 /** True for what pip takes as a path or URL rather than a name: `./x`, `/x`, `git+https://…`, `x.whl`. */
 export function looksLikeLocation(text: string): boolean {
+  if (NAMED_URL.test(text)) return false;
   return (
     URL_SCHEME.test(text) ||
     text.startsWith('.') ||
