@@ -28434,6 +28434,7 @@ var RULES = {
   PH111: { title: "pip not pinned in the lock", severity: "warning", charter: "\xA77.1" },
   PH112: { title: "credentials in an index URL", severity: "error", charter: "\xA713" },
   PH113: { title: "configuration file invalid", severity: "error", charter: "\xA713" },
+  PH114: { title: "application build backend not pinned", severity: "warning", charter: "\xA76.1, \xA713" },
   PH201: { title: "interpreter not sanctioned", severity: "error", charter: "\xA75" },
   PH207: { title: "tool name or version unsafe", severity: "error", charter: "\xA73.1, \xA78" }
 };
@@ -30017,28 +30018,14 @@ async function findPython(minor, explicit) {
   throw new UsageError(`no Python ${minor} found (looked for python${minor} in the setup-python tool cache, pyenv and PATH); add actions/setup-python with python-version: '${minor}' to the workflow, or pass --python`);
 }
 
-// src/tools/pip-tools.ts
-import { createHash } from "node:crypto";
-import { existsSync as existsSync5, readFileSync as readFileSync2, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join as join7 } from "node:path";
-
-// src/tools/cache-dir.ts
-import { homedir as homedir2 } from "node:os";
-import { join as join5 } from "node:path";
-function cacheRoot(env = process.env) {
-  if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join5(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join5(env.XDG_CACHE_HOME ?? join5(homedir2(), ".cache"), "phoreus-rpm");
-}
-
 // src/tools/resources.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { dirname as dirname3, join as join6 } from "node:path";
+import { dirname as dirname3, join as join5 } from "node:path";
 import { fileURLToPath } from "node:url";
 function resourcePath(relative5) {
   let dir = dirname3(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join6(dir, relative5);
+    const candidate = join5(dir, relative5);
     if (existsSync4(candidate)) return candidate;
     const parent = dirname3(dir);
     if (parent === dir) return void 0;
@@ -30046,26 +30033,35 @@ function resourcePath(relative5) {
   }
 }
 
-// src/tools/pip-tools.ts
-async function pipToolsPython(python, minor, log) {
-  const lockPath = resourcePath(`tools/pip-tools/requirements-${minor}.lock`);
-  if (!lockPath) {
-    throw new UsageError(`the drift check (PH108) has no pip-tools lock for Python ${minor} (tools/pip-tools/ covers 3.9 to 3.13); pass --offline to skip it`);
-  }
-  const lock = readFileSync2(lockPath);
-  const key = createHash("sha256").update(lock).update(python).digest("hex").slice(0, 16);
-  const venv = join7(cacheRoot(), "pip-tools", `py${minor}-${key}`);
+// src/tools/venv.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync5, readFileSync as readFileSync2, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename as basename3, join as join7 } from "node:path";
+
+// src/tools/cache-dir.ts
+import { homedir as homedir2 } from "node:os";
+import { join as join6 } from "node:path";
+function cacheRoot(env = process.env) {
+  if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
+  if (env.RUNNER_TOOL_CACHE) return join6(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join6(env.XDG_CACHE_HOME ?? join6(homedir2(), ".cache"), "phoreus-rpm");
+}
+
+// src/tools/venv.ts
+async function pythonVenv(python, lockPath, log) {
+  const key = createHash("sha256").update(readFileSync2(lockPath)).update(python).digest("hex").slice(0, 16);
+  const venv = join7(cacheRoot(), "venvs", `${basename3(lockPath).replace(/\.lock$/, "")}-${key}`);
   const venvPython = join7(venv, "bin", "python");
   if (existsSync5(join7(venv, ".complete"))) return venvPython;
-  log.info(`Installing pip-tools for Python ${minor} from ${lockPath} (hash-locked)`);
+  log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
   const staging = `${venv}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const create = await run(python, ["-m", "venv", staging]);
   if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
-  const install = await run(join7(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--require-hashes", "-r", lockPath]);
+  const install = await run(join7(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
   if (install.exitCode !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new UsageError(`could not install pip-tools from ${lockPath}: ${redactUrls(lastLine(install.stderr))}; check that the package index is reachable (PIP_INDEX_URL) or pass --offline`);
+    throw new UsageError(`could not install ${lockPath}: ${redactUrls(lastLine(install.stderr))}; check that the package index is reachable (PIP_INDEX_URL)`);
   }
   writeFileSync(join7(staging, ".complete"), "");
   try {
@@ -30074,6 +30070,15 @@ async function pipToolsPython(python, minor, log) {
     rmSync(staging, { recursive: true, force: true });
   }
   return venvPython;
+}
+
+// src/tools/pip-tools.ts
+async function pipToolsPython(python, minor, log) {
+  const lockPath = resourcePath(`tools/pip-tools/requirements-${minor}.lock`);
+  if (!lockPath) {
+    throw new UsageError(`the drift check (PH108) has no pip-tools lock for Python ${minor} (tools/pip-tools/ covers 3.9 to 3.13); pass --offline to skip it`);
+  }
+  return pythonVenv(python, lockPath, log);
 }
 
 // src/tools/pip-compile.ts

@@ -1,8 +1,11 @@
 /** The command-line twin of the action: the same pipeline, with flags instead of inputs. */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runBuild } from './commands/build-command.js';
 import { render, runVerify } from './commands/verify-command.js';
-import { absolutePath, optional, parseFormat, parseInterpreter, type VerifyOptions } from './inputs/options.js';
+import {
+  absolutePath, optional, parseFormat, parseInterpreter, type BuildOptions, type VerifyOptions,
+} from './inputs/options.js';
 import { UsageError } from './inputs/usage-error.js';
 import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
 import { streamLog } from './report/log.js';
@@ -15,82 +18,157 @@ and enforce the Phoreus Python Packaging Charter.
 
 Commands:
   verify    Check requirements.in and requirements.lock against the charter
-            (rules PH101-PH113, PH201, PH207; see docs/rules.md)
+            (rules PH101-PH114, PH201, PH207; see docs/rules.md)
+  build     Build the RPM, the SRPM and the Lmod modulefile of the project
 
-Options for verify:
+Options for both:
   --project DIR          project directory (default: .)
   --interpreter X.Y      target interpreter (default: the lock header's, else the newest sanctioned)
-  --offline              skip the drift check (PH108), which re-runs pip-compile
-  --format FORMAT        text (default), json or sarif, printed on stdout
   --config FILE          configuration file (default: phoreus.yaml in the project, if present)
-  --tool NAME            tool name to validate (default: configuration, then pyproject.toml)
-  --version VERSION      tool version to validate (default: configuration, then pyproject.toml)
-  --index-url URL        package index for the drift check
-  --extra-index-url URL  extra package index for the drift check (repeatable)
-  --python PATH          Python X.Y to run pip-compile with (default: found by version)
+  --tool NAME            tool name (default: configuration, then pyproject.toml)
+  --version VERSION      tool version (default: a v-prefixed GITHUB_REF_NAME, configuration, project metadata)
+  --index-url URL        package index
+  --extra-index-url URL  extra package index (repeatable)
+  --python PATH          Python X.Y to run pip with (default: found by version)
   --quiet                no progress messages on stderr
 
-Exit status: 0 no error finding, 1 error findings, 2 usage or environment error.
+Options for verify:
+  --offline              skip the drift check (PH108), which re-runs pip-compile
+  --format FORMAT        text (default), json or sarif, printed on stdout
+
+Options for build:
+  --distro DISTRO        el8, el9 (default), el10, fedora-<N>, amzn2023
+  --arch ARCH            x86_64 or aarch64 (default: this machine's; no cross-builds)
+  --release N            RPM release (default: 1)
+  --find-links DIR|URL   extra wheel location (repeatable)
+  --out DIR              output directory (default: ./out)
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
+  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --meta                 also build the meta default package phoreus-<tool>
+
+Exit status: 0 no error finding, 1 error findings or a failed build, 2 usage or environment error.
 `;
+
+const COMMON: OptionSpec = {
+  project: { type: 'string', default: '.' },
+  interpreter: { type: 'string' },
+  config: { type: 'string' },
+  tool: { type: 'string' },
+  version: { type: 'string' },
+  'index-url': { type: 'string' },
+  'extra-index-url': { type: 'string', multiple: true, default: [] },
+  python: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+};
+
+const VERIFY: OptionSpec = { ...COMMON, offline: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } };
+
+const BUILD: OptionSpec = {
+  ...COMMON,
+  distro: { type: 'string', default: 'el9' },
+  arch: { type: 'string' },
+  release: { type: 'string' },
+  'find-links': { type: 'string', multiple: true, default: [] },
+  out: { type: 'string', default: 'out' },
+  'interpreter-home': { type: 'string' },
+  'interpreter-module': { type: 'string' },
+  meta: { type: 'boolean', default: false },
+};
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; default?: string | boolean | string[] }>;
+
+/** Parsed flags, read through typed accessors. */
+class Flags {
+  constructor(private readonly values: Record<string, string | boolean | Array<string | boolean> | undefined>) {}
+  string(name: string): string | undefined {
+    const v = this.values[name];
+    return typeof v === 'string' ? v : undefined;
+  }
+  boolean(name: string): boolean {
+    return this.values[name] === true;
+  }
+  list(name: string): string[] {
+    const v = this.values[name];
+    return Array.isArray(v) ? v.map(String) : [];
+  }
+}
+
+function parse(args: string[], options: OptionSpec): Flags {
+  try {
+    return new Flags(parseArgs({ args, strict: true, allowPositionals: false, options }).values);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; run \`${TOOL_NAME} --help\``);
+  }
+}
+
+function commonOptions(flags: Flags): VerifyOptions {
+  return {
+    project: absolutePath(flags.string('project') ?? '.'),
+    offline: false,
+    extraIndexUrls: flags.list('extra-index-url'),
+    ...optional('interpreter', parseInterpreter(flags.string('interpreter'))),
+    ...optional('config', flags.string('config') && absolutePath(flags.string('config') ?? '')),
+    ...optional('tool', flags.string('tool')),
+    ...optional('version', flags.string('version')),
+    ...optional('indexUrl', flags.string('index-url')),
+    ...optional('python', flags.string('python')),
+  };
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+  const flags = parse(args, VERIFY);
+  if (flags.boolean('help')) return help();
+  const format = parseFormat(flags.string('format') ?? 'text');
+  const options: VerifyOptions = { ...commonOptions(flags), offline: flags.boolean('offline') };
+  const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean('quiet'));
+  const { result, exitCode } = await runVerify(options, log);
+  process.stdout.write(render(format, result, relative(process.cwd(), options.project)));
+  return exitCode;
+}
+
+async function buildCommand(args: string[]): Promise<number> {
+  const flags = parse(args, BUILD);
+  if (flags.boolean('help')) return help();
+  const options: BuildOptions = {
+    ...commonOptions(flags),
+    distro: flags.string('distro') ?? 'el9',
+    out: absolutePath(flags.string('out') ?? 'out'),
+    findLinks: flags.list('find-links'),
+    meta: flags.boolean('meta'),
+    ...optional('arch', flags.string('arch')),
+    ...optional('release', flags.string('release')),
+    ...optional('interpreterHome', flags.string('interpreter-home')),
+    ...optional('interpreterModule', flags.string('interpreter-module')),
+    ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : undefined),
+  };
+  const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean('quiet'));
+  const { text, exitCode } = await runBuild(options, log);
+  process.stdout.write(text);
+  return exitCode;
+}
+
+function help(): number {
+  process.stdout.write(HELP);
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify: verifyCommand, build: buildCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
     process.stdout.write(HELP);
-    return command === undefined ? 2 : 0;
+    return 2;
   }
+  if (command === '--help' || command === '-h' || command === 'help') return help();
   if (command === '--version') {
     process.stdout.write(`${TOOL_VERSION}\n`);
     return 0;
   }
-  if (command !== 'verify') throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME} --help\``);
-
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        project: { type: 'string', default: '.' },
-        interpreter: { type: 'string' },
-        offline: { type: 'boolean', default: false },
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        tool: { type: 'string' },
-        version: { type: 'string' },
-        'index-url': { type: 'string' },
-        'extra-index-url': { type: 'string', multiple: true, default: [] },
-        python: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; run \`${TOOL_NAME} --help\``);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const format = parseFormat(values.format);
-  const project = absolutePath(values.project);
-  const options: VerifyOptions = {
-    project,
-    offline: values.offline,
-    extraIndexUrls: values['extra-index-url'],
-    ...optional('interpreter', parseInterpreter(values.interpreter)),
-    ...optional('config', values.config && absolutePath(values.config)),
-    ...optional('tool', values.tool),
-    ...optional('version', values.version),
-    ...optional('indexUrl', values['index-url']),
-    ...optional('python', values.python),
-  };
-  const log = streamLog((text) => process.stderr.write(redactUrls(text)), values.quiet);
-  const { result, exitCode } = await runVerify(options, log);
-  process.stdout.write(render(format, result, relative(process.cwd(), project)));
-  return exitCode;
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME} --help\``);
+  return run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -23,6 +23,7 @@ export const RULES = {
   PH111: { title: 'pip not pinned in the lock', severity: 'warning', charter: '§7.1' },
   PH112: { title: 'credentials in an index URL', severity: 'error', charter: '§13' },
   PH113: { title: 'configuration file invalid', severity: 'error', charter: '§13' },
+  PH114: { title: 'application build backend not pinned', severity: 'warning', charter: '§6.1, §13' },
   PH201: { title: 'interpreter not sanctioned', severity: 'error', charter: '§5' },
   PH207: { title: 'tool name or version unsafe', severity: 'error', charter: '§3.1, §8' },
 } as const satisfies Record<string, Rule>;

@@ -22,6 +22,24 @@ export interface VerifyOptions {
   python?: string;
 }
 
+export interface BuildOptions extends VerifyOptions {
+  distro: string;
+  /** x86_64 or aarch64; the runner's own when absent. */
+  arch?: string;
+  release?: string;
+  /** Output directory for the RPM, SRPM, modulefile and report. */
+  out: string;
+  findLinks: string[];
+  /** Pattern of the target interpreter's home, with {python}. */
+  interpreterHome?: string;
+  /** Pattern of the interpreter module's name, with {python}. */
+  interpreterModule?: string;
+  /** Also build the meta default package phoreus-<tool>. */
+  meta: boolean;
+  /** GITHUB_REF_NAME: a v-prefixed tag gives the version. */
+  refName?: string;
+}
+
 export function parseFormat(value: string): OutputFormat {
   if ((FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
   throw new UsageError(`format "${value}" is not one of ${FORMATS.join(', ')}`);

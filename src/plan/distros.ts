@@ -17,7 +17,12 @@ export interface Distro {
   image: string;
 }
 
-const ZSTD = 'w19.zstdio';
+/**
+ * zstd level 9, one thread: about six times faster than the distributions' own level 19 on
+ * a venv, for 13% more bytes (the charter puts determinism before disk), and, single-threaded,
+ * the same bytes on every machine.
+ */
+const ZSTD = 'w9.zstdio';
 
 const FIXED: Record<string, Distro> = {
   el8: { key: 'el8', dist: '.el8', glibc: [2, 28], payload: 'w2.xzdio', image: 'rockylinux:8' },

@@ -2,7 +2,11 @@
 """Writes a small, valid wheel for the tests' local package index.
 
 usage: make_wheel.py OUTDIR NAME VERSION [--requires SPEC]... [--script NAME=MODULE:FUNC]...
-                     [--tag TAG] [--python-requires SPEC]
+                     [--tag TAG] [--python-requires SPEC] [--ext SOURCE.c]
+
+With --ext, the C source is compiled with gcc against the running interpreter's headers
+into an extension module NAME._native, and the wheel is tagged for that interpreter
+(cpXY-cpXY-manylinux_2_17_<arch>).
 
 The module NAME (dashes become underscores) gets an __init__.py that records the
 version, so a test can tell which wheel was installed.
@@ -11,6 +15,11 @@ import argparse
 import base64
 import hashlib
 import os
+import platform
+import subprocess
+import sys
+import sysconfig
+import tempfile
 import zipfile
 
 # Fixed timestamps keep the wheel bytes, and so their hashes, the same on every run.
@@ -20,6 +29,18 @@ EPOCH = (2020, 1, 1, 0, 0, 0)
 def record_line(path, data):
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{path},sha256={digest},{len(data)}"
+
+
+def compile_extension(module, source):
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "_native" + suffix)
+        subprocess.run(
+            ["gcc", "-shared", "-fPIC", "-O2", "-I", sysconfig.get_paths()["include"], source, "-o", out],
+            check=True,
+        )
+        with open(out, "rb") as f:
+            return {f"{module}/_native{suffix}": f.read()}
 
 
 def main():
@@ -32,6 +53,7 @@ def main():
     parser.add_argument("--tag", default="py3-none-any")
     parser.add_argument("--python-requires")
     parser.add_argument("--payload", default="", help="extra text in the module, to change the wheel's hash")
+    parser.add_argument("--ext", help="C source of an extension module NAME._native")
     args = parser.parse_args()
 
     module = args.name.replace("-", "_").lower()
@@ -46,12 +68,16 @@ def main():
         f"Version: {args.version}",
         f"Summary: test package {args.name}",
     ]
+    if args.ext:
+        files.update(compile_extension(module, args.ext))
+        abi = "cp%d%d" % sys.version_info[:2]
+        args.tag = "%s-%s-manylinux_2_17_%s" % (abi, abi, platform.machine())
     if args.python_requires:
         metadata.append(f"Requires-Python: {args.python_requires}")
     metadata += [f"Requires-Dist: {r}" for r in args.requires]
     files[f"{dist_info}/METADATA"] = ("\n".join(metadata) + "\n").encode()
     files[f"{dist_info}/WHEEL"] = (
-        "Wheel-Version: 1.0\nGenerator: phoreus-test\nRoot-Is-Purelib: true\n"
+        f"Wheel-Version: 1.0\nGenerator: phoreus-test\nRoot-Is-Purelib: {'false' if args.ext else 'true'}\n"
         f"Tag: {args.tag}\n"
     ).encode()
     if args.script:

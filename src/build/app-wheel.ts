@@ -1,0 +1,66 @@
+/**
+ * The application's own wheel, built with --no-deps from a copy of the project (so the
+ * project tree is left as it was). Its build backend comes from requirements-build.lock
+ * with --require-hashes when the project has one; otherwise pip's isolated build resolves
+ * it, which the build reports as a warning (PH114).
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { UsageError } from '../inputs/usage-error.js';
+import type { Log } from '../report/log.js';
+import { lastLine, run } from '../tools/process.js';
+import { pythonVenv } from '../tools/venv.js';
+
+export const BUILD_LOCK = 'requirements-build.lock';
+
+const NOT_COPIED = new Set(['.git', '.hg', '.venv', 'venv', 'node_modules', 'build', 'dist', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache']);
+
+export function isApplicationProject(project: string): boolean {
+  return existsSync(join(project, 'pyproject.toml')) || existsSync(join(project, 'setup.py'));
+}
+
+export interface AppWheel {
+  path: string;
+  file: string;
+  name: string;
+  version: string;
+}
+
+/** Reads Name and Version from a wheel's METADATA with the build interpreter's zipfile. */
+async function wheelMetadata(python: string, wheel: string): Promise<{ name: string; version: string }> {
+  const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
+  const r = await run(python, ['-c', script, wheel]);
+  const [name, version] = r.stdout.trim().split('\n');
+  if (r.exitCode !== 0 || !name || !version) throw new UsageError(`cannot read the metadata of ${basename(wheel)}: ${lastLine(r.stderr)}`);
+  return { name, version };
+}
+
+export async function buildAppWheel(project: string, python: string, out: string, epoch: number, log: Log, options: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[] }): Promise<{ wheel: AppWheel; buildLocked: boolean }> {
+  const work = mkdtempSync(join(tmpdir(), 'phoreus-app-'));
+  try {
+    const source = join(work, 'src');
+    cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename(src)) && !src.endsWith('.egg-info') });
+    const buildLock = join(project, BUILD_LOCK);
+    const buildLocked = existsSync(buildLock);
+    const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
+    const indexArgs = [
+      ...(options.indexUrl ? ['--index-url', options.indexUrl] : []),
+      ...options.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
+      ...options.findLinks.flatMap((u) => ['--find-links', u]),
+    ];
+    const args = ['-m', 'pip', 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', join(work, 'wheel'),
+      ...(buildLocked ? ['--no-build-isolation', '--no-index'] : indexArgs), source];
+    log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
+    const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+    if (result.exitCode !== 0) throw new UsageError(`building the application wheel failed: ${lastLine(result.stderr)}`);
+    const file = readdirSync(join(work, 'wheel')).find((f) => f.endsWith('.whl'));
+    if (!file) throw new UsageError('building the application wheel produced no wheel');
+    mkdirSync(out, { recursive: true });
+    const path = join(out, file);
+    cpSync(join(work, 'wheel', file), path);
+    return { wheel: { path, file, ...(await wheelMetadata(python, path)) }, buildLocked };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

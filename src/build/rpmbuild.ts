@@ -1,0 +1,66 @@
+/**
+ * Assembles the SRPM's sources and runs rpmbuild -ba: one run gives the binary RPM(s) and
+ * the self-contained source RPM (spec, lock, wheelhouse, relocation script, modulefile,
+ * application wheel).
+ */
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../inputs/usage-error.js';
+import type { Arch } from '../plan/distros.js';
+import { lastLine, run } from '../tools/process.js';
+
+export interface RpmbuildInput {
+  topdir: string;
+  specName: string;
+  spec: string;
+  /** Source files: name in SOURCES → content, or a path to copy. */
+  sources: Record<string, { content: string } | { path: string }>;
+  /** Directory holding wheelhouse/ to pack as wheelhouse.tar. */
+  wheelhouseParent: string;
+  dist: string;
+  arch: Arch;
+  buildPython: string;
+  epoch: number;
+}
+
+export interface RpmbuildOutput {
+  rpms: string[];
+  srpm: string;
+  log: string;
+}
+
+export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
+  const sources = join(input.topdir, 'SOURCES');
+  const specs = join(input.topdir, 'SPECS');
+  mkdirSync(sources, { recursive: true });
+  mkdirSync(specs, { recursive: true });
+  for (const [name, source] of Object.entries(input.sources)) {
+    if ('content' in source) writeFileSync(join(sources, name), source.content);
+    else copyFileSync(source.path, join(sources, name));
+  }
+  // A reproducible tarball: sorted names, fixed owner and times.
+  const tar = await run('tar', ['--sort=name', `--mtime=@${input.epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu',
+    '-cf', join(sources, 'wheelhouse.tar'), '-C', input.wheelhouseParent, 'wheelhouse']);
+  if (tar.exitCode !== 0) throw new UsageError(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
+  const specPath = join(specs, input.specName);
+  writeFileSync(specPath, input.spec);
+
+  const result = await run('rpmbuild', [
+    '-ba', '--nodeps', '--target', input.arch,
+    '--define', `_topdir ${input.topdir}`,
+    '--define', `dist ${input.dist}`,
+    '--define', `phoreus_build_python ${input.buildPython}`,
+    specPath,
+  ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(input.epoch), LC_ALL: 'C' } });
+  const log = `${result.stdout}\n${result.stderr}`;
+  if (result.exitCode !== 0) {
+    const reason = result.stderr.split('\n').filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(' | ') || lastLine(result.stderr);
+    throw new UsageError(`rpmbuild failed: ${reason}`);
+  }
+  const rpmDir = join(input.topdir, 'RPMS', input.arch);
+  const rpms = readdirSync(rpmDir).filter((f) => f.endsWith('.rpm')).sort().map((f) => join(rpmDir, f));
+  const srpmDir = join(input.topdir, 'SRPMS');
+  const srpm = readdirSync(srpmDir).find((f) => f.endsWith('.src.rpm'));
+  if (rpms.length === 0 || !srpm) throw new UsageError('rpmbuild reported success but wrote no RPM');
+  return { rpms, srpm: join(srpmDir, srpm), log };
+}

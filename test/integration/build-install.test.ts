@@ -1,0 +1,163 @@
+/**
+ * The build end to end, with real tools only: wheels made here (one with a console script,
+ * one with a C extension compiled by gcc) served from a local index on 127.0.0.1, locks
+ * compiled by the real pip-compile, the bundled CLI running rpmbuild, and the RPM installed
+ * as a system would and run through real Lmod — for Python 3.10 and 3.11. Then the SRPM is
+ * rebuilt with no network, and a second build is compared file by file.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractPayloads, provideInterpreter, runInstalled } from '../support/installed-system.js';
+import { servePackageIndex, type PackageIndex } from '../support/package-index.js';
+import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';
+import { pipToolsPython } from '../../src/tools/pip-tools.js';
+import { streamLog } from '../../src/report/log.js';
+
+const EPOCH = '1700000000';
+
+/** Files of a directory whose names match, as full paths (fs.globSync needs Node 22). */
+function filesIn(dir: string, pattern: RegExp): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => pattern.test(f)).map((f) => join(dir, f)) : [];
+}
+const INTERPRETERS = ['3.10', '3.11'] as const;
+
+async function fileDigests(rpm: string): Promise<string[]> {
+  const r = await run('rpm', ['-qp', '--qf', '[%{FILENAMES} %{FILEDIGESTS} %{FILEMODES:octal} %{FILELINKTOS}\n]', rpm]);
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.trim().split('\n').sort();
+}
+
+async function rpmTags(rpm: string, query: string): Promise<string[]> {
+  const r = await run('rpm', ['-qp', query, rpm]);
+  return r.stdout.trim().split('\n').filter((l) => l && !l.startsWith('rpmlib('));
+}
+
+describe('build: a hermetic venv RPM that works once installed', () => {
+  let work: string;
+  let index: PackageIndex;
+  const built: Record<string, { rpm: string; srpm: string; modulefile: string; out: string; project: string }> = {};
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'phoreus-build-it-'));
+    const wheels = join(work, 'wheels');
+    makeWheel(wheels, 'alpha', '1.0', ['--script', 'alpha-cli=alpha:main', '--payload', 'def main():\n    print("alpha")']);
+    for (const minor of INTERPRETERS) {
+      const r = await run(pythonPath(minor), [join(REPO, 'test/support/make_wheel.py'), wheels, 'fastcount', '1.0',
+        '--ext', join(REPO, 'test/fixtures/fastcount/native.c'), '--payload', 'from ._native import count']);
+      if (r.status !== 0) throw new Error(r.stderr);
+      // pip itself comes from the interpreter's bundled wheel, so the lock can pin it offline.
+      for (const pip of filesIn(join(dirname(dirname(pythonPath(minor))), 'lib', `python${minor}`, 'ensurepip', '_bundled'), /^pip-.*\.whl$/)) {
+        cpSync(pip, join(wheels, pip.split('/').pop() ?? ''));
+      }
+    }
+    index = await servePackageIndex(wheels);
+    process.env.PHOREUS_RPM_CACHE = TEST_CACHE; // where pip-tools is bootstrapped once per machine
+
+    for (const minor of INTERPRETERS) {
+      const project = join(work, `project-${minor}`);
+      cpSync(join(REPO, 'test/fixtures/hello-tool'), project, { recursive: true });
+      const env = isolatedEnv();
+      const pipTools = await pipToolsPython(pythonPath(minor), minor, streamLog(() => undefined));
+      const compiled = await run(pipTools, ['-m', 'piptools', 'compile', '--quiet', '--generate-hashes', '--allow-unsafe',
+        `--index-url=${index.url}`, '--output-file=requirements.lock', 'requirements.in'], { cwd: project, env });
+      if (compiled.status !== 0) throw new Error(compiled.stderr);
+
+      const out = join(work, `out-${minor}`);
+      const r = await runCli(['build', '--project', project, '--interpreter', minor, '--distro', 'el9', '--out', out, '--index-url', index.url],
+        isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') }));
+      if (r.status !== 0) throw new Error(`build for ${minor} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+      const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
+      built[minor] = { ...report.artifacts, out, project };
+    }
+  });
+
+  afterAll(async () => {
+    await index?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it.each(INTERPRETERS)('names the RPM phoreus-<tool>-<version> and requires only phoreus and phoreus-python-%s', async (minor) => {
+    const { rpm, srpm, modulefile } = built[minor] ?? { rpm: '', srpm: '', modulefile: '' };
+    expect(rpm).toMatch(/phoreus-hello-tool-1\.0\.0-1\.0\.0-1\.el9\.x86_64\.rpm$/);
+    expect(srpm).toMatch(/\.src\.rpm$/);
+    expect(existsSync(modulefile)).toBe(true);
+    expect(await rpmTags(rpm, '--requires')).toEqual(['phoreus', `phoreus-python-${minor}`]);
+    expect(await rpmTags(rpm, '--provides')).toEqual(['phoreus-hello-tool-1.0.0 = 1.0.0-1.el9', 'phoreus-hello-tool-1.0.0(x86-64) = 1.0.0-1.el9']);
+    expect((await rpmTags(rpm, '--qf=%{ARCH}'))[0]).toBe('x86_64');
+    const files = await rpmTags(rpm, '-l');
+    expect(files.every((f) => f.startsWith('/usr/local/phoreus/hello-tool') || f.startsWith('/usr/local/phoreus/modulefiles/hello-tool'))).toBe(true);
+    expect(files).toContain('/usr/local/phoreus/hello-tool/1.0.0/requirements.lock');
+    expect(files).toContain('/usr/local/phoreus/modulefiles/hello-tool/1.0.0.lua');
+    expect(files.some((f) => f.includes('.build-id'))).toBe(false);
+  });
+
+  it.each(INTERPRETERS)('installs, loads with Lmod and runs the console script from its own venv (Python %s)', async (minor) => {
+    const { rpm } = built[minor] ?? { rpm: '' };
+    const root = await extractPayloads([rpm]);
+    try {
+      provideInterpreter(root, minor);
+      const prefix = dirname(dirname(pythonPath(minor)));
+      const r = await runInstalled(root, minor, prefix, 'module load hello-tool/1.0.0 && hello-tool && alpha-cli && module list 2>&1');
+      expect(r.stderr).not.toMatch(/error/i);
+      expect(r.status).toBe(0);
+      const report = JSON.parse(r.stdout.split('\n')[0] ?? '{}');
+      const venv = '/usr/local/phoreus/hello-tool/1.0.0/venv';
+      expect(report.version).toBe(minor);
+      expect(report.prefix).toBe(venv);
+      expect(report.virtual_env).toBe(venv);
+      expect(report.pythonpath).toBeNull();
+      expect(report.base_prefix).toBe(`/usr/local/phoreus/python/${minor}`);
+      for (const module of ['hello_tool', 'alpha', 'fastcount']) expect(report[module]).toMatch(new RegExp(`^${venv}/lib/python${minor}/site-packages/`));
+      expect(report.count).toBe(3);
+      expect(report.path.filter((p: string) => p.includes('site-packages'))).toEqual([`${venv}/lib/python${minor}/site-packages`]);
+      expect(r.stdout).toContain('alpha\n');
+      expect(r.stdout).toMatch(new RegExp(`phoreus-python-${minor.replace('.', '\\.')}`));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('ships no build-time path, and bytecode compiled for the installed path', async () => {
+    const { rpm } = built['3.11'] ?? { rpm: '' };
+    const root = await extractPayloads([rpm]);
+    try {
+      const grep = await run('grep', ['-rlI', '-e', 'rpmbuild', '-e', 'BUILDROOT', '-e', work, root]);
+      expect(grep.stdout).toBe('');
+      const venv = join(root, 'usr/local/phoreus/hello-tool/1.0.0/venv');
+      expect(readFileSync(join(venv, 'pyvenv.cfg'), 'utf8')).toMatch(/^home = \/usr\/local\/phoreus\/python\/3\.11\/bin$/m);
+      expect(readFileSync(join(venv, 'bin/hello-tool'), 'utf8').split('\n')[0]).toBe('#!/usr/local/phoreus/hello-tool/1.0.0/venv/bin/python');
+      const pyc = filesIn(join(venv, 'lib/python3.11/site-packages/hello_tool/__pycache__'), /\.pyc$/);
+      expect(pyc).toHaveLength(1);
+      const bytes = readFileSync(pyc[0] ?? '');
+      expect(bytes.includes(Buffer.from('/usr/local/phoreus/hello-tool/1.0.0/venv/lib/python3.11/site-packages/hello_tool/__init__.py'))).toBe(true);
+      expect(bytes.readUInt32LE(4) & 0b1).toBe(1); // hash-based, not timestamped
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('rebuilds the SRPM with the network disabled into an equivalent RPM', async () => {
+    const { rpm, srpm } = built['3.11'] ?? { rpm: '', srpm: '' };
+    const topdir = join(work, 'rebuild');
+    mkdirSync(topdir);
+    const r = await run('unshare', ['--net', 'rpmbuild', '--rebuild', '--nodeps', '--define', `_topdir ${topdir}`, '--define', 'dist .el9',
+      '--define', `phoreus_build_python ${pythonPath('3.11')}`, srpm], { env: isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH }) });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const rebuilt = filesIn(join(topdir, 'RPMS/x86_64'), /\.rpm$/);
+    expect(rebuilt).toHaveLength(1);
+    expect(await fileDigests(rebuilt[0] ?? '')).toEqual(await fileDigests(rpm));
+  });
+
+  it('gives identical payload file digests for two builds of the same inputs', async () => {
+    const { rpm, project } = built['3.11'] ?? { rpm: '', project: '' };
+    const out = join(work, 'out-again');
+    const r = await runCli(['build', '--project', project, '--interpreter', '3.11', '--distro', 'el9', '--out', out, '--index-url', 'http://127.0.0.1:9/unreachable'],
+      isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') }));
+    expect(r.status, r.stderr).toBe(0);
+    const again = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
+    expect(again.wheelhouseFromCache).toBe(true);
+    expect(await fileDigests(again.artifacts.rpm)).toEqual(await fileDigests(rpm));
+  });
+});

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Makes a virtual environment built at one path correct for the path it is installed at.
+
+usage: relocate.py VENV BUILT FINAL PYTHON_HOME PYVER
+
+VENV is where the environment is now (inside the buildroot), BUILT the path it was
+created at (its files name it), FINAL the path it is installed at. PYTHON_HOME is the
+target interpreter's home on installed systems and PYVER its X.Y.
+
+It rewrites shebangs (pip's '''exec' form for long paths becomes a plain shebang when
+the final path is short enough), activate scripts and every other text file naming
+BUILT; points pyvenv.cfg and the bin/python* links at the target interpreter; updates
+the RECORD rows of the files it changed, so RECORD stays true; and fails, naming the
+files, if BUILT is left anywhere, or sits inside a binary file it cannot rewrite.
+Runs in the RPM's %install with the build interpreter; standard library only.
+"""
+import base64
+import hashlib
+import os
+import re
+import sys
+
+# Linux's limit on a shebang line, which pip also uses to choose the '''exec' form.
+SHEBANG_MAX = 127
+EXEC_FORM = re.compile(rb"\A#!/bin/sh\n'''exec' (\"?)(?P<python>[^\n\"]+)\1 \"\$0\" \"\$@\"\n' '''\n")
+
+
+def record_hash(data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + digest.decode()
+
+
+def rewrite_script(data, built, final):
+    """Shebang first: a pip exec-form launcher becomes a plain shebang when it fits."""
+    m = EXEC_FORM.match(data)
+    if m:
+        python = m.group("python").replace(built, final)
+        if len(b"#!" + python) <= SHEBANG_MAX and b" " not in python:
+            return b"#!" + python + b"\n" + data[m.end():]
+    return data.replace(built, final)
+
+
+def relocate_files(venv, built, final):
+    changed = []
+    unrewritable = []
+    for root, dirs, files in os.walk(venv):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            if built not in data:
+                continue
+            if b"\0" in data:
+                unrewritable.append(path)
+                continue
+            new = rewrite_script(data, built, final)
+            mode = os.stat(path).st_mode
+            with open(path, "wb") as f:
+                f.write(new)
+            os.chmod(path, mode)
+            changed.append(path)
+    return changed, unrewritable
+
+
+def relocate_links(venv, built, final, python_home, pyver):
+    interpreter = os.path.join(python_home, "bin", "python" + pyver)
+    for root, dirs, files in os.walk(venv):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                continue
+            target = os.readlink(path)
+            if not os.path.isabs(target):
+                continue
+            if target.startswith(built.decode()):
+                new = final.decode() + target[len(built.decode()):]
+            elif os.path.basename(root) == "bin" and re.match(r"python[0-9.]*$", name):
+                new = interpreter
+            else:
+                continue
+            os.unlink(path)
+            os.symlink(new, path)
+
+
+def rewrite_pyvenv_cfg(venv, final, python_home, pyver):
+    path = os.path.join(venv, "pyvenv.cfg")
+    interpreter = os.path.join(python_home, "bin", "python" + pyver)
+    values = {
+        "home": os.path.join(python_home, "bin"),
+        "executable": interpreter,
+        "command": "%s -m venv %s" % (interpreter, final.decode()),
+        "include-system-site-packages": "false",
+    }
+    lines = []
+    seen = set()
+    with open(path) as f:
+        for line in f:
+            key = line.split("=", 1)[0].strip()
+            if key in values:
+                lines.append("%s = %s\n" % (key, values[key]))
+                seen.add(key)
+            else:
+                lines.append(line)
+    for key in ("home", "include-system-site-packages", "executable", "command"):
+        if key not in seen:
+            lines.append("%s = %s\n" % (key, values[key]))
+    with open(path, "w") as f:
+        f.writelines(lines)
+
+
+def update_records(venv, changed):
+    """RECORD rows hold each file's hash and size: refresh them for the files rewritten."""
+    changed = {os.path.realpath(p) for p in changed}
+    for root, dirs, files in os.walk(venv):
+        for name in dirs:
+            if not name.endswith(".dist-info"):
+                continue
+            record = os.path.join(root, name, "RECORD")
+            if not os.path.isfile(record):
+                continue
+            with open(record, newline="") as f:
+                rows = f.read().splitlines()
+            out = []
+            dirty = False
+            for row in rows:
+                fields = row.rsplit(",", 2)
+                if len(fields) == 3:
+                    target = os.path.realpath(os.path.join(root, fields[0].strip('"')))
+                    if target in changed:
+                        with open(target, "rb") as f:
+                            data = f.read()
+                        row = "%s,%s,%d" % (fields[0], record_hash(data), len(data))
+                        dirty = True
+                out.append(row)
+            if dirty:
+                with open(record, "w", newline="") as f:
+                    f.write("\n".join(out) + "\n")
+
+
+def leftovers(venv, built):
+    found = []
+    for root, dirs, files in os.walk(venv):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                if built.decode() in os.readlink(path):
+                    found.append(path)
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    if built in f.read():
+                        found.append(path)
+    return found
+
+
+def main(argv):
+    if len(argv) != 6:
+        sys.stderr.write(__doc__)
+        return 2
+    venv, built, final, python_home, pyver = argv[1:]
+    built_b, final_b = built.rstrip("/").encode(), final.rstrip("/").encode()
+    changed, unrewritable = relocate_files(venv, built_b, final_b)
+    relocate_links(venv, built_b, final_b, python_home, pyver)
+    rewrite_pyvenv_cfg(venv, final_b, python_home, pyver)
+    update_records(venv, changed)
+    left = sorted(set(leftovers(venv, built_b)) | set(unrewritable))
+    if left:
+        for path in left:
+            sys.stderr.write("relocate.py: %s still names the build path %s\n" % (os.path.relpath(path, venv), built))
+        return 1
+    print("relocated %d files from %s to %s" % (len(changed), built, final))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
