@@ -27133,13 +27133,13 @@ import { relative as relative4 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/commands/build-command.ts
-import { mkdirSync as mkdirSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join15 } from "node:path";
+import { mkdirSync as mkdirSync6, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join16 } from "node:path";
 
 // src/build/build.ts
-import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync4, mkdtempSync as mkdtempSync3, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -30098,7 +30098,7 @@ var DISTRO_KEYS = [...Object.keys(FIXED), ...Object.keys(FEDORA_GLIBC).map((n) =
 function distro(key) {
   const fixed = FIXED[key];
   if (fixed) return fixed;
-  const fedora = /^fedora-(\d+)$/.exec(key);
+  const fedora = /^fedora-([1-9]\d*)$/.exec(key);
   const release = fedora ? Number(fedora[1]) : NaN;
   const glibc = FEDORA_GLIBC[release];
   if (glibc) return { key, dist: `.fc${release}`, glibc, payload: ZSTD, image: `fedora:${release}` };
@@ -30133,6 +30133,51 @@ function resolveTool(s) {
 }
 function resolveVersion(s) {
   return s.version ?? versionFromRef(s.refName) ?? s.configVersion ?? s.projectVersion;
+}
+
+// src/requirements/blocks.ts
+function requirementBlocks(lockText) {
+  const lines = physicalLines(lockText);
+  const blocks = /* @__PURE__ */ new Map();
+  for (const entry of requirementEntries(parseRequirementsFile(lockText))) {
+    const name = entry.requirement?.name;
+    if (!name) continue;
+    const block = [];
+    for (let i = entry.line - 1; i < lines.length; i++) {
+      const line = lines[i] ?? "";
+      block.push(line);
+      if (!line.trimEnd().endsWith("\\")) break;
+    }
+    blocks.set(normalizeName(name), `${block.join("\n")}
+`);
+  }
+  return blocks;
+}
+function withExtraHashes(lockText, extra) {
+  if (extra.size === 0) return lockText;
+  const lines = physicalLines(lockText);
+  const insertAfter = /* @__PURE__ */ new Map();
+  for (const entry of requirementEntries(parseRequirementsFile(lockText))) {
+    const digest = entry.requirement?.name ? extra.get(normalizeName(entry.requirement.name)) : void 0;
+    if (digest) insertAfter.set(entry.line - 1, digest);
+  }
+  const out = [];
+  lines.forEach((line, index) => {
+    const digest = insertAfter.get(index);
+    if (!digest) {
+      out.push(line);
+      return;
+    }
+    const continued = line.trimEnd().endsWith("\\");
+    out.push(continued ? line : `${line.trimEnd()} \\`, `    --hash=sha256:${digest}${continued ? " \\" : ""}`);
+  });
+  return `${out.join("\n")}
+`;
+}
+function lockSubset(lockText, names) {
+  const options = physicalLines(lockText).filter((l) => /^\s*(-i|--index-url|--extra-index-url|-f|--find-links|--trusted-host)\b/.test(l));
+  const blocks = [...requirementBlocks(lockText)].filter(([name]) => names.has(name)).map(([, block]) => block);
+  return `${[...options, ""].join("\n")}${blocks.join("")}`;
 }
 
 // src/report/about.ts
@@ -30189,6 +30234,13 @@ async function requireTools(commands, log) {
 import { cpSync, existsSync as existsSync7, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync3 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { basename as basename4, join as join11 } from "node:path";
+
+// src/build/failure.ts
+var BuildFailure = class extends Error {
+  name = "BuildFailure";
+};
+
+// src/build/app-wheel.ts
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
 function isApplicationProject(project) {
@@ -30198,7 +30250,7 @@ async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ["-c", script, wheel]);
   const [name, version] = r.stdout.trim().split("\n");
-  if (r.exitCode !== 0 || !name || !version) throw new UsageError(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
   return { name, version };
 }
 async function buildAppWheel(project, python, out, epoch, log, options) {
@@ -30229,9 +30281,9 @@ async function buildAppWheel(project, python, out, epoch, log, options) {
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
-    if (result.exitCode !== 0) throw new UsageError(`building the application wheel failed: ${lastLine(result.stderr)}`);
+    if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
     const file = readdirSync3(join11(work, "wheel")).find((f) => f.endsWith(".whl"));
-    if (!file) throw new UsageError("building the application wheel produced no wheel");
+    if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     mkdirSync(out, { recursive: true });
     const path4 = join11(out, file);
     cpSync(join11(work, "wheel", file), path4);
@@ -30258,7 +30310,7 @@ var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}
 
 // src/build/modulefile.ts
 function luaString(text) {
-  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0)}`)}"`;
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
 }
 function renderModulefile(id, text) {
   const prefix = phoreusPrefix(id);
@@ -30276,7 +30328,7 @@ function renderModulefile(id, text) {
     `local prefix = ${luaString(prefix)}`,
     'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
     'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
-    ...Object.entries(text.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
+    ...Object.entries(text.env).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
   ];
   return `${lines.join("\n")}
 `;
@@ -30312,7 +30364,7 @@ async function rpmbuild(input) {
     input.wheelhouseParent,
     "wheelhouse"
   ]);
-  if (tar.exitCode !== 0) throw new UsageError(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
+  if (tar.exitCode !== 0) throw new BuildFailure(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
   const specPath = join12(specs, input.specName);
   writeFileSync3(specPath, input.spec);
   const result = await run("rpmbuild", [
@@ -30332,13 +30384,13 @@ async function rpmbuild(input) {
 ${result.stderr}`;
   if (result.exitCode !== 0) {
     const reason = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
-    throw new UsageError(`rpmbuild failed: ${reason}`);
+    throw new BuildFailure(`rpmbuild failed: ${reason}`);
   }
   const rpmDir = join12(input.topdir, "RPMS", input.arch);
   const rpms = readdirSync4(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join12(rpmDir, f));
   const srpmDir = join12(input.topdir, "SRPMS");
   const srpm = readdirSync4(srpmDir).find((f) => f.endsWith(".src.rpm"));
-  if (rpms.length === 0 || !srpm) throw new UsageError("rpmbuild reported success but wrote no RPM");
+  if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
   return { rpms, srpm: join12(srpmDir, srpm), log };
 }
 
@@ -30350,7 +30402,8 @@ var SOURCES = {
   modulefile: "modulefile.lua",
   config: "phoreus-config.json",
   moduleDefault: "modulerc.lua",
-  pipLock: "pip.lock"
+  pipLock: "pip.lock",
+  installLock: "install.lock"
 };
 function specText(text) {
   return text.replace(/%/g, "%%").replace(/[\r\n]+/g, " ").trim();
@@ -30373,8 +30426,10 @@ function renderSpec(input) {
     `Source4:        ${SOURCES.config}`,
     ...input.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : [],
     ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
-    ...app ? [`Source7:        ${app.wheel}`] : []
+    ...app ? [`Source7:        ${app.wheel}`] : [],
+    ...input.installLock ? [`Source8:        ${SOURCES.installLock}`] : []
   ];
+  const lock = input.installLock ? "%{SOURCE8}" : "requirements.lock";
   const build2 = [
     "# Charter \xA77: create the venv, upgrade pip deterministically, install the locked",
     "# dependencies, install the application; offline, from the sources only.",
@@ -30386,7 +30441,7 @@ function renderSpec(input) {
       `bundled_pip="$(%{phoreus_build_python} -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')/pip"`,
       'pip="$bundled_pip"'
     ],
-    `venv/bin/python $pip ${pipInstall} -r requirements.lock`,
+    `venv/bin/python $pip ${pipInstall} -r ${lock}`,
     ...app ? [
       "mkdir -p app && cp %{SOURCE7} app/",
       `venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile ${app.name}==${app.version}`
@@ -30494,9 +30549,85 @@ function renderSpec(input) {
 }
 
 // src/build/wheelhouse.ts
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync8, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join14 } from "node:path";
+
+// src/build/source-build.ts
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync8, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, renameSync as renameSync2, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join13 } from "node:path";
+function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
+  if (/-none-any\.whl$/.test(wheel)) return true;
+  if (!hostGlibc2 || hostArch2 !== arch2) return false;
+  const [major, minor] = hostGlibc2;
+  return major < distro2.glibc[0] || major === distro2.glibc[0] && minor <= distro2.glibc[1];
+}
+async function hostGlibc(python) {
+  const r = await run(python, ["-c", "import platform; print(platform.libc_ver()[1])"]);
+  const m = /^(\d+)\.(\d+)/.exec(r.stdout.trim());
+  return m ? [Number(m[1]), Number(m[2])] : void 0;
+}
+async function buildFromSdist(request, hostArch2, log) {
+  const work = join13(request.dir, `.sdist-${request.name}`);
+  rmSync4(work, { recursive: true, force: true });
+  mkdirSync3(work, { recursive: true });
+  try {
+    log.info(`${request.name}: building from its sdist (${request.reason})`);
+    const lock = join13(work, "requirement.lock");
+    writeFileSync4(lock, request.lockBlock);
+    const download = await run(request.python, [
+      "-m",
+      "pip",
+      "download",
+      "--no-deps",
+      "--require-hashes",
+      "--no-binary=:all:",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--progress-bar",
+      "off",
+      "--dest",
+      join13(work, "sdist"),
+      ...request.indexArgs,
+      "-r",
+      lock
+    ]);
+    if (download.exitCode !== 0) {
+      throw new BuildFailure(`${request.name} has no compatible wheel and no sdist with a locked hash (${redactUrls(lastLine(download.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
+    }
+    const sdist = readdirSync5(join13(work, "sdist"))[0] ?? "";
+    const wheelDir = join13(work, "wheel");
+    const built = await run(request.python, [
+      "-m",
+      "pip",
+      "wheel",
+      "--no-deps",
+      "--no-cache-dir",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--wheel-dir",
+      wheelDir,
+      ...request.indexArgs,
+      join13(work, "sdist", sdist)
+    ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
+    if (built.exitCode !== 0) {
+      throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
+    }
+    const wheel = readdirSync5(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
+    if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch2)) {
+      throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
+    }
+    const data = readFileSync4(join13(wheelDir, wheel));
+    writeFileSync4(join13(request.dir, wheel), data);
+    writeFileSync4(join13(request.dir, sdist), readFileSync4(join13(work, "sdist", sdist)));
+    return { sdist, wheel, sha256: createHash2("sha256").update(data).digest("hex") };
+  } finally {
+    rmSync4(work, { recursive: true, force: true });
+  }
+}
+
+// src/build/wheelhouse.ts
 function platformOptions(interpreter, distro2, arch2) {
   const abi = `cp${interpreter.replace(".", "")}`;
   return [
@@ -30515,13 +30646,15 @@ function platformOptions(interpreter, distro2, arch2) {
   ];
 }
 function wheelhouseKey(request) {
-  return createHash2("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
+  return createHash3("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
 }
-var sha256File = (path4) => createHash2("sha256").update(readFileSync4(path4)).digest("hex");
+var sha256File = (path4) => createHash3("sha256").update(readFileSync5(path4)).digest("hex");
 function matchFiles(dir, packages) {
   if (!existsSync8(dir)) return void 0;
   const byHash = /* @__PURE__ */ new Map();
-  for (const file of readdirSync5(dir)) byHash.set(sha256File(join13(dir, file)), file);
+  for (const entry of readdirSync6(dir, { withFileTypes: true })) {
+    if (entry.isFile()) byHash.set(sha256File(join14(dir, entry.name)), entry.name);
+  }
   const files = /* @__PURE__ */ new Map();
   for (const pkg of packages) {
     const file = pkg.hashes.map((h) => byHash.get(h)).find((f) => f !== void 0);
@@ -30534,59 +30667,110 @@ function missingPackage(stderr) {
   const m = /(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(stderr);
   return m?.[1];
 }
+var MANIFEST = "wheelhouse.json";
+function readManifest(dir) {
+  try {
+    return JSON.parse(readFileSync5(join14(dir, MANIFEST), "utf8"));
+  } catch {
+    return { built: {} };
+  }
+}
+function resolveFiles(dir, packages, manifest) {
+  const fromIndex = packages.filter((p) => !manifest.built[normalizeName(p.name)]);
+  const files = matchFiles(dir, fromIndex);
+  if (!files) return void 0;
+  for (const [name, built] of Object.entries(manifest.built)) {
+    const path4 = join14(dir, built.wheel);
+    if (!existsSync8(path4) || sha256File(path4) !== built.sha256) return void 0;
+    files.set(name, built.wheel);
+  }
+  return files;
+}
+function wheelhouse(dir, files, manifest, lockText, fromCache) {
+  const built = new Map(Object.entries(manifest.built));
+  const installLock = withExtraHashes(lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
+  return { dir, files, fromCache, built, installLock };
+}
 async function fetchWheelhouse(request, log) {
-  const dir = join13(cacheRoot(), "wheelhouse", wheelhouseKey(request));
-  const cached = matchFiles(dir, request.packages);
+  const dir = join14(cacheRoot(), "wheelhouse", wheelhouseKey(request));
+  const cachedManifest = readManifest(dir);
+  const cached = resolveFiles(dir, request.packages, cachedManifest);
   if (cached) {
     log.info(`Wheelhouse restored from the cache (${cached.size} wheels): the package index is not contacted`);
-    return { dir, files: cached, fromCache: true };
+    return wheelhouse(dir, cached, cachedManifest, request.lockText, true);
   }
   const staging = `${dir}.staging-${process.pid}`;
-  rmSync4(staging, { recursive: true, force: true });
-  mkdirSync3(staging, { recursive: true });
-  const lockFile = join13(staging, ".requirements.lock");
-  writeFileSync4(lockFile, request.lockText);
-  const args = [
-    "-m",
-    "pip",
-    "download",
-    "--no-deps",
-    "--require-hashes",
-    "--progress-bar",
-    "off",
-    "--disable-pip-version-check",
-    "--no-input",
-    "--dest",
-    staging,
-    ...platformOptions(request.interpreter, request.distro, request.arch),
-    ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
-    ...request.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
-    ...request.findLinks.flatMap((u) => ["--find-links", u]),
-    "-r",
-    lockFile
-  ];
-  log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
-  const result = await run(request.python, args);
-  rmSync4(lockFile);
-  if (result.exitCode !== 0) {
-    rmSync4(staging, { recursive: true, force: true });
-    throw new UsageError(downloadError(result.stderr, request));
+  rmSync5(staging, { recursive: true, force: true });
+  mkdirSync4(staging, { recursive: true });
+  try {
+    const indexArgs = [
+      ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
+      ...request.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
+      ...request.findLinks.flatMap((u) => ["--find-links", u])
+    ];
+    const fromSource = new Map(
+      [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`])
+    );
+    log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
+    for (; ; ) {
+      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
+      const lockFile = join14(staging, ".requirements.lock");
+      writeFileSync5(lockFile, lockSubset(request.lockText, names));
+      const result = await run(request.python, [
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--require-hashes",
+        "--progress-bar",
+        "off",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--dest",
+        staging,
+        ...platformOptions(request.interpreter, request.distro, request.arch),
+        ...indexArgs,
+        "-r",
+        lockFile
+      ]);
+      rmSync5(lockFile);
+      if (result.exitCode === 0) break;
+      const missing = missingPackage(result.stderr);
+      if (!missing || !names.has(normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, request));
+      fromSource.set(normalizeName(missing), `no wheel for ${request.distro.key} ${request.arch}`);
+    }
+    const manifest = { built: {} };
+    const blocks = requirementBlocks(request.lockText);
+    for (const [name, reason] of fromSource) {
+      manifest.built[name] = await buildFromSdist({
+        python: request.python,
+        name,
+        lockBlock: blocks.get(name) ?? "",
+        dir: staging,
+        distro: request.distro,
+        arch: request.arch,
+        indexArgs,
+        epoch: request.epoch,
+        reason
+      }, request.arch, log);
+    }
+    writeFileSync5(join14(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
+`);
+    const files = resolveFiles(staging, request.packages, manifest);
+    if (!files) throw new BuildFailure("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
+    let bytes = 0;
+    [...files.values()].sort().forEach((file, i) => {
+      bytes += readFileSync5(join14(staging, file)).length;
+      log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
+    });
+    log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
+    rmSync5(dir, { recursive: true, force: true });
+    mkdirSync4(join14(dir, ".."), { recursive: true });
+    renameSync2(staging, dir);
+    return wheelhouse(dir, files, manifest, request.lockText, false);
+  } finally {
+    rmSync5(staging, { recursive: true, force: true });
   }
-  const files = matchFiles(staging, request.packages);
-  if (!files) {
-    rmSync4(staging, { recursive: true, force: true });
-    throw new UsageError("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
-  }
-  let bytes = 0;
-  [...files.values()].sort().forEach((file, i) => {
-    bytes += readFileSync4(join13(staging, file)).length;
-    log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
-  });
-  log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB`);
-  rmSync4(dir, { recursive: true, force: true });
-  mkdirSync3(join13(dir, ".."), { recursive: true });
-  renameSync2(staging, dir);
-  return { dir, files, fromCache: false };
 }
 function downloadError(stderr, request) {
   const missing = missingPackage(stderr);
@@ -30642,7 +30826,7 @@ var Build = class {
     return result;
   }
   /** Step 2: every locked file, for the target's glibc, ABI and arch. */
-  async wheelhouse(python, lockText, packages) {
+  async wheelhouse(python, lockText, packages, epoch) {
     return this.timed("Fetch the wheelhouse", () => fetchWheelhouse({
       python,
       interpreter: this.interpreter,
@@ -30650,6 +30834,8 @@ var Build = class {
       arch: this.arch,
       lockText,
       packages,
+      epoch,
+      forceSource: /* @__PURE__ */ new Map(),
       extraIndexUrls: this.options.extraIndexUrls,
       findLinks: this.options.findLinks,
       ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {}
@@ -30675,14 +30861,17 @@ var Build = class {
   }
 };
 async function build(options, log) {
-  const arch2 = options.arch ?? hostArch();
-  if (arch2 !== hostArch()) {
-    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${hostArch()}, the target is ${arch2}; run the job on an ${arch2} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
+  const arch2 = hostArch();
+  if (options.arch && !ARCHES.includes(options.arch)) {
+    throw new UsageError(`arch "${options.arch}" is not one of ${ARCHES.join(", ")}`);
+  }
+  if (options.arch && options.arch !== arch2) {
+    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch2}, the target is ${options.arch}; run the job on an ${options.arch} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
   }
   const distro2 = distro(options.distro);
   const project = options.project;
   const pyproject = readPyproject(project);
-  const configPath = options.config ?? join14(project, "phoreus.yaml");
+  const configPath = options.config ?? join15(project, "phoreus.yaml");
   const loaded = (() => {
     try {
       return parseConfig("phoreus.yaml", readText(configPath));
@@ -30716,12 +30905,20 @@ async function build(options, log) {
   await requireTools(["rpmbuild", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(project);
-  const lockText = readText(join14(project, verification.lock));
+  const lockText = readText(join15(project, verification.lock));
   const packages = lockedPackages(lockText, interpreter, arch2);
-  const work = mkdtempSync3(join14(tmpdir3(), "phoreus-build-"));
+  const work = mkdtempSync3(join15(tmpdir3(), "phoreus-build-"));
   try {
-    const wheelhouse = await runner.wheelhouse(python, lockText, packages);
-    const app = await runner.appWheel(python, join14(work, "app"), epoch);
+    return await buildPackages();
+  } catch (error) {
+    if (error instanceof BuildFailure) return stop(error.message);
+    throw error;
+  } finally {
+    rmSync6(work, { recursive: true, force: true });
+  }
+  async function buildPackages() {
+    const wheelhouse2 = await runner.wheelhouse(python, lockText, packages, epoch);
+    const app = await runner.appWheel(python, join15(work, "app"), epoch);
     const tool = resolveTool({
       ...options.tool ? { tool: options.tool } : {},
       ...config.tool.name ? { configTool: config.tool.name } : {},
@@ -30767,7 +30964,7 @@ ${JSON.stringify(inForce, null, 2)}`);
       epoch,
       python,
       lockText,
-      wheelhouse,
+      wheelhouse: wheelhouse2,
       app,
       meta: options.meta,
       work,
@@ -30787,13 +30984,11 @@ ${JSON.stringify(inForce, null, 2)}`);
       arch: arch2,
       identity: id,
       artifacts,
-      wheels: wheelhouse.files.size,
-      wheelhouseFromCache: wheelhouse.fromCache,
+      wheels: wheelhouse2.files.size,
+      wheelhouseFromCache: wheelhouse2.fromCache,
       timings: runner.timings,
       config: inForce
     };
-  } finally {
-    rmSync5(work, { recursive: true, force: true });
   }
 }
 function redactRegistries(options, registries) {
@@ -30827,15 +31022,17 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
       `Interpreter: Python ${id.interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`
     ],
     ...pipWheel ? { pipWheel } : {},
+    installLock: a.wheelhouse.installLock !== a.lockText,
     ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
     meta: a.meta,
     epoch: a.epoch,
     generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
   });
-  const topdir = join14(a.work, "rpmbuild");
-  const wheelhouseParent = join14(a.work, "wh");
-  mkdirSync4(join14(wheelhouseParent, "wheelhouse"), { recursive: true });
-  for (const file of a.wheelhouse.files.values()) copyFileSync2(join14(a.wheelhouse.dir, file), join14(wheelhouseParent, "wheelhouse", file));
+  const topdir = join15(a.work, "rpmbuild");
+  const wheelhouseParent = join15(a.work, "wh");
+  mkdirSync5(join15(wheelhouseParent, "wheelhouse"), { recursive: true });
+  const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
+  for (const file of shipped) copyFileSync2(join15(a.wheelhouse.dir, file), join15(wheelhouseParent, "wheelhouse", file));
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
     topdir,
@@ -30848,6 +31045,7 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
     epoch: a.epoch,
     sources: {
       [SOURCES.lock]: { content: a.lockText },
+      ...a.wheelhouse.installLock !== a.lockText ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {},
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}
@@ -30857,26 +31055,20 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
       ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
     }
   });
-  mkdirSync4(a.out, { recursive: true });
+  mkdirSync5(a.out, { recursive: true });
   const place = (path4) => {
-    const target = join14(a.out, path4.split("/").pop() ?? path4);
+    const target = join15(a.out, path4.split("/").pop() ?? path4);
     copyFileSync2(path4, target);
     return target;
   };
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join14(a.out, `${id.tool}-${id.version}.lua`);
-  writeFileSync5(modulefilePath2, modulefile);
+  const modulefilePath2 = join15(a.out, `${id.tool}-${id.version}.lua`);
+  writeFileSync6(modulefilePath2, modulefile);
   return { rpm: place(main2), srpm: place(built.srpm), modulefile: modulefilePath2, ...meta ? { metaRpm: place(meta) } : {} };
 }
 function pipLockText(lockText) {
-  const lines = lockText.split(/\r\n|\r|\n/);
-  const start = lines.findIndex((l) => /^pip==/i.test(l));
-  if (start < 0) return void 0;
-  const block = [lines[start] ?? ""];
-  for (let i = start; (lines[i] ?? "").trimEnd().endsWith("\\") && i + 1 < lines.length; i++) block.push(lines[i + 1] ?? "");
-  return `${block.join("\n")}
-`;
+  return requirementBlocks(lockText).get("pip");
 }
 
 // src/report/formats.ts
@@ -30962,9 +31154,9 @@ function buildSubject(result, project) {
 async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
-  mkdirSync5(options.out, { recursive: true });
-  const report = join15(options.out, "build-report.json");
-  writeFileSync6(report, renderJson(subject, result.findings));
+  mkdirSync6(options.out, { recursive: true });
+  const report = join16(options.out, "build-report.json");
+  writeFileSync7(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);

@@ -12036,10 +12036,10 @@ var require_headers = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
-          const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter4 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter3}${value}`
+            value: `${exists2.value}${delimiter4}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -27128,8 +27128,8 @@ var require_pep440 = __commonJS({
 });
 
 // src/main.ts
-import { mkdirSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { dirname as dirname5, join as join10, relative as relative4 } from "node:path";
+import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import { dirname as dirname5, join as join17, relative as relative4 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -27222,15 +27222,15 @@ function issueFileCommand(command, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter3 = `ghadelimiter_${crypto.randomUUID()}`;
+  const delimiter4 = `ghadelimiter_${crypto.randomUUID()}`;
   const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter3)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter3}"`);
+  if (key.includes(delimiter4)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter4}"`);
   }
-  if (convertedValue.includes(delimiter3)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter3}"`);
+  if (convertedValue.includes(delimiter4)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter4}"`);
   }
-  return `${key}<<${delimiter3}${os2.EOL}${convertedValue}${os2.EOL}${delimiter3}`;
+  return `${key}<<${delimiter4}${os2.EOL}${convertedValue}${os2.EOL}${delimiter4}`;
 }
 
 // node_modules/@actions/core/lib/core.js
@@ -28459,9 +28459,14 @@ function sortFindings(findings) {
   );
 }
 
-// src/checks/verify.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { dirname as dirname4, join as join9, relative as relative3 } from "node:path";
+// src/commands/build-command.ts
+import { mkdirSync as mkdirSync6, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join16 } from "node:path";
+
+// src/build/build.ts
+import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join15 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -28635,6 +28640,668 @@ function checkOverrideKeys(loaded) {
     (key) => finding("PH201", loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(", ")}); add it to policy.interpreters or remove the override`)
   );
 }
+
+// src/checks/identity.ts
+var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
+var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
+var MAX_LENGTH = 64;
+function checkToolName(name, source) {
+  if (name.length <= MAX_LENGTH && TOOL_NAME.test(name)) return [];
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_LENGTH);
+  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
+  return [finding("PH207", source.file, source.line, `tool name "${printable(name)}" is not safe as an RPM name, a path segment and a module name; use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_LENGTH} characters${hint}`)];
+}
+function checkToolVersion(version, source) {
+  if (version.length <= MAX_LENGTH && TOOL_VERSION.test(version)) return [];
+  return [finding("PH207", source.file, source.line, `version "${printable(version)}" is not safe as an RPM version and a path segment; use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_LENGTH} characters`)];
+}
+function checkInterpreterSanctioned(interpreter, sanctioned, source) {
+  if (sanctioned.includes(interpreter)) return [];
+  return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
+}
+function printable(value) {
+  const clean = value.replace(/[^\x20-\x7e]/g, "?");
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
+
+// src/requirements/markers.ts
+var import_pep4402 = __toESM(require_pep440(), 1);
+
+// src/requirements/versions.ts
+var import_pep440 = __toESM(require_pep440(), 1);
+
+// src/requirements/pep508.ts
+function normalizeName(name) {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+var NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
+var OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)/;
+var VERSION = /^[A-Za-z0-9_.*+!-]+/;
+var URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+var NAMED_URL = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
+function looksLikeLocation(text) {
+  if (NAMED_URL.test(text)) return false;
+  return URL_SCHEME.test(text) || text.startsWith(".") || text.startsWith("/") || text.startsWith("~") || /\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz)$/i.test(text) || text.includes("/") && !text.includes(" @ ") && !/[<>=!~;]/.test(text.split("/")[0] ?? "");
+}
+function eggName(url2) {
+  const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url2);
+  return egg?.[1] ?? "";
+}
+function parseRequirement(input2) {
+  const text = input2.trim();
+  if (text === "") return { ok: false, error: "empty requirement" };
+  if (looksLikeLocation(text)) {
+    const [location, marker2] = splitMarker(text, true);
+    return { ok: true, requirement: { name: eggName(location), extras: [], specifier: [], url: location, ...markerField(marker2) } };
+  }
+  const nameMatch = NAME.exec(text);
+  if (!nameMatch) return { ok: false, error: `"${text}" does not start with a package name` };
+  const name = nameMatch[0];
+  let rest = text.slice(name.length).trimStart();
+  const extras = [];
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close < 0) return { ok: false, error: `unclosed "[" in the extras of ${name}` };
+    for (const extra of rest.slice(1, close).split(",")) {
+      const e = extra.trim();
+      if (e === "") continue;
+      if (!NAME.test(e) || NAME.exec(e)?.[0] !== e) return { ok: false, error: `invalid extra "${e}" of ${name}` };
+      extras.push(e);
+    }
+    rest = rest.slice(close + 1).trimStart();
+  }
+  if (rest.startsWith("@")) {
+    const [url2, marker2] = splitMarker(rest.slice(1).trim(), true);
+    if (url2 === "") return { ok: false, error: `"${name} @" is not followed by a URL` };
+    return { ok: true, requirement: { name, extras, specifier: [], url: url2, ...markerField(marker2) } };
+  }
+  const [specText2, marker] = splitMarker(rest, false);
+  const specifier = parseSpecifier(specText2);
+  if (typeof specifier === "string") return { ok: false, error: `${specifier} in the requirement on ${name}` };
+  return { ok: true, requirement: { name, extras, specifier, ...markerField(marker) } };
+}
+function markerField(marker) {
+  return marker === void 0 || marker === "" ? {} : { marker };
+}
+function splitMarker(text, afterUrl) {
+  const at = afterUrl ? text.search(/\s;/) : text.indexOf(";");
+  if (at < 0) return [text.trim(), void 0];
+  const cut = afterUrl ? text.indexOf(";", at) : at;
+  return [text.slice(0, at).trim(), text.slice(cut + 1).trim()];
+}
+function parseSpecifier(input2) {
+  let text = input2.trim();
+  if (text.startsWith("(")) {
+    if (!text.endsWith(")")) return 'unclosed "(" in a version specifier';
+    text = text.slice(1, -1).trim();
+  }
+  if (text === "") return [];
+  const clauses = [];
+  for (const part of text.split(",")) {
+    const clause = part.trim();
+    const op = OPERATOR.exec(clause);
+    if (!op) return `"${clause}" is not a version specifier (expected ==, >=, ~= \u2026)`;
+    const version = clause.slice(op[0].length).trim();
+    const v = VERSION.exec(version);
+    if (!v || v[0] !== version) return `"${clause}" has no valid version`;
+    clauses.push({ operator: op[0], version });
+  }
+  return clauses;
+}
+function formatSpecifier(clauses) {
+  return clauses.map((c) => `${c.operator}${c.version}`).join(",");
+}
+
+// src/requirements/versions.ts
+function isValidVersion(version) {
+  return (0, import_pep440.valid)(version) !== null;
+}
+function satisfies(version, clauses) {
+  if (clauses.length === 0) return true;
+  if (!isValidVersion(version)) return false;
+  return (0, import_pep440.satisfies)(version, formatSpecifier(clauses), { prereleases: true });
+}
+
+// src/requirements/markers.ts
+function targetEnvironment(interpreter, arch2 = "x86_64") {
+  return {
+    python_version: interpreter,
+    python_full_version: `${interpreter}.0`,
+    os_name: "posix",
+    sys_platform: "linux",
+    platform_system: "Linux",
+    platform_machine: arch2,
+    platform_python_implementation: "CPython",
+    implementation_name: "cpython",
+    implementation_version: `${interpreter}.0`,
+    platform_release: "",
+    platform_version: "",
+    extra: ""
+  };
+}
+var VARIABLES = /* @__PURE__ */ new Set([
+  "python_version",
+  "python_full_version",
+  "os_name",
+  "sys_platform",
+  "platform_system",
+  "platform_machine",
+  "platform_python_implementation",
+  "implementation_name",
+  "implementation_version",
+  "platform_release",
+  "platform_version",
+  "extra",
+  // Legacy spellings pip still accepts.
+  "os.name",
+  "sys.platform",
+  "platform.version",
+  "platform.machine",
+  "platform.python_implementation",
+  "python_implementation"
+]);
+var LEGACY_NAMES = {
+  "os.name": "os_name",
+  "sys.platform": "sys_platform",
+  "platform.version": "platform_version",
+  "platform.machine": "platform_machine",
+  "platform.python_implementation": "platform_python_implementation",
+  python_implementation: "platform_python_implementation"
+};
+function tokenize(text) {
+  const tokens = [];
+  let i = 0;
+  while (i < text.length) {
+    const rest = text.slice(i);
+    const space = /^\s+/.exec(rest);
+    if (space) {
+      i += space[0].length;
+      continue;
+    }
+    if (rest[0] === "(") {
+      tokens.push({ kind: "lparen", text: "(" });
+      i++;
+      continue;
+    }
+    if (rest[0] === ")") {
+      tokens.push({ kind: "rparen", text: ")" });
+      i++;
+      continue;
+    }
+    const quote = rest[0];
+    if (quote === '"' || quote === "'") {
+      const end = rest.indexOf(quote, 1);
+      if (end < 0) throw new Error("unterminated string in marker");
+      tokens.push({ kind: "str", text: rest.slice(1, end) });
+      i += end + 1;
+      continue;
+    }
+    const op = /^(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)/.exec(rest);
+    if (op) {
+      tokens.push({ kind: "op", text: op[0].replace(/\s+/, " ") });
+      i += op[0].length;
+      continue;
+    }
+    const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
+    if (word) {
+      if (word[0] === "and" || word[0] === "or") tokens.push({ kind: word[0], text: word[0] });
+      else if (VARIABLES.has(word[0])) tokens.push({ kind: "var", text: LEGACY_NAMES[word[0]] ?? word[0].replace(/\./g, "_") });
+      else throw new Error(`unknown marker variable "${word[0]}"`);
+      i += word[0].length;
+      continue;
+    }
+    throw new Error(`unexpected "${rest[0]}" in marker`);
+  }
+  return tokens;
+}
+function compareValues(op, left, right, versionOperands) {
+  if (op === "in") return right.includes(left);
+  if (op === "not in") return !right.includes(left);
+  if (versionOperands && (0, import_pep4402.valid)(left) && (op === "==" || op === "!=") && /^[0-9][0-9.]*\.\*$/.test(right)) {
+    return satisfies(left, [{ operator: op, version: right }]);
+  }
+  if (versionOperands && (0, import_pep4402.valid)(left) && (0, import_pep4402.valid)(right)) {
+    if (op === "===") return left === right;
+    return satisfies(left, [{ operator: op, version: right }]);
+  }
+  switch (op) {
+    case "==":
+    case "===":
+      return left === right;
+    case "!=":
+      return left !== right;
+    case "<":
+      return left < right;
+    case "<=":
+      return left <= right;
+    case ">":
+      return left > right;
+    case ">=":
+      return left >= right;
+    default:
+      return false;
+  }
+}
+var VERSION_VARIABLES = /* @__PURE__ */ new Set(["python_version", "python_full_version", "implementation_version", "platform_release"]);
+function evaluateMarker(marker, env) {
+  const tokens = tokenize(marker);
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const value = () => {
+    const t = tokens[pos++];
+    if (!t) throw new Error("marker ends too early");
+    if (t.kind === "str") return { text: t.text, isVersion: false };
+    if (t.kind === "var") return { text: env[t.text] ?? "", isVersion: VERSION_VARIABLES.has(t.text) };
+    throw new Error(`expected a value in marker, found "${t.text}"`);
+  };
+  const atom = () => {
+    if (peek()?.kind === "lparen") {
+      pos++;
+      const result2 = orExpr();
+      if (tokens[pos++]?.kind !== "rparen") throw new Error('unclosed "(" in marker');
+      return result2;
+    }
+    const left = value();
+    const op = tokens[pos++];
+    if (!op || op.kind !== "op") throw new Error("expected a comparison in marker");
+    const right = value();
+    return compareValues(op.text, left.text, right.text, left.isVersion || right.isVersion);
+  };
+  const andExpr = () => {
+    let result2 = atom();
+    while (peek()?.kind === "and") {
+      pos++;
+      result2 = atom() && result2;
+    }
+    return result2;
+  };
+  const orExpr = () => {
+    let result2 = andExpr();
+    while (peek()?.kind === "or") {
+      pos++;
+      result2 = andExpr() || result2;
+    }
+    return result2;
+  };
+  const result = orExpr();
+  if (pos !== tokens.length) throw new Error(`unexpected "${tokens[pos]?.text}" in marker`);
+  return result;
+}
+
+// src/requirements/parse.ts
+var LINE_OPTIONS_WITH_VALUE = {
+  "-i": "--index-url",
+  "--index-url": "--index-url",
+  "--extra-index-url": "--extra-index-url",
+  "-f": "--find-links",
+  "--find-links": "--find-links",
+  "-r": "--requirement",
+  "--requirement": "--requirement",
+  "-c": "--constraint",
+  "--constraint": "--constraint",
+  "--trusted-host": "--trusted-host",
+  "--only-binary": "--only-binary",
+  "--no-binary": "--no-binary",
+  "--use-feature": "--use-feature"
+};
+var LINE_FLAGS = /* @__PURE__ */ new Set(["--no-index", "--pre", "--prefer-binary", "--require-hashes"]);
+var PER_REQUIREMENT_WITH_VALUE = /* @__PURE__ */ new Set(["--hash", "--config-settings", "--global-option"]);
+var COMMENT = /(^|\s+)#.*$/;
+var UNSAFE_HEADER = /The following packages are considered to be unsafe in a requirements file/;
+function physicalLines(content) {
+  const lines = content.split(/\r\n|\r|\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+function logicalLines(lines) {
+  const out = [];
+  let pending = [];
+  let start = 0;
+  lines.forEach((raw, index) => {
+    const isComment = /^\s*#/.test(raw);
+    if (!raw.endsWith("\\") || isComment) {
+      if (pending.length > 0) {
+        pending.push(isComment ? ` ${raw}` : raw);
+        out.push({ line: start, text: pending.join("") });
+        pending = [];
+      } else {
+        out.push({ line: index + 1, text: raw });
+      }
+    } else {
+      if (pending.length === 0) start = index + 1;
+      pending.push(raw.replace(/\\+$/, ""));
+    }
+  });
+  if (pending.length > 0) out.push({ line: start, text: pending.join("") });
+  return out.map((l) => ({ line: l.line, text: l.text.replace(COMMENT, "").trim() })).filter((l) => l.text !== "");
+}
+function shellWords(text) {
+  const words = [];
+  let current = "";
+  let inWord = false;
+  let quote = null;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (quote) return null;
+  if (inWord) words.push(current);
+  return words;
+}
+function parseHash(value) {
+  const m = /^([A-Za-z0-9]+):(.+)$/.exec(value);
+  return m ? { algorithm: (m[1] ?? "").toLowerCase(), digest: m[2] ?? "" } : null;
+}
+function parseRequirementsFile(content) {
+  const lines = physicalLines(content);
+  const file = { entries: [], comments: [], problems: [] };
+  let unsafeFrom = Number.POSITIVE_INFINITY;
+  lines.forEach((raw, index) => {
+    const start = /(^|\s)#/.exec(raw);
+    if (start) {
+      const text = raw.slice(start.index + start[0].length).replace(/^ /, "");
+      file.comments.push({ line: index + 1, text });
+      if (UNSAFE_HEADER.test(text) && unsafeFrom === Number.POSITIVE_INFINITY) unsafeFrom = index + 1;
+    }
+  });
+  for (const { line, text } of logicalLines(lines)) {
+    parseLogicalLine(file, line, text, line > unsafeFrom);
+  }
+  return file;
+}
+function parseLogicalLine(file, line, text, unsafeSection) {
+  const problem = (message, kind = "syntax") => {
+    file.problems.push({ line, kind, message });
+  };
+  const words = text.split(/\s+/);
+  const firstOption = words.findIndex((w) => w.startsWith("-"));
+  const requirementText = (firstOption < 0 ? words : words.slice(0, firstOption)).join(" ");
+  const optionWords = shellWords(firstOption < 0 ? "" : words.slice(firstOption).join(" "));
+  if (optionWords === null) {
+    problem("unclosed quote");
+    return;
+  }
+  const hashes = [];
+  let editable;
+  for (let i = 0; i < optionWords.length; i++) {
+    const word = optionWords[i] ?? "";
+    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    const inline = eq > 0 ? word.slice(eq + 1) : void 0;
+    const shortGlued = /^-[ircfe]./.test(word) && !word.startsWith("--") ? word.slice(0, 2) : void 0;
+    const name = shortGlued ?? flag;
+    const takeValue = () => {
+      if (inline !== void 0) return inline;
+      if (shortGlued) return word.slice(2);
+      i++;
+      return optionWords[i];
+    };
+    if (name === "-e" || name === "--editable") {
+      const value = takeValue();
+      if (value === void 0 || value.trim() === "") problem(`${name} needs a value`);
+      else editable = value;
+    } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
+      const value = takeValue();
+      if (value === void 0) {
+        problem(`${name} needs a value`);
+        continue;
+      }
+      if (name !== "--hash") continue;
+      const parsed2 = parseHash(value);
+      if (parsed2) hashes.push(parsed2);
+      else problem(`"--hash=${value}" is not of the form --hash=sha256:<hex digest>`, "hash");
+    } else if (LINE_OPTIONS_WITH_VALUE[name]) {
+      const value = takeValue();
+      if (value === void 0) problem(`${name} needs a value`);
+      else file.entries.push({ kind: "option", line, name: LINE_OPTIONS_WITH_VALUE[name], value });
+    } else if (LINE_FLAGS.has(name)) {
+      file.entries.push({ kind: "option", line, name });
+    } else {
+      problem(`unknown option "${name.slice(0, 40)}"`);
+    }
+  }
+  const written = editable ?? requirementText;
+  if (written === "") {
+    if (hashes.length > 0) problem("--hash given without a requirement", "hash");
+    return;
+  }
+  if (editable !== void 0 && requirementText !== "") problem(`"${requirementText}" and -e ${editable} on one line`);
+  const parsed = parseRequirement(written);
+  const entry = { kind: "requirement", line, text: written, editable: editable !== void 0, hashes, unsafeSection };
+  if (parsed.ok) entry.requirement = parsed.requirement;
+  else problem(parsed.error, "requirement");
+  file.entries.push(entry);
+}
+function requirementEntries(file) {
+  return file.entries.filter((e) => e.kind === "requirement");
+}
+function optionEntries(file) {
+  return file.entries.filter((e) => e.kind === "option");
+}
+
+// src/requirements/header.ts
+var AUTOGENERATED = /^This file is autogenerated by pip-compile(?: with [Pp]ython (\d+\.\d+))?/;
+var COMMAND_INTRO = /^(by the following command|To update, run):\s*$/;
+function parseCompileHeader(file) {
+  const comments = file.comments.filter((c) => c.line <= 12);
+  const auto = comments.find((c) => AUTOGENERATED.test(c.text.trim()));
+  if (!auto) return void 0;
+  const header = { line: auto.line };
+  const version = AUTOGENERATED.exec(auto.text.trim())?.[1];
+  if (version) header.pythonVersion = version;
+  const intro = comments.find((c) => c.line > auto.line && COMMAND_INTRO.test(c.text.trim()));
+  const command = intro && comments.find((c) => c.line > intro.line && c.text.trim() !== "");
+  if (!command) return header;
+  header.command = command.text.trim();
+  header.commandLine = command.line;
+  const words = shellWords(header.command);
+  if (!words) return header;
+  const start = pipCompileStart(words);
+  if (start >= 0) header.args = words.slice(start);
+  return header;
+}
+function pipCompileStart(words) {
+  const at = words.findIndex((w) => w === "pip-compile" || w.endsWith("/pip-compile"));
+  if (at >= 0) return at + 1;
+  const m = words.findIndex((w, i) => w === "-m" && words[i + 1] === "piptools" && words[i + 2] === "compile");
+  return m >= 0 ? m + 3 : -1;
+}
+function generatesHashes(args) {
+  return args.includes("--generate-hashes");
+}
+
+// src/report/redact.ts
+var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s]+)@/g;
+var ONLY_ENV_REFERENCES = /^(\$\{[A-Z0-9_]+\}|:)*$/;
+function literalCredentials(text) {
+  const secrets = [];
+  for (const m of text.matchAll(USERINFO)) {
+    const userinfo = m[2] ?? "";
+    const colon = userinfo.indexOf(":");
+    if (colon < 0 && /ssh/i.test(m[1] ?? "")) continue;
+    const secret = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
+    if (secret === "" || ONLY_ENV_REFERENCES.test(secret)) continue;
+    secrets.push(secret, decodeSafely(secret));
+  }
+  return [...new Set(secrets)];
+}
+function decodeSafely(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+function redactUrls(text) {
+  return text.replace(
+    USERINFO,
+    (_all, scheme, userinfo) => ONLY_ENV_REFERENCES.test(userinfo) ? `${scheme}${userinfo}@` : `${scheme}***@`
+  );
+}
+
+// src/checks/lockfile.ts
+var REGENERATE = (ctx) => `pip-compile --generate-hashes --allow-unsafe --output-file=${ctx.lockName} ${ctx.inName}`;
+function appliesTo(entry, env) {
+  const marker = entry.requirement?.marker;
+  if (!marker) return true;
+  try {
+    return evaluateMarker(marker, env);
+  } catch {
+    return true;
+  }
+}
+function exactPin(entry) {
+  const spec = entry.requirement?.specifier ?? [];
+  const only = spec[0];
+  if (spec.length !== 1 || !only || entry.requirement?.url) return void 0;
+  if (only.operator === "===") return only.version;
+  if (only.operator === "==" && !only.version.includes("*")) return only.version;
+  return void 0;
+}
+function namedEntries(lock) {
+  return requirementEntries(lock).filter((e) => e.requirement && !e.requirement.url && !e.editable);
+}
+function checkParseProblems(ctx) {
+  return ctx.lock.problems.map((p) => {
+    const message = `${redactUrls(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
+    if (p.kind === "hash") return finding("PH104", ctx.lockName, p.line, message);
+    if (p.kind === "requirement") return finding("PH103", ctx.lockName, p.line, `cannot read this requirement: ${message}`);
+    return finding("PH106", ctx.lockName, p.line, `pip-compile does not write this line: ${message}`);
+  });
+}
+function checkPins(ctx) {
+  const findings = [];
+  const seen = /* @__PURE__ */ new Map();
+  for (const entry of namedEntries(ctx.lock)) {
+    const req = entry.requirement;
+    if (!req) continue;
+    if (req.marker) {
+      try {
+        evaluateMarker(req.marker, ctx.env);
+      } catch (error2) {
+        findings.push(finding("PH103", ctx.lockName, entry.line, `the marker of ${req.name} cannot be read (${error2.message}); regenerate the lock with \`${REGENERATE(ctx)}\``));
+      }
+    }
+    if (exactPin(entry) === void 0) {
+      const spec = req.specifier.length ? `"${formatSpecifier(req.specifier)}"` : "no version at all";
+      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned with ${spec}, not one exact version; pin it with == by regenerating the lock with \`${REGENERATE(ctx)}\``));
+    }
+    if (!appliesTo(entry, ctx.env)) continue;
+    const key = normalizeName(req.name);
+    const first = seen.get(key);
+    if (first) {
+      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned twice (also on line ${first.line}); keep one pin by regenerating the lock with \`${REGENERATE(ctx)}\``));
+    } else {
+      seen.set(key, entry);
+    }
+  }
+  return findings;
+}
+var SHA256 = /^[0-9a-f]{64}$/i;
+function checkHashes(ctx) {
+  const findings = [];
+  for (const entry of requirementEntries(ctx.lock)) {
+    if (entry.editable) continue;
+    const name = entry.requirement?.name || redactUrls(entry.text);
+    const sha256 = entry.hashes.filter((h) => h.algorithm === "sha256");
+    const malformed = sha256.find((h) => !SHA256.test(h.digest));
+    if (malformed) {
+      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has --hash=sha256:${malformed.digest.slice(0, 16)}\u2026, which is not a 64-digit hex sha256 digest; regenerate the lock with \`${REGENERATE(ctx)}\``));
+    } else if (sha256.length === 0) {
+      const others = entry.hashes.map((h) => h.algorithm);
+      const why = others.length ? ` (only ${[...new Set(others)].join(", ")}, which do not count)` : "";
+      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has no --hash=sha256:${why}; regenerate the lock with \`${REGENERATE(ctx)}\` so pip can install it with --require-hashes`));
+    }
+  }
+  return findings;
+}
+function checkLocations(ctx) {
+  const findings = [];
+  for (const entry of requirementEntries(ctx.lock)) {
+    const shown = redactUrls(entry.text);
+    const fix = "publish it to the package index as a versioned release and pin it with == instead";
+    if (entry.editable) {
+      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown}": a built RPM cannot depend on a working tree; ${fix}`));
+      continue;
+    }
+    const url2 = entry.requirement?.url;
+    if (!url2) continue;
+    const kind = /^(git|hg|svn|bzr)\+/.test(url2) ? "VCS requirement" : /^file:/i.test(url2) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url2) ? "local-path requirement" : "direct-URL requirement";
+    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
+  }
+  return findings;
+}
+function checkHeader(ctx) {
+  const header = parseCompileHeader(ctx.lock);
+  if (!header) {
+    return [finding("PH106", ctx.lockName, 1, `${ctx.lockName} has no pip-compile header ("This file is autogenerated by pip-compile"); generate it with \`${REGENERATE(ctx)}\``)];
+  }
+  const findings = [];
+  const line = header.commandLine ?? header.line;
+  if (!header.command) {
+    findings.push(finding("PH106", ctx.lockName, header.line, `the pip-compile header records no command, so --generate-hashes cannot be confirmed; regenerate with \`${REGENERATE(ctx)}\``));
+  } else if (!header.args) {
+    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
+  } else if (!generatesHashes(header.args)) {
+    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
+  }
+  if (header.pythonVersion && header.pythonVersion !== ctx.interpreter) {
+    findings.push(finding("PH109", ctx.lockName, header.line, `the lock was compiled with Python ${header.pythonVersion} but the target interpreter is ${ctx.interpreter}; pins and hashes differ between Python versions, so re-run pip-compile with python${ctx.interpreter} (\`python${ctx.interpreter} -m piptools compile \u2026\`)`));
+  }
+  return findings;
+}
+function checkPipPinned(ctx) {
+  const pinned = namedEntries(ctx.lock).some((e) => normalizeName(e.requirement?.name ?? "") === "pip" && exactPin(e) !== void 0);
+  if (pinned) return [];
+  const commented = ctx.lock.comments.find((c) => c.text.trim() === "pip");
+  return [finding("PH111", ctx.lockName, commented?.line ?? 1, `pip is not pinned in the lock, so the build cannot upgrade pip deterministically; add pip to ${ctx.inName} or regenerate with --allow-unsafe: \`${REGENERATE(ctx)}\``)];
+}
+function checkCredentials(fileName, file) {
+  const findings = [];
+  const secrets = [];
+  const report = (line, what, text) => {
+    const found = literalCredentials(text);
+    if (found.length === 0) return;
+    secrets.push(...found);
+    findings.push(finding("PH112", fileName, line, `${what} holds a credential (${redactUrls(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
+  };
+  for (const option of optionEntries(file)) {
+    if (option.value) report(option.line, option.name, option.value);
+  }
+  for (const entry of requirementEntries(file)) {
+    report(entry.line, "the requirement", entry.text);
+  }
+  for (const comment of file.comments) {
+    report(comment.line, "a comment (the recorded pip-compile command)", comment.text);
+  }
+  return { findings, secrets };
+}
+function checkLock(ctx) {
+  return [
+    ...checkParseProblems(ctx),
+    ...checkHeader(ctx),
+    ...checkPins(ctx),
+    ...checkHashes(ctx),
+    ...checkLocations(ctx),
+    ...checkPipPinned(ctx)
+  ];
+}
+
+// src/checks/verify.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { dirname as dirname4, join as join9, relative as relative3 } from "node:path";
 
 // src/inputs/usage-error.ts
 var UsageError = class extends Error {
@@ -29468,493 +30135,6 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   return out;
 }
 
-// src/requirements/markers.ts
-var import_pep4402 = __toESM(require_pep440(), 1);
-
-// src/requirements/versions.ts
-var import_pep440 = __toESM(require_pep440(), 1);
-
-// src/requirements/pep508.ts
-function normalizeName(name) {
-  return name.replace(/[-_.]+/g, "-").toLowerCase();
-}
-var NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
-var OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)/;
-var VERSION = /^[A-Za-z0-9_.*+!-]+/;
-var URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
-var NAMED_URL = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
-function looksLikeLocation(text) {
-  if (NAMED_URL.test(text)) return false;
-  return URL_SCHEME.test(text) || text.startsWith(".") || text.startsWith("/") || text.startsWith("~") || /\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz)$/i.test(text) || text.includes("/") && !text.includes(" @ ") && !/[<>=!~;]/.test(text.split("/")[0] ?? "");
-}
-function eggName(url2) {
-  const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url2);
-  return egg?.[1] ?? "";
-}
-function parseRequirement(input2) {
-  const text = input2.trim();
-  if (text === "") return { ok: false, error: "empty requirement" };
-  if (looksLikeLocation(text)) {
-    const [location, marker2] = splitMarker(text, true);
-    return { ok: true, requirement: { name: eggName(location), extras: [], specifier: [], url: location, ...markerField(marker2) } };
-  }
-  const nameMatch = NAME.exec(text);
-  if (!nameMatch) return { ok: false, error: `"${text}" does not start with a package name` };
-  const name = nameMatch[0];
-  let rest = text.slice(name.length).trimStart();
-  const extras = [];
-  if (rest.startsWith("[")) {
-    const close = rest.indexOf("]");
-    if (close < 0) return { ok: false, error: `unclosed "[" in the extras of ${name}` };
-    for (const extra of rest.slice(1, close).split(",")) {
-      const e = extra.trim();
-      if (e === "") continue;
-      if (!NAME.test(e) || NAME.exec(e)?.[0] !== e) return { ok: false, error: `invalid extra "${e}" of ${name}` };
-      extras.push(e);
-    }
-    rest = rest.slice(close + 1).trimStart();
-  }
-  if (rest.startsWith("@")) {
-    const [url2, marker2] = splitMarker(rest.slice(1).trim(), true);
-    if (url2 === "") return { ok: false, error: `"${name} @" is not followed by a URL` };
-    return { ok: true, requirement: { name, extras, specifier: [], url: url2, ...markerField(marker2) } };
-  }
-  const [specText, marker] = splitMarker(rest, false);
-  const specifier = parseSpecifier(specText);
-  if (typeof specifier === "string") return { ok: false, error: `${specifier} in the requirement on ${name}` };
-  return { ok: true, requirement: { name, extras, specifier, ...markerField(marker) } };
-}
-function markerField(marker) {
-  return marker === void 0 || marker === "" ? {} : { marker };
-}
-function splitMarker(text, afterUrl) {
-  const at = afterUrl ? text.search(/\s;/) : text.indexOf(";");
-  if (at < 0) return [text.trim(), void 0];
-  const cut = afterUrl ? text.indexOf(";", at) : at;
-  return [text.slice(0, at).trim(), text.slice(cut + 1).trim()];
-}
-function parseSpecifier(input2) {
-  let text = input2.trim();
-  if (text.startsWith("(")) {
-    if (!text.endsWith(")")) return 'unclosed "(" in a version specifier';
-    text = text.slice(1, -1).trim();
-  }
-  if (text === "") return [];
-  const clauses = [];
-  for (const part of text.split(",")) {
-    const clause = part.trim();
-    const op = OPERATOR.exec(clause);
-    if (!op) return `"${clause}" is not a version specifier (expected ==, >=, ~= \u2026)`;
-    const version = clause.slice(op[0].length).trim();
-    const v = VERSION.exec(version);
-    if (!v || v[0] !== version) return `"${clause}" has no valid version`;
-    clauses.push({ operator: op[0], version });
-  }
-  return clauses;
-}
-function formatSpecifier(clauses) {
-  return clauses.map((c) => `${c.operator}${c.version}`).join(",");
-}
-
-// src/requirements/versions.ts
-function isValidVersion(version) {
-  return (0, import_pep440.valid)(version) !== null;
-}
-function satisfies(version, clauses) {
-  if (clauses.length === 0) return true;
-  if (!isValidVersion(version)) return false;
-  return (0, import_pep440.satisfies)(version, formatSpecifier(clauses), { prereleases: true });
-}
-
-// src/requirements/markers.ts
-function targetEnvironment(interpreter, arch2 = "x86_64") {
-  return {
-    python_version: interpreter,
-    python_full_version: `${interpreter}.0`,
-    os_name: "posix",
-    sys_platform: "linux",
-    platform_system: "Linux",
-    platform_machine: arch2,
-    platform_python_implementation: "CPython",
-    implementation_name: "cpython",
-    implementation_version: `${interpreter}.0`,
-    platform_release: "",
-    platform_version: "",
-    extra: ""
-  };
-}
-var VARIABLES = /* @__PURE__ */ new Set([
-  "python_version",
-  "python_full_version",
-  "os_name",
-  "sys_platform",
-  "platform_system",
-  "platform_machine",
-  "platform_python_implementation",
-  "implementation_name",
-  "implementation_version",
-  "platform_release",
-  "platform_version",
-  "extra",
-  // Legacy spellings pip still accepts.
-  "os.name",
-  "sys.platform",
-  "platform.version",
-  "platform.machine",
-  "platform.python_implementation",
-  "python_implementation"
-]);
-var LEGACY_NAMES = {
-  "os.name": "os_name",
-  "sys.platform": "sys_platform",
-  "platform.version": "platform_version",
-  "platform.machine": "platform_machine",
-  "platform.python_implementation": "platform_python_implementation",
-  python_implementation: "platform_python_implementation"
-};
-function tokenize(text) {
-  const tokens = [];
-  let i = 0;
-  while (i < text.length) {
-    const rest = text.slice(i);
-    const space = /^\s+/.exec(rest);
-    if (space) {
-      i += space[0].length;
-      continue;
-    }
-    if (rest[0] === "(") {
-      tokens.push({ kind: "lparen", text: "(" });
-      i++;
-      continue;
-    }
-    if (rest[0] === ")") {
-      tokens.push({ kind: "rparen", text: ")" });
-      i++;
-      continue;
-    }
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      const end = rest.indexOf(quote, 1);
-      if (end < 0) throw new Error("unterminated string in marker");
-      tokens.push({ kind: "str", text: rest.slice(1, end) });
-      i += end + 1;
-      continue;
-    }
-    const op = /^(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)/.exec(rest);
-    if (op) {
-      tokens.push({ kind: "op", text: op[0].replace(/\s+/, " ") });
-      i += op[0].length;
-      continue;
-    }
-    const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
-    if (word) {
-      if (word[0] === "and" || word[0] === "or") tokens.push({ kind: word[0], text: word[0] });
-      else if (VARIABLES.has(word[0])) tokens.push({ kind: "var", text: LEGACY_NAMES[word[0]] ?? word[0].replace(/\./g, "_") });
-      else throw new Error(`unknown marker variable "${word[0]}"`);
-      i += word[0].length;
-      continue;
-    }
-    throw new Error(`unexpected "${rest[0]}" in marker`);
-  }
-  return tokens;
-}
-function compareValues(op, left, right, versionOperands) {
-  if (op === "in") return right.includes(left);
-  if (op === "not in") return !right.includes(left);
-  if (versionOperands && (0, import_pep4402.valid)(left) && (op === "==" || op === "!=") && /^[0-9][0-9.]*\.\*$/.test(right)) {
-    return satisfies(left, [{ operator: op, version: right }]);
-  }
-  if (versionOperands && (0, import_pep4402.valid)(left) && (0, import_pep4402.valid)(right)) {
-    if (op === "===") return left === right;
-    return satisfies(left, [{ operator: op, version: right }]);
-  }
-  switch (op) {
-    case "==":
-    case "===":
-      return left === right;
-    case "!=":
-      return left !== right;
-    case "<":
-      return left < right;
-    case "<=":
-      return left <= right;
-    case ">":
-      return left > right;
-    case ">=":
-      return left >= right;
-    default:
-      return false;
-  }
-}
-var VERSION_VARIABLES = /* @__PURE__ */ new Set(["python_version", "python_full_version", "implementation_version", "platform_release"]);
-function evaluateMarker(marker, env) {
-  const tokens = tokenize(marker);
-  let pos = 0;
-  const peek = () => tokens[pos];
-  const value = () => {
-    const t = tokens[pos++];
-    if (!t) throw new Error("marker ends too early");
-    if (t.kind === "str") return { text: t.text, isVersion: false };
-    if (t.kind === "var") return { text: env[t.text] ?? "", isVersion: VERSION_VARIABLES.has(t.text) };
-    throw new Error(`expected a value in marker, found "${t.text}"`);
-  };
-  const atom = () => {
-    if (peek()?.kind === "lparen") {
-      pos++;
-      const result2 = orExpr();
-      if (tokens[pos++]?.kind !== "rparen") throw new Error('unclosed "(" in marker');
-      return result2;
-    }
-    const left = value();
-    const op = tokens[pos++];
-    if (!op || op.kind !== "op") throw new Error("expected a comparison in marker");
-    const right = value();
-    return compareValues(op.text, left.text, right.text, left.isVersion || right.isVersion);
-  };
-  const andExpr = () => {
-    let result2 = atom();
-    while (peek()?.kind === "and") {
-      pos++;
-      result2 = atom() && result2;
-    }
-    return result2;
-  };
-  const orExpr = () => {
-    let result2 = andExpr();
-    while (peek()?.kind === "or") {
-      pos++;
-      result2 = andExpr() || result2;
-    }
-    return result2;
-  };
-  const result = orExpr();
-  if (pos !== tokens.length) throw new Error(`unexpected "${tokens[pos]?.text}" in marker`);
-  return result;
-}
-
-// src/requirements/parse.ts
-var LINE_OPTIONS_WITH_VALUE = {
-  "-i": "--index-url",
-  "--index-url": "--index-url",
-  "--extra-index-url": "--extra-index-url",
-  "-f": "--find-links",
-  "--find-links": "--find-links",
-  "-r": "--requirement",
-  "--requirement": "--requirement",
-  "-c": "--constraint",
-  "--constraint": "--constraint",
-  "--trusted-host": "--trusted-host",
-  "--only-binary": "--only-binary",
-  "--no-binary": "--no-binary",
-  "--use-feature": "--use-feature"
-};
-var LINE_FLAGS = /* @__PURE__ */ new Set(["--no-index", "--pre", "--prefer-binary", "--require-hashes"]);
-var PER_REQUIREMENT_WITH_VALUE = /* @__PURE__ */ new Set(["--hash", "--config-settings", "--global-option"]);
-var COMMENT = /(^|\s+)#.*$/;
-var UNSAFE_HEADER = /The following packages are considered to be unsafe in a requirements file/;
-function physicalLines(content) {
-  const lines = content.split(/\r\n|\r|\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-function logicalLines(lines) {
-  const out = [];
-  let pending = [];
-  let start = 0;
-  lines.forEach((raw, index) => {
-    const isComment = /^\s*#/.test(raw);
-    if (!raw.endsWith("\\") || isComment) {
-      if (pending.length > 0) {
-        pending.push(isComment ? ` ${raw}` : raw);
-        out.push({ line: start, text: pending.join("") });
-        pending = [];
-      } else {
-        out.push({ line: index + 1, text: raw });
-      }
-    } else {
-      if (pending.length === 0) start = index + 1;
-      pending.push(raw.replace(/\\+$/, ""));
-    }
-  });
-  if (pending.length > 0) out.push({ line: start, text: pending.join("") });
-  return out.map((l) => ({ line: l.line, text: l.text.replace(COMMENT, "").trim() })).filter((l) => l.text !== "");
-}
-function shellWords(text) {
-  const words = [];
-  let current = "";
-  let inWord = false;
-  let quote = null;
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += ch;
-      inWord = true;
-    }
-  }
-  if (quote) return null;
-  if (inWord) words.push(current);
-  return words;
-}
-function parseHash(value) {
-  const m = /^([A-Za-z0-9]+):(.+)$/.exec(value);
-  return m ? { algorithm: (m[1] ?? "").toLowerCase(), digest: m[2] ?? "" } : null;
-}
-function parseRequirementsFile(content) {
-  const lines = physicalLines(content);
-  const file = { entries: [], comments: [], problems: [] };
-  let unsafeFrom = Number.POSITIVE_INFINITY;
-  lines.forEach((raw, index) => {
-    const start = /(^|\s)#/.exec(raw);
-    if (start) {
-      const text = raw.slice(start.index + start[0].length).replace(/^ /, "");
-      file.comments.push({ line: index + 1, text });
-      if (UNSAFE_HEADER.test(text) && unsafeFrom === Number.POSITIVE_INFINITY) unsafeFrom = index + 1;
-    }
-  });
-  for (const { line, text } of logicalLines(lines)) {
-    parseLogicalLine(file, line, text, line > unsafeFrom);
-  }
-  return file;
-}
-function parseLogicalLine(file, line, text, unsafeSection) {
-  const problem = (message, kind = "syntax") => {
-    file.problems.push({ line, kind, message });
-  };
-  const words = text.split(/\s+/);
-  const firstOption = words.findIndex((w) => w.startsWith("-"));
-  const requirementText = (firstOption < 0 ? words : words.slice(0, firstOption)).join(" ");
-  const optionWords = shellWords(firstOption < 0 ? "" : words.slice(firstOption).join(" "));
-  if (optionWords === null) {
-    problem("unclosed quote");
-    return;
-  }
-  const hashes = [];
-  let editable;
-  for (let i = 0; i < optionWords.length; i++) {
-    const word = optionWords[i] ?? "";
-    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
-    const flag = eq > 0 ? word.slice(0, eq) : word;
-    const inline = eq > 0 ? word.slice(eq + 1) : void 0;
-    const shortGlued = /^-[ircfe]./.test(word) && !word.startsWith("--") ? word.slice(0, 2) : void 0;
-    const name = shortGlued ?? flag;
-    const takeValue = () => {
-      if (inline !== void 0) return inline;
-      if (shortGlued) return word.slice(2);
-      i++;
-      return optionWords[i];
-    };
-    if (name === "-e" || name === "--editable") {
-      const value = takeValue();
-      if (value === void 0 || value.trim() === "") problem(`${name} needs a value`);
-      else editable = value;
-    } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
-      const value = takeValue();
-      if (value === void 0) {
-        problem(`${name} needs a value`);
-        continue;
-      }
-      if (name !== "--hash") continue;
-      const parsed2 = parseHash(value);
-      if (parsed2) hashes.push(parsed2);
-      else problem(`"--hash=${value}" is not of the form --hash=sha256:<hex digest>`, "hash");
-    } else if (LINE_OPTIONS_WITH_VALUE[name]) {
-      const value = takeValue();
-      if (value === void 0) problem(`${name} needs a value`);
-      else file.entries.push({ kind: "option", line, name: LINE_OPTIONS_WITH_VALUE[name], value });
-    } else if (LINE_FLAGS.has(name)) {
-      file.entries.push({ kind: "option", line, name });
-    } else {
-      problem(`unknown option "${name.slice(0, 40)}"`);
-    }
-  }
-  const written = editable ?? requirementText;
-  if (written === "") {
-    if (hashes.length > 0) problem("--hash given without a requirement", "hash");
-    return;
-  }
-  if (editable !== void 0 && requirementText !== "") problem(`"${requirementText}" and -e ${editable} on one line`);
-  const parsed = parseRequirement(written);
-  const entry = { kind: "requirement", line, text: written, editable: editable !== void 0, hashes, unsafeSection };
-  if (parsed.ok) entry.requirement = parsed.requirement;
-  else problem(parsed.error, "requirement");
-  file.entries.push(entry);
-}
-function requirementEntries(file) {
-  return file.entries.filter((e) => e.kind === "requirement");
-}
-function optionEntries(file) {
-  return file.entries.filter((e) => e.kind === "option");
-}
-
-// src/requirements/header.ts
-var AUTOGENERATED = /^This file is autogenerated by pip-compile(?: with [Pp]ython (\d+\.\d+))?/;
-var COMMAND_INTRO = /^(by the following command|To update, run):\s*$/;
-function parseCompileHeader(file) {
-  const comments = file.comments.filter((c) => c.line <= 12);
-  const auto = comments.find((c) => AUTOGENERATED.test(c.text.trim()));
-  if (!auto) return void 0;
-  const header = { line: auto.line };
-  const version = AUTOGENERATED.exec(auto.text.trim())?.[1];
-  if (version) header.pythonVersion = version;
-  const intro = comments.find((c) => c.line > auto.line && COMMAND_INTRO.test(c.text.trim()));
-  const command = intro && comments.find((c) => c.line > intro.line && c.text.trim() !== "");
-  if (!command) return header;
-  header.command = command.text.trim();
-  header.commandLine = command.line;
-  const words = shellWords(header.command);
-  if (!words) return header;
-  const start = pipCompileStart(words);
-  if (start >= 0) header.args = words.slice(start);
-  return header;
-}
-function pipCompileStart(words) {
-  const at = words.findIndex((w) => w === "pip-compile" || w.endsWith("/pip-compile"));
-  if (at >= 0) return at + 1;
-  const m = words.findIndex((w, i) => w === "-m" && words[i + 1] === "piptools" && words[i + 2] === "compile");
-  return m >= 0 ? m + 3 : -1;
-}
-function generatesHashes(args) {
-  return args.includes("--generate-hashes");
-}
-
-// src/report/redact.ts
-var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s]+)@/g;
-var ONLY_ENV_REFERENCES = /^(\$\{[A-Z0-9_]+\}|:)*$/;
-function literalCredentials(text) {
-  const secrets = [];
-  for (const m of text.matchAll(USERINFO)) {
-    const userinfo = m[2] ?? "";
-    const colon = userinfo.indexOf(":");
-    if (colon < 0 && /ssh/i.test(m[1] ?? "")) continue;
-    const secret = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
-    if (secret === "" || ONLY_ENV_REFERENCES.test(secret)) continue;
-    secrets.push(secret, decodeSafely(secret));
-  }
-  return [...new Set(secrets)];
-}
-function decodeSafely(part) {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
-function redactUrls(text) {
-  return text.replace(
-    USERINFO,
-    (_all, scheme, userinfo) => ONLY_ENV_REFERENCES.test(userinfo) ? `${scheme}${userinfo}@` : `${scheme}***@`
-  );
-}
-
 // src/tools/python.ts
 import { existsSync as existsSync3, readdirSync as readdirSync2 } from "node:fs";
 import { homedir } from "node:os";
@@ -30129,154 +30309,6 @@ function scanForCondaCalls(relPath, content) {
   return findings;
 }
 
-// src/checks/lockfile.ts
-var REGENERATE = (ctx) => `pip-compile --generate-hashes --allow-unsafe --output-file=${ctx.lockName} ${ctx.inName}`;
-function appliesTo(entry, env) {
-  const marker = entry.requirement?.marker;
-  if (!marker) return true;
-  try {
-    return evaluateMarker(marker, env);
-  } catch {
-    return true;
-  }
-}
-function exactPin(entry) {
-  const spec = entry.requirement?.specifier ?? [];
-  const only = spec[0];
-  if (spec.length !== 1 || !only || entry.requirement?.url) return void 0;
-  if (only.operator === "===") return only.version;
-  if (only.operator === "==" && !only.version.includes("*")) return only.version;
-  return void 0;
-}
-function namedEntries(lock) {
-  return requirementEntries(lock).filter((e) => e.requirement && !e.requirement.url && !e.editable);
-}
-function checkParseProblems(ctx) {
-  return ctx.lock.problems.map((p) => {
-    const message = `${redactUrls(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
-    if (p.kind === "hash") return finding("PH104", ctx.lockName, p.line, message);
-    if (p.kind === "requirement") return finding("PH103", ctx.lockName, p.line, `cannot read this requirement: ${message}`);
-    return finding("PH106", ctx.lockName, p.line, `pip-compile does not write this line: ${message}`);
-  });
-}
-function checkPins(ctx) {
-  const findings = [];
-  const seen = /* @__PURE__ */ new Map();
-  for (const entry of namedEntries(ctx.lock)) {
-    const req = entry.requirement;
-    if (!req) continue;
-    if (req.marker) {
-      try {
-        evaluateMarker(req.marker, ctx.env);
-      } catch (error2) {
-        findings.push(finding("PH103", ctx.lockName, entry.line, `the marker of ${req.name} cannot be read (${error2.message}); regenerate the lock with \`${REGENERATE(ctx)}\``));
-      }
-    }
-    if (exactPin(entry) === void 0) {
-      const spec = req.specifier.length ? `"${formatSpecifier(req.specifier)}"` : "no version at all";
-      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned with ${spec}, not one exact version; pin it with == by regenerating the lock with \`${REGENERATE(ctx)}\``));
-    }
-    if (!appliesTo(entry, ctx.env)) continue;
-    const key = normalizeName(req.name);
-    const first = seen.get(key);
-    if (first) {
-      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned twice (also on line ${first.line}); keep one pin by regenerating the lock with \`${REGENERATE(ctx)}\``));
-    } else {
-      seen.set(key, entry);
-    }
-  }
-  return findings;
-}
-var SHA256 = /^[0-9a-f]{64}$/i;
-function checkHashes(ctx) {
-  const findings = [];
-  for (const entry of requirementEntries(ctx.lock)) {
-    if (entry.editable) continue;
-    const name = entry.requirement?.name || redactUrls(entry.text);
-    const sha256 = entry.hashes.filter((h) => h.algorithm === "sha256");
-    const malformed = sha256.find((h) => !SHA256.test(h.digest));
-    if (malformed) {
-      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has --hash=sha256:${malformed.digest.slice(0, 16)}\u2026, which is not a 64-digit hex sha256 digest; regenerate the lock with \`${REGENERATE(ctx)}\``));
-    } else if (sha256.length === 0) {
-      const others = entry.hashes.map((h) => h.algorithm);
-      const why = others.length ? ` (only ${[...new Set(others)].join(", ")}, which do not count)` : "";
-      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has no --hash=sha256:${why}; regenerate the lock with \`${REGENERATE(ctx)}\` so pip can install it with --require-hashes`));
-    }
-  }
-  return findings;
-}
-function checkLocations(ctx) {
-  const findings = [];
-  for (const entry of requirementEntries(ctx.lock)) {
-    const shown = redactUrls(entry.text);
-    const fix = "publish it to the package index as a versioned release and pin it with == instead";
-    if (entry.editable) {
-      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown}": a built RPM cannot depend on a working tree; ${fix}`));
-      continue;
-    }
-    const url2 = entry.requirement?.url;
-    if (!url2) continue;
-    const kind = /^(git|hg|svn|bzr)\+/.test(url2) ? "VCS requirement" : /^file:/i.test(url2) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url2) ? "local-path requirement" : "direct-URL requirement";
-    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
-  }
-  return findings;
-}
-function checkHeader(ctx) {
-  const header = parseCompileHeader(ctx.lock);
-  if (!header) {
-    return [finding("PH106", ctx.lockName, 1, `${ctx.lockName} has no pip-compile header ("This file is autogenerated by pip-compile"); generate it with \`${REGENERATE(ctx)}\``)];
-  }
-  const findings = [];
-  const line = header.commandLine ?? header.line;
-  if (!header.command) {
-    findings.push(finding("PH106", ctx.lockName, header.line, `the pip-compile header records no command, so --generate-hashes cannot be confirmed; regenerate with \`${REGENERATE(ctx)}\``));
-  } else if (!header.args) {
-    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
-  } else if (!generatesHashes(header.args)) {
-    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
-  }
-  if (header.pythonVersion && header.pythonVersion !== ctx.interpreter) {
-    findings.push(finding("PH109", ctx.lockName, header.line, `the lock was compiled with Python ${header.pythonVersion} but the target interpreter is ${ctx.interpreter}; pins and hashes differ between Python versions, so re-run pip-compile with python${ctx.interpreter} (\`python${ctx.interpreter} -m piptools compile \u2026\`)`));
-  }
-  return findings;
-}
-function checkPipPinned(ctx) {
-  const pinned = namedEntries(ctx.lock).some((e) => normalizeName(e.requirement?.name ?? "") === "pip" && exactPin(e) !== void 0);
-  if (pinned) return [];
-  const commented = ctx.lock.comments.find((c) => c.text.trim() === "pip");
-  return [finding("PH111", ctx.lockName, commented?.line ?? 1, `pip is not pinned in the lock, so the build cannot upgrade pip deterministically; add pip to ${ctx.inName} or regenerate with --allow-unsafe: \`${REGENERATE(ctx)}\``)];
-}
-function checkCredentials(fileName, file) {
-  const findings = [];
-  const secrets = [];
-  const report = (line, what, text) => {
-    const found = literalCredentials(text);
-    if (found.length === 0) return;
-    secrets.push(...found);
-    findings.push(finding("PH112", fileName, line, `${what} holds a credential (${redactUrls(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
-  };
-  for (const option of optionEntries(file)) {
-    if (option.value) report(option.line, option.name, option.value);
-  }
-  for (const entry of requirementEntries(file)) {
-    report(entry.line, "the requirement", entry.text);
-  }
-  for (const comment of file.comments) {
-    report(comment.line, "a comment (the recorded pip-compile command)", comment.text);
-  }
-  return { findings, secrets };
-}
-function checkLock(ctx) {
-  return [
-    ...checkParseProblems(ctx),
-    ...checkHeader(ctx),
-    ...checkPins(ctx),
-    ...checkHashes(ctx),
-    ...checkLocations(ctx),
-    ...checkPipPinned(ctx)
-  ];
-}
-
 // src/checks/drift.ts
 var WITH_VALUE = /* @__PURE__ */ new Set([
   "-o",
@@ -30380,29 +30412,6 @@ function compareLocks(lockName, committed, fresh, env, headerLine, regenerate) {
     }
   }
   return findings;
-}
-
-// src/checks/identity.ts
-var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
-var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
-var MAX_LENGTH = 64;
-function checkToolName(name, source) {
-  if (name.length <= MAX_LENGTH && TOOL_NAME.test(name)) return [];
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_LENGTH);
-  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
-  return [finding("PH207", source.file, source.line, `tool name "${printable(name)}" is not safe as an RPM name, a path segment and a module name; use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_LENGTH} characters${hint}`)];
-}
-function checkToolVersion(version, source) {
-  if (version.length <= MAX_LENGTH && TOOL_VERSION.test(version)) return [];
-  return [finding("PH207", source.file, source.line, `version "${printable(version)}" is not safe as an RPM version and a path segment; use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_LENGTH} characters`)];
-}
-function checkInterpreterSanctioned(interpreter, sanctioned, source) {
-  if (sanctioned.includes(interpreter)) return [];
-  return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
-}
-function printable(value) {
-  const clean = value.replace(/[^\x20-\x7e]/g, "?");
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
 }
 
 // src/checks/satisfies.ts
@@ -30606,10 +30615,998 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   });
 }
 
+// src/plan/distros.ts
+var ZSTD = "w9.zstdio";
+var FIXED = {
+  el8: { key: "el8", dist: ".el8", glibc: [2, 28], payload: "w2.xzdio", image: "rockylinux:8" },
+  el9: { key: "el9", dist: ".el9", glibc: [2, 34], payload: ZSTD, image: "rockylinux:9" },
+  el10: { key: "el10", dist: ".el10", glibc: [2, 39], payload: ZSTD, image: "rockylinux/rockylinux:10" },
+  amzn2023: { key: "amzn2023", dist: ".amzn2023", glibc: [2, 34], payload: ZSTD, image: "amazonlinux:2023" }
+};
+var FEDORA_GLIBC = {
+  38: [2, 37],
+  39: [2, 38],
+  40: [2, 39],
+  41: [2, 40],
+  42: [2, 41],
+  43: [2, 42]
+};
+var DISTRO_KEYS = [...Object.keys(FIXED), ...Object.keys(FEDORA_GLIBC).map((n) => `fedora-${n}`)];
+function distro(key) {
+  const fixed = FIXED[key];
+  if (fixed) return fixed;
+  const fedora = /^fedora-([1-9]\d*)$/.exec(key);
+  const release = fedora ? Number(fedora[1]) : NaN;
+  const glibc = FEDORA_GLIBC[release];
+  if (glibc) return { key, dist: `.fc${release}`, glibc, payload: ZSTD, image: `fedora:${release}` };
+  throw new UsageError(`distro "${key}" is not one of ${DISTRO_KEYS.join(", ")}`);
+}
+var ARCHES = ["x86_64", "aarch64"];
+function hostArch() {
+  if (process.arch === "x64") return "x86_64";
+  if (process.arch === "arm64") return "aarch64";
+  throw new UsageError(`this machine's architecture (${process.arch}) is not one Phoreus builds for (${ARCHES.join(", ")})`);
+}
+function manylinuxTags(glibc, arch2) {
+  const [major, minor] = glibc;
+  const tags = [];
+  const legacy = { 17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1" };
+  for (let m = minor; m >= 5; m--) {
+    if (arch2 === "aarch64" && m < 17) break;
+    tags.push(`manylinux_${major}_${m}_${arch2}`);
+    const alias = legacy[m];
+    if (alias && (arch2 === "x86_64" || m === 17)) tags.push(`${alias}_${arch2}`);
+  }
+  return tags;
+}
+
+// src/plan/identity.ts
+function versionFromRef(refName) {
+  const m = /^v(\d[^\s/]*)$/.exec(refName ?? "");
+  return m?.[1];
+}
+function resolveTool(s) {
+  return s.tool ?? s.configTool ?? (s.projectName ? normalizeName(s.projectName) : void 0);
+}
+function resolveVersion(s) {
+  return s.version ?? versionFromRef(s.refName) ?? s.configVersion ?? s.projectVersion;
+}
+
+// src/requirements/blocks.ts
+function requirementBlocks(lockText) {
+  const lines = physicalLines(lockText);
+  const blocks = /* @__PURE__ */ new Map();
+  for (const entry of requirementEntries(parseRequirementsFile(lockText))) {
+    const name = entry.requirement?.name;
+    if (!name) continue;
+    const block = [];
+    for (let i = entry.line - 1; i < lines.length; i++) {
+      const line = lines[i] ?? "";
+      block.push(line);
+      if (!line.trimEnd().endsWith("\\")) break;
+    }
+    blocks.set(normalizeName(name), `${block.join("\n")}
+`);
+  }
+  return blocks;
+}
+function withExtraHashes(lockText, extra) {
+  if (extra.size === 0) return lockText;
+  const lines = physicalLines(lockText);
+  const insertAfter = /* @__PURE__ */ new Map();
+  for (const entry of requirementEntries(parseRequirementsFile(lockText))) {
+    const digest = entry.requirement?.name ? extra.get(normalizeName(entry.requirement.name)) : void 0;
+    if (digest) insertAfter.set(entry.line - 1, digest);
+  }
+  const out = [];
+  lines.forEach((line, index) => {
+    const digest = insertAfter.get(index);
+    if (!digest) {
+      out.push(line);
+      return;
+    }
+    const continued = line.trimEnd().endsWith("\\");
+    out.push(continued ? line : `${line.trimEnd()} \\`, `    --hash=sha256:${digest}${continued ? " \\" : ""}`);
+  });
+  return `${out.join("\n")}
+`;
+}
+function lockSubset(lockText, names) {
+  const options = physicalLines(lockText).filter((l) => /^\s*(-i|--index-url|--extra-index-url|-f|--find-links|--trusted-host)\b/.test(l));
+  const blocks = [...requirementBlocks(lockText)].filter(([name]) => names.has(name)).map(([, block]) => block);
+  return `${[...options, ""].join("\n")}${blocks.join("")}`;
+}
+
 // src/report/about.ts
 var TOOL_NAME2 = "phoreus-rpm";
 var TOOL_VERSION2 = "0.1.0";
 var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
+
+// src/tools/epoch.ts
+async function sourceDateEpoch(project) {
+  const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
+  if (process.env.SOURCE_DATE_EPOCH && Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
+  const git = await run("git", ["-C", project, "log", "-1", "--format=%ct", "--", "."]);
+  const commit = Number(git.stdout.trim());
+  return git.exitCode === 0 && Number.isInteger(commit) && commit > 0 ? commit : 0;
+}
+
+// src/tools/system.ts
+import { existsSync as existsSync7 } from "node:fs";
+import { delimiter as delimiter3, join as join10 } from "node:path";
+var PROVIDERS = {
+  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
+  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
+  cpio: { apt: "cpio", dnf: "cpio" },
+  tar: { apt: "tar", dnf: "tar" }
+};
+function which2(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter3)) {
+    const candidate = join10(dir, command);
+    if (dir && existsSync7(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which2(c));
+  if (missing.length === 0) return;
+  const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
+  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? "apt"] ?? c))];
+  const root = process.getuid?.() === 0;
+  if (!manager || !root) {
+    throw new UsageError(`${missing.join(", ")} not found; install ${packages.join(" ")} (for example \`sudo apt-get install -y ${packages.join(" ")}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(" ")}\`)`);
+  }
+  await log.group(`Installing ${packages.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...packages]]] : [["dnf", ["install", "-y", "-q", ...packages]]];
+    for (const [cmd, args] of steps) {
+      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
+    }
+  });
+  const still = commands.filter((c) => !which2(c));
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing ${packages.join(" ")}`);
+}
+
+// src/build/app-wheel.ts
+import { cpSync, existsSync as existsSync8, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync3 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { basename as basename4, join as join11 } from "node:path";
+
+// src/build/failure.ts
+var BuildFailure = class extends Error {
+  name = "BuildFailure";
+};
+
+// src/build/app-wheel.ts
+var BUILD_LOCK = "requirements-build.lock";
+var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
+function isApplicationProject(project) {
+  return existsSync8(join11(project, "pyproject.toml")) || existsSync8(join11(project, "setup.py"));
+}
+async function wheelMetadata(python, wheel) {
+  const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
+  const r = await run(python, ["-c", script, wheel]);
+  const [name, version] = r.stdout.trim().split("\n");
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
+  return { name, version };
+}
+async function buildAppWheel(project, python, out, epoch, log, options) {
+  const work = mkdtempSync2(join11(tmpdir2(), "phoreus-app-"));
+  try {
+    const source = join11(work, "src");
+    cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename4(src)) && !src.endsWith(".egg-info") });
+    const buildLock = join11(project, BUILD_LOCK);
+    const buildLocked = existsSync8(buildLock);
+    const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
+    const indexArgs = [
+      ...options.indexUrl ? ["--index-url", options.indexUrl] : [],
+      ...options.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
+      ...options.findLinks.flatMap((u) => ["--find-links", u])
+    ];
+    const args = [
+      "-m",
+      "pip",
+      "wheel",
+      "--no-deps",
+      "--no-cache-dir",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--wheel-dir",
+      join11(work, "wheel"),
+      ...buildLocked ? ["--no-build-isolation", "--no-index"] : indexArgs,
+      source
+    ];
+    log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
+    const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+    if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
+    const file = readdirSync3(join11(work, "wheel")).find((f) => f.endsWith(".whl"));
+    if (!file) throw new BuildFailure("building the application wheel produced no wheel");
+    mkdirSync(out, { recursive: true });
+    const path4 = join11(out, file);
+    cpSync(join11(work, "wheel", file), path4);
+    return { wheel: { path: path4, file, ...await wheelMetadata(python, path4) }, buildLocked };
+  } finally {
+    rmSync3(work, { recursive: true, force: true });
+  }
+}
+
+// src/build/layout.ts
+var PHOREUS_ROOT = "/usr/local/phoreus";
+var DEFAULT_INTERPRETER_HOME = `${PHOREUS_ROOT}/python/{python}`;
+var DEFAULT_INTERPRETER_MODULE = "phoreus-python-{python}";
+function expandPython(pattern, interpreter) {
+  return pattern.split("{python}").join(interpreter);
+}
+var packageName = (id) => `phoreus-${id.tool}-${id.version}`;
+var metaPackageName = (id) => `phoreus-${id.tool}`;
+var phoreusPrefix = (id) => `${PHOREUS_ROOT}/${id.tool}/${id.version}`;
+var venvPath = (id) => `${phoreusPrefix(id)}/venv`;
+var modulefileDir = (id) => `${PHOREUS_ROOT}/modulefiles/${id.tool}`;
+var modulefilePath = (id) => `${modulefileDir(id)}/${id.version}.lua`;
+var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}`;
+
+// src/build/modulefile.ts
+function luaString(text) {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
+}
+function renderModulefile(id, text) {
+  const prefix = phoreusPrefix(id);
+  const lines = [
+    `-- ${id.tool}/${id.version}: Lmod modulefile of phoreus-${id.tool}-${id.version}, generated by phoreus-rpm.`,
+    "-- Loads the interpreter module, then activates the tool's own virtual environment.",
+    ...text.whatis.map((w) => `whatis(${luaString(w)})`),
+    `help(${luaString(text.help)})`,
+    "",
+    // Two versions of one tool in one shell would shadow each other on PATH; Lmod swaps
+    // same-name modules on load, and this keeps any other route from stacking them.
+    `conflict(${luaString(id.tool)})`,
+    `load(${luaString(id.interpreterModule)})`,
+    "",
+    `local prefix = ${luaString(prefix)}`,
+    'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
+    'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
+    ...Object.entries(text.env).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function renderModuleDefault(id) {
+  return `-- Default version of ${id.tool}, set by the meta package phoreus-${id.tool}.
+module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
+`;
+}
+
+// src/build/rpmbuild.ts
+import { copyFileSync, mkdirSync as mkdirSync2, readdirSync as readdirSync4, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join12 } from "node:path";
+async function rpmbuild(input2) {
+  const sources = join12(input2.topdir, "SOURCES");
+  const specs = join12(input2.topdir, "SPECS");
+  mkdirSync2(sources, { recursive: true });
+  mkdirSync2(specs, { recursive: true });
+  for (const [name, source] of Object.entries(input2.sources)) {
+    if ("content" in source) writeFileSync3(join12(sources, name), source.content);
+    else copyFileSync(source.path, join12(sources, name));
+  }
+  const tar = await run("tar", [
+    "--sort=name",
+    `--mtime=@${input2.epoch}`,
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "--format=gnu",
+    "-cf",
+    join12(sources, "wheelhouse.tar"),
+    "-C",
+    input2.wheelhouseParent,
+    "wheelhouse"
+  ]);
+  if (tar.exitCode !== 0) throw new BuildFailure(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
+  const specPath = join12(specs, input2.specName);
+  writeFileSync3(specPath, input2.spec);
+  const result = await run("rpmbuild", [
+    "-ba",
+    "--nodeps",
+    "--target",
+    input2.arch,
+    "--define",
+    `_topdir ${input2.topdir}`,
+    "--define",
+    `dist ${input2.dist}`,
+    "--define",
+    `phoreus_build_python ${input2.buildPython}`,
+    specPath
+  ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(input2.epoch), LC_ALL: "C" } });
+  const log = `${result.stdout}
+${result.stderr}`;
+  if (result.exitCode !== 0) {
+    const reason = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
+    throw new BuildFailure(`rpmbuild failed: ${reason}`);
+  }
+  const rpmDir = join12(input2.topdir, "RPMS", input2.arch);
+  const rpms = readdirSync4(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join12(rpmDir, f));
+  const srpmDir = join12(input2.topdir, "SRPMS");
+  const srpm = readdirSync4(srpmDir).find((f) => f.endsWith(".src.rpm"));
+  if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
+  return { rpms, srpm: join12(srpmDir, srpm), log };
+}
+
+// src/build/spec.ts
+var SOURCES = {
+  lock: "requirements.lock",
+  wheelhouse: "wheelhouse.tar",
+  relocate: "relocate.py",
+  modulefile: "modulefile.lua",
+  config: "phoreus-config.json",
+  moduleDefault: "modulerc.lua",
+  pipLock: "pip.lock",
+  installLock: "install.lock"
+};
+function specText(text) {
+  return text.replace(/%/g, "%%").replace(/[\r\n]+/g, " ").trim();
+}
+function changelogDate(epoch) {
+  const d = new Date(epoch * 1e3);
+  const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
+  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, "0")} ${d.getUTCFullYear()}`;
+}
+function renderSpec(input2) {
+  const { id, app } = input2;
+  const pip = input2.pipWheel ? `wheelhouse/${input2.pipWheel}/pip` : '"$bundled_pip"';
+  const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
+  const sources = [
+    `Source0:        ${SOURCES.lock}`,
+    `Source1:        ${SOURCES.wheelhouse}`,
+    `Source2:        ${SOURCES.relocate}`,
+    `Source3:        ${SOURCES.modulefile}`,
+    `Source4:        ${SOURCES.config}`,
+    ...input2.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : [],
+    ...input2.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
+    ...app ? [`Source7:        ${app.wheel}`] : [],
+    ...input2.installLock ? [`Source8:        ${SOURCES.installLock}`] : []
+  ];
+  const lock = input2.installLock ? "%{SOURCE8}" : "requirements.lock";
+  const build2 = [
+    "# Charter \xA77: create the venv, upgrade pip deterministically, install the locked",
+    "# dependencies, install the application; offline, from the sources only.",
+    "export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1",
+    "rm -rf venv",
+    "%{phoreus_build_python} -m venv --without-pip venv",
+    ...input2.pipWheel ? [`venv/bin/python ${pip} ${pipInstall} --no-deps -r %{SOURCE5}`, 'pip="-m pip"'] : [
+      "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
+      `bundled_pip="$(%{phoreus_build_python} -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')/pip"`,
+      'pip="$bundled_pip"'
+    ],
+    `venv/bin/python $pip ${pipInstall} -r ${lock}`,
+    ...app ? [
+      "mkdir -p app && cp %{SOURCE7} app/",
+      `venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile ${app.name}==${app.version}`
+    ] : [],
+    "venv/bin/python $pip check"
+  ];
+  const install = [
+    "mkdir -p %{buildroot}%{phoreus_prefix}",
+    "cp -a venv %{buildroot}%{venv}",
+    "# Bytecode is compiled below, by the target interpreter version, for the installed path.",
+    "find %{buildroot}%{venv} -depth -name __pycache__ -type d -exec rm -rf {} +",
+    '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
+    "%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages",
+    "install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock",
+    "install -m 0644 %{SOURCE4} %{buildroot}%{phoreus_prefix}/phoreus-config.json",
+    "install -D -m 0644 %{SOURCE3} %{buildroot}%{modulefile}",
+    ...input2.meta ? ["install -D -m 0644 %{SOURCE6} %{buildroot}%{modulefile_dir}/.modulerc.lua"] : []
+  ];
+  const meta = input2.meta ? [
+    "",
+    `%package -n ${metaPackageName(id)}`,
+    `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
+    `Requires:       ${packageName(id)} = %{version}-%{release}`,
+    "",
+    `%description -n ${metaPackageName(id)}`,
+    `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
+    "Installing a newer version of this package moves the default; it never touches",
+    "the environment of any version (charter \xA711).",
+    "",
+    `%files -n ${metaPackageName(id)}`,
+    "%{modulefile_dir}/.modulerc.lua"
+  ] : [];
+  return [
+    `# Generated by ${input2.generator}: the spec of ${packageName(id)} for ${input2.distro.key}/${input2.arch}.`,
+    `%global tool ${id.tool}`,
+    `%global tool_version ${id.version}`,
+    `%global pyver ${id.interpreter}`,
+    `%global phoreus_root ${PHOREUS_ROOT}`,
+    `%global phoreus_prefix ${phoreusPrefix(id)}`,
+    `%global venv ${venvPath(id)}`,
+    `%global python_home ${id.interpreterHome}`,
+    `%global modulefile_dir ${modulefileDir(id)}`,
+    `%global modulefile ${modulefilePath(id)}`,
+    "# The interpreter the venv is built with: the target one, unless the builder names another of the same X.Y.",
+    `%{!?phoreus_build_python:%global phoreus_build_python ${interpreterPath(id)}}`,
+    "",
+    "# A venv is a frozen runtime stack: no automatic requires or provides (Debian and",
+    "# Fedora rpm would generate python3dist(), python(abi) and sonames), no build-id links",
+    "# (two tools shipping one wheel would conflict), no debuginfo, no strip, no",
+    "# byte-compilation by the system interpreter, no shebang mangling.",
+    "AutoReqProv:    no",
+    "%global debug_package %{nil}",
+    "%global _build_id_links none",
+    "%global __os_install_post %{nil}",
+    "%global __brp_mangle_shebangs %{nil}",
+    "%global __brp_python_bytecompile %{nil}",
+    "%global __brp_strip %{nil}",
+    `%global _binary_payload ${input2.distro.payload}`,
+    `%global _source_payload ${input2.distro.payload}`,
+    "# Reproducible headers: build time and file times from the changelog date.",
+    "%global source_date_epoch_from_changelog 1",
+    "%global use_source_date_epoch_as_buildtime 1",
+    "%global clamp_mtime_to_source_date_epoch 1",
+    "%global _buildhost phoreus-rpm",
+    "",
+    "Name:           phoreus-%{tool}-%{tool_version}",
+    "Version:        %{tool_version}",
+    `Release:        ${id.release}%{?dist}`,
+    `Summary:        ${specText(input2.summary)}`,
+    `License:        ${specText(input2.license)}`,
+    ...input2.url ? [`URL:            ${specText(input2.url)}`] : [],
+    `ExclusiveArch:  ${input2.arch}`,
+    ...sources,
+    "",
+    "Requires:       phoreus",
+    `Requires:       ${id.interpreterModule}`,
+    `BuildRequires:  ${id.interpreterModule}`,
+    "",
+    "%description",
+    input2.description.map(specText).join("\n\n"),
+    ...meta,
+    "",
+    "%prep",
+    "%setup -q -c -T",
+    "tar -xf %{SOURCE1}",
+    "cp %{SOURCE0} requirements.lock",
+    "",
+    "%build",
+    ...build2,
+    "",
+    "%install",
+    ...install,
+    "",
+    "%files",
+    "%dir %{phoreus_root}/%{tool}",
+    "%{phoreus_prefix}/",
+    "%dir %{modulefile_dir}",
+    "%{modulefile}",
+    "",
+    "%changelog",
+    `* ${changelogDate(input2.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
+    `- Built from requirements.lock by ${input2.generator}`,
+    ""
+  ].join("\n");
+}
+
+// src/build/wheelhouse.ts
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync9, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join14 } from "node:path";
+
+// src/build/source-build.ts
+import { createHash as createHash2 } from "node:crypto";
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join13 } from "node:path";
+function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
+  if (/-none-any\.whl$/.test(wheel)) return true;
+  if (!hostGlibc2 || hostArch2 !== arch2) return false;
+  const [major, minor] = hostGlibc2;
+  return major < distro2.glibc[0] || major === distro2.glibc[0] && minor <= distro2.glibc[1];
+}
+async function hostGlibc(python) {
+  const r = await run(python, ["-c", "import platform; print(platform.libc_ver()[1])"]);
+  const m = /^(\d+)\.(\d+)/.exec(r.stdout.trim());
+  return m ? [Number(m[1]), Number(m[2])] : void 0;
+}
+async function buildFromSdist(request, hostArch2, log) {
+  const work = join13(request.dir, `.sdist-${request.name}`);
+  rmSync4(work, { recursive: true, force: true });
+  mkdirSync3(work, { recursive: true });
+  try {
+    log.info(`${request.name}: building from its sdist (${request.reason})`);
+    const lock = join13(work, "requirement.lock");
+    writeFileSync4(lock, request.lockBlock);
+    const download = await run(request.python, [
+      "-m",
+      "pip",
+      "download",
+      "--no-deps",
+      "--require-hashes",
+      "--no-binary=:all:",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--progress-bar",
+      "off",
+      "--dest",
+      join13(work, "sdist"),
+      ...request.indexArgs,
+      "-r",
+      lock
+    ]);
+    if (download.exitCode !== 0) {
+      throw new BuildFailure(`${request.name} has no compatible wheel and no sdist with a locked hash (${redactUrls(lastLine(download.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
+    }
+    const sdist = readdirSync5(join13(work, "sdist"))[0] ?? "";
+    const wheelDir = join13(work, "wheel");
+    const built = await run(request.python, [
+      "-m",
+      "pip",
+      "wheel",
+      "--no-deps",
+      "--no-cache-dir",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--wheel-dir",
+      wheelDir,
+      ...request.indexArgs,
+      join13(work, "sdist", sdist)
+    ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
+    if (built.exitCode !== 0) {
+      throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
+    }
+    const wheel = readdirSync5(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
+    if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch2)) {
+      throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
+    }
+    const data = readFileSync4(join13(wheelDir, wheel));
+    writeFileSync4(join13(request.dir, wheel), data);
+    writeFileSync4(join13(request.dir, sdist), readFileSync4(join13(work, "sdist", sdist)));
+    return { sdist, wheel, sha256: createHash2("sha256").update(data).digest("hex") };
+  } finally {
+    rmSync4(work, { recursive: true, force: true });
+  }
+}
+
+// src/build/wheelhouse.ts
+function platformOptions(interpreter, distro2, arch2) {
+  const abi = `cp${interpreter.replace(".", "")}`;
+  return [
+    "--only-binary=:all:",
+    "--implementation",
+    "cp",
+    "--python-version",
+    interpreter,
+    "--abi",
+    abi,
+    "--abi",
+    "abi3",
+    "--abi",
+    "none",
+    ...manylinuxTags(distro2.glibc, arch2).flatMap((tag) => ["--platform", tag])
+  ];
+}
+function wheelhouseKey(request) {
+  return createHash3("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
+}
+var sha256File = (path4) => createHash3("sha256").update(readFileSync5(path4)).digest("hex");
+function matchFiles(dir, packages) {
+  if (!existsSync9(dir)) return void 0;
+  const byHash = /* @__PURE__ */ new Map();
+  for (const entry of readdirSync6(dir, { withFileTypes: true })) {
+    if (entry.isFile()) byHash.set(sha256File(join14(dir, entry.name)), entry.name);
+  }
+  const files = /* @__PURE__ */ new Map();
+  for (const pkg of packages) {
+    const file = pkg.hashes.map((h) => byHash.get(h)).find((f) => f !== void 0);
+    if (!file) return void 0;
+    files.set(normalizeName(pkg.name), file);
+  }
+  return files;
+}
+function missingPackage(stderr) {
+  const m = /(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(stderr);
+  return m?.[1];
+}
+var MANIFEST = "wheelhouse.json";
+function readManifest(dir) {
+  try {
+    return JSON.parse(readFileSync5(join14(dir, MANIFEST), "utf8"));
+  } catch {
+    return { built: {} };
+  }
+}
+function resolveFiles(dir, packages, manifest) {
+  const fromIndex = packages.filter((p) => !manifest.built[normalizeName(p.name)]);
+  const files = matchFiles(dir, fromIndex);
+  if (!files) return void 0;
+  for (const [name, built] of Object.entries(manifest.built)) {
+    const path4 = join14(dir, built.wheel);
+    if (!existsSync9(path4) || sha256File(path4) !== built.sha256) return void 0;
+    files.set(name, built.wheel);
+  }
+  return files;
+}
+function wheelhouse(dir, files, manifest, lockText, fromCache) {
+  const built = new Map(Object.entries(manifest.built));
+  const installLock = withExtraHashes(lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
+  return { dir, files, fromCache, built, installLock };
+}
+async function fetchWheelhouse(request, log) {
+  const dir = join14(cacheRoot(), "wheelhouse", wheelhouseKey(request));
+  const cachedManifest = readManifest(dir);
+  const cached = resolveFiles(dir, request.packages, cachedManifest);
+  if (cached) {
+    log.info(`Wheelhouse restored from the cache (${cached.size} wheels): the package index is not contacted`);
+    return wheelhouse(dir, cached, cachedManifest, request.lockText, true);
+  }
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync5(staging, { recursive: true, force: true });
+  mkdirSync4(staging, { recursive: true });
+  try {
+    const indexArgs = [
+      ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
+      ...request.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
+      ...request.findLinks.flatMap((u) => ["--find-links", u])
+    ];
+    const fromSource = new Map(
+      [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`])
+    );
+    log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
+    for (; ; ) {
+      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
+      const lockFile = join14(staging, ".requirements.lock");
+      writeFileSync5(lockFile, lockSubset(request.lockText, names));
+      const result = await run(request.python, [
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--require-hashes",
+        "--progress-bar",
+        "off",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--dest",
+        staging,
+        ...platformOptions(request.interpreter, request.distro, request.arch),
+        ...indexArgs,
+        "-r",
+        lockFile
+      ]);
+      rmSync5(lockFile);
+      if (result.exitCode === 0) break;
+      const missing = missingPackage(result.stderr);
+      if (!missing || !names.has(normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, request));
+      fromSource.set(normalizeName(missing), `no wheel for ${request.distro.key} ${request.arch}`);
+    }
+    const manifest = { built: {} };
+    const blocks = requirementBlocks(request.lockText);
+    for (const [name, reason] of fromSource) {
+      manifest.built[name] = await buildFromSdist({
+        python: request.python,
+        name,
+        lockBlock: blocks.get(name) ?? "",
+        dir: staging,
+        distro: request.distro,
+        arch: request.arch,
+        indexArgs,
+        epoch: request.epoch,
+        reason
+      }, request.arch, log);
+    }
+    writeFileSync5(join14(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
+`);
+    const files = resolveFiles(staging, request.packages, manifest);
+    if (!files) throw new BuildFailure("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
+    let bytes = 0;
+    [...files.values()].sort().forEach((file, i) => {
+      bytes += readFileSync5(join14(staging, file)).length;
+      log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
+    });
+    log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
+    rmSync5(dir, { recursive: true, force: true });
+    mkdirSync4(join14(dir, ".."), { recursive: true });
+    renameSync2(staging, dir);
+    return wheelhouse(dir, files, manifest, request.lockText, false);
+  } finally {
+    rmSync5(staging, { recursive: true, force: true });
+  }
+}
+function downloadError(stderr, request) {
+  const missing = missingPackage(stderr);
+  if (missing) {
+    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join(".")}): build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
+  }
+  if (/THESE PACKAGES DO NOT MATCH THE HASHES/.test(stderr)) {
+    const pkg = /^\s+([A-Za-z0-9._-]+)==\S+ from /m.exec(stderr)?.[1] ?? "a package";
+    return `hash verification failed for ${pkg}: the index served a file whose sha256 is not in the lock (charter \xA713); investigate the upstream change, then regenerate the lock`;
+  }
+  const last = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "pip download failed";
+  return `fetching the wheelhouse failed: ${redactUrls(last)}`;
+}
+
+// src/build/build.ts
+function lockedPackages(lockText, interpreter, arch2) {
+  const env = targetEnvironment(interpreter, arch2);
+  return requirementEntries(parseRequirementsFile(lockText)).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
+    name: e.requirement?.name ?? "",
+    version: exactPin(e) ?? "",
+    hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
+  }));
+}
+var Build = class {
+  constructor(options, log, distro2, arch2) {
+    this.options = options;
+    this.log = log;
+    this.distro = distro2;
+    this.arch = arch2;
+  }
+  options;
+  log;
+  distro;
+  arch;
+  timings = {};
+  findings = [];
+  secrets = [];
+  /** Known once the verification has chosen it. */
+  interpreter = "";
+  async timed(phase, body) {
+    const start = performance.now();
+    try {
+      return await this.log.group(phase, body);
+    } finally {
+      this.timings[phase] = Math.round(performance.now() - start) / 1e3;
+    }
+  }
+  /** Step 1: the lockfile rules; an error stops the build before anything is built. */
+  async verify(version) {
+    const result = await this.timed("Verify the lock", () => verify({ ...this.options, offline: true, ...version ? { version } : {} }, this.log));
+    this.findings.push(...result.findings);
+    this.secrets = result.secrets;
+    return result;
+  }
+  /** Step 2: every locked file, for the target's glibc, ABI and arch. */
+  async wheelhouse(python, lockText, packages, epoch) {
+    return this.timed("Fetch the wheelhouse", () => fetchWheelhouse({
+      python,
+      interpreter: this.interpreter,
+      distro: this.distro,
+      arch: this.arch,
+      lockText,
+      packages,
+      epoch,
+      forceSource: /* @__PURE__ */ new Map(),
+      extraIndexUrls: this.options.extraIndexUrls,
+      findLinks: this.options.findLinks,
+      ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {}
+    }, this.log));
+  }
+  /** Step 3: the application wheel, when the project is an application and not only a lock. */
+  async appWheel(python, dir, epoch) {
+    if (!isApplicationProject(this.options.project)) {
+      this.log.info("No pyproject.toml or setup.py: the project is a lock of a third-party tool, nothing to build");
+      return void 0;
+    }
+    return this.timed("Build the application wheel", async () => {
+      const { wheel, buildLocked } = await buildAppWheel(this.options.project, python, dir, epoch, this.log, {
+        extraIndexUrls: this.options.extraIndexUrls,
+        findLinks: this.options.findLinks,
+        ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {}
+      });
+      if (!buildLocked) {
+        this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
+      }
+      return wheel;
+    });
+  }
+};
+async function build(options, log) {
+  const arch2 = hostArch();
+  if (options.arch && !ARCHES.includes(options.arch)) {
+    throw new UsageError(`arch "${options.arch}" is not one of ${ARCHES.join(", ")}`);
+  }
+  if (options.arch && options.arch !== arch2) {
+    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch2}, the target is ${options.arch}; run the job on an ${options.arch} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
+  }
+  const distro2 = distro(options.distro);
+  const project = options.project;
+  const pyproject = readPyproject(project);
+  const configPath = options.config ?? join15(project, "phoreus.yaml");
+  const loaded = (() => {
+    try {
+      return parseConfig("phoreus.yaml", readText(configPath));
+    } catch {
+      return { raw: {} };
+    }
+  })();
+  const preliminary = resolveVersion({
+    ...options.version ? { version: options.version } : {},
+    ...options.refName ? { refName: options.refName } : {}
+  });
+  const runner = new Build(options, log, distro2, arch2);
+  const verification = await runner.verify(preliminary);
+  const interpreter = verification.interpreter;
+  runner.interpreter = interpreter;
+  const stop = (failure) => ({
+    ok: false,
+    findings: sortFindings(runner.findings),
+    secrets: runner.secrets,
+    interpreter,
+    distro: distro2.key,
+    arch: arch2,
+    wheels: 0,
+    wheelhouseFromCache: false,
+    timings: runner.timings,
+    config: {},
+    failure
+  });
+  if (countBySeverity(runner.findings).errors > 0) return stop("the lock verification found errors");
+  const config = effectiveConfig(loaded, interpreter);
+  await requireTools(["rpmbuild", "tar"], log);
+  const python = await findPython(interpreter, options.python);
+  const epoch = await sourceDateEpoch(project);
+  const lockText = readText(join15(project, verification.lock));
+  const packages = lockedPackages(lockText, interpreter, arch2);
+  const work = mkdtempSync3(join15(tmpdir3(), "phoreus-build-"));
+  try {
+    return await buildPackages();
+  } catch (error2) {
+    if (error2 instanceof BuildFailure) return stop(error2.message);
+    throw error2;
+  } finally {
+    rmSync6(work, { recursive: true, force: true });
+  }
+  async function buildPackages() {
+    const wheelhouse2 = await runner.wheelhouse(python, lockText, packages, epoch);
+    const app = await runner.appWheel(python, join15(work, "app"), epoch);
+    const tool = resolveTool({
+      ...options.tool ? { tool: options.tool } : {},
+      ...config.tool.name ? { configTool: config.tool.name } : {},
+      ...pyproject.name ? { projectName: pyproject.name.value } : {}
+    }) ?? (app ? normalizeName(app.name) : void 0);
+    if (!tool) throw new UsageError("the project is only a lock and names no tool: pass --tool (the action's tool input) or set tool.name in phoreus.yaml");
+    const version = resolveVersion({
+      ...options.version ? { version: options.version } : {},
+      ...options.refName ? { refName: options.refName } : {},
+      ...config.tool.version ? { configVersion: config.tool.version } : {},
+      ...pyproject.version ? { projectVersion: pyproject.version.value } : {}
+    }) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
+    if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
+    const versionFindings = checkToolVersion(version, { file: ".", line: 1 });
+    if (versionFindings.length > 0) {
+      runner.findings.push(...versionFindings);
+      return stop("the tool version is not safe");
+    }
+    const id = {
+      tool,
+      version,
+      release: options.release ?? config.tool.release ?? "1",
+      interpreter,
+      interpreterHome: expandPython(options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME, interpreter),
+      interpreterModule: expandPython(options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE, interpreter)
+    };
+    const inForce = {
+      tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
+      interpreter,
+      distro: distro2.key,
+      arch: arch2,
+      policy: { ...config.policy, "interpreter-home": id.interpreterHome, "interpreter-module": id.interpreterModule },
+      requirements: verification.requirements,
+      lock: verification.lock,
+      registries: redactRegistries(options, config.registries)
+    };
+    log.info(`Configuration in force:
+${JSON.stringify(inForce, null, 2)}`);
+    const artifacts = await runner.timed("Build the RPM and SRPM", () => assemble({
+      id,
+      distro: distro2,
+      arch: arch2,
+      epoch,
+      python,
+      lockText,
+      wheelhouse: wheelhouse2,
+      app,
+      meta: options.meta,
+      work,
+      out: options.out,
+      inForce,
+      summary: config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`,
+      license: config.tool.license ?? "Unspecified",
+      ...config.tool.url ? { url: config.tool.url } : {},
+      packageCount: packages.length
+    }, log));
+    return {
+      ok: true,
+      findings: sortFindings(runner.findings),
+      secrets: runner.secrets,
+      interpreter,
+      distro: distro2.key,
+      arch: arch2,
+      identity: id,
+      artifacts,
+      wheels: wheelhouse2.files.size,
+      wheelhouseFromCache: wheelhouse2.fromCache,
+      timings: runner.timings,
+      config: inForce
+    };
+  }
+}
+function redactRegistries(options, registries) {
+  return {
+    ...registries,
+    ...options.indexUrl ? { "index-url": "(from the index-url input)" } : {},
+    ...options.extraIndexUrls.length ? { "extra-index-urls": options.extraIndexUrls.map(() => "(from the extra-index-url input)") } : {}
+  };
+}
+async function assemble(a, log) {
+  const { id } = a;
+  const relocate = resourcePath("tools/rpm/relocate.py");
+  if (!relocate) throw new UsageError("tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm");
+  const pipWheel = a.wheelhouse.files.get("pip");
+  const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
+  const modulefile = renderModulefile(id, {
+    whatis: [`Name: ${id.tool}`, `Version: ${id.version}`, `Description: ${a.summary}`, `Interpreter: Python ${id.interpreter} (${id.interpreterModule})`],
+    help: `${id.tool} ${id.version}, in its own virtual environment under /usr/local/phoreus/${id.tool}/${id.version}/venv.
+Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version}/requirements.lock.`,
+    env: {}
+  });
+  const spec = renderSpec({
+    id,
+    arch: a.arch,
+    distro: a.distro,
+    summary: a.summary,
+    license: a.license,
+    ...a.url ? { url: a.url } : {},
+    description: [
+      `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${a.packageCount} packages from requirements.lock, installed with hash verification into /usr/local/phoreus/${id.tool}/${id.version}/venv.`,
+      `Interpreter: Python ${id.interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`
+    ],
+    ...pipWheel ? { pipWheel } : {},
+    installLock: a.wheelhouse.installLock !== a.lockText,
+    ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
+    meta: a.meta,
+    epoch: a.epoch,
+    generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
+  });
+  const topdir = join15(a.work, "rpmbuild");
+  const wheelhouseParent = join15(a.work, "wh");
+  mkdirSync5(join15(wheelhouseParent, "wheelhouse"), { recursive: true });
+  const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
+  for (const file of shipped) copyFileSync2(join15(a.wheelhouse.dir, file), join15(wheelhouseParent, "wheelhouse", file));
+  log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
+  const built = await rpmbuild({
+    topdir,
+    specName: `${packageName(id)}.spec`,
+    spec,
+    wheelhouseParent,
+    dist: a.distro.dist,
+    arch: a.arch,
+    buildPython: a.python,
+    epoch: a.epoch,
+    sources: {
+      [SOURCES.lock]: { content: a.lockText },
+      ...a.wheelhouse.installLock !== a.lockText ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {},
+      [SOURCES.relocate]: { path: relocate },
+      [SOURCES.modulefile]: { content: modulefile },
+      [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}
+` },
+      ...pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {},
+      ...a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {},
+      ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
+    }
+  });
+  mkdirSync5(a.out, { recursive: true });
+  const place = (path4) => {
+    const target = join15(a.out, path4.split("/").pop() ?? path4);
+    copyFileSync2(path4, target);
+    return target;
+  };
+  const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
+  const meta = built.rpms.find((r) => r !== main2);
+  const modulefilePath2 = join15(a.out, `${id.tool}-${id.version}.lua`);
+  writeFileSync6(modulefilePath2, modulefile);
+  return { rpm: place(main2), srpm: place(built.srpm), modulefile: modulefilePath2, ...meta ? { metaRpm: place(meta) } : {} };
+}
+function pipLockText(lockText) {
+  return requirementBlocks(lockText).get("pip");
+}
 
 // src/report/formats.ts
 function renderText(subject, findings) {
@@ -30671,6 +31668,43 @@ function joinUri(prefix, file) {
   const clean = file === "." ? "" : file;
   if (!prefix || prefix === ".") return clean || ".";
   return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
+}
+
+// src/commands/build-command.ts
+function buildSubject(result, project) {
+  return {
+    mode: "build",
+    project,
+    interpreter: result.interpreter,
+    distro: result.distro,
+    arch: result.arch,
+    ok: result.ok,
+    ...result.failure ? { failure: result.failure } : {},
+    ...result.identity ? { package: packageName(result.identity), toolName: result.identity.tool, toolVersion: result.identity.version, release: result.identity.release } : {},
+    ...result.artifacts ? { artifacts: result.artifacts } : {},
+    wheels: result.wheels,
+    wheelhouseFromCache: result.wheelhouseFromCache,
+    timings: result.timings,
+    config: result.config
+  };
+}
+async function runBuild(options, log) {
+  const result = await build(options, log);
+  const subject = buildSubject(result, options.project);
+  mkdirSync6(options.out, { recursive: true });
+  const report = join16(options.out, "build-report.json");
+  writeFileSync7(report, renderJson(subject, result.findings));
+  const lines = [renderText(subject, result.findings).trimEnd()];
+  if (result.artifacts) {
+    lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
+    if (result.artifacts.metaRpm) lines.push(`meta rpm: ${result.artifacts.metaRpm}`);
+  } else {
+    lines.push(`build stopped: ${result.failure ?? "see the findings"}`);
+  }
+  lines.push(`report: ${report}`);
+  const failed = !result.ok || countBySeverity(result.findings).errors > 0;
+  return { result, report, text: `${lines.join("\n")}
+`, exitCode: failed ? 1 : 0 };
 }
 
 // src/commands/verify-command.ts
@@ -30764,13 +31798,13 @@ function input(name) {
   const value = getInput(name);
   return value === "" ? void 0 : value;
 }
-function readVerifyOptions(workspace) {
+function readCommonOptions(workspace) {
   const indexUrl = input("index-url");
   const extraIndexUrls = parseList(input("extra-index-url"));
   for (const url2 of [indexUrl ?? "", ...extraIndexUrls]) for (const secret of literalCredentials(url2)) setSecret(secret);
   return {
     project: absolutePath(input("project") ?? ".", workspace),
-    offline: parseBoolean("offline", input("offline"), false),
+    offline: false,
     extraIndexUrls,
     ...optional("interpreter", parseInterpreter(input("interpreter"))),
     ...optional("config", input("config") && absolutePath(input("config") ?? "", workspace)),
@@ -30781,13 +31815,13 @@ function readVerifyOptions(workspace) {
   };
 }
 async function verifyMode(workspace) {
-  const options = readVerifyOptions(workspace);
+  const options = { ...readCommonOptions(workspace), offline: parseBoolean("offline", input("offline"), false) };
   const { result, exitCode } = await runVerify(options, actionLog);
   for (const secret of result.secrets) setSecret(secret);
   const prefix = relative4(workspace, result.project) || ".";
   info(render("text", result, prefix).trimEnd());
   annotate(result.findings, prefix);
-  const reportPath = join10(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "verify-report.json");
+  const reportPath = join17(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "verify-report.json");
   writeOutput(reportPath, renderJson(verifySubject(result), result.findings));
   setOutput("report", reportPath);
   const sarif = input("sarif");
@@ -30807,11 +31841,49 @@ async function verifyMode(workspace) {
   ]);
   if (exitCode !== 0) setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter; see the annotations`);
 }
-function writeOutput(path4, content) {
-  mkdirSync(dirname5(path4), { recursive: true });
-  writeFileSync3(path4, content);
+async function buildMode(workspace) {
+  const options = {
+    ...readCommonOptions(workspace),
+    distro: input("distro") ?? "el9",
+    out: absolutePath(input("out") ?? join17(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "out"), workspace),
+    findLinks: parseList(input("find-links")),
+    meta: parseBoolean("meta-package", input("meta-package"), false),
+    ...optional("arch", input("arch")),
+    ...optional("release", input("release")),
+    ...optional("interpreterHome", input("interpreter-home")),
+    ...optional("interpreterModule", input("interpreter-module")),
+    ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" ? process.env.GITHUB_REF_NAME : void 0)
+  };
+  const { result, report, text, exitCode } = await runBuild(options, actionLog);
+  for (const secret of result.secrets) setSecret(secret);
+  const prefix = relative4(workspace, options.project) || ".";
+  info(text.trimEnd());
+  annotate(result.findings, prefix);
+  setOutput("report", report);
+  if (result.artifacts) {
+    setOutput("rpm", result.artifacts.rpm);
+    setOutput("srpm", result.artifacts.srpm);
+    setOutput("modulefile", result.artifacts.modulefile);
+    if (result.artifacts.metaRpm) setOutput("meta-rpm", result.artifacts.metaRpm);
+  }
+  const { errors, warnings } = countBySeverity(result.findings);
+  setOutput("findings-errors", String(errors));
+  setOutput("findings-warnings", String(warnings));
+  const id = result.identity;
+  await writeSummary("Phoreus RPM build", result.findings, [
+    ["Package", id ? `phoreus-${id.tool}-${id.version}-${id.release}` : "(not built)"],
+    ["Interpreter", `Python ${result.interpreter}`],
+    ["Distro / arch", `${result.distro} / ${result.arch}`],
+    ["Wheels", `${result.wheels}${result.wheelhouseFromCache ? " (from the cache)" : ""}`],
+    ...Object.entries(result.timings).map(([phase, seconds]) => [phase, `${seconds.toFixed(1)} s`])
+  ]);
+  if (exitCode !== 0) setFailed(`the build stopped: ${result.failure ?? `${errors} error finding(s)`}`);
 }
-var MODES = { verify: verifyMode };
+function writeOutput(path4, content) {
+  mkdirSync7(dirname5(path4), { recursive: true });
+  writeFileSync8(path4, content);
+}
+var MODES = { verify: verifyMode, build: buildMode };
 async function main() {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const mode = input("mode") ?? "verify";

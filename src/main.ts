@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { countBySeverity } from './checks/finding.js';
+import { runBuild } from './commands/build-command.js';
 import { render, runVerify, verifySubject } from './commands/verify-command.js';
-import { absolutePath, optional, parseBoolean, parseInterpreter, parseList, type VerifyOptions } from './inputs/options.js';
+import { absolutePath, optional, parseBoolean, parseInterpreter, parseList, type BuildOptions, type VerifyOptions } from './inputs/options.js';
 import { UsageError } from './inputs/usage-error.js';
 import { renderJson } from './report/formats.js';
 import { annotate, writeSummary } from './report/github.js';
@@ -16,14 +17,14 @@ function input(name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
-function readVerifyOptions(workspace: string): VerifyOptions {
+function readCommonOptions(workspace: string): VerifyOptions {
   const indexUrl = input('index-url');
   const extraIndexUrls = parseList(input('extra-index-url'));
   // Mask credentials before anything can log them.
   for (const url of [indexUrl ?? '', ...extraIndexUrls]) for (const secret of literalCredentials(url)) core.setSecret(secret);
   return {
     project: absolutePath(input('project') ?? '.', workspace),
-    offline: parseBoolean('offline', input('offline'), false),
+    offline: false,
     extraIndexUrls,
     ...optional('interpreter', parseInterpreter(input('interpreter'))),
     ...optional('config', input('config') && absolutePath(input('config') ?? '', workspace)),
@@ -35,7 +36,7 @@ function readVerifyOptions(workspace: string): VerifyOptions {
 }
 
 async function verifyMode(workspace: string): Promise<void> {
-  const options = readVerifyOptions(workspace);
+  const options = { ...readCommonOptions(workspace), offline: parseBoolean('offline', input('offline'), false) };
   const { result, exitCode } = await runVerify(options, actionLog);
   for (const secret of result.secrets) core.setSecret(secret);
 
@@ -64,12 +65,51 @@ async function verifyMode(workspace: string): Promise<void> {
   if (exitCode !== 0) core.setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter; see the annotations`);
 }
 
+async function buildMode(workspace: string): Promise<void> {
+  const options: BuildOptions = {
+    ...readCommonOptions(workspace),
+    distro: input('distro') ?? 'el9',
+    out: absolutePath(input('out') ?? join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'out'), workspace),
+    findLinks: parseList(input('find-links')),
+    meta: parseBoolean('meta-package', input('meta-package'), false),
+    ...optional('arch', input('arch')),
+    ...optional('release', input('release')),
+    ...optional('interpreterHome', input('interpreter-home')),
+    ...optional('interpreterModule', input('interpreter-module')),
+    ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' ? process.env.GITHUB_REF_NAME : undefined),
+  };
+  const { result, report, text, exitCode } = await runBuild(options, actionLog);
+  for (const secret of result.secrets) core.setSecret(secret);
+  const prefix = relative(workspace, options.project) || '.';
+  core.info(text.trimEnd());
+  annotate(result.findings, prefix);
+  core.setOutput('report', report);
+  if (result.artifacts) {
+    core.setOutput('rpm', result.artifacts.rpm);
+    core.setOutput('srpm', result.artifacts.srpm);
+    core.setOutput('modulefile', result.artifacts.modulefile);
+    if (result.artifacts.metaRpm) core.setOutput('meta-rpm', result.artifacts.metaRpm);
+  }
+  const { errors, warnings } = countBySeverity(result.findings);
+  core.setOutput('findings-errors', String(errors));
+  core.setOutput('findings-warnings', String(warnings));
+  const id = result.identity;
+  await writeSummary('Phoreus RPM build', result.findings, [
+    ['Package', id ? `phoreus-${id.tool}-${id.version}-${id.release}` : '(not built)'],
+    ['Interpreter', `Python ${result.interpreter}`],
+    ['Distro / arch', `${result.distro} / ${result.arch}`],
+    ['Wheels', `${result.wheels}${result.wheelhouseFromCache ? ' (from the cache)' : ''}`],
+    ...Object.entries(result.timings).map(([phase, seconds]): [string, string] => [phase, `${seconds.toFixed(1)} s`]),
+  ]);
+  if (exitCode !== 0) core.setFailed(`the build stopped: ${result.failure ?? `${errors} error finding(s)`}`);
+}
+
 function writeOutput(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
 }
 
-const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode };
+const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode };
 
 async function main(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();

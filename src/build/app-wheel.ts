@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
+import { BuildFailure } from './failure.js';
 import type { Log } from '../report/log.js';
 import { lastLine, run } from '../tools/process.js';
 import { pythonVenv } from '../tools/venv.js';
@@ -32,7 +32,7 @@ async function wheelMetadata(python: string, wheel: string): Promise<{ name: str
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ['-c', script, wheel]);
   const [name, version] = r.stdout.trim().split('\n');
-  if (r.exitCode !== 0 || !name || !version) throw new UsageError(`cannot read the metadata of ${basename(wheel)}: ${lastLine(r.stderr)}`);
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename(wheel)}: ${lastLine(r.stderr)}`);
   return { name, version };
 }
 
@@ -53,9 +53,9 @@ export async function buildAppWheel(project: string, python: string, out: string
       ...(buildLocked ? ['--no-build-isolation', '--no-index'] : indexArgs), source];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
     const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
-    if (result.exitCode !== 0) throw new UsageError(`building the application wheel failed: ${lastLine(result.stderr)}`);
+    if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
     const file = readdirSync(join(work, 'wheel')).find((f) => f.endsWith('.whl'));
-    if (!file) throw new UsageError('building the application wheel produced no wheel');
+    if (!file) throw new BuildFailure('building the application wheel produced no wheel');
     mkdirSync(out, { recursive: true });
     const path = join(out, file);
     cpSync(join(work, 'wheel', file), path);

@@ -13,11 +13,12 @@ import { appliesTo, exactPin } from '../checks/lockfile.js';
 import { verify, type VerifyResult } from '../checks/verify.js';
 import type { BuildOptions } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
-import { distro as lookupDistro, hostArch, type Arch, type Distro } from '../plan/distros.js';
+import { ARCHES, distro as lookupDistro, hostArch, type Arch, type Distro } from '../plan/distros.js';
 import { resolveTool, resolveVersion } from '../plan/identity.js';
 import { readPyproject, readText } from '../plan/project.js';
 import { targetEnvironment } from '../requirements/markers.js';
 import { normalizeName } from '../requirements/pep508.js';
+import { requirementBlocks } from '../requirements/blocks.js';
 import { parseRequirementsFile, requirementEntries } from '../requirements/parse.js';
 import { TOOL_NAME, TOOL_VERSION } from '../report/about.js';
 import type { Log } from '../report/log.js';
@@ -26,6 +27,7 @@ import { findPython } from '../tools/python.js';
 import { resourcePath } from '../tools/resources.js';
 import { requireTools } from '../tools/system.js';
 import { buildAppWheel, isApplicationProject, type AppWheel } from './app-wheel.js';
+import { BuildFailure } from './failure.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython, packageName, type PackageIdentity } from './layout.js';
 import { renderModuleDefault, renderModulefile } from './modulefile.js';
 import { rpmbuild } from './rpmbuild.js';
@@ -102,10 +104,10 @@ class Build {
   }
 
   /** Step 2: every locked file, for the target's glibc, ABI and arch. */
-  async wheelhouse(python: string, lockText: string, packages: LockedPackage[]): Promise<Wheelhouse> {
+  async wheelhouse(python: string, lockText: string, packages: LockedPackage[], epoch: number): Promise<Wheelhouse> {
     return this.timed('Fetch the wheelhouse', () =>
       fetchWheelhouse({
-        python, interpreter: this.interpreter, distro: this.distro, arch: this.arch, lockText, packages,
+        python, interpreter: this.interpreter, distro: this.distro, arch: this.arch, lockText, packages, epoch, forceSource: new Map(),
         extraIndexUrls: this.options.extraIndexUrls, findLinks: this.options.findLinks,
         ...(this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {}),
       }, this.log));
@@ -128,13 +130,15 @@ class Build {
       return wheel;
     });
   }
-
 }
 
 export async function build(options: BuildOptions, log: Log): Promise<BuildResult> {
-  const arch = options.arch ?? hostArch();
-  if (arch !== hostArch()) {
-    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${hostArch()}, the target is ${arch}; run the job on an ${arch} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
+  const arch: Arch = hostArch();
+  if (options.arch && !(ARCHES as readonly string[]).includes(options.arch)) {
+    throw new UsageError(`arch "${options.arch}" is not one of ${ARCHES.join(', ')}`);
+  }
+  if (options.arch && options.arch !== arch) {
+    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch}, the target is ${options.arch}; run the job on an ${options.arch} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
   }
   const distro = lookupDistro(options.distro);
   const project = options.project;
@@ -171,7 +175,16 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
   const packages = lockedPackages(lockText, interpreter, arch);
   const work = mkdtempSync(join(tmpdir(), 'phoreus-build-'));
   try {
-    const wheelhouse = await runner.wheelhouse(python, lockText, packages);
+    return await buildPackages();
+  } catch (error) {
+    if (error instanceof BuildFailure) return stop(error.message);
+    throw error;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  async function buildPackages(): Promise<BuildResult> {
+    const wheelhouse = await runner.wheelhouse(python, lockText, packages, epoch);
     const app = await runner.appWheel(python, join(work, 'app'), epoch);
 
     const tool = resolveTool({
@@ -221,8 +234,6 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
       ok: true, findings: sortFindings(runner.findings), secrets: runner.secrets, interpreter, distro: distro.key, arch, identity: id,
       artifacts, wheels: wheelhouse.files.size, wheelhouseFromCache: wheelhouse.fromCache, timings: runner.timings, config: inForce,
     };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -272,19 +283,22 @@ async function assemble(a: AssembleInput, log: Log): Promise<BuildArtifacts> {
       `Interpreter: Python ${id.interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`,
     ],
     ...(pipWheel ? { pipWheel } : {}),
+    installLock: a.wheelhouse.installLock !== a.lockText,
     ...(a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {}),
     meta: a.meta, epoch: a.epoch, generator: `${TOOL_NAME} ${TOOL_VERSION}`,
   });
   const topdir = join(a.work, 'rpmbuild');
   const wheelhouseParent = join(a.work, 'wh');
   mkdirSync(join(wheelhouseParent, 'wheelhouse'), { recursive: true });
-  for (const file of a.wheelhouse.files.values()) copyFileSync(join(a.wheelhouse.dir, file), join(wheelhouseParent, 'wheelhouse', file));
+  const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
+  for (const file of shipped) copyFileSync(join(a.wheelhouse.dir, file), join(wheelhouseParent, 'wheelhouse', file));
 
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
     topdir, specName: `${packageName(id)}.spec`, spec, wheelhouseParent, dist: a.distro.dist, arch: a.arch, buildPython: a.python, epoch: a.epoch,
     sources: {
       [SOURCES.lock]: { content: a.lockText },
+      ...(a.wheelhouse.installLock !== a.lockText ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {}),
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}\n` },
@@ -309,10 +323,5 @@ async function assemble(a: AssembleInput, log: Log): Promise<BuildArtifacts> {
 
 /** The lock's pip requirement alone, with its hashes: the first install into the new venv. */
 export function pipLockText(lockText: string): string | undefined {
-  const lines = lockText.split(/\r\n|\r|\n/);
-  const start = lines.findIndex((l) => /^pip==/i.test(l));
-  if (start < 0) return undefined;
-  const block = [lines[start] ?? ''];
-  for (let i = start; (lines[i] ?? '').trimEnd().endsWith('\\') && i + 1 < lines.length; i++) block.push(lines[i + 1] ?? '');
-  return `${block.join('\n')}\n`;
+  return requirementBlocks(lockText).get('pip');
 }

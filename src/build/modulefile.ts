@@ -14,7 +14,7 @@ export interface ModuleText {
 
 /** A Lua string literal: quotes, backslashes and control characters escaped. */
 export function luaString(text: string): string {
-  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0)}`)}"`;
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
 }
 
 export function renderModulefile(id: PackageIdentity, text: ModuleText): string {
@@ -34,7 +34,7 @@ export function renderModulefile(id: PackageIdentity, text: ModuleText): string 
     'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
     'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
     ...Object.entries(text.env)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`),
   ];
   return `${lines.join('\n')}\n`;

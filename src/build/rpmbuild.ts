@@ -5,7 +5,7 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
+import { BuildFailure } from './failure.js';
 import type { Arch } from '../plan/distros.js';
 import { lastLine, run } from '../tools/process.js';
 
@@ -41,7 +41,7 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
   // A reproducible tarball: sorted names, fixed owner and times.
   const tar = await run('tar', ['--sort=name', `--mtime=@${input.epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu',
     '-cf', join(sources, 'wheelhouse.tar'), '-C', input.wheelhouseParent, 'wheelhouse']);
-  if (tar.exitCode !== 0) throw new UsageError(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
+  if (tar.exitCode !== 0) throw new BuildFailure(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
   const specPath = join(specs, input.specName);
   writeFileSync(specPath, input.spec);
 
@@ -55,12 +55,12 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
   const log = `${result.stdout}\n${result.stderr}`;
   if (result.exitCode !== 0) {
     const reason = result.stderr.split('\n').filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(' | ') || lastLine(result.stderr);
-    throw new UsageError(`rpmbuild failed: ${reason}`);
+    throw new BuildFailure(`rpmbuild failed: ${reason}`);
   }
   const rpmDir = join(input.topdir, 'RPMS', input.arch);
   const rpms = readdirSync(rpmDir).filter((f) => f.endsWith('.rpm')).sort().map((f) => join(rpmDir, f));
   const srpmDir = join(input.topdir, 'SRPMS');
   const srpm = readdirSync(srpmDir).find((f) => f.endsWith('.src.rpm'));
-  if (rpms.length === 0 || !srpm) throw new UsageError('rpmbuild reported success but wrote no RPM');
+  if (rpms.length === 0 || !srpm) throw new BuildFailure('rpmbuild reported success but wrote no RPM');
   return { rpms, srpm: join(srpmDir, srpm), log };
 }

@@ -19,6 +19,7 @@ export const SOURCES = {
   config: 'phoreus-config.json',
   moduleDefault: 'modulerc.lua',
   pipLock: 'pip.lock',
+  installLock: 'install.lock',
 } as const;
 
 export interface SpecInput {
@@ -32,6 +33,8 @@ export interface SpecInput {
   description: string[];
   /** The wheel file of the pip the lock pins, in the wheelhouse; absent when pip is not pinned. */
   pipWheel?: string;
+  /** The lock plus the digests of wheels built from verified sdists, when there are such (Source8). */
+  installLock: boolean;
   /** The application, installed by name with --no-deps from its own wheel. */
   app?: { wheel: string; name: string; version: string };
   /** The meta default package phoreus-<tool>, which requires this version and marks it the default module. */
@@ -66,7 +69,9 @@ export function renderSpec(input: SpecInput): string {
     ...(input.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : []),
     ...(input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : []),
     ...(app ? [`Source7:        ${app.wheel}`] : []),
+    ...(input.installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
   ];
+  const lock = input.installLock ? '%{SOURCE8}' : 'requirements.lock';
 
   const build = [
     '# Charter §7: create the venv, upgrade pip deterministically, install the locked',
@@ -81,7 +86,7 @@ export function renderSpec(input: SpecInput): string {
           'bundled_pip="$(%{phoreus_build_python} -c \'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])\')/pip"',
           'pip="$bundled_pip"',
         ]),
-    `venv/bin/python $pip ${pipInstall} -r requirements.lock`,
+    `venv/bin/python $pip ${pipInstall} -r ${lock}`,
     ...(app
       ? [
           'mkdir -p app && cp %{SOURCE7} app/',

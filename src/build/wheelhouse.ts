@@ -7,13 +7,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
+import { BuildFailure } from './failure.js';
 import { manylinuxTags, type Arch, type Distro } from '../plan/distros.js';
+import { lockSubset, requirementBlocks, withExtraHashes } from '../requirements/blocks.js';
 import { normalizeName } from '../requirements/pep508.js';
 import type { Log } from '../report/log.js';
 import { redactUrls } from '../report/redact.js';
 import { cacheRoot } from '../tools/cache-dir.js';
 import { run } from '../tools/process.js';
+import { buildFromSdist, type SourceBuilt } from './source-build.js';
 
 export interface LockedPackage {
   name: string;
@@ -33,6 +35,9 @@ export interface WheelhouseRequest {
   indexUrl?: string;
   extraIndexUrls: string[];
   findLinks: string[];
+  /** Packages to build from their sdist whatever wheels exist, with the reason. */
+  forceSource: ReadonlyMap<string, string>;
+  epoch: number;
 }
 
 export interface Wheelhouse {
@@ -40,6 +45,10 @@ export interface Wheelhouse {
   /** File name of each package's wheel, by normalized name. */
   files: Map<string, string>;
   fromCache: boolean;
+  /** Packages whose wheel was built here from their hash-verified sdist. */
+  built: Map<string, SourceBuilt>;
+  /** The lock, with the digests of those built wheels added: what %build installs from. */
+  installLock: string;
 }
 
 /** pip's target-platform options for a distro, interpreter and arch (pure). */
@@ -73,7 +82,9 @@ export function wheelDistribution(file: string): string {
 export function matchFiles(dir: string, packages: readonly LockedPackage[]): Map<string, string> | undefined {
   if (!existsSync(dir)) return undefined;
   const byHash = new Map<string, string>();
-  for (const file of readdirSync(dir)) byHash.set(sha256File(join(dir, file)), file);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) byHash.set(sha256File(join(dir, entry.name)), entry.name);
+  }
   const files = new Map<string, string>();
   for (const pkg of packages) {
     const file = pkg.hashes.map((h) => byHash.get(h)).find((f) => f !== undefined);
@@ -89,49 +100,102 @@ export function missingPackage(stderr: string): string | undefined {
   return m?.[1];
 }
 
+const MANIFEST = 'wheelhouse.json';
+
+/** What the cache holds beyond the index's files: the wheels built from sdists. */
+interface Manifest {
+  built: Record<string, SourceBuilt>;
+}
+
+function readManifest(dir: string): Manifest {
+  try {
+    return JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return { built: {} };
+  }
+}
+
+/** Every package matched to its file: built wheels by their recorded digest, the rest by the lock's. */
+function resolveFiles(dir: string, packages: readonly LockedPackage[], manifest: Manifest): Map<string, string> | undefined {
+  const fromIndex = packages.filter((p) => !manifest.built[normalizeName(p.name)]);
+  const files = matchFiles(dir, fromIndex);
+  if (!files) return undefined;
+  for (const [name, built] of Object.entries(manifest.built)) {
+    const path = join(dir, built.wheel);
+    if (!existsSync(path) || sha256File(path) !== built.sha256) return undefined;
+    files.set(name, built.wheel);
+  }
+  return files;
+}
+
+function wheelhouse(dir: string, files: Map<string, string>, manifest: Manifest, lockText: string, fromCache: boolean): Wheelhouse {
+  const built = new Map(Object.entries(manifest.built));
+  const installLock = withExtraHashes(lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
+  return { dir, files, fromCache, built, installLock };
+}
+
 export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Promise<Wheelhouse> {
   const dir = join(cacheRoot(), 'wheelhouse', wheelhouseKey(request));
-  const cached = matchFiles(dir, request.packages);
+  const cachedManifest = readManifest(dir);
+  const cached = resolveFiles(dir, request.packages, cachedManifest);
   if (cached) {
     log.info(`Wheelhouse restored from the cache (${cached.size} wheels): the package index is not contacted`);
-    return { dir, files: cached, fromCache: true };
+    return wheelhouse(dir, cached, cachedManifest, request.lockText, true);
   }
 
   const staging = `${dir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const lockFile = join(staging, '.requirements.lock');
-  writeFileSync(lockFile, request.lockText);
-  const args = [
-    '-m', 'pip', 'download', '--no-deps', '--require-hashes', '--progress-bar', 'off', '--disable-pip-version-check', '--no-input',
-    '--dest', staging, ...platformOptions(request.interpreter, request.distro, request.arch),
-    ...(request.indexUrl ? ['--index-url', request.indexUrl] : []),
-    ...request.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
-    ...request.findLinks.flatMap((u) => ['--find-links', u]),
-    '-r', lockFile,
-  ];
-  log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
-  const result = await run(request.python, args);
-  rmSync(lockFile);
-  if (result.exitCode !== 0) {
+  try {
+    const indexArgs = [
+      ...(request.indexUrl ? ['--index-url', request.indexUrl] : []),
+      ...request.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
+      ...request.findLinks.flatMap((u) => ['--find-links', u]),
+    ];
+    const fromSource = new Map<string, string>(
+      [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`]),
+    );
+    log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
+    // pip stops at the first package without a compatible wheel: set it aside and go on.
+    for (;;) {
+      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
+      const lockFile = join(staging, '.requirements.lock');
+      writeFileSync(lockFile, lockSubset(request.lockText, names));
+      const result = await run(request.python, [
+        '-m', 'pip', 'download', '--no-deps', '--require-hashes', '--progress-bar', 'off', '--disable-pip-version-check', '--no-input',
+        '--dest', staging, ...platformOptions(request.interpreter, request.distro, request.arch), ...indexArgs, '-r', lockFile,
+      ]);
+      rmSync(lockFile);
+      if (result.exitCode === 0) break;
+      const missing = missingPackage(result.stderr);
+      if (!missing || !names.has(normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, request));
+      fromSource.set(normalizeName(missing), `no wheel for ${request.distro.key} ${request.arch}`);
+    }
+
+    const manifest: Manifest = { built: {} };
+    const blocks = requirementBlocks(request.lockText);
+    for (const [name, reason] of fromSource) {
+      manifest.built[name] = await buildFromSdist({
+        python: request.python, name, lockBlock: blocks.get(name) ?? '', dir: staging, distro: request.distro, arch: request.arch,
+        indexArgs, epoch: request.epoch, reason,
+      }, request.arch, log);
+    }
+    writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    const files = resolveFiles(staging, request.packages, manifest);
+    if (!files) throw new BuildFailure('pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes');
+    let bytes = 0;
+    [...files.values()].sort().forEach((file, i) => {
+      bytes += readFileSync(join(staging, file)).length;
+      log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
+    });
+    log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ''}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, '..'), { recursive: true });
+    renameSync(staging, dir);
+    return wheelhouse(dir, files, manifest, request.lockText, false);
+  } finally {
     rmSync(staging, { recursive: true, force: true });
-    throw new UsageError(downloadError(result.stderr, request));
   }
-  const files = matchFiles(staging, request.packages);
-  if (!files) {
-    rmSync(staging, { recursive: true, force: true });
-    throw new UsageError('pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes');
-  }
-  let bytes = 0;
-  [...files.values()].sort().forEach((file, i) => {
-    bytes += readFileSync(join(staging, file)).length;
-    log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
-  });
-  log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, '..'), { recursive: true });
-  renameSync(staging, dir);
-  return { dir, files, fromCache: false };
 }
 
 function downloadError(stderr: string, request: WheelhouseRequest): string {

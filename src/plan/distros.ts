@@ -41,7 +41,7 @@ export const DISTRO_KEYS = [...Object.keys(FIXED), ...Object.keys(FEDORA_GLIBC).
 export function distro(key: string): Distro {
   const fixed = FIXED[key];
   if (fixed) return fixed;
-  const fedora = /^fedora-(\d+)$/.exec(key);
+  const fedora = /^fedora-([1-9]\d*)$/.exec(key);
   const release = fedora ? Number(fedora[1]) : NaN;
   const glibc = FEDORA_GLIBC[release];
   if (glibc) return { key, dist: `.fc${release}`, glibc, payload: ZSTD, image: `fedora:${release}` };

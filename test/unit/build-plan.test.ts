@@ -1,0 +1,391 @@
+/**
+ * Planning a build: the distro table and its manylinux tags, pip's platform options, the tool
+ * and version identity, the wheelhouse cache key and file matching, and the packages and pip
+ * block read from the lock.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lockedPackages, pipLockText } from '../../src/build/build.js';
+import { matchFiles, missingPackage, platformOptions, wheelDistribution, wheelhouseKey } from '../../src/build/wheelhouse.js';
+import { UsageError } from '../../src/inputs/usage-error.js';
+import { DISTRO_KEYS, distro, manylinuxTags, platformKey } from '../../src/plan/distros.js';
+import { resolveTool, resolveVersion, versionFromRef } from '../../src/plan/identity.js';
+
+const sha = (content: string): string => createHash('sha256').update(content).digest('hex');
+
+/** The glibc version a manylinux tag stands for. */
+function tagGlibc(tag: string): [number, number] {
+  const legacy: Record<string, [number, number]> = { manylinux2014: [2, 17], manylinux2010: [2, 12], manylinux1: [2, 5] };
+  const pep600 = /^manylinux_(\d+)_(\d+)_/.exec(tag);
+  if (pep600) return [Number(pep600[1]), Number(pep600[2])];
+  const alias = legacy[tag.split('_')[0] ?? ''];
+  if (!alias) throw new Error(`not a manylinux tag: ${tag}`);
+  return alias;
+}
+
+describe('distro', () => {
+  it.each([
+    ['el8', '.el8', [2, 28]],
+    ['el9', '.el9', [2, 34]],
+    ['el10', '.el10', [2, 39]],
+    ['amzn2023', '.amzn2023', [2, 34]],
+    ['fedora-40', '.fc40', [2, 39]],
+  ] as const)('%s has %%{dist} %s and glibc %j', (key, dist, glibc) => {
+    const d = distro(key);
+    expect(d.key).toBe(key);
+    expect(d.dist).toBe(dist);
+    expect(d.glibc).toEqual(glibc);
+  });
+
+  it('gives each distro its payload compression and container image', () => {
+    expect(distro('el8').payload).toBe('w2.xzdio');
+    for (const key of ['el9', 'el10', 'amzn2023', 'fedora-40']) expect(distro(key).payload).toBe('w9.zstdio');
+    expect(distro('el8').image).toBe('rockylinux:8');
+    expect(distro('amzn2023').image).toBe('amazonlinux:2023');
+    expect(distro('fedora-42').image).toBe('fedora:42');
+    expect(distro('fedora-42').dist).toBe('.fc42');
+  });
+
+  it('lists every key it accepts', () => {
+    expect(DISTRO_KEYS).toEqual(expect.arrayContaining(['el8', 'el9', 'el10', 'amzn2023', 'fedora-40']));
+    for (const key of DISTRO_KEYS) expect(distro(key).key).toBe(key);
+  });
+
+  it.each(['el7', 'centos-9', 'fedora-37', 'fedora-99', 'fedora-', 'fedora-4O', 'EL9', ''])('refuses %j with a UsageError naming the valid keys', (key) => {
+    let error: unknown;
+    try {
+      distro(key);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message).toContain(`"${key}"`);
+    for (const valid of DISTRO_KEYS) expect(message).toContain(valid);
+    expect(message).toContain('el8, el9, el10, amzn2023, fedora-38');
+  });
+});
+
+describe('platformKey', () => {
+  it('spells the configuration platforms', () => {
+    expect(platformKey('x86_64')).toBe('linux-x64');
+    expect(platformKey('aarch64')).toBe('linux-aarch64');
+  });
+});
+
+describe('manylinuxTags', () => {
+  it('lists x86_64 tags for glibc 2.28 newest first, down to manylinux1', () => {
+    const tags = manylinuxTags([2, 28], 'x86_64');
+    expect(tags[0]).toBe('manylinux_2_28_x86_64');
+    expect(tags[tags.length - 1]).toBe('manylinux1_x86_64');
+    expect(tags).toEqual(expect.arrayContaining([
+      'manylinux2014_x86_64', 'manylinux_2_17_x86_64', 'manylinux2010_x86_64', 'manylinux_2_12_x86_64', 'manylinux_2_5_x86_64', 'manylinux1_x86_64',
+    ]));
+    // Every glibc minor from 28 to 5, plus the three legacy aliases, each once.
+    expect(tags).toHaveLength(24 + 3);
+    expect(new Set(tags).size).toBe(tags.length);
+  });
+
+  it('has no tag newer than the baseline and is ordered newest first', () => {
+    const tags = manylinuxTags([2, 28], 'x86_64');
+    const versions = tags.map(tagGlibc);
+    for (const [major, minor] of versions) expect(major === 2 && minor <= 28).toBe(true);
+    for (let i = 1; i < versions.length; i++) expect((versions[i]?.[1] ?? 0) <= (versions[i - 1]?.[1] ?? 0)).toBe(true);
+    expect(tags).not.toContain('manylinux_2_29_x86_64');
+    expect(tags).not.toContain('manylinux_2_34_x86_64');
+  });
+
+  it('puts each legacy alias right after the glibc version it stands for', () => {
+    const tags = manylinuxTags([2, 28], 'x86_64');
+    expect(tags.indexOf('manylinux2014_x86_64')).toBe(tags.indexOf('manylinux_2_17_x86_64') + 1);
+    expect(tags.indexOf('manylinux2010_x86_64')).toBe(tags.indexOf('manylinux_2_12_x86_64') + 1);
+    expect(tags.indexOf('manylinux1_x86_64')).toBe(tags.indexOf('manylinux_2_5_x86_64') + 1);
+  });
+
+  it('stops aarch64 at 2_17, with manylinux2014 but no manylinux2010 or manylinux1', () => {
+    const tags = manylinuxTags([2, 28], 'aarch64');
+    expect(tags[0]).toBe('manylinux_2_28_aarch64');
+    expect(tags).toContain('manylinux_2_17_aarch64');
+    expect(tags).toContain('manylinux2014_aarch64');
+    expect(tags[tags.length - 1]).toBe('manylinux2014_aarch64');
+    expect(tags.some((t) => t.startsWith('manylinux2010') || t.startsWith('manylinux1_'))).toBe(false);
+    expect(tags).not.toContain('manylinux_2_16_aarch64');
+    expect(tags.every((t) => t.endsWith('_aarch64'))).toBe(true);
+    expect(tags).toHaveLength(12 + 1);
+  });
+
+  it('follows the distro glibc: el9 starts at 2_34', () => {
+    expect(manylinuxTags(distro('el9').glibc, 'x86_64')[0]).toBe('manylinux_2_34_x86_64');
+    expect(manylinuxTags(distro('el10').glibc, 'aarch64')[0]).toBe('manylinux_2_39_aarch64');
+  });
+});
+
+describe('platformOptions', () => {
+  it('restricts pip to binary wheels for CPython X.Y, its ABIs and every manylinux tag', () => {
+    const el8 = distro('el8');
+    const options = platformOptions('3.11', el8, 'x86_64');
+    expect(options[0]).toBe('--only-binary=:all:');
+    const pairs = (flag: string): string[] => options.flatMap((o, i) => (o === flag ? [options[i + 1] ?? ''] : []));
+    expect(pairs('--implementation')).toEqual(['cp']);
+    expect(pairs('--python-version')).toEqual(['3.11']);
+    expect(pairs('--abi')).toEqual(['cp311', 'abi3', 'none']);
+    expect(pairs('--platform')).toEqual(manylinuxTags(el8.glibc, 'x86_64'));
+    expect(options.filter((o) => o === '--platform')).toHaveLength(manylinuxTags([2, 28], 'x86_64').length);
+  });
+
+  it('spells the ABI of other interpreters and arches', () => {
+    const options = platformOptions('3.12', distro('el9'), 'aarch64');
+    expect(options).toContain('cp312');
+    expect(options).not.toContain('cp311');
+    expect(options).toContain('manylinux_2_34_aarch64');
+    expect(options.some((o) => o.endsWith('_x86_64'))).toBe(false);
+  });
+});
+
+describe('versionFromRef', () => {
+  it.each([
+    ['v1.2.3', '1.2.3'],
+    ['v1.2.3rc1', '1.2.3rc1'],
+    ['v0.1', '0.1'],
+    ['v2024.01.15', '2024.01.15'],
+  ])('reads %s as %s', (ref, version) => {
+    expect(versionFromRef(ref)).toBe(version);
+  });
+
+  it.each(['main', '1.2.3', 'v', 'refs/tags/v1', 'vfoo', 'v 1.2', 'release-v1.2', 'v1.2/x', ''])('gives nothing for %j', (ref) => {
+    expect(versionFromRef(ref)).toBeUndefined();
+  });
+
+  it('gives nothing without a ref', () => {
+    expect(versionFromRef(undefined)).toBeUndefined();
+  });
+});
+
+describe('resolveTool', () => {
+  it('prefers the explicit tool, then the configuration, then the normalized project name', () => {
+    expect(resolveTool({ tool: 'explicit', configTool: 'configured', projectName: 'My_Tool' })).toBe('explicit');
+    expect(resolveTool({ configTool: 'configured', projectName: 'My_Tool' })).toBe('configured');
+    expect(resolveTool({ projectName: 'My_Tool' })).toBe('my-tool');
+    expect(resolveTool({ projectName: 'Foo.Bar__baz' })).toBe('foo-bar-baz');
+    expect(resolveTool({})).toBeUndefined();
+  });
+
+  it('ignores versions and refs', () => {
+    expect(resolveTool({ version: '1.0', refName: 'v1.0', configVersion: '1.0', projectVersion: '1.0' })).toBeUndefined();
+  });
+});
+
+describe('resolveVersion', () => {
+  const all = { version: '4.0.0', refName: 'v3.0.0', configVersion: '2.0.0', projectVersion: '1.0.0' };
+
+  it('prefers the explicit version, then the release tag, then the configuration, then the project', () => {
+    expect(resolveVersion(all)).toBe('4.0.0');
+    expect(resolveVersion({ ...all, version: undefined })).toBe('3.0.0');
+    expect(resolveVersion({ configVersion: '2.0.0', projectVersion: '1.0.0' })).toBe('2.0.0');
+    expect(resolveVersion({ projectVersion: '1.0.0' })).toBe('1.0.0');
+    expect(resolveVersion({})).toBeUndefined();
+  });
+
+  it('skips a ref that is not a release tag', () => {
+    expect(resolveVersion({ refName: 'main', configVersion: '2.0.0', projectVersion: '1.0.0' })).toBe('2.0.0');
+    expect(resolveVersion({ refName: 'refs/tags/v9', projectVersion: '1.0.0' })).toBe('1.0.0');
+  });
+});
+
+describe('wheelhouseKey', () => {
+  const base = { lockText: 'attrs==23.1.0 --hash=sha256:abc\n', interpreter: '3.11', distro: distro('el9'), arch: 'x86_64' as const };
+
+  it('is a stable 24-hex-digit key', () => {
+    expect(wheelhouseKey(base)).toMatch(/^[0-9a-f]{24}$/);
+    expect(wheelhouseKey({ ...base })).toBe(wheelhouseKey(base));
+    expect(wheelhouseKey({ ...base, distro: { ...distro('el9') } })).toBe(wheelhouseKey(base));
+  });
+
+  it('changes with the lock text, the interpreter, the distro and the arch', () => {
+    const keys = [
+      wheelhouseKey(base),
+      wheelhouseKey({ ...base, lockText: 'attrs==23.2.0 --hash=sha256:abc\n' }),
+      wheelhouseKey({ ...base, interpreter: '3.12' }),
+      wheelhouseKey({ ...base, distro: distro('el8') }),
+      wheelhouseKey({ ...base, distro: distro('amzn2023') }),
+      wheelhouseKey({ ...base, arch: 'aarch64' }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('wheelDistribution', () => {
+  it('takes the normalized distribution name of a wheel file', () => {
+    expect(wheelDistribution('Foo_Bar-1.0-py3-none-any.whl')).toBe('foo-bar');
+    expect(wheelDistribution('zope.interface-6.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl')).toBe('zope-interface');
+    expect(wheelDistribution('numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl')).toBe('numpy');
+    expect(wheelDistribution('pip-24.2-py3-none-any.whl')).toBe('pip');
+  });
+});
+
+describe('missingPackage', () => {
+  it('reads the package of "No matching distribution found"', () => {
+    expect(missingPackage('ERROR: No matching distribution found for numpy==2.0.0')).toBe('numpy');
+  });
+
+  it('reads the package of "Could not find a version that satisfies the requirement"', () => {
+    expect(missingPackage('ERROR: Could not find a version that satisfies the requirement scipy==1.0 (from versions: none)')).toBe('scipy');
+  });
+
+  it('reads it from pip\'s full two-line error, with dotted and underscored names', () => {
+    const stderr = [
+      'Collecting zope.interface==6.0 (from -r /tmp/x/.requirements.lock (line 3))',
+      'ERROR: Could not find a version that satisfies the requirement zope.interface==6.0 (from versions: none)',
+      'ERROR: No matching distribution found for zope.interface==6.0',
+    ].join('\n');
+    expect(missingPackage(stderr)).toBe('zope.interface');
+    expect(missingPackage('ERROR: No matching distribution found for typing_extensions==4.12.2')).toBe('typing_extensions');
+  });
+
+  it('gives nothing for other errors', () => {
+    expect(missingPackage('ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.')).toBeUndefined();
+    expect(missingPackage('')).toBeUndefined();
+  });
+});
+
+describe('matchFiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'phoreus-wheelhouse-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'alpha_pkg-1.0-py3-none-any.whl'), 'alpha wheel bytes');
+  writeFileSync(join(dir, 'beta-2.0-py3-none-any.whl'), 'beta wheel bytes');
+  writeFileSync(join(dir, 'unrelated-0.1-py3-none-any.whl'), 'not in the lock');
+
+  it('maps each package, by normalized name, to the file whose sha256 the lock allows', () => {
+    const files = matchFiles(dir, [
+      { name: 'Alpha_Pkg', version: '1.0', hashes: [sha('some other file'), sha('alpha wheel bytes')] },
+      { name: 'beta', version: '2.0', hashes: [sha('beta wheel bytes')] },
+    ]);
+    expect(files).toEqual(new Map([
+      ['alpha-pkg', 'alpha_pkg-1.0-py3-none-any.whl'],
+      ['beta', 'beta-2.0-py3-none-any.whl'],
+    ]));
+  });
+
+  it('matches by content, not by file name', () => {
+    const files = matchFiles(dir, [{ name: 'gamma', version: '9', hashes: [sha('beta wheel bytes')] }]);
+    expect(files?.get('gamma')).toBe('beta-2.0-py3-none-any.whl');
+  });
+
+  it('gives undefined when any package has no file with an allowed hash', () => {
+    expect(matchFiles(dir, [
+      { name: 'beta', version: '2.0', hashes: [sha('beta wheel bytes')] },
+      { name: 'missing', version: '1.0', hashes: [sha('missing wheel bytes')] },
+    ])).toBeUndefined();
+    expect(matchFiles(dir, [{ name: 'nohash', version: '1.0', hashes: [] }])).toBeUndefined();
+  });
+
+  it('gives undefined for a directory that does not exist, and an empty map for no packages', () => {
+    expect(matchFiles(join(dir, 'absent'), [])).toBeUndefined();
+    const empty = join(dir, '..', `${dir.split('/').pop() ?? 'x'}-empty`);
+    mkdirSync(empty);
+    try {
+      expect(matchFiles(empty, [])).toEqual(new Map());
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+const HASH = {
+  attrsWhl: sha('attrs whl'),
+  attrsSdist: sha('attrs sdist'),
+  tomli: sha('tomli'),
+  numpy: sha('numpy'),
+  pipWhl: sha('pip whl'),
+  pipSdist: sha('pip sdist'),
+  requests: sha('requests'),
+  setuptools: sha('setuptools'),
+};
+
+const LOCK = `#
+# This file is autogenerated by pip-compile with Python 3.11
+# by the following command:
+#
+#    pip-compile --allow-unsafe --generate-hashes --output-file=requirements.lock requirements.in
+#
+attrs==23.1.0 \\
+    --hash=sha256:${HASH.attrsWhl.toUpperCase()} \\
+    --hash=sha256:${HASH.attrsSdist} \\
+    --hash=md5:0123456789abcdef0123456789abcdef
+    # via -r requirements.in
+numpy==1.26.4 ; platform_machine == "aarch64" \\
+    --hash=sha256:${HASH.numpy}
+    # via -r requirements.in
+requests>=2.0 \\
+    --hash=sha256:${HASH.requests}
+    # via -r requirements.in
+tomli==2.0.1 ; python_version < "3.11" \\
+    --hash=sha256:${HASH.tomli}
+    # via -r requirements.in
+
+# The following packages are considered to be unsafe in a requirements file:
+pip==24.2 \\
+    --hash=sha256:${HASH.pipWhl} \\
+    --hash=sha256:${HASH.pipSdist}
+    # via -r requirements.in
+setuptools==70.0.0 \\
+    --hash=sha256:${HASH.setuptools}
+    # via -r requirements.in
+`;
+
+describe('lockedPackages', () => {
+  it('keeps exact pins whose marker admits the target, with their sha256 digests in lower case', () => {
+    expect(lockedPackages(LOCK, '3.11', 'x86_64')).toEqual([
+      { name: 'attrs', version: '23.1.0', hashes: [HASH.attrsWhl, HASH.attrsSdist] },
+      { name: 'pip', version: '24.2', hashes: [HASH.pipWhl, HASH.pipSdist] },
+      { name: 'setuptools', version: '70.0.0', hashes: [HASH.setuptools] },
+    ]);
+  });
+
+  it('evaluates markers for the target interpreter and arch', () => {
+    const py310 = lockedPackages(LOCK, '3.10', 'x86_64').map((p) => p.name);
+    expect(py310).toEqual(['attrs', 'tomli', 'pip', 'setuptools']);
+    const arm = lockedPackages(LOCK, '3.11', 'aarch64').map((p) => p.name);
+    expect(arm).toEqual(['attrs', 'numpy', 'pip', 'setuptools']);
+  });
+
+  it('drops digests of other algorithms', () => {
+    const attrs = lockedPackages(LOCK, '3.11', 'x86_64').find((p) => p.name === 'attrs');
+    expect(attrs?.hashes).toHaveLength(2);
+    expect(attrs?.hashes.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    expect(attrs?.hashes).not.toContain('0123456789abcdef0123456789abcdef');
+  });
+
+  it('gives nothing for an empty lock', () => {
+    expect(lockedPackages('', '3.11', 'x86_64')).toEqual([]);
+  });
+});
+
+describe('pipLockText', () => {
+  it('returns the pip requirement with its continuation lines, and nothing after', () => {
+    expect(pipLockText(LOCK)).toBe(`pip==24.2 \\\n    --hash=sha256:${HASH.pipWhl} \\\n    --hash=sha256:${HASH.pipSdist}\n`);
+  });
+
+  it('returns a one-line pip requirement alone', () => {
+    expect(pipLockText(`attrs==23.1.0\npip==24.2 --hash=sha256:${HASH.pipWhl}\nsetuptools==70.0.0\n`)).toBe(`pip==24.2 --hash=sha256:${HASH.pipWhl}\n`);
+  });
+
+  it('reads CRLF locks and writes LF', () => {
+    expect(pipLockText(`pip==24.2 \\\r\n    --hash=sha256:${HASH.pipWhl}\r\n    # via x\r\n`)).toBe(`pip==24.2 \\\n    --hash=sha256:${HASH.pipWhl}\n`);
+  });
+
+  it('gives the block that parses back to just pip with its hashes', () => {
+    const text = pipLockText(LOCK) ?? '';
+    expect(lockedPackages(text, '3.11', 'x86_64')).toEqual([{ name: 'pip', version: '24.2', hashes: [HASH.pipWhl, HASH.pipSdist] }]);
+  });
+
+  it('gives undefined when pip is not pinned', () => {
+    expect(pipLockText(`attrs==23.1.0 \\\n    --hash=sha256:${HASH.attrsWhl}\n`)).toBeUndefined();
+    expect(pipLockText('pip-tools==7.4.1\n')).toBeUndefined();
+    expect(pipLockText('# pip==24.2\n')).toBeUndefined();
+    expect(pipLockText('')).toBeUndefined();
+  });
+});

@@ -1,0 +1,432 @@
+/**
+ * The RPM spec (charter §3, §7, §8, §11): package naming, the two runtime requires, the
+ * hermetic-venv macros, the offline %build, the meta default package, %files, %changelog,
+ * and the escaping of free text so a summary cannot expand a macro or add a tag.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PackageIdentity } from '../../src/build/layout.js';
+import { renderSpec, SOURCES, specText, type SpecInput } from '../../src/build/spec.js';
+import { distro } from '../../src/plan/distros.js';
+
+const ID: PackageIdentity = {
+  tool: 'hello-tool',
+  version: '1.2.0',
+  release: '3',
+  interpreter: '3.11',
+  interpreterHome: '/usr/local/phoreus/python/3.11',
+  interpreterModule: 'phoreus-python-3.11',
+};
+
+const PIP_WHEEL = 'pip-24.2-py3-none-any.whl';
+const APP = { wheel: 'hello_tool-1.2.0-py3-none-any.whl', name: 'hello-tool', version: '1.2.0' };
+
+function input(overrides: Partial<SpecInput> = {}): SpecInput {
+  return {
+    id: ID,
+    arch: 'x86_64',
+    distro: distro('el9'),
+    summary: 'Says hello',
+    license: 'MIT',
+    url: 'https://example.org/hello-tool',
+    description: ['First paragraph.', 'Second paragraph.'],
+    pipWheel: PIP_WHEEL,
+    installLock: false,
+    app: APP,
+    meta: false,
+    epoch: 1_700_000_000,
+    generator: 'phoreus-rpm 0.1.0',
+    ...overrides,
+  };
+}
+
+const lines = (spec: string): string[] => spec.split('\n');
+
+/** Section headers of the specs rendered here. */
+const isHeader = (line: string): boolean =>
+  ['%prep', '%build', '%install', '%files', '%changelog', '%description'].includes(line) ||
+  /^%(package|description|files) -n /.test(line);
+
+/** Body of one section (its header line excluded), blank lines dropped. */
+function section(spec: string, header: string): string[] {
+  const all = lines(spec);
+  const start = all.indexOf(header);
+  if (start < 0) throw new Error(`no section ${header}`);
+  const body: string[] = [];
+  for (const line of all.slice(start + 1)) {
+    if (isHeader(line)) break;
+    if (line !== '') body.push(line);
+  }
+  return body;
+}
+
+/** The main package's preamble: everything before the first section header. */
+function preamble(spec: string): string[] {
+  const all = lines(spec);
+  return all.slice(0, all.findIndex(isHeader));
+}
+
+/** Value of the first `Tag: value` line of the given lines. */
+function tag(from: string[], name: string): string | undefined {
+  const line = from.find((l) => l.startsWith(`${name}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
+/** Every `%global name value` of the spec, and a tiny %{name} expander over them. */
+function macros(spec: string): { globals: Map<string, string>; expand: (text: string) => string } {
+  const globals = new Map<string, string>();
+  for (const line of lines(spec)) {
+    const m = /^%global (\w+) (.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) globals.set(m[1], m[2]);
+  }
+  const expand = (text: string): string => {
+    let out = text;
+    for (let i = 0; i < 10; i++) out = out.replace(/%\{(\w+)\}/g, (whole, name: string) => globals.get(name) ?? whole);
+    return out;
+  };
+  return { globals, expand };
+}
+
+describe('renderSpec: identity', () => {
+  it('names the package phoreus-%{tool}-%{tool_version}, with globals giving the tool and version', () => {
+    const spec = renderSpec(input());
+    const { globals, expand } = macros(spec);
+    expect(lines(spec)).toContain('Name:           phoreus-%{tool}-%{tool_version}');
+    expect(globals.get('tool')).toBe('hello-tool');
+    expect(globals.get('tool_version')).toBe('1.2.0');
+    expect(expand(tag(preamble(spec), 'Name') ?? '')).toBe('phoreus-hello-tool-1.2.0');
+    expect(expand(tag(preamble(spec), 'Version') ?? '')).toBe('1.2.0');
+  });
+
+  it('sets Release to the release followed by %{?dist}', () => {
+    expect(lines(renderSpec(input()))).toContain('Release:        3%{?dist}');
+    expect(lines(renderSpec(input({ id: { ...ID, release: '12' } })))).toContain('Release:        12%{?dist}');
+  });
+
+  it('places the venv inside the Phoreus prefix of the tool version', () => {
+    const { globals, expand } = macros(renderSpec(input()));
+    expect(globals.get('phoreus_root')).toBe('/usr/local/phoreus');
+    expect(globals.get('phoreus_prefix')).toBe('/usr/local/phoreus/hello-tool/1.2.0');
+    expect(globals.get('venv')).toBe('/usr/local/phoreus/hello-tool/1.2.0/venv');
+    expect(globals.get('pyver')).toBe('3.11');
+    expect(globals.get('python_home')).toBe('/usr/local/phoreus/python/3.11');
+    expect(expand('%{modulefile}')).toBe('/usr/local/phoreus/modulefiles/hello-tool/1.2.0.lua');
+  });
+
+  it('defaults the build interpreter to the target one, overridable by the builder', () => {
+    expect(lines(renderSpec(input()))).toContain(
+      '%{!?phoreus_build_python:%global phoreus_build_python /usr/local/phoreus/python/3.11/bin/python3.11}',
+    );
+  });
+
+  it('opens with a comment naming the generator, package, distro and arch', () => {
+    const first = lines(renderSpec(input({ arch: 'aarch64', distro: distro('el8') })))[0];
+    expect(first).toBe('# Generated by phoreus-rpm 0.1.0: the spec of phoreus-hello-tool-1.2.0 for el8/aarch64.');
+  });
+});
+
+describe('renderSpec: dependencies', () => {
+  it('requires only phoreus and the interpreter module, and build-requires only the interpreter module', () => {
+    const spec = renderSpec(input());
+    const requires = lines(spec).filter((l) => /^Requires\s*:/.test(l));
+    const buildRequires = lines(spec).filter((l) => /^BuildRequires\s*:/.test(l));
+    expect(requires.map((l) => l.split(':')[1]?.trim())).toEqual(['phoreus', 'phoreus-python-3.11']);
+    expect(buildRequires.map((l) => l.split(':')[1]?.trim())).toEqual(['phoreus-python-3.11']);
+    expect(spec).not.toMatch(/^(Requires|BuildRequires)\(/m);
+  });
+
+  it('takes the interpreter module from the identity', () => {
+    const spec = renderSpec(input({ id: { ...ID, interpreter: '3.12', interpreterModule: 'phoreus-python-3.12' } }));
+    expect(preamble(spec).filter((l) => l.startsWith('Requires:'))).toEqual(['Requires:       phoreus', 'Requires:       phoreus-python-3.12']);
+    expect(preamble(spec).filter((l) => l.startsWith('BuildRequires:'))).toEqual(['BuildRequires:  phoreus-python-3.12']);
+  });
+
+  it('turns off automatic requires and provides', () => {
+    expect(lines(renderSpec(input()))).toContain('AutoReqProv:    no');
+  });
+});
+
+describe('renderSpec: hermetic venv macros', () => {
+  it('disables build-id links, debuginfo, the install post-processing and shebang mangling', () => {
+    const { globals } = macros(renderSpec(input()));
+    expect(globals.get('_build_id_links')).toBe('none');
+    expect(globals.get('debug_package')).toBe('%{nil}');
+    expect(globals.get('__os_install_post')).toBe('%{nil}');
+    expect(globals.get('__brp_mangle_shebangs')).toBe('%{nil}');
+    expect(globals.get('__brp_python_bytecompile')).toBe('%{nil}');
+    expect(globals.get('__brp_strip')).toBe('%{nil}');
+  });
+
+  it('is ExclusiveArch to the target arch and never noarch', () => {
+    for (const arch of ['x86_64', 'aarch64'] as const) {
+      const spec = renderSpec(input({ arch }));
+      expect(preamble(spec).filter((l) => l.startsWith('ExclusiveArch:'))).toEqual([`ExclusiveArch:  ${arch}`]);
+      expect(spec).not.toMatch(/BuildArch/);
+      expect(spec).not.toMatch(/noarch/);
+    }
+  });
+
+  it('takes the payload compression from the distro', () => {
+    expect(macros(renderSpec(input({ distro: distro('el8') }))).globals.get('_binary_payload')).toBe('w2.xzdio');
+    expect(macros(renderSpec(input({ distro: distro('el9') }))).globals.get('_binary_payload')).toBe('w9.zstdio');
+    expect(macros(renderSpec(input({ distro: distro('fedora-40') }))).globals.get('_source_payload')).toBe('w9.zstdio');
+  });
+
+  it('makes headers reproducible from the changelog date', () => {
+    const { globals } = macros(renderSpec(input()));
+    expect(globals.get('source_date_epoch_from_changelog')).toBe('1');
+    expect(globals.get('use_source_date_epoch_as_buildtime')).toBe('1');
+    expect(globals.get('clamp_mtime_to_source_date_epoch')).toBe('1');
+  });
+});
+
+describe('renderSpec: sources', () => {
+  const sources = (spec: string): string[] => lines(spec).filter((l) => /^Source\d+:/.test(l)).map((l) => l.replace(/\s+/g, ' '));
+
+  it('ships the lock, wheelhouse, relocation script, modulefile and configuration always', () => {
+    expect(sources(renderSpec(input({ pipWheel: undefined, app: undefined, meta: false })))).toEqual([
+      `Source0: ${SOURCES.lock}`,
+      `Source1: ${SOURCES.wheelhouse}`,
+      `Source2: ${SOURCES.relocate}`,
+      `Source3: ${SOURCES.modulefile}`,
+      `Source4: ${SOURCES.config}`,
+    ]);
+  });
+
+  it('adds pip.lock, the module default and the application wheel when they apply', () => {
+    expect(sources(renderSpec(input({ meta: true })))).toEqual([
+      'Source0: requirements.lock',
+      'Source1: wheelhouse.tar',
+      'Source2: relocate.py',
+      'Source3: modulefile.lua',
+      'Source4: phoreus-config.json',
+      'Source5: pip.lock',
+      'Source6: modulerc.lua',
+      `Source7: ${APP.wheel}`,
+    ]);
+  });
+});
+
+describe('renderSpec: %build', () => {
+  it('creates the venv without pip, installs the lock offline with hashes, the app with --no-deps, then runs pip check', () => {
+    const build = section(renderSpec(input()), '%build');
+    const at = (re: RegExp): number => {
+      const i = build.findIndex((l) => re.test(l));
+      expect(i, `no %build line matches ${re}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const venv = at(/^%\{phoreus_build_python\} -m venv --without-pip venv$/);
+    const pip = at(/-r %\{SOURCE5\}$/);
+    const lock = at(/-r requirements\.lock$/);
+    const app = at(/ hello-tool==1\.2\.0$/);
+    const check = at(/^venv\/bin\/python \$pip check$/);
+    expect(venv).toBeLessThan(pip);
+    expect(pip).toBeLessThan(lock);
+    expect(lock).toBeLessThan(app);
+    expect(app).toBeLessThan(check);
+    expect(check).toBe(build.length - 1);
+
+    expect(build[lock]).toBe('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r requirements.lock');
+    expect(build[app]).toBe('venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile hello-tool==1.2.0');
+    expect(build).toContain('mkdir -p app && cp %{SOURCE7} app/');
+  });
+
+  it('keeps pip away from any configuration, index or cache of the build machine', () => {
+    const build = section(renderSpec(input()), '%build');
+    expect(build).toContain('export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1');
+    // Every install is offline: no line installs from an index.
+    const installs = build.filter((l) => !l.startsWith('#') && /\$?pip\S* install /.test(l));
+    expect(installs).toHaveLength(3);
+    for (const line of installs) expect(line).toContain('--no-index');
+    expect(build.join('\n')).not.toMatch(/--upgrade|source venv\/bin\/activate/);
+  });
+
+  it('with pip pinned, installs the locked pip from its wheel with pip.lock, then uses the venv pip', () => {
+    const spec = renderSpec(input({ pipWheel: PIP_WHEEL }));
+    const build = section(spec, '%build');
+    expect(build).toContain(
+      `venv/bin/python wheelhouse/${PIP_WHEEL}/pip install --no-index --find-links wheelhouse --require-hashes --no-compile --no-deps -r %{SOURCE5}`,
+    );
+    expect(build).toContain('pip="-m pip"');
+    expect(spec).not.toContain('bundled_pip');
+    expect(spec).not.toContain('ensurepip');
+  });
+
+  it('with pip unpinned, uses the pip bundled with the interpreter (ensurepip) and ships no pip.lock', () => {
+    const spec = renderSpec(input({ pipWheel: undefined }));
+    const build = section(spec, '%build');
+    const bundled = build.find((l) => l.startsWith('bundled_pip='));
+    expect(bundled).toBeDefined();
+    expect(bundled).toContain('%{phoreus_build_python} -c');
+    expect(bundled).toContain('import ensurepip');
+    expect(bundled).toContain('"_bundled", "pip-*.whl"');
+    expect(bundled).toMatch(/\/pip"$/);
+    expect(build).toContain('pip="$bundled_pip"');
+    expect(build).not.toContain('pip="-m pip"');
+    expect(spec).not.toContain('Source5');
+    expect(spec).not.toContain('%{SOURCE5}');
+    expect(spec).not.toContain(SOURCES.pipLock);
+    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r requirements.lock');
+  });
+
+  it('without an application (a lock of a third-party tool), installs no app and ships no Source7', () => {
+    const spec = renderSpec(input({ app: undefined }));
+    const build = section(spec, '%build');
+    expect(spec).not.toContain('Source7');
+    expect(spec).not.toContain('%{SOURCE7}');
+    expect(build.some((l) => l.includes('--find-links app'))).toBe(false);
+    expect(build.some((l) => l.includes('--no-deps') && !l.includes('%{SOURCE5}'))).toBe(false);
+    expect(build[build.length - 1]).toBe('venv/bin/python $pip check');
+  });
+
+  it('with an install lock (wheels built from sdists), installs from Source8 instead of requirements.lock', () => {
+    const spec = renderSpec(input({ installLock: true }));
+    const build = section(spec, '%build');
+    expect(lines(spec).filter((l) => l.startsWith('Source8:')).map((l) => l.replace(/\s+/g, ' '))).toEqual([`Source8: ${SOURCES.installLock}`]);
+    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
+    expect(build.some((l) => l.endsWith('-r requirements.lock'))).toBe(false);
+    // The shipped lock stays the one the project wrote.
+    expect(section(spec, '%install')).toContain('install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock');
+    expect(renderSpec(input({ installLock: false }))).not.toMatch(/Source8|%\{SOURCE8\}/);
+  });
+
+  it('installs the application by its own name and version', () => {
+    const build = section(renderSpec(input({ app: { wheel: 'My_App-2.0-py3-none-any.whl', name: 'my-app', version: '2.0' } })), '%build');
+    expect(build).toContain('venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile my-app==2.0');
+  });
+});
+
+describe('renderSpec: %install', () => {
+  it('copies the venv into the prefix, relocates it, compiles bytecode and installs the modulefile', () => {
+    const install = section(renderSpec(input()), '%install');
+    expect(install).toContain('mkdir -p %{buildroot}%{phoreus_prefix}');
+    expect(install).toContain('cp -a venv %{buildroot}%{venv}');
+    expect(install).toContain('%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}');
+    expect(install.some((l) => l.includes('-m compileall') && l.includes('--invalidation-mode unchecked-hash'))).toBe(true);
+    expect(install).toContain('install -D -m 0644 %{SOURCE3} %{buildroot}%{modulefile}');
+    expect(install).toContain('install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock');
+  });
+});
+
+describe('renderSpec: meta default package', () => {
+  it('with meta, declares phoreus-<tool> requiring this exact version and owning .modulerc.lua', () => {
+    const spec = renderSpec(input({ meta: true }));
+    const all = lines(spec);
+    expect(all).toContain('%package -n phoreus-hello-tool');
+    const pkg = section(spec, '%package -n phoreus-hello-tool');
+    expect(pkg).toContain('Requires:       phoreus-hello-tool-1.2.0 = %{version}-%{release}');
+    expect(pkg.filter((l) => l.startsWith('Requires:'))).toHaveLength(1);
+    expect(tag(pkg, 'Summary')).toBe('Default version of hello-tool: 1.2.0');
+    expect(all).toContain('%description -n phoreus-hello-tool');
+    expect(section(spec, '%files -n phoreus-hello-tool')).toEqual(['%{modulefile_dir}/.modulerc.lua']);
+    expect(section(spec, '%install')).toContain('install -D -m 0644 %{SOURCE6} %{buildroot}%{modulefile_dir}/.modulerc.lua');
+    // The main package keeps only its two requires.
+    expect(preamble(spec).filter((l) => l.startsWith('Requires:'))).toEqual(['Requires:       phoreus', 'Requires:       phoreus-python-3.11']);
+    // The main package does not own the default marker.
+    expect(section(spec, '%files')).not.toContain('%{modulefile_dir}/.modulerc.lua');
+  });
+
+  it('without meta, has no subpackage, no Source6 and no .modulerc.lua', () => {
+    const spec = renderSpec(input({ meta: false }));
+    expect(spec).not.toContain('%package');
+    expect(spec).not.toMatch(/-n phoreus-hello-tool\b/);
+    expect(spec).not.toContain('modulerc');
+    expect(spec).not.toContain('Source6');
+    expect(spec).not.toContain('%{SOURCE6}');
+    expect(lines(spec).filter((l) => l.startsWith('Requires:'))).toHaveLength(2);
+  });
+});
+
+describe('renderSpec: %files', () => {
+  it('lists only the tool directory, the version prefix, the modulefile directory and the modulefile', () => {
+    const spec = renderSpec(input({ meta: true }));
+    const files = section(spec, '%files');
+    expect(files).toEqual(['%dir %{phoreus_root}/%{tool}', '%{phoreus_prefix}/', '%dir %{modulefile_dir}', '%{modulefile}']);
+    const { expand } = macros(spec);
+    expect(files.map(expand)).toEqual([
+      '%dir /usr/local/phoreus/hello-tool',
+      '/usr/local/phoreus/hello-tool/1.2.0/',
+      '%dir /usr/local/phoreus/modulefiles/hello-tool',
+      '/usr/local/phoreus/modulefiles/hello-tool/1.2.0.lua',
+    ]);
+  });
+});
+
+describe('renderSpec: %changelog', () => {
+  it('dates the entry from the epoch, in UTC', () => {
+    expect(section(renderSpec(input({ epoch: 1_700_000_000 })), '%changelog')).toEqual([
+      '* Tue Nov 14 2023 phoreus-rpm <phoreus-rpm@localhost> - 1.2.0-3',
+      '- Built from requirements.lock by phoreus-rpm 0.1.0',
+    ]);
+  });
+
+  it('pads the day to two digits and uses UTC at day boundaries', () => {
+    // 2023-11-01T00:00:00Z, a Wednesday; one second earlier is still Tuesday 31 October in UTC.
+    expect(section(renderSpec(input({ epoch: 1_698_796_800 })), '%changelog')[0]).toMatch(/^\* Wed Nov 01 2023 /);
+    expect(section(renderSpec(input({ epoch: 1_698_796_799 })), '%changelog')[0]).toMatch(/^\* Tue Oct 31 2023 /);
+    expect(section(renderSpec(input({ epoch: 0 })), '%changelog')[0]).toMatch(/^\* Thu Jan 01 1970 /);
+  });
+
+  it('ends with a newline', () => {
+    expect(renderSpec(input()).endsWith('\n')).toBe(true);
+  });
+});
+
+describe('specText', () => {
+  it('escapes % as %%', () => {
+    expect(specText('100% offline')).toBe('100%% offline');
+    expect(specText('%%')).toBe('%%%%');
+  });
+
+  it('folds newlines (LF, CRLF, CR) into spaces and trims', () => {
+    expect(specText('one\ntwo\r\nthree\rfour')).toBe('one two three four');
+    expect(specText('  padded\n')).toBe('padded');
+    expect(specText('a\n\n\nb')).toBe('a b');
+  });
+
+  it('leaves plain text alone', () => {
+    expect(specText('A tool: says hello (v1.2)')).toBe('A tool: says hello (v1.2)');
+  });
+});
+
+describe('renderSpec: free text is inert', () => {
+  /** Text with every %% pair removed has no % left: nothing rpm could expand. */
+  const inert = (text: string): boolean => !text.replace(/%%/g, '').includes('%');
+
+  it('renders a summary holding a macro or a shell expansion as literal text', () => {
+    const spec = renderSpec(input({ summary: 'Installs to %{_bindir} and runs %(rm -rf /)' }));
+    const summary = tag(preamble(spec), 'Summary') ?? '';
+    expect(summary).toBe('Installs to %%{_bindir} and runs %%(rm -rf /)');
+    expect(inert(summary)).toBe(true);
+    expect(spec).not.toMatch(/(^|[^%])%\(rm/);
+    expect(spec).not.toMatch(/(^|[^%])%\{_bindir\}/);
+  });
+
+  it('escapes the license, the URL and the description paragraphs', () => {
+    const spec = renderSpec(input({
+      license: 'MIT %{evil}',
+      url: 'https://example.org/a%20b',
+      description: ['Runs %(id) at build time', 'Uses %{?_smp_mflags}\n%files'],
+    }));
+    expect(tag(preamble(spec), 'License')).toBe('MIT %%{evil}');
+    expect(tag(preamble(spec), 'URL')).toBe('https://example.org/a%%20b');
+    expect(section(spec, '%description')).toEqual(['Runs %%(id) at build time', 'Uses %%{?_smp_mflags} %%files']);
+  });
+
+  it('cannot add a tag or a section through a newline in the summary', () => {
+    const spec = renderSpec(input({ summary: 'Hello\nRequires: python3-numpy\n%post\nrm -rf /' }));
+    expect(lines(spec).filter((l) => l.startsWith('Requires:'))).toEqual(['Requires:       phoreus', 'Requires:       phoreus-python-3.11']);
+    expect(lines(spec)).not.toContain('%post');
+    expect(tag(preamble(spec), 'Summary')).toBe('Hello Requires: python3-numpy %%post rm -rf /');
+  });
+
+  it('omits the URL tag when there is none', () => {
+    expect(preamble(renderSpec(input({ url: undefined }))).some((l) => l.startsWith('URL:'))).toBe(false);
+  });
+
+  it('separates description paragraphs with a blank line', () => {
+    const spec = renderSpec(input({ description: ['One.', 'Two.'] }));
+    const all = lines(spec);
+    const at = all.indexOf('%description');
+    expect(all.slice(at + 1, at + 4)).toEqual(['One.', '', 'Two.']);
+  });
+});
