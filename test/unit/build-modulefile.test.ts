@@ -184,10 +184,6 @@ describe('luaString', () => {
     for (const s of samples) expect(decodeLua(luaString(s)), JSON.stringify(s)).toBe(s);
   });
 
-  // BUG: a control character becomes a variable-length decimal escape (\1, \9, \27), so a
-  // digit after it is read by Lua as part of the escape: "\x01" + "2" renders as "\12", which
-  // Lua reads as the single character 12 (form feed); "\t0" renders as "\90", i.e. "Z".
-  // Zero-padding to three digits (\001, \009) would fix it.
   it('keeps a digit that follows a control character (Lua reads up to three escape digits)', () => {
     expect(decodeLua(luaString('\x012'))).toBe('\x012');
     expect(decodeLua(luaString('col\t0'))).toBe('col\t0');

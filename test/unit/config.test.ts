@@ -131,10 +131,6 @@ describe('parseConfig', () => {
     expect(flagged || effectiveConfig(loaded, '3.10').lock === 'py310.lock').toBe(true);
   });
 
-  // BUG: YAML reads the unquoted key 3.10 as the number 3.1; the validator stringifies it to "3.1",
-  // which matches the 3.X pattern, so parseConfig accepts it silently and the override is filed
-  // under "3.1" (the only trace is a PH201 about interpreter "3.1"). The schema's own hint
-  // ("quote it: "3.10"") shows the intent: report it as PH113 (or keep the key as written).
   it('reports an unquoted interpreter key 3.10 as PH113, or keeps it as "3.10"', () => {
     const loaded = parseConfig(FILE, `tool:\n  name: seqstats\ninterpreters:\n  3.10:\n    lock: py310.lock\n`);
     const reported = loaded.findings.some((f) => f.rule === 'PH113' && f.line === 4);
@@ -151,9 +147,6 @@ describe('parseConfig', () => {
     expect(loaded.raw).toEqual({});
   });
 
-  // BUG: parseConfig passes prettyErrors: false to yaml's parseDocument, so YAMLError.linePos is
-  // never filled in and every syntax error is reported at line 1. The line is available from
-  // error.pos[0] through the LineCounter that parseConfig already builds.
   it('reports a YAML syntax error at the line where it is', () => {
     const duplicate = parseConfig(FILE, `tool:\n  name: seqstats\nlock: a.lock\nlock: b.lock\n`);
     expect(duplicate.findings.map((f) => [f.rule, f.line])).toEqual([['PH113', 4]]);
@@ -163,9 +156,6 @@ describe('parseConfig', () => {
     expect([3, 4]).toContain(unclosed.findings[0]?.line);
   });
 
-  // BUG: tool.version accepts a YAML number ("scalar"), and effectiveConfig turns it back into a
-  // string with String(): "version: 1.10" becomes "1.1" and "version: 2.0" becomes "2" — another
-  // version. It should keep the text as written, or PH113 should ask for quotes.
   it('does not turn an unquoted version 1.10 into 1.1', () => {
     const loaded = parseConfig(FILE, `tool:\n  name: seqstats\n  version: 1.10\n`);
     const reported = loaded.findings.some((f) => f.rule === 'PH113' && f.line === 3);

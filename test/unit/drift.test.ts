@@ -104,9 +104,6 @@ ${entry('pip==24.2', ['p1'])}`);
     expect(seedLock(lock)).toBe('attrs==23.2.0\n');
   });
 
-  // BUG: seedLock() rebuilds every pin as "name==version", so an arbitrary-equality pin (which
-  // PH103 accepts) loses its "===": for a version that is not PEP 440 the seed becomes an
-  // invalid requirement, and pip-compile fails on the seeded output file.
   it('keeps the === operator of an arbitrary-equality pin', () => {
     const lock = parseRequirementsFile(`${HEADER}legacy-tool===1.0-custom --hash=sha256:${sha('legacy')}\n`);
     expect(seedLock(lock)).toBe('legacy-tool===1.0-custom\n');

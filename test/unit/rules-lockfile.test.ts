@@ -319,9 +319,6 @@ describe('PH105: only named releases from the index', () => {
     expect(found.map((f) => [f.rule, f.severity, f.line])).toEqual([['PH105', 'error', 7]]);
   });
 
-  // BUG: looksLikeLocation() (src/requirements/pep508.ts) tests the archive suffix before the " @ "
-  // form, so "seqtool @ https://…/seqtool-1.2.0.tar.gz" becomes a location with no name whose
-  // "URL" is the whole text; checkLocations then calls it a local-path requirement.
   it('calls name @ https://…/name-1.0.tar.gz a direct-URL requirement and keeps its name', () => {
     const c = ctx(`${header()}seqtool @ https://downloads.example.org/seqtool-1.2.0.tar.gz \\
     --hash=sha256:${sha('url')}
