@@ -36,6 +36,654 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// node_modules/@renovatebot/pep440/lib/version.js
+var require_version = __commonJS({
+  "node_modules/@renovatebot/pep440/lib/version.js"(exports, module) {
+    var VERSION_PATTERN = [
+      "v?",
+      "(?:",
+      /* */
+      "(?:(?<epoch>[0-9]+)!)?",
+      // epoch
+      /* */
+      "(?<release>[0-9]+(?:\\.[0-9]+)*)",
+      // release segment
+      /* */
+      "(?<pre>",
+      // pre-release
+      /*    */
+      "[-_\\.]?",
+      /*    */
+      "(?<pre_l>(a|b|c|rc|alpha|beta|pre|preview))",
+      /*    */
+      "[-_\\.]?",
+      /*    */
+      "(?<pre_n>[0-9]+)?",
+      /* */
+      ")?",
+      /* */
+      "(?<post>",
+      // post release
+      /*    */
+      "(?:-(?<post_n1>[0-9]+))",
+      /*    */
+      "|",
+      /*    */
+      "(?:",
+      /*        */
+      "[-_\\.]?",
+      /*        */
+      "(?<post_l>post|rev|r)",
+      /*        */
+      "[-_\\.]?",
+      /*        */
+      "(?<post_n2>[0-9]+)?",
+      /*    */
+      ")",
+      /* */
+      ")?",
+      /* */
+      "(?<dev>",
+      // dev release
+      /*    */
+      "[-_\\.]?",
+      /*    */
+      "(?<dev_l>dev)",
+      /*    */
+      "[-_\\.]?",
+      /*    */
+      "(?<dev_n>[0-9]+)?",
+      /* */
+      ")?",
+      ")",
+      "(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?"
+      // local version
+    ].join("");
+    module.exports = {
+      VERSION_PATTERN,
+      valid: valid3,
+      clean,
+      explain,
+      parse: parse3,
+      stringify: stringify2
+    };
+    var validRegex = new RegExp("^" + VERSION_PATTERN + "$", "i");
+    function valid3(version) {
+      return validRegex.test(version) ? version : null;
+    }
+    var cleanRegex = new RegExp("^\\s*" + VERSION_PATTERN + "\\s*$", "i");
+    function clean(version) {
+      return stringify2(parse3(version, cleanRegex));
+    }
+    function parse3(version, regex) {
+      const { groups } = (regex || validRegex).exec(version) || {};
+      if (!groups) {
+        return null;
+      }
+      const parsed = {
+        epoch: Number(groups.epoch ? groups.epoch : 0),
+        release: groups.release.split(".").map(Number),
+        pre: normalize_letter_version(groups.pre_l, groups.pre_n),
+        post: normalize_letter_version(
+          groups.post_l,
+          groups.post_n1 || groups.post_n2
+        ),
+        dev: normalize_letter_version(groups.dev_l, groups.dev_n),
+        local: parse_local_version(groups.local)
+      };
+      return parsed;
+    }
+    function stringify2(parsed) {
+      if (!parsed) {
+        return null;
+      }
+      const { epoch, release, pre, post, dev, local } = parsed;
+      const parts = [];
+      if (epoch !== 0) {
+        parts.push(`${epoch}!`);
+      }
+      parts.push(release.join("."));
+      if (pre) {
+        parts.push(pre.join(""));
+      }
+      if (post) {
+        parts.push("." + post.join(""));
+      }
+      if (dev) {
+        parts.push("." + dev.join(""));
+      }
+      if (local) {
+        parts.push(`+${local}`);
+      }
+      return parts.join("");
+    }
+    function normalize_letter_version(letterIn, numberIn) {
+      let letter = letterIn;
+      let number = numberIn;
+      if (letter) {
+        if (!number) {
+          number = 0;
+        }
+        letter = letter.toLowerCase();
+        if (letter === "alpha") {
+          letter = "a";
+        } else if (letter === "beta") {
+          letter = "b";
+        } else if (["c", "pre", "preview"].includes(letter)) {
+          letter = "rc";
+        } else if (["rev", "r"].includes(letter)) {
+          letter = "post";
+        }
+        return [letter, Number(number)];
+      }
+      if (!letter && number) {
+        letter = "post";
+        return [letter, Number(number)];
+      }
+      return null;
+    }
+    function parse_local_version(local) {
+      if (local) {
+        return local.split(/[._-]/).map(
+          (part) => Number.isNaN(Number(part)) ? part.toLowerCase() : Number(part)
+        );
+      }
+      return null;
+    }
+    function explain(version) {
+      const parsed = parse3(version);
+      if (!parsed) {
+        return parsed;
+      }
+      const { epoch, release, pre, post, dev, local } = parsed;
+      let base_version = "";
+      if (epoch !== 0) {
+        base_version += epoch + "!";
+      }
+      base_version += release.join(".");
+      const is_prerelease = Boolean(dev || pre);
+      const is_devrelease = Boolean(dev);
+      const is_postrelease = Boolean(post);
+      return {
+        epoch,
+        release,
+        pre,
+        post: post ? post[1] : post,
+        dev: dev ? dev[1] : dev,
+        local: local ? local.join(".") : local,
+        public: stringify2(parsed).split("+", 1)[0],
+        base_version,
+        is_prerelease,
+        is_devrelease,
+        is_postrelease
+      };
+    }
+  }
+});
+
+// node_modules/@renovatebot/pep440/lib/operator.js
+var require_operator = __commonJS({
+  "node_modules/@renovatebot/pep440/lib/operator.js"(exports, module) {
+    var { parse: parse3 } = require_version();
+    module.exports = {
+      compare,
+      rcompare,
+      lt,
+      le,
+      eq,
+      ne,
+      ge,
+      gt,
+      "<": lt,
+      "<=": le,
+      "==": eq,
+      "!=": ne,
+      ">=": ge,
+      ">": gt,
+      "===": arbitrary
+    };
+    function lt(version, other) {
+      return compare(version, other) < 0;
+    }
+    function le(version, other) {
+      return compare(version, other) <= 0;
+    }
+    function eq(version, other) {
+      return compare(version, other) === 0;
+    }
+    function ne(version, other) {
+      return compare(version, other) !== 0;
+    }
+    function ge(version, other) {
+      return compare(version, other) >= 0;
+    }
+    function gt(version, other) {
+      return compare(version, other) > 0;
+    }
+    function arbitrary(version, other) {
+      return version.toLowerCase() === other.toLowerCase();
+    }
+    function compare(version, other) {
+      const parsedVersion = parse3(version);
+      const parsedOther = parse3(other);
+      const keyVersion = calculateKey(parsedVersion);
+      const keyOther = calculateKey(parsedOther);
+      return pyCompare(keyVersion, keyOther);
+    }
+    function rcompare(version, other) {
+      return -compare(version, other);
+    }
+    function pyCompare(elemIn, otherIn) {
+      let elem = elemIn;
+      let other = otherIn;
+      if (elem === other) {
+        return 0;
+      }
+      if (Array.isArray(elem) !== Array.isArray(other)) {
+        elem = Array.isArray(elem) ? elem : [elem];
+        other = Array.isArray(other) ? other : [other];
+      }
+      if (Array.isArray(elem)) {
+        const len = Math.min(elem.length, other.length);
+        for (let i = 0; i < len; i += 1) {
+          const res = pyCompare(elem[i], other[i]);
+          if (res !== 0) {
+            return res;
+          }
+        }
+        return elem.length - other.length;
+      }
+      if (elem === -Infinity || other === Infinity) {
+        return -1;
+      }
+      if (elem === Infinity || other === -Infinity) {
+        return 1;
+      }
+      return elem < other ? -1 : 1;
+    }
+    function calculateKey(input) {
+      const { epoch } = input;
+      let { release, pre, post, local, dev } = input;
+      release = release.concat();
+      release.reverse();
+      while (release.length && release[0] === 0) {
+        release.shift();
+      }
+      release.reverse();
+      if (!pre && !post && dev) pre = -Infinity;
+      else if (!pre) pre = Infinity;
+      if (!post) post = -Infinity;
+      if (!dev) dev = Infinity;
+      if (!local) {
+        local = -Infinity;
+      } else {
+        local = local.map(
+          (i) => Number.isNaN(Number(i)) ? [-Infinity, i] : [Number(i), ""]
+        );
+      }
+      return [epoch, release, pre, post, dev, local];
+    }
+  }
+});
+
+// node_modules/@renovatebot/pep440/lib/specifier.js
+var require_specifier = __commonJS({
+  "node_modules/@renovatebot/pep440/lib/specifier.js"(exports, module) {
+    var { VERSION_PATTERN, explain: explainVersion } = require_version();
+    var Operator = require_operator();
+    var RANGE_PATTERN = [
+      "(?<operator>(===|~=|==|!=|<=|>=|<|>))",
+      "\\s*",
+      "(",
+      /*  */
+      "(?<version>(?:" + VERSION_PATTERN.replace(/\?<\w+>/g, "?:") + "))",
+      /*  */
+      "(?<prefix>\\.\\*)?",
+      /*  */
+      "|",
+      /*  */
+      "(?<legacy>[^,;\\s)]+)",
+      ")"
+    ].join("");
+    module.exports = {
+      RANGE_PATTERN,
+      parse: parse3,
+      satisfies: satisfies2,
+      filter,
+      validRange,
+      maxSatisfying,
+      minSatisfying
+    };
+    var isEqualityOperator = (op) => ["==", "!=", "==="].includes(op);
+    var rangeRegex = new RegExp("^" + RANGE_PATTERN + "$", "i");
+    function parse3(ranges) {
+      if (!ranges.trim()) {
+        return [];
+      }
+      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups }) => {
+        if (!groups) {
+          return null;
+        }
+        let { ...spec } = groups;
+        const { operator, version, prefix, legacy } = groups;
+        if (version) {
+          spec = { ...spec, ...explainVersion(version) };
+          if (operator === "~=") {
+            if (spec.release.length < 2) {
+              return null;
+            }
+          }
+          if (!isEqualityOperator(operator) && spec.local) {
+            return null;
+          }
+          if (prefix) {
+            if (!isEqualityOperator(operator) || spec.dev || spec.local) {
+              return null;
+            }
+          }
+        }
+        if (legacy && operator !== "===") {
+          return null;
+        }
+        return spec;
+      });
+      if (specifiers.filter(Boolean).length !== specifiers.length) {
+        return null;
+      }
+      return specifiers;
+    }
+    function filter(versions, specifier, options = {}) {
+      const filtered = pick(versions, specifier, options);
+      if (filtered.length === 0 && options.prereleases === void 0) {
+        return pick(versions, specifier, { prereleases: true });
+      }
+      return filtered;
+    }
+    function maxSatisfying(versions, range, options) {
+      const found = filter(versions, range, options).sort(Operator.compare);
+      return found.length === 0 ? null : found[found.length - 1];
+    }
+    function minSatisfying(versions, range, options) {
+      const found = filter(versions, range, options).sort(Operator.compare);
+      return found.length === 0 ? null : found[0];
+    }
+    function pick(versions, specifier, options) {
+      const parsed = parse3(specifier);
+      if (!parsed) {
+        return [];
+      }
+      return versions.filter((version) => {
+        const explained = explainVersion(version);
+        if (!parsed.length) {
+          return explained && !(explained.is_prerelease && !options.prereleases);
+        }
+        return parsed.reduce((pass, spec) => {
+          if (!pass) {
+            return false;
+          }
+          return contains({ ...spec, ...options }, { version, explained });
+        }, true);
+      });
+    }
+    function satisfies2(version, specifier, options = {}) {
+      const filtered = pick([version], specifier, options);
+      return filtered.length === 1;
+    }
+    function arrayStartsWith(array, prefix) {
+      if (prefix.length > array.length) {
+        return false;
+      }
+      for (let i = 0; i < prefix.length; i += 1) {
+        if (prefix[i] !== array[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    function contains(specifier, input) {
+      const { explained } = input;
+      let { version } = input;
+      const { ...spec } = specifier;
+      if (spec.prereleases === void 0) {
+        spec.prereleases = spec.is_prerelease;
+      }
+      if (explained && explained.is_prerelease && !spec.prereleases) {
+        return false;
+      }
+      if (spec.operator === "~=") {
+        let compatiblePrefix = spec.release.slice(0, -1).concat("*").join(".");
+        if (spec.epoch) {
+          compatiblePrefix = spec.epoch + "!" + compatiblePrefix;
+        }
+        return satisfies2(version, `>=${spec.version}, ==${compatiblePrefix}`, {
+          prereleases: spec.prereleases
+        });
+      }
+      if (spec.prefix) {
+        const isMatching = explained.epoch === spec.epoch && arrayStartsWith(explained.release, spec.release);
+        const isEquality = spec.operator !== "!=";
+        return isEquality ? isMatching : !isMatching;
+      }
+      if (explained) {
+        if (explained.local && spec.version) {
+          version = explained.public;
+          spec.version = explainVersion(spec.version).public;
+        }
+      }
+      if (spec.operator === "<" || spec.operator === ">") {
+        if (Operator.eq(spec.release.join("."), explained.release.join("."))) {
+          return false;
+        }
+      }
+      const op = Operator[spec.operator];
+      return op(version, spec.version || spec.legacy);
+    }
+    function validRange(specifier) {
+      return Boolean(parse3(specifier));
+    }
+  }
+});
+
+// node_modules/@renovatebot/pep440/lib/semantic.js
+var require_semantic = __commonJS({
+  "node_modules/@renovatebot/pep440/lib/semantic.js"(exports, module) {
+    var { explain, parse: parse3, stringify: stringify2 } = require_version();
+    module.exports = {
+      major,
+      minor,
+      patch,
+      inc
+    };
+    function major(input) {
+      const version = explain(input);
+      if (!version) {
+        throw new TypeError("Invalid Version: " + input);
+      }
+      return version.release[0];
+    }
+    function minor(input) {
+      const version = explain(input);
+      if (!version) {
+        throw new TypeError("Invalid Version: " + input);
+      }
+      if (version.release.length < 2) {
+        return 0;
+      }
+      return version.release[1];
+    }
+    function patch(input) {
+      const version = explain(input);
+      if (!version) {
+        throw new TypeError("Invalid Version: " + input);
+      }
+      if (version.release.length < 3) {
+        return 0;
+      }
+      return version.release[2];
+    }
+    function inc(input, release, preReleaseIdentifier) {
+      let identifier = preReleaseIdentifier || `a`;
+      const version = parse3(input);
+      if (!version) {
+        return null;
+      }
+      if (!["a", "b", "c", "rc", "alpha", "beta", "pre", "preview"].includes(
+        identifier
+      )) {
+        return null;
+      }
+      switch (release) {
+        case "premajor":
+          {
+            const [majorVersion] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion + 1;
+          }
+          version.pre = [identifier, 0];
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        case "preminor":
+          {
+            const [majorVersion, minorVersion = 0] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion;
+            version.release[1] = minorVersion + 1;
+          }
+          version.pre = [identifier, 0];
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        case "prepatch":
+          {
+            const [majorVersion, minorVersion = 0, patchVersion = 0] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion;
+            version.release[1] = minorVersion;
+            version.release[2] = patchVersion + 1;
+          }
+          version.pre = [identifier, 0];
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        case "prerelease":
+          if (version.pre === null) {
+            const [majorVersion, minorVersion = 0, patchVersion = 0] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion;
+            version.release[1] = minorVersion;
+            version.release[2] = patchVersion + 1;
+            version.pre = [identifier, 0];
+          } else {
+            if (preReleaseIdentifier === void 0 && version.pre !== null) {
+              [identifier] = version.pre;
+            }
+            const [letter, number] = version.pre;
+            if (letter === identifier) {
+              version.pre = [letter, number + 1];
+            } else {
+              version.pre = [identifier, 0];
+            }
+          }
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        case "major":
+          if (version.release.slice(1).some((value) => value !== 0) || version.pre === null) {
+            const [majorVersion] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion + 1;
+          }
+          delete version.pre;
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        case "minor":
+          if (version.release.slice(2).some((value) => value !== 0) || version.pre === null) {
+            const [majorVersion, minorVersion = 0] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion;
+            version.release[1] = minorVersion + 1;
+          }
+          delete version.pre;
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        case "patch":
+          if (version.release.slice(3).some((value) => value !== 0) || version.pre === null) {
+            const [majorVersion, minorVersion = 0, patchVersion = 0] = version.release;
+            version.release.fill(0);
+            version.release[0] = majorVersion;
+            version.release[1] = minorVersion;
+            version.release[2] = patchVersion + 1;
+          }
+          delete version.pre;
+          delete version.post;
+          delete version.dev;
+          delete version.local;
+          break;
+        default:
+          return null;
+      }
+      return stringify2(version);
+    }
+  }
+});
+
+// node_modules/@renovatebot/pep440/index.js
+var require_pep440 = __commonJS({
+  "node_modules/@renovatebot/pep440/index.js"(exports, module) {
+    var { valid: valid3, clean, explain, parse: parse3 } = require_version();
+    var { lt, le, eq, ne, ge, gt, compare, rcompare } = require_operator();
+    var {
+      filter,
+      maxSatisfying,
+      minSatisfying,
+      RANGE_PATTERN,
+      satisfies: satisfies2,
+      validRange
+    } = require_specifier();
+    var { major, minor, patch, inc } = require_semantic();
+    module.exports = {
+      // version
+      valid: valid3,
+      clean,
+      explain,
+      parse: parse3,
+      // operator
+      lt,
+      le,
+      lte: le,
+      eq,
+      ne,
+      neq: ne,
+      ge,
+      gte: ge,
+      gt,
+      compare,
+      rcompare,
+      // range
+      filter,
+      maxSatisfying,
+      minSatisfying,
+      RANGE_PATTERN,
+      satisfies: satisfies2,
+      validRange,
+      // semantic
+      major,
+      minor,
+      patch,
+      inc
+    };
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -7363,654 +8011,6 @@ var require_dist = __commonJS({
     exports.stringify = publicApi.stringify;
     exports.visit = visit.visit;
     exports.visitAsync = visit.visitAsync;
-  }
-});
-
-// node_modules/@renovatebot/pep440/lib/version.js
-var require_version = __commonJS({
-  "node_modules/@renovatebot/pep440/lib/version.js"(exports, module) {
-    var VERSION_PATTERN = [
-      "v?",
-      "(?:",
-      /* */
-      "(?:(?<epoch>[0-9]+)!)?",
-      // epoch
-      /* */
-      "(?<release>[0-9]+(?:\\.[0-9]+)*)",
-      // release segment
-      /* */
-      "(?<pre>",
-      // pre-release
-      /*    */
-      "[-_\\.]?",
-      /*    */
-      "(?<pre_l>(a|b|c|rc|alpha|beta|pre|preview))",
-      /*    */
-      "[-_\\.]?",
-      /*    */
-      "(?<pre_n>[0-9]+)?",
-      /* */
-      ")?",
-      /* */
-      "(?<post>",
-      // post release
-      /*    */
-      "(?:-(?<post_n1>[0-9]+))",
-      /*    */
-      "|",
-      /*    */
-      "(?:",
-      /*        */
-      "[-_\\.]?",
-      /*        */
-      "(?<post_l>post|rev|r)",
-      /*        */
-      "[-_\\.]?",
-      /*        */
-      "(?<post_n2>[0-9]+)?",
-      /*    */
-      ")",
-      /* */
-      ")?",
-      /* */
-      "(?<dev>",
-      // dev release
-      /*    */
-      "[-_\\.]?",
-      /*    */
-      "(?<dev_l>dev)",
-      /*    */
-      "[-_\\.]?",
-      /*    */
-      "(?<dev_n>[0-9]+)?",
-      /* */
-      ")?",
-      ")",
-      "(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?"
-      // local version
-    ].join("");
-    module.exports = {
-      VERSION_PATTERN,
-      valid: valid3,
-      clean,
-      explain,
-      parse: parse3,
-      stringify: stringify2
-    };
-    var validRegex = new RegExp("^" + VERSION_PATTERN + "$", "i");
-    function valid3(version) {
-      return validRegex.test(version) ? version : null;
-    }
-    var cleanRegex = new RegExp("^\\s*" + VERSION_PATTERN + "\\s*$", "i");
-    function clean(version) {
-      return stringify2(parse3(version, cleanRegex));
-    }
-    function parse3(version, regex) {
-      const { groups } = (regex || validRegex).exec(version) || {};
-      if (!groups) {
-        return null;
-      }
-      const parsed = {
-        epoch: Number(groups.epoch ? groups.epoch : 0),
-        release: groups.release.split(".").map(Number),
-        pre: normalize_letter_version(groups.pre_l, groups.pre_n),
-        post: normalize_letter_version(
-          groups.post_l,
-          groups.post_n1 || groups.post_n2
-        ),
-        dev: normalize_letter_version(groups.dev_l, groups.dev_n),
-        local: parse_local_version(groups.local)
-      };
-      return parsed;
-    }
-    function stringify2(parsed) {
-      if (!parsed) {
-        return null;
-      }
-      const { epoch, release, pre, post, dev, local } = parsed;
-      const parts = [];
-      if (epoch !== 0) {
-        parts.push(`${epoch}!`);
-      }
-      parts.push(release.join("."));
-      if (pre) {
-        parts.push(pre.join(""));
-      }
-      if (post) {
-        parts.push("." + post.join(""));
-      }
-      if (dev) {
-        parts.push("." + dev.join(""));
-      }
-      if (local) {
-        parts.push(`+${local}`);
-      }
-      return parts.join("");
-    }
-    function normalize_letter_version(letterIn, numberIn) {
-      let letter = letterIn;
-      let number = numberIn;
-      if (letter) {
-        if (!number) {
-          number = 0;
-        }
-        letter = letter.toLowerCase();
-        if (letter === "alpha") {
-          letter = "a";
-        } else if (letter === "beta") {
-          letter = "b";
-        } else if (["c", "pre", "preview"].includes(letter)) {
-          letter = "rc";
-        } else if (["rev", "r"].includes(letter)) {
-          letter = "post";
-        }
-        return [letter, Number(number)];
-      }
-      if (!letter && number) {
-        letter = "post";
-        return [letter, Number(number)];
-      }
-      return null;
-    }
-    function parse_local_version(local) {
-      if (local) {
-        return local.split(/[._-]/).map(
-          (part) => Number.isNaN(Number(part)) ? part.toLowerCase() : Number(part)
-        );
-      }
-      return null;
-    }
-    function explain(version) {
-      const parsed = parse3(version);
-      if (!parsed) {
-        return parsed;
-      }
-      const { epoch, release, pre, post, dev, local } = parsed;
-      let base_version = "";
-      if (epoch !== 0) {
-        base_version += epoch + "!";
-      }
-      base_version += release.join(".");
-      const is_prerelease = Boolean(dev || pre);
-      const is_devrelease = Boolean(dev);
-      const is_postrelease = Boolean(post);
-      return {
-        epoch,
-        release,
-        pre,
-        post: post ? post[1] : post,
-        dev: dev ? dev[1] : dev,
-        local: local ? local.join(".") : local,
-        public: stringify2(parsed).split("+", 1)[0],
-        base_version,
-        is_prerelease,
-        is_devrelease,
-        is_postrelease
-      };
-    }
-  }
-});
-
-// node_modules/@renovatebot/pep440/lib/operator.js
-var require_operator = __commonJS({
-  "node_modules/@renovatebot/pep440/lib/operator.js"(exports, module) {
-    var { parse: parse3 } = require_version();
-    module.exports = {
-      compare,
-      rcompare,
-      lt,
-      le,
-      eq,
-      ne,
-      ge,
-      gt,
-      "<": lt,
-      "<=": le,
-      "==": eq,
-      "!=": ne,
-      ">=": ge,
-      ">": gt,
-      "===": arbitrary
-    };
-    function lt(version, other) {
-      return compare(version, other) < 0;
-    }
-    function le(version, other) {
-      return compare(version, other) <= 0;
-    }
-    function eq(version, other) {
-      return compare(version, other) === 0;
-    }
-    function ne(version, other) {
-      return compare(version, other) !== 0;
-    }
-    function ge(version, other) {
-      return compare(version, other) >= 0;
-    }
-    function gt(version, other) {
-      return compare(version, other) > 0;
-    }
-    function arbitrary(version, other) {
-      return version.toLowerCase() === other.toLowerCase();
-    }
-    function compare(version, other) {
-      const parsedVersion = parse3(version);
-      const parsedOther = parse3(other);
-      const keyVersion = calculateKey(parsedVersion);
-      const keyOther = calculateKey(parsedOther);
-      return pyCompare(keyVersion, keyOther);
-    }
-    function rcompare(version, other) {
-      return -compare(version, other);
-    }
-    function pyCompare(elemIn, otherIn) {
-      let elem = elemIn;
-      let other = otherIn;
-      if (elem === other) {
-        return 0;
-      }
-      if (Array.isArray(elem) !== Array.isArray(other)) {
-        elem = Array.isArray(elem) ? elem : [elem];
-        other = Array.isArray(other) ? other : [other];
-      }
-      if (Array.isArray(elem)) {
-        const len = Math.min(elem.length, other.length);
-        for (let i = 0; i < len; i += 1) {
-          const res = pyCompare(elem[i], other[i]);
-          if (res !== 0) {
-            return res;
-          }
-        }
-        return elem.length - other.length;
-      }
-      if (elem === -Infinity || other === Infinity) {
-        return -1;
-      }
-      if (elem === Infinity || other === -Infinity) {
-        return 1;
-      }
-      return elem < other ? -1 : 1;
-    }
-    function calculateKey(input) {
-      const { epoch } = input;
-      let { release, pre, post, local, dev } = input;
-      release = release.concat();
-      release.reverse();
-      while (release.length && release[0] === 0) {
-        release.shift();
-      }
-      release.reverse();
-      if (!pre && !post && dev) pre = -Infinity;
-      else if (!pre) pre = Infinity;
-      if (!post) post = -Infinity;
-      if (!dev) dev = Infinity;
-      if (!local) {
-        local = -Infinity;
-      } else {
-        local = local.map(
-          (i) => Number.isNaN(Number(i)) ? [-Infinity, i] : [Number(i), ""]
-        );
-      }
-      return [epoch, release, pre, post, dev, local];
-    }
-  }
-});
-
-// node_modules/@renovatebot/pep440/lib/specifier.js
-var require_specifier = __commonJS({
-  "node_modules/@renovatebot/pep440/lib/specifier.js"(exports, module) {
-    var { VERSION_PATTERN, explain: explainVersion } = require_version();
-    var Operator = require_operator();
-    var RANGE_PATTERN = [
-      "(?<operator>(===|~=|==|!=|<=|>=|<|>))",
-      "\\s*",
-      "(",
-      /*  */
-      "(?<version>(?:" + VERSION_PATTERN.replace(/\?<\w+>/g, "?:") + "))",
-      /*  */
-      "(?<prefix>\\.\\*)?",
-      /*  */
-      "|",
-      /*  */
-      "(?<legacy>[^,;\\s)]+)",
-      ")"
-    ].join("");
-    module.exports = {
-      RANGE_PATTERN,
-      parse: parse3,
-      satisfies: satisfies2,
-      filter,
-      validRange,
-      maxSatisfying,
-      minSatisfying
-    };
-    var isEqualityOperator = (op) => ["==", "!=", "==="].includes(op);
-    var rangeRegex = new RegExp("^" + RANGE_PATTERN + "$", "i");
-    function parse3(ranges) {
-      if (!ranges.trim()) {
-        return [];
-      }
-      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups }) => {
-        if (!groups) {
-          return null;
-        }
-        let { ...spec } = groups;
-        const { operator, version, prefix, legacy } = groups;
-        if (version) {
-          spec = { ...spec, ...explainVersion(version) };
-          if (operator === "~=") {
-            if (spec.release.length < 2) {
-              return null;
-            }
-          }
-          if (!isEqualityOperator(operator) && spec.local) {
-            return null;
-          }
-          if (prefix) {
-            if (!isEqualityOperator(operator) || spec.dev || spec.local) {
-              return null;
-            }
-          }
-        }
-        if (legacy && operator !== "===") {
-          return null;
-        }
-        return spec;
-      });
-      if (specifiers.filter(Boolean).length !== specifiers.length) {
-        return null;
-      }
-      return specifiers;
-    }
-    function filter(versions, specifier, options = {}) {
-      const filtered = pick(versions, specifier, options);
-      if (filtered.length === 0 && options.prereleases === void 0) {
-        return pick(versions, specifier, { prereleases: true });
-      }
-      return filtered;
-    }
-    function maxSatisfying(versions, range, options) {
-      const found = filter(versions, range, options).sort(Operator.compare);
-      return found.length === 0 ? null : found[found.length - 1];
-    }
-    function minSatisfying(versions, range, options) {
-      const found = filter(versions, range, options).sort(Operator.compare);
-      return found.length === 0 ? null : found[0];
-    }
-    function pick(versions, specifier, options) {
-      const parsed = parse3(specifier);
-      if (!parsed) {
-        return [];
-      }
-      return versions.filter((version) => {
-        const explained = explainVersion(version);
-        if (!parsed.length) {
-          return explained && !(explained.is_prerelease && !options.prereleases);
-        }
-        return parsed.reduce((pass, spec) => {
-          if (!pass) {
-            return false;
-          }
-          return contains({ ...spec, ...options }, { version, explained });
-        }, true);
-      });
-    }
-    function satisfies2(version, specifier, options = {}) {
-      const filtered = pick([version], specifier, options);
-      return filtered.length === 1;
-    }
-    function arrayStartsWith(array, prefix) {
-      if (prefix.length > array.length) {
-        return false;
-      }
-      for (let i = 0; i < prefix.length; i += 1) {
-        if (prefix[i] !== array[i]) {
-          return false;
-        }
-      }
-      return true;
-    }
-    function contains(specifier, input) {
-      const { explained } = input;
-      let { version } = input;
-      const { ...spec } = specifier;
-      if (spec.prereleases === void 0) {
-        spec.prereleases = spec.is_prerelease;
-      }
-      if (explained && explained.is_prerelease && !spec.prereleases) {
-        return false;
-      }
-      if (spec.operator === "~=") {
-        let compatiblePrefix = spec.release.slice(0, -1).concat("*").join(".");
-        if (spec.epoch) {
-          compatiblePrefix = spec.epoch + "!" + compatiblePrefix;
-        }
-        return satisfies2(version, `>=${spec.version}, ==${compatiblePrefix}`, {
-          prereleases: spec.prereleases
-        });
-      }
-      if (spec.prefix) {
-        const isMatching = explained.epoch === spec.epoch && arrayStartsWith(explained.release, spec.release);
-        const isEquality = spec.operator !== "!=";
-        return isEquality ? isMatching : !isMatching;
-      }
-      if (explained) {
-        if (explained.local && spec.version) {
-          version = explained.public;
-          spec.version = explainVersion(spec.version).public;
-        }
-      }
-      if (spec.operator === "<" || spec.operator === ">") {
-        if (Operator.eq(spec.release.join("."), explained.release.join("."))) {
-          return false;
-        }
-      }
-      const op = Operator[spec.operator];
-      return op(version, spec.version || spec.legacy);
-    }
-    function validRange(specifier) {
-      return Boolean(parse3(specifier));
-    }
-  }
-});
-
-// node_modules/@renovatebot/pep440/lib/semantic.js
-var require_semantic = __commonJS({
-  "node_modules/@renovatebot/pep440/lib/semantic.js"(exports, module) {
-    var { explain, parse: parse3, stringify: stringify2 } = require_version();
-    module.exports = {
-      major,
-      minor,
-      patch,
-      inc
-    };
-    function major(input) {
-      const version = explain(input);
-      if (!version) {
-        throw new TypeError("Invalid Version: " + input);
-      }
-      return version.release[0];
-    }
-    function minor(input) {
-      const version = explain(input);
-      if (!version) {
-        throw new TypeError("Invalid Version: " + input);
-      }
-      if (version.release.length < 2) {
-        return 0;
-      }
-      return version.release[1];
-    }
-    function patch(input) {
-      const version = explain(input);
-      if (!version) {
-        throw new TypeError("Invalid Version: " + input);
-      }
-      if (version.release.length < 3) {
-        return 0;
-      }
-      return version.release[2];
-    }
-    function inc(input, release, preReleaseIdentifier) {
-      let identifier = preReleaseIdentifier || `a`;
-      const version = parse3(input);
-      if (!version) {
-        return null;
-      }
-      if (!["a", "b", "c", "rc", "alpha", "beta", "pre", "preview"].includes(
-        identifier
-      )) {
-        return null;
-      }
-      switch (release) {
-        case "premajor":
-          {
-            const [majorVersion] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion + 1;
-          }
-          version.pre = [identifier, 0];
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        case "preminor":
-          {
-            const [majorVersion, minorVersion = 0] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion;
-            version.release[1] = minorVersion + 1;
-          }
-          version.pre = [identifier, 0];
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        case "prepatch":
-          {
-            const [majorVersion, minorVersion = 0, patchVersion = 0] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion;
-            version.release[1] = minorVersion;
-            version.release[2] = patchVersion + 1;
-          }
-          version.pre = [identifier, 0];
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        case "prerelease":
-          if (version.pre === null) {
-            const [majorVersion, minorVersion = 0, patchVersion = 0] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion;
-            version.release[1] = minorVersion;
-            version.release[2] = patchVersion + 1;
-            version.pre = [identifier, 0];
-          } else {
-            if (preReleaseIdentifier === void 0 && version.pre !== null) {
-              [identifier] = version.pre;
-            }
-            const [letter, number] = version.pre;
-            if (letter === identifier) {
-              version.pre = [letter, number + 1];
-            } else {
-              version.pre = [identifier, 0];
-            }
-          }
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        case "major":
-          if (version.release.slice(1).some((value) => value !== 0) || version.pre === null) {
-            const [majorVersion] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion + 1;
-          }
-          delete version.pre;
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        case "minor":
-          if (version.release.slice(2).some((value) => value !== 0) || version.pre === null) {
-            const [majorVersion, minorVersion = 0] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion;
-            version.release[1] = minorVersion + 1;
-          }
-          delete version.pre;
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        case "patch":
-          if (version.release.slice(3).some((value) => value !== 0) || version.pre === null) {
-            const [majorVersion, minorVersion = 0, patchVersion = 0] = version.release;
-            version.release.fill(0);
-            version.release[0] = majorVersion;
-            version.release[1] = minorVersion;
-            version.release[2] = patchVersion + 1;
-          }
-          delete version.pre;
-          delete version.post;
-          delete version.dev;
-          delete version.local;
-          break;
-        default:
-          return null;
-      }
-      return stringify2(version);
-    }
-  }
-});
-
-// node_modules/@renovatebot/pep440/index.js
-var require_pep440 = __commonJS({
-  "node_modules/@renovatebot/pep440/index.js"(exports, module) {
-    var { valid: valid3, clean, explain, parse: parse3 } = require_version();
-    var { lt, le, eq, ne, ge, gt, compare, rcompare } = require_operator();
-    var {
-      filter,
-      maxSatisfying,
-      minSatisfying,
-      RANGE_PATTERN,
-      satisfies: satisfies2,
-      validRange
-    } = require_specifier();
-    var { major, minor, patch, inc } = require_semantic();
-    module.exports = {
-      // version
-      valid: valid3,
-      clean,
-      explain,
-      parse: parse3,
-      // operator
-      lt,
-      le,
-      lte: le,
-      eq,
-      ne,
-      neq: ne,
-      ge,
-      gte: ge,
-      gt,
-      compare,
-      rcompare,
-      // range
-      filter,
-      maxSatisfying,
-      minSatisfying,
-      RANGE_PATTERN,
-      satisfies: satisfies2,
-      validRange,
-      // semantic
-      major,
-      minor,
-      patch,
-      inc
-    };
   }
 });
 
@@ -27132,17 +27132,9 @@ var require_undici = __commonJS({
 import { relative as relative4 } from "node:path";
 import { parseArgs } from "node:util";
 
-// src/commands/build-command.ts
-import { mkdirSync as mkdirSync6, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join16 } from "node:path";
-
-// src/build/build.ts
-import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
-import { join as join15 } from "node:path";
-
-// src/config/config.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+// src/audit/audit.ts
+import { existsSync, readFileSync } from "node:fs";
+import { basename as basename3 } from "node:path";
 
 // src/checks/rules.ts
 var RULES = {
@@ -27161,7 +27153,26 @@ var RULES = {
   PH113: { title: "configuration file invalid", severity: "error", charter: "\xA713" },
   PH114: { title: "application build backend not pinned", severity: "warning", charter: "\xA76.1, \xA713" },
   PH201: { title: "interpreter not sanctioned", severity: "error", charter: "\xA75" },
-  PH207: { title: "tool name or version unsafe", severity: "error", charter: "\xA73.1, \xA78" }
+  PH202: { title: "requires a shared Python module or a system Python", severity: "error", charter: "\xA73.1, \xA75, \xA710" },
+  PH203: { title: "not exactly one interpreter module, or phoreus not required", severity: "error", charter: "\xA75, \xA78" },
+  PH204: { title: "modulefile touches PYTHONPATH, PYTHONHOME or site-packages", severity: "error", charter: "\xA79" },
+  PH205: { title: "modulefile does not load the interpreter, set VIRTUAL_ENV and prepend the venv bin", severity: "error", charter: "\xA75, \xA79" },
+  PH206: { title: "scriptlet runs an installer or writes into a venv", severity: "error", charter: "\xA710, \xA711" },
+  PH207: { title: "tool name or version unsafe", severity: "error", charter: "\xA73.1, \xA78" },
+  PH301: { title: "payload file outside the tool version prefix", severity: "error", charter: "\xA73.1, \xA710" },
+  PH302: { title: "pyvenv.cfg missing or system site-packages included", severity: "error", charter: "\xA73.1" },
+  PH303: { title: ".pth or sitecustomize adds a path outside the venv", severity: "error", charter: "\xA73.1, \xA710" },
+  PH304: { title: "script interpreter outside the venv", severity: "error", charter: "\xA73.1, \xA75" },
+  PH305: { title: "build-time path in the payload", severity: "error", charter: "\xA73.1, \xA74" },
+  PH306: { title: "venv does not lead to the target interpreter", severity: "error", charter: "\xA75" },
+  PH307: { title: "bytecode for another interpreter", severity: "error", charter: "\xA75" },
+  PH308: { title: "installed distributions differ from the lock", severity: "error", charter: "\xA76.1, \xA713, \xA714" },
+  PH309: { title: "ELF file for a newer glibc or another architecture", severity: "error", charter: "\xA74, \xA714" },
+  PH310: { title: "ELF file needs a library from outside", severity: "warning", charter: "\xA73.1" },
+  PH311: { title: "header provides Python modules or sonames", severity: "error", charter: "\xA73.1, \xA710" },
+  PH312: { title: "file differs from its RECORD hash", severity: "error", charter: "\xA711, \xA713" },
+  PH313: { title: "name, version and prefix disagree", severity: "error", charter: "\xA73.1, \xA78" },
+  PH314: { title: "smoke test failed", severity: "error", charter: "\xA79, \xA714" }
 };
 var RULE_IDS = Object.keys(RULES);
 
@@ -27184,198 +27195,134 @@ function sortFindings(findings) {
   );
 }
 
-// src/config/schema.ts
-var import_yaml = __toESM(require_dist(), 1);
-function validate(node, schema, lines, path4 = "") {
-  const errors = [];
-  const index = /* @__PURE__ */ new Map();
-  walk(node, schema, path4);
-  return { errors, index };
-  function lineOf(n) {
-    const offset = n?.range?.[0];
-    return offset === void 0 ? 1 : lines.linePos(offset).line;
-  }
-  function fail(n, at, message) {
-    errors.push({ line: lineOf(n), path: at, message });
-  }
-  function describe(n) {
-    if ((0, import_yaml.isMap)(n)) return "a mapping";
-    if ((0, import_yaml.isSeq)(n)) return "a list";
-    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} ${JSON.stringify(n.value)}`;
-    return "empty";
-  }
-  function walk(n, s, at) {
-    index.set(at, lineOf(n));
-    const where = at || "the top level";
-    switch (s.type) {
-      case "string":
-        if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
-          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
-        }
-        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
-        if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? "is not valid"}`);
-        return;
-      case "scalar":
-        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
-        return;
-      case "boolean":
-        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") fail(n, at, `${where} must be true or false, not ${describe(n)}`);
-        return;
-      case "list":
-        if (!(0, import_yaml.isSeq)(n)) return fail(n, at, `${where} must be a list, not ${describe(n)}`);
-        n.items.forEach((item, i) => walk(item, s.items, `${at}[${i}]`));
-        return;
-      case "object":
-      case "map": {
-        if (!(0, import_yaml.isMap)(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
-        for (const pair of n.items) {
-          const keyNode = pair.key;
-          const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
-          const child2 = at ? `${at}.${key}` : key;
-          if (s.type === "object") {
-            const field = s.fields[key];
-            if (!field) {
-              const known = Object.keys(s.fields);
-              const near = known.find((k) => closeTo(k, key));
-              fail(keyNode, child2, `unknown key "${key}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
-              continue;
-            }
-            walk(pair.value, field, child2);
-            index.set(child2, lineOf(keyNode));
-          } else {
-            if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
-              fail(keyNode, child2, `"${key}" in ${where} ${s.keys.hint}`);
-              continue;
-            }
-            walk(pair.value, s.values, child2);
-            index.set(child2, lineOf(keyNode));
-          }
-        }
-        return;
-      }
-    }
-  }
+// src/build/layout.ts
+var PHOREUS_ROOT = "/usr/local/phoreus";
+var DEFAULT_INTERPRETER_HOME = `${PHOREUS_ROOT}/python/{python}`;
+var DEFAULT_INTERPRETER_MODULE = "phoreus-python-{python}";
+function expandPython(pattern, interpreter) {
+  return pattern.split("{python}").join(interpreter);
 }
-function closeTo(a, b) {
-  if (Math.abs(a.length - b.length) > 2) return false;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const keep = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = keep;
-    }
+var packageName = (id) => `phoreus-${id.tool}-${id.version}`;
+var metaPackageName = (id) => `phoreus-${id.tool}`;
+var phoreusPrefix = (id) => `${PHOREUS_ROOT}/${id.tool}/${id.version}`;
+var venvPath = (id) => `${phoreusPrefix(id)}/venv`;
+var modulefileDir = (id) => `${PHOREUS_ROOT}/modulefiles/${id.tool}`;
+var modulefilePath = (id) => `${modulefileDir(id)}/${id.version}.lua`;
+var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}`;
+
+// src/inputs/usage-error.ts
+var UsageError = class extends Error {
+  name = "UsageError";
+};
+
+// src/plan/distros.ts
+var ZSTD = "w9.zstdio";
+var FIXED = {
+  el8: { key: "el8", dist: ".el8", glibc: [2, 28], payload: "w2.xzdio", image: "rockylinux:8" },
+  el9: { key: "el9", dist: ".el9", glibc: [2, 34], payload: ZSTD, image: "rockylinux:9" },
+  el10: { key: "el10", dist: ".el10", glibc: [2, 39], payload: ZSTD, image: "rockylinux/rockylinux:10" },
+  amzn2023: { key: "amzn2023", dist: ".amzn2023", glibc: [2, 34], payload: ZSTD, image: "amazonlinux:2023" }
+};
+var FEDORA_GLIBC = {
+  38: [2, 37],
+  39: [2, 38],
+  40: [2, 39],
+  41: [2, 40],
+  42: [2, 41],
+  43: [2, 42]
+};
+var DISTRO_KEYS = [...Object.keys(FIXED), ...Object.keys(FEDORA_GLIBC).map((n) => `fedora-${n}`)];
+function distro(key) {
+  const fixed = FIXED[key];
+  if (fixed) return fixed;
+  const fedora = /^fedora-([1-9]\d*)$/.exec(key);
+  const release = fedora ? Number(fedora[1]) : NaN;
+  const glibc = FEDORA_GLIBC[release];
+  if (glibc) return { key, dist: `.fc${release}`, glibc, payload: ZSTD, image: `fedora:${release}` };
+  throw new UsageError(`distro "${key}" is not one of ${DISTRO_KEYS.join(", ")}`);
+}
+var ARCHES = ["x86_64", "aarch64"];
+function hostArch() {
+  if (process.arch === "x64") return "x86_64";
+  if (process.arch === "arm64") return "aarch64";
+  throw new UsageError(`this machine's architecture (${process.arch}) is not one Phoreus builds for (${ARCHES.join(", ")})`);
+}
+function manylinuxTags(glibc, arch2) {
+  const [major, minor] = glibc;
+  const tags = [];
+  const legacy = { 17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1" };
+  for (let m = minor; m >= 5; m--) {
+    if (arch2 === "aarch64" && m < 17) break;
+    tags.push(`manylinux_${major}_${m}_${arch2}`);
+    const alias = legacy[m];
+    if (alias && (arch2 === "x86_64" || m === 17)) tags.push(`${alias}_${arch2}`);
   }
-  return (row[b.length] ?? 99) <= 2;
+  return tags;
 }
 
-// src/config/config.ts
-var DEFAULT_SANCTIONED = ["3.10", "3.11"];
-var INTERPRETER = /^3\.\d{1,2}$/;
-var str = { type: "string" };
-var strings = { type: "list", items: str };
-var url = { type: "string", pattern: /^(https?|file):\/\/\S+$/, hint: "is not an http(s):// or file:// URL" };
-var interpreterList = { type: "list", items: { type: "string", pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
-var overridable = {
-  tool: {
-    type: "object",
-    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: "scalar" } }
-  },
-  requirements: { type: "string", hint: "must be a path inside the project" },
-  lock: { type: "string", hint: "must be a path inside the project" },
-  registries: {
-    type: "object",
-    fields: { "index-url": url, "extra-index-urls": { type: "list", items: url }, "find-links": strings }
-  }
-};
-var CONFIG_SCHEMA = {
-  type: "object",
-  fields: {
-    ...overridable,
-    policy: {
-      type: "object",
-      fields: { interpreters: interpreterList, "interpreter-home": str, "interpreter-module": str, distros: strings }
-    },
-    interpreters: {
-      type: "map",
-      keys: { pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' },
-      values: { type: "object", fields: overridable }
-    }
-  }
-};
-function parseConfig(file, text) {
-  const lines = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+// src/audit/header-rules.ts
+var SHARED_PYTHON = /^(python3-|python3\.\d+-|python3dist\(|python3\.\d+dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
+var INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
+var depName = (dep) => dep.split(/\s+/)[0] ?? dep;
+function checkRequires(header, ctx) {
   const findings = [];
-  for (const error of doc.errors) {
-    const line = lines.linePos(error.pos[0]).line;
-    findings.push(finding("PH113", file, line, `${file} is not valid YAML: ${error.message.split("\n")[0]}; fix the syntax`));
+  const names = header.requires.map(depName).filter((n) => !n.startsWith("rpmlib("));
+  for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
+    findings.push(finding("PH202", ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter \xA73.1, \xA710): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
   }
-  if (findings.length > 0) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
-  if (doc.contents === null) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
-  const { errors, index } = validate(doc.contents, CONFIG_SCHEMA, lines);
-  for (const error of errors) findings.push(finding("PH113", file, error.line, `${error.message}; fix ${file}`));
-  const raw = findings.length === 0 ? doc.toJS() ?? {} : {};
-  return { file, raw, index, findings };
-}
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function mergeOverride(base, override) {
-  const out = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    const current = out[key];
-    out[key] = isRecord(current) && isRecord(value) ? mergeOverride(current, value) : value;
+  const modules = names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule);
+  if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
+    const found = modules.length ? modules.join(", ") : "none";
+    findings.push(finding("PH203", ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter \xA75)`));
   }
-  return out;
+  if (!names.includes("phoreus")) {
+    findings.push(finding("PH203", ctx.file, 1, 'the RPM does not require phoreus: add "Requires: phoreus" (charter \xA75, \xA78)'));
+  }
+  return findings;
 }
-function effectiveConfig(loaded, interpreter) {
-  const { interpreters, ...shared } = loaded.raw;
-  const override = isRecord(interpreters) && isRecord(interpreters[interpreter]) ? interpreters[interpreter] : {};
-  const merged = mergeOverride(shared, override);
-  const tool = isRecord(merged.tool) ? merged.tool : {};
-  const policy = isRecord(merged.policy) ? merged.policy : {};
-  return {
-    tool: Object.fromEntries(Object.entries(tool).map(([k, v]) => [k, String(v)])),
-    ...typeof merged.requirements === "string" ? { requirements: merged.requirements } : {},
-    ...typeof merged.lock === "string" ? { lock: merged.lock } : {},
-    registries: isRecord(merged.registries) ? merged.registries : {},
-    policy: { ...policy, interpreters: policy.interpreters ?? DEFAULT_SANCTIONED }
-  };
+var SONAME = /^lib[^()\s]*\.so(\.|\(|$)/;
+function checkProvides(header, ctx) {
+  return header.provides.map(depName).filter((n) => /^python(3(\.\d+)?)?dist\(|^python\(abi\)|^python3(\.\d+)?-/.test(n) || SONAME.test(n)).map((n) => finding("PH311", ctx.file, 1, `the RPM provides ${n}, so it would satisfy other packages' dependencies with files of a private venv; disable automatic provides (AutoReqProv: no)`));
 }
-function checkOverrideKeys(loaded) {
-  const { interpreters } = loaded.raw;
-  if (!isRecord(interpreters)) return [];
-  const sanctioned = effectiveConfig(loaded, "").policy.interpreters;
-  return Object.keys(interpreters).filter((key) => !sanctioned.includes(key)).map(
-    (key) => finding("PH201", loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(", ")}); add it to policy.interpreters or remove the override`)
-  );
+var RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
+var WRITES = /(^|[\s;&|(])(rm|cp|mv|ln|install|sed\s+-i|tee|touch|chmod|chown|truncate|patch)\s[^\n]*\/usr\/local\/phoreus\/[^\s/]+\/[^\s/]+\/venv|>>?\s*\/usr\/local\/phoreus\/[^\s/]+\/[^\s/]+\/venv/m;
+function checkScriptlets(header, ctx) {
+  const findings = [];
+  for (const s of header.scriptlets) {
+    const kind = s.kind.replace(/\s*\(.*$/, "");
+    if (RUNS_INSTALLER.test(s.body)) {
+      findings.push(finding("PH206", ctx.file, 1, `the ${kind} runs a package installer or environment manager (${RUNS_INSTALLER.exec(s.body)?.[0].trim()}): dependencies are resolved at build time only, never on the installed system (charter \xA710, \xA711); remove it`));
+    } else if (WRITES.test(s.body)) {
+      findings.push(finding("PH206", ctx.file, 1, `the ${kind} writes into an installed venv: no virtual environment may be modified in place (charter \xA711); remove it`));
+    }
+  }
+  return findings;
+}
+function payloadIdentity(paths) {
+  for (const path4 of paths) {
+    const m = /^\/usr\/local\/phoreus\/([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path4);
+    if (m && m[1] !== "modulefiles" && m[1] !== "python") return { tool: m[1] ?? "", version: m[2] ?? "" };
+  }
+  return void 0;
+}
+function checkIdentity(header, identity, ctx) {
+  if (!identity) {
+    return [finding("PH313", ctx.file, 1, "the payload has no venv under /usr/local/phoreus/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter \xA73.1)")];
+  }
+  const expected = `phoreus-${identity.tool}-${identity.version}`;
+  const findings = [];
+  if (header.name !== expected) {
+    findings.push(finding("PH313", ctx.file, 1, `the RPM is named ${header.name} but its files are under /usr/local/phoreus/${identity.tool}/${identity.version}/: name it ${expected} (charter \xA78)`));
+  }
+  if (header.version !== identity.version) {
+    findings.push(finding("PH313", ctx.file, 1, `the RPM's Version is ${header.version} but its files are under /usr/local/phoreus/${identity.tool}/${identity.version}/: the two must agree (charter \xA78)`));
+  }
+  return findings;
 }
 
-// src/checks/identity.ts
-var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
-var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
-var MAX_LENGTH = 64;
-function checkToolName(name, source) {
-  if (name.length <= MAX_LENGTH && TOOL_NAME.test(name)) return [];
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_LENGTH);
-  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
-  return [finding("PH207", source.file, source.line, `tool name "${printable(name)}" is not safe as an RPM name, a path segment and a module name; use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_LENGTH} characters${hint}`)];
-}
-function checkToolVersion(version, source) {
-  if (version.length <= MAX_LENGTH && TOOL_VERSION.test(version)) return [];
-  return [finding("PH207", source.file, source.line, `version "${printable(version)}" is not safe as an RPM version and a path segment; use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_LENGTH} characters`)];
-}
-function checkInterpreterSanctioned(interpreter, sanctioned, source) {
-  if (sanctioned.includes(interpreter)) return [];
-  return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
-}
-function printable(value) {
-  const clean = value.replace(/[^\x20-\x7e]/g, "?");
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
-}
+// src/audit/payload.ts
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
 
 // src/requirements/markers.ts
 var import_pep4402 = __toESM(require_pep440(), 1);
@@ -28012,846 +27959,587 @@ function checkLock(ctx) {
   ];
 }
 
-// src/checks/verify.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { dirname as dirname4, join as join9, relative as relative3 } from "node:path";
-
-// src/inputs/usage-error.ts
-var UsageError = class extends Error {
-  name = "UsageError";
-};
-
-// src/plan/project.ts
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, join, normalize, relative, sep } from "node:path";
-
-// node_modules/smol-toml/dist/error.js
-function getLineColFromPtr(string, ptr) {
-  let lines = string.slice(0, ptr).split(/\r?\n/);
-  return [lines.length, lines.pop().length + 1];
-}
-function makeCodeBlock(string, line, column) {
-  let lines = string.split(/\r?\n/);
-  let codeblock = "";
-  let numberLen = (Math.log10(line + 1) | 0) + 1;
-  for (let i = line - 1; i <= line + 1; i++) {
-    let l = lines[i - 1];
-    if (!l)
-      continue;
-    codeblock += i.toString().padEnd(numberLen, " ");
-    codeblock += ":  ";
-    codeblock += l;
-    codeblock += "\n";
-    if (i === line) {
-      codeblock += " ".repeat(numberLen + column + 2);
-      codeblock += "^\n";
+// src/audit/cpio.ts
+var HEADER = 110;
+var TRAILER = "TRAILER!!!";
+var S_IFMT = 61440;
+var S_IFREG = 32768;
+var S_IFLNK = 40960;
+var S_IFDIR = 16384;
+var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
+var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
+var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
+var pad4 = (n) => (4 - n % 4) % 4;
+var CpioReader = class {
+  constructor(onEntry) {
+    this.onEntry = onEntry;
+  }
+  onEntry;
+  /** Unread bytes, as received: joined only as far as the entry being read needs. */
+  chunks = [];
+  available = 0;
+  done = false;
+  /** The header of the entry whose name and data are awaited. */
+  pending;
+  take(n) {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0];
+      const used = Math.min(head.length, n - filled);
+      head.copy(out, filled, 0, used);
+      filled += used;
+      if (used === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(used);
+    }
+    this.available -= n;
+    return out;
+  }
+  /** Adds bytes; calls onEntry for every entry they complete. Throws on a malformed archive. */
+  push(chunk) {
+    if (this.done || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.available += chunk.length;
+    for (; ; ) {
+      if (!this.pending) {
+        if (this.available < HEADER) return;
+        const header = this.take(HEADER);
+        const magic = header.toString("latin1", 0, 6);
+        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic}")`);
+        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
+        this.pending = { mode: field(1), size: field(6), nameSize: field(11) };
+      }
+      const { mode, size, nameSize } = this.pending;
+      const nameBlock = nameSize + pad4(HEADER + nameSize);
+      const need = nameBlock + size + pad4(size);
+      if (this.available < need) return;
+      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1);
+      const data = this.take(size);
+      this.take(pad4(size));
+      this.pending = void 0;
+      if (name === TRAILER) {
+        this.done = true;
+        this.chunks = [];
+        return;
+      }
+      this.onEntry({ name: name.replace(/^\.\//, ""), mode, data });
     }
   }
-  return codeblock;
-}
-var TomlError = class _TomlError extends Error {
-  line;
-  column;
-  codeblock;
-  constructor(message, options) {
-    const [line, column] = getLineColFromPtr(options.toml, options.ptr);
-    const codeblock = makeCodeBlock(options.toml, line, column);
-    super(`Invalid TOML document: ${message}
-
-${codeblock}`, options);
-    this.line = line;
-    this.column = column;
-    this.codeblock = codeblock;
-  }
-  /** @internal */
-  static x(message, ctx, ptr) {
-    throw new _TomlError(message, { toml: ctx.s, ptr: ptr ?? ctx.p });
-  }
-};
-
-// node_modules/smol-toml/dist/primitive.js
-function parseString(ctx) {
-  let startPtr = ctx.p;
-  let c = ctx.s.charCodeAt(ctx.p++);
-  let first = c;
-  let isLiteral = c === 39;
-  let isMultiline = c === ctx.s.charCodeAt(ctx.p) && c === ctx.s.charCodeAt(ctx.p + 1);
-  if (isMultiline) {
-    if ((c = ctx.s.charCodeAt(ctx.p += 2)) === 10)
-      ctx.p++;
-    else if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)
-      ctx.p += 2;
-  }
-  let parsed = "";
-  let sliceStart = ctx.p;
-  let state = 0;
-  for (; ctx.p < ctx.s.length; ctx.p++) {
-    c = ctx.s.charCodeAt(ctx.p);
-    if (isMultiline && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)) {
-      state = state && 3;
-    } else if (c < 32 && c !== 9 || c === 127) {
-      TomlError.x("control characters are not allowed in strings", ctx);
-    } else if ((!state || state === 3) && c === first && (!isMultiline || ctx.s.charCodeAt(ctx.p + 1) === first && ctx.s.charCodeAt(ctx.p + 2) === first)) {
-      if (isMultiline) {
-        if (ctx.s.charCodeAt(ctx.p + 3) === first)
-          ctx.p++;
-        if (ctx.s.charCodeAt(ctx.p + 3) === first)
-          ctx.p++;
-      }
-      if (!state) {
-        let s = ctx.s.slice(sliceStart, ctx.p);
-        parsed = parsed ? parsed + s : s;
-      }
-      ctx.p += isMultiline ? 3 : 1;
-      return parsed;
-    } else if (!state) {
-      if (!isLiteral && c === 92) {
-        parsed += ctx.s.slice(sliceStart, sliceStart = ctx.p);
-        state = 1;
-      }
-    } else if (state === 1) {
-      if (c === 120 || c === 117 || c === 85) {
-        let errPtr = ctx.p++ - 1;
-        let value = 0;
-        let len = c === 120 ? 2 : c === 117 ? 4 : 8;
-        for (let j = 0; j < len; j++, ctx.p++) {
-          let hex = ctx.s.charCodeAt(ctx.p);
-          let digit = (
-            /* 0-9 */
-            hex >= 48 && hex <= 57 ? hex - 48 : (
-              /* A-F */
-              hex >= 65 && hex <= 70 ? hex - 65 + 10 : (
-                /* a-f */
-                hex >= 97 && hex <= 102 ? hex - 97 + 10 : -1
-              )
-            )
-          );
-          if (digit < 0)
-            TomlError.x("invalid non-hex character in unicode escape", ctx);
-          value = value << 4 | digit;
-        }
-        if (value < 0 || value > 1114111 || value >= 55296 && value <= 57343) {
-          TomlError.x("invalid unicode escape", ctx, errPtr);
-        }
-        parsed += String.fromCodePoint(value);
-        sliceStart = ctx.p--;
-        state = 0;
-      } else if (isMultiline && (c === 32 || c === 9)) {
-        state = 2;
-      } else {
-        if (c === 98)
-          parsed += "\b";
-        else if (c === 116)
-          parsed += "	";
-        else if (c === 110)
-          parsed += "\n";
-        else if (c === 102)
-          parsed += "\f";
-        else if (c === 114)
-          parsed += "\r";
-        else if (c === 101)
-          parsed += "\x1B";
-        else if (c === 34)
-          parsed += '"';
-        else if (c === 92)
-          parsed += "\\";
-        else
-          TomlError.x("unrecognised escape sequence", ctx);
-        sliceStart = ctx.p + 1;
-        state = 0;
-      }
-    } else if (c !== 32 && c !== 9) {
-      if (state === 2)
-        TomlError.x("invalid escape: only line-ending whitespace may be escaped", ctx, sliceStart);
-      state = !isLiteral && c === 92 ? 1 : 0;
-      sliceStart = ctx.p;
-    }
-  }
-  TomlError.x("unfinished string", ctx, startPtr);
-}
-
-// node_modules/smol-toml/dist/date.js
-var DATE_TIME_RE = /^(\d{4}-\d{2}-\d{2})?[Tt ]?(?:(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|z|[-+]\d{2}:\d{2})?$/i;
-var TomlDate = class _TomlDate extends Date {
-  #hasDate = false;
-  #hasTime = false;
-  #offset = null;
-  constructor(date, fasttype, unsafeDelim) {
-    let hasDate = true;
-    let hasTime = true;
-    let offset = "Z";
-    let c;
-    if (typeof date === "string") {
-      if (fasttype)
-        prep: {
-          if (fasttype < 3) {
-            if (+date.slice(11, 13) > 23) {
-              date = "";
-              break prep;
-            }
-            if (fasttype === 2) {
-              offset = null;
-              date += "Z";
-            } else if ((c = date.charCodeAt(date.length - 1)) !== 90 && c !== 122) {
-              offset = date.slice(date.length - 6);
-            }
-            if (unsafeDelim)
-              date = date.slice(0, 10) + "T" + date.slice(11);
-          } else if (fasttype === 4) {
-            date = +date.slice(0, 2) > 23 ? "" : `0000-01-01T${date}Z`;
-          }
-          hasDate = fasttype !== 4;
-          hasTime = fasttype !== 3;
-        }
-      else {
-        let match = date.match(DATE_TIME_RE);
-        if (match) {
-          if (!match[1]) {
-            hasDate = false;
-            date = `0000-01-01T${date}`;
-          }
-          hasTime = !!match[2];
-          hasTime && date[10] === " " && (date = date.replace(" ", "T"));
-          if (match[2] && +match[2] > 23) {
-            date = "";
-          } else {
-            offset = match[3] || null;
-            if (!offset && hasTime)
-              date += "Z";
-          }
-        } else {
-          date = "";
-        }
-      }
-    }
-    super(date);
-    if (!isNaN(this.getTime())) {
-      this.#hasDate = hasDate;
-      this.#hasTime = hasTime;
-      this.#offset = offset;
-    }
-  }
-  isDateTime() {
-    return this.#hasDate && this.#hasTime;
-  }
-  isLocal() {
-    return !this.#hasDate || !this.#hasTime || !this.#offset;
-  }
-  isDate() {
-    return this.#hasDate && !this.#hasTime;
-  }
-  isTime() {
-    return this.#hasTime && !this.#hasDate;
-  }
-  isValid() {
-    return this.#hasDate || this.#hasTime;
-  }
-  toISOString() {
-    let iso = super.toISOString();
-    if (this.isDate())
-      return iso.slice(0, 10);
-    if (this.isTime())
-      return iso.slice(11, 23);
-    if (this.#offset === null)
-      return iso.slice(0, -1);
-    if (this.#offset === "Z" || this.#offset === "z")
-      return iso;
-    let offset = +this.#offset.slice(1, 3) * 60 + +this.#offset.slice(4, 6);
-    offset = this.#offset[0] === "-" ? offset : -offset;
-    let offsetDate = new Date(this.getTime() - offset * 6e4);
-    return offsetDate.toISOString().slice(0, -1) + this.#offset;
-  }
-  static wrapAsOffsetDateTime(jsDate, offset = "Z") {
-    let date = new _TomlDate(jsDate);
-    date.#offset = offset;
-    return date;
-  }
-  static wrapAsLocalDateTime(jsDate) {
-    let date = new _TomlDate(jsDate);
-    date.#offset = null;
-    return date;
-  }
-  static wrapAsLocalDate(jsDate) {
-    let date = new _TomlDate(jsDate);
-    date.#hasTime = false;
-    date.#offset = null;
-    return date;
-  }
-  static wrapAsLocalTime(jsDate) {
-    let date = new _TomlDate(jsDate);
-    date.#hasDate = false;
-    date.#offset = null;
-    return date;
+  /** True once the trailer was read. */
+  get finished() {
+    return this.done;
   }
 };
 
-// node_modules/smol-toml/dist/extract.js
-function isDigit(char, base = 10) {
-  return base === 16 ? char > 47 && char < 58 || char > 64 && char < 71 || char > 96 && char < 103 : char > 47 && char < 48 + base;
-}
-function isEndOfValue(char, delim) {
-  return char === 32 || char === 9 || char === 10 || char === 13 || // Structure end or next value delimiter
-  delim && (char === delim || char === 44) || // Comment
-  char === 35;
-}
-function extractValue(ctx, end) {
-  let errPtr = ctx.p;
-  let c = ctx.s.charCodeAt(ctx.p);
-  if (c === 91 || c === 123) {
-    ctx.d-- || TomlError.x("document contains excessively nested structures. aborting.", ctx);
-    let value = c === 91 ? parseArray(ctx) : parseInlineTable(ctx);
-    ctx.d++;
-    return value;
-  }
-  if (c === 34 || c === 39) {
-    return parseString(ctx);
-  }
-  if (c === 116) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 114 || ctx.s.charCodeAt(++ctx.p) !== 117 || ctx.s.charCodeAt(++ctx.p) !== 101)
-      TomlError.x("invalid value", ctx, errPtr);
-    return ctx.p++, true;
-  }
-  if (c === 102) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 108 || ctx.s.charCodeAt(++ctx.p) !== 115 || ctx.s.charCodeAt(++ctx.p) !== 101)
-      TomlError.x("invalid value", ctx, errPtr);
-    return ctx.p++, false;
-  }
-  if (c === 43 || c === 45) {
-    return parseNumber(ctx, ctx.p, ctx.s.charCodeAt(++ctx.p), 44 - c, end);
-  }
-  if (ctx.s.charCodeAt(ctx.p + 4) === 45 && ctx.s.charCodeAt(ctx.p + 7) === 45) {
-    return parseDate(ctx, c, end);
-  }
-  if (ctx.s.charCodeAt(ctx.p + 2) === 58) {
-    return parseTime(ctx, c, end);
-  }
-  return parseNumber(ctx, ctx.p, c, 0, end);
-}
-function parseNumber(ctx, startPtr, startChr, sign, endChr) {
-  let c = startChr;
-  let state = 0;
-  let hasUnderscores = false;
-  if (c === 105) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 110 || ctx.s.charCodeAt(++ctx.p) !== 102)
-      TomlError.x("invalid value", ctx, startPtr);
-    return ctx.p++, (sign || 1) / 0;
-  }
-  if (c === 110) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 110)
-      TomlError.x("invalid value", ctx, startPtr);
-    return ctx.p++, NaN;
-  }
-  if (c === 48) {
-    if (++ctx.p >= ctx.s.length || isEndOfValue(c = ctx.s.charCodeAt(ctx.p), endChr))
-      return ctx.bi === true ? 0n : 0;
-    if (!sign) {
-      if (c === 120)
-        return parseIntegerBaseN(ctx, startPtr, 16, endChr);
-      else if (c === 98)
-        return parseIntegerBaseN(ctx, startPtr, 2, endChr);
-      else if (c === 111)
-        return parseIntegerBaseN(ctx, startPtr, 8, endChr);
-    }
-    if (c === 46)
-      state = 2;
-    else if (c === 101 || c === 69)
-      state = 4;
-    else
-      TomlError.x("illegal leading zero", ctx, startPtr);
-  } else if (!isDigit(c))
-    TomlError.x("invalid value", ctx, startPtr);
-  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
-    if (!state)
-      state = 1;
-    if (c === 95) {
-      if (!(state & 1))
-        TomlError.x("illegal underscore", ctx);
-      state += 11;
-      hasUnderscores = true;
-    } else if (state === 1 && c === 46)
-      state = 2;
-    else if ((state === 1 || state === 3) && (c === 101 || c === 69))
-      state = 4;
-    else if (state === 4 && (c === 43 || c === 45)) {
-      state = 6;
-    } else if (!isDigit(c))
-      TomlError.x(`illegal character in numeric literal`, ctx);
-    else if (state > 9)
-      state -= 11;
-    else if (!(state & 1))
-      state++;
-  }
-  if (!state) {
-    let val = (startChr - 48) * (sign || 1);
-    return ctx.bi === true ? BigInt(val) : val;
-  }
-  if (!(state & 1))
-    TomlError.x("unfinished numeric value", ctx, startPtr);
-  let str2 = ctx.s.slice(startPtr, ctx.p);
-  if (hasUnderscores)
-    str2 = str2.replaceAll("_", "");
-  return state > 1 ? parseFloat(str2) : parseInteger(ctx, str2, 10, startPtr);
-}
-function parseIntegerBaseN(ctx, startPtr, base, endChr) {
-  let c, underscore = 1;
-  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
-    if (c === 95) {
-      if (underscore & 1)
-        TomlError.x("illegal underscore", ctx);
-      underscore = 3;
-    } else if (!isDigit(c, base))
-      TomlError.x(`illegal character in numeric literal`, ctx);
-    else if (underscore & 1)
-      underscore--;
-  }
-  if (underscore & 1)
-    TomlError.x("unfinished numeric value", ctx);
-  let str2 = ctx.s.slice(startPtr + 2, ctx.p);
-  if (underscore)
-    str2 = str2.replaceAll("_", "");
-  return parseInteger(ctx, str2, base, startPtr);
-}
-function parseInteger(ctx, str2, base, startPtr) {
-  if (ctx.bi !== true)
-    int: {
-      let val = parseInt(str2, base);
-      if (!Number.isSafeInteger(val)) {
-        if (ctx.bi)
-          break int;
-        TomlError.x("integer value cannot be represented losslessly", ctx, startPtr);
-      }
-      return val;
-    }
-  return base === 10 ? BigInt(str2) : BigInt((base === 2 ? "0b" : base === 8 ? "0o" : "0x") + str2);
-}
-function parseDate(ctx, c, endChr) {
-  let startPtr = ctx.p++, unsafeSeparator;
-  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++))) {
-    return parseNumber(ctx, ctx.p = startPtr, c, 0, endChr);
-  }
-  ctx.p += 5;
-  if (!isDigit(ctx.s.charCodeAt(ctx.p++)))
-    TomlError.x("invalid date-time: date part is malformed", ctx, startPtr);
-  if (ctx.p >= ctx.s.length || ((c = ctx.s.charCodeAt(ctx.p)) !== 32 || (unsafeSeparator = true, !isDigit(ctx.s.charCodeAt(ctx.p + 1)))) && c !== 84 && c !== 116) {
-    let t2 = ctx.s.slice(startPtr, ctx.p);
-    return readDate(ctx, t2, 3, false, startPtr);
-  }
-  if (ctx.s.charCodeAt(ctx.p += 3) !== 58)
-    TomlError.x("invalid date-time: time part is malformed", ctx, startPtr);
-  if (ctx.s.charCodeAt(ctx.p += 3) === 58)
-    ctx.p += 3;
-  if (ctx.s.charCodeAt(ctx.p) === 46)
-    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
-      ;
-  if (c = ctx.s.charCodeAt(ctx.p)) {
-    if (c === 90 || c === 122) {
-      let t2 = ctx.s.slice(startPtr, ++ctx.p);
-      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, "[+00:00]");
-    }
-    if (c === 43 || c === 45) {
-      let t2 = ctx.s.slice(startPtr, ctx.p += 6);
-      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, !ctx.ld && "[" + ctx.s.slice(ctx.p - 6, ctx.p) + "]");
-    }
-  }
-  let t = ctx.s.slice(startPtr, ctx.p);
-  return readDate(ctx, t, 2, unsafeSeparator, startPtr);
-}
-function parseTime(ctx, c, endChr) {
-  let start = ctx.p;
-  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(++ctx.p))) {
-    return parseNumber(ctx, --ctx.p, c, 0, endChr);
-  }
-  if (ctx.s.charCodeAt(ctx.p += 4) === 58)
-    ctx.p += 3;
-  if (ctx.s.charCodeAt(ctx.p) === 46)
-    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
-      ;
-  let t = ctx.s.slice(start, ctx.p);
-  return readDate(ctx, t, 4, false, start);
-}
-function readDate(ctx, str2, type, unsafeDelim, errPtr, temporalSuffix) {
-  if (ctx.ld) {
-    let date = new TomlDate(str2, type, unsafeDelim);
-    if (!date.isValid())
-      TomlError.x("invalid date", ctx, errPtr);
-    return date;
-  }
+// src/audit/elf.ts
+var EM_X86_64 = 62;
+var EM_AARCH64 = 183;
+var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
+var SHT_DYNAMIC = 6;
+var SHT_GNU_VERNEED = 1879048190;
+var DT_NEEDED = 1;
+var DT_SONAME = 14;
+var DT_RPATH = 15;
+var DT_RUNPATH = 29;
+function readElf(bytes) {
+  if (!isElf(bytes)) return void 0;
+  const is64 = bytes[4] === 2;
+  const little = bytes[5] === 1;
+  const u16 = (o) => little ? bytes.readUInt16LE(o) : bytes.readUInt16BE(o);
+  const u32 = (o) => little ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o);
+  const word = (o) => is64 ? Number(little ? bytes.readBigUInt64LE(o) : bytes.readBigUInt64BE(o)) : u32(o);
+  const sword = (o) => is64 ? Number(little ? bytes.readBigInt64LE(o) : bytes.readBigInt64BE(o)) : u32(o);
   try {
-    if (temporalSuffix)
-      str2 += temporalSuffix;
-    switch (type) {
-      case 1:
-        return Temporal.ZonedDateTime.from(str2);
-      case 2:
-        return Temporal.PlainDateTime.from(str2);
-      case 3:
-        return Temporal.PlainDate.from(str2);
-      case 4:
-        return Temporal.PlainTime.from(str2);
-    }
-  } catch (e) {
-    TomlError.x(e instanceof Error ? e.message : "" + e, ctx, errPtr);
-  }
-}
-
-// node_modules/smol-toml/dist/util.js
-function skipComment(ctx) {
-  for (; ctx.p < ctx.s.length; ctx.p++) {
-    let c = ctx.s.charCodeAt(ctx.p);
-    if (c === 10)
-      break;
-    if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10) {
-      ctx.p++;
-      break;
-    }
-    if (c < 32 && c !== 9 || c === 127) {
-      TomlError.x("control characters are not allowed in comments", ctx);
-    }
-  }
-}
-function skipVoid(ctx, banNewLines, banComments) {
-  let c;
-  while (ctx.p < ctx.s.length) {
-    while (ctx.p < ctx.s.length && ((c = ctx.s.charCodeAt(ctx.p)) === 32 || c === 9 || !banNewLines && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)))
-      ctx.p++;
-    if (banComments || c !== 35)
-      break;
-    skipComment(ctx);
-  }
-}
-
-// node_modules/smol-toml/dist/struct.js
-function parseKey(ctx, end = 61) {
-  let startPtr;
-  let state = 0;
-  let parsed = [];
-  let sliceStart;
-  let c = ctx.s.charCodeAt(startPtr = ctx.p);
-  do {
-    if (c === end) {
-      if (!state)
-        TomlError.x("unexpected end of key", ctx);
-      if (state === 1)
-        parsed.push(ctx.s.slice(sliceStart, ctx.p));
-      return ctx.p++, parsed;
-    } else if (c === 46) {
-      if (!state)
-        TomlError.x("illegal empty bare key", ctx);
-      if (state === 1)
-        parsed.push(ctx.s.slice(sliceStart, ctx.p));
-      state = 0;
-    } else if (!state && (c === 34 || c === 39)) {
-      if (c === ctx.s.charCodeAt(ctx.p + 1) && c === ctx.s.charCodeAt(ctx.p + 2))
-        TomlError.x("illegal quoted key: multiline strings are not allowed", ctx);
-      parsed.push(parseString(ctx));
-      state = 2;
-      ctx.p--;
-    } else if (c === 32 || c === 9) {
-      if (state === 1) {
-        parsed.push(ctx.s.slice(sliceStart, ctx.p));
-        state = 2;
-      }
-    } else if (state === 2 || c < 48 && c !== 45 || c > 57 && c < 65 || c > 90 && c < 97 && c !== 95 || c > 122) {
-      TomlError.x("illegal character in key", ctx);
-    } else if (!state) {
-      state = 1;
-      sliceStart = ctx.p;
-    }
-  } while (c = ctx.s.charCodeAt(++ctx.p));
-  TomlError.x("incomplete key-value: cannot find end of key", ctx, startPtr);
-}
-function parseInlineTable(ctx) {
-  let startPtr = ctx.p++;
-  let res = /* @__PURE__ */ Object.create(null);
-  let seen = /* @__PURE__ */ new Set();
-  let c;
-  while (ctx.p < ctx.s.length) {
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p)) === 125) {
-      ctx.p++;
-      return res;
-    }
-    let k;
-    let t = res;
-    let hasOwn = false;
-    let errPtr = ctx.p;
-    let key = parseKey(ctx);
-    for (let i = 0; i < key.length; i++) {
-      if (i)
-        t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-      k = key[i];
-      if ((hasOwn = Object.hasOwn(t, k)) && (typeof t[k] !== "object" || seen.has(t[k]))) {
-        TomlError.x("trying to redefine an already defined value", ctx, errPtr);
-      }
-      let unsafe = k === "__proto__";
-      if (ctx.uk && (unsafe || k === "constructor")) {
-        t = ctx.uk !== 1 && TomlError.x("document contains an unsafe property", ctx, errPtr);
-        break;
-      }
-      if (!hasOwn && unsafe) {
-        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
-      }
-    }
-    if (hasOwn) {
-      TomlError.x("trying to redefine an already defined value", ctx, errPtr);
-    }
-    skipVoid(ctx, true, true);
-    let value = extractValue(
-      ctx,
-      125
-      /* } */
-    );
-    if (t && typeof (t[k] = value) === "object")
-      seen.add(value);
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p++)) === 125) {
-      return res;
-    }
-    if (c !== 44)
-      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
-  }
-  TomlError.x("unfinished table", ctx, startPtr);
-}
-function parseArray(ctx) {
-  let startPtr = ctx.p++;
-  let res = [];
-  let c;
-  while (ctx.p < ctx.s.length) {
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p)) === 93) {
-      ctx.p++;
-      return res;
-    }
-    res.push(extractValue(
-      ctx,
-      93
-      /* ] */
-    ));
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p++)) === 93) {
-      return res;
-    }
-    if (c !== 44)
-      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
-  }
-  TomlError.x("unfinished array", ctx, startPtr);
-}
-
-// node_modules/smol-toml/dist/parse.js
-function peekTable(ctx, key, table, meta, type) {
-  let t = table;
-  let m = meta;
-  let k;
-  let hasOwn = false;
-  let state;
-  for (let i = 0; i < key.length; i++) {
-    if (i) {
-      t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-      m = (state = m[k]).c;
-      if (type === 0 && (state.t === 1 || state.t === 2)) {
-        return null;
-      }
-      if (state.t === 2) {
-        let l = t.length - 1;
-        t = t[l];
-        m = m[l].c;
-      }
-    }
-    k = key[i];
-    if ((hasOwn = Object.hasOwn(t, k)) && m[k]?.t === 0 && m[k]?.d) {
-      return null;
-    }
-    if (!hasOwn) {
-      let unsafe = k === "__proto__";
-      if (ctx.uk && (unsafe || k === "constructor"))
-        return false;
-      if (unsafe) {
-        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
-        Object.defineProperty(m, k, { enumerable: true, configurable: true, writable: true });
-      }
-      m[k] = {
-        t: i < key.length - 1 && type === 2 ? 3 : type,
-        d: false,
-        i: 0,
-        c: /* @__PURE__ */ Object.create(null)
+    const machine = u16(18);
+    const shoff = word(is64 ? 40 : 32);
+    const shentsize = u16(is64 ? 58 : 46);
+    const shnum = u16(is64 ? 60 : 48);
+    const info2 = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
+    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > bytes.length) return info2;
+    const sections = Array.from({ length: shnum }, (_, i) => {
+      const at = shoff + i * shentsize;
+      return {
+        type: u32(at + 4),
+        offset: word(at + (is64 ? 24 : 16)),
+        size: word(at + (is64 ? 32 : 20)),
+        link: u32(at + (is64 ? 40 : 24)),
+        info: u32(at + (is64 ? 44 : 28))
       };
+    });
+    const str2 = (sectionIndex, offset) => {
+      const s = sections[sectionIndex];
+      if (!s) return "";
+      const start = s.offset + offset;
+      const end = bytes.indexOf(0, start);
+      return bytes.toString("utf8", start, end < 0 ? s.offset + s.size : end);
+    };
+    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
+    if (dynamic) {
+      const entSize = is64 ? 16 : 8;
+      for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
+        const tag = sword(at);
+        if (tag === 0) break;
+        const value = word(at + (is64 ? 8 : 4));
+        if (tag === DT_NEEDED) info2.needed.push(str2(dynamic.link, value));
+        else if (tag === DT_SONAME) info2.soname = str2(dynamic.link, value);
+        else if (tag === DT_RPATH || tag === DT_RUNPATH) info2.rpath.push(...str2(dynamic.link, value).split(":").filter(Boolean));
+      }
     }
-  }
-  state = m[k];
-  if (state.t !== type && !(type === 1 && state.t === 3)) {
-    return null;
-  }
-  if (type === 2) {
-    if (!state.d) {
-      state.d = true;
-      t[k] = [];
-    }
-    t[k].push(t = /* @__PURE__ */ Object.create(null));
-    state.c[state.i++] = state = { t: 1, d: false, i: 0, c: /* @__PURE__ */ Object.create(null) };
-  }
-  if (state.d) {
-    return null;
-  }
-  state.d = true;
-  if (type === 1) {
-    t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-  } else if (type === 0 && hasOwn) {
-    return null;
-  }
-  return [k, t, state.c];
-}
-function validateTablePeek(ctx, peek, ptr) {
-  if (peek === null || ctx.uk === 2)
-    TomlError.x(peek === null ? "trying to redefine an already defined table or value" : "document contains an unsafe property", ctx, ptr);
-}
-function parse(toml, options = {}) {
-  let ctx = {
-    s: toml,
-    p: 0,
-    d: options.maxDepth ?? 1e3,
-    bi: options.integersAsBigInt ?? false,
-    ld: options.useLegacyDate ?? true,
-    uk: options.unsafeKeyBehaviour === "throw" ? 2 : options.unsafeKeyBehaviour === "drop" ? 1 : 0
-  };
-  let res = /* @__PURE__ */ Object.create(null);
-  let meta = /* @__PURE__ */ Object.create(null);
-  let tmp;
-  let skipping = false;
-  let tbl = res;
-  let m = meta;
-  if (toml.charCodeAt(0) === 65279)
-    ctx.p++;
-  skipVoid(ctx);
-  while (ctx.p < toml.length) {
-    if (toml.charCodeAt(ctx.p) === 91) {
-      let isTableArray = toml.charCodeAt(++ctx.p) === 91;
-      tmp = ctx.p += +isTableArray;
-      skipping = false;
-      let k = parseKey(
-        ctx,
-        93
-        /* ] */
-      );
-      if (isTableArray) {
-        if (toml.charCodeAt(ctx.p) !== 93) {
-          TomlError.x("expected end of table array declaration", ctx);
+    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
+    if (verneed) {
+      let at = verneed.offset;
+      for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
+        const count = u16(at + 2);
+        const file = str2(verneed.link, u32(at + 4));
+        const names = [];
+        let aux = at + u32(at + 8);
+        for (let k = 0; k < count; k++) {
+          names.push(str2(verneed.link, u32(aux + 8)));
+          const nextAux = u32(aux + 12);
+          if (nextAux === 0) break;
+          aux += nextAux;
         }
-        ctx.p++;
+        info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
+        const next = u32(at + 12);
+        if (next === 0) break;
+        at += next;
       }
-      let p = peekTable(
-        ctx,
-        k,
-        res,
-        meta,
-        isTableArray ? 2 : 1
-        /* Type.EXPLICIT */
-      );
-      if (!p) {
-        validateTablePeek(ctx, p, tmp);
-        skipping = true;
-      } else {
-        m = p[2];
-        tbl = p[1];
-      }
+    }
+    return info2;
+  } catch {
+    return void 0;
+  }
+}
+function newestGlibc(info2) {
+  let best;
+  for (const names of Object.values(info2.versionsNeeded)) {
+    for (const name of names) {
+      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
+      if (!m) continue;
+      const v = [Number(m[1]), Number(m[2])];
+      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
+    }
+  }
+  return best;
+}
+
+// src/audit/modulefile-rules.ts
+var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
+function codeLines(text) {
+  return text.split(/\r\n|\r|\n/).map((line) => {
+    const inString = /^([^"']*("[^"]*"|'[^']*'))*[^"']*/.exec(line)?.[0] ?? line;
+    const comment = inString.indexOf("--");
+    return comment >= 0 ? line.slice(0, comment) : line;
+  });
+}
+function checkModulefile(file, text, interpreterModule, venv) {
+  const findings = [];
+  const lines = codeLines(text);
+  lines.forEach((line, i) => {
+    const m = FORBIDDEN.exec(line);
+    if (m) findings.push(finding("PH204", file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove the line`));
+  });
+  const code = lines.join("\n");
+  const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter \xA75, \xA79)`));
+  }
+  const venvLiteral = venv.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const prefix = venv.replace(/\/venv$/, "");
+  const declaresPrefix = code.includes(`"${prefix}"`) || code.includes(`'${prefix}'`);
+  const setsVirtualEnv = new RegExp(`setenv\\s*\\(\\s*["']VIRTUAL_ENV["']\\s*,\\s*(["']${venvLiteral}["']|pathJoin\\s*\\(\\s*\\w+\\s*,\\s*["']venv["']\\s*\\))`).test(code);
+  if (!setsVirtualEnv || !code.includes(venv) && !declaresPrefix) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
+  }
+  const prependsBin = new RegExp(`prepend_path\\s*\\(\\s*["']PATH["']\\s*,\\s*(["']${venvLiteral}/bin["']|pathJoin\\s*\\(\\s*\\w+\\s*,\\s*["']venv/bin["']\\s*\\))`).test(code);
+  if (!prependsBin || !code.includes(venv) && !declaresPrefix) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
+  }
+  return findings;
+}
+
+// src/audit/pyc.ts
+var MAGIC = [
+  { version: "3.8", final: 3413, from: 3400 },
+  { version: "3.9", final: 3425, from: 3420 },
+  { version: "3.10", final: 3439, from: 3430 },
+  { version: "3.11", final: 3495, from: 3450 },
+  { version: "3.12", final: 3531, from: 3500 },
+  { version: "3.13", final: 3571, from: 3550 },
+  { version: "3.14", final: 3627, from: 3600 }
+];
+var KNOWN_VERSIONS = MAGIC.map((m) => m.version);
+function magicOf(version) {
+  return MAGIC.find((m) => m.version === version)?.final;
+}
+function readPycHeader(data) {
+  if (data.length < 16 || data[2] !== 13 || data[3] !== 10) return void 0;
+  const magic = (data[0] ?? 0) | (data[1] ?? 0) << 8;
+  const flags = (data[4] ?? 0) | (data[5] ?? 0) << 8;
+  const entry = MAGIC.find((m) => magic >= m.from && magic <= m.final);
+  return { magic, ...entry ? { version: entry.version } : {}, isFinal: entry?.final === magic, hashBased: (flags & 1) === 1 };
+}
+function pycTag(fileName) {
+  return /\.(cpython-\d+)(?:\.opt-\d)?\.pyc$/.exec(fileName)?.[1];
+}
+function tagOf(version) {
+  return `cpython-${version.replace(".", "")}`;
+}
+
+// src/audit/payload.ts
+var CAP = 25;
+var BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
+var PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+var BASE_LIBRARIES = /* @__PURE__ */ new Set([
+  "libc.so.6",
+  "libm.so.6",
+  "libdl.so.2",
+  "librt.so.1",
+  "libpthread.so.0",
+  "libutil.so.1",
+  "libnsl.so.1",
+  "libcrypt.so.1",
+  "libresolv.so.2",
+  "libgcc_s.so.1",
+  "libstdc++.so.6",
+  "ld-linux-x86-64.so.2",
+  "ld-linux-aarch64.so.1",
+  "libX11.so.6",
+  "libXext.so.6",
+  "libXrender.so.1",
+  "libICE.so.6",
+  "libSM.so.6",
+  "libGL.so.1",
+  "libgobject-2.0.so.0",
+  "libgthread-2.0.so.0",
+  "libglib-2.0.so.0",
+  "libz.so.1"
+]);
+var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
+var PayloadAuditor = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.prefix = `/usr/local/phoreus/${ctx.tool}/${ctx.version}`;
+    this.venv = `${this.prefix}/venv`;
+    this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
+    this.modulefile = `/usr/local/phoreus/modulefiles/${ctx.tool}/${ctx.version}.lua`;
+  }
+  ctx;
+  findings = [];
+  counts = /* @__PURE__ */ new Map();
+  files = /* @__PURE__ */ new Map();
+  symlinks = /* @__PURE__ */ new Map();
+  records = [];
+  metadata = [];
+  elfNeeds = [];
+  provided = /* @__PURE__ */ new Set();
+  pycVersions = /* @__PURE__ */ new Map();
+  texts = { pyvenv: void 0, modulefile: void 0, lock: void 0, config: void 0 };
+  entries = 0;
+  bytes = 0;
+  prefix;
+  venv;
+  sitePackages;
+  modulefile;
+  get stats() {
+    return { files: this.entries, bytes: this.bytes };
+  }
+  report(rule, file, line, message) {
+    const n = (this.counts.get(rule) ?? 0) + 1;
+    this.counts.set(rule, n);
+    if (n <= CAP) this.findings.push(finding(rule, file, line, message));
+  }
+  add(entry) {
+    const path4 = `/${entry.name}`;
+    this.entries++;
+    this.checkPlace(path4, entry.mode);
+    if (isSymlink(entry.mode)) {
+      const target = entry.data.toString("utf8");
+      this.symlinks.set(path4, target);
+      const marker = buildPathIn(Buffer.from(target), this.ctx.buildPaths);
+      if (marker) this.report("PH305", path4, 1, `the symlink points at ${target}, a build-time path (${marker}); relocate it to the installed path`);
+      return;
+    }
+    if (!isRegular(entry.mode)) return;
+    this.bytes += entry.data.length;
+    const data = entry.data;
+    const facts = { sha256: createHash("sha256").update(data).digest("base64url"), size: data.length };
+    this.files.set(path4, facts);
+    const elf = readElf(data);
+    if (elf) {
+      this.checkElf(path4, elf);
+    } else if (path4.endsWith(".pyc")) {
+      this.checkPyc(path4, data);
     } else {
-      tmp = ctx.p;
-      let k = parseKey(ctx);
-      let p = peekTable(
-        ctx,
-        k,
-        tbl,
-        m,
-        0
-        /* Type.DOTTED */
-      );
-      if (!p && !skipping)
-        validateTablePeek(ctx, p, tmp);
-      skipVoid(ctx, true, true);
-      let v = extractValue(ctx, void 0);
-      if (p && !skipping)
-        p[1][p[0]] = v;
+      const marker = buildPathIn(data, this.ctx.buildPaths);
+      if (marker) facts.buildPath = marker;
     }
-    skipVoid(ctx, true);
-    if (ctx.p < toml.length && (tmp = toml.charCodeAt(ctx.p)) !== 10 && (tmp !== 13 || toml.charCodeAt(ctx.p + 1) !== 10)) {
-      TomlError.x("each key-value declaration must be followed by an end-of-line", ctx);
+    this.remember(path4, data);
+  }
+  /** PH301: everything under the tool version's prefix, or its modulefile. */
+  checkPlace(path4, mode) {
+    const allowedDirs = [`/usr/local/phoreus/${this.ctx.tool}`, `/usr/local/phoreus/modulefiles/${this.ctx.tool}`];
+    if (path4 === this.prefix || path4.startsWith(`${this.prefix}/`) || path4 === this.modulefile) return;
+    if (isDirectory(mode) && allowedDirs.includes(path4)) return;
+    this.report("PH301", path4, 1, `${path4} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
+  }
+  remember(path4, data) {
+    const text = () => data.toString("utf8");
+    if (path4 === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
+    else if (path4 === this.modulefile) this.texts.modulefile = text();
+    else if (path4 === `${this.prefix}/requirements.lock`) this.texts.lock = text();
+    else if (path4 === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
+    else if (/\.dist-info\/RECORD$/.test(path4)) this.records.push({ path: path4, text: text() });
+    else if (/\.dist-info\/METADATA$/.test(path4)) this.metadata.push({ path: path4, text: text() });
+    if (path4.startsWith(`${this.venv}/bin/`)) this.checkShebang(path4, data);
+    if (path4.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path4)) this.checkPathHooks(path4, text());
+  }
+  /** PH304: scripts on PATH must run the venv's own interpreter. */
+  checkShebang(path4, data) {
+    if (data[0] !== 35 || data[1] !== 33) return;
+    const head = data.subarray(0, 512).toString("utf8").split("\n");
+    const first = (head[0] ?? "").slice(2).trim();
+    const exec2 = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
+    const interpreter = first === "/bin/sh" && exec2 ? exec2[1] ?? "" : first.split(/\s+/)[0] ?? "";
+    const argument = first.split(/\s+/)[1] ?? "";
+    const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec2 !== null;
+    if (!runsPython) return;
+    if (!interpreter.startsWith(`${this.venv}/bin/`)) {
+      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith("/") ? `"${interpreter}" is a relative path` : `${interpreter} is outside the venv`;
+      this.report("PH304", path4, exec2 ? 2 : 1, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
     }
-    skipVoid(ctx);
   }
-  return res;
-}
-
-// node_modules/smol-toml/dist/stringify.js
-var HAS_WELLFORMED = !!"".isWellFormed;
-
-// src/plan/project.ts
-var MAX_TEXT_BYTES = 16 * 1024 * 1024;
-function assertProjectDir(project) {
-  if (!existsSync(project) || !statSync(project).isDirectory()) {
-    throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
+  /** PH303: .pth files and site/usercustomize may not reach outside the venv. */
+  checkPathHooks(path4, text) {
+    const dir = posix.dirname(path4);
+    text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) return;
+      const isCode = path4.endsWith(".py") || /^import[\s\t]/.test(line);
+      const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? "") : [line];
+      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path4.endsWith(".pth")) return;
+      for (const candidate of candidates) {
+        const resolved = posix.resolve(dir, candidate);
+        if (resolved !== this.venv && !resolved.startsWith(`${this.venv}/`)) {
+          this.report("PH303", path4, i + 1, `${posix.basename(path4)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
+        }
+      }
+    });
   }
-}
-function insideProject(project, relPath) {
-  if (isAbsolute(relPath)) return void 0;
-  const full = normalize(join(project, relPath));
-  const rel = relative(project, full);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return void 0;
-  return full;
-}
-function readText(path4) {
-  const size = statSync(path4).size;
-  if (size > MAX_TEXT_BYTES) throw new UsageError(`${path4} is ${size} bytes, larger than any requirements or configuration file should be`);
-  return readFileSync(path4, "utf8");
-}
-function readPyproject(project) {
-  const path4 = join(project, "pyproject.toml");
-  if (!existsSync(path4)) return {};
-  const text = readText(path4);
-  let parsed;
+  /** PH307: bytecode for interpreter X.Y only, and PH305: compiled for the installed path. */
+  checkPyc(path4, data) {
+    const header = readPycHeader(data);
+    const expected = magicOf(this.ctx.interpreter);
+    const tag = pycTag(path4);
+    if (!header) {
+      this.report("PH307", path4, 1, "the file is not Python bytecode (bad magic); remove it");
+      return;
+    }
+    this.pycVersions.set(header.version ?? `magic ${header.magic}`, path4);
+    if (tag) this.pycVersions.set(tag.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path4);
+    if (header.magic !== expected || tag && tag !== tagOf(this.ctx.interpreter)) {
+      const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
+      this.report("PH307", path4, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
+    }
+    if (path4.includes("/__pycache__/")) {
+      const source = `${posix.dirname(posix.dirname(path4))}/${posix.basename(path4).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
+      if (!data.includes(Buffer.from(source))) {
+        const rel = source.slice(this.sitePackages.length + 1);
+        const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
+        this.report("PH305", path4, 1, `the bytecode's co_filename is ${found ?? "not the installed source path"}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)`);
+      }
+    }
+  }
+  /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
+  checkElf(path4, elf) {
+    if (elf.soname) this.provided.add(elf.soname);
+    this.provided.add(posix.basename(path4));
+    this.elfNeeds.push({ path: path4, needed: elf.needed });
+    const machine = ELF_MACHINES[this.ctx.arch];
+    if (machine !== void 0 && elf.machine !== machine) {
+      this.report("PH309", path4, 1, `the ELF file is built for machine ${elf.machine}, not ${this.ctx.arch} (${machine}): use the wheel for ${this.ctx.arch}`);
+    }
+    const glibc = newestGlibc(elf);
+    const [major, minor] = this.ctx.distro.glibc;
+    if (glibc && (glibc[0] > major || glibc[0] === major && glibc[1] > minor)) {
+      this.report("PH309", path4, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
+    }
+    for (const entry of elf.rpath) {
+      const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith("/tmp/") ? "/tmp/" : void 0);
+      if (marker) this.report("PH305", path4, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+    }
+  }
+  finish(modulefileBeside) {
+    this.checkPyvenv();
+    this.checkPythonLinks();
+    this.checkRecords();
+    this.checkDistributions();
+    this.checkLibraries();
+    this.checkBuildPaths();
+    if (new Set(this.pycVersions.keys()).size > 1) {
+      this.report("PH307", this.venv, 1, `the venv holds bytecode for several interpreters (${[...this.pycVersions.keys()].sort().join(", ")}): one venv, one interpreter`);
+    }
+    if (this.texts.modulefile === void 0) {
+      this.report("PH205", this.modulefile, 1, `the RPM ships no modulefile at ${this.modulefile} (charter \xA79)`);
+    } else {
+      for (const f of checkModulefile(this.modulefile, this.texts.modulefile, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+    }
+    if (modulefileBeside) {
+      for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+    }
+    for (const [rule, n] of this.counts) {
+      if (n > CAP) this.findings.push(finding(rule, this.venv, 1, `${n - CAP} more ${rule} findings like the ones above`));
+    }
+    return this.findings;
+  }
+  /** PH302 and PH306: the venv is isolated and points at the target interpreter. */
+  checkPyvenv() {
+    const file = `${this.venv}/pyvenv.cfg`;
+    const text = this.texts.pyvenv;
+    if (text === void 0) {
+      this.report("PH302", file, 1, "pyvenv.cfg is missing: the payload is not a virtual environment (charter \xA73.1)");
+      return;
+    }
+    const values = /* @__PURE__ */ new Map();
+    text.split(/\r?\n/).forEach((line, i) => {
+      const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
+      if (m) values.set((m[1] ?? "").toLowerCase(), { value: m[2] ?? "", line: i + 1 });
+    });
+    const isolation = values.get("include-system-site-packages");
+    if (!isolation || isolation.value.toLowerCase() !== "false") {
+      this.report("PH302", file, isolation?.line ?? 1, `include-system-site-packages is ${isolation ? `"${isolation.value}"` : "not set"}: it must be false, so no system site-packages leak in (charter \xA73.1)`);
+    }
+    const home = values.get("home");
+    const expected = `${this.ctx.interpreterHome}/bin`;
+    if (!home || home.value.replace(/\/+$/, "") !== expected) {
+      this.report("PH306", file, home?.line ?? 1, `home is ${home ? home.value : "not set"}, not the target interpreter's ${expected}: the venv would not find its interpreter once installed`);
+    }
+  }
+  /** PH306: bin/python* lead to the target interpreter. */
+  checkPythonLinks() {
+    const target = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
+    for (const [path4, link] of this.symlinks) {
+      if (!path4.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path4)) continue;
+      let current = path4;
+      let to = link;
+      for (let hops = 0; hops < 8 && !to.startsWith("/"); hops++) {
+        current = posix.resolve(posix.dirname(current), to);
+        const next = this.symlinks.get(current);
+        if (next === void 0) break;
+        to = next;
+      }
+      const resolved = to.startsWith("/") ? to : posix.resolve(posix.dirname(current), to);
+      if (resolved !== target) {
+        this.report("PH306", path4, 1, `${posix.basename(path4)} leads to ${resolved}, not the target interpreter ${target}`);
+      }
+    }
+  }
+  /** PH312: files match their RECORD rows. */
+  checkRecords() {
+    for (const record of this.records) {
+      const base = posix.dirname(posix.dirname(record.path));
+      record.text.split(/\r?\n/).forEach((row, i) => {
+        const m = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/.exec(row);
+        if (!m) return;
+        const file = posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, ""));
+        const facts = this.files.get(file);
+        if (!facts) {
+          if (!this.symlinks.has(file)) this.report("PH312", record.path, i + 1, `${file} is listed in RECORD but not shipped`);
+        } else if (facts.sha256 !== m[2]) {
+          this.report("PH312", file, 1, `the file no longer matches the sha256 its distribution's RECORD gives (line ${i + 1} of ${record.path}): it was stripped, mangled or edited after pip installed it; ship it as installed`);
+        }
+      });
+    }
+  }
+  /** PH308: the installed distributions are the lock's plus the application. */
+  checkDistributions() {
+    if (this.texts.lock === void 0) {
+      this.report("PH308", `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
+      return;
+    }
+    const env = targetEnvironment(this.ctx.interpreter, this.ctx.arch);
+    const locked = /* @__PURE__ */ new Map();
+    for (const entry of requirementEntries(parseRequirementsFile(this.texts.lock))) {
+      const version = exactPin(entry);
+      if (entry.requirement?.name && version && appliesTo(entry, env)) locked.set(normalizeName(entry.requirement.name), { version, name: entry.requirement.name });
+    }
+    const config = parseConfigJson(this.texts.config);
+    const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
+    const skipped = new Set((config.skipped ?? []).map(normalizeName));
+    const installed = /* @__PURE__ */ new Map();
+    for (const meta of this.metadata) {
+      if (!meta.path.startsWith(`${this.sitePackages}/`)) continue;
+      const name = /^Name:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+      const version = /^Version:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+      if (name && version) installed.set(normalizeName(name), { version, path: posix.dirname(meta.path) });
+    }
+    for (const [name, dist] of installed) {
+      const pin = locked.get(name);
+      if (!pin) {
+        if (name !== application) this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter \xA76.1)`);
+      } else if (pin.version !== dist.version) {
+        this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
+      }
+    }
+    for (const [name, pin] of locked) {
+      if (!installed.has(name) && !skipped.has(name)) {
+        this.report("PH308", `${this.prefix}/requirements.lock`, 1, `${pin.name}==${pin.version} is in the lock but not installed in the venv`);
+      }
+    }
+  }
+  /** PH310: every needed shared library is in the venv or in the distro's base set. */
+  checkLibraries() {
+    for (const { path: path4, needed } of this.elfNeeds) {
+      for (const lib of needed) {
+        if (!this.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
+          this.report("PH310", path4, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
+        }
+      }
+    }
+  }
+  /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
+  checkBuildPaths() {
+    const verbatim = /* @__PURE__ */ new Set();
+    for (const record of this.records) {
+      const base = posix.dirname(posix.dirname(record.path));
+      for (const row of record.text.split(/\r?\n/)) {
+        const m = /^(.*),sha256=([A-Za-z0-9_-]+),/.exec(row);
+        const file = m ? posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, "")) : void 0;
+        if (file && this.files.get(file)?.sha256 === m?.[2] && !file.startsWith(`${this.venv}/bin/`)) verbatim.add(file);
+      }
+    }
+    for (const [path4, facts] of this.files) {
+      if (facts.buildPath && !verbatim.has(path4)) {
+        this.report("PH305", path4, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+      }
+    }
+  }
+};
+function parseConfigJson(text) {
   try {
-    parsed = parse(text);
+    return text ? JSON.parse(text) : {};
   } catch {
     return {};
   }
-  const section = parsed.project;
-  const lines = text.split(/\r\n|\r|\n/);
-  const start = lines.findIndex((l) => /^\s*\[project\]\s*(#.*)?$/.test(l));
-  const lineOf = (key) => {
-    const at = lines.findIndex((l, i) => i > start && new RegExp(`^\\s*${key}\\s*=`).test(l));
-    return at >= 0 ? at + 1 : Math.max(1, start + 1);
-  };
-  const meta = {};
-  if (typeof section?.name === "string") meta.name = { value: section.name, line: lineOf("name") };
-  if (typeof section?.version === "string") meta.version = { value: section.version, line: lineOf("version") };
-  return meta;
 }
-var SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__", "dist", "build", ".mypy_cache", ".pytest_cache", "site-packages"]);
-function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
-  const out = [];
-  const walk = (dir, depth) => {
-    let entries;
-    try {
-      entries = readdirSync(join(project, dir), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (out.length >= maxFiles) return;
-      const rel = dir ? `${dir}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (depth < maxDepth && !SKIPPED_DIRS.has(entry.name)) walk(rel, depth + 1);
-      } else if (entry.isFile()) {
-        out.push(rel);
-      }
-    }
-  };
-  walk("", 0);
-  return out;
+function buildPathIn(data, literal) {
+  for (const marker of [...literal, ...BUILD_MARKERS]) {
+    if (marker && data.includes(marker)) return marker;
+  }
+  if (data.includes("/tmp/pip-")) {
+    const m = PIP_TEMP.exec(data.toString("latin1"));
+    if (m) return m[0];
+  }
+  return void 0;
 }
 
-// src/tools/python.ts
-import { existsSync as existsSync2, readdirSync as readdirSync2 } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter as delimiter2, join as join4 } from "node:path";
+// src/audit/rpm-file.ts
+import { spawn as spawn2 } from "node:child_process";
+
+// src/build/failure.ts
+var BuildFailure = class extends Error {
+  name = "BuildFailure";
+};
 
 // node_modules/@actions/exec/lib/exec.js
 import { StringDecoder } from "string_decoder";
@@ -29625,26 +29313,1316 @@ function lastLine(text) {
   return lines[lines.length - 1] ?? "";
 }
 
+// src/audit/rpm-file.ts
+var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
+var SCRIPT_HEADER = /^(\S+) (scriptlet|program|script)\b.*:\s*(.*)$/;
+function parseScriptlets(text) {
+  const scriptlets = [];
+  let current;
+  for (const line of text.split("\n")) {
+    const m = SCRIPT_HEADER.exec(line);
+    if (m && /^(pre|post|trigger|verify|filetrigger|transfiletrigger)/.test(m[1] ?? "")) {
+      current = { kind: line.replace(/:\s*.*$/, ""), body: m[3] ?? "" };
+      scriptlets.push(current);
+    } else if (current) {
+      current.body += `${current.body ? "\n" : ""}${line}`;
+    }
+  }
+  return scriptlets;
+}
+async function readHeader(rpm) {
+  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]);
+  if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
+  const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [] };
+  for (const line of q.stdout.split("\n")) {
+    const [key, value = ""] = line.split("	");
+    if (key === "NAME") header.name = value;
+    else if (key === "VERSION") header.version = value;
+    else if (key === "RELEASE") header.release = value;
+    else if (key === "ARCH") header.arch = value;
+    else if (key === "REQUIRE") header.requires.push(value);
+    else if (key === "PROVIDE") header.provides.push(value);
+  }
+  const scripts = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]);
+  header.scriptlets = parseScriptlets(scripts.stdout);
+  return header;
+}
+function readPayload(rpm, onEntry) {
+  return new Promise((resolve3, reject) => {
+    const child2 = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"] });
+    const reader = new CpioReader(onEntry);
+    let stderr = "";
+    let failed = false;
+    child2.stdout.on("data", (chunk) => {
+      if (failed) return;
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        failed = true;
+        child2.kill();
+        reject(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+      }
+    });
+    child2.stderr.on("data", (d) => {
+      stderr += d.toString();
+    });
+    child2.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
+    child2.on("close", (code) => {
+      if (failed) return;
+      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `exit status ${code}`}`));
+      else resolve3();
+    });
+  });
+}
+
+// src/audit/audit.ts
+async function audit(options, log) {
+  if (!existsSync(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
+  const start = performance.now();
+  const distro2 = distro(options.distro);
+  const file = basename3(options.rpm);
+  const header = await readHeader(options.rpm);
+  const pending = [];
+  let auditor;
+  let interpreter = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-/.test(r)) ?? "")?.[1];
+  let identity;
+  const newAuditor = (tool, version, minor2) => new PayloadAuditor({
+    tool,
+    version,
+    interpreter: minor2,
+    distro: distro2,
+    arch: header.arch,
+    buildPaths: options.buildPaths ?? [],
+    interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor2),
+    interpreterModule: expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor2)
+  });
+  await readPayload(options.rpm, (entry) => {
+    if (auditor) return auditor.add(entry);
+    pending.push(entry);
+    identity ??= payloadIdentity([`/${entry.name}`]);
+    interpreter ??= /\/venv\/lib\/python(\d+\.\d+)\//.exec(`/${entry.name}`)?.[1];
+    if (identity && interpreter) {
+      auditor = newAuditor(identity.tool, identity.version, interpreter);
+      for (const e of pending.splice(0)) auditor.add(e);
+    }
+  });
+  const minor = interpreter ?? "3.11";
+  if (!auditor) {
+    const fallback = identity ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version}$`), ""), version: header.version };
+    auditor = newAuditor(fallback.tool, fallback.version, minor);
+    for (const e of pending.splice(0)) auditor.add(e);
+  }
+  const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
+  const ctx = { file, interpreterModule };
+  const beside = options.modulefile ? { file: basename3(options.modulefile), text: readFileSync(options.modulefile, "utf8") } : void 0;
+  const findings = [
+    ...checkIdentity(header, identity, ctx),
+    ...checkRequires(header, ctx),
+    ...checkProvides(header, ctx),
+    ...checkScriptlets(header, ctx),
+    ...auditor.finish(beside)
+  ];
+  const seconds = (performance.now() - start) / 1e3;
+  log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
+  return {
+    rpm: options.rpm,
+    name: header.name,
+    interpreter: minor,
+    findings: sortFindings(findings),
+    files: auditor.stats.files,
+    bytes: auditor.stats.bytes,
+    seconds,
+    ...identity ? { tool: identity.tool, version: identity.version } : {}
+  };
+}
+
+// src/report/about.ts
+var TOOL_NAME = "phoreus-rpm";
+var TOOL_VERSION = "0.1.0";
+var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
+
+// src/report/formats.ts
+function renderText(subject, findings) {
+  const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
+  const { errors, warnings } = countBySeverity(findings);
+  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
+  return `${lines.join("\n")}
+`;
+}
+function renderJson(subject, findings) {
+  return `${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
+`;
+}
+function renderSarif(findings, uriPrefix = "") {
+  const used = [...new Set(findings.map((f) => f.rule))].sort();
+  const sarif = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            semanticVersion: TOOL_VERSION,
+            informationUri: RULES_URL,
+            rules: used.map((id) => ({
+              id,
+              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
+              shortDescription: { text: RULES[id].title },
+              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
+              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
+              defaultConfiguration: { level: RULES[id].severity },
+              properties: { tags: ["phoreus", "packaging"], precision: "very-high" }
+            }))
+          }
+        },
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: used.indexOf(f.rule),
+          level: f.severity,
+          message: { text: f.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
+                region: { startLine: f.line }
+              }
+            }
+          ],
+          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` }
+        }))
+      }
+    ]
+  };
+  return `${JSON.stringify(sarif, null, 2)}
+`;
+}
+function joinUri(prefix, file) {
+  const clean = file === "." ? "" : file;
+  if (!prefix || prefix === ".") return clean || ".";
+  return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
+}
+
+// src/tools/system.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { delimiter as delimiter2, join as join3 } from "node:path";
+var PROVIDERS = {
+  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
+  rpm: { apt: "rpm", dnf: "rpm" },
+  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
+  cpio: { apt: "cpio", dnf: "cpio" },
+  tar: { apt: "tar", dnf: "tar" }
+};
+function which2(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter2)) {
+    const candidate = join3(dir, command);
+    if (dir && existsSync2(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which2(c));
+  if (missing.length === 0) return;
+  const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
+  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? "apt"] ?? c))];
+  const root = process.getuid?.() === 0;
+  if (!manager || !root) {
+    throw new UsageError(`${missing.join(", ")} not found; install ${packages.join(" ")} (for example \`sudo apt-get install -y ${packages.join(" ")}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(" ")}\`)`);
+  }
+  await log.group(`Installing ${packages.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...packages]]] : [["dnf", ["install", "-y", "-q", ...packages]]];
+    for (const [cmd, args] of steps) {
+      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
+    }
+  });
+  const still = commands.filter((c) => !which2(c));
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing ${packages.join(" ")}`);
+}
+
+// src/commands/audit-command.ts
+function auditSubject(result) {
+  return {
+    mode: "audit",
+    project: result.rpm,
+    interpreter: result.interpreter,
+    package: result.name,
+    ...result.tool ? { toolName: result.tool, toolVersion: result.version } : {},
+    files: result.files,
+    bytes: result.bytes,
+    seconds: Number(result.seconds.toFixed(3))
+  };
+}
+function renderAudit(format, result) {
+  if (format === "json") return renderJson(auditSubject(result), result.findings);
+  if (format === "sarif") return renderSarif(result.findings);
+  return renderText(auditSubject(result), result.findings);
+}
+async function runAudit(options, log) {
+  await requireTools(["rpm", "rpm2cpio"], log);
+  const result = await audit(options, log);
+  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+}
+
+// src/commands/build-command.ts
+import { mkdirSync as mkdirSync6, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join16 } from "node:path";
+
+// src/build/build.ts
+import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { basename as basename6, join as join15 } from "node:path";
+
+// src/config/config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/config/schema.ts
+var import_yaml = __toESM(require_dist(), 1);
+function validate(node, schema, lines, path4 = "") {
+  const errors = [];
+  const index = /* @__PURE__ */ new Map();
+  walk(node, schema, path4);
+  return { errors, index };
+  function lineOf(n) {
+    const offset = n?.range?.[0];
+    return offset === void 0 ? 1 : lines.linePos(offset).line;
+  }
+  function fail(n, at, message) {
+    errors.push({ line: lineOf(n), path: at, message });
+  }
+  function describe(n) {
+    if ((0, import_yaml.isMap)(n)) return "a mapping";
+    if ((0, import_yaml.isSeq)(n)) return "a list";
+    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} ${JSON.stringify(n.value)}`;
+    return "empty";
+  }
+  function walk(n, s, at) {
+    index.set(at, lineOf(n));
+    const where = at || "the top level";
+    switch (s.type) {
+      case "string":
+        if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
+          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
+        }
+        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
+        if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? "is not valid"}`);
+        return;
+      case "scalar":
+        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
+        return;
+      case "boolean":
+        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") fail(n, at, `${where} must be true or false, not ${describe(n)}`);
+        return;
+      case "list":
+        if (!(0, import_yaml.isSeq)(n)) return fail(n, at, `${where} must be a list, not ${describe(n)}`);
+        n.items.forEach((item, i) => walk(item, s.items, `${at}[${i}]`));
+        return;
+      case "object":
+      case "map": {
+        if (!(0, import_yaml.isMap)(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
+        for (const pair of n.items) {
+          const keyNode = pair.key;
+          const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
+          const child2 = at ? `${at}.${key}` : key;
+          if (s.type === "object") {
+            const field = s.fields[key];
+            if (!field) {
+              const known = Object.keys(s.fields);
+              const near = known.find((k) => closeTo(k, key));
+              fail(keyNode, child2, `unknown key "${key}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
+              continue;
+            }
+            walk(pair.value, field, child2);
+            index.set(child2, lineOf(keyNode));
+          } else {
+            if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
+              fail(keyNode, child2, `"${key}" in ${where} ${s.keys.hint}`);
+              continue;
+            }
+            walk(pair.value, s.values, child2);
+            index.set(child2, lineOf(keyNode));
+          }
+        }
+        return;
+      }
+    }
+  }
+}
+function closeTo(a, b) {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const keep = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = keep;
+    }
+  }
+  return (row[b.length] ?? 99) <= 2;
+}
+
+// src/config/config.ts
+var DEFAULT_SANCTIONED = ["3.10", "3.11"];
+var INTERPRETER = /^3\.\d{1,2}$/;
+var str = { type: "string" };
+var strings = { type: "list", items: str };
+var url = { type: "string", pattern: /^(https?|file):\/\/\S+$/, hint: "is not an http(s):// or file:// URL" };
+var interpreterList = { type: "list", items: { type: "string", pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
+var overridable = {
+  tool: {
+    type: "object",
+    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: "scalar" } }
+  },
+  requirements: { type: "string", hint: "must be a path inside the project" },
+  lock: { type: "string", hint: "must be a path inside the project" },
+  registries: {
+    type: "object",
+    fields: { "index-url": url, "extra-index-urls": { type: "list", items: url }, "find-links": strings }
+  }
+};
+var CONFIG_SCHEMA = {
+  type: "object",
+  fields: {
+    ...overridable,
+    policy: {
+      type: "object",
+      fields: { interpreters: interpreterList, "interpreter-home": str, "interpreter-module": str, distros: strings }
+    },
+    interpreters: {
+      type: "map",
+      keys: { pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' },
+      values: { type: "object", fields: overridable }
+    }
+  }
+};
+function parseConfig(file, text) {
+  const lines = new import_yaml2.LineCounter();
+  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const findings = [];
+  for (const error of doc.errors) {
+    const line = lines.linePos(error.pos[0]).line;
+    findings.push(finding("PH113", file, line, `${file} is not valid YAML: ${error.message.split("\n")[0]}; fix the syntax`));
+  }
+  if (findings.length > 0) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
+  if (doc.contents === null) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
+  const { errors, index } = validate(doc.contents, CONFIG_SCHEMA, lines);
+  for (const error of errors) findings.push(finding("PH113", file, error.line, `${error.message}; fix ${file}`));
+  const raw = findings.length === 0 ? doc.toJS() ?? {} : {};
+  return { file, raw, index, findings };
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function mergeOverride(base, override) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] = isRecord(current) && isRecord(value) ? mergeOverride(current, value) : value;
+  }
+  return out;
+}
+function effectiveConfig(loaded, interpreter) {
+  const { interpreters, ...shared } = loaded.raw;
+  const override = isRecord(interpreters) && isRecord(interpreters[interpreter]) ? interpreters[interpreter] : {};
+  const merged = mergeOverride(shared, override);
+  const tool = isRecord(merged.tool) ? merged.tool : {};
+  const policy = isRecord(merged.policy) ? merged.policy : {};
+  return {
+    tool: Object.fromEntries(Object.entries(tool).map(([k, v]) => [k, String(v)])),
+    ...typeof merged.requirements === "string" ? { requirements: merged.requirements } : {},
+    ...typeof merged.lock === "string" ? { lock: merged.lock } : {},
+    registries: isRecord(merged.registries) ? merged.registries : {},
+    policy: { ...policy, interpreters: policy.interpreters ?? DEFAULT_SANCTIONED }
+  };
+}
+function checkOverrideKeys(loaded) {
+  const { interpreters } = loaded.raw;
+  if (!isRecord(interpreters)) return [];
+  const sanctioned = effectiveConfig(loaded, "").policy.interpreters;
+  return Object.keys(interpreters).filter((key) => !sanctioned.includes(key)).map(
+    (key) => finding("PH201", loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(", ")}); add it to policy.interpreters or remove the override`)
+  );
+}
+
+// src/checks/identity.ts
+var TOOL_NAME2 = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
+var TOOL_VERSION2 = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
+var MAX_LENGTH = 64;
+function checkToolName(name, source) {
+  if (name.length <= MAX_LENGTH && TOOL_NAME2.test(name)) return [];
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_LENGTH);
+  const hint = suggestion && TOOL_NAME2.test(suggestion) ? ` (for example "${suggestion}")` : "";
+  return [finding("PH207", source.file, source.line, `tool name "${printable(name)}" is not safe as an RPM name, a path segment and a module name; use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_LENGTH} characters${hint}`)];
+}
+function checkToolVersion(version, source) {
+  if (version.length <= MAX_LENGTH && TOOL_VERSION2.test(version)) return [];
+  return [finding("PH207", source.file, source.line, `version "${printable(version)}" is not safe as an RPM version and a path segment; use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_LENGTH} characters`)];
+}
+function checkInterpreterSanctioned(interpreter, sanctioned, source) {
+  if (sanctioned.includes(interpreter)) return [];
+  return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
+}
+function printable(value) {
+  const clean = value.replace(/[^\x20-\x7e]/g, "?");
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
+
+// src/checks/verify.ts
+import { existsSync as existsSync7 } from "node:fs";
+import { dirname as dirname4, join as join10, relative as relative3 } from "node:path";
+
+// src/plan/project.ts
+import { existsSync as existsSync3, readdirSync, readFileSync as readFileSync2, statSync } from "node:fs";
+import { isAbsolute, join as join4, normalize, relative as relative2, sep as sep2 } from "node:path";
+
+// node_modules/smol-toml/dist/error.js
+function getLineColFromPtr(string, ptr) {
+  let lines = string.slice(0, ptr).split(/\r?\n/);
+  return [lines.length, lines.pop().length + 1];
+}
+function makeCodeBlock(string, line, column) {
+  let lines = string.split(/\r?\n/);
+  let codeblock = "";
+  let numberLen = (Math.log10(line + 1) | 0) + 1;
+  for (let i = line - 1; i <= line + 1; i++) {
+    let l = lines[i - 1];
+    if (!l)
+      continue;
+    codeblock += i.toString().padEnd(numberLen, " ");
+    codeblock += ":  ";
+    codeblock += l;
+    codeblock += "\n";
+    if (i === line) {
+      codeblock += " ".repeat(numberLen + column + 2);
+      codeblock += "^\n";
+    }
+  }
+  return codeblock;
+}
+var TomlError = class _TomlError extends Error {
+  line;
+  column;
+  codeblock;
+  constructor(message, options) {
+    const [line, column] = getLineColFromPtr(options.toml, options.ptr);
+    const codeblock = makeCodeBlock(options.toml, line, column);
+    super(`Invalid TOML document: ${message}
+
+${codeblock}`, options);
+    this.line = line;
+    this.column = column;
+    this.codeblock = codeblock;
+  }
+  /** @internal */
+  static x(message, ctx, ptr) {
+    throw new _TomlError(message, { toml: ctx.s, ptr: ptr ?? ctx.p });
+  }
+};
+
+// node_modules/smol-toml/dist/primitive.js
+function parseString(ctx) {
+  let startPtr = ctx.p;
+  let c = ctx.s.charCodeAt(ctx.p++);
+  let first = c;
+  let isLiteral = c === 39;
+  let isMultiline = c === ctx.s.charCodeAt(ctx.p) && c === ctx.s.charCodeAt(ctx.p + 1);
+  if (isMultiline) {
+    if ((c = ctx.s.charCodeAt(ctx.p += 2)) === 10)
+      ctx.p++;
+    else if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)
+      ctx.p += 2;
+  }
+  let parsed = "";
+  let sliceStart = ctx.p;
+  let state = 0;
+  for (; ctx.p < ctx.s.length; ctx.p++) {
+    c = ctx.s.charCodeAt(ctx.p);
+    if (isMultiline && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)) {
+      state = state && 3;
+    } else if (c < 32 && c !== 9 || c === 127) {
+      TomlError.x("control characters are not allowed in strings", ctx);
+    } else if ((!state || state === 3) && c === first && (!isMultiline || ctx.s.charCodeAt(ctx.p + 1) === first && ctx.s.charCodeAt(ctx.p + 2) === first)) {
+      if (isMultiline) {
+        if (ctx.s.charCodeAt(ctx.p + 3) === first)
+          ctx.p++;
+        if (ctx.s.charCodeAt(ctx.p + 3) === first)
+          ctx.p++;
+      }
+      if (!state) {
+        let s = ctx.s.slice(sliceStart, ctx.p);
+        parsed = parsed ? parsed + s : s;
+      }
+      ctx.p += isMultiline ? 3 : 1;
+      return parsed;
+    } else if (!state) {
+      if (!isLiteral && c === 92) {
+        parsed += ctx.s.slice(sliceStart, sliceStart = ctx.p);
+        state = 1;
+      }
+    } else if (state === 1) {
+      if (c === 120 || c === 117 || c === 85) {
+        let errPtr = ctx.p++ - 1;
+        let value = 0;
+        let len = c === 120 ? 2 : c === 117 ? 4 : 8;
+        for (let j = 0; j < len; j++, ctx.p++) {
+          let hex = ctx.s.charCodeAt(ctx.p);
+          let digit = (
+            /* 0-9 */
+            hex >= 48 && hex <= 57 ? hex - 48 : (
+              /* A-F */
+              hex >= 65 && hex <= 70 ? hex - 65 + 10 : (
+                /* a-f */
+                hex >= 97 && hex <= 102 ? hex - 97 + 10 : -1
+              )
+            )
+          );
+          if (digit < 0)
+            TomlError.x("invalid non-hex character in unicode escape", ctx);
+          value = value << 4 | digit;
+        }
+        if (value < 0 || value > 1114111 || value >= 55296 && value <= 57343) {
+          TomlError.x("invalid unicode escape", ctx, errPtr);
+        }
+        parsed += String.fromCodePoint(value);
+        sliceStart = ctx.p--;
+        state = 0;
+      } else if (isMultiline && (c === 32 || c === 9)) {
+        state = 2;
+      } else {
+        if (c === 98)
+          parsed += "\b";
+        else if (c === 116)
+          parsed += "	";
+        else if (c === 110)
+          parsed += "\n";
+        else if (c === 102)
+          parsed += "\f";
+        else if (c === 114)
+          parsed += "\r";
+        else if (c === 101)
+          parsed += "\x1B";
+        else if (c === 34)
+          parsed += '"';
+        else if (c === 92)
+          parsed += "\\";
+        else
+          TomlError.x("unrecognised escape sequence", ctx);
+        sliceStart = ctx.p + 1;
+        state = 0;
+      }
+    } else if (c !== 32 && c !== 9) {
+      if (state === 2)
+        TomlError.x("invalid escape: only line-ending whitespace may be escaped", ctx, sliceStart);
+      state = !isLiteral && c === 92 ? 1 : 0;
+      sliceStart = ctx.p;
+    }
+  }
+  TomlError.x("unfinished string", ctx, startPtr);
+}
+
+// node_modules/smol-toml/dist/date.js
+var DATE_TIME_RE = /^(\d{4}-\d{2}-\d{2})?[Tt ]?(?:(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|z|[-+]\d{2}:\d{2})?$/i;
+var TomlDate = class _TomlDate extends Date {
+  #hasDate = false;
+  #hasTime = false;
+  #offset = null;
+  constructor(date, fasttype, unsafeDelim) {
+    let hasDate = true;
+    let hasTime = true;
+    let offset = "Z";
+    let c;
+    if (typeof date === "string") {
+      if (fasttype)
+        prep: {
+          if (fasttype < 3) {
+            if (+date.slice(11, 13) > 23) {
+              date = "";
+              break prep;
+            }
+            if (fasttype === 2) {
+              offset = null;
+              date += "Z";
+            } else if ((c = date.charCodeAt(date.length - 1)) !== 90 && c !== 122) {
+              offset = date.slice(date.length - 6);
+            }
+            if (unsafeDelim)
+              date = date.slice(0, 10) + "T" + date.slice(11);
+          } else if (fasttype === 4) {
+            date = +date.slice(0, 2) > 23 ? "" : `0000-01-01T${date}Z`;
+          }
+          hasDate = fasttype !== 4;
+          hasTime = fasttype !== 3;
+        }
+      else {
+        let match = date.match(DATE_TIME_RE);
+        if (match) {
+          if (!match[1]) {
+            hasDate = false;
+            date = `0000-01-01T${date}`;
+          }
+          hasTime = !!match[2];
+          hasTime && date[10] === " " && (date = date.replace(" ", "T"));
+          if (match[2] && +match[2] > 23) {
+            date = "";
+          } else {
+            offset = match[3] || null;
+            if (!offset && hasTime)
+              date += "Z";
+          }
+        } else {
+          date = "";
+        }
+      }
+    }
+    super(date);
+    if (!isNaN(this.getTime())) {
+      this.#hasDate = hasDate;
+      this.#hasTime = hasTime;
+      this.#offset = offset;
+    }
+  }
+  isDateTime() {
+    return this.#hasDate && this.#hasTime;
+  }
+  isLocal() {
+    return !this.#hasDate || !this.#hasTime || !this.#offset;
+  }
+  isDate() {
+    return this.#hasDate && !this.#hasTime;
+  }
+  isTime() {
+    return this.#hasTime && !this.#hasDate;
+  }
+  isValid() {
+    return this.#hasDate || this.#hasTime;
+  }
+  toISOString() {
+    let iso = super.toISOString();
+    if (this.isDate())
+      return iso.slice(0, 10);
+    if (this.isTime())
+      return iso.slice(11, 23);
+    if (this.#offset === null)
+      return iso.slice(0, -1);
+    if (this.#offset === "Z" || this.#offset === "z")
+      return iso;
+    let offset = +this.#offset.slice(1, 3) * 60 + +this.#offset.slice(4, 6);
+    offset = this.#offset[0] === "-" ? offset : -offset;
+    let offsetDate = new Date(this.getTime() - offset * 6e4);
+    return offsetDate.toISOString().slice(0, -1) + this.#offset;
+  }
+  static wrapAsOffsetDateTime(jsDate, offset = "Z") {
+    let date = new _TomlDate(jsDate);
+    date.#offset = offset;
+    return date;
+  }
+  static wrapAsLocalDateTime(jsDate) {
+    let date = new _TomlDate(jsDate);
+    date.#offset = null;
+    return date;
+  }
+  static wrapAsLocalDate(jsDate) {
+    let date = new _TomlDate(jsDate);
+    date.#hasTime = false;
+    date.#offset = null;
+    return date;
+  }
+  static wrapAsLocalTime(jsDate) {
+    let date = new _TomlDate(jsDate);
+    date.#hasDate = false;
+    date.#offset = null;
+    return date;
+  }
+};
+
+// node_modules/smol-toml/dist/extract.js
+function isDigit(char, base = 10) {
+  return base === 16 ? char > 47 && char < 58 || char > 64 && char < 71 || char > 96 && char < 103 : char > 47 && char < 48 + base;
+}
+function isEndOfValue(char, delim) {
+  return char === 32 || char === 9 || char === 10 || char === 13 || // Structure end or next value delimiter
+  delim && (char === delim || char === 44) || // Comment
+  char === 35;
+}
+function extractValue(ctx, end) {
+  let errPtr = ctx.p;
+  let c = ctx.s.charCodeAt(ctx.p);
+  if (c === 91 || c === 123) {
+    ctx.d-- || TomlError.x("document contains excessively nested structures. aborting.", ctx);
+    let value = c === 91 ? parseArray(ctx) : parseInlineTable(ctx);
+    ctx.d++;
+    return value;
+  }
+  if (c === 34 || c === 39) {
+    return parseString(ctx);
+  }
+  if (c === 116) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 114 || ctx.s.charCodeAt(++ctx.p) !== 117 || ctx.s.charCodeAt(++ctx.p) !== 101)
+      TomlError.x("invalid value", ctx, errPtr);
+    return ctx.p++, true;
+  }
+  if (c === 102) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 108 || ctx.s.charCodeAt(++ctx.p) !== 115 || ctx.s.charCodeAt(++ctx.p) !== 101)
+      TomlError.x("invalid value", ctx, errPtr);
+    return ctx.p++, false;
+  }
+  if (c === 43 || c === 45) {
+    return parseNumber(ctx, ctx.p, ctx.s.charCodeAt(++ctx.p), 44 - c, end);
+  }
+  if (ctx.s.charCodeAt(ctx.p + 4) === 45 && ctx.s.charCodeAt(ctx.p + 7) === 45) {
+    return parseDate(ctx, c, end);
+  }
+  if (ctx.s.charCodeAt(ctx.p + 2) === 58) {
+    return parseTime(ctx, c, end);
+  }
+  return parseNumber(ctx, ctx.p, c, 0, end);
+}
+function parseNumber(ctx, startPtr, startChr, sign, endChr) {
+  let c = startChr;
+  let state = 0;
+  let hasUnderscores = false;
+  if (c === 105) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 110 || ctx.s.charCodeAt(++ctx.p) !== 102)
+      TomlError.x("invalid value", ctx, startPtr);
+    return ctx.p++, (sign || 1) / 0;
+  }
+  if (c === 110) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 110)
+      TomlError.x("invalid value", ctx, startPtr);
+    return ctx.p++, NaN;
+  }
+  if (c === 48) {
+    if (++ctx.p >= ctx.s.length || isEndOfValue(c = ctx.s.charCodeAt(ctx.p), endChr))
+      return ctx.bi === true ? 0n : 0;
+    if (!sign) {
+      if (c === 120)
+        return parseIntegerBaseN(ctx, startPtr, 16, endChr);
+      else if (c === 98)
+        return parseIntegerBaseN(ctx, startPtr, 2, endChr);
+      else if (c === 111)
+        return parseIntegerBaseN(ctx, startPtr, 8, endChr);
+    }
+    if (c === 46)
+      state = 2;
+    else if (c === 101 || c === 69)
+      state = 4;
+    else
+      TomlError.x("illegal leading zero", ctx, startPtr);
+  } else if (!isDigit(c))
+    TomlError.x("invalid value", ctx, startPtr);
+  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
+    if (!state)
+      state = 1;
+    if (c === 95) {
+      if (!(state & 1))
+        TomlError.x("illegal underscore", ctx);
+      state += 11;
+      hasUnderscores = true;
+    } else if (state === 1 && c === 46)
+      state = 2;
+    else if ((state === 1 || state === 3) && (c === 101 || c === 69))
+      state = 4;
+    else if (state === 4 && (c === 43 || c === 45)) {
+      state = 6;
+    } else if (!isDigit(c))
+      TomlError.x(`illegal character in numeric literal`, ctx);
+    else if (state > 9)
+      state -= 11;
+    else if (!(state & 1))
+      state++;
+  }
+  if (!state) {
+    let val = (startChr - 48) * (sign || 1);
+    return ctx.bi === true ? BigInt(val) : val;
+  }
+  if (!(state & 1))
+    TomlError.x("unfinished numeric value", ctx, startPtr);
+  let str2 = ctx.s.slice(startPtr, ctx.p);
+  if (hasUnderscores)
+    str2 = str2.replaceAll("_", "");
+  return state > 1 ? parseFloat(str2) : parseInteger(ctx, str2, 10, startPtr);
+}
+function parseIntegerBaseN(ctx, startPtr, base, endChr) {
+  let c, underscore = 1;
+  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
+    if (c === 95) {
+      if (underscore & 1)
+        TomlError.x("illegal underscore", ctx);
+      underscore = 3;
+    } else if (!isDigit(c, base))
+      TomlError.x(`illegal character in numeric literal`, ctx);
+    else if (underscore & 1)
+      underscore--;
+  }
+  if (underscore & 1)
+    TomlError.x("unfinished numeric value", ctx);
+  let str2 = ctx.s.slice(startPtr + 2, ctx.p);
+  if (underscore)
+    str2 = str2.replaceAll("_", "");
+  return parseInteger(ctx, str2, base, startPtr);
+}
+function parseInteger(ctx, str2, base, startPtr) {
+  if (ctx.bi !== true)
+    int: {
+      let val = parseInt(str2, base);
+      if (!Number.isSafeInteger(val)) {
+        if (ctx.bi)
+          break int;
+        TomlError.x("integer value cannot be represented losslessly", ctx, startPtr);
+      }
+      return val;
+    }
+  return base === 10 ? BigInt(str2) : BigInt((base === 2 ? "0b" : base === 8 ? "0o" : "0x") + str2);
+}
+function parseDate(ctx, c, endChr) {
+  let startPtr = ctx.p++, unsafeSeparator;
+  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++))) {
+    return parseNumber(ctx, ctx.p = startPtr, c, 0, endChr);
+  }
+  ctx.p += 5;
+  if (!isDigit(ctx.s.charCodeAt(ctx.p++)))
+    TomlError.x("invalid date-time: date part is malformed", ctx, startPtr);
+  if (ctx.p >= ctx.s.length || ((c = ctx.s.charCodeAt(ctx.p)) !== 32 || (unsafeSeparator = true, !isDigit(ctx.s.charCodeAt(ctx.p + 1)))) && c !== 84 && c !== 116) {
+    let t2 = ctx.s.slice(startPtr, ctx.p);
+    return readDate(ctx, t2, 3, false, startPtr);
+  }
+  if (ctx.s.charCodeAt(ctx.p += 3) !== 58)
+    TomlError.x("invalid date-time: time part is malformed", ctx, startPtr);
+  if (ctx.s.charCodeAt(ctx.p += 3) === 58)
+    ctx.p += 3;
+  if (ctx.s.charCodeAt(ctx.p) === 46)
+    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
+      ;
+  if (c = ctx.s.charCodeAt(ctx.p)) {
+    if (c === 90 || c === 122) {
+      let t2 = ctx.s.slice(startPtr, ++ctx.p);
+      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, "[+00:00]");
+    }
+    if (c === 43 || c === 45) {
+      let t2 = ctx.s.slice(startPtr, ctx.p += 6);
+      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, !ctx.ld && "[" + ctx.s.slice(ctx.p - 6, ctx.p) + "]");
+    }
+  }
+  let t = ctx.s.slice(startPtr, ctx.p);
+  return readDate(ctx, t, 2, unsafeSeparator, startPtr);
+}
+function parseTime(ctx, c, endChr) {
+  let start = ctx.p;
+  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(++ctx.p))) {
+    return parseNumber(ctx, --ctx.p, c, 0, endChr);
+  }
+  if (ctx.s.charCodeAt(ctx.p += 4) === 58)
+    ctx.p += 3;
+  if (ctx.s.charCodeAt(ctx.p) === 46)
+    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
+      ;
+  let t = ctx.s.slice(start, ctx.p);
+  return readDate(ctx, t, 4, false, start);
+}
+function readDate(ctx, str2, type, unsafeDelim, errPtr, temporalSuffix) {
+  if (ctx.ld) {
+    let date = new TomlDate(str2, type, unsafeDelim);
+    if (!date.isValid())
+      TomlError.x("invalid date", ctx, errPtr);
+    return date;
+  }
+  try {
+    if (temporalSuffix)
+      str2 += temporalSuffix;
+    switch (type) {
+      case 1:
+        return Temporal.ZonedDateTime.from(str2);
+      case 2:
+        return Temporal.PlainDateTime.from(str2);
+      case 3:
+        return Temporal.PlainDate.from(str2);
+      case 4:
+        return Temporal.PlainTime.from(str2);
+    }
+  } catch (e) {
+    TomlError.x(e instanceof Error ? e.message : "" + e, ctx, errPtr);
+  }
+}
+
+// node_modules/smol-toml/dist/util.js
+function skipComment(ctx) {
+  for (; ctx.p < ctx.s.length; ctx.p++) {
+    let c = ctx.s.charCodeAt(ctx.p);
+    if (c === 10)
+      break;
+    if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10) {
+      ctx.p++;
+      break;
+    }
+    if (c < 32 && c !== 9 || c === 127) {
+      TomlError.x("control characters are not allowed in comments", ctx);
+    }
+  }
+}
+function skipVoid(ctx, banNewLines, banComments) {
+  let c;
+  while (ctx.p < ctx.s.length) {
+    while (ctx.p < ctx.s.length && ((c = ctx.s.charCodeAt(ctx.p)) === 32 || c === 9 || !banNewLines && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)))
+      ctx.p++;
+    if (banComments || c !== 35)
+      break;
+    skipComment(ctx);
+  }
+}
+
+// node_modules/smol-toml/dist/struct.js
+function parseKey(ctx, end = 61) {
+  let startPtr;
+  let state = 0;
+  let parsed = [];
+  let sliceStart;
+  let c = ctx.s.charCodeAt(startPtr = ctx.p);
+  do {
+    if (c === end) {
+      if (!state)
+        TomlError.x("unexpected end of key", ctx);
+      if (state === 1)
+        parsed.push(ctx.s.slice(sliceStart, ctx.p));
+      return ctx.p++, parsed;
+    } else if (c === 46) {
+      if (!state)
+        TomlError.x("illegal empty bare key", ctx);
+      if (state === 1)
+        parsed.push(ctx.s.slice(sliceStart, ctx.p));
+      state = 0;
+    } else if (!state && (c === 34 || c === 39)) {
+      if (c === ctx.s.charCodeAt(ctx.p + 1) && c === ctx.s.charCodeAt(ctx.p + 2))
+        TomlError.x("illegal quoted key: multiline strings are not allowed", ctx);
+      parsed.push(parseString(ctx));
+      state = 2;
+      ctx.p--;
+    } else if (c === 32 || c === 9) {
+      if (state === 1) {
+        parsed.push(ctx.s.slice(sliceStart, ctx.p));
+        state = 2;
+      }
+    } else if (state === 2 || c < 48 && c !== 45 || c > 57 && c < 65 || c > 90 && c < 97 && c !== 95 || c > 122) {
+      TomlError.x("illegal character in key", ctx);
+    } else if (!state) {
+      state = 1;
+      sliceStart = ctx.p;
+    }
+  } while (c = ctx.s.charCodeAt(++ctx.p));
+  TomlError.x("incomplete key-value: cannot find end of key", ctx, startPtr);
+}
+function parseInlineTable(ctx) {
+  let startPtr = ctx.p++;
+  let res = /* @__PURE__ */ Object.create(null);
+  let seen = /* @__PURE__ */ new Set();
+  let c;
+  while (ctx.p < ctx.s.length) {
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p)) === 125) {
+      ctx.p++;
+      return res;
+    }
+    let k;
+    let t = res;
+    let hasOwn = false;
+    let errPtr = ctx.p;
+    let key = parseKey(ctx);
+    for (let i = 0; i < key.length; i++) {
+      if (i)
+        t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
+      k = key[i];
+      if ((hasOwn = Object.hasOwn(t, k)) && (typeof t[k] !== "object" || seen.has(t[k]))) {
+        TomlError.x("trying to redefine an already defined value", ctx, errPtr);
+      }
+      let unsafe = k === "__proto__";
+      if (ctx.uk && (unsafe || k === "constructor")) {
+        t = ctx.uk !== 1 && TomlError.x("document contains an unsafe property", ctx, errPtr);
+        break;
+      }
+      if (!hasOwn && unsafe) {
+        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
+      }
+    }
+    if (hasOwn) {
+      TomlError.x("trying to redefine an already defined value", ctx, errPtr);
+    }
+    skipVoid(ctx, true, true);
+    let value = extractValue(
+      ctx,
+      125
+      /* } */
+    );
+    if (t && typeof (t[k] = value) === "object")
+      seen.add(value);
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p++)) === 125) {
+      return res;
+    }
+    if (c !== 44)
+      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
+  }
+  TomlError.x("unfinished table", ctx, startPtr);
+}
+function parseArray(ctx) {
+  let startPtr = ctx.p++;
+  let res = [];
+  let c;
+  while (ctx.p < ctx.s.length) {
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p)) === 93) {
+      ctx.p++;
+      return res;
+    }
+    res.push(extractValue(
+      ctx,
+      93
+      /* ] */
+    ));
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p++)) === 93) {
+      return res;
+    }
+    if (c !== 44)
+      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
+  }
+  TomlError.x("unfinished array", ctx, startPtr);
+}
+
+// node_modules/smol-toml/dist/parse.js
+function peekTable(ctx, key, table, meta, type) {
+  let t = table;
+  let m = meta;
+  let k;
+  let hasOwn = false;
+  let state;
+  for (let i = 0; i < key.length; i++) {
+    if (i) {
+      t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
+      m = (state = m[k]).c;
+      if (type === 0 && (state.t === 1 || state.t === 2)) {
+        return null;
+      }
+      if (state.t === 2) {
+        let l = t.length - 1;
+        t = t[l];
+        m = m[l].c;
+      }
+    }
+    k = key[i];
+    if ((hasOwn = Object.hasOwn(t, k)) && m[k]?.t === 0 && m[k]?.d) {
+      return null;
+    }
+    if (!hasOwn) {
+      let unsafe = k === "__proto__";
+      if (ctx.uk && (unsafe || k === "constructor"))
+        return false;
+      if (unsafe) {
+        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
+        Object.defineProperty(m, k, { enumerable: true, configurable: true, writable: true });
+      }
+      m[k] = {
+        t: i < key.length - 1 && type === 2 ? 3 : type,
+        d: false,
+        i: 0,
+        c: /* @__PURE__ */ Object.create(null)
+      };
+    }
+  }
+  state = m[k];
+  if (state.t !== type && !(type === 1 && state.t === 3)) {
+    return null;
+  }
+  if (type === 2) {
+    if (!state.d) {
+      state.d = true;
+      t[k] = [];
+    }
+    t[k].push(t = /* @__PURE__ */ Object.create(null));
+    state.c[state.i++] = state = { t: 1, d: false, i: 0, c: /* @__PURE__ */ Object.create(null) };
+  }
+  if (state.d) {
+    return null;
+  }
+  state.d = true;
+  if (type === 1) {
+    t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
+  } else if (type === 0 && hasOwn) {
+    return null;
+  }
+  return [k, t, state.c];
+}
+function validateTablePeek(ctx, peek, ptr) {
+  if (peek === null || ctx.uk === 2)
+    TomlError.x(peek === null ? "trying to redefine an already defined table or value" : "document contains an unsafe property", ctx, ptr);
+}
+function parse(toml, options = {}) {
+  let ctx = {
+    s: toml,
+    p: 0,
+    d: options.maxDepth ?? 1e3,
+    bi: options.integersAsBigInt ?? false,
+    ld: options.useLegacyDate ?? true,
+    uk: options.unsafeKeyBehaviour === "throw" ? 2 : options.unsafeKeyBehaviour === "drop" ? 1 : 0
+  };
+  let res = /* @__PURE__ */ Object.create(null);
+  let meta = /* @__PURE__ */ Object.create(null);
+  let tmp;
+  let skipping = false;
+  let tbl = res;
+  let m = meta;
+  if (toml.charCodeAt(0) === 65279)
+    ctx.p++;
+  skipVoid(ctx);
+  while (ctx.p < toml.length) {
+    if (toml.charCodeAt(ctx.p) === 91) {
+      let isTableArray = toml.charCodeAt(++ctx.p) === 91;
+      tmp = ctx.p += +isTableArray;
+      skipping = false;
+      let k = parseKey(
+        ctx,
+        93
+        /* ] */
+      );
+      if (isTableArray) {
+        if (toml.charCodeAt(ctx.p) !== 93) {
+          TomlError.x("expected end of table array declaration", ctx);
+        }
+        ctx.p++;
+      }
+      let p = peekTable(
+        ctx,
+        k,
+        res,
+        meta,
+        isTableArray ? 2 : 1
+        /* Type.EXPLICIT */
+      );
+      if (!p) {
+        validateTablePeek(ctx, p, tmp);
+        skipping = true;
+      } else {
+        m = p[2];
+        tbl = p[1];
+      }
+    } else {
+      tmp = ctx.p;
+      let k = parseKey(ctx);
+      let p = peekTable(
+        ctx,
+        k,
+        tbl,
+        m,
+        0
+        /* Type.DOTTED */
+      );
+      if (!p && !skipping)
+        validateTablePeek(ctx, p, tmp);
+      skipVoid(ctx, true, true);
+      let v = extractValue(ctx, void 0);
+      if (p && !skipping)
+        p[1][p[0]] = v;
+    }
+    skipVoid(ctx, true);
+    if (ctx.p < toml.length && (tmp = toml.charCodeAt(ctx.p)) !== 10 && (tmp !== 13 || toml.charCodeAt(ctx.p + 1) !== 10)) {
+      TomlError.x("each key-value declaration must be followed by an end-of-line", ctx);
+    }
+    skipVoid(ctx);
+  }
+  return res;
+}
+
+// node_modules/smol-toml/dist/stringify.js
+var HAS_WELLFORMED = !!"".isWellFormed;
+
+// src/plan/project.ts
+var MAX_TEXT_BYTES = 16 * 1024 * 1024;
+function assertProjectDir(project) {
+  if (!existsSync3(project) || !statSync(project).isDirectory()) {
+    throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
+  }
+}
+function insideProject(project, relPath) {
+  if (isAbsolute(relPath)) return void 0;
+  const full = normalize(join4(project, relPath));
+  const rel = relative2(project, full);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute(rel)) return void 0;
+  return full;
+}
+function readText(path4) {
+  const size = statSync(path4).size;
+  if (size > MAX_TEXT_BYTES) throw new UsageError(`${path4} is ${size} bytes, larger than any requirements or configuration file should be`);
+  return readFileSync2(path4, "utf8");
+}
+function readPyproject(project) {
+  const path4 = join4(project, "pyproject.toml");
+  if (!existsSync3(path4)) return {};
+  const text = readText(path4);
+  let parsed;
+  try {
+    parsed = parse(text);
+  } catch {
+    return {};
+  }
+  const section = parsed.project;
+  const lines = text.split(/\r\n|\r|\n/);
+  const start = lines.findIndex((l) => /^\s*\[project\]\s*(#.*)?$/.test(l));
+  const lineOf = (key) => {
+    const at = lines.findIndex((l, i) => i > start && new RegExp(`^\\s*${key}\\s*=`).test(l));
+    return at >= 0 ? at + 1 : Math.max(1, start + 1);
+  };
+  const meta = {};
+  if (typeof section?.name === "string") meta.name = { value: section.name, line: lineOf("name") };
+  if (typeof section?.version === "string") meta.version = { value: section.version, line: lineOf("version") };
+  return meta;
+}
+var SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__", "dist", "build", ".mypy_cache", ".pytest_cache", "site-packages"]);
+function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
+  const out = [];
+  const walk = (dir, depth) => {
+    let entries;
+    try {
+      entries = readdirSync(join4(project, dir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (out.length >= maxFiles) return;
+      const rel = dir ? `${dir}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (depth < maxDepth && !SKIPPED_DIRS.has(entry.name)) walk(rel, depth + 1);
+      } else if (entry.isFile()) {
+        out.push(rel);
+      }
+    }
+  };
+  walk("", 0);
+  return out;
+}
+
 // src/tools/python.ts
+import { existsSync as existsSync4, readdirSync as readdirSync2 } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter as delimiter3, join as join5 } from "node:path";
 var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
 function versionDirs(root, minor) {
-  if (!existsSync2(root)) return [];
-  return readdirSync2(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join4(root, d));
+  if (!existsSync4(root)) return [];
+  return readdirSync2(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join5(root, d));
 }
 function pythonCandidates(minor, env = process.env) {
   const exe = `python${minor}`;
   const candidates = [];
   if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join4(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join4(dir, arch2, "bin", exe));
+    for (const dir of versionDirs(join5(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join5(dir, arch2, "bin", exe));
     }
   }
-  const pyenvRoot = env.PYENV_ROOT ?? join4(homedir(), ".pyenv");
-  for (const dir of versionDirs(join4(pyenvRoot, "versions"), minor)) candidates.push(join4(dir, "bin", exe));
-  for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    if (dir && !dir.includes("shims")) candidates.push(join4(dir, exe));
+  const pyenvRoot = env.PYENV_ROOT ?? join5(homedir(), ".pyenv");
+  for (const dir of versionDirs(join5(pyenvRoot, "versions"), minor)) candidates.push(join5(dir, "bin", exe));
+  for (const dir of (env.PATH ?? "").split(delimiter3)) {
+    if (dir && !dir.includes("shims")) candidates.push(join5(dir, exe));
   }
-  return candidates.filter((c) => existsSync2(c));
+  return candidates.filter((c) => existsSync4(c));
 }
 async function reportsVersion(python, minor) {
   const result = await run(python, ["-c", PROBE]);
@@ -29662,14 +30640,14 @@ async function findPython(minor, explicit) {
 }
 
 // src/tools/resources.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { dirname as dirname3, join as join5 } from "node:path";
+import { existsSync as existsSync5 } from "node:fs";
+import { dirname as dirname3, join as join6 } from "node:path";
 import { fileURLToPath } from "node:url";
 function resourcePath(relative5) {
   let dir = dirname3(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join5(dir, relative5);
-    if (existsSync3(candidate)) return candidate;
+    const candidate = join6(dir, relative5);
+    if (existsSync5(candidate)) return candidate;
     const parent = dirname3(dir);
     if (parent === dir) return void 0;
     dir = parent;
@@ -29677,36 +30655,36 @@ function resourcePath(relative5) {
 }
 
 // src/tools/venv.ts
-import { createHash } from "node:crypto";
-import { existsSync as existsSync4, readFileSync as readFileSync2, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename as basename3, join as join7 } from "node:path";
+import { createHash as createHash2 } from "node:crypto";
+import { existsSync as existsSync6, readFileSync as readFileSync3, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename as basename4, join as join8 } from "node:path";
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join6(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join6(env.XDG_CACHE_HOME ?? join6(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join7(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join7(env.XDG_CACHE_HOME ?? join7(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/venv.ts
 async function pythonVenv(python, lockPath, log) {
-  const key = createHash("sha256").update(readFileSync2(lockPath)).update(python).digest("hex").slice(0, 16);
-  const venv = join7(cacheRoot(), "venvs", `${basename3(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join7(venv, "bin", "python");
-  if (existsSync4(join7(venv, ".complete"))) return venvPython;
+  const key = createHash2("sha256").update(readFileSync3(lockPath)).update(python).digest("hex").slice(0, 16);
+  const venv = join8(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join8(venv, "bin", "python");
+  if (existsSync6(join8(venv, ".complete"))) return venvPython;
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
   const staging = `${venv}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const create = await run(python, ["-m", "venv", staging]);
   if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
-  const install = await run(join7(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
+  const install = await run(join8(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
   if (install.exitCode !== 0) {
     rmSync(staging, { recursive: true, force: true });
     throw new UsageError(`could not install ${lockPath}: ${redactUrls(lastLine(install.stderr))}; check that the package index is reachable (PIP_INDEX_URL)`);
   }
-  writeFileSync(join7(staging, ".complete"), "");
+  writeFileSync(join8(staging, ".complete"), "");
   try {
     renameSync(staging, venv);
   } catch {
@@ -29725,14 +30703,14 @@ async function pipToolsPython(python, minor, log) {
 }
 
 // src/tools/pip-compile.ts
-import { mkdtempSync, readFileSync as readFileSync3, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdtempSync, readFileSync as readFileSync4, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 async function recompile(pipToolsPython2, project, seed, options, sources) {
-  const work = mkdtempSync(join8(tmpdir(), "phoreus-drift-"));
+  const work = mkdtempSync(join9(tmpdir(), "phoreus-drift-"));
   try {
-    const output = join8(work, "requirements.lock");
+    const output = join9(work, "requirements.lock");
     writeFileSync2(output, seed);
     const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython2, args, { cwd: project, env: { ...process.env, CUSTOM_COMPILE_COMMAND: "" } });
@@ -29743,7 +30721,7 @@ async function recompile(pipToolsPython2, project, seed, options, sources) {
       }
       return { ok: false, reason: detail || `pip-compile exited with status ${result.exitCode}` };
     }
-    return { ok: true, lock: readFileSync3(output, "utf8") };
+    return { ok: true, lock: readFileSync4(output, "utf8") };
   } finally {
     rmSync2(work, { recursive: true, force: true });
   }
@@ -29921,8 +30899,8 @@ function markerHolds(marker, env) {
 var DEFAULT_IN = "requirements.in";
 var DEFAULT_LOCK = "requirements.lock";
 function loadConfig(options) {
-  const path4 = options.config ?? join9(options.project, "phoreus.yaml");
-  if (!existsSync5(path4)) {
+  const path4 = options.config ?? join10(options.project, "phoreus.yaml");
+  if (!existsSync7(path4)) {
     if (options.config) throw new UsageError(`configuration file ${options.config} does not exist; fix --config`);
     return void 0;
   }
@@ -29931,7 +30909,7 @@ function loadConfig(options) {
 }
 function chooseInterpreter(options, config, lockPath) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync5(lockPath)) {
+  if (lockPath && existsSync7(lockPath)) {
     const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath)))?.pythonVersion;
     if (recorded) return recorded;
   }
@@ -29944,13 +30922,13 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join9(project, name)));
+    const file = parseRequirementsFile(readText(join10(project, name)));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join9(dirname4(name), option.value).split("\\").join("/");
+      const included = join10(dirname4(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync5(full)) {
+      if (!full || !existsSync7(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
@@ -29964,7 +30942,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join9(project, rel))));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join10(project, rel))));
   }
   return findings;
 }
@@ -29984,7 +30962,7 @@ async function verify(options, log) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, "");
-  const interpreter = chooseInterpreter(options, shared, join9(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, join10(project, shared.lock ?? DEFAULT_LOCK));
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, "requirements", loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, "lock", loaded, findings);
@@ -30000,23 +30978,23 @@ async function verify(options, log) {
   if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
   if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
   findings.push(...scanConda(project));
-  const inPath = join9(project, inName);
-  const lockPath = join9(project, lockName);
+  const inPath = join10(project, inName);
+  const lockPath = join10(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
-  if (!existsSync5(inPath)) {
+  if (!existsSync7(inPath)) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync5(lockPath)) {
+  if (!existsSync7(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
   }
-  if (!existsSync5(lockPath)) return finish(result);
+  if (!existsSync7(lockPath)) return finish(result);
   const lock = parseRequirementsFile(readText(lockPath));
   const ctx = { lockName, inName, lock, interpreter, env };
   findings.push(...checkLock(ctx));
   const lockCredentials = checkCredentials(lockName, lock);
   findings.push(...lockCredentials.findings);
   secrets.push(...lockCredentials.secrets);
-  if (existsSync5(inPath)) {
+  if (existsSync7(inPath)) {
     const inputs = loadInputs(project, inName, findings);
     for (const input of inputs) {
       const scan = checkCredentials(input.name, input.file);
@@ -30030,7 +31008,7 @@ async function verify(options, log) {
     return finish(result);
   }
   const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync5(inPath)) return finish(result);
+  if (!header?.args || !existsSync7(inPath)) return finish(result);
   result.drift = "checked";
   findings.push(...await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log));
   return finish(result);
@@ -30060,7 +31038,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source of sources) {
-    if (source === "-" || !insideProject(options.project, source) || !existsSync5(join9(options.project, source))) {
+    if (source === "-" || !insideProject(options.project, source) || !existsSync7(join10(options.project, source))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -30076,51 +31054,6 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
     }
     return compareLocks(ctx.lockName, ctx.lock, parseRequirementsFile(outcome.lock), ctx.env, headerLine, redactUrls(regenerate));
   });
-}
-
-// src/plan/distros.ts
-var ZSTD = "w9.zstdio";
-var FIXED = {
-  el8: { key: "el8", dist: ".el8", glibc: [2, 28], payload: "w2.xzdio", image: "rockylinux:8" },
-  el9: { key: "el9", dist: ".el9", glibc: [2, 34], payload: ZSTD, image: "rockylinux:9" },
-  el10: { key: "el10", dist: ".el10", glibc: [2, 39], payload: ZSTD, image: "rockylinux/rockylinux:10" },
-  amzn2023: { key: "amzn2023", dist: ".amzn2023", glibc: [2, 34], payload: ZSTD, image: "amazonlinux:2023" }
-};
-var FEDORA_GLIBC = {
-  38: [2, 37],
-  39: [2, 38],
-  40: [2, 39],
-  41: [2, 40],
-  42: [2, 41],
-  43: [2, 42]
-};
-var DISTRO_KEYS = [...Object.keys(FIXED), ...Object.keys(FEDORA_GLIBC).map((n) => `fedora-${n}`)];
-function distro(key) {
-  const fixed = FIXED[key];
-  if (fixed) return fixed;
-  const fedora = /^fedora-([1-9]\d*)$/.exec(key);
-  const release = fedora ? Number(fedora[1]) : NaN;
-  const glibc = FEDORA_GLIBC[release];
-  if (glibc) return { key, dist: `.fc${release}`, glibc, payload: ZSTD, image: `fedora:${release}` };
-  throw new UsageError(`distro "${key}" is not one of ${DISTRO_KEYS.join(", ")}`);
-}
-var ARCHES = ["x86_64", "aarch64"];
-function hostArch() {
-  if (process.arch === "x64") return "x86_64";
-  if (process.arch === "arm64") return "aarch64";
-  throw new UsageError(`this machine's architecture (${process.arch}) is not one Phoreus builds for (${ARCHES.join(", ")})`);
-}
-function manylinuxTags(glibc, arch2) {
-  const [major, minor] = glibc;
-  const tags = [];
-  const legacy = { 17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1" };
-  for (let m = minor; m >= 5; m--) {
-    if (arch2 === "aarch64" && m < 17) break;
-    tags.push(`manylinux_${major}_${m}_${arch2}`);
-    const alias = legacy[m];
-    if (alias && (arch2 === "x86_64" || m === 17)) tags.push(`${alias}_${arch2}`);
-  }
-  return tags;
 }
 
 // src/plan/identity.ts
@@ -30180,11 +31113,6 @@ function lockSubset(lockText, names) {
   return `${[...options, ""].join("\n")}${blocks.join("")}`;
 }
 
-// src/report/about.ts
-var TOOL_NAME2 = "phoreus-rpm";
-var TOOL_VERSION2 = "0.1.0";
-var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
-
 // src/tools/epoch.ts
 async function sourceDateEpoch(project) {
   const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
@@ -30194,72 +31122,29 @@ async function sourceDateEpoch(project) {
   return git.exitCode === 0 && Number.isInteger(commit) && commit > 0 ? commit : 0;
 }
 
-// src/tools/system.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { delimiter as delimiter3, join as join10 } from "node:path";
-var PROVIDERS = {
-  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
-  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
-  cpio: { apt: "cpio", dnf: "cpio" },
-  tar: { apt: "tar", dnf: "tar" }
-};
-function which2(command, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(delimiter3)) {
-    const candidate = join10(dir, command);
-    if (dir && existsSync6(candidate)) return candidate;
-  }
-  return void 0;
-}
-async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which2(c));
-  if (missing.length === 0) return;
-  const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
-  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? "apt"] ?? c))];
-  const root = process.getuid?.() === 0;
-  if (!manager || !root) {
-    throw new UsageError(`${missing.join(", ")} not found; install ${packages.join(" ")} (for example \`sudo apt-get install -y ${packages.join(" ")}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(" ")}\`)`);
-  }
-  await log.group(`Installing ${packages.join(", ")} with ${manager}`, async () => {
-    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...packages]]] : [["dnf", ["install", "-y", "-q", ...packages]]];
-    for (const [cmd, args] of steps) {
-      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
-    }
-  });
-  const still = commands.filter((c) => !which2(c));
-  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing ${packages.join(" ")}`);
-}
-
 // src/build/app-wheel.ts
-import { cpSync, existsSync as existsSync7, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync3 } from "node:fs";
+import { cpSync, existsSync as existsSync8, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync3 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename4, join as join11 } from "node:path";
-
-// src/build/failure.ts
-var BuildFailure = class extends Error {
-  name = "BuildFailure";
-};
-
-// src/build/app-wheel.ts
+import { basename as basename5, join as join11 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
 function isApplicationProject(project) {
-  return existsSync7(join11(project, "pyproject.toml")) || existsSync7(join11(project, "setup.py"));
+  return existsSync8(join11(project, "pyproject.toml")) || existsSync8(join11(project, "setup.py"));
 }
 async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ["-c", script, wheel]);
   const [name, version] = r.stdout.trim().split("\n");
-  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename5(wheel)}: ${lastLine(r.stderr)}`);
   return { name, version };
 }
 async function buildAppWheel(project, python, out, epoch, log, options) {
   const work = mkdtempSync2(join11(tmpdir2(), "phoreus-app-"));
   try {
     const source = join11(work, "src");
-    cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename4(src)) && !src.endsWith(".egg-info") });
+    cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename5(src)) && !src.endsWith(".egg-info") });
     const buildLock = join11(project, BUILD_LOCK);
-    const buildLocked = existsSync7(buildLock);
+    const buildLocked = existsSync8(buildLock);
     const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
     const indexArgs = [
       ...options.indexUrl ? ["--index-url", options.indexUrl] : [],
@@ -30292,21 +31177,6 @@ async function buildAppWheel(project, python, out, epoch, log, options) {
     rmSync3(work, { recursive: true, force: true });
   }
 }
-
-// src/build/layout.ts
-var PHOREUS_ROOT = "/usr/local/phoreus";
-var DEFAULT_INTERPRETER_HOME = `${PHOREUS_ROOT}/python/{python}`;
-var DEFAULT_INTERPRETER_MODULE = "phoreus-python-{python}";
-function expandPython(pattern, interpreter) {
-  return pattern.split("{python}").join(interpreter);
-}
-var packageName = (id) => `phoreus-${id.tool}-${id.version}`;
-var metaPackageName = (id) => `phoreus-${id.tool}`;
-var phoreusPrefix = (id) => `${PHOREUS_ROOT}/${id.tool}/${id.version}`;
-var venvPath = (id) => `${phoreusPrefix(id)}/venv`;
-var modulefileDir = (id) => `${PHOREUS_ROOT}/modulefiles/${id.tool}`;
-var modulefilePath = (id) => `${modulefileDir(id)}/${id.version}.lua`;
-var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}`;
 
 // src/build/modulefile.ts
 function luaString(text) {
@@ -30549,13 +31419,13 @@ function renderSpec(input) {
 }
 
 // src/build/wheelhouse.ts
-import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync8, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { createHash as createHash4 } from "node:crypto";
+import { existsSync as existsSync9, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { join as join14 } from "node:path";
 
 // src/build/source-build.ts
-import { createHash as createHash2 } from "node:crypto";
-import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync4, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { createHash as createHash3 } from "node:crypto";
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync5, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join13 } from "node:path";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
@@ -30618,10 +31488,10 @@ async function buildFromSdist(request, hostArch2, log) {
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch2)) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const data = readFileSync4(join13(wheelDir, wheel));
+    const data = readFileSync5(join13(wheelDir, wheel));
     writeFileSync4(join13(request.dir, wheel), data);
-    writeFileSync4(join13(request.dir, sdist), readFileSync4(join13(work, "sdist", sdist)));
-    return { sdist, wheel, sha256: createHash2("sha256").update(data).digest("hex") };
+    writeFileSync4(join13(request.dir, sdist), readFileSync5(join13(work, "sdist", sdist)));
+    return { sdist, wheel, sha256: createHash3("sha256").update(data).digest("hex") };
   } finally {
     rmSync4(work, { recursive: true, force: true });
   }
@@ -30646,11 +31516,11 @@ function platformOptions(interpreter, distro2, arch2) {
   ];
 }
 function wheelhouseKey(request) {
-  return createHash3("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
+  return createHash4("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
 }
-var sha256File = (path4) => createHash3("sha256").update(readFileSync5(path4)).digest("hex");
+var sha256File = (path4) => createHash4("sha256").update(readFileSync6(path4)).digest("hex");
 function matchFiles(dir, packages) {
-  if (!existsSync8(dir)) return void 0;
+  if (!existsSync9(dir)) return void 0;
   const byHash = /* @__PURE__ */ new Map();
   for (const entry of readdirSync6(dir, { withFileTypes: true })) {
     if (entry.isFile()) byHash.set(sha256File(join14(dir, entry.name)), entry.name);
@@ -30670,7 +31540,7 @@ function missingPackage(stderr) {
 var MANIFEST = "wheelhouse.json";
 function readManifest(dir) {
   try {
-    return JSON.parse(readFileSync5(join14(dir, MANIFEST), "utf8"));
+    return JSON.parse(readFileSync6(join14(dir, MANIFEST), "utf8"));
   } catch {
     return { built: {} };
   }
@@ -30681,7 +31551,7 @@ function resolveFiles(dir, packages, manifest) {
   if (!files) return void 0;
   for (const [name, built] of Object.entries(manifest.built)) {
     const path4 = join14(dir, built.wheel);
-    if (!existsSync8(path4) || sha256File(path4) !== built.sha256) return void 0;
+    if (!existsSync9(path4) || sha256File(path4) !== built.sha256) return void 0;
     files.set(name, built.wheel);
   }
   return files;
@@ -30760,7 +31630,7 @@ async function fetchWheelhouse(request, log) {
     if (!files) throw new BuildFailure("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
     let bytes = 0;
     [...files.values()].sort().forEach((file, i) => {
-      bytes += readFileSync5(join14(staging, file)).length;
+      bytes += readFileSync6(join14(staging, file)).length;
       log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
     });
     log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
@@ -30902,7 +31772,7 @@ async function build(options, log) {
   });
   if (countBySeverity(runner.findings).errors > 0) return stop("the lock verification found errors");
   const config = effectiveConfig(loaded, interpreter);
-  await requireTools(["rpmbuild", "tar"], log);
+  await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(project);
   const lockText = readText(join15(project, verification.lock));
@@ -30957,7 +31827,7 @@ async function build(options, log) {
     };
     log.info(`Configuration in force:
 ${JSON.stringify(inForce, null, 2)}`);
-    const artifacts = await runner.timed("Build the RPM and SRPM", () => assemble({
+    const built = await runner.timed("Build the RPM and SRPM", () => assemble({
       id,
       distro: distro2,
       arch: arch2,
@@ -30968,13 +31838,24 @@ ${JSON.stringify(inForce, null, 2)}`);
       app,
       meta: options.meta,
       work,
-      out: options.out,
       inForce,
       summary: config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`,
       license: config.tool.license ?? "Unspecified",
       ...config.tool.url ? { url: config.tool.url } : {},
       packageCount: packages.length
     }, log));
+    const audited = await runner.timed("Audit the RPM", () => audit({
+      rpm: built.rpm,
+      interpreter,
+      distro: distro2.key,
+      modulefile: built.modulefile,
+      interpreterHome: options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME,
+      interpreterModule: options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE,
+      buildPaths: [work, wheelhouse2.dir, project]
+    }, log));
+    runner.findings.push(...audited.findings);
+    if (countBySeverity(audited.findings).errors > 0) return { ...stop("the audit of the built RPM found errors"), identity: id };
+    const artifacts = place(built, options.out, id);
     return {
       ok: true,
       findings: sortFindings(runner.findings),
@@ -31026,7 +31907,7 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
     ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
     meta: a.meta,
     epoch: a.epoch,
-    generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
+    generator: `${TOOL_NAME} ${TOOL_VERSION}`
   });
   const topdir = join15(a.work, "rpmbuild");
   const wheelhouseParent = join15(a.work, "wh");
@@ -31055,82 +31936,28 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
       ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
     }
   });
-  mkdirSync5(a.out, { recursive: true });
-  const place = (path4) => {
-    const target = join15(a.out, path4.split("/").pop() ?? path4);
+  const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
+  const meta = built.rpms.find((r) => r !== main2);
+  const modulefilePath2 = join15(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync6(modulefilePath2, modulefile);
+  return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, ...meta ? { metaRpm: meta } : {} };
+}
+function place(built, out, id) {
+  mkdirSync5(out, { recursive: true });
+  const copy = (path4, name = basename6(path4)) => {
+    const target = join15(out, name);
     copyFileSync2(path4, target);
     return target;
   };
-  const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
-  const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join15(a.out, `${id.tool}-${id.version}.lua`);
-  writeFileSync6(modulefilePath2, modulefile);
-  return { rpm: place(main2), srpm: place(built.srpm), modulefile: modulefilePath2, ...meta ? { metaRpm: place(meta) } : {} };
+  return {
+    rpm: copy(built.rpm),
+    srpm: copy(built.srpm),
+    modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
+    ...built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}
+  };
 }
 function pipLockText(lockText) {
   return requirementBlocks(lockText).get("pip");
-}
-
-// src/report/formats.ts
-function renderText(subject, findings) {
-  const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
-  const { errors, warnings } = countBySeverity(findings);
-  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
-  return `${lines.join("\n")}
-`;
-}
-function renderJson(subject, findings) {
-  return `${JSON.stringify({ tool: TOOL_NAME2, toolVersion: TOOL_VERSION2, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
-`;
-}
-function renderSarif(findings, uriPrefix = "") {
-  const used = [...new Set(findings.map((f) => f.rule))].sort();
-  const sarif = {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: TOOL_NAME2,
-            semanticVersion: TOOL_VERSION2,
-            informationUri: RULES_URL,
-            rules: used.map((id) => ({
-              id,
-              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
-              shortDescription: { text: RULES[id].title },
-              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
-              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
-              defaultConfiguration: { level: RULES[id].severity },
-              properties: { tags: ["phoreus", "packaging"], precision: "very-high" }
-            }))
-          }
-        },
-        results: findings.map((f) => ({
-          ruleId: f.rule,
-          ruleIndex: used.indexOf(f.rule),
-          level: f.severity,
-          message: { text: f.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
-                region: { startLine: f.line }
-              }
-            }
-          ],
-          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` }
-        }))
-      }
-    ]
-  };
-  return `${JSON.stringify(sarif, null, 2)}
-`;
-}
-function joinUri(prefix, file) {
-  const clean = file === "." ? "" : file;
-  if (!prefix || prefix === ".") return clean || ".";
-  return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
 }
 
 // src/commands/build-command.ts
@@ -31582,7 +32409,7 @@ function streamLog(write, quiet = false) {
 }
 
 // src/cli.ts
-var HELP = `Usage: ${TOOL_NAME2} <command> [options]
+var HELP = `Usage: ${TOOL_NAME} <command> [options]
 
 Package hash-locked Python projects as Phoreus virtual-environment RPMs,
 and enforce the Phoreus Python Packaging Charter.
@@ -31590,7 +32417,10 @@ and enforce the Phoreus Python Packaging Charter.
 Commands:
   verify    Check requirements.in and requirements.lock against the charter
             (rules PH101-PH114, PH201, PH207; see docs/rules.md)
-  build     Build the RPM, the SRPM and the Lmod modulefile of the project
+  build     Build the RPM, the SRPM and the Lmod modulefile of the project,
+            and audit the RPM before writing anything
+  audit     Audit a binary RPM, built by any means, against the charter
+            (rules PH202-PH206, PH301-PH314)
 
 Options for both:
   --project DIR          project directory (default: .)
@@ -31616,6 +32446,14 @@ Options for build:
   --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
   --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
   --meta                 also build the meta default package phoreus-<tool>
+
+Usage of audit: audit FILE.rpm [options]
+  --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
+  --distro DISTRO        target distro, for the glibc check (default: el9)
+  --format FORMAT        text (default), json or sarif, printed on stdout
+  --modulefile FILE      the modulefile shipped beside the RPM, checked too
+  --interpreter-home P, --interpreter-module M   as for build
+  --quiet
 
 Exit status: 0 no error finding, 1 error findings or a failed build, 2 usage or environment error.
 `;
@@ -31664,7 +32502,7 @@ function parse2(args, options) {
   try {
     return new Flags(parseArgs({ args, strict: true, allowPositionals: false, options }).values);
   } catch (error) {
-    throw new UsageError(`${error.message}; run \`${TOOL_NAME2} --help\``);
+    throw new UsageError(`${error.message}; run \`${TOOL_NAME} --help\``);
   }
 }
 function commonOptions(flags) {
@@ -31710,11 +32548,39 @@ async function buildCommand(args) {
   process.stdout.write(text);
   return exitCode;
 }
+var AUDIT = {
+  interpreter: { type: "string" },
+  distro: { type: "string", default: "el9" },
+  format: { type: "string", default: "text" },
+  modulefile: { type: "string" },
+  "interpreter-home": { type: "string" },
+  "interpreter-module": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", default: false }
+};
+async function auditCommand(args) {
+  const [rpm, ...rest] = args;
+  if (rpm === "--help" || rpm === "-h") return help();
+  if (rpm === void 0 || rpm.startsWith("-")) throw new UsageError(`audit needs the path of a binary RPM first: ${TOOL_NAME} audit FILE.rpm [options]`);
+  const flags = parse2(rest, AUDIT);
+  const format = parseFormat(flags.string("format") ?? "text");
+  const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm),
+    distro: flags.string("distro") ?? "el9",
+    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
+    ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),
+    ...optional("interpreterHome", flags.string("interpreter-home")),
+    ...optional("interpreterModule", flags.string("interpreter-module"))
+  }, log);
+  process.stdout.write(renderAudit(format, result));
+  return exitCode;
+}
 function help() {
   process.stdout.write(HELP);
   return 0;
 }
-var COMMANDS = { verify: verifyCommand, build: buildCommand };
+var COMMANDS = { verify: verifyCommand, build: buildCommand, audit: auditCommand };
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === void 0) {
@@ -31723,12 +32589,12 @@ async function main(argv) {
   }
   if (command === "--help" || command === "-h" || command === "help") return help();
   if (command === "--version") {
-    process.stdout.write(`${TOOL_VERSION2}
+    process.stdout.write(`${TOOL_VERSION}
 `);
     return 0;
   }
   const run2 = COMMANDS[command];
-  if (!run2) throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME2} --help\``);
+  if (!run2) throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME} --help\``);
   return run2(rest);
 }
 main(process.argv.slice(2)).then(
@@ -31737,7 +32603,7 @@ main(process.argv.slice(2)).then(
   },
   (error) => {
     const message = error instanceof UsageError ? error.message : `internal error: ${error?.message ?? String(error)}`;
-    process.stderr.write(`${TOOL_NAME2}: ${redactUrls(message.split("\n")[0] ?? "")}
+    process.stderr.write(`${TOOL_NAME}: ${redactUrls(message.split("\n")[0] ?? "")}
 `);
     if (process.env.PHOREUS_RPM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}
 `);

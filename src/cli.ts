@@ -1,6 +1,7 @@
 /** The command-line twin of the action: the same pipeline, with flags instead of inputs. */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderAudit, runAudit } from './commands/audit-command.js';
 import { runBuild } from './commands/build-command.js';
 import { render, runVerify } from './commands/verify-command.js';
 import {
@@ -19,7 +20,10 @@ and enforce the Phoreus Python Packaging Charter.
 Commands:
   verify    Check requirements.in and requirements.lock against the charter
             (rules PH101-PH114, PH201, PH207; see docs/rules.md)
-  build     Build the RPM, the SRPM and the Lmod modulefile of the project
+  build     Build the RPM, the SRPM and the Lmod modulefile of the project,
+            and audit the RPM before writing anything
+  audit     Audit a binary RPM, built by any means, against the charter
+            (rules PH202-PH206, PH301-PH314)
 
 Options for both:
   --project DIR          project directory (default: .)
@@ -45,6 +49,14 @@ Options for build:
   --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
   --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
   --meta                 also build the meta default package phoreus-<tool>
+
+Usage of audit: audit FILE.rpm [options]
+  --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
+  --distro DISTRO        target distro, for the glibc check (default: el9)
+  --format FORMAT        text (default), json or sarif, printed on stdout
+  --modulefile FILE      the modulefile shipped beside the RPM, checked too
+  --interpreter-home P, --interpreter-module M   as for build
+  --quiet
 
 Exit status: 0 no error finding, 1 error findings or a failed build, 2 usage or environment error.
 `;
@@ -148,12 +160,42 @@ async function buildCommand(args: string[]): Promise<number> {
   return exitCode;
 }
 
+const AUDIT: OptionSpec = {
+  interpreter: { type: 'string' },
+  distro: { type: 'string', default: 'el9' },
+  format: { type: 'string', default: 'text' },
+  modulefile: { type: 'string' },
+  'interpreter-home': { type: 'string' },
+  'interpreter-module': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+};
+
+async function auditCommand(args: string[]): Promise<number> {
+  const [rpm, ...rest] = args;
+  if (rpm === '--help' || rpm === '-h') return help();
+  if (rpm === undefined || rpm.startsWith('-')) throw new UsageError(`audit needs the path of a binary RPM first: ${TOOL_NAME} audit FILE.rpm [options]`);
+  const flags = parse(rest, AUDIT);
+  const format = parseFormat(flags.string('format') ?? 'text');
+  const log = streamLog((text) => process.stderr.write(text), flags.boolean('quiet'));
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm),
+    distro: flags.string('distro') ?? 'el9',
+    ...optional('interpreter', parseInterpreter(flags.string('interpreter'))),
+    ...optional('modulefile', flags.string('modulefile') && absolutePath(flags.string('modulefile') ?? '')),
+    ...optional('interpreterHome', flags.string('interpreter-home')),
+    ...optional('interpreterModule', flags.string('interpreter-module')),
+  }, log);
+  process.stdout.write(renderAudit(format, result));
+  return exitCode;
+}
+
 function help(): number {
   process.stdout.write(HELP);
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify: verifyCommand, build: buildCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify: verifyCommand, build: buildCommand, audit: auditCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

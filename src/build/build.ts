@@ -5,7 +5,8 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { audit } from '../audit/audit.js';
 import { effectiveConfig, parseConfig } from '../config/config.js';
 import { countBySeverity, finding, sortFindings, type Finding } from '../checks/finding.js';
 import { checkToolVersion } from '../checks/identity.js';
@@ -168,7 +169,7 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
 
   const config = effectiveConfig(loaded, interpreter);
 
-  await requireTools(['rpmbuild', 'tar'], log);
+  await requireTools(['rpmbuild', 'rpm', 'rpm2cpio', 'tar'], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(project);
   const lockText = readText(join(project, verification.lock));
@@ -223,12 +224,23 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
     };
     log.info(`Configuration in force:\n${JSON.stringify(inForce, null, 2)}`);
 
-    const artifacts = await runner.timed('Build the RPM and SRPM', () =>
-      assemble({ id, distro, arch, epoch, python, lockText, wheelhouse, app, meta: options.meta, work, out: options.out, inForce,
+    const built = await runner.timed('Build the RPM and SRPM', () =>
+      assemble({ id, distro, arch, epoch, python, lockText, wheelhouse, app, meta: options.meta, work, inForce,
         summary: config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`,
         license: config.tool.license ?? 'Unspecified',
         ...(config.tool.url ? { url: config.tool.url } : {}),
         packageCount: packages.length }, log));
+
+    // The RPM is audited against the charter before anything reaches the output directory.
+    const audited = await runner.timed('Audit the RPM', () => audit({
+      rpm: built.rpm, interpreter, distro: distro.key, modulefile: built.modulefile,
+      interpreterHome: options.interpreterHome ?? config.policy['interpreter-home'] ?? DEFAULT_INTERPRETER_HOME,
+      interpreterModule: options.interpreterModule ?? config.policy['interpreter-module'] ?? DEFAULT_INTERPRETER_MODULE,
+      buildPaths: [work, wheelhouse.dir, project],
+    }, log));
+    runner.findings.push(...audited.findings);
+    if (countBySeverity(audited.findings).errors > 0) return { ...stop('the audit of the built RPM found errors'), identity: id };
+    const artifacts = place(built, options.out, id);
 
     return {
       ok: true, findings: sortFindings(runner.findings), secrets: runner.secrets, interpreter, distro: distro.key, arch, identity: id,
@@ -257,7 +269,6 @@ interface AssembleInput {
   app: AppWheel | undefined;
   meta: boolean;
   work: string;
-  out: string;
   inForce: Record<string, unknown>;
   summary: string;
   license: string;
@@ -308,17 +319,25 @@ async function assemble(a: AssembleInput, log: Log): Promise<BuildArtifacts> {
     },
   });
 
-  mkdirSync(a.out, { recursive: true });
-  const place = (path: string): string => {
-    const target = join(a.out, path.split('/').pop() ?? path);
+  const main = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? '';
+  const meta = built.rpms.find((r) => r !== main);
+  const modulefilePath = join(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync(modulefilePath, modulefile);
+  return { rpm: main, srpm: built.srpm, modulefile: modulefilePath, ...(meta ? { metaRpm: meta } : {}) };
+}
+
+/** Copies what was built and audited into the output directory. */
+function place(built: BuildArtifacts, out: string, id: PackageIdentity): BuildArtifacts {
+  mkdirSync(out, { recursive: true });
+  const copy = (path: string, name = basename(path)): string => {
+    const target = join(out, name);
     copyFileSync(path, target);
     return target;
   };
-  const main = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? '';
-  const meta = built.rpms.find((r) => r !== main);
-  const modulefilePath = join(a.out, `${id.tool}-${id.version}.lua`);
-  writeFileSync(modulefilePath, modulefile);
-  return { rpm: place(main), srpm: place(built.srpm), modulefile: modulefilePath, ...(meta ? { metaRpm: place(meta) } : {}) };
+  return {
+    rpm: copy(built.rpm), srpm: copy(built.srpm), modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
+    ...(built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}),
+  };
 }
 
 /** The lock's pip requirement alone, with its hashes: the first install into the new venv. */

@@ -11,6 +11,7 @@ import { lastLine, run } from './process.js';
 /** For each command, the package that provides it on Debian/Ubuntu and on Fedora/EL. */
 const PROVIDERS: Record<string, { apt: string; dnf: string }> = {
   rpmbuild: { apt: 'rpm', dnf: 'rpm-build' },
+  rpm: { apt: 'rpm', dnf: 'rpm' },
   rpm2cpio: { apt: 'rpm2cpio', dnf: 'rpm' },
   cpio: { apt: 'cpio', dnf: 'cpio' },
   tar: { apt: 'tar', dnf: 'tar' },

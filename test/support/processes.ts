@@ -38,6 +38,7 @@ export function run(command: string, args: string[], options: { env?: Record<str
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (error) => resolvePromise({ status: 127, stdout, stderr: stderr + error.message }));
     child.on('close', (code) => resolvePromise({ status: code ?? -1, stdout, stderr }));
+    child.stdin.on('error', () => undefined); // a command that exits without reading its input
     child.stdin.end(options.input ?? '');
   });
 }

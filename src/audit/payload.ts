@@ -1,0 +1,393 @@
+/**
+ * The rules on an RPM's payload, PH301–PH312 (and the modulefile inside it, PH204/PH205),
+ * applied as the files stream out of the archive: each file is looked at once, and what
+ * needs the whole payload (RECORD digests, installed distributions, shared libraries) is
+ * decided at the end from small per-file facts. Pure: no I/O.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { finding, type Finding } from '../checks/finding.js';
+import type { RuleId } from '../checks/rules.js';
+import type { Distro } from '../plan/distros.js';
+import { targetEnvironment } from '../requirements/markers.js';
+import { normalizeName } from '../requirements/pep508.js';
+import { parseRequirementsFile, requirementEntries } from '../requirements/parse.js';
+import { appliesTo, exactPin } from '../checks/lockfile.js';
+import { isDirectory, isRegular, isSymlink, type CpioEntry } from './cpio.js';
+import { EM_AARCH64, EM_X86_64, newestGlibc, readElf, type ElfInfo } from './elf.js';
+import { checkModulefile } from './modulefile-rules.js';
+import { magicOf, pycTag, readPycHeader, tagOf } from './pyc.js';
+
+export interface PayloadContext {
+  tool: string;
+  version: string;
+  interpreter: string;
+  interpreterHome: string;
+  interpreterModule: string;
+  distro: Distro;
+  /** RPM arch: x86_64, aarch64 (noarch is judged as the host would not know: no ELF arch check). */
+  arch: string;
+  /** Literal build-time paths of the build just made, besides the generic markers. */
+  buildPaths: string[];
+}
+
+/** Per-rule cap: past it, one more finding says how many were left out. */
+const CAP = 25;
+
+/** Where build systems and runners put things; none may appear in an installed file. */
+const BUILD_MARKERS = ['/BUILDROOT/', '/rpmbuild/BUILD', '/rpmbuild/SOURCES', '/builddir/build/', '/home/runner/work/', '/__w/', '/hostedtoolcache/', '/phoreus-build-', '/phoreus-app-'];
+const PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+
+/** Shared libraries every target provides: glibc's and the manylinux policy's (auditwheel). */
+const BASE_LIBRARIES = new Set([
+  'libc.so.6', 'libm.so.6', 'libdl.so.2', 'librt.so.1', 'libpthread.so.0', 'libutil.so.1', 'libnsl.so.1', 'libcrypt.so.1',
+  'libresolv.so.2', 'libgcc_s.so.1', 'libstdc++.so.6', 'ld-linux-x86-64.so.2', 'ld-linux-aarch64.so.1',
+  'libX11.so.6', 'libXext.so.6', 'libXrender.so.1', 'libICE.so.6', 'libSM.so.6', 'libGL.so.1',
+  'libgobject-2.0.so.0', 'libgthread-2.0.so.0', 'libglib-2.0.so.0', 'libz.so.1',
+]);
+
+const ELF_MACHINES: Record<string, number> = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
+
+interface FileFacts {
+  sha256: string;
+  size: number;
+  /** The first build-time path found in the bytes, when the file is not bytecode or ELF. */
+  buildPath?: string;
+}
+
+export class PayloadAuditor {
+  private readonly findings: Finding[] = [];
+  private readonly counts = new Map<RuleId, number>();
+  private readonly files = new Map<string, FileFacts>();
+  private readonly symlinks = new Map<string, string>();
+  private readonly records: Array<{ path: string; text: string }> = [];
+  private readonly metadata: Array<{ path: string; text: string }> = [];
+  private readonly elfNeeds: Array<{ path: string; needed: string[] }> = [];
+  private readonly provided = new Set<string>();
+  private readonly pycVersions = new Map<string, string>();
+  private texts: Record<'pyvenv' | 'modulefile' | 'lock' | 'config', string | undefined> = { pyvenv: undefined, modulefile: undefined, lock: undefined, config: undefined };
+  private entries = 0;
+  private bytes = 0;
+
+  readonly prefix: string;
+  readonly venv: string;
+  readonly sitePackages: string;
+  readonly modulefile: string;
+
+  constructor(private readonly ctx: PayloadContext) {
+    this.prefix = `/usr/local/phoreus/${ctx.tool}/${ctx.version}`;
+    this.venv = `${this.prefix}/venv`;
+    this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
+    this.modulefile = `/usr/local/phoreus/modulefiles/${ctx.tool}/${ctx.version}.lua`;
+  }
+
+  get stats(): { files: number; bytes: number } {
+    return { files: this.entries, bytes: this.bytes };
+  }
+
+  private report(rule: RuleId, file: string, line: number, message: string): void {
+    const n = (this.counts.get(rule) ?? 0) + 1;
+    this.counts.set(rule, n);
+    if (n <= CAP) this.findings.push(finding(rule, file, line, message));
+  }
+
+  add(entry: CpioEntry): void {
+    const path = `/${entry.name}`;
+    this.entries++;
+    this.checkPlace(path, entry.mode);
+    if (isSymlink(entry.mode)) {
+      const target = entry.data.toString('utf8');
+      this.symlinks.set(path, target);
+      const marker = buildPathIn(Buffer.from(target), this.ctx.buildPaths);
+      if (marker) this.report('PH305', path, 1, `the symlink points at ${target}, a build-time path (${marker}); relocate it to the installed path`);
+      return;
+    }
+    if (!isRegular(entry.mode)) return;
+    this.bytes += entry.data.length;
+    const data = entry.data;
+    const facts: FileFacts = { sha256: createHash('sha256').update(data).digest('base64url'), size: data.length };
+    this.files.set(path, facts);
+
+    const elf = readElf(data);
+    if (elf) {
+      this.checkElf(path, elf);
+    } else if (path.endsWith('.pyc')) {
+      this.checkPyc(path, data);
+    } else {
+      const marker = buildPathIn(data, this.ctx.buildPaths);
+      if (marker) facts.buildPath = marker;
+    }
+    this.remember(path, data);
+  }
+
+  /** PH301: everything under the tool version's prefix, or its modulefile. */
+  private checkPlace(path: string, mode: number): void {
+    const allowedDirs = [`/usr/local/phoreus/${this.ctx.tool}`, `/usr/local/phoreus/modulefiles/${this.ctx.tool}`];
+    if (path === this.prefix || path.startsWith(`${this.prefix}/`) || path === this.modulefile) return;
+    if (isDirectory(mode) && allowedDirs.includes(path)) return;
+    this.report('PH301', path, 1, `${path} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter §3.1, §10); remove it from %files`);
+  }
+
+  private remember(path: string, data: Buffer): void {
+    const text = (): string => data.toString('utf8');
+    if (path === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
+    else if (path === this.modulefile) this.texts.modulefile = text();
+    else if (path === `${this.prefix}/requirements.lock`) this.texts.lock = text();
+    else if (path === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
+    else if (/\.dist-info\/RECORD$/.test(path)) this.records.push({ path, text: text() });
+    else if (/\.dist-info\/METADATA$/.test(path)) this.metadata.push({ path, text: text() });
+    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, data);
+    if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) this.checkPathHooks(path, text());
+  }
+
+  /** PH304: scripts on PATH must run the venv's own interpreter. */
+  private checkShebang(path: string, data: Buffer): void {
+    if (data[0] !== 0x23 || data[1] !== 0x21) return;
+    const head = data.subarray(0, 512).toString('utf8').split('\n');
+    const first = (head[0] ?? '').slice(2).trim();
+    const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? '');
+    const interpreter = first === '/bin/sh' && exec ? exec[1] ?? '' : first.split(/\s+/)[0] ?? '';
+    const argument = first.split(/\s+/)[1] ?? '';
+    const runsPython = /python/.test(interpreter) || (/\/env$/.test(interpreter) && /python/.test(argument)) || exec !== null;
+    if (!runsPython) return;
+    if (!interpreter.startsWith(`${this.venv}/bin/`)) {
+      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith('/') ? `"${interpreter}" is a relative path` : `${interpreter} is outside the venv`;
+      this.report('PH304', path, exec ? 2 : 1, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter §3.1; Debian policy: versioned, honest interpreters)`);
+    }
+  }
+
+  /** PH303: .pth files and site/usercustomize may not reach outside the venv. */
+  private checkPathHooks(path: string, text: string): void {
+    const dir = posix.dirname(path);
+    text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const isCode = path.endsWith('.py') || /^import[\s\t]/.test(line);
+      const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? '') : [line];
+      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith('.pth')) return;
+      for (const candidate of candidates) {
+        const resolved = posix.resolve(dir, candidate);
+        if (resolved !== this.venv && !resolved.startsWith(`${this.venv}/`)) {
+          this.report('PH303', path, i + 1, `${posix.basename(path)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter §3.1, §10); remove it`);
+        }
+      }
+    });
+  }
+
+  /** PH307: bytecode for interpreter X.Y only, and PH305: compiled for the installed path. */
+  private checkPyc(path: string, data: Buffer): void {
+    const header = readPycHeader(data);
+    const expected = magicOf(this.ctx.interpreter);
+    const tag = pycTag(path);
+    if (!header) {
+      this.report('PH307', path, 1, 'the file is not Python bytecode (bad magic); remove it');
+      return;
+    }
+    this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
+    if (tag) this.pycVersions.set(tag.replace('cpython-', '').replace(/^(\d)(\d+)$/, '$1.$2'), path);
+    if (header.magic !== expected || (tag && tag !== tagOf(this.ctx.interpreter))) {
+      const what = header.version ? `Python ${header.version}${header.isFinal ? '' : ' (a pre-release)'}` : `an unknown interpreter (magic ${header.magic})`;
+      this.report('PH307', path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
+    }
+    if (path.includes('/__pycache__/')) {
+      const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
+      if (!data.includes(Buffer.from(source))) {
+        const rel = source.slice(this.sitePackages.length + 1);
+        const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
+        this.report('PH305', path, 1, `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)`);
+      }
+    }
+  }
+
+  /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
+  private checkElf(path: string, elf: ElfInfo): void {
+    if (elf.soname) this.provided.add(elf.soname);
+    this.provided.add(posix.basename(path));
+    this.elfNeeds.push({ path, needed: elf.needed });
+    const machine = ELF_MACHINES[this.ctx.arch];
+    if (machine !== undefined && elf.machine !== machine) {
+      this.report('PH309', path, 1, `the ELF file is built for machine ${elf.machine}, not ${this.ctx.arch} (${machine}): use the wheel for ${this.ctx.arch}`);
+    }
+    const glibc = newestGlibc(elf);
+    const [major, minor] = this.ctx.distro.glibc;
+    if (glibc && (glibc[0] > major || (glibc[0] === major && glibc[1] > minor))) {
+      this.report('PH309', path, 1, `the ELF file needs GLIBC_${glibc.join('.')}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
+    }
+    for (const entry of elf.rpath) {
+      const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith('/tmp/') ? '/tmp/' : undefined);
+      if (marker) this.report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+    }
+  }
+
+  finish(modulefileBeside?: { file: string; text: string }): Finding[] {
+    this.checkPyvenv();
+    this.checkPythonLinks();
+    this.checkRecords();
+    this.checkDistributions();
+    this.checkLibraries();
+    this.checkBuildPaths();
+    if (new Set(this.pycVersions.keys()).size > 1) {
+      this.report('PH307', this.venv, 1, `the venv holds bytecode for several interpreters (${[...this.pycVersions.keys()].sort().join(', ')}): one venv, one interpreter`);
+    }
+    if (this.texts.modulefile === undefined) {
+      this.report('PH205', this.modulefile, 1, `the RPM ships no modulefile at ${this.modulefile} (charter §9)`);
+    } else {
+      for (const f of checkModulefile(this.modulefile, this.texts.modulefile, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+    }
+    if (modulefileBeside) {
+      for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+    }
+    for (const [rule, n] of this.counts) {
+      if (n > CAP) this.findings.push(finding(rule, this.venv, 1, `${n - CAP} more ${rule} findings like the ones above`));
+    }
+    return this.findings;
+  }
+
+  /** PH302 and PH306: the venv is isolated and points at the target interpreter. */
+  private checkPyvenv(): void {
+    const file = `${this.venv}/pyvenv.cfg`;
+    const text = this.texts.pyvenv;
+    if (text === undefined) {
+      this.report('PH302', file, 1, 'pyvenv.cfg is missing: the payload is not a virtual environment (charter §3.1)');
+      return;
+    }
+    const values = new Map<string, { value: string; line: number }>();
+    text.split(/\r?\n/).forEach((line, i) => {
+      const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
+      if (m) values.set((m[1] ?? '').toLowerCase(), { value: m[2] ?? '', line: i + 1 });
+    });
+    const isolation = values.get('include-system-site-packages');
+    if (!isolation || isolation.value.toLowerCase() !== 'false') {
+      this.report('PH302', file, isolation?.line ?? 1, `include-system-site-packages is ${isolation ? `"${isolation.value}"` : 'not set'}: it must be false, so no system site-packages leak in (charter §3.1)`);
+    }
+    const home = values.get('home');
+    const expected = `${this.ctx.interpreterHome}/bin`;
+    if (!home || home.value.replace(/\/+$/, '') !== expected) {
+      this.report('PH306', file, home?.line ?? 1, `home is ${home ? home.value : 'not set'}, not the target interpreter's ${expected}: the venv would not find its interpreter once installed`);
+    }
+  }
+
+  /** PH306: bin/python* lead to the target interpreter. */
+  private checkPythonLinks(): void {
+    const target = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
+    for (const [path, link] of this.symlinks) {
+      if (!path.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
+      let current = path;
+      let to = link;
+      for (let hops = 0; hops < 8 && !to.startsWith('/'); hops++) {
+        current = posix.resolve(posix.dirname(current), to);
+        const next = this.symlinks.get(current);
+        if (next === undefined) break;
+        to = next;
+      }
+      const resolved = to.startsWith('/') ? to : posix.resolve(posix.dirname(current), to);
+      if (resolved !== target) {
+        this.report('PH306', path, 1, `${posix.basename(path)} leads to ${resolved}, not the target interpreter ${target}`);
+      }
+    }
+  }
+
+  /** PH312: files match their RECORD rows. */
+  private checkRecords(): void {
+    for (const record of this.records) {
+      const base = posix.dirname(posix.dirname(record.path));
+      record.text.split(/\r?\n/).forEach((row, i) => {
+        const m = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/.exec(row);
+        if (!m) return;
+        const file = posix.resolve(base, (m[1] ?? '').replace(/^"|"$/g, ''));
+        const facts = this.files.get(file);
+        if (!facts) {
+          if (!this.symlinks.has(file)) this.report('PH312', record.path, i + 1, `${file} is listed in RECORD but not shipped`);
+        } else if (facts.sha256 !== m[2]) {
+          this.report('PH312', file, 1, `the file no longer matches the sha256 its distribution's RECORD gives (line ${i + 1} of ${record.path}): it was stripped, mangled or edited after pip installed it; ship it as installed`);
+        }
+      });
+    }
+  }
+
+  /** PH308: the installed distributions are the lock's plus the application. */
+  private checkDistributions(): void {
+    if (this.texts.lock === undefined) {
+      this.report('PH308', `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter §13: embed dependency hashes)`);
+      return;
+    }
+    const env = targetEnvironment(this.ctx.interpreter, this.ctx.arch);
+    const locked = new Map<string, { version: string; name: string }>();
+    for (const entry of requirementEntries(parseRequirementsFile(this.texts.lock))) {
+      const version = exactPin(entry);
+      if (entry.requirement?.name && version && appliesTo(entry, env)) locked.set(normalizeName(entry.requirement.name), { version, name: entry.requirement.name });
+    }
+    const config = parseConfigJson(this.texts.config);
+    const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
+    const skipped = new Set((config.skipped ?? []).map(normalizeName));
+    const installed = new Map<string, { version: string; path: string }>();
+    for (const meta of this.metadata) {
+      if (!meta.path.startsWith(`${this.sitePackages}/`)) continue;
+      const name = /^Name:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+      const version = /^Version:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+      if (name && version) installed.set(normalizeName(name), { version, path: posix.dirname(meta.path) });
+    }
+    for (const [name, dist] of installed) {
+      const pin = locked.get(name);
+      if (!pin) {
+        if (name !== application) this.report('PH308', dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter §6.1)`);
+      } else if (pin.version !== dist.version) {
+        this.report('PH308', dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
+      }
+    }
+    for (const [name, pin] of locked) {
+      if (!installed.has(name) && !skipped.has(name)) {
+        this.report('PH308', `${this.prefix}/requirements.lock`, 1, `${pin.name}==${pin.version} is in the lock but not installed in the venv`);
+      }
+    }
+  }
+
+  /** PH310: every needed shared library is in the venv or in the distro's base set. */
+  private checkLibraries(): void {
+    for (const { path, needed } of this.elfNeeds) {
+      for (const lib of needed) {
+        if (!this.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
+          this.report('PH310', path, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
+        }
+      }
+    }
+  }
+
+  /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
+  private checkBuildPaths(): void {
+    const verbatim = new Set<string>();
+    for (const record of this.records) {
+      const base = posix.dirname(posix.dirname(record.path));
+      for (const row of record.text.split(/\r?\n/)) {
+        const m = /^(.*),sha256=([A-Za-z0-9_-]+),/.exec(row);
+        const file = m ? posix.resolve(base, (m[1] ?? '').replace(/^"|"$/g, '')) : undefined;
+        if (file && this.files.get(file)?.sha256 === m?.[2] && !file.startsWith(`${this.venv}/bin/`)) verbatim.add(file);
+      }
+    }
+    for (const [path, facts] of this.files) {
+      if (facts.buildPath && !verbatim.has(path)) {
+        this.report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+      }
+    }
+  }
+}
+
+function parseConfigJson(text: string | undefined): { application?: { name: string }; skipped?: string[] } {
+  try {
+    return text ? (JSON.parse(text) as { application?: { name: string }; skipped?: string[] }) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The first build-time path marker in the bytes, if any. */
+export function buildPathIn(data: Buffer, literal: readonly string[]): string | undefined {
+  for (const marker of [...literal, ...BUILD_MARKERS]) {
+    if (marker && data.includes(marker)) return marker;
+  }
+  if (data.includes('/tmp/pip-')) {
+    const m = PIP_TEMP.exec(data.toString('latin1'));
+    if (m) return m[0];
+  }
+  return undefined;
+}

@@ -1,0 +1,50 @@
+/**
+ * Bytecode files: which interpreter a .pyc is for, read from its magic number (the rule of
+ * Fedora's parallel runtimes: every .pyc carries its interpreter's magic). Pure.
+ */
+
+/** The magic number of each minor version's final release, and the range its pre-releases used. */
+const MAGIC: ReadonlyArray<{ version: string; final: number; from: number }> = [
+  { version: '3.8', final: 3413, from: 3400 },
+  { version: '3.9', final: 3425, from: 3420 },
+  { version: '3.10', final: 3439, from: 3430 },
+  { version: '3.11', final: 3495, from: 3450 },
+  { version: '3.12', final: 3531, from: 3500 },
+  { version: '3.13', final: 3571, from: 3550 },
+  { version: '3.14', final: 3627, from: 3600 },
+];
+
+export const KNOWN_VERSIONS = MAGIC.map((m) => m.version);
+
+export function magicOf(version: string): number | undefined {
+  return MAGIC.find((m) => m.version === version)?.final;
+}
+
+export interface PycHeader {
+  magic: number;
+  /** The minor version whose magic range holds this number, if any. */
+  version?: string;
+  /** Final-release magic of that version (a pre-release's bytecode is not the release's). */
+  isFinal: boolean;
+  /** PEP 552: hash-based (checked or unchecked) rather than timestamped. */
+  hashBased: boolean;
+}
+
+/** Reads the 16-byte header; undefined when the bytes are not a .pyc. */
+export function readPycHeader(data: Uint8Array): PycHeader | undefined {
+  if (data.length < 16 || data[2] !== 0x0d || data[3] !== 0x0a) return undefined;
+  const magic = (data[0] ?? 0) | ((data[1] ?? 0) << 8);
+  const flags = (data[4] ?? 0) | ((data[5] ?? 0) << 8);
+  const entry = MAGIC.find((m) => magic >= m.from && magic <= m.final);
+  return { magic, ...(entry ? { version: entry.version } : {}), isFinal: entry?.final === magic, hashBased: (flags & 1) === 1 };
+}
+
+/** The interpreter tag in a __pycache__ file name: "cpython-311" of "mod.cpython-311.pyc". */
+export function pycTag(fileName: string): string | undefined {
+  return /\.(cpython-\d+)(?:\.opt-\d)?\.pyc$/.exec(fileName)?.[1];
+}
+
+/** "cpython-311" for 3.11. */
+export function tagOf(version: string): string {
+  return `cpython-${version.replace('.', '')}`;
+}

@@ -1,0 +1,73 @@
+/**
+ * Reads a binary RPM through the rpm tools: its header with one `rpm -qp --qf` (and its
+ * scriptlets with --scripts --triggers), its payload streamed from rpm2cpio into the cpio
+ * reader, so nothing is extracted to disk.
+ */
+import { spawn } from 'node:child_process';
+import { BuildFailure } from '../build/failure.js';
+import { lastLine, run } from '../tools/process.js';
+import { CpioReader, type CpioEntry } from './cpio.js';
+import type { RpmHeader, Scriptlet } from './header-rules.js';
+
+const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
+const SCRIPT_HEADER = /^(\S+) (scriptlet|program|script)\b.*:\s*(.*)$/;
+
+export function parseScriptlets(text: string): Scriptlet[] {
+  const scriptlets: Scriptlet[] = [];
+  let current: Scriptlet | undefined;
+  for (const line of text.split('\n')) {
+    const m = SCRIPT_HEADER.exec(line);
+    if (m && /^(pre|post|trigger|verify|filetrigger|transfiletrigger)/.test(m[1] ?? '')) {
+      current = { kind: line.replace(/:\s*.*$/, ''), body: m[3] ?? '' };
+      scriptlets.push(current);
+    } else if (current) {
+      current.body += `${current.body ? '\n' : ''}${line}`;
+    }
+  }
+  return scriptlets;
+}
+
+export async function readHeader(rpm: string): Promise<RpmHeader> {
+  const q = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', QUERY, rpm]);
+  if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
+  const header: RpmHeader = { name: '', version: '', release: '', arch: '', requires: [], provides: [], scriptlets: [] };
+  for (const line of q.stdout.split('\n')) {
+    const [key, value = ''] = line.split('\t');
+    if (key === 'NAME') header.name = value;
+    else if (key === 'VERSION') header.version = value;
+    else if (key === 'RELEASE') header.release = value;
+    else if (key === 'ARCH') header.arch = value;
+    else if (key === 'REQUIRE') header.requires.push(value);
+    else if (key === 'PROVIDE') header.provides.push(value);
+  }
+  const scripts = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--scripts', '--triggers', rpm]);
+  header.scriptlets = parseScriptlets(scripts.stdout);
+  return header;
+}
+
+/** Streams every payload entry to `onEntry`; resolves when the archive's trailer is read. */
+export function readPayload(rpm: string, onEntry: (entry: CpioEntry) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('rpm2cpio', [rpm], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const reader = new CpioReader(onEntry);
+    let stderr = '';
+    let failed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        failed = true;
+        child.kill();
+        reject(new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
+    child.on('close', (code) => {
+      if (failed) return;
+      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `exit status ${code}`}`));
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,32 @@
+/** `audit`: the charter's rules on a binary RPM, shared by the CLI, the action and the build. */
+import { audit, type AuditOptions, type AuditResult } from '../audit/audit.js';
+import { countBySeverity } from '../checks/finding.js';
+import type { OutputFormat } from '../inputs/options.js';
+import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
+import type { Log } from '../report/log.js';
+import { requireTools } from '../tools/system.js';
+
+export function auditSubject(result: AuditResult): ReportSubject {
+  return {
+    mode: 'audit',
+    project: result.rpm,
+    interpreter: result.interpreter,
+    package: result.name,
+    ...(result.tool ? { toolName: result.tool, toolVersion: result.version } : {}),
+    files: result.files,
+    bytes: result.bytes,
+    seconds: Number(result.seconds.toFixed(3)),
+  };
+}
+
+export function renderAudit(format: OutputFormat, result: AuditResult): string {
+  if (format === 'json') return renderJson(auditSubject(result), result.findings);
+  if (format === 'sarif') return renderSarif(result.findings);
+  return renderText(auditSubject(result), result.findings);
+}
+
+export async function runAudit(options: AuditOptions, log: Log): Promise<{ result: AuditResult; exitCode: number }> {
+  await requireTools(['rpm', 'rpm2cpio'], log);
+  const result = await audit(options, log);
+  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+}
