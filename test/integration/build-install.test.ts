@@ -5,22 +5,15 @@
  * as a system would and run through real Lmod — for Python 3.10 and 3.11. Then the SRPM is
  * rebuilt with no network, and a second build is compared file by file.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHelloTool, EPOCH, filesIn, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
 import { extractPayloads, provideInterpreter, runInstalled } from '../support/installed-system.js';
-import { servePackageIndex, type PackageIndex } from '../support/package-index.js';
-import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';
-import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import type { PackageIndex } from '../support/package-index.js';
+import { isolatedEnv, pythonPath, run, runCli } from '../support/processes.js';
 
-const EPOCH = '1700000000';
-
-/** Files of a directory whose names match, as full paths (fs.globSync needs Node 22). */
-function filesIn(dir: string, pattern: RegExp): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => pattern.test(f)).map((f) => join(dir, f)) : [];
-}
 const INTERPRETERS = ['3.10', '3.11'] as const;
 
 async function fileDigests(rpm: string): Promise<string[]> {
@@ -37,40 +30,12 @@ async function rpmTags(rpm: string, query: string): Promise<string[]> {
 describe('build: a hermetic venv RPM that works once installed', () => {
   let work: string;
   let index: PackageIndex;
-  const built: Record<string, { rpm: string; srpm: string; modulefile: string; out: string; project: string }> = {};
+  const built: Record<string, BuiltTool> = {};
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'phoreus-build-it-'));
-    const wheels = join(work, 'wheels');
-    makeWheel(wheels, 'alpha', '1.0', ['--script', 'alpha-cli=alpha:main', '--payload', 'def main():\n    print("alpha")']);
-    for (const minor of INTERPRETERS) {
-      const r = await run(pythonPath(minor), [join(REPO, 'test/support/make_wheel.py'), wheels, 'fastcount', '1.0',
-        '--ext', join(REPO, 'test/fixtures/fastcount/native.c'), '--payload', 'from ._native import count']);
-      if (r.status !== 0) throw new Error(r.stderr);
-      // pip itself comes from the interpreter's bundled wheel, so the lock can pin it offline.
-      for (const pip of filesIn(join(dirname(dirname(pythonPath(minor))), 'lib', `python${minor}`, 'ensurepip', '_bundled'), /^pip-.*\.whl$/)) {
-        cpSync(pip, join(wheels, pip.split('/').pop() ?? ''));
-      }
-    }
-    index = await servePackageIndex(wheels);
-    process.env.PHOREUS_RPM_CACHE = TEST_CACHE; // where pip-tools is bootstrapped once per machine
-
-    for (const minor of INTERPRETERS) {
-      const project = join(work, `project-${minor}`);
-      cpSync(join(REPO, 'test/fixtures/hello-tool'), project, { recursive: true });
-      const env = isolatedEnv();
-      const pipTools = await pipToolsPython(pythonPath(minor), minor, streamLog(() => undefined));
-      const compiled = await run(pipTools, ['-m', 'piptools', 'compile', '--quiet', '--generate-hashes', '--allow-unsafe',
-        `--index-url=${index.url}`, '--output-file=requirements.lock', 'requirements.in'], { cwd: project, env });
-      if (compiled.status !== 0) throw new Error(compiled.stderr);
-
-      const out = join(work, `out-${minor}`);
-      const r = await runCli(['build', '--project', project, '--interpreter', minor, '--distro', 'el9', '--out', out, '--index-url', index.url],
-        isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') }));
-      if (r.status !== 0) throw new Error(`build for ${minor} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-      const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
-      built[minor] = { ...report.artifacts, out, project };
-    }
+    index = await helloToolIndex(join(work, 'wheels'), INTERPRETERS);
+    for (const minor of INTERPRETERS) built[minor] = await buildHelloTool(work, index, minor, join(work, 'cache'));
   });
 
   afterAll(async () => {

@@ -1,0 +1,122 @@
+/**
+ * The audit against a corpus of RPMs that each break exactly one rule: every one is built
+ * here by rpmbuild from the payload of a real build, changed in one way, and the audit must
+ * fire exactly that rule, naming the file. The build's own RPM audits clean.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHelloTool, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
+import type { PackageIndex } from '../support/package-index.js';
+import { pythonPath, run, runCli } from '../support/processes.js';
+import { RpmCorpus, type SpecChanges, type Tree } from '../support/rpm-corpus.js';
+
+const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
+const SP = `${VENV}/lib/python3.11/site-packages`;
+const MODULEFILE = 'usr/local/phoreus/modulefiles/hello-tool/1.0.0.lua';
+
+async function gcc(args: string[]): Promise<void> {
+  const r = await run('gcc', args);
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+interface Case {
+  rule: string;
+  what: string;
+  change?: (tree: Tree, work: string) => void | Promise<void>;
+  spec?: SpecChanges;
+  /** A path the finding must name. */
+  names?: string;
+}
+
+const CASES: Case[] = [
+  { rule: 'PH202', what: 'a Requires on a shared Python module', spec: { requires: ['phoreus', 'phoreus-python-3.11', 'python3-numpy'] } },
+  { rule: 'PH203', what: 'two interpreter modules required', spec: { requires: ['phoreus', 'phoreus-python-3.11', 'phoreus-python-3.10'] } },
+  { rule: 'PH204', what: 'a modulefile setting PYTHONPATH', names: `/${MODULEFILE}`,
+    change: (t) => t.write(MODULEFILE, `${t.read(MODULEFILE)}prepend_path("PYTHONPATH", "/opt/shared/python")\n`) },
+  { rule: 'PH205', what: 'a modulefile that does not load the interpreter', names: `/${MODULEFILE}`,
+    change: (t) => t.write(MODULEFILE, t.read(MODULEFILE).replace(/^load\(.*\)$/m, '')) },
+  { rule: 'PH206', what: 'a %post that runs pip', spec: { post: '/usr/local/phoreus/hello-tool/1.0.0/venv/bin/python -m pip install requests' } },
+  { rule: 'PH301', what: 'a file in the system site-packages', names: '/usr/lib/python3.11/site-packages/evil.py',
+    change: (t) => t.write('usr/lib/python3.11/site-packages/evil.py', 'x = 1\n'), spec: { files: ['/usr/lib/python3.11/site-packages/evil.py'] } },
+  { rule: 'PH302', what: 'system site-packages included', names: `/${VENV}/pyvenv.cfg`,
+    change: (t) => t.write(`${VENV}/pyvenv.cfg`, t.read(`${VENV}/pyvenv.cfg`).replace('include-system-site-packages = false', 'include-system-site-packages = true')) },
+  { rule: 'PH303', what: 'a .pth file adding the system site-packages', names: `/${SP}/evil.pth`,
+    change: (t) => t.write(`${SP}/evil.pth`, '/usr/lib/python3.11/site-packages\n') },
+  { rule: 'PH304', what: 'a console script run by /usr/bin/env python3', names: `/${VENV}/bin/hello-tool`,
+    change: (t) => t.write(`${VENV}/bin/hello-tool`, t.read(`${VENV}/bin/hello-tool`).replace(/^#!.*$/m, '#!/usr/bin/env python3')) },
+  { rule: 'PH305', what: 'the build directory left in an activate script', names: `/${VENV}/bin/activate`,
+    change: (t) => t.write(`${VENV}/bin/activate`, `${t.read(`${VENV}/bin/activate`)}# /builddir/build/BUILD/hello-tool/venv\n`) },
+  { rule: 'PH306', what: 'pyvenv.cfg pointing at the system Python', names: `/${VENV}/pyvenv.cfg`,
+    change: (t) => t.write(`${VENV}/pyvenv.cfg`, t.read(`${VENV}/pyvenv.cfg`).replace(/^home = .*$/m, 'home = /usr/bin')) },
+  { rule: 'PH307', what: 'bytecode compiled by Python 3.10', names: `/${SP}/alpha/__pycache__/__init__.cpython-311.pyc`,
+    change: async (t) => {
+      const r = await run(pythonPath('3.10'), ['-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], dfile=sys.argv[3], invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH, doraise=True)',
+        t.path(`${SP}/alpha/__init__.py`), t.path(`${SP}/alpha/__pycache__/__init__.cpython-311.pyc`), `/${SP}/alpha/__init__.py`]);
+      if (r.status !== 0) throw new Error(r.stderr);
+    } },
+  { rule: 'PH308', what: 'an installed version the lock does not pin', names: `/${SP}/alpha-1.0.dist-info`,
+    change: (t) => t.write(`${SP}/alpha-1.0.dist-info/METADATA`, t.read(`${SP}/alpha-1.0.dist-info/METADATA`).replace('Version: 1.0', 'Version: 1.1')) },
+  { rule: 'PH309', what: 'an extension needing GLIBC_2.36 on el9 (glibc 2.34)', names: `/${SP}/fastcount/_random.so`,
+    change: async (t, work) => {
+      writeFileSync(join(work, 'random.c'), '#include <stdlib.h>\nunsigned int draw(void) { return arc4random(); }\n');
+      await gcc(['-shared', '-fPIC', '-o', t.path(`${SP}/fastcount/_random.so`), join(work, 'random.c')]);
+    } },
+  { rule: 'PH310', what: 'an extension needing a library nobody ships', names: `/${SP}/fastcount/_uses.so`,
+    change: async (t, work) => {
+      writeFileSync(join(work, 'foo.c'), 'int foo(void) { return 1; }\n');
+      writeFileSync(join(work, 'uses.c'), 'int foo(void);\nint bar(void) { return foo(); }\n');
+      await gcc(['-shared', '-fPIC', '-Wl,-soname,libfoo.so.1', '-o', join(work, 'libfoo.so'), join(work, 'foo.c')]);
+      await gcc(['-shared', '-fPIC', '-o', t.path(`${SP}/fastcount/_uses.so`), join(work, 'uses.c'), `-L${work}`, '-lfoo']);
+    } },
+  { rule: 'PH311', what: 'a python3dist() provide', spec: { provides: ['python3dist(hello-tool) = 1.0.0'] } },
+  { rule: 'PH312', what: 'a file edited after pip installed it', names: `/${SP}/alpha/__init__.py`,
+    change: (t) => t.write(`${SP}/alpha/__init__.py`, `${t.read(`${SP}/alpha/__init__.py`)}# patched\n`, { refreshRecord: false }) },
+  { rule: 'PH313', what: 'a name that disagrees with the prefix', spec: { name: 'phoreus-hello-tool-2.0.0' } },
+];
+
+describe('audit: a corpus of RPMs that each break one rule', () => {
+  let work: string;
+  let index: PackageIndex;
+  let built: BuiltTool;
+  let corpus: RpmCorpus;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'phoreus-audit-it-'));
+    index = await helloToolIndex(join(work, 'wheels'), ['3.11']);
+    built = await buildHelloTool(work, index, '3.11', join(work, 'cache'));
+    corpus = new RpmCorpus(join(work, 'corpus'), built.rpm, 'hello-tool', '1.0.0');
+    await corpus.prepare();
+  });
+
+  afterAll(async () => {
+    corpus?.cleanup();
+    await index?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function auditJson(rpm: string, ...extra: string[]) {
+    const r = await runCli(['audit', rpm, '--interpreter', '3.11', '--distro', 'el9', '--format', 'json', '--quiet', ...extra]);
+    return { status: r.status, stderr: r.stderr, report: JSON.parse(r.stdout) };
+  }
+
+  it('passes the RPM the build made, and the same payload packed again', async () => {
+    const made = await auditJson(built.rpm, '--modulefile', built.modulefile);
+    expect(made.report.findings).toEqual([]);
+    expect(made.status).toBe(0);
+    const repacked = await auditJson(await corpus.make('baseline', () => undefined));
+    expect(repacked.report.findings).toEqual([]);
+  });
+
+  it.each(CASES)('$rule: $what', async ({ rule, change, spec, names }) => {
+    const rpm = await corpus.make(rule.toLowerCase(), (tree) => change?.(tree, join(work, 'corpus')), spec);
+    const { status, report } = await auditJson(rpm);
+    const rules = [...new Set(report.findings.map((f: { rule: string }) => f.rule))];
+    expect(rules).toEqual([rule]);
+    const ours = report.findings.filter((f: { rule: string }) => f.rule === rule);
+    if (names) expect(ours.map((f: { file: string }) => f.file)).toContain(names);
+    for (const f of ours) expect(f.message.length).toBeGreaterThan(30);
+    expect(status).toBe(ours[0]?.severity === 'warning' ? 0 : 1);
+  });
+});
