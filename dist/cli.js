@@ -27133,7 +27133,7 @@ import { relative as relative4 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/audit/audit.ts
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync as existsSync4, readFileSync } from "node:fs";
 import { basename as basename3 } from "node:path";
 
 // src/checks/rules.ts
@@ -29375,9 +29375,169 @@ function readPayload(rpm, onEntry) {
   });
 }
 
+// src/audit/smoke-test.ts
+import { existsSync as existsSync3, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname as dirname3, join as join5 } from "node:path";
+
+// src/tools/python.ts
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter as delimiter2, join as join3 } from "node:path";
+var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
+function versionDirs(root, minor) {
+  if (!existsSync(root)) return [];
+  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join3(root, d));
+}
+function pythonCandidates(minor, env = process.env) {
+  const exe = `python${minor}`;
+  const candidates = [];
+  if (env.RUNNER_TOOL_CACHE) {
+    for (const dir of versionDirs(join3(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join3(dir, arch2, "bin", exe));
+    }
+  }
+  const pyenvRoot = env.PYENV_ROOT ?? join3(homedir(), ".pyenv");
+  for (const dir of versionDirs(join3(pyenvRoot, "versions"), minor)) candidates.push(join3(dir, "bin", exe));
+  for (const dir of (env.PATH ?? "").split(delimiter2)) {
+    if (dir && !dir.includes("shims")) candidates.push(join3(dir, exe));
+  }
+  return candidates.filter((c) => existsSync(c));
+}
+async function reportsVersion(python, minor) {
+  const result = await run(python, ["-c", PROBE]);
+  return result.exitCode === 0 && result.stdout.trim() === minor;
+}
+async function findPython(minor, explicit) {
+  if (explicit) {
+    if (await reportsVersion(explicit, minor)) return explicit;
+    throw new UsageError(`--python ${explicit} is not a working Python ${minor}; point it at a python${minor} executable`);
+  }
+  for (const candidate of pythonCandidates(minor)) {
+    if (await reportsVersion(candidate, minor)) return candidate;
+  }
+  throw new UsageError(`no Python ${minor} found (looked for python${minor} in the setup-python tool cache, pyenv and PATH); add actions/setup-python with python-version: '${minor}' to the workflow, or pass --python`);
+}
+
+// src/tools/system.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { delimiter as delimiter3, join as join4 } from "node:path";
+var PROVIDERS = {
+  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
+  rpm: { apt: "rpm", dnf: "rpm" },
+  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
+  cpio: { apt: "cpio", dnf: "cpio" },
+  tar: { apt: "tar", dnf: "tar" }
+};
+function which2(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter3)) {
+    const candidate = join4(dir, command);
+    if (dir && existsSync2(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which2(c));
+  if (missing.length === 0) return;
+  const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
+  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? "apt"] ?? c))];
+  const root = process.getuid?.() === 0;
+  if (!manager || !root) {
+    throw new UsageError(`${missing.join(", ")} not found; install ${packages.join(" ")} (for example \`sudo apt-get install -y ${packages.join(" ")}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(" ")}\`)`);
+  }
+  await log.group(`Installing ${packages.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...packages]]] : [["dnf", ["install", "-y", "-q", ...packages]]];
+    for (const [cmd, args] of steps) {
+      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
+    }
+  });
+  const still = commands.filter((c) => !which2(c));
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing ${packages.join(" ")}`);
+}
+
+// src/audit/smoke-test.ts
+var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/profile", "/opt/apps/lmod/lmod/init/bash"];
+function lmodInit(env = process.env) {
+  const candidates = env.LMOD_PKG ? [join5(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  return candidates.find((c) => existsSync3(c));
+}
+async function rootPrefix() {
+  if (process.getuid?.() === 0) return [];
+  if (which2("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
+  return void 0;
+}
+async function smokeTestUnavailable() {
+  if (!await rootPrefix()) return "it needs root or passwordless sudo";
+  if (!which2("unshare")) return "unshare (util-linux) is not installed";
+  if (!lmodInit()) return "Lmod is not installed (apt-get install lmod, or dnf install Lmod)";
+  return void 0;
+}
+async function extractPayloads(rpms, root) {
+  for (const rpm of rpms) {
+    const r = await run("sh", ["-c", 'rpm2cpio "$1" | cpio -idm --quiet', "sh", rpm], { cwd: root });
+    if (r.exitCode !== 0) throw new UsageError(`extracting ${rpm} failed: ${r.stderr.trim()}`);
+  }
+}
+function provideInterpreter(root, interpreterHome, interpreterModule) {
+  mkdirSync(join5(root, interpreterHome), { recursive: true });
+  const module = join5(root, "usr/local/phoreus/modulefiles", `${interpreterModule}.lua`);
+  if (existsSync3(module)) return;
+  mkdirSync(dirname3(module), { recursive: true });
+  writeFileSync(module, `whatis("Python interpreter module for the smoke test")
+prepend_path("PATH", "${interpreterHome}/bin")
+`);
+}
+async function runInstalled(root, interpreterHome, pythonPrefix, script) {
+  const prefix = await rootPrefix();
+  const init = lmodInit();
+  if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
+  const setup = [
+    "set -e",
+    "mount -t tmpfs tmpfs /usr/local",
+    "mkdir -p /usr/local/phoreus",
+    `mount --bind "${root}/usr/local/phoreus" /usr/local/phoreus`,
+    `mount --bind "${pythonPrefix}" "${interpreterHome}"`,
+    "set +e",
+    // A clean user environment: nothing of the host's Python setup leaks in.
+    "unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION",
+    "export PATH=/usr/bin:/bin",
+    `source ${init}`,
+    "module use /usr/local/phoreus/modulefiles",
+    script
+  ].join("\n");
+  const [command, ...args] = [...prefix, "unshare", "--mount", "--propagation", "private", "bash", "-c", setup];
+  return run(command ?? "unshare", args);
+}
+async function smokeTest(input, log) {
+  const root = mkdtempSync(join5(tmpdir(), "phoreus-smoke-"));
+  try {
+    await extractPayloads([input.rpm], root);
+    provideInterpreter(root, input.interpreterHome, input.interpreterModule);
+    const python = await findPython(input.interpreter, input.python);
+    const pythonPrefix = dirname3(dirname3(python));
+    const script = existsSync3(join5(root, `usr/local/phoreus/${input.tool}/${input.version}/venv/bin/${input.tool}`)) ? `${input.tool} --version || ${input.tool} --help` : 'python -c "import sys; print(sys.prefix)"';
+    const command = input.command ?? script;
+    log.info(`Smoke test: module load ${input.tool}/${input.version} && ${command}`);
+    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${input.tool}/${input.version} || exit 97
+${command}`);
+    if (r.exitCode === 0) {
+      log.info(`Smoke test passed: ${r.stdout.trim().split("\n").slice(-3).join(" | ")}`);
+      return [];
+    }
+    const output = `${r.stdout}
+${r.stderr}`.trim().split("\n").slice(-12).join("\n");
+    const what = r.exitCode === 97 ? `module load ${input.tool}/${input.version} failed` : `"${command}" exited with status ${r.exitCode}`;
+    return [finding("PH314", `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`, 1, `smoke test: after installing the payload and loading the module, ${what}:
+${output}`)];
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 // src/audit/audit.ts
 async function audit(options, log) {
-  if (!existsSync(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
+  if (!existsSync4(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
   const start = performance.now();
   const distro2 = distro(options.distro);
   const file = basename3(options.rpm);
@@ -29422,6 +29582,18 @@ async function audit(options, log) {
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside)
   ];
+  if (options.smokeTest && identity) {
+    findings.push(...await smokeTest({
+      rpm: options.rpm,
+      tool: identity.tool,
+      version: identity.version,
+      interpreter: minor,
+      interpreterModule,
+      interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
+      ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
+      ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
+    }, log));
+  }
   const seconds = (performance.now() - start) / 1e3;
   log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
   return {
@@ -29503,43 +29675,6 @@ function joinUri(prefix, file) {
   return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
 }
 
-// src/tools/system.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { delimiter as delimiter2, join as join3 } from "node:path";
-var PROVIDERS = {
-  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
-  rpm: { apt: "rpm", dnf: "rpm" },
-  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
-  cpio: { apt: "cpio", dnf: "cpio" },
-  tar: { apt: "tar", dnf: "tar" }
-};
-function which2(command, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    const candidate = join3(dir, command);
-    if (dir && existsSync2(candidate)) return candidate;
-  }
-  return void 0;
-}
-async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which2(c));
-  if (missing.length === 0) return;
-  const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
-  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? "apt"] ?? c))];
-  const root = process.getuid?.() === 0;
-  if (!manager || !root) {
-    throw new UsageError(`${missing.join(", ")} not found; install ${packages.join(" ")} (for example \`sudo apt-get install -y ${packages.join(" ")}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(" ")}\`)`);
-  }
-  await log.group(`Installing ${packages.join(", ")} with ${manager}`, async () => {
-    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...packages]]] : [["dnf", ["install", "-y", "-q", ...packages]]];
-    for (const [cmd, args] of steps) {
-      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
-    }
-  });
-  const still = commands.filter((c) => !which2(c));
-  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing ${packages.join(" ")}`);
-}
-
 // src/commands/audit-command.ts
 function auditSubject(result) {
   return {
@@ -29558,6 +29693,16 @@ function renderAudit(format, result) {
   if (format === "sarif") return renderSarif(result.findings);
   return renderText(auditSubject(result), result.findings);
 }
+async function resolveSmokeTest(asked, defaultOn, log) {
+  if (asked === false) return false;
+  const unavailable = await smokeTestUnavailable();
+  if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
+  if (unavailable) {
+    if (defaultOn) log.info(`No smoke test: ${unavailable}`);
+    return false;
+  }
+  return asked === true || defaultOn;
+}
 async function runAudit(options, log) {
   await requireTools(["rpm", "rpm2cpio"], log);
   const result = await audit(options, log);
@@ -29565,13 +29710,13 @@ async function runAudit(options, log) {
 }
 
 // src/commands/build-command.ts
-import { mkdirSync as mkdirSync6, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join16 } from "node:path";
+import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join17 } from "node:path";
 
 // src/build/build.ts
-import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync5, mkdtempSync as mkdtempSync3, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
-import { basename as basename6, join as join15 } from "node:path";
+import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync4, rmSync as rmSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { basename as basename6, join as join16 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -29770,12 +29915,12 @@ function printable(value) {
 }
 
 // src/checks/verify.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { dirname as dirname4, join as join10, relative as relative3 } from "node:path";
+import { existsSync as existsSync8 } from "node:fs";
+import { dirname as dirname5, join as join11, relative as relative3 } from "node:path";
 
 // src/plan/project.ts
-import { existsSync as existsSync3, readdirSync, readFileSync as readFileSync2, statSync } from "node:fs";
-import { isAbsolute, join as join4, normalize, relative as relative2, sep as sep2 } from "node:path";
+import { existsSync as existsSync5, readdirSync as readdirSync2, readFileSync as readFileSync2, statSync } from "node:fs";
+import { isAbsolute, join as join6, normalize, relative as relative2, sep as sep2 } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -30538,13 +30683,13 @@ var HAS_WELLFORMED = !!"".isWellFormed;
 // src/plan/project.ts
 var MAX_TEXT_BYTES = 16 * 1024 * 1024;
 function assertProjectDir(project) {
-  if (!existsSync3(project) || !statSync(project).isDirectory()) {
+  if (!existsSync5(project) || !statSync(project).isDirectory()) {
     throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
   }
 }
 function insideProject(project, relPath) {
   if (isAbsolute(relPath)) return void 0;
-  const full = normalize(join4(project, relPath));
+  const full = normalize(join6(project, relPath));
   const rel = relative2(project, full);
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute(rel)) return void 0;
   return full;
@@ -30555,8 +30700,8 @@ function readText(path4) {
   return readFileSync2(path4, "utf8");
 }
 function readPyproject(project) {
-  const path4 = join4(project, "pyproject.toml");
-  if (!existsSync3(path4)) return {};
+  const path4 = join6(project, "pyproject.toml");
+  if (!existsSync5(path4)) return {};
   const text = readText(path4);
   let parsed;
   try {
@@ -30582,7 +30727,7 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   const walk = (dir, depth) => {
     let entries;
     try {
-      entries = readdirSync(join4(project, dir), { withFileTypes: true });
+      entries = readdirSync2(join6(project, dir), { withFileTypes: true });
     } catch {
       return;
     }
@@ -30600,55 +30745,16 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   return out;
 }
 
-// src/tools/python.ts
-import { existsSync as existsSync4, readdirSync as readdirSync2 } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter as delimiter3, join as join5 } from "node:path";
-var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
-function versionDirs(root, minor) {
-  if (!existsSync4(root)) return [];
-  return readdirSync2(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join5(root, d));
-}
-function pythonCandidates(minor, env = process.env) {
-  const exe = `python${minor}`;
-  const candidates = [];
-  if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join5(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join5(dir, arch2, "bin", exe));
-    }
-  }
-  const pyenvRoot = env.PYENV_ROOT ?? join5(homedir(), ".pyenv");
-  for (const dir of versionDirs(join5(pyenvRoot, "versions"), minor)) candidates.push(join5(dir, "bin", exe));
-  for (const dir of (env.PATH ?? "").split(delimiter3)) {
-    if (dir && !dir.includes("shims")) candidates.push(join5(dir, exe));
-  }
-  return candidates.filter((c) => existsSync4(c));
-}
-async function reportsVersion(python, minor) {
-  const result = await run(python, ["-c", PROBE]);
-  return result.exitCode === 0 && result.stdout.trim() === minor;
-}
-async function findPython(minor, explicit) {
-  if (explicit) {
-    if (await reportsVersion(explicit, minor)) return explicit;
-    throw new UsageError(`--python ${explicit} is not a working Python ${minor}; point it at a python${minor} executable`);
-  }
-  for (const candidate of pythonCandidates(minor)) {
-    if (await reportsVersion(candidate, minor)) return candidate;
-  }
-  throw new UsageError(`no Python ${minor} found (looked for python${minor} in the setup-python tool cache, pyenv and PATH); add actions/setup-python with python-version: '${minor}' to the workflow, or pass --python`);
-}
-
 // src/tools/resources.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { dirname as dirname3, join as join6 } from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+import { dirname as dirname4, join as join7 } from "node:path";
 import { fileURLToPath } from "node:url";
 function resourcePath(relative5) {
-  let dir = dirname3(fileURLToPath(import.meta.url));
+  let dir = dirname4(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join6(dir, relative5);
-    if (existsSync5(candidate)) return candidate;
-    const parent = dirname3(dir);
+    const candidate = join7(dir, relative5);
+    if (existsSync6(candidate)) return candidate;
+    const parent = dirname4(dir);
     if (parent === dir) return void 0;
     dir = parent;
   }
@@ -30656,39 +30762,39 @@ function resourcePath(relative5) {
 
 // src/tools/venv.ts
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync6, readFileSync as readFileSync3, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename as basename4, join as join8 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync3, renameSync, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { basename as basename4, join as join9 } from "node:path";
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join7(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join7(env.XDG_CACHE_HOME ?? join7(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join8(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join8(env.XDG_CACHE_HOME ?? join8(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/venv.ts
 async function pythonVenv(python, lockPath, log) {
   const key = createHash2("sha256").update(readFileSync3(lockPath)).update(python).digest("hex").slice(0, 16);
-  const venv = join8(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join8(venv, "bin", "python");
-  if (existsSync6(join8(venv, ".complete"))) return venvPython;
+  const venv = join9(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join9(venv, "bin", "python");
+  if (existsSync7(join9(venv, ".complete"))) return venvPython;
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
   const staging = `${venv}.staging-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
+  rmSync2(staging, { recursive: true, force: true });
   const create = await run(python, ["-m", "venv", staging]);
   if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
-  const install = await run(join8(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
+  const install = await run(join9(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
   if (install.exitCode !== 0) {
-    rmSync(staging, { recursive: true, force: true });
+    rmSync2(staging, { recursive: true, force: true });
     throw new UsageError(`could not install ${lockPath}: ${redactUrls(lastLine(install.stderr))}; check that the package index is reachable (PIP_INDEX_URL)`);
   }
-  writeFileSync(join8(staging, ".complete"), "");
+  writeFileSync2(join9(staging, ".complete"), "");
   try {
     renameSync(staging, venv);
   } catch {
-    rmSync(staging, { recursive: true, force: true });
+    rmSync2(staging, { recursive: true, force: true });
   }
   return venvPython;
 }
@@ -30703,15 +30809,15 @@ async function pipToolsPython(python, minor, log) {
 }
 
 // src/tools/pip-compile.ts
-import { mkdtempSync, readFileSync as readFileSync4, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as join9 } from "node:path";
+import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync4, rmSync as rmSync3, writeFileSync as writeFileSync3 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join10 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 async function recompile(pipToolsPython2, project, seed, options, sources) {
-  const work = mkdtempSync(join9(tmpdir(), "phoreus-drift-"));
+  const work = mkdtempSync2(join10(tmpdir2(), "phoreus-drift-"));
   try {
-    const output = join9(work, "requirements.lock");
-    writeFileSync2(output, seed);
+    const output = join10(work, "requirements.lock");
+    writeFileSync3(output, seed);
     const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython2, args, { cwd: project, env: { ...process.env, CUSTOM_COMPILE_COMMAND: "" } });
     const detail = redactUrls(lastLine(result.stderr) || lastLine(result.stdout));
@@ -30723,7 +30829,7 @@ async function recompile(pipToolsPython2, project, seed, options, sources) {
     }
     return { ok: true, lock: readFileSync4(output, "utf8") };
   } finally {
-    rmSync2(work, { recursive: true, force: true });
+    rmSync3(work, { recursive: true, force: true });
   }
 }
 
@@ -30899,8 +31005,8 @@ function markerHolds(marker, env) {
 var DEFAULT_IN = "requirements.in";
 var DEFAULT_LOCK = "requirements.lock";
 function loadConfig(options) {
-  const path4 = options.config ?? join10(options.project, "phoreus.yaml");
-  if (!existsSync7(path4)) {
+  const path4 = options.config ?? join11(options.project, "phoreus.yaml");
+  if (!existsSync8(path4)) {
     if (options.config) throw new UsageError(`configuration file ${options.config} does not exist; fix --config`);
     return void 0;
   }
@@ -30909,7 +31015,7 @@ function loadConfig(options) {
 }
 function chooseInterpreter(options, config, lockPath) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync7(lockPath)) {
+  if (lockPath && existsSync8(lockPath)) {
     const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath)))?.pythonVersion;
     if (recorded) return recorded;
   }
@@ -30922,13 +31028,13 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join10(project, name)));
+    const file = parseRequirementsFile(readText(join11(project, name)));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join10(dirname4(name), option.value).split("\\").join("/");
+      const included = join11(dirname5(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync7(full)) {
+      if (!full || !existsSync8(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
@@ -30942,7 +31048,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join10(project, rel))));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join11(project, rel))));
   }
   return findings;
 }
@@ -30962,7 +31068,7 @@ async function verify(options, log) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, "");
-  const interpreter = chooseInterpreter(options, shared, join10(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, join11(project, shared.lock ?? DEFAULT_LOCK));
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, "requirements", loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, "lock", loaded, findings);
@@ -30978,23 +31084,23 @@ async function verify(options, log) {
   if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
   if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
   findings.push(...scanConda(project));
-  const inPath = join10(project, inName);
-  const lockPath = join10(project, lockName);
+  const inPath = join11(project, inName);
+  const lockPath = join11(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
-  if (!existsSync7(inPath)) {
+  if (!existsSync8(inPath)) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync7(lockPath)) {
+  if (!existsSync8(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
   }
-  if (!existsSync7(lockPath)) return finish(result);
+  if (!existsSync8(lockPath)) return finish(result);
   const lock = parseRequirementsFile(readText(lockPath));
   const ctx = { lockName, inName, lock, interpreter, env };
   findings.push(...checkLock(ctx));
   const lockCredentials = checkCredentials(lockName, lock);
   findings.push(...lockCredentials.findings);
   secrets.push(...lockCredentials.secrets);
-  if (existsSync7(inPath)) {
+  if (existsSync8(inPath)) {
     const inputs = loadInputs(project, inName, findings);
     for (const input of inputs) {
       const scan = checkCredentials(input.name, input.file);
@@ -31008,7 +31114,7 @@ async function verify(options, log) {
     return finish(result);
   }
   const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync7(inPath)) return finish(result);
+  if (!header?.args || !existsSync8(inPath)) return finish(result);
   result.drift = "checked";
   findings.push(...await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log));
   return finish(result);
@@ -31038,7 +31144,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source of sources) {
-    if (source === "-" || !insideProject(options.project, source) || !existsSync7(join10(options.project, source))) {
+    if (source === "-" || !insideProject(options.project, source) || !existsSync8(join11(options.project, source))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -31123,13 +31229,13 @@ async function sourceDateEpoch(project) {
 }
 
 // src/build/app-wheel.ts
-import { cpSync, existsSync as existsSync8, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync3 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename5, join as join11 } from "node:path";
+import { cpSync, existsSync as existsSync9, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync3, readdirSync as readdirSync3, rmSync as rmSync4 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { basename as basename5, join as join12 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
 function isApplicationProject(project) {
-  return existsSync8(join11(project, "pyproject.toml")) || existsSync8(join11(project, "setup.py"));
+  return existsSync9(join12(project, "pyproject.toml")) || existsSync9(join12(project, "setup.py"));
 }
 async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
@@ -31139,12 +31245,12 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function buildAppWheel(project, python, out, epoch, log, options) {
-  const work = mkdtempSync2(join11(tmpdir2(), "phoreus-app-"));
+  const work = mkdtempSync3(join12(tmpdir3(), "phoreus-app-"));
   try {
-    const source = join11(work, "src");
+    const source = join12(work, "src");
     cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename5(src)) && !src.endsWith(".egg-info") });
-    const buildLock = join11(project, BUILD_LOCK);
-    const buildLocked = existsSync8(buildLock);
+    const buildLock = join12(project, BUILD_LOCK);
+    const buildLocked = existsSync9(buildLock);
     const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
     const indexArgs = [
       ...options.indexUrl ? ["--index-url", options.indexUrl] : [],
@@ -31160,21 +31266,21 @@ async function buildAppWheel(project, python, out, epoch, log, options) {
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join11(work, "wheel"),
+      join12(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : indexArgs,
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync3(join11(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync3(join12(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
-    mkdirSync(out, { recursive: true });
-    const path4 = join11(out, file);
-    cpSync(join11(work, "wheel", file), path4);
+    mkdirSync2(out, { recursive: true });
+    const path4 = join12(out, file);
+    cpSync(join12(work, "wheel", file), path4);
     return { wheel: { path: path4, file, ...await wheelMetadata(python, path4) }, buildLocked };
   } finally {
-    rmSync3(work, { recursive: true, force: true });
+    rmSync4(work, { recursive: true, force: true });
   }
 }
 
@@ -31210,16 +31316,16 @@ module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
 }
 
 // src/build/rpmbuild.ts
-import { copyFileSync, mkdirSync as mkdirSync2, readdirSync as readdirSync4, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join12 } from "node:path";
+import { copyFileSync, mkdirSync as mkdirSync3, readdirSync as readdirSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join13 } from "node:path";
 async function rpmbuild(input) {
-  const sources = join12(input.topdir, "SOURCES");
-  const specs = join12(input.topdir, "SPECS");
-  mkdirSync2(sources, { recursive: true });
-  mkdirSync2(specs, { recursive: true });
+  const sources = join13(input.topdir, "SOURCES");
+  const specs = join13(input.topdir, "SPECS");
+  mkdirSync3(sources, { recursive: true });
+  mkdirSync3(specs, { recursive: true });
   for (const [name, source] of Object.entries(input.sources)) {
-    if ("content" in source) writeFileSync3(join12(sources, name), source.content);
-    else copyFileSync(source.path, join12(sources, name));
+    if ("content" in source) writeFileSync4(join13(sources, name), source.content);
+    else copyFileSync(source.path, join13(sources, name));
   }
   const tar = await run("tar", [
     "--sort=name",
@@ -31229,14 +31335,14 @@ async function rpmbuild(input) {
     "--numeric-owner",
     "--format=gnu",
     "-cf",
-    join12(sources, "wheelhouse.tar"),
+    join13(sources, "wheelhouse.tar"),
     "-C",
     input.wheelhouseParent,
     "wheelhouse"
   ]);
   if (tar.exitCode !== 0) throw new BuildFailure(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
-  const specPath = join12(specs, input.specName);
-  writeFileSync3(specPath, input.spec);
+  const specPath = join13(specs, input.specName);
+  writeFileSync4(specPath, input.spec);
   const result = await run("rpmbuild", [
     "-ba",
     "--nodeps",
@@ -31256,12 +31362,12 @@ ${result.stderr}`;
     const reason = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
     throw new BuildFailure(`rpmbuild failed: ${reason}`);
   }
-  const rpmDir = join12(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync4(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join12(rpmDir, f));
-  const srpmDir = join12(input.topdir, "SRPMS");
+  const rpmDir = join13(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync4(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join13(rpmDir, f));
+  const srpmDir = join13(input.topdir, "SRPMS");
   const srpm = readdirSync4(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join12(srpmDir, srpm), log };
+  return { rpms, srpm: join13(srpmDir, srpm), log };
 }
 
 // src/build/spec.ts
@@ -31420,13 +31526,13 @@ function renderSpec(input) {
 
 // src/build/wheelhouse.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync9, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join14 } from "node:path";
+import { existsSync as existsSync10, mkdirSync as mkdirSync5, readdirSync as readdirSync6, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join15 } from "node:path";
 
 // src/build/source-build.ts
 import { createHash as createHash3 } from "node:crypto";
-import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync5, rmSync as rmSync4, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join13 } from "node:path";
+import { mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync5, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join14 } from "node:path";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
   if (!hostGlibc2 || hostArch2 !== arch2) return false;
@@ -31439,13 +31545,13 @@ async function hostGlibc(python) {
   return m ? [Number(m[1]), Number(m[2])] : void 0;
 }
 async function buildFromSdist(request, hostArch2, log) {
-  const work = join13(request.dir, `.sdist-${request.name}`);
-  rmSync4(work, { recursive: true, force: true });
-  mkdirSync3(work, { recursive: true });
+  const work = join14(request.dir, `.sdist-${request.name}`);
+  rmSync5(work, { recursive: true, force: true });
+  mkdirSync4(work, { recursive: true });
   try {
     log.info(`${request.name}: building from its sdist (${request.reason})`);
-    const lock = join13(work, "requirement.lock");
-    writeFileSync4(lock, request.lockBlock);
+    const lock = join14(work, "requirement.lock");
+    writeFileSync5(lock, request.lockBlock);
     const download = await run(request.python, [
       "-m",
       "pip",
@@ -31458,7 +31564,7 @@ async function buildFromSdist(request, hostArch2, log) {
       "--progress-bar",
       "off",
       "--dest",
-      join13(work, "sdist"),
+      join14(work, "sdist"),
       ...request.indexArgs,
       "-r",
       lock
@@ -31466,8 +31572,8 @@ async function buildFromSdist(request, hostArch2, log) {
     if (download.exitCode !== 0) {
       throw new BuildFailure(`${request.name} has no compatible wheel and no sdist with a locked hash (${redactUrls(lastLine(download.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const sdist = readdirSync5(join13(work, "sdist"))[0] ?? "";
-    const wheelDir = join13(work, "wheel");
+    const sdist = readdirSync5(join14(work, "sdist"))[0] ?? "";
+    const wheelDir = join14(work, "wheel");
     const built = await run(request.python, [
       "-m",
       "pip",
@@ -31479,7 +31585,7 @@ async function buildFromSdist(request, hostArch2, log) {
       "--wheel-dir",
       wheelDir,
       ...request.indexArgs,
-      join13(work, "sdist", sdist)
+      join14(work, "sdist", sdist)
     ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
     if (built.exitCode !== 0) {
       throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
@@ -31488,12 +31594,12 @@ async function buildFromSdist(request, hostArch2, log) {
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch2)) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const data = readFileSync5(join13(wheelDir, wheel));
-    writeFileSync4(join13(request.dir, wheel), data);
-    writeFileSync4(join13(request.dir, sdist), readFileSync5(join13(work, "sdist", sdist)));
+    const data = readFileSync5(join14(wheelDir, wheel));
+    writeFileSync5(join14(request.dir, wheel), data);
+    writeFileSync5(join14(request.dir, sdist), readFileSync5(join14(work, "sdist", sdist)));
     return { sdist, wheel, sha256: createHash3("sha256").update(data).digest("hex") };
   } finally {
-    rmSync4(work, { recursive: true, force: true });
+    rmSync5(work, { recursive: true, force: true });
   }
 }
 
@@ -31520,10 +31626,10 @@ function wheelhouseKey(request) {
 }
 var sha256File = (path4) => createHash4("sha256").update(readFileSync6(path4)).digest("hex");
 function matchFiles(dir, packages) {
-  if (!existsSync9(dir)) return void 0;
+  if (!existsSync10(dir)) return void 0;
   const byHash = /* @__PURE__ */ new Map();
   for (const entry of readdirSync6(dir, { withFileTypes: true })) {
-    if (entry.isFile()) byHash.set(sha256File(join14(dir, entry.name)), entry.name);
+    if (entry.isFile()) byHash.set(sha256File(join15(dir, entry.name)), entry.name);
   }
   const files = /* @__PURE__ */ new Map();
   for (const pkg of packages) {
@@ -31540,7 +31646,7 @@ function missingPackage(stderr) {
 var MANIFEST = "wheelhouse.json";
 function readManifest(dir) {
   try {
-    return JSON.parse(readFileSync6(join14(dir, MANIFEST), "utf8"));
+    return JSON.parse(readFileSync6(join15(dir, MANIFEST), "utf8"));
   } catch {
     return { built: {} };
   }
@@ -31550,8 +31656,8 @@ function resolveFiles(dir, packages, manifest) {
   const files = matchFiles(dir, fromIndex);
   if (!files) return void 0;
   for (const [name, built] of Object.entries(manifest.built)) {
-    const path4 = join14(dir, built.wheel);
-    if (!existsSync9(path4) || sha256File(path4) !== built.sha256) return void 0;
+    const path4 = join15(dir, built.wheel);
+    if (!existsSync10(path4) || sha256File(path4) !== built.sha256) return void 0;
     files.set(name, built.wheel);
   }
   return files;
@@ -31562,7 +31668,7 @@ function wheelhouse(dir, files, manifest, lockText, fromCache) {
   return { dir, files, fromCache, built, installLock };
 }
 async function fetchWheelhouse(request, log) {
-  const dir = join14(cacheRoot(), "wheelhouse", wheelhouseKey(request));
+  const dir = join15(cacheRoot(), "wheelhouse", wheelhouseKey(request));
   const cachedManifest = readManifest(dir);
   const cached = resolveFiles(dir, request.packages, cachedManifest);
   if (cached) {
@@ -31570,8 +31676,8 @@ async function fetchWheelhouse(request, log) {
     return wheelhouse(dir, cached, cachedManifest, request.lockText, true);
   }
   const staging = `${dir}.staging-${process.pid}`;
-  rmSync5(staging, { recursive: true, force: true });
-  mkdirSync4(staging, { recursive: true });
+  rmSync6(staging, { recursive: true, force: true });
+  mkdirSync5(staging, { recursive: true });
   try {
     const indexArgs = [
       ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
@@ -31584,8 +31690,8 @@ async function fetchWheelhouse(request, log) {
     log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
     for (; ; ) {
       const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
-      const lockFile = join14(staging, ".requirements.lock");
-      writeFileSync5(lockFile, lockSubset(request.lockText, names));
+      const lockFile = join15(staging, ".requirements.lock");
+      writeFileSync6(lockFile, lockSubset(request.lockText, names));
       const result = await run(request.python, [
         "-m",
         "pip",
@@ -31603,7 +31709,7 @@ async function fetchWheelhouse(request, log) {
         "-r",
         lockFile
       ]);
-      rmSync5(lockFile);
+      rmSync6(lockFile);
       if (result.exitCode === 0) break;
       const missing = missingPackage(result.stderr);
       if (!missing || !names.has(normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, request));
@@ -31624,22 +31730,22 @@ async function fetchWheelhouse(request, log) {
         reason
       }, request.arch, log);
     }
-    writeFileSync5(join14(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
+    writeFileSync6(join15(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
 `);
     const files = resolveFiles(staging, request.packages, manifest);
     if (!files) throw new BuildFailure("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
     let bytes = 0;
     [...files.values()].sort().forEach((file, i) => {
-      bytes += readFileSync6(join14(staging, file)).length;
+      bytes += readFileSync6(join15(staging, file)).length;
       log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
     });
     log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
-    rmSync5(dir, { recursive: true, force: true });
-    mkdirSync4(join14(dir, ".."), { recursive: true });
+    rmSync6(dir, { recursive: true, force: true });
+    mkdirSync5(join15(dir, ".."), { recursive: true });
     renameSync2(staging, dir);
     return wheelhouse(dir, files, manifest, request.lockText, false);
   } finally {
-    rmSync5(staging, { recursive: true, force: true });
+    rmSync6(staging, { recursive: true, force: true });
   }
 }
 function downloadError(stderr, request) {
@@ -31741,7 +31847,7 @@ async function build(options, log) {
   const distro2 = distro(options.distro);
   const project = options.project;
   const pyproject = readPyproject(project);
-  const configPath = options.config ?? join15(project, "phoreus.yaml");
+  const configPath = options.config ?? join16(project, "phoreus.yaml");
   const loaded = (() => {
     try {
       return parseConfig("phoreus.yaml", readText(configPath));
@@ -31775,20 +31881,20 @@ async function build(options, log) {
   await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(project);
-  const lockText = readText(join15(project, verification.lock));
+  const lockText = readText(join16(project, verification.lock));
   const packages = lockedPackages(lockText, interpreter, arch2);
-  const work = mkdtempSync3(join15(tmpdir3(), "phoreus-build-"));
+  const work = mkdtempSync4(join16(tmpdir4(), "phoreus-build-"));
   try {
     return await buildPackages();
   } catch (error) {
     if (error instanceof BuildFailure) return stop(error.message);
     throw error;
   } finally {
-    rmSync6(work, { recursive: true, force: true });
+    rmSync7(work, { recursive: true, force: true });
   }
   async function buildPackages() {
     const wheelhouse2 = await runner.wheelhouse(python, lockText, packages, epoch);
-    const app = await runner.appWheel(python, join15(work, "app"), epoch);
+    const app = await runner.appWheel(python, join16(work, "app"), epoch);
     const tool = resolveTool({
       ...options.tool ? { tool: options.tool } : {},
       ...config.tool.name ? { configTool: config.tool.name } : {},
@@ -31851,7 +31957,8 @@ ${JSON.stringify(inForce, null, 2)}`);
       modulefile: built.modulefile,
       interpreterHome: options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME,
       interpreterModule: options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE,
-      buildPaths: [work, wheelhouse2.dir, project]
+      buildPaths: [work, wheelhouse2.dir, project],
+      ...options.smokeTest ? { smokeTest: { ...options.smokeTest, ...options.python ? { python: options.python } : {} } } : {}
     }, log));
     runner.findings.push(...audited.findings);
     if (countBySeverity(audited.findings).errors > 0) return { ...stop("the audit of the built RPM found errors"), identity: id };
@@ -31909,11 +32016,11 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
     epoch: a.epoch,
     generator: `${TOOL_NAME} ${TOOL_VERSION}`
   });
-  const topdir = join15(a.work, "rpmbuild");
-  const wheelhouseParent = join15(a.work, "wh");
-  mkdirSync5(join15(wheelhouseParent, "wheelhouse"), { recursive: true });
+  const topdir = join16(a.work, "rpmbuild");
+  const wheelhouseParent = join16(a.work, "wh");
+  mkdirSync6(join16(wheelhouseParent, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync2(join15(a.wheelhouse.dir, file), join15(wheelhouseParent, "wheelhouse", file));
+  for (const file of shipped) copyFileSync2(join16(a.wheelhouse.dir, file), join16(wheelhouseParent, "wheelhouse", file));
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
     topdir,
@@ -31938,14 +32045,14 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join15(a.work, `${id.tool}-${id.version}.lua`);
-  writeFileSync6(modulefilePath2, modulefile);
+  const modulefilePath2 = join16(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync7(modulefilePath2, modulefile);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, ...meta ? { metaRpm: meta } : {} };
 }
 function place(built, out, id) {
-  mkdirSync5(out, { recursive: true });
+  mkdirSync6(out, { recursive: true });
   const copy = (path4, name = basename6(path4)) => {
-    const target = join15(out, name);
+    const target = join16(out, name);
     copyFileSync2(path4, target);
     return target;
   };
@@ -31981,9 +32088,9 @@ function buildSubject(result, project) {
 async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
-  mkdirSync6(options.out, { recursive: true });
-  const report = join16(options.out, "build-report.json");
-  writeFileSync7(report, renderJson(subject, result.findings));
+  mkdirSync7(options.out, { recursive: true });
+  const report = join17(options.out, "build-report.json");
+  writeFileSync8(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
@@ -32446,6 +32553,9 @@ Options for build:
   --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
   --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
   --meta                 also build the meta default package phoreus-<tool>
+  --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
+                         Lmod and run --smoke-command (default: on when running as root)
+  --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
 
 Usage of audit: audit FILE.rpm [options]
   --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
@@ -32453,6 +32563,7 @@ Usage of audit: audit FILE.rpm [options]
   --format FORMAT        text (default), json or sarif, printed on stdout
   --modulefile FILE      the modulefile shipped beside the RPM, checked too
   --interpreter-home P, --interpreter-module M   as for build
+  --[no-]smoke-test, --smoke-command CMD          as for build
   --quiet
 
 Exit status: 0 no error finding, 1 error findings or a failed build, 2 usage or environment error.
@@ -32479,7 +32590,10 @@ var BUILD = {
   out: { type: "string", default: "out" },
   "interpreter-home": { type: "string" },
   "interpreter-module": { type: "string" },
-  meta: { type: "boolean", default: false }
+  meta: { type: "boolean", default: false },
+  "smoke-test": { type: "boolean" },
+  "no-smoke-test": { type: "boolean" },
+  "smoke-command": { type: "string" }
 };
 var Flags = class {
   constructor(values) {
@@ -32544,6 +32658,8 @@ async function buildCommand(args) {
     ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : void 0)
   };
   const log = streamLog((text2) => process.stderr.write(redactUrls(text2)), flags.boolean("quiet"));
+  const smoke = await smokeTestFlag(flags, log);
+  if (smoke) options.smokeTest = smoke;
   const { text, exitCode } = await runBuild(options, log);
   process.stdout.write(text);
   return exitCode;
@@ -32555,9 +32671,19 @@ var AUDIT = {
   modulefile: { type: "string" },
   "interpreter-home": { type: "string" },
   "interpreter-module": { type: "string" },
+  "smoke-test": { type: "boolean" },
+  "no-smoke-test": { type: "boolean" },
+  "smoke-command": { type: "string" },
+  python: { type: "string" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false }
 };
+async function smokeTestFlag(flags, log) {
+  const asked = flags.boolean("no-smoke-test") ? false : flags.boolean("smoke-test") ? true : void 0;
+  const on = await resolveSmokeTest(asked, process.getuid?.() === 0, log);
+  const command = flags.string("smoke-command");
+  return on ? command ? { command } : {} : void 0;
+}
 async function auditCommand(args) {
   const [rpm, ...rest] = args;
   if (rpm === "--help" || rpm === "-h") return help();
@@ -32565,8 +32691,10 @@ async function auditCommand(args) {
   const flags = parse2(rest, AUDIT);
   const format = parseFormat(flags.string("format") ?? "text");
   const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
+  const smoke = await smokeTestFlag(flags, log);
   const { result, exitCode } = await runAudit({
     rpm: absolutePath(rpm),
+    ...smoke ? { smokeTest: { ...smoke, ...optional("python", flags.string("python")) } } : {},
     distro: flags.string("distro") ?? "el9",
     ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
     ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),

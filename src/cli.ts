@@ -1,7 +1,7 @@
 /** The command-line twin of the action: the same pipeline, with flags instead of inputs. */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderAudit, runAudit } from './commands/audit-command.js';
+import { renderAudit, resolveSmokeTest, runAudit } from './commands/audit-command.js';
 import { runBuild } from './commands/build-command.js';
 import { render, runVerify } from './commands/verify-command.js';
 import {
@@ -9,7 +9,7 @@ import {
 } from './inputs/options.js';
 import { UsageError } from './inputs/usage-error.js';
 import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
-import { streamLog } from './report/log.js';
+import { streamLog, type Log } from './report/log.js';
 import { redactUrls } from './report/redact.js';
 
 const HELP = `Usage: ${TOOL_NAME} <command> [options]
@@ -49,6 +49,9 @@ Options for build:
   --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
   --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
   --meta                 also build the meta default package phoreus-<tool>
+  --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
+                         Lmod and run --smoke-command (default: on when running as root)
+  --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
 
 Usage of audit: audit FILE.rpm [options]
   --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
@@ -56,6 +59,7 @@ Usage of audit: audit FILE.rpm [options]
   --format FORMAT        text (default), json or sarif, printed on stdout
   --modulefile FILE      the modulefile shipped beside the RPM, checked too
   --interpreter-home P, --interpreter-module M   as for build
+  --[no-]smoke-test, --smoke-command CMD          as for build
   --quiet
 
 Exit status: 0 no error finding, 1 error findings or a failed build, 2 usage or environment error.
@@ -86,6 +90,9 @@ const BUILD: OptionSpec = {
   'interpreter-home': { type: 'string' },
   'interpreter-module': { type: 'string' },
   meta: { type: 'boolean', default: false },
+  'smoke-test': { type: 'boolean' },
+  'no-smoke-test': { type: 'boolean' },
+  'smoke-command': { type: 'string' },
 };
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; default?: string | boolean | string[] }>;
@@ -155,6 +162,8 @@ async function buildCommand(args: string[]): Promise<number> {
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : undefined),
   };
   const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean('quiet'));
+  const smoke = await smokeTestFlag(flags, log);
+  if (smoke) options.smokeTest = smoke;
   const { text, exitCode } = await runBuild(options, log);
   process.stdout.write(text);
   return exitCode;
@@ -167,9 +176,21 @@ const AUDIT: OptionSpec = {
   modulefile: { type: 'string' },
   'interpreter-home': { type: 'string' },
   'interpreter-module': { type: 'string' },
+  'smoke-test': { type: 'boolean' },
+  'no-smoke-test': { type: 'boolean' },
+  'smoke-command': { type: 'string' },
+  python: { type: 'string' },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 };
+
+/** --smoke-test / --no-smoke-test, defaulting to on for root (when the machine can run it). */
+async function smokeTestFlag(flags: Flags, log: Log): Promise<{ command?: string } | undefined> {
+  const asked = flags.boolean('no-smoke-test') ? false : flags.boolean('smoke-test') ? true : undefined;
+  const on = await resolveSmokeTest(asked, process.getuid?.() === 0, log);
+  const command = flags.string('smoke-command');
+  return on ? (command ? { command } : {}) : undefined;
+}
 
 async function auditCommand(args: string[]): Promise<number> {
   const [rpm, ...rest] = args;
@@ -178,8 +199,10 @@ async function auditCommand(args: string[]): Promise<number> {
   const flags = parse(rest, AUDIT);
   const format = parseFormat(flags.string('format') ?? 'text');
   const log = streamLog((text) => process.stderr.write(text), flags.boolean('quiet'));
+  const smoke = await smokeTestFlag(flags, log);
   const { result, exitCode } = await runAudit({
     rpm: absolutePath(rpm),
+    ...(smoke ? { smokeTest: { ...smoke, ...optional('python', flags.string('python')) } } : {}),
     distro: flags.string('distro') ?? 'el9',
     ...optional('interpreter', parseInterpreter(flags.string('interpreter'))),
     ...optional('modulefile', flags.string('modulefile') && absolutePath(flags.string('modulefile') ?? '')),

@@ -12,6 +12,7 @@ import { UsageError } from '../inputs/usage-error.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
 import { readHeader, readPayload } from './rpm-file.js';
+import { smokeTest } from './smoke-test.js';
 import type { CpioEntry } from './cpio.js';
 
 export interface AuditOptions {
@@ -24,6 +25,8 @@ export interface AuditOptions {
   /** The modulefile written beside the RPM, checked too. */
   modulefile?: string;
   buildPaths?: string[];
+  /** Install, load and run the tool after the rules (PH314). */
+  smokeTest?: { command?: string; python?: string };
 }
 
 export interface AuditResult {
@@ -83,6 +86,14 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside),
   ];
+  if (options.smokeTest && identity) {
+    findings.push(...(await smokeTest({
+      rpm: options.rpm, tool: identity.tool, version: identity.version, interpreter: minor, interpreterModule,
+      interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
+      ...(options.smokeTest.command ? { command: options.smokeTest.command } : {}),
+      ...(options.smokeTest.python ? { python: options.smokeTest.python } : {}),
+    }, log)));
+  }
   const seconds = (performance.now() - start) / 1000;
   log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
   return {

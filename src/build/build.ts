@@ -237,6 +237,7 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
       interpreterHome: options.interpreterHome ?? config.policy['interpreter-home'] ?? DEFAULT_INTERPRETER_HOME,
       interpreterModule: options.interpreterModule ?? config.policy['interpreter-module'] ?? DEFAULT_INTERPRETER_MODULE,
       buildPaths: [work, wheelhouse.dir, project],
+      ...(options.smokeTest ? { smokeTest: { ...options.smokeTest, ...(options.python ? { python: options.python } : {}) } } : {}),
     }, log));
     runner.findings.push(...audited.findings);
     if (countBySeverity(audited.findings).errors > 0) return { ...stop('the audit of the built RPM found errors'), identity: id };

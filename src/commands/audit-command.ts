@@ -4,6 +4,8 @@ import { countBySeverity } from '../checks/finding.js';
 import type { OutputFormat } from '../inputs/options.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
+import { smokeTestUnavailable } from '../audit/smoke-test.js';
+import { UsageError } from '../inputs/usage-error.js';
 import { requireTools } from '../tools/system.js';
 
 export function auditSubject(result: AuditResult): ReportSubject {
@@ -23,6 +25,21 @@ export function renderAudit(format: OutputFormat, result: AuditResult): string {
   if (format === 'json') return renderJson(auditSubject(result), result.findings);
   if (format === 'sarif') return renderSarif(result.findings);
   return renderText(auditSubject(result), result.findings);
+}
+
+/**
+ * Whether to smoke-test: asked for (true/false), or by default when the machine can
+ * (root or passwordless sudo, unshare, Lmod) and the default is on.
+ */
+export async function resolveSmokeTest(asked: boolean | undefined, defaultOn: boolean, log: Log): Promise<boolean> {
+  if (asked === false) return false;
+  const unavailable = await smokeTestUnavailable();
+  if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
+  if (unavailable) {
+    if (defaultOn) log.info(`No smoke test: ${unavailable}`);
+    return false;
+  }
+  return asked === true || defaultOn;
 }
 
 export async function runAudit(options: AuditOptions, log: Log): Promise<{ result: AuditResult; exitCode: number }> {

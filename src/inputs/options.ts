@@ -38,6 +38,8 @@ export interface BuildOptions extends VerifyOptions {
   meta: boolean;
   /** GITHUB_REF_NAME: a v-prefixed tag gives the version. */
   refName?: string;
+  /** Smoke-test the built RPM (PH314), with this command or the default one. */
+  smokeTest?: { command?: string };
 }
 
 export function parseFormat(value: string): OutputFormat {

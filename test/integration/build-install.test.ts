@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHelloTool, EPOCH, filesIn, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
-import { extractPayloads, provideInterpreter, runInstalled } from '../support/installed-system.js';
+import { provideInterpreter, runInstalled } from '../../src/audit/smoke-test.js';
+import { scratchRoot } from '../support/installed-system.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, pythonPath, run, runCli } from '../support/processes.js';
 
@@ -60,13 +61,13 @@ describe('build: a hermetic venv RPM that works once installed', () => {
 
   it.each(INTERPRETERS)('installs, loads with Lmod and runs the console script from its own venv (Python %s)', async (minor) => {
     const { rpm } = built[minor] ?? { rpm: '' };
-    const root = await extractPayloads([rpm]);
+    const root = await scratchRoot([rpm]);
     try {
-      provideInterpreter(root, minor);
+      provideInterpreter(root, `/usr/local/phoreus/python/${minor}`, `phoreus-python-${minor}`);
       const prefix = dirname(dirname(pythonPath(minor)));
-      const r = await runInstalled(root, minor, prefix, 'module load hello-tool/1.0.0 && hello-tool && alpha-cli && module list 2>&1');
+      const r = await runInstalled(root, `/usr/local/phoreus/python/${minor}`, prefix, 'module load hello-tool/1.0.0 && hello-tool && alpha-cli && module list 2>&1');
       expect(r.stderr).not.toMatch(/error/i);
-      expect(r.status).toBe(0);
+      expect(r.exitCode).toBe(0);
       const report = JSON.parse(r.stdout.split('\n')[0] ?? '{}');
       const venv = '/usr/local/phoreus/hello-tool/1.0.0/venv';
       expect(report.version).toBe(minor);
@@ -86,7 +87,7 @@ describe('build: a hermetic venv RPM that works once installed', () => {
 
   it('ships no build-time path, and bytecode compiled for the installed path', async () => {
     const { rpm } = built['3.11'] ?? { rpm: '' };
-    const root = await extractPayloads([rpm]);
+    const root = await scratchRoot([rpm]);
     try {
       const grep = await run('grep', ['-rlI', '-e', 'rpmbuild', '-e', 'BUILDROOT', '-e', work, root]);
       expect(grep.stdout).toBe('');

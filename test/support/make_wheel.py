@@ -54,6 +54,7 @@ def main():
     parser.add_argument("--python-requires")
     parser.add_argument("--payload", default="", help="extra text in the module, to change the wheel's hash")
     parser.add_argument("--ext", help="C source of an extension module NAME._native")
+    parser.add_argument("--pth", help="a NAME.pth file with this content, installed into site-packages")
     args = parser.parse_args()
 
     module = args.name.replace("-", "_").lower()
@@ -68,6 +69,8 @@ def main():
         f"Version: {args.version}",
         f"Summary: test package {args.name}",
     ]
+    if args.pth is not None:
+        files[f"{module}.pth"] = (args.pth + "\n").encode()
     if args.ext:
         files.update(compile_extension(module, args.ext))
         abi = "cp%d%d" % sys.version_info[:2]

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
-import { extractPayloads } from './installed-system.js';
+import { scratchRoot } from './installed-system.js';
 import { run } from './processes.js';
 
 export interface SpecChanges {
@@ -80,7 +80,7 @@ export class RpmCorpus {
   constructor(private readonly work: string, private readonly goodRpm: string, readonly tool: string, readonly version: string) {}
 
   async prepare(): Promise<void> {
-    this.base = await extractPayloads([this.goodRpm]);
+    this.base = await scratchRoot([this.goodRpm]);
   }
 
   /** A copy of the good payload, changed by `change`, packed as an RPM with the spec changes. */

@@ -1,19 +1,21 @@
 /**
- * Packages without a compatible wheel: built from their hash-verified sdist where that is
- * sound (a pure-Python wheel), refused with the package named and a container pointed to
- * where it is not (compiled code against this machine's newer glibc). The project is only
- * a lock of a third-party tool, which is valid too.
+ * What the build refuses, and what it does instead where that is sound. Packages without a
+ * compatible wheel are built from their hash-verified sdist where that is sound (a pure-Python
+ * wheel), refused with the package named and a container pointed to where it is not
+ * (compiled code against this machine's newer glibc). A wheel whose .pth file reaches out of
+ * the venv makes the audit of the built RPM fail, and nothing but the report is written.
+ * The projects are only locks of third-party tools, which is valid too.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servePackageIndex, type PackageIndex } from '../support/package-index.js';
-import { isolatedEnv, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';
+import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
 import { streamLog } from '../../src/report/log.js';
 
-describe('build: sdists, only where sound; a lock-only project', () => {
+describe('build: refusals, and sdists only where sound', () => {
   let work: string;
   let index: PackageIndex;
 
@@ -41,6 +43,7 @@ describe('build: sdists, only where sound; a lock-only project', () => {
       const r = await run(pythonPath('3.11'), [join(REPO, 'test/support/make_sdist.py'), dists, ...args]);
       if (r.status !== 0) throw new Error(r.stderr);
     }
+    makeWheel(dists, 'leaky', '1.0', ['--pth', '/usr/lib/python3.11/site-packages']);
     index = await servePackageIndex(dists);
   });
 
@@ -73,6 +76,19 @@ describe('build: sdists, only where sound; a lock-only project', () => {
     const report = JSON.parse(readFileSync(join(project, 'out/build-report.json'), 'utf8'));
     expect(report.ok).toBe(false);
     expect(report.artifacts).toBeUndefined();
+    const written = await run('ls', [join(project, 'out')]);
+    expect(written.stdout.trim()).toBe('build-report.json');
+  });
+
+  it('fails when the audit of the built RPM finds an error, writing nothing but the report', async () => {
+    const project = await lockOnlyProject('leaky', 'leaky==1.0');
+    const r = await build(project, 'leaky');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('build stopped: the audit of the built RPM found errors');
+    expect(r.stdout).toMatch(/site-packages\/leaky\.pth:1: error PH303: leaky\.pth adds \/usr\/lib\/python3\.11\/site-packages to the module search path/);
+    const report = JSON.parse(readFileSync(join(project, 'out/build-report.json'), 'utf8'));
+    expect(report.ok).toBe(false);
+    expect(report.findings.map((f: { rule: string }) => f.rule)).toContain('PH303');
     const written = await run('ls', [join(project, 'out')]);
     expect(written.stdout.trim()).toBe('build-report.json');
   });
