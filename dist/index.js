@@ -28478,15 +28478,6 @@ function sortFindings(findings) {
   );
 }
 
-// src/commands/build-command.ts
-import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join17 } from "node:path";
-
-// src/build/build.ts
-import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync4, rmSync as rmSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import { tmpdir as tmpdir4 } from "node:os";
-import { basename as basename6, join as join16 } from "node:path";
-
 // src/audit/audit.ts
 import { existsSync as existsSync5, readFileSync } from "node:fs";
 import { basename as basename3 } from "node:path";
@@ -30154,6 +30145,116 @@ async function audit(options, log) {
   };
 }
 
+// src/report/about.ts
+var TOOL_NAME = "phoreus-rpm";
+var TOOL_VERSION = "0.1.0";
+var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
+
+// src/report/formats.ts
+function renderText(subject, findings) {
+  const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
+  const { errors, warnings } = countBySeverity(findings);
+  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
+  return `${lines.join("\n")}
+`;
+}
+function renderJson(subject, findings) {
+  return `${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
+`;
+}
+function renderSarif(findings, uriPrefix = "") {
+  const used = [...new Set(findings.map((f) => f.rule))].sort();
+  const sarif = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            semanticVersion: TOOL_VERSION,
+            informationUri: RULES_URL,
+            rules: used.map((id) => ({
+              id,
+              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
+              shortDescription: { text: RULES[id].title },
+              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
+              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
+              defaultConfiguration: { level: RULES[id].severity },
+              properties: { tags: ["phoreus", "packaging"], precision: "very-high" }
+            }))
+          }
+        },
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: used.indexOf(f.rule),
+          level: f.severity,
+          message: { text: f.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
+                region: { startLine: f.line }
+              }
+            }
+          ],
+          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` }
+        }))
+      }
+    ]
+  };
+  return `${JSON.stringify(sarif, null, 2)}
+`;
+}
+function joinUri(prefix, file) {
+  const clean = file === "." ? "" : file;
+  if (!prefix || prefix === ".") return clean || ".";
+  return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
+}
+
+// src/commands/audit-command.ts
+function auditSubject(result) {
+  return {
+    mode: "audit",
+    project: result.rpm,
+    interpreter: result.interpreter,
+    package: result.name,
+    ...result.tool ? { toolName: result.tool, toolVersion: result.version } : {},
+    files: result.files,
+    bytes: result.bytes,
+    seconds: Number(result.seconds.toFixed(3))
+  };
+}
+function renderAudit(format, result) {
+  if (format === "json") return renderJson(auditSubject(result), result.findings);
+  if (format === "sarif") return renderSarif(result.findings);
+  return renderText(auditSubject(result), result.findings);
+}
+async function resolveSmokeTest(asked, defaultOn, log) {
+  if (asked === false) return false;
+  const unavailable = await smokeTestUnavailable();
+  if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
+  if (unavailable) {
+    if (defaultOn) log.info(`No smoke test: ${unavailable}`);
+    return false;
+  }
+  return asked === true || defaultOn;
+}
+async function runAudit(options, log) {
+  await requireTools(["rpm", "rpm2cpio"], log);
+  const result = await audit(options, log);
+  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+}
+
+// src/commands/build-command.ts
+import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join17 } from "node:path";
+
+// src/build/build.ts
+import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync4, rmSync as rmSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { basename as basename6, join as join16 } from "node:path";
+
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 
@@ -30328,17 +30429,17 @@ function checkOverrideKeys(loaded) {
 }
 
 // src/checks/identity.ts
-var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
-var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
+var TOOL_NAME2 = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
+var TOOL_VERSION2 = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
 var MAX_LENGTH = 64;
 function checkToolName(name, source) {
-  if (name.length <= MAX_LENGTH && TOOL_NAME.test(name)) return [];
+  if (name.length <= MAX_LENGTH && TOOL_NAME2.test(name)) return [];
   const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_LENGTH);
-  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
+  const hint = suggestion && TOOL_NAME2.test(suggestion) ? ` (for example "${suggestion}")` : "";
   return [finding("PH207", source.file, source.line, `tool name "${printable(name)}" is not safe as an RPM name, a path segment and a module name; use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_LENGTH} characters${hint}`)];
 }
 function checkToolVersion(version, source) {
-  if (version.length <= MAX_LENGTH && TOOL_VERSION.test(version)) return [];
+  if (version.length <= MAX_LENGTH && TOOL_VERSION2.test(version)) return [];
   return [finding("PH207", source.file, source.line, `version "${printable(version)}" is not safe as an RPM version and a path segment; use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_LENGTH} characters`)];
 }
 function checkInterpreterSanctioned(interpreter, sanctioned, source) {
@@ -31655,11 +31756,6 @@ function lockSubset(lockText, names) {
   return `${[...options, ""].join("\n")}${blocks.join("")}`;
 }
 
-// src/report/about.ts
-var TOOL_NAME2 = "phoreus-rpm";
-var TOOL_VERSION2 = "0.1.0";
-var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
-
 // src/tools/epoch.ts
 async function sourceDateEpoch(project) {
   const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
@@ -32455,7 +32551,7 @@ Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version
     ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
     meta: a.meta,
     epoch: a.epoch,
-    generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
+    generator: `${TOOL_NAME} ${TOOL_VERSION}`
   });
   const topdir = join16(a.work, "rpmbuild");
   const wheelhouseParent = join16(a.work, "wh");
@@ -32506,68 +32602,6 @@ function place(built, out, id) {
 }
 function pipLockText(lockText) {
   return requirementBlocks(lockText).get("pip");
-}
-
-// src/report/formats.ts
-function renderText(subject, findings) {
-  const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
-  const { errors, warnings } = countBySeverity(findings);
-  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
-  return `${lines.join("\n")}
-`;
-}
-function renderJson(subject, findings) {
-  return `${JSON.stringify({ tool: TOOL_NAME2, toolVersion: TOOL_VERSION2, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
-`;
-}
-function renderSarif(findings, uriPrefix = "") {
-  const used = [...new Set(findings.map((f) => f.rule))].sort();
-  const sarif = {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: TOOL_NAME2,
-            semanticVersion: TOOL_VERSION2,
-            informationUri: RULES_URL,
-            rules: used.map((id) => ({
-              id,
-              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
-              shortDescription: { text: RULES[id].title },
-              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
-              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
-              defaultConfiguration: { level: RULES[id].severity },
-              properties: { tags: ["phoreus", "packaging"], precision: "very-high" }
-            }))
-          }
-        },
-        results: findings.map((f) => ({
-          ruleId: f.rule,
-          ruleIndex: used.indexOf(f.rule),
-          level: f.severity,
-          message: { text: f.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
-                region: { startLine: f.line }
-              }
-            }
-          ],
-          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` }
-        }))
-      }
-    ]
-  };
-  return `${JSON.stringify(sarif, null, 2)}
-`;
-}
-function joinUri(prefix, file) {
-  const clean = file === "." ? "" : file;
-  if (!prefix || prefix === ".") return clean || ".";
-  return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
 }
 
 // src/commands/build-command.ts
@@ -32656,15 +32690,16 @@ function optional(key, value) {
 
 // src/report/github.ts
 function repositoryPath(prefix, file) {
-  if (file === ".") return void 0;
+  if (file === "." || file.startsWith("/")) return void 0;
   return prefix && prefix !== "." ? `${prefix.replace(/\/+$/, "")}/${file}` : file;
 }
 function annotate(findings, prefix) {
   for (const f of findings) {
     const file = repositoryPath(prefix, f.file);
     const properties = { title: `${f.rule} ${RULES[f.rule].title}`, startLine: f.line, ...file ? { file } : {} };
-    if (f.severity === "error") error(f.message, properties);
-    else warning(f.message, properties);
+    const message = file || f.file === "." ? f.message : `${f.file}: ${f.message}`;
+    if (f.severity === "error") error(message, properties);
+    else warning(message, properties);
   }
 }
 async function writeSummary(title, findings, facts) {
@@ -32754,6 +32789,9 @@ async function buildMode(workspace) {
     ...optional("interpreterModule", input("interpreter-module")),
     ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" ? process.env.GITHUB_REF_NAME : void 0)
   };
+  if (await resolveSmokeTest(parseBoolean("smoke-test", input("smoke-test"), false), false, actionLog)) {
+    options.smokeTest = optional("command", input("smoke-command"));
+  }
   const { result, report, text, exitCode } = await runBuild(options, actionLog);
   for (const secret of result.secrets) setSecret(secret);
   const prefix = relative4(workspace, options.project) || ".";
@@ -32783,7 +32821,41 @@ function writeOutput(path4, content) {
   mkdirSync8(dirname6(path4), { recursive: true });
   writeFileSync9(path4, content);
 }
-var MODES = { verify: verifyMode, build: buildMode };
+async function auditMode(workspace) {
+  const rpm = input("rpm");
+  if (!rpm) throw new UsageError("mode audit needs the rpm input: the path of a binary RPM");
+  const smoke = parseBoolean("smoke-test", input("smoke-test"), false);
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm, workspace),
+    distro: input("distro") ?? "el9",
+    ...optional("interpreter", parseInterpreter(input("interpreter"))),
+    ...optional("modulefile", input("modulefile") && absolutePath(input("modulefile") ?? "", workspace)),
+    ...optional("interpreterHome", input("interpreter-home")),
+    ...optional("interpreterModule", input("interpreter-module")),
+    ...await resolveSmokeTest(smoke, false, actionLog) ? { smokeTest: { ...optional("command", input("smoke-command")), ...optional("python", input("python")) } } : {}
+  }, actionLog);
+  info(renderAudit("text", result).trimEnd());
+  annotate(result.findings, ".");
+  const reportPath = join18(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "audit-report.json");
+  writeOutput(reportPath, renderAudit("json", result));
+  setOutput("report", reportPath);
+  const sarif = input("sarif");
+  if (sarif) {
+    writeOutput(absolutePath(sarif, workspace), renderAudit("sarif", result));
+    setOutput("sarif", absolutePath(sarif, workspace));
+  }
+  const { errors, warnings } = countBySeverity(result.findings);
+  setOutput("findings-errors", String(errors));
+  setOutput("findings-warnings", String(warnings));
+  await writeSummary("Phoreus RPM audit", result.findings, [
+    ["RPM", result.name],
+    ["Interpreter", `Python ${result.interpreter}`],
+    ["Payload", `${result.files} entries, ${(result.bytes / 1048576).toFixed(1)} MiB`],
+    ["Audit time", `${result.seconds.toFixed(2)} s`]
+  ]);
+  if (exitCode !== 0) setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter in ${result.name}`);
+}
+var MODES = { verify: verifyMode, build: buildMode, audit: auditMode };
 async function main() {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const mode = input("mode") ?? "verify";

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { countBySeverity } from './checks/finding.js';
+import { renderAudit, resolveSmokeTest, runAudit } from './commands/audit-command.js';
 import { runBuild } from './commands/build-command.js';
 import { render, runVerify, verifySubject } from './commands/verify-command.js';
 import { absolutePath, optional, parseBoolean, parseInterpreter, parseList, type BuildOptions, type VerifyOptions } from './inputs/options.js';
@@ -78,6 +79,9 @@ async function buildMode(workspace: string): Promise<void> {
     ...optional('interpreterModule', input('interpreter-module')),
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' ? process.env.GITHUB_REF_NAME : undefined),
   };
+  if (await resolveSmokeTest(parseBoolean('smoke-test', input('smoke-test'), false), false, actionLog)) {
+    options.smokeTest = optional('command', input('smoke-command'));
+  }
   const { result, report, text, exitCode } = await runBuild(options, actionLog);
   for (const secret of result.secrets) core.setSecret(secret);
   const prefix = relative(workspace, options.project) || '.';
@@ -109,7 +113,42 @@ function writeOutput(path: string, content: string): void {
   writeFileSync(path, content);
 }
 
-const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode };
+async function auditMode(workspace: string): Promise<void> {
+  const rpm = input('rpm');
+  if (!rpm) throw new UsageError('mode audit needs the rpm input: the path of a binary RPM');
+  const smoke = parseBoolean('smoke-test', input('smoke-test'), false);
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm, workspace),
+    distro: input('distro') ?? 'el9',
+    ...optional('interpreter', parseInterpreter(input('interpreter'))),
+    ...optional('modulefile', input('modulefile') && absolutePath(input('modulefile') ?? '', workspace)),
+    ...optional('interpreterHome', input('interpreter-home')),
+    ...optional('interpreterModule', input('interpreter-module')),
+    ...((await resolveSmokeTest(smoke, false, actionLog)) ? { smokeTest: { ...optional('command', input('smoke-command')), ...optional('python', input('python')) } } : {}),
+  }, actionLog);
+  core.info(renderAudit('text', result).trimEnd());
+  annotate(result.findings, '.');
+  const reportPath = join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'audit-report.json');
+  writeOutput(reportPath, renderAudit('json', result));
+  core.setOutput('report', reportPath);
+  const sarif = input('sarif');
+  if (sarif) {
+    writeOutput(absolutePath(sarif, workspace), renderAudit('sarif', result));
+    core.setOutput('sarif', absolutePath(sarif, workspace));
+  }
+  const { errors, warnings } = countBySeverity(result.findings);
+  core.setOutput('findings-errors', String(errors));
+  core.setOutput('findings-warnings', String(warnings));
+  await writeSummary('Phoreus RPM audit', result.findings, [
+    ['RPM', result.name],
+    ['Interpreter', `Python ${result.interpreter}`],
+    ['Payload', `${result.files} entries, ${(result.bytes / 1048576).toFixed(1)} MiB`],
+    ['Audit time', `${result.seconds.toFixed(2)} s`],
+  ]);
+  if (exitCode !== 0) core.setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter in ${result.name}`);
+}
+
+const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode };
 
 async function main(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();

@@ -3,9 +3,12 @@ import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { RULES } from '../checks/rules.js';
 
-/** Path of a project file as the repository sees it, for annotations. */
+/**
+ * Path of a project file as the repository sees it, for annotations; none for "." (an input)
+ * or an absolute path (a file inside an RPM), which the message names instead.
+ */
 export function repositoryPath(prefix: string, file: string): string | undefined {
-  if (file === '.') return undefined;
+  if (file === '.' || file.startsWith('/')) return undefined;
   return prefix && prefix !== '.' ? `${prefix.replace(/\/+$/, '')}/${file}` : file;
 }
 
@@ -13,8 +16,9 @@ export function annotate(findings: readonly Finding[], prefix: string): void {
   for (const f of findings) {
     const file = repositoryPath(prefix, f.file);
     const properties: core.AnnotationProperties = { title: `${f.rule} ${RULES[f.rule].title}`, startLine: f.line, ...(file ? { file } : {}) };
-    if (f.severity === 'error') core.error(f.message, properties);
-    else core.warning(f.message, properties);
+    const message = file || f.file === '.' ? f.message : `${f.file}: ${f.message}`;
+    if (f.severity === 'error') core.error(message, properties);
+    else core.warning(message, properties);
   }
 }
 
