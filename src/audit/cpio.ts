@@ -31,7 +31,12 @@ export class CpioReader {
   private available = 0;
   private done = false;
   /** The header of the entry whose name and data are awaited. */
-  private pending: { mode: number; nameSize: number; size: number } | undefined;
+  private pending: { ino: number; mode: number; nlink: number; nameSize: number; size: number } | undefined;
+  /**
+   * Hard links whose data has not come yet: newc stores a link set's data once, with its
+   * last link, so the earlier ones wait for it (by inode).
+   */
+  private links = new Map<number, Array<{ name: string; mode: number }>>();
 
   constructor(private readonly onEntry: (entry: CpioEntry) => void) {}
 
@@ -62,9 +67,9 @@ export class CpioReader {
         const magic = header.toString('latin1', 0, 6);
         if (magic !== '070701' && magic !== '070702') throw new Error(`not a newc cpio archive (magic "${magic}")`);
         const field = (i: number): number => Number.parseInt(header.toString('latin1', 6 + i * 8, 14 + i * 8), 16);
-        this.pending = { mode: field(1), size: field(6), nameSize: field(11) };
+        this.pending = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
       }
-      const { mode, size, nameSize } = this.pending;
+      const { ino, mode, nlink, size, nameSize } = this.pending;
       const nameBlock = nameSize + pad4(HEADER + nameSize);
       const need = nameBlock + size + pad4(size);
       if (this.available < need) return;
@@ -75,9 +80,21 @@ export class CpioReader {
       if (name === TRAILER) {
         this.done = true;
         this.chunks = [];
+        // Links whose data never came are empty files.
+        for (const waiting of this.links.values()) for (const link of waiting) this.onEntry({ ...link, data: Buffer.alloc(0) });
+        this.links.clear();
         return;
       }
-      this.onEntry({ name: name.replace(/^\.\//, ''), mode, data });
+      const entry = { name: name.replace(/^\.\//, ''), mode, data };
+      if (nlink > 1 && isRegular(mode)) {
+        if (size === 0) {
+          this.links.set(ino, [...(this.links.get(ino) ?? []), { name: entry.name, mode }]);
+          continue;
+        }
+        for (const link of this.links.get(ino) ?? []) this.onEntry({ ...link, data });
+        this.links.delete(ino);
+      }
+      this.onEntry(entry);
     }
   }
 

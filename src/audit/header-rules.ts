@@ -26,7 +26,8 @@ export interface HeaderContext {
   interpreterModule: string;
 }
 
-const SHARED_PYTHON = /^(python3-|python3\.\d+-|python3dist\(|python3\.\d+dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
+/** Shared Python modules (python3-numpy, python3dist(numpy)) and the system interpreter itself (python3, python3.11, /usr/bin/python3). */
+const SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
 const INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
 
 /** Name of a dependency, without its version clause ("python3-numpy >= 1.2" → "python3-numpy"). */
@@ -38,7 +39,7 @@ export function checkRequires(header: RpmHeader, ctx: HeaderContext): Finding[] 
   for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
     findings.push(finding('PH202', ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter §3.1, §10): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
   }
-  const modules = names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule);
+  const modules = [...new Set(names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule))];
   if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
     const found = modules.length ? modules.join(', ') : 'none';
     findings.push(finding('PH203', ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter §5)`));
@@ -59,7 +60,8 @@ export function checkProvides(header: RpmHeader, ctx: HeaderContext): Finding[] 
 }
 
 const RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
-const WRITES = /(^|[\s;&|(])(rm|cp|mv|ln|install|sed\s+-i|tee|touch|chmod|chown|truncate|patch)\s[^\n]*\/usr\/local\/phoreus\/[^\s/]+\/[^\s/]+\/venv|>>?\s*\/usr\/local\/phoreus\/[^\s/]+\/[^\s/]+\/venv/m;
+const VENV = '\\/usr\\/local\\/phoreus\\/[^\\s/]+\\/[^\\s/]+\\/venv';
+const WRITES = new RegExp(`(^|[\\s;&|(])(rm|cp|mv|ln|install|sed\\s+-i|tee|touch|chmod|chown|truncate|patch)\\s[^\\n]*${VENV}|>>?\\s*${VENV}|-m\\s+compileall\\b[^\\n]*${VENV}|find\\s[^\\n]*${VENV}[^\\n]*-(delete|exec)`, 'm');
 
 export function checkScriptlets(header: RpmHeader, ctx: HeaderContext): Finding[] {
   const findings: Finding[] = [];

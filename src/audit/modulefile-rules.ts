@@ -1,42 +1,69 @@
 /**
  * The rules on a modulefile (charter §9): it must load the interpreter module, set
- * VIRTUAL_ENV and prepend the venv's bin to PATH (PH205), and must never touch PYTHONPATH,
- * PYTHONHOME, PYTHONUSERBASE or a site-packages path (PH204). Pure: reads Lua as text.
+ * VIRTUAL_ENV to its venv and prepend the venv's bin to PATH (PH205), and must never touch
+ * PYTHONPATH, PYTHONHOME, PYTHONUSERBASE or a site-packages path (PH204). Pure: it reads
+ * the Lua of a modulefile as text, evaluating only string locals and pathJoin().
  */
 import { finding, type Finding } from '../checks/finding.js';
 
 const FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
+const STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
+/** whatis() and help() only describe: what their text says touches nothing. */
+const DESCRIPTION = new RegExp(String.raw`\b(whatis|help)\s*\(\s*(${STRING}|\[(=*)\[[\s\S]*?\]\3\])\s*\)`, 'g');
 
-/** The Lua without comments, line by line (a "--" inside a string is rare in modulefiles). */
-function codeLines(text: string): string[] {
-  return text.split(/\r\n|\r|\n/).map((line) => {
-    const inString = /^([^"']*("[^"]*"|'[^']*'))*[^"']*/.exec(line)?.[0] ?? line;
-    const comment = inString.indexOf('--');
-    return comment >= 0 ? line.slice(0, comment) : line;
-  });
+/** The Lua without comments (a "--" inside a string is kept). */
+function withoutComments(text: string): string {
+  return text
+    .replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, (m) => m.replace(/[^\n]/g, ' '))
+    .split('\n')
+    .map((line) => {
+      const strings = new RegExp(`${STRING}|--.*$`, 'g');
+      return line.replace(strings, (m) => (m.startsWith('--') ? '' : m));
+    })
+    .join('\n');
+}
+
+const unquote = (literal: string): string => literal.slice(1, -1).replace(/\\(.)/g, '$1');
+
+/** The value of a string expression: a literal, a string local, or pathJoin() of those. */
+function evaluate(expr: string, locals: ReadonlyMap<string, string>): string | undefined {
+  const e = expr.trim();
+  if (/^("|')/.test(e)) return unquote(e);
+  if (/^\w+$/.test(e)) return locals.get(e);
+  const join = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join) return undefined;
+  const parts = (join[1] ?? '').match(new RegExp(`${STRING}|\\w+`, 'g')) ?? [];
+  const values = parts.map((p) => evaluate(p, locals));
+  return values.every((v) => v !== undefined) ? values.join('/').replace(/\/+/g, '/') : undefined;
 }
 
 export function checkModulefile(file: string, text: string, interpreterModule: string, venv: string): Finding[] {
   const findings: Finding[] = [];
-  const lines = codeLines(text);
-  lines.forEach((line, i) => {
+  const code = withoutComments(text);
+  const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, ' '));
+  described.split('\n').forEach((line, i) => {
     const m = FORBIDDEN.exec(line);
     if (m) findings.push(finding('PH204', file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter §9); remove the line`));
   });
-  const code = lines.join('\n');
+
+  const locals = new Map<string, string>();
+  for (const m of code.matchAll(new RegExp(`\\blocal\\s+(\\w+)\\s*=\\s*(${STRING}|pathJoin\\s*\\([^)]*\\))`, 'g'))) {
+    const value = evaluate(m[2] ?? '', locals);
+    if (value !== undefined) locals.set(m[1] ?? '', value);
+  }
+  const calls = (name: string, first: string): string[] =>
+    [...code.matchAll(new RegExp(`\\b${name}\\s*\\(\\s*["']${first}["']\\s*,\\s*((?:pathJoin\\s*\\([^)]*\\))|${STRING}|\\w+)`, 'g'))].map((m) => evaluate(m[1] ?? '', locals) ?? '');
+
   const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
     findings.push(finding('PH205', file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter §5, §9)`));
   }
-  const venvLiteral = venv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const prefix = venv.replace(/\/venv$/, '');
-  const declaresPrefix = code.includes(`"${prefix}"`) || code.includes(`'${prefix}'`);
-  const setsVirtualEnv = new RegExp(`setenv\\s*\\(\\s*["']VIRTUAL_ENV["']\\s*,\\s*(["']${venvLiteral}["']|pathJoin\\s*\\(\\s*\\w+\\s*,\\s*["']venv["']\\s*\\))`).test(code);
-  if (!setsVirtualEnv || (!code.includes(venv) && !declaresPrefix)) {
-    findings.push(finding('PH205', file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}: add setenv("VIRTUAL_ENV", "${venv}") (charter §9)`));
+  const virtualEnv = calls('setenv', 'VIRTUAL_ENV');
+  if (!virtualEnv.some((v) => v.replace(/\/+$/, '') === venv)) {
+    findings.push(finding('PH205', file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(', ') || 'an expression'})` : ''}: add setenv("VIRTUAL_ENV", "${venv}") (charter §9)`));
   }
-  const prependsBin = new RegExp(`prepend_path\\s*\\(\\s*["']PATH["']\\s*,\\s*(["']${venvLiteral}/bin["']|pathJoin\\s*\\(\\s*\\w+\\s*,\\s*["']venv/bin["']\\s*\\))`).test(code);
-  if (!prependsBin || (!code.includes(venv) && !declaresPrefix)) {
+  const path = calls('prepend_path', 'PATH');
+  if (!path.some((v) => v.replace(/\/+$/, '') === `${venv}/bin`)) {
     findings.push(finding('PH205', file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter §9)`));
   }
   return findings;

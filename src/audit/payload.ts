@@ -12,6 +12,7 @@ import type { Distro } from '../plan/distros.js';
 import { targetEnvironment } from '../requirements/markers.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { parseRequirementsFile, requirementEntries } from '../requirements/parse.js';
+import { satisfies } from '../requirements/versions.js';
 import { appliesTo, exactPin } from '../checks/lockfile.js';
 import { isDirectory, isRegular, isSymlink, type CpioEntry } from './cpio.js';
 import { EM_AARCH64, EM_X86_64, newestGlibc, readElf, type ElfInfo } from './elf.js';
@@ -147,7 +148,8 @@ export class PayloadAuditor {
     const first = (head[0] ?? '').slice(2).trim();
     const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? '');
     const interpreter = first === '/bin/sh' && exec ? exec[1] ?? '' : first.split(/\s+/)[0] ?? '';
-    const argument = first.split(/\s+/)[1] ?? '';
+    // What env runs: its first argument that is neither an option (-S, -i) nor an assignment.
+    const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith('-') && !w.includes('=')) ?? '';
     const runsPython = /python/.test(interpreter) || (/\/env$/.test(interpreter) && /python/.test(argument)) || exec !== null;
     if (!runsPython) return;
     if (!interpreter.startsWith(`${this.venv}/bin/`)) {
@@ -272,15 +274,15 @@ export class PayloadAuditor {
     const target = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
     for (const [path, link] of this.symlinks) {
       if (!path.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
+      // Follow the chain inside the payload; where it leaves the payload is where it leads.
       let current = path;
-      let to = link;
-      for (let hops = 0; hops < 8 && !to.startsWith('/'); hops++) {
-        current = posix.resolve(posix.dirname(current), to);
-        const next = this.symlinks.get(current);
+      let resolved = posix.resolve(posix.dirname(current), link);
+      for (let hops = 0; hops < 8; hops++) {
+        const next = this.symlinks.get(resolved);
         if (next === undefined) break;
-        to = next;
+        current = resolved;
+        resolved = posix.resolve(posix.dirname(current), next);
       }
-      const resolved = to.startsWith('/') ? to : posix.resolve(posix.dirname(current), to);
       if (resolved !== target) {
         this.report('PH306', path, 1, `${posix.basename(path)} leads to ${resolved}, not the target interpreter ${target}`);
       }
@@ -331,7 +333,7 @@ export class PayloadAuditor {
       const pin = locked.get(name);
       if (!pin) {
         if (name !== application) this.report('PH308', dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter §6.1)`);
-      } else if (pin.version !== dist.version) {
+      } else if (!satisfies(dist.version, [{ operator: '==', version: pin.version }])) {
         this.report('PH308', dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
       }
     }

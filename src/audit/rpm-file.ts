@@ -10,15 +10,16 @@ import { CpioReader, type CpioEntry } from './cpio.js';
 import type { RpmHeader, Scriptlet } from './header-rules.js';
 
 const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
-const SCRIPT_HEADER = /^(\S+) (scriptlet|program|script)\b.*:\s*(.*)$/;
+/** "postinstall scriptlet (using /bin/sh):", "postinstall program: /sbin/ldconfig", "triggerin scriptlet (using /bin/sh) -- foo". */
+const SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
 
 export function parseScriptlets(text: string): Scriptlet[] {
   const scriptlets: Scriptlet[] = [];
   let current: Scriptlet | undefined;
   for (const line of text.split('\n')) {
     const m = SCRIPT_HEADER.exec(line);
-    if (m && /^(pre|post|trigger|verify|filetrigger|transfiletrigger)/.test(m[1] ?? '')) {
-      current = { kind: line.replace(/:\s*.*$/, ''), body: m[3] ?? '' };
+    if (m) {
+      current = { kind: `${m[1]} ${m[2]}${m[3] ?? ''}`.trim(), body: m[4] ?? '' };
       scriptlets.push(current);
     } else if (current) {
       current.body += `${current.body ? '\n' : ''}${line}`;

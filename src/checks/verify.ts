@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { checkOverrideKeys, effectiveConfig, parseConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
+import { checkModuleEnv, checkOverrideKeys, effectiveConfig, parseConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
+import { checkCopyFiles } from '../config/copy-files.js';
 import { UsageError } from '../inputs/usage-error.js';
 import type { VerifyOptions } from '../inputs/options.js';
 import { assertProjectDir, insideProject, projectFiles, readPyproject, readText } from '../plan/project.js';
@@ -110,7 +111,7 @@ export async function verify(options: VerifyOptions, log: Log): Promise<VerifyRe
 
   const loaded = loadConfig(options);
   if (loaded) {
-    findings.push(...loaded.findings, ...checkOverrideKeys(loaded));
+    findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, '');
   const interpreter = chooseInterpreter(options, shared, join(project, shared.lock ?? DEFAULT_LOCK));

@@ -14,6 +14,17 @@ const strings: Schema = { type: 'list', items: str };
 const url: Schema = { type: 'string', pattern: /^(https?|file):\/\/\S+$/, hint: 'is not an http(s):// or file:// URL' };
 const interpreterList: Schema = { type: 'list', items: { type: 'string', pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
 
+/** Phoreus builds for Linux only; the seed's macOS and Windows keys have no meaning here. */
+export const PLATFORM_KEYS = ['linux-x64', 'linux-aarch64'];
+const PLATFORM: { pattern: RegExp; hint: string } = { pattern: /^linux-(x64|aarch64)$/, hint: `is not a Phoreus platform key (${PLATFORM_KEYS.join(', ')})` };
+const reason: Schema = { type: 'string', missing: 'needs a reason: say why this package is an exception on this platform' };
+const exceptions: Schema = {
+  type: 'map',
+  keys: { pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, hint: 'is not a package name' },
+  values: { type: 'map', keys: PLATFORM, values: reason },
+};
+const copyFile: Schema = { type: 'object', fields: { from: str, to: str }, required: ['from', 'to'] };
+
 /** Keys that may be set at the top level and overridden per interpreter. */
 const overridable: Record<string, Schema> = {
   tool: {
@@ -25,6 +36,22 @@ const overridable: Record<string, Schema> = {
   registries: {
     type: 'object',
     fields: { 'index-url': url, 'extra-index-urls': { type: 'list', items: url }, 'find-links': strings },
+  },
+  module: {
+    type: 'object',
+    fields: {
+      whatis: strings,
+      help: str,
+      env: { type: 'map', keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'is not an environment variable name' }, values: { type: 'scalar' } },
+    },
+  },
+  packages: {
+    type: 'object',
+    fields: {
+      skip: exceptions,
+      forceSource: exceptions,
+      platformSpecific: { type: 'map', keys: PLATFORM, values: { type: 'object', fields: { copyFiles: { type: 'list', items: copyFile } } } },
+    },
   },
 };
 
@@ -54,12 +81,22 @@ export interface ToolSettings {
 }
 
 /** The configuration in force for one interpreter, after merging. */
+export interface CopyFile {
+  from: string;
+  to: string;
+}
+
+/** Package name → platform key → reason. */
+export type Exceptions = Record<string, Record<string, string>>;
+
 export interface EffectiveConfig {
   tool: ToolSettings;
   requirements?: string;
   lock?: string;
   registries: { 'index-url'?: string; 'extra-index-urls'?: string[]; 'find-links'?: string[] };
   policy: { interpreters: string[]; 'interpreter-home'?: string; 'interpreter-module'?: string; distros?: string[] };
+  module: { whatis?: string[]; help?: string; env?: Record<string, string> };
+  packages: { skip?: Exceptions; forceSource?: Exceptions; platformSpecific?: Record<string, { copyFiles?: CopyFile[] }> };
 }
 
 export interface LoadedConfig {
@@ -114,7 +151,42 @@ export function effectiveConfig(loaded: Pick<LoadedConfig, 'raw'>, interpreter: 
     ...(typeof merged.lock === 'string' ? { lock: merged.lock } : {}),
     registries: isRecord(merged.registries) ? (merged.registries as EffectiveConfig['registries']) : {},
     policy: { ...(policy as EffectiveConfig['policy']), interpreters: (policy.interpreters as string[] | undefined) ?? DEFAULT_SANCTIONED },
+    module: isRecord(merged.module)
+      ? { ...(merged.module as EffectiveConfig['module']), ...(isRecord(merged.module.env) ? { env: Object.fromEntries(Object.entries(merged.module.env).map(([k, v]) => [k, String(v)])) } : {}) }
+      : {},
+    packages: isRecord(merged.packages) ? (merged.packages as EffectiveConfig['packages']) : {},
   };
+}
+
+/** The exceptions of one kind that apply to a platform: package name → reason. */
+export function exceptionsFor(exceptions: Exceptions | undefined, platform: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, platforms] of Object.entries(exceptions ?? {})) {
+    const reason = platforms[platform];
+    if (reason) out.set(name, reason);
+  }
+  return out;
+}
+
+/** PH204 for module environment variables that would change how Python finds modules. */
+export function checkModuleEnv(loaded: LoadedConfig): Finding[] {
+  const findings: Finding[] = [];
+  const visit = (env: unknown, path: string): void => {
+    if (!isRecord(env)) return;
+    for (const [name, value] of Object.entries(env)) {
+      if (/^PYTHON/i.test(name) || /site-packages/.test(String(value))) {
+        findings.push(finding('PH204', loaded.file, loaded.index.get(`${path}.${name}`) ?? 1, `${path}.${name}: the modulefile may not set ${name}${/^PYTHON/i.test(name) ? '' : ' to a site-packages path'}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter §9); remove it`));
+      }
+    }
+  };
+  visit(isRecord(loaded.raw.module) ? loaded.raw.module.env : undefined, 'module.env');
+  const interpreters = loaded.raw.interpreters;
+  if (isRecord(interpreters)) {
+    for (const [key, override] of Object.entries(interpreters)) {
+      if (isRecord(override) && isRecord(override.module)) visit(override.module.env, `interpreters.${key}.module.env`);
+    }
+  }
+  return findings;
 }
 
 /** PH201 for overrides of interpreters the policy does not sanction. */

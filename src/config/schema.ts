@@ -5,11 +5,12 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 
 export type Schema =
-  | { type: 'string'; pattern?: RegExp; hint?: string }
+  /** `missing`: what to say when the value is empty, instead of a type error. */
+  | { type: 'string'; pattern?: RegExp; hint?: string; missing?: string }
   | { type: 'scalar' }
   | { type: 'boolean' }
   | { type: 'list'; items: Schema }
-  | { type: 'object'; fields: Record<string, Schema> }
+  | { type: 'object'; fields: Record<string, Schema>; required?: string[] }
   | { type: 'map'; keys: { pattern: RegExp; hint: string }; values: Schema };
 
 export interface SchemaError {
@@ -24,15 +25,17 @@ export type LineIndex = Map<string, number>;
 export function validate(node: Node | null | undefined, schema: Schema, lines: LineCounter, path = ''): { errors: SchemaError[]; index: LineIndex } {
   const errors: SchemaError[] = [];
   const index: LineIndex = new Map();
+  /** Line of the key whose value is being checked: an empty value has no position of its own. */
+  let keyLine = 1;
   walk(node, schema, path);
   return { errors, index };
 
   function lineOf(n: Node | null | undefined): number {
     const offset = n?.range?.[0];
-    return offset === undefined ? 1 : lines.linePos(offset).line;
+    return offset === undefined ? keyLine : lines.linePos(offset).line;
   }
   function fail(n: Node | null | undefined, at: string, message: string): void {
-    errors.push({ line: lineOf(n), path: at, message });
+    errors.push({ line: isScalar(n) && n.value === null ? keyLine : lineOf(n), path: at, message });
   }
   function describe(n: Node | null | undefined): string {
     if (isMap(n)) return 'a mapping';
@@ -46,6 +49,9 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
     const where = at || 'the top level';
     switch (s.type) {
       case 'string':
+        if (s.missing && (n === null || n === undefined || (isScalar(n) && (n.value === null || String(n.value).trim() === '')))) {
+          return fail(n, at, `${where} ${s.missing}`);
+        }
         if (isScalar(n) && typeof n.value === 'number') {
           return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
         }
@@ -65,10 +71,17 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
       case 'object':
       case 'map': {
         if (!isMap(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
+        if (s.type === 'object') {
+          const present = new Set(n.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
+          for (const key of s.required ?? []) {
+            if (!present.has(key)) fail(n, at, `${where} needs "${key}"`);
+          }
+        }
         for (const pair of n.items) {
           const keyNode = pair.key as Node;
           const key = isScalar(keyNode) ? String(keyNode.value) : '';
           const child = at ? `${at}.${key}` : key;
+          keyLine = lineOf(keyNode);
           if (s.type === 'object') {
             const field = s.fields[key];
             if (!field) {

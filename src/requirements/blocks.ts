@@ -48,3 +48,18 @@ export function lockSubset(lockText: string, names: ReadonlySet<string>): string
   const blocks = [...requirementBlocks(lockText)].filter(([name]) => names.has(name)).map(([, block]) => block);
   return `${[...options, ''].join('\n')}${blocks.join('')}`;
 }
+
+/** The lock without the named requirements (packages skipped on a platform). */
+export function withoutRequirements(lockText: string, names: ReadonlySet<string>): string {
+  if (names.size === 0) return lockText;
+  const lines = physicalLines(lockText);
+  const dropped = new Set<number>();
+  for (const entry of requirementEntries(parseRequirementsFile(lockText))) {
+    if (!entry.requirement?.name || !names.has(normalizeName(entry.requirement.name))) continue;
+    for (let i = entry.line - 1; i < lines.length; i++) {
+      dropped.add(i);
+      if (!(lines[i] ?? '').trimEnd().endsWith('\\')) break;
+    }
+  }
+  return `${lines.filter((_, i) => !dropped.has(i)).join('\n')}\n`;
+}
