@@ -1297,7 +1297,7 @@ var require_util = __commonJS({
             }
             return controller.desiredSize > 0;
           },
-          async cancel(reason) {
+          async cancel(reason2) {
             await iterator.return();
           },
           type: "bytes"
@@ -1625,12 +1625,12 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code, reason } = evt;
+        const { websocket, code, reason: reason2 } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
           code,
-          reason
+          reason2
         );
       });
       diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err) => {
@@ -4589,7 +4589,7 @@ var require_util2 = __commonJS({
           writable: true,
           enumerable: true,
           configurable: true,
-          value: function entries() {
+          value: function entries2() {
             webidl.brandCheck(this, object);
             return makeIterator(this, "key+value");
           }
@@ -5588,7 +5588,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             }
             return controller.desiredSize > 0;
           },
-          async cancel(reason) {
+          async cancel(reason2) {
             await iterator.return();
           },
           type: "bytes"
@@ -5657,9 +5657,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries2 = new URLSearchParams(value.toString());
                   const fd = new FormData();
-                  for (const [name, value2] of entries) {
+                  for (const [name, value2] of entries2) {
                     fd.append(name, value2);
                   }
                   return fd;
@@ -9145,12 +9145,12 @@ var require_retry_handler = __commonJS({
         this.etag = null;
         this.resume = null;
         this.headersSent = false;
-        this.handler.onConnect((reason) => {
+        this.handler.onConnect((reason2) => {
           this.aborted = true;
           if (this.abort) {
-            this.abort(reason);
+            this.abort(reason2);
           } else {
-            this.reason = reason;
+            this.reason = reason2;
           }
         });
       }
@@ -10705,11 +10705,11 @@ var require_mock_utils = __commonJS({
     }
     function buildHeadersFromArray(headers) {
       const clone = headers.slice();
-      const entries = [];
+      const entries2 = [];
       for (let index = 0; index < clone.length; index += 2) {
-        entries.push([clone[index], clone[index + 1]]);
+        entries2.push([clone[index], clone[index + 1]]);
       }
-      return Object.fromEntries(entries);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers) {
       if (typeof mockDispatch2.headers === "function") {
@@ -11565,9 +11565,9 @@ var require_dump = __commonJS({
         this.#abort = abort;
         this.#handler.onConnect(this.#customAbort.bind(this));
       }
-      #customAbort(reason) {
+      #customAbort(reason2) {
         this.#aborted = true;
-        this.#reason = reason;
+        this.#reason = reason2;
       }
       // TODO: will require adjustment after new hooks are out
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
@@ -12594,13 +12594,13 @@ var require_response = __commonJS({
         urlList: init?.urlList ? [...init.urlList] : []
       };
     }
-    function makeNetworkError(reason) {
-      const isError = isErrorLike(reason);
+    function makeNetworkError(reason2) {
+      const isError = isErrorLike(reason2);
       return makeResponse({
         type: "error",
         status: 0,
-        error: isError ? reason : new Error(reason ? String(reason) : reason),
-        aborted: reason && reason.name === "AbortError"
+        error: isError ? reason2 : new Error(reason2 ? String(reason2) : reason2),
+        aborted: reason2 && reason2.name === "AbortError"
       });
     }
     function isNetworkError(response) {
@@ -13582,13 +13582,13 @@ var require_fetch = __commonJS({
         this.dump = false;
         this.state = "ongoing";
       }
-      terminate(reason) {
+      terminate(reason2) {
         if (this.state !== "ongoing") {
           return;
         }
         this.state = "terminated";
-        this.connection?.destroy(reason);
-        this.emit("terminated", reason);
+        this.connection?.destroy(reason2);
+        this.emit("terminated", reason2);
       }
       // https://fetch.spec.whatwg.org/#fetch-controller-abort
       abort(error2) {
@@ -13867,7 +13867,7 @@ var require_fetch = __commonJS({
         fetchParams.controller.dump = true;
       }
       if (request.integrity) {
-        const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
+        const processBodyError = (reason2) => fetchFinale(fetchParams, makeNetworkError(reason2));
         if (request.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
@@ -14345,9 +14345,9 @@ var require_fetch = __commonJS({
       const pullAlgorithm = async () => {
         await fetchParams.controller.resume();
       };
-      const cancelAlgorithm = (reason) => {
+      const cancelAlgorithm = (reason2) => {
         if (!isCancelled(fetchParams)) {
-          fetchParams.controller.abort(reason);
+          fetchParams.controller.abort(reason2);
         }
       };
       const stream = new ReadableStream(
@@ -14358,8 +14358,8 @@ var require_fetch = __commonJS({
           async pull(controller) {
             await pullAlgorithm(controller);
           },
-          async cancel(reason) {
-            await cancelAlgorithm(reason);
+          async cancel(reason2) {
+            await cancelAlgorithm(reason2);
           },
           type: "bytes"
         }
@@ -14409,7 +14409,7 @@ var require_fetch = __commonJS({
           }
         }
       };
-      function onAborted(reason) {
+      function onAborted(reason2) {
         if (isAborted(fetchParams)) {
           response.aborted = true;
           if (isReadable(stream)) {
@@ -14420,7 +14420,7 @@ var require_fetch = __commonJS({
         } else {
           if (isReadable(stream)) {
             fetchParams.controller.controller.error(new TypeError("terminated", {
-              cause: isErrorLike(reason) ? reason : void 0
+              cause: isErrorLike(reason2) ? reason2 : void 0
             }));
           }
         }
@@ -16996,16 +16996,16 @@ var require_util7 = __commonJS({
       }
       return code >= 3e3 && code <= 4999;
     }
-    function failWebsocketConnection(ws, reason) {
+    function failWebsocketConnection(ws, reason2) {
       const { [kController]: controller, [kResponse]: response } = ws;
       controller.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      if (reason) {
+      if (reason2) {
         fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
-          error: new Error(reason),
-          message: reason
+          error: new Error(reason2),
+          message: reason2
         });
       }
     }
@@ -17263,7 +17263,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws, code, reason2, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
@@ -17271,13 +17271,13 @@ var require_connection = __commonJS({
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code !== void 0 && reason === void 0) {
+        if (code !== void 0 && reason2 === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
           frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== void 0 && reason !== void 0) {
+        } else if (code !== void 0 && reason2 !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
           frame.frameData.writeUInt16BE(code, 0);
-          frame.frameData.write(reason, 2, "utf-8");
+          frame.frameData.write(reason2, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
         }
@@ -17302,11 +17302,11 @@ var require_connection = __commonJS({
       response.socket.off("error", onSocketError);
       const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
       let code = 1005;
-      let reason = "";
+      let reason2 = "";
       const result = ws[kByteParser].closingInfo;
       if (result && !result.error) {
         code = result.code ?? 1005;
-        reason = result.reason;
+        reason2 = result.reason;
       } else if (!ws[kReceivedClose]) {
         code = 1006;
       }
@@ -17314,13 +17314,13 @@ var require_connection = __commonJS({
       fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code,
-        reason
+        reason: reason2
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws,
           code,
-          reason
+          reason: reason2
         });
       }
     }
@@ -17444,9 +17444,9 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
-      failWebsocketConnection(ws, reason);
+    function failWebsocketConnectionWithCode(ws, code, reason2) {
+      closeWebSocketConnection(ws, code, reason2, Buffer.byteLength(reason2));
+      failWebsocketConnection(ws, reason2);
     }
     var ByteParser = class extends Writable {
       #buffers = [];
@@ -17726,16 +17726,16 @@ var require_receiver = __commonJS({
         if (code !== void 0 && !isValidStatusCode(code)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
-        let reason = data.subarray(2);
-        if (reason[0] === 239 && reason[1] === 187 && reason[2] === 191) {
-          reason = reason.subarray(3);
+        let reason2 = data.subarray(2);
+        if (reason2[0] === 239 && reason2[1] === 187 && reason2[2] === 191) {
+          reason2 = reason2.subarray(3);
         }
         try {
-          reason = utf8Decode(reason);
+          reason2 = utf8Decode(reason2);
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code, reason: reason2, error: false };
       }
       /**
        * Parses control frames.
@@ -17750,9 +17750,9 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code, reason, reason.length);
-            failWebsocketConnection(this.ws, reason);
+            const { code, reason: reason2 } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code, reason2, reason2.length);
+            failWebsocketConnection(this.ws, reason2);
             return false;
           }
           if (this.ws[kSentClose] !== sentCloseFrameState.SENT) {
@@ -17989,14 +17989,14 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code = void 0, reason2 = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
         if (code !== void 0) {
           code = webidl.converters["unsigned short"](code, prefix, "code", { clamp: true });
         }
-        if (reason !== void 0) {
-          reason = webidl.converters.USVString(reason, prefix, "reason");
+        if (reason2 !== void 0) {
+          reason2 = webidl.converters.USVString(reason2, prefix, "reason");
         }
         if (code !== void 0) {
           if (code !== 1e3 && (code < 3e3 || code > 4999)) {
@@ -18004,8 +18004,8 @@ var require_websocket = __commonJS({
           }
         }
         let reasonByteLength = 0;
-        if (reason !== void 0) {
-          reasonByteLength = Buffer.byteLength(reason);
+        if (reason2 !== void 0) {
+          reasonByteLength = Buffer.byteLength(reason2);
           if (reasonByteLength > 123) {
             throw new DOMException(
               `Reason must be less than 123 bytes; received ${reasonByteLength}`,
@@ -18013,7 +18013,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code, reason, reasonByteLength);
+        closeWebSocketConnection(this, code, reason2, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -27129,7 +27129,7 @@ var require_dist = __commonJS({
 
 // src/main.ts
 import { mkdirSync as mkdirSync8, writeFileSync as writeFileSync9 } from "node:fs";
-import { dirname as dirname6, join as join18, relative as relative4 } from "node:path";
+import { dirname as dirname6, join as join21, relative as relative5 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -28435,6 +28435,7 @@ var RULES = {
   PH112: { title: "credentials in an index URL", severity: "error", charter: "\xA713" },
   PH113: { title: "configuration file invalid", severity: "error", charter: "\xA713" },
   PH114: { title: "application build backend not pinned", severity: "warning", charter: "\xA76.1, \xA713" },
+  PH115: { title: "package skipped on this platform", severity: "warning", charter: "\xA76.1, \xA714" },
   PH201: { title: "interpreter not sanctioned", severity: "error", charter: "\xA75" },
   PH202: { title: "requires a shared Python module or a system Python", severity: "error", charter: "\xA73.1, \xA75, \xA710" },
   PH203: { title: "not exactly one interpreter module, or phoreus not required", severity: "error", charter: "\xA75, \xA78" },
@@ -28534,6 +28535,9 @@ function hostArch() {
   if (process.arch === "arm64") return "aarch64";
   throw new UsageError(`this machine's architecture (${process.arch}) is not one Phoreus builds for (${ARCHES.join(", ")})`);
 }
+function platformKey(arch2) {
+  return arch2 === "x86_64" ? "linux-x64" : "linux-aarch64";
+}
 function manylinuxTags(glibc, arch2) {
   const [major, minor] = glibc;
   const tags = [];
@@ -28548,7 +28552,7 @@ function manylinuxTags(glibc, arch2) {
 }
 
 // src/audit/header-rules.ts
-var SHARED_PYTHON = /^(python3-|python3\.\d+-|python3dist\(|python3\.\d+dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
+var SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
 var INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
 var depName = (dep) => dep.split(/\s+/)[0] ?? dep;
 function checkRequires(header, ctx) {
@@ -28557,7 +28561,7 @@ function checkRequires(header, ctx) {
   for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
     findings.push(finding("PH202", ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter \xA73.1, \xA710): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
   }
-  const modules = names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule);
+  const modules = [...new Set(names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule))];
   if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
     const found = modules.length ? modules.join(", ") : "none";
     findings.push(finding("PH203", ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter \xA75)`));
@@ -28572,7 +28576,8 @@ function checkProvides(header, ctx) {
   return header.provides.map(depName).filter((n) => /^python(3(\.\d+)?)?dist\(|^python\(abi\)|^python3(\.\d+)?-/.test(n) || SONAME.test(n)).map((n) => finding("PH311", ctx.file, 1, `the RPM provides ${n}, so it would satisfy other packages' dependencies with files of a private venv; disable automatic provides (AutoReqProv: no)`));
 }
 var RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
-var WRITES = /(^|[\s;&|(])(rm|cp|mv|ln|install|sed\s+-i|tee|touch|chmod|chown|truncate|patch)\s[^\n]*\/usr\/local\/phoreus\/[^\s/]+\/[^\s/]+\/venv|>>?\s*\/usr\/local\/phoreus\/[^\s/]+\/[^\s/]+\/venv/m;
+var VENV = "\\/usr\\/local\\/phoreus\\/[^\\s/]+\\/[^\\s/]+\\/venv";
+var WRITES = new RegExp(`(^|[\\s;&|(])(rm|cp|mv|ln|install|sed\\s+-i|tee|touch|chmod|chown|truncate|patch)\\s[^\\n]*${VENV}|>>?\\s*${VENV}|-m\\s+compileall\\b[^\\n]*${VENV}|find\\s[^\\n]*${VENV}[^\\n]*-(delete|exec)`, "m");
 function checkScriptlets(header, ctx) {
   const findings = [];
   for (const s of header.scriptlets) {
@@ -29268,6 +29273,11 @@ var CpioReader = class {
   done = false;
   /** The header of the entry whose name and data are awaited. */
   pending;
+  /**
+   * Hard links whose data has not come yet: newc stores a link set's data once, with its
+   * last link, so the earlier ones wait for it (by inode).
+   */
+  links = /* @__PURE__ */ new Map();
   take(n) {
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
@@ -29294,9 +29304,9 @@ var CpioReader = class {
         const magic = header.toString("latin1", 0, 6);
         if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic}")`);
         const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
-        this.pending = { mode: field(1), size: field(6), nameSize: field(11) };
+        this.pending = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
       }
-      const { mode, size, nameSize } = this.pending;
+      const { ino, mode, nlink, size, nameSize } = this.pending;
       const nameBlock = nameSize + pad4(HEADER + nameSize);
       const need = nameBlock + size + pad4(size);
       if (this.available < need) return;
@@ -29307,9 +29317,20 @@ var CpioReader = class {
       if (name === TRAILER) {
         this.done = true;
         this.chunks = [];
+        for (const waiting of this.links.values()) for (const link of waiting) this.onEntry({ ...link, data: Buffer.alloc(0) });
+        this.links.clear();
         return;
       }
-      this.onEntry({ name: name.replace(/^\.\//, ""), mode, data });
+      const entry = { name: name.replace(/^\.\//, ""), mode, data };
+      if (nlink > 1 && isRegular(mode)) {
+        if (size === 0) {
+          this.links.set(ino, [...this.links.get(ino) ?? [], { name: entry.name, mode }]);
+          continue;
+        }
+        for (const link of this.links.get(ino) ?? []) this.onEntry({ ...link, data });
+        this.links.delete(ino);
+      }
+      this.onEntry(entry);
     }
   }
   /** True once the trailer was read. */
@@ -29412,34 +29433,49 @@ function newestGlibc(info2) {
 
 // src/audit/modulefile-rules.ts
 var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
-function codeLines(text) {
-  return text.split(/\r\n|\r|\n/).map((line) => {
-    const inString = /^([^"']*("[^"]*"|'[^']*'))*[^"']*/.exec(line)?.[0] ?? line;
-    const comment = inString.indexOf("--");
-    return comment >= 0 ? line.slice(0, comment) : line;
-  });
+var STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
+var DESCRIPTION = new RegExp(String.raw`\b(whatis|help)\s*\(\s*(${STRING}|\[(=*)\[[\s\S]*?\]\3\])\s*\)`, "g");
+function withoutComments(text) {
+  return text.replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, (m) => m.replace(/[^\n]/g, " ")).split("\n").map((line) => {
+    const strings2 = new RegExp(`${STRING}|--.*$`, "g");
+    return line.replace(strings2, (m) => m.startsWith("--") ? "" : m);
+  }).join("\n");
+}
+var unquote = (literal) => literal.slice(1, -1).replace(/\\(.)/g, "$1");
+function evaluate(expr, locals) {
+  const e = expr.trim();
+  if (/^("|')/.test(e)) return unquote(e);
+  if (/^\w+$/.test(e)) return locals.get(e);
+  const join22 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join22) return void 0;
+  const parts = (join22[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const values = parts.map((p) => evaluate(p, locals));
+  return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
 function checkModulefile(file, text, interpreterModule, venv) {
   const findings = [];
-  const lines = codeLines(text);
-  lines.forEach((line, i) => {
+  const code = withoutComments(text);
+  const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, " "));
+  described.split("\n").forEach((line, i) => {
     const m = FORBIDDEN.exec(line);
     if (m) findings.push(finding("PH204", file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove the line`));
   });
-  const code = lines.join("\n");
+  const locals = /* @__PURE__ */ new Map();
+  for (const m of code.matchAll(new RegExp(`\\blocal\\s+(\\w+)\\s*=\\s*(${STRING}|pathJoin\\s*\\([^)]*\\))`, "g"))) {
+    const value = evaluate(m[2] ?? "", locals);
+    if (value !== void 0) locals.set(m[1] ?? "", value);
+  }
+  const calls = (name, first) => [...code.matchAll(new RegExp(`\\b${name}\\s*\\(\\s*["']${first}["']\\s*,\\s*((?:pathJoin\\s*\\([^)]*\\))|${STRING}|\\w+)`, "g"))].map((m) => evaluate(m[1] ?? "", locals) ?? "");
   const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
     findings.push(finding("PH205", file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter \xA75, \xA79)`));
   }
-  const venvLiteral = venv.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const prefix = venv.replace(/\/venv$/, "");
-  const declaresPrefix = code.includes(`"${prefix}"`) || code.includes(`'${prefix}'`);
-  const setsVirtualEnv = new RegExp(`setenv\\s*\\(\\s*["']VIRTUAL_ENV["']\\s*,\\s*(["']${venvLiteral}["']|pathJoin\\s*\\(\\s*\\w+\\s*,\\s*["']venv["']\\s*\\))`).test(code);
-  if (!setsVirtualEnv || !code.includes(venv) && !declaresPrefix) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
+  const virtualEnv = calls("setenv", "VIRTUAL_ENV");
+  if (!virtualEnv.some((v) => v.replace(/\/+$/, "") === venv)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(", ") || "an expression"})` : ""}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
   }
-  const prependsBin = new RegExp(`prepend_path\\s*\\(\\s*["']PATH["']\\s*,\\s*(["']${venvLiteral}/bin["']|pathJoin\\s*\\(\\s*\\w+\\s*,\\s*["']venv/bin["']\\s*\\))`).test(code);
-  if (!prependsBin || !code.includes(venv) && !declaresPrefix) {
+  const path4 = calls("prepend_path", "PATH");
+  if (!path4.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
     findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
   }
   return findings;
@@ -29588,7 +29624,7 @@ var PayloadAuditor = class {
     const first = (head[0] ?? "").slice(2).trim();
     const exec2 = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
     const interpreter = first === "/bin/sh" && exec2 ? exec2[1] ?? "" : first.split(/\s+/)[0] ?? "";
-    const argument = first.split(/\s+/)[1] ?? "";
+    const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) ?? "";
     const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec2 !== null;
     if (!runsPython) return;
     if (!interpreter.startsWith(`${this.venv}/bin/`)) {
@@ -29708,14 +29744,13 @@ var PayloadAuditor = class {
     for (const [path4, link] of this.symlinks) {
       if (!path4.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path4)) continue;
       let current = path4;
-      let to = link;
-      for (let hops = 0; hops < 8 && !to.startsWith("/"); hops++) {
-        current = posix.resolve(posix.dirname(current), to);
-        const next = this.symlinks.get(current);
+      let resolved = posix.resolve(posix.dirname(current), link);
+      for (let hops = 0; hops < 8; hops++) {
+        const next = this.symlinks.get(resolved);
         if (next === void 0) break;
-        to = next;
+        current = resolved;
+        resolved = posix.resolve(posix.dirname(current), next);
       }
-      const resolved = to.startsWith("/") ? to : posix.resolve(posix.dirname(current), to);
       if (resolved !== target) {
         this.report("PH306", path4, 1, `${posix.basename(path4)} leads to ${resolved}, not the target interpreter ${target}`);
       }
@@ -29764,7 +29799,7 @@ var PayloadAuditor = class {
       const pin = locked.get(name);
       if (!pin) {
         if (name !== application) this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter \xA76.1)`);
-      } else if (pin.version !== dist.version) {
+      } else if (!satisfies(dist.version, [{ operator: "==", version: pin.version }])) {
         this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
       }
     }
@@ -29852,14 +29887,14 @@ function lastLine(text) {
 
 // src/audit/rpm-file.ts
 var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
-var SCRIPT_HEADER = /^(\S+) (scriptlet|program|script)\b.*:\s*(.*)$/;
+var SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
 function parseScriptlets(text) {
   const scriptlets = [];
   let current;
   for (const line of text.split("\n")) {
     const m = SCRIPT_HEADER.exec(line);
-    if (m && /^(pre|post|trigger|verify|filetrigger|transfiletrigger)/.test(m[1] ?? "")) {
-      current = { kind: line.replace(/:\s*.*$/, ""), body: m[3] ?? "" };
+    if (m) {
+      current = { kind: `${m[1]} ${m[2]}${m[3] ?? ""}`.trim(), body: m[4] ?? "" };
       scriptlets.push(current);
     } else if (current) {
       current.body += `${current.body ? "\n" : ""}${line}`;
@@ -30248,12 +30283,12 @@ async function runAudit(options, log) {
 
 // src/commands/build-command.ts
 import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join17 } from "node:path";
+import { join as join20 } from "node:path";
 
 // src/build/build.ts
-import { copyFileSync as copyFileSync2, mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync4, rmSync as rmSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { mkdtempSync as mkdtempSync4, rmSync as rmSync7 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { basename as basename6, join as join16 } from "node:path";
+import { join as join19 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -30263,14 +30298,15 @@ var import_yaml = __toESM(require_dist(), 1);
 function validate(node, schema, lines, path4 = "") {
   const errors = [];
   const index = /* @__PURE__ */ new Map();
+  let keyLine = 1;
   walk(node, schema, path4);
   return { errors, index };
   function lineOf(n) {
     const offset = n?.range?.[0];
-    return offset === void 0 ? 1 : lines.linePos(offset).line;
+    return offset === void 0 ? keyLine : lines.linePos(offset).line;
   }
   function fail(n, at, message) {
-    errors.push({ line: lineOf(n), path: at, message });
+    errors.push({ line: (0, import_yaml.isScalar)(n) && n.value === null ? keyLine : lineOf(n), path: at, message });
   }
   function describe(n) {
     if ((0, import_yaml.isMap)(n)) return "a mapping";
@@ -30283,6 +30319,9 @@ function validate(node, schema, lines, path4 = "") {
     const where = at || "the top level";
     switch (s.type) {
       case "string":
+        if (s.missing && (n === null || n === void 0 || (0, import_yaml.isScalar)(n) && (n.value === null || String(n.value).trim() === ""))) {
+          return fail(n, at, `${where} ${s.missing}`);
+        }
         if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
           return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
         }
@@ -30302,10 +30341,17 @@ function validate(node, schema, lines, path4 = "") {
       case "object":
       case "map": {
         if (!(0, import_yaml.isMap)(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
+        if (s.type === "object") {
+          const present = new Set(n.items.map((p) => (0, import_yaml.isScalar)(p.key) ? String(p.key.value) : ""));
+          for (const key of s.required ?? []) {
+            if (!present.has(key)) fail(n, at, `${where} needs "${key}"`);
+          }
+        }
         for (const pair of n.items) {
           const keyNode = pair.key;
           const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
           const child2 = at ? `${at}.${key}` : key;
+          keyLine = lineOf(keyNode);
           if (s.type === "object") {
             const field = s.fields[key];
             if (!field) {
@@ -30352,6 +30398,15 @@ var str = { type: "string" };
 var strings = { type: "list", items: str };
 var url = { type: "string", pattern: /^(https?|file):\/\/\S+$/, hint: "is not an http(s):// or file:// URL" };
 var interpreterList = { type: "list", items: { type: "string", pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
+var PLATFORM_KEYS = ["linux-x64", "linux-aarch64"];
+var PLATFORM = { pattern: /^linux-(x64|aarch64)$/, hint: `is not a Phoreus platform key (${PLATFORM_KEYS.join(", ")})` };
+var reason = { type: "string", missing: "needs a reason: say why this package is an exception on this platform" };
+var exceptions = {
+  type: "map",
+  keys: { pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, hint: "is not a package name" },
+  values: { type: "map", keys: PLATFORM, values: reason }
+};
+var copyFile2 = { type: "object", fields: { from: str, to: str }, required: ["from", "to"] };
 var overridable = {
   tool: {
     type: "object",
@@ -30362,6 +30417,22 @@ var overridable = {
   registries: {
     type: "object",
     fields: { "index-url": url, "extra-index-urls": { type: "list", items: url }, "find-links": strings }
+  },
+  module: {
+    type: "object",
+    fields: {
+      whatis: strings,
+      help: str,
+      env: { type: "map", keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "is not an environment variable name" }, values: { type: "scalar" } }
+    }
+  },
+  packages: {
+    type: "object",
+    fields: {
+      skip: exceptions,
+      forceSource: exceptions,
+      platformSpecific: { type: "map", keys: PLATFORM, values: { type: "object", fields: { copyFiles: { type: "list", items: copyFile2 } } } }
+    }
   }
 };
 var CONFIG_SCHEMA = {
@@ -30416,8 +30487,37 @@ function effectiveConfig(loaded, interpreter) {
     ...typeof merged.requirements === "string" ? { requirements: merged.requirements } : {},
     ...typeof merged.lock === "string" ? { lock: merged.lock } : {},
     registries: isRecord(merged.registries) ? merged.registries : {},
-    policy: { ...policy, interpreters: policy.interpreters ?? DEFAULT_SANCTIONED }
+    policy: { ...policy, interpreters: policy.interpreters ?? DEFAULT_SANCTIONED },
+    module: isRecord(merged.module) ? { ...merged.module, ...isRecord(merged.module.env) ? { env: Object.fromEntries(Object.entries(merged.module.env).map(([k, v]) => [k, String(v)])) } : {} } : {},
+    packages: isRecord(merged.packages) ? merged.packages : {}
   };
+}
+function exceptionsFor(exceptions2, platform2) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, platforms] of Object.entries(exceptions2 ?? {})) {
+    const reason2 = platforms[platform2];
+    if (reason2) out.set(name, reason2);
+  }
+  return out;
+}
+function checkModuleEnv(loaded) {
+  const findings = [];
+  const visit = (env, path4) => {
+    if (!isRecord(env)) return;
+    for (const [name, value] of Object.entries(env)) {
+      if (/^PYTHON/i.test(name) || /site-packages/.test(String(value))) {
+        findings.push(finding("PH204", loaded.file, loaded.index.get(`${path4}.${name}`) ?? 1, `${path4}.${name}: the modulefile may not set ${name}${/^PYTHON/i.test(name) ? "" : " to a site-packages path"}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove it`));
+      }
+    }
+  };
+  visit(isRecord(loaded.raw.module) ? loaded.raw.module.env : void 0, "module.env");
+  const interpreters = loaded.raw.interpreters;
+  if (isRecord(interpreters)) {
+    for (const [key, override] of Object.entries(interpreters)) {
+      if (isRecord(override) && isRecord(override.module)) visit(override.module.env, `interpreters.${key}.module.env`);
+    }
+  }
+  return findings;
 }
 function checkOverrideKeys(loaded) {
   const { interpreters } = loaded.raw;
@@ -30452,12 +30552,88 @@ function printable(value) {
 }
 
 // src/checks/verify.ts
-import { existsSync as existsSync9 } from "node:fs";
-import { dirname as dirname5, join as join11, relative as relative3 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { dirname as dirname5, join as join13, relative as relative4 } from "node:path";
+
+// src/config/copy-files.ts
+import { existsSync as existsSync6, lstatSync, readdirSync as readdirSync2 } from "node:fs";
+import { join as join6, posix as posix2 } from "node:path";
+function confined(path4) {
+  if (path4 === "" || posix2.isAbsolute(path4) || path4.includes("\\")) return void 0;
+  const normal = posix2.normalize(path4);
+  if (normal === ".." || normal.startsWith("../")) return void 0;
+  return normal === "." ? "" : normal.replace(/\/$/, "");
+}
+function copyDestination(to, interpreter) {
+  return confined(to.split("{site-packages}").join(`lib/python${interpreter}/site-packages`));
+}
+function symlinkIn(root, rel) {
+  let path4 = root;
+  for (const part of rel.split("/").filter(Boolean)) {
+    path4 = join6(path4, part);
+    if (isSymlink2(path4)) return path4;
+  }
+  const walk = (dir) => {
+    for (const entry of readdirSync2(dir, { withFileTypes: true })) {
+      const full = join6(dir, entry.name);
+      if (entry.isSymbolicLink()) return full;
+      if (entry.isDirectory()) {
+        const found = walk(full);
+        if (found) return found;
+      }
+    }
+    return void 0;
+  };
+  return existsSync6(path4) && lstatSync(path4).isDirectory() ? walk(path4) : void 0;
+}
+function isSymlink2(path4) {
+  try {
+    return lstatSync(path4).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+function entries(raw) {
+  const out = [];
+  const fromPackages = (packages, prefix) => {
+    const specific = packages?.platformSpecific ?? {};
+    for (const [platform2, settings] of Object.entries(specific)) {
+      (settings?.copyFiles ?? []).forEach((entry, i) => out.push({ key: `${prefix}packages.platformSpecific.${platform2}.copyFiles[${i}]`, entry }));
+    }
+  };
+  fromPackages(raw.packages, "");
+  for (const [interpreter, override] of Object.entries(raw.interpreters ?? {})) {
+    fromPackages(override?.packages, `interpreters.${interpreter}.`);
+  }
+  return out;
+}
+function checkCopyFiles(loaded, project) {
+  const findings = [];
+  for (const { key, entry } of entries(loaded.raw)) {
+    const line = (field) => loaded.index.get(`${key}.${field}`) ?? loaded.index.get(key) ?? 1;
+    const from = confined(entry.from);
+    if (from === void 0) {
+      findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
+    } else if (!existsSync6(join6(project, from))) {
+      findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
+    } else {
+      const link = symlinkIn(project, from);
+      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix2.relative(project, link)}, which could point anywhere; copy real files only`));
+    }
+    if (copyDestination(entry.to, "3.11") === void 0) {
+      findings.push(finding("PH113", loaded.file, line("to"), `${key}.to: "${entry.to}" leaves the venv; give a path relative to the venv (bin/, {site-packages}/ \u2026), without ".."`));
+    }
+  }
+  return findings;
+}
+
+// src/config/load.ts
+import { existsSync as existsSync8 } from "node:fs";
+import { join as join8, relative as relative3 } from "node:path";
 
 // src/plan/project.ts
-import { existsSync as existsSync6, readdirSync as readdirSync2, readFileSync as readFileSync2, statSync } from "node:fs";
-import { isAbsolute, join as join6, normalize, relative as relative2, sep as sep2 } from "node:path";
+import { existsSync as existsSync7, readdirSync as readdirSync3, readFileSync as readFileSync2, statSync } from "node:fs";
+import { isAbsolute, join as join7, normalize, relative as relative2, sep as sep2 } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -31220,13 +31396,13 @@ var HAS_WELLFORMED = !!"".isWellFormed;
 // src/plan/project.ts
 var MAX_TEXT_BYTES = 16 * 1024 * 1024;
 function assertProjectDir(project) {
-  if (!existsSync6(project) || !statSync(project).isDirectory()) {
+  if (!existsSync7(project) || !statSync(project).isDirectory()) {
     throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
   }
 }
 function insideProject(project, relPath) {
   if (isAbsolute(relPath)) return void 0;
-  const full = normalize(join6(project, relPath));
+  const full = normalize(join7(project, relPath));
   const rel = relative2(project, full);
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute(rel)) return void 0;
   return full;
@@ -31237,8 +31413,8 @@ function readText(path4) {
   return readFileSync2(path4, "utf8");
 }
 function readPyproject(project) {
-  const path4 = join6(project, "pyproject.toml");
-  if (!existsSync6(path4)) return {};
+  const path4 = join7(project, "pyproject.toml");
+  if (!existsSync7(path4)) return {};
   const text = readText(path4);
   let parsed;
   try {
@@ -31262,13 +31438,13 @@ var SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "node_modules
 function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   const out = [];
   const walk = (dir, depth) => {
-    let entries;
+    let entries2;
     try {
-      entries = readdirSync2(join6(project, dir), { withFileTypes: true });
+      entries2 = readdirSync3(join7(project, dir), { withFileTypes: true });
     } catch {
       return;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of entries2.sort((a, b) => a.name.localeCompare(b.name))) {
       if (out.length >= maxFiles) return;
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
@@ -31282,15 +31458,26 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   return out;
 }
 
+// src/config/load.ts
+function loadConfig(project, explicit) {
+  const path4 = explicit ?? join8(project, "phoreus.yaml");
+  if (!existsSync8(path4)) {
+    if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
+    return void 0;
+  }
+  const rel = relative3(project, path4);
+  return parseConfig(rel.startsWith("..") ? path4 : rel, readText(path4));
+}
+
 // src/tools/resources.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { dirname as dirname4, join as join7 } from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import { dirname as dirname4, join as join9 } from "node:path";
 import { fileURLToPath } from "node:url";
-function resourcePath(relative5) {
+function resourcePath(relative6) {
   let dir = dirname4(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join7(dir, relative5);
-    if (existsSync7(candidate)) return candidate;
+    const candidate = join9(dir, relative6);
+    if (existsSync9(candidate)) return candidate;
     const parent = dirname4(dir);
     if (parent === dir) return void 0;
     dir = parent;
@@ -31299,35 +31486,35 @@ function resourcePath(relative5) {
 
 // src/tools/venv.ts
 import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync8, readFileSync as readFileSync3, renameSync, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
-import { basename as basename4, join as join9 } from "node:path";
+import { existsSync as existsSync10, readFileSync as readFileSync3, renameSync, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { basename as basename4, join as join11 } from "node:path";
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join10 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join8(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join8(env.XDG_CACHE_HOME ?? join8(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join10(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join10(env.XDG_CACHE_HOME ?? join10(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/venv.ts
 async function pythonVenv(python, lockPath, log) {
   const key = createHash2("sha256").update(readFileSync3(lockPath)).update(python).digest("hex").slice(0, 16);
-  const venv = join9(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join9(venv, "bin", "python");
-  if (existsSync8(join9(venv, ".complete"))) return venvPython;
+  const venv = join11(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join11(venv, "bin", "python");
+  if (existsSync10(join11(venv, ".complete"))) return venvPython;
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
   const staging = `${venv}.staging-${process.pid}`;
   rmSync2(staging, { recursive: true, force: true });
   const create = await run(python, ["-m", "venv", staging]);
   if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
-  const install = await run(join9(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
+  const install = await run(join11(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
   if (install.exitCode !== 0) {
     rmSync2(staging, { recursive: true, force: true });
     throw new UsageError(`could not install ${lockPath}: ${redactUrls(lastLine(install.stderr))}; check that the package index is reachable (PIP_INDEX_URL)`);
   }
-  writeFileSync2(join9(staging, ".complete"), "");
+  writeFileSync2(join11(staging, ".complete"), "");
   try {
     renameSync(staging, venv);
   } catch {
@@ -31348,12 +31535,12 @@ async function pipToolsPython(python, minor, log) {
 // src/tools/pip-compile.ts
 import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync4, rmSync as rmSync3, writeFileSync as writeFileSync3 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join12 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 async function recompile(pipToolsPython2, project, seed, options, sources) {
-  const work = mkdtempSync2(join10(tmpdir2(), "phoreus-drift-"));
+  const work = mkdtempSync2(join12(tmpdir2(), "phoreus-drift-"));
   try {
-    const output = join10(work, "requirements.lock");
+    const output = join12(work, "requirements.lock");
     writeFileSync3(output, seed);
     const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython2, args, { cwd: project, env: { ...process.env, CUSTOM_COMPILE_COMMAND: "" } });
@@ -31541,18 +31728,9 @@ function markerHolds(marker, env) {
 // src/checks/verify.ts
 var DEFAULT_IN = "requirements.in";
 var DEFAULT_LOCK = "requirements.lock";
-function loadConfig(options) {
-  const path4 = options.config ?? join11(options.project, "phoreus.yaml");
-  if (!existsSync9(path4)) {
-    if (options.config) throw new UsageError(`configuration file ${options.config} does not exist; fix --config`);
-    return void 0;
-  }
-  const rel = relative3(options.project, path4);
-  return parseConfig(rel.startsWith("..") ? path4 : rel, readText(path4));
-}
 function chooseInterpreter(options, config, lockPath) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync9(lockPath)) {
+  if (lockPath && existsSync11(lockPath)) {
     const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath)))?.pythonVersion;
     if (recorded) return recorded;
   }
@@ -31565,17 +31743,17 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join11(project, name)));
+    const file = parseRequirementsFile(readText(join13(project, name)));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join11(dirname5(name), option.value).split("\\").join("/");
+      const included = join13(dirname5(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync9(full)) {
+      if (!full || !existsSync11(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
-      visit(relative3(project, full), option.name === "--constraint" ? "constraint" : role);
+      visit(relative4(project, full), option.name === "--constraint" ? "constraint" : role);
     }
   };
   visit(inName, "requirement");
@@ -31585,7 +31763,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join11(project, rel))));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join13(project, rel))));
   }
   return findings;
 }
@@ -31600,12 +31778,12 @@ async function verify(options, log) {
   assertProjectDir(project);
   const findings = [];
   const secrets = [];
-  const loaded = loadConfig(options);
+  const loaded = loadConfig(options.project, options.config);
   if (loaded) {
-    findings.push(...loaded.findings, ...checkOverrideKeys(loaded));
+    findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, "");
-  const interpreter = chooseInterpreter(options, shared, join11(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, join13(project, shared.lock ?? DEFAULT_LOCK));
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, "requirements", loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, "lock", loaded, findings);
@@ -31621,23 +31799,23 @@ async function verify(options, log) {
   if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
   if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
   findings.push(...scanConda(project));
-  const inPath = join11(project, inName);
-  const lockPath = join11(project, lockName);
-  const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
-  if (!existsSync9(inPath)) {
+  const inPath = join13(project, inName);
+  const lockPath = join13(project, lockName);
+  const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file, loaded } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
+  if (!existsSync11(inPath)) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync9(lockPath)) {
+  if (!existsSync11(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
   }
-  if (!existsSync9(lockPath)) return finish(result);
+  if (!existsSync11(lockPath)) return finish(result);
   const lock = parseRequirementsFile(readText(lockPath));
   const ctx = { lockName, inName, lock, interpreter, env };
   findings.push(...checkLock(ctx));
   const lockCredentials = checkCredentials(lockName, lock);
   findings.push(...lockCredentials.findings);
   secrets.push(...lockCredentials.secrets);
-  if (existsSync9(inPath)) {
+  if (existsSync11(inPath)) {
     const inputs = loadInputs(project, inName, findings);
     for (const input2 of inputs) {
       const scan = checkCredentials(input2.name, input2.file);
@@ -31651,7 +31829,7 @@ async function verify(options, log) {
     return finish(result);
   }
   const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync9(inPath)) return finish(result);
+  if (!header?.args || !existsSync11(inPath)) return finish(result);
   result.drift = "checked";
   findings.push(...await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log));
   return finish(result);
@@ -31681,7 +31859,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source of sources) {
-    if (source === "-" || !insideProject(options.project, source) || !existsSync9(join11(options.project, source))) {
+    if (source === "-" || !insideProject(options.project, source) || !existsSync11(join13(options.project, source))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -31709,6 +31887,30 @@ function resolveTool(s) {
 }
 function resolveVersion(s) {
   return s.version ?? versionFromRef(s.refName) ?? s.configVersion ?? s.projectVersion;
+}
+
+// src/plan/platform-plan.ts
+var normalized = (m) => new Map([...m].map(([k, v]) => [normalizeName(k), v]));
+function platformPlan(config, platform2) {
+  return {
+    platform: platform2,
+    skip: normalized(exceptionsFor(config.packages.skip, platform2)),
+    forceSource: normalized(exceptionsFor(config.packages.forceSource, platform2)),
+    copyFiles: config.packages.platformSpecific?.[platform2]?.copyFiles ?? []
+  };
+}
+function skipFindings(plan, loaded, interpreter) {
+  const lineOf = (name) => {
+    const keys = [`interpreters.${interpreter}.packages.skip`, "packages.skip"];
+    for (const key of keys) {
+      const section = key.startsWith("interpreters") ? loaded.raw.interpreters?.[interpreter]?.packages?.skip : loaded.raw.packages?.skip;
+      const written = Object.keys(section ?? {}).find((k) => normalizeName(k) === name);
+      const line = written ? loaded.index.get(`${key}.${written}.${plan.platform}`) : void 0;
+      if (line) return line;
+    }
+    return 1;
+  };
+  return [...plan.skip].map(([name, reason2]) => finding("PH115", loaded.file, lineOf(name), `${name} is left out of the ${plan.platform} build for Python ${interpreter}: "${reason2}"`));
 }
 
 // src/requirements/blocks.ts
@@ -31755,6 +31957,20 @@ function lockSubset(lockText, names) {
   const blocks = [...requirementBlocks(lockText)].filter(([name]) => names.has(name)).map(([, block]) => block);
   return `${[...options, ""].join("\n")}${blocks.join("")}`;
 }
+function withoutRequirements(lockText, names) {
+  if (names.size === 0) return lockText;
+  const lines = physicalLines(lockText);
+  const dropped = /* @__PURE__ */ new Set();
+  for (const entry of requirementEntries(parseRequirementsFile(lockText))) {
+    if (!entry.requirement?.name || !names.has(normalizeName(entry.requirement.name))) continue;
+    for (let i = entry.line - 1; i < lines.length; i++) {
+      dropped.add(i);
+      if (!(lines[i] ?? "").trimEnd().endsWith("\\")) break;
+    }
+  }
+  return `${lines.filter((_, i) => !dropped.has(i)).join("\n")}
+`;
+}
 
 // src/tools/epoch.ts
 async function sourceDateEpoch(project) {
@@ -31766,13 +31982,13 @@ async function sourceDateEpoch(project) {
 }
 
 // src/build/app-wheel.ts
-import { cpSync, existsSync as existsSync10, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync3, readdirSync as readdirSync3, rmSync as rmSync4 } from "node:fs";
+import { cpSync, existsSync as existsSync12, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync3, readdirSync as readdirSync4, rmSync as rmSync4 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { basename as basename5, join as join12 } from "node:path";
+import { basename as basename5, join as join14 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
 function isApplicationProject(project) {
-  return existsSync10(join12(project, "pyproject.toml")) || existsSync10(join12(project, "setup.py"));
+  return existsSync12(join14(project, "pyproject.toml")) || existsSync12(join14(project, "setup.py"));
 }
 async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
@@ -31782,12 +31998,12 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function buildAppWheel(project, python, out, epoch, log, options) {
-  const work = mkdtempSync3(join12(tmpdir3(), "phoreus-app-"));
+  const work = mkdtempSync3(join14(tmpdir3(), "phoreus-app-"));
   try {
-    const source = join12(work, "src");
+    const source = join14(work, "src");
     cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename5(src)) && !src.endsWith(".egg-info") });
-    const buildLock = join12(project, BUILD_LOCK);
-    const buildLocked = existsSync10(buildLock);
+    const buildLock = join14(project, BUILD_LOCK);
+    const buildLocked = existsSync12(buildLock);
     const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
     const indexArgs = [
       ...options.indexUrl ? ["--index-url", options.indexUrl] : [],
@@ -31803,23 +32019,27 @@ async function buildAppWheel(project, python, out, epoch, log, options) {
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join12(work, "wheel"),
+      join14(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : indexArgs,
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync3(join12(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync4(join14(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     mkdirSync2(out, { recursive: true });
-    const path4 = join12(out, file);
-    cpSync(join12(work, "wheel", file), path4);
+    const path4 = join14(out, file);
+    cpSync(join14(work, "wheel", file), path4);
     return { wheel: { path: path4, file, ...await wheelMetadata(python, path4) }, buildLocked };
   } finally {
     rmSync4(work, { recursive: true, force: true });
   }
 }
+
+// src/build/package.ts
+import { copyFileSync as copyFileSync2, cpSync as cpSync2, mkdirSync as mkdirSync4, statSync as statSync2, writeFileSync as writeFileSync5 } from "node:fs";
+import { basename as basename6, join as join16 } from "node:path";
 
 // src/build/modulefile.ts
 function luaString(text) {
@@ -31853,32 +32073,34 @@ module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
 }
 
 // src/build/rpmbuild.ts
-import { copyFileSync, mkdirSync as mkdirSync3, readdirSync as readdirSync4, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join13 } from "node:path";
+import { copyFileSync, mkdirSync as mkdirSync3, readdirSync as readdirSync5, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join15 } from "node:path";
 async function rpmbuild(input2) {
-  const sources = join13(input2.topdir, "SOURCES");
-  const specs = join13(input2.topdir, "SPECS");
+  const sources = join15(input2.topdir, "SOURCES");
+  const specs = join15(input2.topdir, "SPECS");
   mkdirSync3(sources, { recursive: true });
   mkdirSync3(specs, { recursive: true });
   for (const [name, source] of Object.entries(input2.sources)) {
-    if ("content" in source) writeFileSync4(join13(sources, name), source.content);
-    else copyFileSync(source.path, join13(sources, name));
+    if ("content" in source) writeFileSync4(join15(sources, name), source.content);
+    else copyFileSync(source.path, join15(sources, name));
   }
-  const tar = await run("tar", [
-    "--sort=name",
-    `--mtime=@${input2.epoch}`,
-    "--owner=0",
-    "--group=0",
-    "--numeric-owner",
-    "--format=gnu",
-    "-cf",
-    join13(sources, "wheelhouse.tar"),
-    "-C",
-    input2.wheelhouseParent,
-    "wheelhouse"
-  ]);
-  if (tar.exitCode !== 0) throw new BuildFailure(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
-  const specPath = join13(specs, input2.specName);
+  for (const tarball of input2.tarballs) {
+    const tar = await run("tar", [
+      "--sort=name",
+      `--mtime=@${input2.epoch}`,
+      "--owner=0",
+      "--group=0",
+      "--numeric-owner",
+      "--format=gnu",
+      "-cf",
+      join15(sources, tarball.name),
+      "-C",
+      tarball.parent,
+      tarball.dir
+    ]);
+    if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
+  }
+  const specPath = join15(specs, input2.specName);
   writeFileSync4(specPath, input2.spec);
   const result = await run("rpmbuild", [
     "-ba",
@@ -31896,15 +32118,15 @@ async function rpmbuild(input2) {
   const log = `${result.stdout}
 ${result.stderr}`;
   if (result.exitCode !== 0) {
-    const reason = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
-    throw new BuildFailure(`rpmbuild failed: ${reason}`);
+    const reason2 = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
+    throw new BuildFailure(`rpmbuild failed: ${reason2}`);
   }
-  const rpmDir = join13(input2.topdir, "RPMS", input2.arch);
-  const rpms = readdirSync4(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join13(rpmDir, f));
-  const srpmDir = join13(input2.topdir, "SRPMS");
-  const srpm = readdirSync4(srpmDir).find((f) => f.endsWith(".src.rpm"));
+  const rpmDir = join15(input2.topdir, "RPMS", input2.arch);
+  const rpms = readdirSync5(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join15(rpmDir, f));
+  const srpmDir = join15(input2.topdir, "SRPMS");
+  const srpm = readdirSync5(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join13(srpmDir, srpm), log };
+  return { rpms, srpm: join15(srpmDir, srpm), log };
 }
 
 // src/build/spec.ts
@@ -31916,7 +32138,8 @@ var SOURCES = {
   config: "phoreus-config.json",
   moduleDefault: "modulerc.lua",
   pipLock: "pip.lock",
-  installLock: "install.lock"
+  installLock: "install.lock",
+  copyFiles: "copyfiles.tar"
 };
 function specText(text) {
   return text.replace(/%/g, "%%").replace(/[\r\n]+/g, " ").trim();
@@ -31940,7 +32163,8 @@ function renderSpec(input2) {
     ...input2.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : [],
     ...input2.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
     ...app ? [`Source7:        ${app.wheel}`] : [],
-    ...input2.installLock ? [`Source8:        ${SOURCES.installLock}`] : []
+    ...input2.installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
+    ...input2.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []
   ];
   const lock = input2.installLock ? "%{SOURCE8}" : "requirements.lock";
   const build2 = [
@@ -31967,6 +32191,7 @@ function renderSpec(input2) {
     "# Bytecode is compiled below, by the target interpreter version, for the installed path.",
     "find %{buildroot}%{venv} -depth -name __pycache__ -type d -exec rm -rf {} +",
     '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
+    ...input2.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", "tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner"] : [],
     "%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages",
     "install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock",
     "install -m 0644 %{SOURCE4} %{buildroot}%{phoreus_prefix}/phoreus-config.json",
@@ -32061,15 +32286,112 @@ function renderSpec(input2) {
   ].join("\n");
 }
 
+// src/build/package.ts
+function pipLockText(lockText) {
+  return requirementBlocks(lockText).get("pip");
+}
+function stageCopyFiles(project, entries2, interpreter, stage) {
+  for (const entry of entries2) {
+    const from = confined(entry.from);
+    const to = copyDestination(entry.to, interpreter);
+    if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
+      throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
+    }
+    const source = join16(project, from);
+    const target = join16(stage, "copyfiles", to);
+    if (statSync2(source).isDirectory()) {
+      cpSync2(source, target, { recursive: true });
+    } else {
+      const file = entry.to.endsWith("/") ? join16(target, basename6(source)) : target;
+      mkdirSync4(join16(file, ".."), { recursive: true });
+      copyFileSync2(source, file);
+    }
+  }
+}
+async function buildPackages(a, log) {
+  const { id } = a;
+  const relocate = resourcePath("tools/rpm/relocate.py");
+  if (!relocate) throw new UsageError("tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm");
+  const pipWheel = a.wheelhouse.files.get("pip");
+  const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
+  const modulefile = renderModulefile(id, a.module);
+  const installLock = a.wheelhouse.installLock !== a.lockText;
+  const spec = renderSpec({
+    id,
+    arch: a.arch,
+    distro: a.distro,
+    summary: a.summary,
+    license: a.license,
+    ...a.url ? { url: a.url } : {},
+    description: a.description,
+    ...pipWheel ? { pipWheel } : {},
+    installLock,
+    copyFiles: a.copyFiles.length > 0,
+    ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
+    meta: a.meta,
+    epoch: a.epoch,
+    generator: `${TOOL_NAME} ${TOOL_VERSION}`
+  });
+  const stage = join16(a.work, "stage");
+  mkdirSync4(join16(stage, "wheelhouse"), { recursive: true });
+  const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
+  for (const file of shipped) copyFileSync2(join16(a.wheelhouse.dir, file), join16(stage, "wheelhouse", file));
+  stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
+  log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
+  const built = await rpmbuild({
+    topdir: join16(a.work, "rpmbuild"),
+    specName: `${packageName(id)}.spec`,
+    spec,
+    dist: a.distro.dist,
+    arch: a.arch,
+    buildPython: a.python,
+    epoch: a.epoch,
+    tarballs: [
+      { name: SOURCES.wheelhouse, parent: stage, dir: "wheelhouse" },
+      ...a.copyFiles.length > 0 ? [{ name: SOURCES.copyFiles, parent: stage, dir: "copyfiles" }] : []
+    ],
+    sources: {
+      [SOURCES.lock]: { content: a.lockText },
+      ...installLock ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {},
+      [SOURCES.relocate]: { path: relocate },
+      [SOURCES.modulefile]: { content: modulefile },
+      [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}
+` },
+      ...pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {},
+      ...a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {},
+      ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
+    }
+  });
+  const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
+  const meta = built.rpms.find((r) => r !== main2);
+  const modulefilePath2 = join16(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync5(modulefilePath2, modulefile);
+  return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, ...meta ? { metaRpm: meta } : {} };
+}
+function place(built, out, id) {
+  mkdirSync4(out, { recursive: true });
+  const copy = (path4, name = basename6(path4)) => {
+    const target = join16(out, name);
+    copyFileSync2(path4, target);
+    return target;
+  };
+  return {
+    rpm: copy(built.rpm),
+    srpm: copy(built.srpm),
+    modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
+    ...built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}
+  };
+}
+
 // src/build/wheelhouse.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync11, mkdirSync as mkdirSync5, readdirSync as readdirSync6, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join15 } from "node:path";
+import { existsSync as existsSync13, mkdirSync as mkdirSync6, readdirSync as readdirSync7, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync6, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join18 } from "node:path";
 
 // src/build/source-build.ts
 import { createHash as createHash3 } from "node:crypto";
-import { mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync5, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join14 } from "node:path";
+import { mkdirSync as mkdirSync5, readdirSync as readdirSync6, readFileSync as readFileSync5, rmSync as rmSync5, writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join17 } from "node:path";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
   if (!hostGlibc2 || hostArch2 !== arch2) return false;
@@ -32082,13 +32404,13 @@ async function hostGlibc(python) {
   return m ? [Number(m[1]), Number(m[2])] : void 0;
 }
 async function buildFromSdist(request, hostArch2, log) {
-  const work = join14(request.dir, `.sdist-${request.name}`);
+  const work = join17(request.dir, `.sdist-${request.name}`);
   rmSync5(work, { recursive: true, force: true });
-  mkdirSync4(work, { recursive: true });
+  mkdirSync5(work, { recursive: true });
   try {
     log.info(`${request.name}: building from its sdist (${request.reason})`);
-    const lock = join14(work, "requirement.lock");
-    writeFileSync5(lock, request.lockBlock);
+    const lock = join17(work, "requirement.lock");
+    writeFileSync6(lock, request.lockBlock);
     const download = await run(request.python, [
       "-m",
       "pip",
@@ -32101,7 +32423,7 @@ async function buildFromSdist(request, hostArch2, log) {
       "--progress-bar",
       "off",
       "--dest",
-      join14(work, "sdist"),
+      join17(work, "sdist"),
       ...request.indexArgs,
       "-r",
       lock
@@ -32109,8 +32431,8 @@ async function buildFromSdist(request, hostArch2, log) {
     if (download.exitCode !== 0) {
       throw new BuildFailure(`${request.name} has no compatible wheel and no sdist with a locked hash (${redactUrls(lastLine(download.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const sdist = readdirSync5(join14(work, "sdist"))[0] ?? "";
-    const wheelDir = join14(work, "wheel");
+    const sdist = readdirSync6(join17(work, "sdist"))[0] ?? "";
+    const wheelDir = join17(work, "wheel");
     const built = await run(request.python, [
       "-m",
       "pip",
@@ -32122,18 +32444,18 @@ async function buildFromSdist(request, hostArch2, log) {
       "--wheel-dir",
       wheelDir,
       ...request.indexArgs,
-      join14(work, "sdist", sdist)
+      join17(work, "sdist", sdist)
     ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
     if (built.exitCode !== 0) {
       throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
-    const wheel = readdirSync5(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
+    const wheel = readdirSync6(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch2)) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const data = readFileSync5(join14(wheelDir, wheel));
-    writeFileSync5(join14(request.dir, wheel), data);
-    writeFileSync5(join14(request.dir, sdist), readFileSync5(join14(work, "sdist", sdist)));
+    const data = readFileSync5(join17(wheelDir, wheel));
+    writeFileSync6(join17(request.dir, wheel), data);
+    writeFileSync6(join17(request.dir, sdist), readFileSync5(join17(work, "sdist", sdist)));
     return { sdist, wheel, sha256: createHash3("sha256").update(data).digest("hex") };
   } finally {
     rmSync5(work, { recursive: true, force: true });
@@ -32163,10 +32485,10 @@ function wheelhouseKey(request) {
 }
 var sha256File = (path4) => createHash4("sha256").update(readFileSync6(path4)).digest("hex");
 function matchFiles(dir, packages) {
-  if (!existsSync11(dir)) return void 0;
+  if (!existsSync13(dir)) return void 0;
   const byHash = /* @__PURE__ */ new Map();
-  for (const entry of readdirSync6(dir, { withFileTypes: true })) {
-    if (entry.isFile()) byHash.set(sha256File(join15(dir, entry.name)), entry.name);
+  for (const entry of readdirSync7(dir, { withFileTypes: true })) {
+    if (entry.isFile()) byHash.set(sha256File(join18(dir, entry.name)), entry.name);
   }
   const files = /* @__PURE__ */ new Map();
   for (const pkg of packages) {
@@ -32183,7 +32505,7 @@ function missingPackage(stderr) {
 var MANIFEST = "wheelhouse.json";
 function readManifest(dir) {
   try {
-    return JSON.parse(readFileSync6(join15(dir, MANIFEST), "utf8"));
+    return JSON.parse(readFileSync6(join18(dir, MANIFEST), "utf8"));
   } catch {
     return { built: {} };
   }
@@ -32193,8 +32515,8 @@ function resolveFiles(dir, packages, manifest) {
   const files = matchFiles(dir, fromIndex);
   if (!files) return void 0;
   for (const [name, built] of Object.entries(manifest.built)) {
-    const path4 = join15(dir, built.wheel);
-    if (!existsSync11(path4) || sha256File(path4) !== built.sha256) return void 0;
+    const path4 = join18(dir, built.wheel);
+    if (!existsSync13(path4) || sha256File(path4) !== built.sha256) return void 0;
     files.set(name, built.wheel);
   }
   return files;
@@ -32205,7 +32527,7 @@ function wheelhouse(dir, files, manifest, lockText, fromCache) {
   return { dir, files, fromCache, built, installLock };
 }
 async function fetchWheelhouse(request, log) {
-  const dir = join15(cacheRoot(), "wheelhouse", wheelhouseKey(request));
+  const dir = join18(cacheRoot(), "wheelhouse", wheelhouseKey(request));
   const cachedManifest = readManifest(dir);
   const cached = resolveFiles(dir, request.packages, cachedManifest);
   if (cached) {
@@ -32214,7 +32536,7 @@ async function fetchWheelhouse(request, log) {
   }
   const staging = `${dir}.staging-${process.pid}`;
   rmSync6(staging, { recursive: true, force: true });
-  mkdirSync5(staging, { recursive: true });
+  mkdirSync6(staging, { recursive: true });
   try {
     const indexArgs = [
       ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
@@ -32222,13 +32544,13 @@ async function fetchWheelhouse(request, log) {
       ...request.findLinks.flatMap((u) => ["--find-links", u])
     ];
     const fromSource = new Map(
-      [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`])
+      [...request.forceSource].map(([name, reason2]) => [normalizeName(name), `forceSource: ${reason2}`])
     );
     log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
     for (; ; ) {
       const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
-      const lockFile = join15(staging, ".requirements.lock");
-      writeFileSync6(lockFile, lockSubset(request.lockText, names));
+      const lockFile = join18(staging, ".requirements.lock");
+      writeFileSync7(lockFile, lockSubset(request.lockText, names));
       const result = await run(request.python, [
         "-m",
         "pip",
@@ -32254,7 +32576,7 @@ async function fetchWheelhouse(request, log) {
     }
     const manifest = { built: {} };
     const blocks = requirementBlocks(request.lockText);
-    for (const [name, reason] of fromSource) {
+    for (const [name, reason2] of fromSource) {
       manifest.built[name] = await buildFromSdist({
         python: request.python,
         name,
@@ -32264,21 +32586,21 @@ async function fetchWheelhouse(request, log) {
         arch: request.arch,
         indexArgs,
         epoch: request.epoch,
-        reason
+        reason: reason2
       }, request.arch, log);
     }
-    writeFileSync6(join15(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
+    writeFileSync7(join18(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
 `);
     const files = resolveFiles(staging, request.packages, manifest);
     if (!files) throw new BuildFailure("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
     let bytes = 0;
     [...files.values()].sort().forEach((file, i) => {
-      bytes += readFileSync6(join15(staging, file)).length;
+      bytes += readFileSync6(join18(staging, file)).length;
       log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
     });
     log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
     rmSync6(dir, { recursive: true, force: true });
-    mkdirSync5(join15(dir, ".."), { recursive: true });
+    mkdirSync6(join18(dir, ".."), { recursive: true });
     renameSync2(staging, dir);
     return wheelhouse(dir, files, manifest, request.lockText, false);
   } finally {
@@ -32307,6 +32629,14 @@ function lockedPackages(lockText, interpreter, arch2) {
     hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
   }));
 }
+function targetArch(asked) {
+  const arch2 = hostArch();
+  if (asked && !ARCHES.includes(asked)) throw new UsageError(`arch "${asked}" is not one of ${ARCHES.join(", ")}`);
+  if (asked && asked !== arch2) {
+    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch2}, the target is ${asked}; run the job on an ${asked} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
+  }
+  return arch2;
+}
 var Build = class {
   constructor(options, log, distro2, arch2) {
     this.options = options;
@@ -32321,8 +32651,29 @@ var Build = class {
   timings = {};
   findings = [];
   secrets = [];
-  /** Known once the verification has chosen it. */
   interpreter = "";
+  skipped = [];
+  work = mkdtempSync4(join19(tmpdir4(), "phoreus-build-"));
+  cleanup() {
+    rmSync7(this.work, { recursive: true, force: true });
+  }
+  stop(failure, identity) {
+    return {
+      ok: false,
+      findings: sortFindings(this.findings),
+      secrets: this.secrets,
+      interpreter: this.interpreter,
+      distro: this.distro.key,
+      arch: this.arch,
+      wheels: 0,
+      wheelhouseFromCache: false,
+      skipped: this.skipped,
+      timings: this.timings,
+      config: {},
+      failure,
+      ...identity ? { identity } : {}
+    };
+  }
   async timed(phase, body) {
     const start = performance.now();
     try {
@@ -32331,191 +32682,94 @@ var Build = class {
       this.timings[phase] = Math.round(performance.now() - start) / 1e3;
     }
   }
+  get indexOptions() {
+    return { extraIndexUrls: this.options.extraIndexUrls, findLinks: this.options.findLinks, ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {} };
+  }
   /** Step 1: the lockfile rules; an error stops the build before anything is built. */
-  async verify(version) {
+  async verify() {
+    const version = resolveVersion({ ...this.options.version ? { version: this.options.version } : {}, ...this.options.refName ? { refName: this.options.refName } : {} });
     const result = await this.timed("Verify the lock", () => verify({ ...this.options, offline: true, ...version ? { version } : {} }, this.log));
     this.findings.push(...result.findings);
     this.secrets = result.secrets;
+    this.interpreter = result.interpreter;
     return result;
   }
-  /** Step 2: every locked file, for the target's glibc, ABI and arch. */
-  async wheelhouse(python, lockText, packages, epoch) {
+  /** Step 2: every locked file but the skipped ones, for the target's glibc, ABI and arch. */
+  async wheelhouse(python, lockText, packages, plan, epoch) {
     return this.timed("Fetch the wheelhouse", () => fetchWheelhouse({
       python,
       interpreter: this.interpreter,
       distro: this.distro,
       arch: this.arch,
-      lockText,
-      packages,
       epoch,
-      forceSource: /* @__PURE__ */ new Map(),
-      extraIndexUrls: this.options.extraIndexUrls,
-      findLinks: this.options.findLinks,
-      ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {}
+      ...this.indexOptions,
+      lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
+      packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
+      forceSource: plan.forceSource
     }, this.log));
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
-  async appWheel(python, dir, epoch) {
+  async appWheel(python, epoch) {
     if (!isApplicationProject(this.options.project)) {
       this.log.info("No pyproject.toml or setup.py: the project is a lock of a third-party tool, nothing to build");
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const { wheel, buildLocked } = await buildAppWheel(this.options.project, python, dir, epoch, this.log, {
-        extraIndexUrls: this.options.extraIndexUrls,
-        findLinks: this.options.findLinks,
-        ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {}
-      });
+      const { wheel, buildLocked } = await buildAppWheel(this.options.project, python, join19(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!buildLocked) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
       return wheel;
     });
   }
-};
-async function build(options, log) {
-  const arch2 = hostArch();
-  if (options.arch && !ARCHES.includes(options.arch)) {
-    throw new UsageError(`arch "${options.arch}" is not one of ${ARCHES.join(", ")}`);
-  }
-  if (options.arch && options.arch !== arch2) {
-    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch2}, the target is ${options.arch}; run the job on an ${options.arch} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
-  }
-  const distro2 = distro(options.distro);
-  const project = options.project;
-  const pyproject = readPyproject(project);
-  const configPath = options.config ?? join16(project, "phoreus.yaml");
-  const loaded = (() => {
-    try {
-      return parseConfig("phoreus.yaml", readText(configPath));
-    } catch {
-      return { raw: {} };
-    }
-  })();
-  const preliminary = resolveVersion({
-    ...options.version ? { version: options.version } : {},
-    ...options.refName ? { refName: options.refName } : {}
-  });
-  const runner = new Build(options, log, distro2, arch2);
-  const verification = await runner.verify(preliminary);
-  const interpreter = verification.interpreter;
-  runner.interpreter = interpreter;
-  const stop = (failure) => ({
-    ok: false,
-    findings: sortFindings(runner.findings),
-    secrets: runner.secrets,
-    interpreter,
-    distro: distro2.key,
-    arch: arch2,
-    wheels: 0,
-    wheelhouseFromCache: false,
-    timings: runner.timings,
-    config: {},
-    failure
-  });
-  if (countBySeverity(runner.findings).errors > 0) return stop("the lock verification found errors");
-  const config = effectiveConfig(loaded, interpreter);
-  await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
-  const python = await findPython(interpreter, options.python);
-  const epoch = await sourceDateEpoch(project);
-  const lockText = readText(join16(project, verification.lock));
-  const packages = lockedPackages(lockText, interpreter, arch2);
-  const work = mkdtempSync4(join16(tmpdir4(), "phoreus-build-"));
-  try {
-    return await buildPackages();
-  } catch (error2) {
-    if (error2 instanceof BuildFailure) return stop(error2.message);
-    throw error2;
-  } finally {
-    rmSync7(work, { recursive: true, force: true });
-  }
-  async function buildPackages() {
-    const wheelhouse2 = await runner.wheelhouse(python, lockText, packages, epoch);
-    const app = await runner.appWheel(python, join16(work, "app"), epoch);
+  /** Step 4: which tool and version this is, once the application's metadata is known. */
+  identity(config, app, packages) {
+    const pyproject = readPyproject(this.options.project);
     const tool = resolveTool({
-      ...options.tool ? { tool: options.tool } : {},
+      ...this.options.tool ? { tool: this.options.tool } : {},
       ...config.tool.name ? { configTool: config.tool.name } : {},
       ...pyproject.name ? { projectName: pyproject.name.value } : {}
     }) ?? (app ? normalizeName(app.name) : void 0);
     if (!tool) throw new UsageError("the project is only a lock and names no tool: pass --tool (the action's tool input) or set tool.name in phoreus.yaml");
     const version = resolveVersion({
-      ...options.version ? { version: options.version } : {},
-      ...options.refName ? { refName: options.refName } : {},
+      ...this.options.version ? { version: this.options.version } : {},
+      ...this.options.refName ? { refName: this.options.refName } : {},
       ...config.tool.version ? { configVersion: config.tool.version } : {},
       ...pyproject.version ? { projectVersion: pyproject.version.value } : {}
     }) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
-    const versionFindings = checkToolVersion(version, { file: ".", line: 1 });
-    if (versionFindings.length > 0) {
-      runner.findings.push(...versionFindings);
-      return stop("the tool version is not safe");
+    const unsafe = checkToolVersion(version, { file: ".", line: 1 });
+    if (unsafe.length > 0) {
+      this.findings.push(...unsafe);
+      throw new BuildFailure("the tool version is not safe");
     }
-    const id = {
+    return {
       tool,
       version,
-      release: options.release ?? config.tool.release ?? "1",
-      interpreter,
-      interpreterHome: expandPython(options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME, interpreter),
-      interpreterModule: expandPython(options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE, interpreter)
-    };
-    const inForce = {
-      tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
-      interpreter,
-      distro: distro2.key,
-      arch: arch2,
-      policy: { ...config.policy, "interpreter-home": id.interpreterHome, "interpreter-module": id.interpreterModule },
-      requirements: verification.requirements,
-      lock: verification.lock,
-      registries: redactRegistries(options, config.registries)
-    };
-    log.info(`Configuration in force:
-${JSON.stringify(inForce, null, 2)}`);
-    const built = await runner.timed("Build the RPM and SRPM", () => assemble({
-      id,
-      distro: distro2,
-      arch: arch2,
-      epoch,
-      python,
-      lockText,
-      wheelhouse: wheelhouse2,
-      app,
-      meta: options.meta,
-      work,
-      inForce,
-      summary: config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`,
-      license: config.tool.license ?? "Unspecified",
-      ...config.tool.url ? { url: config.tool.url } : {},
-      packageCount: packages.length
-    }, log));
-    const audited = await runner.timed("Audit the RPM", () => audit({
-      rpm: built.rpm,
-      interpreter,
-      distro: distro2.key,
-      modulefile: built.modulefile,
-      interpreterHome: options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME,
-      interpreterModule: options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE,
-      buildPaths: [work, wheelhouse2.dir, project],
-      ...options.smokeTest ? { smokeTest: { ...options.smokeTest, ...options.python ? { python: options.python } : {} } } : {}
-    }, log));
-    runner.findings.push(...audited.findings);
-    if (countBySeverity(audited.findings).errors > 0) return { ...stop("the audit of the built RPM found errors"), identity: id };
-    const artifacts = place(built, options.out, id);
-    return {
-      ok: true,
-      findings: sortFindings(runner.findings),
-      secrets: runner.secrets,
-      interpreter,
-      distro: distro2.key,
-      arch: arch2,
-      identity: id,
-      artifacts,
-      wheels: wheelhouse2.files.size,
-      wheelhouseFromCache: wheelhouse2.fromCache,
-      timings: runner.timings,
-      config: inForce
+      release: this.options.release ?? config.tool.release ?? "1",
+      interpreter: this.interpreter,
+      interpreterHome: expandPython(this.options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME, this.interpreter),
+      interpreterModule: expandPython(this.options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE, this.interpreter)
     };
   }
-}
+  /** Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the output. */
+  async packageAndAudit(input2) {
+    const built = await this.timed("Build the RPM and SRPM", () => buildPackages({ ...input2, work: this.work, distro: this.distro, arch: this.arch }, this.log));
+    const audited = await this.timed("Audit the RPM", () => audit({
+      rpm: built.rpm,
+      interpreter: this.interpreter,
+      distro: this.distro.key,
+      modulefile: built.modulefile,
+      interpreterHome: input2.id.interpreterHome,
+      interpreterModule: input2.id.interpreterModule,
+      buildPaths: [this.work, input2.wheelhouse.dir, input2.project],
+      ...this.options.smokeTest ? { smokeTest: { ...this.options.smokeTest, ...this.options.python ? { python: this.options.python } : {} } } : {}
+    }, this.log));
+    this.findings.push(...audited.findings);
+    if (countBySeverity(audited.findings).errors > 0) return void 0;
+    return place(built, this.options.out, input2.id);
+  }
+};
 function redactRegistries(options, registries) {
   return {
     ...registries,
@@ -32523,85 +32777,125 @@ function redactRegistries(options, registries) {
     ...options.extraIndexUrls.length ? { "extra-index-urls": options.extraIndexUrls.map(() => "(from the extra-index-url input)") } : {}
   };
 }
-async function assemble(a, log) {
-  const { id } = a;
-  const relocate = resourcePath("tools/rpm/relocate.py");
-  if (!relocate) throw new UsageError("tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm");
-  const pipWheel = a.wheelhouse.files.get("pip");
-  const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
-  const modulefile = renderModulefile(id, {
-    whatis: [`Name: ${id.tool}`, `Version: ${id.version}`, `Description: ${a.summary}`, `Interpreter: Python ${id.interpreter} (${id.interpreterModule})`],
-    help: `${id.tool} ${id.version}, in its own virtual environment under /usr/local/phoreus/${id.tool}/${id.version}/venv.
-Its dependencies are exactly those of /usr/local/phoreus/${id.tool}/${id.version}/requirements.lock.`,
-    env: {}
-  });
-  const spec = renderSpec({
+async function build(options, log) {
+  const arch2 = targetArch(options.arch);
+  const distro2 = distro(options.distro);
+  const run2 = new Build(options, log, distro2, arch2);
+  try {
+    const verification = await run2.verify();
+    if (countBySeverity(run2.findings).errors > 0) return run2.stop("the lock verification found errors");
+    return await buildVerified(run2, verification, options, log, distro2, arch2);
+  } catch (error2) {
+    if (error2 instanceof BuildFailure) return run2.stop(error2.message);
+    throw error2;
+  } finally {
+    run2.cleanup();
+  }
+}
+async function buildVerified(run2, verification, options, log, distro2, arch2) {
+  const interpreter = verification.interpreter;
+  const loaded = verification.loaded ?? { file: "phoreus.yaml", index: /* @__PURE__ */ new Map(), raw: {} };
+  const config = effectiveConfig(loaded, interpreter);
+  const plan = platformPlan(config, platformKey(arch2));
+  run2.findings.push(...skipFindings(plan, loaded, interpreter));
+  run2.skipped = [...plan.skip].map(([name, reason2]) => ({ name, reason: reason2 }));
+  for (const { name, reason: reason2 } of run2.skipped) log.warning(`${name} is skipped on ${plan.platform}: ${reason2}`);
+  await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
+  const python = await findPython(interpreter, options.python);
+  const epoch = await sourceDateEpoch(options.project);
+  const lockText = readText(join19(options.project, verification.lock));
+  const packages = lockedPackages(lockText, interpreter, arch2);
+  const wheelhouse2 = await run2.wheelhouse(python, lockText, packages, plan, epoch);
+  const app = await run2.appWheel(python, epoch);
+  const id = run2.identity(config, app, packages);
+  const inForce = {
+    tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
+    interpreter,
+    distro: distro2.key,
+    arch: arch2,
+    platform: plan.platform,
+    policy: { ...config.policy, "interpreter-home": id.interpreterHome, "interpreter-module": id.interpreterModule },
+    requirements: verification.requirements,
+    lock: verification.lock,
+    registries: redactRegistries(options, config.registries),
+    module: config.module,
+    ...app ? { application: { name: app.name, version: app.version } } : {},
+    skipped: run2.skipped.map((s) => s.name),
+    skipReasons: Object.fromEntries(plan.skip),
+    forceSource: Object.fromEntries(plan.forceSource),
+    copyFiles: plan.copyFiles
+  };
+  log.info(`Configuration in force:
+${JSON.stringify(inForce, null, 2)}`);
+  const summary2 = config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`;
+  const venv = venvPath(id);
+  const artifacts = await run2.packageAndAudit({
     id,
-    arch: a.arch,
-    distro: a.distro,
-    summary: a.summary,
-    license: a.license,
-    ...a.url ? { url: a.url } : {},
+    epoch,
+    python,
+    project: options.project,
+    lockText,
+    wheelhouse: wheelhouse2,
+    app,
+    meta: options.meta,
+    inForce,
+    summary: summary2,
+    license: config.tool.license ?? "Unspecified",
+    ...config.tool.url ? { url: config.tool.url } : {},
+    copyFiles: plan.copyFiles,
+    module: {
+      whatis: config.module.whatis ?? [`Name: ${id.tool}`, `Version: ${id.version}`, `Description: ${summary2}`, `Interpreter: Python ${interpreter} (${id.interpreterModule})`],
+      help: config.module.help ?? `${id.tool} ${id.version}, in its own virtual environment under ${venv}.
+Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirements.lock.`,
+      env: config.module.env ?? {}
+    },
     description: [
-      `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${a.packageCount} packages from requirements.lock, installed with hash verification into /usr/local/phoreus/${id.tool}/${id.version}/venv.`,
-      `Interpreter: Python ${id.interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`
-    ],
-    ...pipWheel ? { pipWheel } : {},
-    installLock: a.wheelhouse.installLock !== a.lockText,
-    ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
-    meta: a.meta,
-    epoch: a.epoch,
-    generator: `${TOOL_NAME} ${TOOL_VERSION}`
+      `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${packages.length} packages from requirements.lock, installed with hash verification into ${venv}.`,
+      `Interpreter: Python ${interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`,
+      ...run2.skipped.length ? [`Left out on ${plan.platform}: ${run2.skipped.map((s) => `${s.name} (${s.reason})`).join("; ")}.`] : []
+    ]
   });
-  const topdir = join16(a.work, "rpmbuild");
-  const wheelhouseParent = join16(a.work, "wh");
-  mkdirSync6(join16(wheelhouseParent, "wheelhouse"), { recursive: true });
-  const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync2(join16(a.wheelhouse.dir, file), join16(wheelhouseParent, "wheelhouse", file));
-  log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
-  const built = await rpmbuild({
-    topdir,
-    specName: `${packageName(id)}.spec`,
-    spec,
-    wheelhouseParent,
-    dist: a.distro.dist,
-    arch: a.arch,
-    buildPython: a.python,
-    epoch: a.epoch,
-    sources: {
-      [SOURCES.lock]: { content: a.lockText },
-      ...a.wheelhouse.installLock !== a.lockText ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {},
-      [SOURCES.relocate]: { path: relocate },
-      [SOURCES.modulefile]: { content: modulefile },
-      [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}
-` },
-      ...pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {},
-      ...a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {},
-      ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
-    }
-  });
-  const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
-  const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join16(a.work, `${id.tool}-${id.version}.lua`);
-  writeFileSync7(modulefilePath2, modulefile);
-  return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, ...meta ? { metaRpm: meta } : {} };
-}
-function place(built, out, id) {
-  mkdirSync6(out, { recursive: true });
-  const copy = (path4, name = basename6(path4)) => {
-    const target = join16(out, name);
-    copyFileSync2(path4, target);
-    return target;
-  };
+  if (!artifacts) return run2.stop("the audit of the built RPM found errors", id);
   return {
-    rpm: copy(built.rpm),
-    srpm: copy(built.srpm),
-    modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
-    ...built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}
+    ok: true,
+    findings: sortFindings(run2.findings),
+    secrets: run2.secrets,
+    interpreter,
+    distro: distro2.key,
+    arch: arch2,
+    identity: id,
+    artifacts,
+    wheels: wheelhouse2.files.size,
+    wheelhouseFromCache: wheelhouse2.fromCache,
+    skipped: run2.skipped,
+    timings: run2.timings,
+    config: inForce
   };
 }
-function pipLockText(lockText) {
-  return requirementBlocks(lockText).get("pip");
+
+// src/plan/matrix.ts
+var DEFAULT_DISTROS = ["el9"];
+function buildMatrix(raw) {
+  const policy = raw.policy ?? {};
+  const interpreters = policy.interpreters ?? DEFAULT_SANCTIONED;
+  const distros = policy.distros ?? DEFAULT_DISTROS;
+  return interpreters.flatMap((interpreter) => distros.map((distro2) => ({ interpreter, distro: distro2 })));
+}
+function pairDirectory(entry) {
+  return `${entry.distro}-py${entry.interpreter}`;
+}
+
+// src/commands/matrix-command.ts
+function matrixFor(project, config) {
+  const loaded = loadConfig(project, config);
+  if (loaded && loaded.findings.length > 0) {
+    const first = loaded.findings[0];
+    throw new UsageError(`${first?.file}:${first?.line}: ${first?.message}`);
+  }
+  return buildMatrix(loaded?.raw ?? {});
+}
+function renderMatrix(entries2) {
+  return JSON.stringify({ include: entries2 });
 }
 
 // src/commands/build-command.ts
@@ -32618,6 +32912,7 @@ function buildSubject(result, project) {
     ...result.artifacts ? { artifacts: result.artifacts } : {},
     wheels: result.wheels,
     wheelhouseFromCache: result.wheelhouseFromCache,
+    skipped: result.skipped,
     timings: result.timings,
     config: result.config
   };
@@ -32626,7 +32921,7 @@ async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync7(options.out, { recursive: true });
-  const report = join17(options.out, "build-report.json");
+  const report = join20(options.out, "build-report.json");
   writeFileSync8(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   if (result.artifacts) {
@@ -32639,6 +32934,23 @@ async function runBuild(options, log) {
   const failed = !result.ok || countBySeverity(result.findings).errors > 0;
   return { result, report, text: `${lines.join("\n")}
 `, exitCode: failed ? 1 : 0 };
+}
+async function runBuildAll(options, log) {
+  const runs = [];
+  for (const entry of matrixFor(options.project, options.config)) {
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join20(options.out, pairDirectory(entry)) }, log));
+    runs.push(run2);
+  }
+  const report = join20(options.out, "build-report.json");
+  writeFileSync8(report, `${JSON.stringify({ mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
+`);
+  const failed = runs.filter((r) => r.exitCode !== 0);
+  const text = `${runs.map((r) => r.text).join("\n")}
+built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
+`;
+  const last = runs[runs.length - 1];
+  if (!last) throw new UsageError("the configuration names no (interpreter, distro) pair to build");
+  return { result: last.result, report, text, exitCode: failed.length > 0 ? 1 : 0, runs };
 }
 
 // src/commands/verify-command.ts
@@ -32753,10 +33065,10 @@ async function verifyMode(workspace) {
   const options = { ...readCommonOptions(workspace), offline: parseBoolean("offline", input("offline"), false) };
   const { result, exitCode } = await runVerify(options, actionLog);
   for (const secret of result.secrets) setSecret(secret);
-  const prefix = relative4(workspace, result.project) || ".";
+  const prefix = relative5(workspace, result.project) || ".";
   info(render("text", result, prefix).trimEnd());
   annotate(result.findings, prefix);
-  const reportPath = join18(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "verify-report.json");
+  const reportPath = join21(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "verify-report.json");
   writeOutput(reportPath, renderJson(verifySubject(result), result.findings));
   setOutput("report", reportPath);
   const sarif = input("sarif");
@@ -32780,7 +33092,7 @@ async function buildMode(workspace) {
   const options = {
     ...readCommonOptions(workspace),
     distro: input("distro") ?? "el9",
-    out: absolutePath(input("out") ?? join18(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "out"), workspace),
+    out: absolutePath(input("out") ?? join21(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "out"), workspace),
     findLinks: parseList(input("find-links")),
     meta: parseBoolean("meta-package", input("meta-package"), false),
     ...optional("arch", input("arch")),
@@ -32792,9 +33104,9 @@ async function buildMode(workspace) {
   if (await resolveSmokeTest(parseBoolean("smoke-test", input("smoke-test"), false), false, actionLog)) {
     options.smokeTest = optional("command", input("smoke-command"));
   }
-  const { result, report, text, exitCode } = await runBuild(options, actionLog);
+  const { result, report, text, exitCode } = parseBoolean("all", input("all"), false) ? await runBuildAll(options, actionLog) : await runBuild(options, actionLog);
   for (const secret of result.secrets) setSecret(secret);
-  const prefix = relative4(workspace, options.project) || ".";
+  const prefix = relative5(workspace, options.project) || ".";
   info(text.trimEnd());
   annotate(result.findings, prefix);
   setOutput("report", report);
@@ -32836,7 +33148,7 @@ async function auditMode(workspace) {
   }, actionLog);
   info(renderAudit("text", result).trimEnd());
   annotate(result.findings, ".");
-  const reportPath = join18(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "audit-report.json");
+  const reportPath = join21(process.env.RUNNER_TEMP ?? workspace, "phoreus-rpm", "audit-report.json");
   writeOutput(reportPath, renderAudit("json", result));
   setOutput("report", reportPath);
   const sarif = input("sarif");
@@ -32855,7 +33167,14 @@ async function auditMode(workspace) {
   ]);
   if (exitCode !== 0) setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter in ${result.name}`);
 }
-var MODES = { verify: verifyMode, build: buildMode, audit: auditMode };
+async function matrixMode(workspace) {
+  const project = absolutePath(input("project") ?? ".", workspace);
+  const config = input("config");
+  const matrix = renderMatrix(matrixFor(project, config && absolutePath(config, workspace)));
+  info(matrix);
+  setOutput("matrix", matrix);
+}
+var MODES = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode };
 async function main() {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const mode = input("mode") ?? "verify";

@@ -2,7 +2,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderAudit, resolveSmokeTest, runAudit } from './commands/audit-command.js';
-import { runBuild } from './commands/build-command.js';
+import { runBuild, runBuildAll } from './commands/build-command.js';
+import { matrixFor, renderMatrix } from './commands/matrix-command.js';
 import { render, runVerify } from './commands/verify-command.js';
 import {
   absolutePath, optional, parseFormat, parseInterpreter, type BuildOptions, type VerifyOptions,
@@ -24,6 +25,8 @@ Commands:
             and audit the RPM before writing anything
   audit     Audit a binary RPM, built by any means, against the charter
             (rules PH202-PH206, PH301-PH314)
+  matrix    Print the build matrix of phoreus.yaml (every interpreter x distro)
+            as JSON for a workflow's strategy.matrix
 
 Options for both:
   --project DIR          project directory (default: .)
@@ -49,9 +52,13 @@ Options for build:
   --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
   --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
   --meta                 also build the meta default package phoreus-<tool>
+  --all                  build every (interpreter, distro) pair of phoreus.yaml, each into
+                         <out>/<distro>-py<X.Y>/
   --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
                          Lmod and run --smoke-command (default: on when running as root)
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
+
+Usage of matrix: matrix [--project DIR] [--config FILE]
 
 Usage of audit: audit FILE.rpm [options]
   --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
@@ -90,6 +97,7 @@ const BUILD: OptionSpec = {
   'interpreter-home': { type: 'string' },
   'interpreter-module': { type: 'string' },
   meta: { type: 'boolean', default: false },
+  all: { type: 'boolean', default: false },
   'smoke-test': { type: 'boolean' },
   'no-smoke-test': { type: 'boolean' },
   'smoke-command': { type: 'string' },
@@ -164,7 +172,7 @@ async function buildCommand(args: string[]): Promise<number> {
   const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean('quiet'));
   const smoke = await smokeTestFlag(flags, log);
   if (smoke) options.smokeTest = smoke;
-  const { text, exitCode } = await runBuild(options, log);
+  const { text, exitCode } = flags.boolean('all') ? await runBuildAll(options, log) : await runBuild(options, log);
   process.stdout.write(text);
   return exitCode;
 }
@@ -218,7 +226,15 @@ function help(): number {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify: verifyCommand, build: buildCommand, audit: auditCommand };
+async function matrixCommand(args: string[]): Promise<number> {
+  const flags = parse(args, { project: { type: 'string', default: '.' }, config: { type: 'string' }, help: { type: 'boolean', default: false } });
+  if (flags.boolean('help')) return help();
+  const config = flags.string('config');
+  process.stdout.write(`${renderMatrix(matrixFor(absolutePath(flags.string('project') ?? '.'), config && absolutePath(config)))}\n`);
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { verify: verifyCommand, build: buildCommand, audit: auditCommand, matrix: matrixCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

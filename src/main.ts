@@ -4,7 +4,8 @@ import { dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { countBySeverity } from './checks/finding.js';
 import { renderAudit, resolveSmokeTest, runAudit } from './commands/audit-command.js';
-import { runBuild } from './commands/build-command.js';
+import { runBuild, runBuildAll } from './commands/build-command.js';
+import { matrixFor, renderMatrix } from './commands/matrix-command.js';
 import { render, runVerify, verifySubject } from './commands/verify-command.js';
 import { absolutePath, optional, parseBoolean, parseInterpreter, parseList, type BuildOptions, type VerifyOptions } from './inputs/options.js';
 import { UsageError } from './inputs/usage-error.js';
@@ -82,7 +83,7 @@ async function buildMode(workspace: string): Promise<void> {
   if (await resolveSmokeTest(parseBoolean('smoke-test', input('smoke-test'), false), false, actionLog)) {
     options.smokeTest = optional('command', input('smoke-command'));
   }
-  const { result, report, text, exitCode } = await runBuild(options, actionLog);
+  const { result, report, text, exitCode } = parseBoolean('all', input('all'), false) ? await runBuildAll(options, actionLog) : await runBuild(options, actionLog);
   for (const secret of result.secrets) core.setSecret(secret);
   const prefix = relative(workspace, options.project) || '.';
   core.info(text.trimEnd());
@@ -148,7 +149,15 @@ async function auditMode(workspace: string): Promise<void> {
   if (exitCode !== 0) core.setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter in ${result.name}`);
 }
 
-const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode };
+async function matrixMode(workspace: string): Promise<void> {
+  const project = absolutePath(input('project') ?? '.', workspace);
+  const config = input('config');
+  const matrix = renderMatrix(matrixFor(project, config && absolutePath(config, workspace)));
+  core.info(matrix);
+  core.setOutput('matrix', matrix);
+}
+
+const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode };
 
 async function main(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();

@@ -15,8 +15,8 @@ export interface RpmbuildInput {
   spec: string;
   /** Source files: name in SOURCES → content, or a path to copy. */
   sources: Record<string, { content: string } | { path: string }>;
-  /** Directory holding wheelhouse/ to pack as wheelhouse.tar. */
-  wheelhouseParent: string;
+  /** Directories packed as tarballs among the sources: `dir` inside `parent`, as `name`. */
+  tarballs: Array<{ name: string; parent: string; dir: string }>;
   dist: string;
   arch: Arch;
   buildPython: string;
@@ -38,10 +38,12 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
     if ('content' in source) writeFileSync(join(sources, name), source.content);
     else copyFileSync(source.path, join(sources, name));
   }
-  // A reproducible tarball: sorted names, fixed owner and times.
-  const tar = await run('tar', ['--sort=name', `--mtime=@${input.epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu',
-    '-cf', join(sources, 'wheelhouse.tar'), '-C', input.wheelhouseParent, 'wheelhouse']);
-  if (tar.exitCode !== 0) throw new BuildFailure(`packing the wheelhouse failed: ${lastLine(tar.stderr)}`);
+  for (const tarball of input.tarballs) {
+    // A reproducible tarball: sorted names, fixed owner and times.
+    const tar = await run('tar', ['--sort=name', `--mtime=@${input.epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu',
+      '-cf', join(sources, tarball.name), '-C', tarball.parent, tarball.dir]);
+    if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
+  }
   const specPath = join(specs, input.specName);
   writeFileSync(specPath, input.spec);
 

@@ -20,6 +20,7 @@ export const SOURCES = {
   moduleDefault: 'modulerc.lua',
   pipLock: 'pip.lock',
   installLock: 'install.lock',
+  copyFiles: 'copyfiles.tar',
 } as const;
 
 export interface SpecInput {
@@ -35,6 +36,8 @@ export interface SpecInput {
   pipWheel?: string;
   /** The lock plus the digests of wheels built from verified sdists, when there are such (Source8). */
   installLock: boolean;
+  /** Files of the project copied into the venv (Source9, a tarball laid out as the venv). */
+  copyFiles: boolean;
   /** The application, installed by name with --no-deps from its own wheel. */
   app?: { wheel: string; name: string; version: string };
   /** The meta default package phoreus-<tool>, which requires this version and marks it the default module. */
@@ -70,6 +73,7 @@ export function renderSpec(input: SpecInput): string {
     ...(input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : []),
     ...(app ? [`Source7:        ${app.wheel}`] : []),
     ...(input.installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
+    ...(input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []),
   ];
   const lock = input.installLock ? '%{SOURCE8}' : 'requirements.lock';
 
@@ -102,6 +106,7 @@ export function renderSpec(input: SpecInput): string {
     '# Bytecode is compiled below, by the target interpreter version, for the installed path.',
     'find %{buildroot}%{venv} -depth -name __pycache__ -type d -exec rm -rf {} +',
     '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
+    ...(input.copyFiles ? ['# copyFiles of phoreus.yaml, laid out as the venv.', 'tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner'] : []),
     '%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages',
     'install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock',
     'install -m 0644 %{SOURCE4} %{buildroot}%{phoreus_prefix}/phoreus-config.json',

@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { checkModuleEnv, checkOverrideKeys, effectiveConfig, parseConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
+import { checkModuleEnv, checkOverrideKeys, effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
 import { checkCopyFiles } from '../config/copy-files.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { loadConfig } from '../config/load.js';
 import type { VerifyOptions } from '../inputs/options.js';
 import { assertProjectDir, insideProject, projectFiles, readPyproject, readText } from '../plan/project.js';
 import { targetEnvironment } from '../requirements/markers.js';
 import { parseCompileHeader } from '../requirements/header.js';
-import { optionEntries, parseRequirementsFile, type RequirementsFile } from '../requirements/parse.js';
+import { optionEntries, parseRequirementsFile } from '../requirements/parse.js';
 import type { Log } from '../report/log.js';
 import { literalCredentials, redactUrls } from '../report/redact.js';
 import { findPython } from '../tools/python.js';
@@ -34,6 +34,8 @@ export interface VerifyResult {
   requirements: string;
   lock: string;
   config?: string;
+  /** The configuration file as read, for the steps after verification. */
+  loaded?: LoadedConfig;
   tool?: string;
   version?: string;
   drift: 'checked' | 'skipped: offline' | 'skipped: lock unreadable';
@@ -41,16 +43,6 @@ export interface VerifyResult {
 
 const DEFAULT_IN = 'requirements.in';
 const DEFAULT_LOCK = 'requirements.lock';
-
-function loadConfig(options: VerifyOptions): LoadedConfig | undefined {
-  const path = options.config ?? join(options.project, 'phoreus.yaml');
-  if (!existsSync(path)) {
-    if (options.config) throw new UsageError(`configuration file ${options.config} does not exist; fix --config`);
-    return undefined;
-  }
-  const rel = relative(options.project, path);
-  return parseConfig(rel.startsWith('..') ? path : rel, readText(path));
-}
 
 /** The interpreter asked for, else the lock header's, else the newest sanctioned one. */
 function chooseInterpreter(options: VerifyOptions, config: EffectiveConfig, lockPath: string | undefined): string {
@@ -109,7 +101,7 @@ export async function verify(options: VerifyOptions, log: Log): Promise<VerifyRe
   const findings: Finding[] = [];
   const secrets: string[] = [];
 
-  const loaded = loadConfig(options);
+  const loaded = loadConfig(options.project, options.config);
   if (loaded) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
@@ -139,7 +131,7 @@ export async function verify(options: VerifyOptions, log: Log): Promise<VerifyRe
 
   const inPath = join(project, inName);
   const lockPath = join(project, lockName);
-  const result: VerifyResult = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: 'skipped: lock unreadable', ...(loaded ? { config: loaded.file } : {}), ...(tool ? { tool } : {}), ...(version ? { version } : {}) };
+  const result: VerifyResult = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: 'skipped: lock unreadable', ...(loaded ? { config: loaded.file, loaded } : {}), ...(tool ? { tool } : {}), ...(version ? { version } : {}) };
   if (!existsSync(inPath)) {
     findings.push(finding('PH102', inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }

@@ -7,6 +7,9 @@ import { countBySeverity } from '../checks/finding.js';
 import type { BuildOptions } from '../inputs/options.js';
 import { renderJson, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
+import { UsageError } from '../inputs/usage-error.js';
+import { pairDirectory } from '../plan/matrix.js';
+import { matrixFor } from './matrix-command.js';
 
 export function buildSubject(result: BuildResult, project: string): ReportSubject {
   return {
@@ -21,12 +24,20 @@ export function buildSubject(result: BuildResult, project: string): ReportSubjec
     ...(result.artifacts ? { artifacts: result.artifacts } : {}),
     wheels: result.wheels,
     wheelhouseFromCache: result.wheelhouseFromCache,
+    skipped: result.skipped,
     timings: result.timings,
     config: result.config,
   };
 }
 
-export async function runBuild(options: BuildOptions, log: Log): Promise<{ result: BuildResult; report: string; text: string; exitCode: number }> {
+export interface BuildRun {
+  result: BuildResult;
+  report: string;
+  text: string;
+  exitCode: number;
+}
+
+export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRun> {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync(options.out, { recursive: true });
@@ -42,4 +53,25 @@ export async function runBuild(options: BuildOptions, log: Log): Promise<{ resul
   lines.push(`report: ${report}`);
   const failed = !result.ok || countBySeverity(result.findings).errors > 0;
   return { result, report, text: `${lines.join('\n')}\n`, exitCode: failed ? 1 : 0 };
+}
+
+/**
+ * `build --all`: every (interpreter, distro) pair of the configuration, one after another,
+ * each into its own directory of the output directory (<distro>-py<X.Y>), so no two files
+ * collide; a summary report beside them.
+ */
+export async function runBuildAll(options: BuildOptions, log: Log): Promise<BuildRun & { runs: BuildRun[] }> {
+  const runs: BuildRun[] = [];
+  for (const entry of matrixFor(options.project, options.config)) {
+    const run = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () =>
+      runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join(options.out, pairDirectory(entry)) }, log));
+    runs.push(run);
+  }
+  const report = join(options.out, 'build-report.json');
+  writeFileSync(report, `${JSON.stringify({ mode: 'build --all', project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}\n`);
+  const failed = runs.filter((r) => r.exitCode !== 0);
+  const text = `${runs.map((r) => r.text).join('\n')}\nbuilt ${runs.length - failed.length} of ${runs.length}; summary: ${report}\n`;
+  const last = runs[runs.length - 1];
+  if (!last) throw new UsageError('the configuration names no (interpreter, distro) pair to build');
+  return { result: last.result, report, text, exitCode: failed.length > 0 ? 1 : 0, runs };
 }

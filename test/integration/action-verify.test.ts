@@ -86,7 +86,7 @@ describe('action, mode verify', () => {
     const run = await runActionWith({ mode: 'bogus' }, { workspace });
     expect(run.status).toBe(2);
     expect(run.annotations).toHaveLength(1);
-    expect(run.annotations[0]?.message).toBe('mode "bogus" is not one of verify, build, audit');
+    expect(run.annotations[0]?.message).toBe('mode "bogus" is not one of verify, build, audit, matrix');
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -298,7 +298,7 @@ for _, s in ipairs({${literals.map((_, i) => `s${i}`).join(', ')}}) do io.write(
 `);
     const r = spawnSync(LUA as string, [script], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const decoded = r.stdout.split('\n').filter((l, i) => i < literals.length).map((h) => Buffer.from(h, 'hex').toString('latin1'));
+    const decoded = r.stdout.split('\n').filter((_, i) => i < literals.length).map((h) => Buffer.from(h, 'hex').toString('latin1'));
     expect(decoded).toEqual(literals.map(decodeLua));
     expect(decoded[1]).toBe('\f');
   });

@@ -31,6 +31,7 @@ function input(overrides: Partial<SpecInput> = {}): SpecInput {
     description: ['First paragraph.', 'Second paragraph.'],
     pipWheel: PIP_WHEEL,
     installLock: false,
+    copyFiles: false,
     app: APP,
     meta: false,
     epoch: 1_700_000_000,
@@ -428,5 +429,22 @@ describe('renderSpec: free text is inert', () => {
     const all = lines(spec);
     const at = all.indexOf('%description');
     expect(all.slice(at + 1, at + 4)).toEqual(['One.', '', 'Two.']);
+  });
+});
+
+describe('renderSpec: copyFiles', () => {
+  it('extracts the copied files into the venv after relocation and before bytecode compilation', () => {
+    const spec = renderSpec(input({ copyFiles: true }));
+    expect(spec).toMatch(/^Source9: +copyfiles\.tar$/m);
+    const relocate = spec.indexOf('%{SOURCE2}');
+    const extract = spec.indexOf('tar -xf %{SOURCE9} -C %{buildroot}%{venv}');
+    const compile = spec.indexOf('-m compileall');
+    expect(relocate).toBeGreaterThan(0);
+    expect(extract).toBeGreaterThan(relocate);
+    expect(compile).toBeGreaterThan(extract);
+  });
+
+  it('has no Source9 without copyFiles', () => {
+    expect(renderSpec(input())).not.toContain('SOURCE9');
   });
 });

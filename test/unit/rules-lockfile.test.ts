@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../src/checks/finding.js';
 import {
   checkCredentials,
   checkHashes,
@@ -63,8 +62,6 @@ function ctx(content: string, interpreter = '3.11'): LockContext {
     env: targetEnvironment(interpreter),
   };
 }
-
-const only = (findings: Finding[], rule: string): Finding[] => findings.filter((f) => f.rule === rule);
 
 /** A clean lock: lines 1–6 header, click on 7, numpy on 11, unsafe comment on 16, pip on 17. */
 const CLEAN = `${header()}${pinned('click==8.1.7')}${pinned('numpy==2.1.0', '-r requirements.in')}${PIP_PINNED}`;

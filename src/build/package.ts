@@ -1,0 +1,139 @@
+/**
+ * From a wheelhouse and an application wheel to the RPM and SRPM: the modulefile, the spec,
+ * the sources (lock, wheelhouse, relocation script, copied files, configuration in force),
+ * rpmbuild; and, once the audit has passed, the copy into the output directory.
+ */
+import { copyFileSync, cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { CopyFile } from '../config/config.js';
+import { confined, copyDestination, symlinkIn } from '../config/copy-files.js';
+import { UsageError } from '../inputs/usage-error.js';
+import type { Arch, Distro } from '../plan/distros.js';
+import { requirementBlocks } from '../requirements/blocks.js';
+import { TOOL_NAME, TOOL_VERSION } from '../report/about.js';
+import type { Log } from '../report/log.js';
+import { resourcePath } from '../tools/resources.js';
+import type { AppWheel } from './app-wheel.js';
+import { BuildFailure } from './failure.js';
+import { packageName, type PackageIdentity } from './layout.js';
+import { renderModuleDefault, renderModulefile, type ModuleText } from './modulefile.js';
+import { rpmbuild } from './rpmbuild.js';
+import { renderSpec, SOURCES } from './spec.js';
+import type { Wheelhouse } from './wheelhouse.js';
+
+export interface BuildArtifacts {
+  rpm: string;
+  metaRpm?: string;
+  srpm: string;
+  modulefile: string;
+}
+
+export interface PackageInput {
+  id: PackageIdentity;
+  distro: Distro;
+  arch: Arch;
+  epoch: number;
+  python: string;
+  project: string;
+  lockText: string;
+  wheelhouse: Wheelhouse;
+  app: AppWheel | undefined;
+  meta: boolean;
+  work: string;
+  inForce: Record<string, unknown>;
+  summary: string;
+  license: string;
+  url?: string;
+  module: ModuleText;
+  description: string[];
+  copyFiles: CopyFile[];
+}
+
+/** The lock's pip requirement alone, with its hashes: the first install into the new venv. */
+export function pipLockText(lockText: string): string | undefined {
+  return requirementBlocks(lockText).get('pip');
+}
+
+/** Lays the copyFiles out as the venv will hold them, under `<stage>/copyfiles/`. */
+function stageCopyFiles(project: string, entries: readonly CopyFile[], interpreter: string, stage: string): void {
+  for (const entry of entries) {
+    const from = confined(entry.from);
+    const to = copyDestination(entry.to, interpreter);
+    if (from === undefined || to === undefined || symlinkIn(project, from)) {
+      throw new BuildFailure(`copyFiles entry ${entry.from} → ${entry.to} leaves the project or the venv, or holds a symlink`);
+    }
+    const source = join(project, from);
+    const target = join(stage, 'copyfiles', to);
+    if (statSync(source).isDirectory()) {
+      cpSync(source, target, { recursive: true });
+    } else {
+      const file = entry.to.endsWith('/') ? join(target, basename(source)) : target;
+      mkdirSync(join(file, '..'), { recursive: true });
+      copyFileSync(source, file);
+    }
+  }
+}
+
+export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArtifacts> {
+  const { id } = a;
+  const relocate = resourcePath('tools/rpm/relocate.py');
+  if (!relocate) throw new UsageError('tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm');
+  const pipWheel = a.wheelhouse.files.get('pip');
+  const pipLock = pipWheel ? pipLockText(a.lockText) : undefined;
+  const modulefile = renderModulefile(id, a.module);
+  const installLock = a.wheelhouse.installLock !== a.lockText;
+  const spec = renderSpec({
+    id, arch: a.arch, distro: a.distro, summary: a.summary, license: a.license, ...(a.url ? { url: a.url } : {}),
+    description: a.description,
+    ...(pipWheel ? { pipWheel } : {}),
+    installLock,
+    copyFiles: a.copyFiles.length > 0,
+    ...(a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {}),
+    meta: a.meta, epoch: a.epoch, generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+  });
+
+  const stage = join(a.work, 'stage');
+  mkdirSync(join(stage, 'wheelhouse'), { recursive: true });
+  const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
+  for (const file of shipped) copyFileSync(join(a.wheelhouse.dir, file), join(stage, 'wheelhouse', file));
+  stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
+
+  log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
+  const built = await rpmbuild({
+    topdir: join(a.work, 'rpmbuild'), specName: `${packageName(id)}.spec`, spec, dist: a.distro.dist, arch: a.arch, buildPython: a.python, epoch: a.epoch,
+    tarballs: [
+      { name: SOURCES.wheelhouse, parent: stage, dir: 'wheelhouse' },
+      ...(a.copyFiles.length > 0 ? [{ name: SOURCES.copyFiles, parent: stage, dir: 'copyfiles' }] : []),
+    ],
+    sources: {
+      [SOURCES.lock]: { content: a.lockText },
+      ...(installLock ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {}),
+      [SOURCES.relocate]: { path: relocate },
+      [SOURCES.modulefile]: { content: modulefile },
+      [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}\n` },
+      ...(pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {}),
+      ...(a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {}),
+      ...(a.app ? { [a.app.file]: { path: a.app.path } } : {}),
+    },
+  });
+
+  const main = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? '';
+  const meta = built.rpms.find((r) => r !== main);
+  const modulefilePath = join(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync(modulefilePath, modulefile);
+  return { rpm: main, srpm: built.srpm, modulefile: modulefilePath, ...(meta ? { metaRpm: meta } : {}) };
+}
+
+/** Copies what was built and audited into the output directory. */
+export function place(built: BuildArtifacts, out: string, id: PackageIdentity): BuildArtifacts {
+  mkdirSync(out, { recursive: true });
+  const copy = (path: string, name = basename(path)): string => {
+    const target = join(out, name);
+    copyFileSync(path, target);
+    return target;
+  };
+  return {
+    rpm: copy(built.rpm), srpm: copy(built.srpm), modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
+    ...(built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}),
+  };
+}

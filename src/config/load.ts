@@ -1,0 +1,16 @@
+/** Finding and reading the configuration file: --config, else phoreus.yaml in the project. */
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UsageError } from '../inputs/usage-error.js';
+import { readText } from '../plan/project.js';
+import { parseConfig, type LoadedConfig } from './config.js';
+
+export function loadConfig(project: string, explicit?: string): LoadedConfig | undefined {
+  const path = explicit ?? join(project, 'phoreus.yaml');
+  if (!existsSync(path)) {
+    if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
+    return undefined;
+  }
+  const rel = relative(project, path);
+  return parseConfig(rel.startsWith('..') ? path : rel, readText(path));
+}
