@@ -21586,7 +21586,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -22541,7 +22541,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -27079,7 +27079,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch(init, options = void 0) {
+    module.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -27173,7 +27173,8 @@ var RULES = {
   PH311: { title: "header provides Python modules or sonames", severity: "error", charter: "\xA73.1, \xA710" },
   PH312: { title: "file differs from its RECORD hash", severity: "error", charter: "\xA711, \xA713" },
   PH313: { title: "name, version and prefix disagree", severity: "error", charter: "\xA73.1, \xA78" },
-  PH314: { title: "smoke test failed", severity: "error", charter: "\xA79, \xA714" }
+  PH314: { title: "smoke test failed", severity: "error", charter: "\xA79, \xA714" },
+  PH401: { title: "version already published", severity: "error", charter: "\xA711" }
 };
 var RULE_IDS = Object.keys(RULES);
 
@@ -28159,9 +28160,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join21 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join21) return void 0;
-  const parts = (join21[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join22 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join22) return void 0;
+  const parts = (join22[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -28305,7 +28306,8 @@ var PayloadAuditor = class {
     if (elf) {
       this.checkElf(path4, elf);
     } else if (path4.endsWith(".pyc")) {
-      this.checkPyc(path4, data);
+      const compiledFor = this.checkPyc(path4, data);
+      if (compiledFor) facts.compiledFor = compiledFor;
     } else {
       const marker = buildPathIn(data, this.ctx.buildPaths);
       if (marker) facts.buildPath = marker;
@@ -28362,14 +28364,18 @@ var PayloadAuditor = class {
       }
     });
   }
-  /** PH307: bytecode for interpreter X.Y only, and PH305: compiled for the installed path. */
+  /**
+   * PH307: bytecode for interpreter X.Y only. Returns what the co_filename names when it is not
+   * the installed source path (PH305, judged at the end: bytecode without its source beside it
+   * cannot be compiled again, and is left as its wheel ships it).
+   */
   checkPyc(path4, data) {
     const header = readPycHeader(data);
     const expected = magicOf(this.ctx.interpreter);
     const tag = pycTag(path4);
     if (!header) {
       this.report("PH307", path4, 1, "the file is not Python bytecode (bad magic); remove it");
-      return;
+      return void 0;
     }
     this.pycVersions.set(header.version ?? `magic ${header.magic}`, path4);
     if (tag) this.pycVersions.set(tag.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path4);
@@ -28377,14 +28383,12 @@ var PayloadAuditor = class {
       const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
       this.report("PH307", path4, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
     }
-    if (path4.includes("/__pycache__/")) {
-      const source = `${posix.dirname(posix.dirname(path4))}/${posix.basename(path4).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
-      if (!data.includes(Buffer.from(source))) {
-        const rel = source.slice(this.sitePackages.length + 1);
-        const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
-        this.report("PH305", path4, 1, `the bytecode's co_filename is ${found ?? "not the installed source path"}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)`);
-      }
-    }
+    if (!path4.includes("/__pycache__/")) return void 0;
+    const source = `${posix.dirname(posix.dirname(path4))}/${posix.basename(path4).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
+    if (data.includes(Buffer.from(source))) return void 0;
+    const rel = source.slice(this.sitePackages.length + 1);
+    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
+    return { source, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
   }
   /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
   checkElf(path4, elf) {
@@ -28544,9 +28548,8 @@ var PayloadAuditor = class {
       }
     }
     for (const [path4, facts] of this.files) {
-      if (facts.buildPath && !verbatim.has(path4)) {
-        this.report("PH305", path4, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
-      }
+      if (facts.buildPath && !verbatim.has(path4)) this.report("PH305", path4, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report("PH305", path4, 1, facts.compiledFor.message);
     }
   }
 };
@@ -29745,13 +29748,13 @@ async function runAudit(options, log) {
 }
 
 // src/commands/build-command.ts
-import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join20 } from "node:path";
+import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync9 } from "node:fs";
+import { join as join21 } from "node:path";
 
 // src/build/build.ts
-import { mkdtempSync as mkdtempSync4, rmSync as rmSync7 } from "node:fs";
-import { tmpdir as tmpdir4 } from "node:os";
-import { join as join19 } from "node:path";
+import { existsSync as existsSync14, mkdtempSync as mkdtempSync5, rmSync as rmSync8 } from "node:fs";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join20 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -31460,14 +31463,17 @@ async function wheelMetadata(python, wheel) {
   if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename5(wheel)}: ${lastLine(r.stderr)}`);
   return { name, version };
 }
-async function buildAppWheel(project, python, out, epoch, log, options) {
+async function lockedBuilder(project, python, log) {
+  const buildLock = join14(project, BUILD_LOCK);
+  return existsSync11(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+}
+async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = mkdtempSync3(join14(tmpdir3(), "phoreus-app-"));
   try {
     const source = join14(work, "src");
     cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename5(src)) && !src.endsWith(".egg-info") });
-    const buildLock = join14(project, BUILD_LOCK);
-    const buildLocked = existsSync11(buildLock);
-    const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
+    const buildLocked = lockedPython !== void 0;
+    const builder = lockedPython ?? python;
     const indexArgs = [
       ...options.indexUrl ? ["--index-url", options.indexUrl] : [],
       ...options.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
@@ -31494,7 +31500,7 @@ async function buildAppWheel(project, python, out, epoch, log, options) {
     mkdirSync2(out, { recursive: true });
     const path4 = join14(out, file);
     cpSync(join14(work, "wheel", file), path4);
-    return { wheel: { path: path4, file, ...await wheelMetadata(python, path4) }, buildLocked };
+    return { path: path4, file, ...await wheelMetadata(python, path4) };
   } finally {
     rmSync4(work, { recursive: true, force: true });
   }
@@ -31651,11 +31657,13 @@ function renderSpec(input) {
   const install = [
     "mkdir -p %{buildroot}%{phoreus_prefix}",
     "cp -a venv %{buildroot}%{venv}",
-    "# Bytecode is compiled below, by the target interpreter version, for the installed path.",
-    "find %{buildroot}%{venv} -depth -name __pycache__ -type d -exec rm -rf {} +",
+    "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
+    "# interpreter version, for the installed path.",
     '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
     ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", "tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner"] : [],
     "%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages",
+    "# Wheels that ship bytecode list it in RECORD: keep those rows true to what was compiled.",
+    "%{phoreus_build_python} %{SOURCE2} --bytecode-records %{buildroot}%{venv}",
     "install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock",
     "install -m 0644 %{SOURCE4} %{buildroot}%{phoreus_prefix}/phoreus-config.json",
     "install -D -m 0644 %{SOURCE3} %{buildroot}%{modulefile}",
@@ -31848,7 +31856,7 @@ function place(built, out, id) {
 
 // src/build/wheelhouse.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync7, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync6, writeFileSync as writeFileSync7 } from "node:fs";
+import { copyFileSync as copyFileSync3, existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync7, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync6, writeFileSync as writeFileSync7 } from "node:fs";
 import { join as join18 } from "node:path";
 
 // src/build/source-build.ts
@@ -31944,7 +31952,33 @@ function platformOptions(interpreter, distro2, arch2) {
   ];
 }
 function wheelhouseKey(request) {
-  return createHash4("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
+  const hash = createHash4("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
+  return `${scopePrefix(request)}${hash}`;
+}
+var scopePrefix = (request) => `${request.arch}-${request.distro.key}-py${request.interpreter}-`;
+function reuseFromSiblings(root, own, staging, packages) {
+  const found = /* @__PURE__ */ new Set();
+  if (!existsSync12(root)) return found;
+  const wanted = /* @__PURE__ */ new Map();
+  for (const p of packages) for (const h of p.hashes) wanted.set(h, normalizeName(p.name));
+  for (const sibling of readdirSync7(root, { withFileTypes: true })) {
+    if (!sibling.isDirectory() || sibling.name === own || sibling.name.includes(".staging-")) continue;
+    for (const file of readdirSync7(join18(root, sibling.name), { withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const path4 = join18(root, sibling.name, file.name);
+      const name = wanted.get(sha256File(path4));
+      if (name && !found.has(name)) {
+        copyFileSync3(path4, join18(staging, file.name));
+        found.add(name);
+      }
+    }
+  }
+  return found;
+}
+function pruneSiblings(root, own, prefix) {
+  for (const sibling of readdirSync7(root)) {
+    if (sibling !== own && sibling.startsWith(prefix)) rmSync6(join18(root, sibling), { recursive: true, force: true });
+  }
 }
 var sha256File = (path4) => createHash4("sha256").update(readFileSync6(path4)).digest("hex");
 function matchFiles(dir, packages) {
@@ -31990,7 +32024,9 @@ function wheelhouse(dir, files, manifest, lockText, fromCache) {
   return { dir, files, fromCache, built, installLock };
 }
 async function fetchWheelhouse(request, log) {
-  const dir = join18(cacheRoot(), "wheelhouse", wheelhouseKey(request));
+  const root = join18(cacheRoot(), "wheelhouse");
+  const key = wheelhouseKey(request);
+  const dir = join18(root, key);
   const cachedManifest = readManifest(dir);
   const cached = resolveFiles(dir, request.packages, cachedManifest);
   if (cached) {
@@ -32009,9 +32045,12 @@ async function fetchWheelhouse(request, log) {
     const fromSource = new Map(
       [...request.forceSource].map(([name, reason2]) => [normalizeName(name), `forceSource: ${reason2}`])
     );
-    log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
+    const reused = reuseFromSiblings(root, key, staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
+    if (reused.size > 0) log.info(`${reused.size} of ${request.packages.length} packages found in an earlier wheelhouse (hash-verified)`);
+    log.info(`Fetching ${request.packages.length - reused.size} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
     for (; ; ) {
-      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
+      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n) && !reused.has(n)));
+      if (names.size === 0) break;
       const lockFile = join18(staging, ".requirements.lock");
       writeFileSync7(lockFile, lockSubset(request.lockText, names));
       const result = await run(request.python, [
@@ -32063,8 +32102,9 @@ async function fetchWheelhouse(request, log) {
     });
     log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
     rmSync6(dir, { recursive: true, force: true });
-    mkdirSync6(join18(dir, ".."), { recursive: true });
+    mkdirSync6(root, { recursive: true });
     renameSync2(staging, dir);
+    pruneSiblings(root, key, scopePrefix(request));
     return wheelhouse(dir, files, manifest, request.lockText, false);
   } finally {
     rmSync6(staging, { recursive: true, force: true });
@@ -32081,6 +32121,67 @@ function downloadError(stderr, request) {
   }
   const last = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "pip download failed";
   return `fetching the wheelhouse failed: ${redactUrls(last)}`;
+}
+
+// src/publish/published-repo.ts
+import { existsSync as existsSync13, mkdtempSync as mkdtempSync4, readFileSync as readFileSync7, rmSync as rmSync7, writeFileSync as writeFileSync8 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join19 } from "node:path";
+import { gunzipSync } from "node:zlib";
+function primaryLocation(repomd) {
+  const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
+  return /<location\s+href="([^"]+)"/.exec(data)?.[1];
+}
+var unescapeXml = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+function primaryPackages(primary) {
+  const packages = [];
+  for (const m of primary.matchAll(/<package\b[^>]*type="rpm"[^>]*>([\s\S]*?)<\/package>/g)) {
+    const body = m[1] ?? "";
+    const name = /<name>([^<]*)<\/name>/.exec(body)?.[1];
+    const arch2 = /<arch>([^<]*)<\/arch>/.exec(body)?.[1];
+    const version = /<version\s+[^>]*ver="([^"]*)"[^>]*rel="([^"]*)"/.exec(body);
+    if (name && arch2 && version) packages.push({ name: unescapeXml(name), arch: arch2, version: unescapeXml(version[1] ?? ""), release: unescapeXml(version[2] ?? "") });
+  }
+  return packages;
+}
+async function fetchBytes(repo, path4) {
+  if (/^https?:\/\//.test(repo)) {
+    const url2 = `${repo.replace(/\/+$/, "")}/${path4}`;
+    let response;
+    try {
+      response = await fetch(url2);
+    } catch (error) {
+      throw new BuildFailure(`the published repository cannot be reached (${error.message}); fix the published-repo input`);
+    }
+    if (!response.ok) throw new BuildFailure(`the published repository answered ${response.status} for ${path4}; fix the published-repo input`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+  const file = join19(repo.replace(/^file:\/\//, ""), path4);
+  if (!existsSync13(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
+  return readFileSync7(file);
+}
+async function decompress(name, data) {
+  if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");
+  if (name.endsWith(".xz") || name.endsWith(".zst") || name.endsWith(".bz2")) {
+    const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
+    const dir = mkdtempSync4(join19(tmpdir4(), "phoreus-repodata-"));
+    try {
+      const file = join19(dir, "primary");
+      writeFileSync8(file, data);
+      const r = await run(tool, ["-dc", file]);
+      if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
+      return r.stdout;
+    } finally {
+      rmSync7(dir, { recursive: true, force: true });
+    }
+  }
+  return data.toString("utf8");
+}
+async function publishedPackages(repo) {
+  const repomd = (await fetchBytes(repo, "repodata/repomd.xml")).toString("utf8");
+  const location = primaryLocation(repomd);
+  if (!location) throw new BuildFailure("the published repository's repomd.xml names no primary metadata");
+  return primaryPackages(await decompress(location, await fetchBytes(repo, location)));
 }
 
 // src/build/build.ts
@@ -32116,9 +32217,9 @@ var Build = class {
   secrets = [];
   interpreter = "";
   skipped = [];
-  work = mkdtempSync4(join19(tmpdir4(), "phoreus-build-"));
+  work = mkdtempSync5(join20(tmpdir5(), "phoreus-build-"));
   cleanup() {
-    rmSync7(this.work, { recursive: true, force: true });
+    rmSync8(this.work, { recursive: true, force: true });
   }
   stop(failure, identity) {
     return {
@@ -32157,29 +32258,44 @@ var Build = class {
     this.interpreter = result.interpreter;
     return result;
   }
-  /** Step 2: every locked file but the skipped ones, for the target's glibc, ABI and arch. */
-  async wheelhouse(python, lockText, packages, plan, epoch) {
-    return this.timed("Fetch the wheelhouse", () => fetchWheelhouse({
-      python,
-      interpreter: this.interpreter,
-      distro: this.distro,
-      arch: this.arch,
-      epoch,
-      ...this.indexOptions,
-      lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
-      packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
-      forceSource: plan.forceSource
-    }, this.log));
+  /**
+   * Step 2: everything the build takes from the package index — every locked file but the
+   * skipped ones, for the target's glibc, ABI and arch, and the application's locked build
+   * backend — then kept in the cache, if there is one, right away.
+   */
+  async fetch(python, lockText, packages, plan, epoch) {
+    const scope = { interpreter: this.interpreter, distro: this.distro.key, arch: this.arch, lockText: `${lockText}\0${this.buildLockText()}` };
+    await this.options.store?.restore(scope);
+    return this.timed("Fetch the wheelhouse", async () => {
+      const wheelhouse2 = await fetchWheelhouse({
+        python,
+        interpreter: this.interpreter,
+        distro: this.distro,
+        arch: this.arch,
+        epoch,
+        ...this.indexOptions,
+        lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
+        packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
+        forceSource: plan.forceSource
+      }, this.log);
+      const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : void 0;
+      await this.options.store?.save(scope);
+      return { wheelhouse: wheelhouse2, ...builder ? { builder } : {} };
+    });
+  }
+  buildLockText() {
+    const path4 = join20(this.options.project, BUILD_LOCK);
+    return existsSync14(path4) ? readText(path4) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
-  async appWheel(python, epoch) {
+  async appWheel(python, builder, epoch) {
     if (!isApplicationProject(this.options.project)) {
       this.log.info("No pyproject.toml or setup.py: the project is a lock of a third-party tool, nothing to build");
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const { wheel, buildLocked } = await buildAppWheel(this.options.project, python, join19(this.work, "app"), epoch, this.log, this.indexOptions);
-      if (!buildLocked) {
+      const wheel = await buildAppWheel(this.options.project, python, builder, join20(this.work, "app"), epoch, this.log, this.indexOptions);
+      if (!builder) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
       return wheel;
@@ -32187,19 +32303,10 @@ var Build = class {
   }
   /** Step 4: which tool and version this is, once the application's metadata is known. */
   identity(config, app, packages) {
-    const pyproject = readPyproject(this.options.project);
-    const tool = resolveTool({
-      ...this.options.tool ? { tool: this.options.tool } : {},
-      ...config.tool.name ? { configTool: config.tool.name } : {},
-      ...pyproject.name ? { projectName: pyproject.name.value } : {}
-    }) ?? (app ? normalizeName(app.name) : void 0);
+    const sources = identitySources(this.options, config);
+    const tool = resolveTool(sources) ?? (app ? normalizeName(app.name) : void 0);
     if (!tool) throw new UsageError("the project is only a lock and names no tool: pass --tool (the action's tool input) or set tool.name in phoreus.yaml");
-    const version = resolveVersion({
-      ...this.options.version ? { version: this.options.version } : {},
-      ...this.options.refName ? { refName: this.options.refName } : {},
-      ...config.tool.version ? { configVersion: config.tool.version } : {},
-      ...pyproject.version ? { projectVersion: pyproject.version.value } : {}
-    }) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
+    const version = resolveVersion(sources) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
     const unsafe = checkToolVersion(version, { file: ".", line: 1 });
     if (unsafe.length > 0) {
@@ -32215,6 +32322,28 @@ var Build = class {
       interpreterModule: expandPython(this.options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE, this.interpreter)
     };
   }
+  /**
+   * PH401 (charter §11): a released version is never rebuilt in place. Checked as soon as the
+   * name, version and release are known: before anything is built when inputs, tag or
+   * metadata give them.
+   */
+  async refuseRepublication(tool, version, release) {
+    const repo = this.options.publishedRepo;
+    if (!repo || this.checkedPublication) return;
+    this.checkedPublication = true;
+    const name = `phoreus-${tool}-${version}`;
+    const fullRelease = `${release}${this.distro.dist}`;
+    const published = await this.timed("Check the published repository", () => publishedPackages(repo));
+    const same = published.find((p) => p.name === name && p.version === version && p.release === fullRelease && (p.arch === this.arch || p.arch === "src"));
+    if (!same) {
+      this.log.info(`${name}-${version}-${fullRelease} is not in ${redactUrls(repo)} yet`);
+      return;
+    }
+    this.findings.push(finding("PH401", ".", 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redactUrls(repo)}: a released version is never rebuilt in place (charter \xA711); bump the version, or the release (release input) for a rebuild of the same version`));
+    throw new BuildFailure(`${name}-${version}-${fullRelease} is already published`);
+  }
+  checkedPublication = false;
+  payload;
   /** Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the output. */
   async packageAndAudit(input) {
     const built = await this.timed("Build the RPM and SRPM", () => buildPackages({ ...input, work: this.work, distro: this.distro, arch: this.arch }, this.log));
@@ -32229,10 +32358,23 @@ var Build = class {
       ...this.options.smokeTest ? { smokeTest: { ...this.options.smokeTest, ...this.options.python ? { python: this.options.python } : {} } } : {}
     }, this.log));
     this.findings.push(...audited.findings);
+    this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return void 0;
     return place(built, this.options.out, input.id);
   }
 };
+function identitySources(options, config) {
+  const pyproject = readPyproject(options.project);
+  return {
+    ...options.tool ? { tool: options.tool } : {},
+    ...options.version ? { version: options.version } : {},
+    ...options.refName ? { refName: options.refName } : {},
+    ...config.tool.name ? { configTool: config.tool.name } : {},
+    ...config.tool.version ? { configVersion: config.tool.version } : {},
+    ...pyproject.name ? { projectName: pyproject.name.value } : {},
+    ...pyproject.version ? { projectVersion: pyproject.version.value } : {}
+  };
+}
 function redactRegistries(options, registries) {
   return {
     ...registries,
@@ -32263,14 +32405,18 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
   run2.findings.push(...skipFindings(plan, loaded, interpreter));
   run2.skipped = [...plan.skip].map(([name, reason2]) => ({ name, reason: reason2 }));
   for (const { name, reason: reason2 } of run2.skipped) log.warning(`${name} is skipped on ${plan.platform}: ${reason2}`);
+  const sources = identitySources(options, config);
+  const early = { tool: resolveTool(sources), version: resolveVersion(sources) };
+  if (early.tool && early.version) await run2.refuseRepublication(early.tool, early.version, options.release ?? config.tool.release ?? "1");
   await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
-  const lockText = readText(join19(options.project, verification.lock));
+  const lockText = readText(join20(options.project, verification.lock));
   const packages = lockedPackages(lockText, interpreter, arch2);
-  const wheelhouse2 = await run2.wheelhouse(python, lockText, packages, plan, epoch);
-  const app = await run2.appWheel(python, epoch);
+  const { wheelhouse: wheelhouse2, builder } = await run2.fetch(python, lockText, packages, plan, epoch);
+  const app = await run2.appWheel(python, builder, epoch);
   const id = run2.identity(config, app, packages);
+  await run2.refuseRepublication(id.tool, id.version, id.release);
   const inForce = {
     tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
     interpreter,
@@ -32332,7 +32478,8 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
     wheelhouseFromCache: wheelhouse2.fromCache,
     skipped: run2.skipped,
     timings: run2.timings,
-    config: inForce
+    config: inForce,
+    ...run2.payload ? { payload: run2.payload } : {}
   };
 }
 
@@ -32374,6 +32521,7 @@ function buildSubject(result, project) {
     ...result.identity ? { package: packageName(result.identity), toolName: result.identity.tool, toolVersion: result.identity.version, release: result.identity.release } : {},
     ...result.artifacts ? { artifacts: result.artifacts } : {},
     wheels: result.wheels,
+    ...result.payload ? { payload: result.payload } : {},
     wheelhouseFromCache: result.wheelhouseFromCache,
     skipped: result.skipped,
     timings: result.timings,
@@ -32384,8 +32532,8 @@ async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync7(options.out, { recursive: true });
-  const report = join20(options.out, "build-report.json");
-  writeFileSync8(report, renderJson(subject, result.findings));
+  const report = join21(options.out, "build-report.json");
+  writeFileSync9(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
@@ -32401,11 +32549,11 @@ async function runBuild(options, log) {
 async function runBuildAll(options, log) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join20(options.out, pairDirectory(entry)) }, log));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join21(options.out, pairDirectory(entry)) }, log));
     runs.push(run2);
   }
-  const report = join20(options.out, "build-report.json");
-  writeFileSync8(report, `${JSON.stringify({ mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
+  const report = join21(options.out, "build-report.json");
+  writeFileSync9(report, `${JSON.stringify({ mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `);
   const failed = runs.filter((r) => r.exitCode !== 0);
   const text = `${runs.map((r) => r.text).join("\n")}

@@ -1,6 +1,7 @@
 /** The GitHub Action: reads its inputs, runs the chosen mode, and reports on the runner. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import { countBySeverity } from './checks/finding.js';
 import { renderAudit, resolveSmokeTest, runAudit } from './commands/audit-command.js';
@@ -9,7 +10,9 @@ import { matrixFor, renderMatrix } from './commands/matrix-command.js';
 import { render, runVerify, verifySubject } from './commands/verify-command.js';
 import { absolutePath, optional, parseBoolean, parseInterpreter, parseList, type BuildOptions, type VerifyOptions } from './inputs/options.js';
 import { UsageError } from './inputs/usage-error.js';
-import { renderJson } from './report/formats.js';
+import { renderJson, renderSarif } from './report/formats.js';
+import { uploadBuild } from './publish/artifacts.js';
+import { WheelhouseCache } from './publish/wheelhouse-cache.js';
 import { annotate, writeSummary } from './report/github.js';
 import { actionLog } from './report/log.js';
 import { literalCredentials, redactUrls } from './report/redact.js';
@@ -78,35 +81,68 @@ async function buildMode(workspace: string): Promise<void> {
     ...optional('release', input('release')),
     ...optional('interpreterHome', input('interpreter-home')),
     ...optional('interpreterModule', input('interpreter-module')),
+    ...optional('publishedRepo', input('published-repo')),
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' ? process.env.GITHUB_REF_NAME : undefined),
   };
+  if (parseBoolean('cache', input('cache'), true) && cache.isFeatureAvailable()) options.store = new WheelhouseCache(actionLog);
   if (await resolveSmokeTest(parseBoolean('smoke-test', input('smoke-test'), false), false, actionLog)) {
     options.smokeTest = optional('command', input('smoke-command'));
   }
-  const { result, report, text, exitCode } = parseBoolean('all', input('all'), false) ? await runBuildAll(options, actionLog) : await runBuild(options, actionLog);
-  for (const secret of result.secrets) core.setSecret(secret);
+  const all = parseBoolean('all', input('all'), false) ? await runBuildAll(options, actionLog) : undefined;
+  const runs = all?.runs ?? [await runBuild(options, actionLog)];
+  const { report, exitCode } = all ?? runs[0] ?? { report: '', exitCode: 1 };
+  const findings = runs.flatMap((r) => r.result.findings);
+  for (const secret of runs.flatMap((r) => r.result.secrets)) core.setSecret(secret);
   const prefix = relative(workspace, options.project) || '.';
-  core.info(text.trimEnd());
-  annotate(result.findings, prefix);
+  for (const r of runs) core.info(r.text.trimEnd());
+  annotate(findings, prefix);
   core.setOutput('report', report);
-  if (result.artifacts) {
-    core.setOutput('rpm', result.artifacts.rpm);
-    core.setOutput('srpm', result.artifacts.srpm);
-    core.setOutput('modulefile', result.artifacts.modulefile);
-    if (result.artifacts.metaRpm) core.setOutput('meta-rpm', result.artifacts.metaRpm);
+  const sarif = input('sarif');
+  if (sarif) {
+    writeOutput(absolutePath(sarif, workspace), renderSarif(findings, prefix));
+    core.setOutput('sarif', absolutePath(sarif, workspace));
   }
-  const { errors, warnings } = countBySeverity(result.findings);
+  const last = runs[runs.length - 1]?.result;
+  if (last?.artifacts) {
+    core.setOutput('rpm', last.artifacts.rpm);
+    core.setOutput('srpm', last.artifacts.srpm);
+    core.setOutput('modulefile', last.artifacts.modulefile);
+    if (last.artifacts.metaRpm) core.setOutput('meta-rpm', last.artifacts.metaRpm);
+  }
+  const { errors, warnings } = countBySeverity(findings);
   core.setOutput('findings-errors', String(errors));
   core.setOutput('findings-warnings', String(warnings));
-  const id = result.identity;
-  await writeSummary('Phoreus RPM build', result.findings, [
-    ['Package', id ? `phoreus-${id.tool}-${id.version}-${id.release}` : '(not built)'],
-    ['Interpreter', `Python ${result.interpreter}`],
-    ['Distro / arch', `${result.distro} / ${result.arch}`],
-    ['Wheels', `${result.wheels}${result.wheelhouseFromCache ? ' (from the cache)' : ''}`],
-    ...Object.entries(result.timings).map(([phase, seconds]): [string, string] => [phase, `${seconds.toFixed(1)} s`]),
-  ]);
-  if (exitCode !== 0) core.setFailed(`the build stopped: ${result.failure ?? `${errors} error finding(s)`}`);
+
+  // Nothing is uploaded unless every build and its audit passed.
+  if (exitCode === 0 && parseBoolean('upload', input('upload'), true)) {
+    const ids = await core.group('Upload the artifacts', async () => {
+      const uploaded: Array<Record<string, unknown>> = [];
+      for (const r of runs) {
+        const { result: b, report: own } = r;
+        if (!b.artifacts || !b.identity) continue;
+        uploaded.push({ interpreter: b.interpreter, distro: b.distro, ...(await uploadBuild(b.artifacts, own, { tool: b.identity.tool, version: b.identity.version, interpreter: b.interpreter, distro: b.distro, arch: b.arch }, actionLog)) });
+      }
+      return uploaded;
+    });
+    core.setOutput('artifact-ids', JSON.stringify(runs.length === 1 ? ids[0] ?? {} : ids));
+  }
+
+  for (const { result: b } of runs) {
+    const id = b.identity;
+    const rpmSize = b.artifacts ? statSync(b.artifacts.rpm).size : 0;
+    await writeSummary(`Phoreus RPM build: Python ${b.interpreter}, ${b.distro}`, b.findings, [
+      ['Package', id ? `phoreus-${id.tool}-${id.version}-${id.release}` : '(not built)'],
+      ['Interpreter', `Python ${b.interpreter}`],
+      ['Distro / arch', `${b.distro} / ${b.arch}`],
+      ['RPM size', b.artifacts ? `${(rpmSize / 1048576).toFixed(1)} MiB` : '-'],
+      ['Files', b.payload ? `${b.payload.files} (${(b.payload.bytes / 1048576).toFixed(1)} MiB installed)` : '-'],
+      ['Wheels', `${b.wheels}${b.wheelhouseFromCache ? ' (from the cache)' : ''}`],
+      ...(b.skipped.length ? [['Skipped', b.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')] as [string, string]] : []),
+      ...Object.entries(b.timings).map(([phase, seconds]): [string, string] => [phase, `${seconds.toFixed(1)} s`]),
+    ]);
+  }
+  const failure = runs.find((r) => r.exitCode !== 0)?.result.failure;
+  if (exitCode !== 0) core.setFailed(`the build stopped: ${failure ?? `${errors} error finding(s)`}`);
 }
 
 function writeOutput(path: string, content: string): void {

@@ -54,6 +54,8 @@ interface FileFacts {
   size: number;
   /** The first build-time path found in the bytes, when the file is not bytecode or ELF. */
   buildPath?: string;
+  /** Bytecode whose co_filename is not its installed source: the source, and the message. */
+  compiledFor?: { source: string; message: string };
 }
 
 export class PayloadAuditor {
@@ -113,7 +115,8 @@ export class PayloadAuditor {
     if (elf) {
       this.checkElf(path, elf);
     } else if (path.endsWith('.pyc')) {
-      this.checkPyc(path, data);
+      const compiledFor = this.checkPyc(path, data);
+      if (compiledFor) facts.compiledFor = compiledFor;
     } else {
       const marker = buildPathIn(data, this.ctx.buildPaths);
       if (marker) facts.buildPath = marker;
@@ -176,14 +179,18 @@ export class PayloadAuditor {
     });
   }
 
-  /** PH307: bytecode for interpreter X.Y only, and PH305: compiled for the installed path. */
-  private checkPyc(path: string, data: Buffer): void {
+  /**
+   * PH307: bytecode for interpreter X.Y only. Returns what the co_filename names when it is not
+   * the installed source path (PH305, judged at the end: bytecode without its source beside it
+   * cannot be compiled again, and is left as its wheel ships it).
+   */
+  private checkPyc(path: string, data: Buffer): FileFacts['compiledFor'] {
     const header = readPycHeader(data);
     const expected = magicOf(this.ctx.interpreter);
     const tag = pycTag(path);
     if (!header) {
       this.report('PH307', path, 1, 'the file is not Python bytecode (bad magic); remove it');
-      return;
+      return undefined;
     }
     this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
     if (tag) this.pycVersions.set(tag.replace('cpython-', '').replace(/^(\d)(\d+)$/, '$1.$2'), path);
@@ -191,14 +198,12 @@ export class PayloadAuditor {
       const what = header.version ? `Python ${header.version}${header.isFinal ? '' : ' (a pre-release)'}` : `an unknown interpreter (magic ${header.magic})`;
       this.report('PH307', path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
     }
-    if (path.includes('/__pycache__/')) {
-      const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
-      if (!data.includes(Buffer.from(source))) {
-        const rel = source.slice(this.sitePackages.length + 1);
-        const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
-        this.report('PH305', path, 1, `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)`);
-      }
-    }
+    if (!path.includes('/__pycache__/')) return undefined;
+    const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
+    if (data.includes(Buffer.from(source))) return undefined;
+    const rel = source.slice(this.sitePackages.length + 1);
+    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
+    return { source, message: `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
   }
 
   /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
@@ -367,9 +372,8 @@ export class PayloadAuditor {
       }
     }
     for (const [path, facts] of this.files) {
-      if (facts.buildPath && !verbatim.has(path)) {
-        this.report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
-      }
+      if (facts.buildPath && !verbatim.has(path)) this.report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report('PH305', path, 1, facts.compiledFor.message);
     }
   }
 }

@@ -36,14 +36,24 @@ async function wheelMetadata(python: string, wheel: string): Promise<{ name: str
   return { name, version };
 }
 
-export async function buildAppWheel(project: string, python: string, out: string, epoch: number, log: Log, options: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[] }): Promise<{ wheel: AppWheel; buildLocked: boolean }> {
+/**
+ * The Python that builds the application's wheel: a private venv of requirements-build.lock
+ * (installed with --require-hashes, so fetched with the wheelhouse), or undefined when the
+ * project pins no backend.
+ */
+export async function lockedBuilder(project: string, python: string, log: Log): Promise<string | undefined> {
+  const buildLock = join(project, BUILD_LOCK);
+  return existsSync(buildLock) ? pythonVenv(python, buildLock, log) : undefined;
+}
+
+/** Builds the wheel with the locked builder (no build isolation, no index), else with pip's isolated build. */
+export async function buildAppWheel(project: string, python: string, lockedPython: string | undefined, out: string, epoch: number, log: Log, options: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[] }): Promise<AppWheel> {
   const work = mkdtempSync(join(tmpdir(), 'phoreus-app-'));
   try {
     const source = join(work, 'src');
     cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename(src)) && !src.endsWith('.egg-info') });
-    const buildLock = join(project, BUILD_LOCK);
-    const buildLocked = existsSync(buildLock);
-    const builder = buildLocked ? await pythonVenv(python, buildLock, log) : python;
+    const buildLocked = lockedPython !== undefined;
+    const builder = lockedPython ?? python;
     const indexArgs = [
       ...(options.indexUrl ? ['--index-url', options.indexUrl] : []),
       ...options.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
@@ -59,7 +69,7 @@ export async function buildAppWheel(project: string, python: string, out: string
     mkdirSync(out, { recursive: true });
     const path = join(out, file);
     cpSync(join(work, 'wheel', file), path);
-    return { wheel: { path, file, ...(await wheelMetadata(python, path)) }, buildLocked };
+    return { path, file, ...(await wheelMetadata(python, path)) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

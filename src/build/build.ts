@@ -3,7 +3,7 @@
  * packages, audit. One method per step; each step is timed for the summary. Nothing is
  * written to the output directory on failure except the report.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { audit } from '../audit/audit.js';
@@ -16,7 +16,7 @@ import { verify, type VerifyResult } from '../checks/verify.js';
 import type { BuildOptions } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { ARCHES, distro as lookupDistro, hostArch, platformKey, type Arch, type Distro } from '../plan/distros.js';
-import { resolveTool, resolveVersion } from '../plan/identity.js';
+import { resolveTool, resolveVersion, type IdentitySources } from '../plan/identity.js';
 import { platformPlan, skipFindings, type PlatformPlan } from '../plan/platform-plan.js';
 import { readPyproject, readText } from '../plan/project.js';
 import { withoutRequirements } from '../requirements/blocks.js';
@@ -27,11 +27,13 @@ import type { Log } from '../report/log.js';
 import { sourceDateEpoch } from '../tools/epoch.js';
 import { findPython } from '../tools/python.js';
 import { requireTools } from '../tools/system.js';
-import { buildAppWheel, isApplicationProject, type AppWheel } from './app-wheel.js';
+import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type AppWheel } from './app-wheel.js';
 import { BuildFailure } from './failure.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython, venvPath, type PackageIdentity } from './layout.js';
 import { buildPackages, place, type BuildArtifacts } from './package.js';
 import { fetchWheelhouse, type LockedPackage, type Wheelhouse } from './wheelhouse.js';
+import { publishedPackages } from '../publish/published-repo.js';
+import { redactUrls } from '../report/redact.js';
 
 export type { BuildArtifacts } from './package.js';
 
@@ -46,6 +48,8 @@ export interface BuildResult {
   artifacts?: BuildArtifacts;
   wheels: number;
   wheelhouseFromCache: boolean;
+  /** The audited payload: entries and bytes. */
+  payload?: { files: number; bytes: number };
   /** Packages left out on this platform, with the reason the configuration gives. */
   skipped: Array<{ name: string; reason: string }>;
   /** Seconds per phase. */
@@ -126,26 +130,41 @@ class Build {
     return result;
   }
 
-  /** Step 2: every locked file but the skipped ones, for the target's glibc, ABI and arch. */
-  async wheelhouse(python: string, lockText: string, packages: LockedPackage[], plan: PlatformPlan, epoch: number): Promise<Wheelhouse> {
-    return this.timed('Fetch the wheelhouse', () =>
-      fetchWheelhouse({
+  /**
+   * Step 2: everything the build takes from the package index — every locked file but the
+   * skipped ones, for the target's glibc, ABI and arch, and the application's locked build
+   * backend — then kept in the cache, if there is one, right away.
+   */
+  async fetch(python: string, lockText: string, packages: LockedPackage[], plan: PlatformPlan, epoch: number): Promise<{ wheelhouse: Wheelhouse; builder?: string }> {
+    const scope = { interpreter: this.interpreter, distro: this.distro.key, arch: this.arch, lockText: `${lockText}\0${this.buildLockText()}` };
+    await this.options.store?.restore(scope);
+    return this.timed('Fetch the wheelhouse', async () => {
+      const wheelhouse = await fetchWheelhouse({
         python, interpreter: this.interpreter, distro: this.distro, arch: this.arch, epoch, ...this.indexOptions,
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
         forceSource: plan.forceSource,
-      }, this.log));
+      }, this.log);
+      const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : undefined;
+      await this.options.store?.save(scope);
+      return { wheelhouse, ...(builder ? { builder } : {}) };
+    });
+  }
+
+  private buildLockText(): string {
+    const path = join(this.options.project, BUILD_LOCK);
+    return existsSync(path) ? readText(path) : '';
   }
 
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
-  async appWheel(python: string, epoch: number): Promise<AppWheel | undefined> {
+  async appWheel(python: string, builder: string | undefined, epoch: number): Promise<AppWheel | undefined> {
     if (!isApplicationProject(this.options.project)) {
       this.log.info('No pyproject.toml or setup.py: the project is a lock of a third-party tool, nothing to build');
       return undefined;
     }
     return this.timed('Build the application wheel', async () => {
-      const { wheel, buildLocked } = await buildAppWheel(this.options.project, python, join(this.work, 'app'), epoch, this.log, this.indexOptions);
-      if (!buildLocked) {
+      const wheel = await buildAppWheel(this.options.project, python, builder, join(this.work, 'app'), epoch, this.log, this.indexOptions);
+      if (!builder) {
         this.findings.push(finding('PH114', 'pyproject.toml', 1, 'the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)'));
       }
       return wheel;
@@ -154,19 +173,10 @@ class Build {
 
   /** Step 4: which tool and version this is, once the application's metadata is known. */
   identity(config: EffectiveConfig, app: AppWheel | undefined, packages: LockedPackage[]): PackageIdentity {
-    const pyproject = readPyproject(this.options.project);
-    const tool = resolveTool({
-      ...(this.options.tool ? { tool: this.options.tool } : {}),
-      ...(config.tool.name ? { configTool: config.tool.name } : {}),
-      ...(pyproject.name ? { projectName: pyproject.name.value } : {}),
-    }) ?? (app ? normalizeName(app.name) : undefined);
+    const sources = identitySources(this.options, config);
+    const tool = resolveTool(sources) ?? (app ? normalizeName(app.name) : undefined);
     if (!tool) throw new UsageError('the project is only a lock and names no tool: pass --tool (the action\'s tool input) or set tool.name in phoreus.yaml');
-    const version = resolveVersion({
-      ...(this.options.version ? { version: this.options.version } : {}),
-      ...(this.options.refName ? { refName: this.options.refName } : {}),
-      ...(config.tool.version ? { configVersion: config.tool.version } : {}),
-      ...(pyproject.version ? { projectVersion: pyproject.version.value } : {}),
-    }) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
+    const version = resolveVersion(sources) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
     const unsafe = checkToolVersion(version, { file: '.', line: 1 });
     if (unsafe.length > 0) {
@@ -180,6 +190,30 @@ class Build {
     };
   }
 
+  /**
+   * PH401 (charter §11): a released version is never rebuilt in place. Checked as soon as the
+   * name, version and release are known: before anything is built when inputs, tag or
+   * metadata give them.
+   */
+  async refuseRepublication(tool: string, version: string, release: string): Promise<void> {
+    const repo = this.options.publishedRepo;
+    if (!repo || this.checkedPublication) return;
+    this.checkedPublication = true;
+    const name = `phoreus-${tool}-${version}`;
+    const fullRelease = `${release}${this.distro.dist}`;
+    const published = await this.timed('Check the published repository', () => publishedPackages(repo));
+    const same = published.find((p) => p.name === name && p.version === version && p.release === fullRelease && (p.arch === this.arch || p.arch === 'src'));
+    if (!same) {
+      this.log.info(`${name}-${version}-${fullRelease} is not in ${redactUrls(repo)} yet`);
+      return;
+    }
+    this.findings.push(finding('PH401', '.', 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redactUrls(repo)}: a released version is never rebuilt in place (charter §11); bump the version, or the release (release input) for a rebuild of the same version`));
+    throw new BuildFailure(`${name}-${version}-${fullRelease} is already published`);
+  }
+
+  private checkedPublication = false;
+  payload: { files: number; bytes: number } | undefined;
+
   /** Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the output. */
   async packageAndAudit(input: Omit<Parameters<typeof buildPackages>[0], 'work' | 'distro' | 'arch'>): Promise<BuildArtifacts | undefined> {
     const built = await this.timed('Build the RPM and SRPM', () => buildPackages({ ...input, work: this.work, distro: this.distro, arch: this.arch }, this.log));
@@ -190,9 +224,24 @@ class Build {
       ...(this.options.smokeTest ? { smokeTest: { ...this.options.smokeTest, ...(this.options.python ? { python: this.options.python } : {}) } } : {}),
     }, this.log));
     this.findings.push(...audited.findings);
+    this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return undefined;
     return place(built, this.options.out, input.id);
   }
+}
+
+/** Where the tool's name and version may come from before anything is built. */
+function identitySources(options: BuildOptions, config: EffectiveConfig): IdentitySources {
+  const pyproject = readPyproject(options.project);
+  return {
+    ...(options.tool ? { tool: options.tool } : {}),
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.refName ? { refName: options.refName } : {}),
+    ...(config.tool.name ? { configTool: config.tool.name } : {}),
+    ...(config.tool.version ? { configVersion: config.tool.version } : {}),
+    ...(pyproject.name ? { projectName: pyproject.name.value } : {}),
+    ...(pyproject.version ? { projectVersion: pyproject.version.value } : {}),
+  };
 }
 
 function redactRegistries(options: BuildOptions, registries: Record<string, unknown>): Record<string, unknown> {
@@ -229,14 +278,19 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
   run.skipped = [...plan.skip].map(([name, reason]) => ({ name, reason }));
   for (const { name, reason } of run.skipped) log.warning(`${name} is skipped on ${plan.platform}: ${reason}`);
 
+  const sources = identitySources(options, config);
+  const early = { tool: resolveTool(sources), version: resolveVersion(sources) };
+  if (early.tool && early.version) await run.refuseRepublication(early.tool, early.version, options.release ?? config.tool.release ?? '1');
+
   await requireTools(['rpmbuild', 'rpm', 'rpm2cpio', 'tar'], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
   const lockText = readText(join(options.project, verification.lock));
   const packages = lockedPackages(lockText, interpreter, arch);
-  const wheelhouse = await run.wheelhouse(python, lockText, packages, plan, epoch);
-  const app = await run.appWheel(python, epoch);
+  const { wheelhouse, builder } = await run.fetch(python, lockText, packages, plan, epoch);
+  const app = await run.appWheel(python, builder, epoch);
   const id = run.identity(config, app, packages);
+  await run.refuseRepublication(id.tool, id.version, id.release);
 
   const inForce = {
     tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
@@ -274,5 +328,6 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
   return {
     ok: true, findings: sortFindings(run.findings), secrets: run.secrets, interpreter, distro: distro.key, arch, identity: id,
     artifacts, wheels: wheelhouse.files.size, wheelhouseFromCache: wheelhouse.fromCache, skipped: run.skipped, timings: run.timings, config: inForce,
+    ...(run.payload ? { payload: run.payload } : {}),
   };
 }

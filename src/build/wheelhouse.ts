@@ -5,7 +5,7 @@
  * warm build never touches the package index.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildFailure } from './failure.js';
 import { manylinuxTags, type Arch, type Distro } from '../plan/distros.js';
@@ -63,12 +63,48 @@ export function platformOptions(interpreter: string, distro: Distro, arch: Arch)
   ];
 }
 
+/** The directory name of a wheelhouse: its scope, readable, then the hash of everything. */
 export function wheelhouseKey(request: Pick<WheelhouseRequest, 'lockText' | 'interpreter' | 'distro' | 'arch'>): string {
-  return createHash('sha256')
+  const hash = createHash('sha256')
     .update(request.lockText)
     .update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`)
     .digest('hex')
     .slice(0, 24);
+  return `${scopePrefix(request)}${hash}`;
+}
+
+const scopePrefix = (request: Pick<WheelhouseRequest, 'interpreter' | 'distro' | 'arch'>): string =>
+  `${request.arch}-${request.distro.key}-py${request.interpreter}-`;
+
+/**
+ * Copies into `staging` the files of other wheelhouses (an older lock's, restored from a
+ * cache) whose sha256 the lock allows; returns the packages so found.
+ */
+function reuseFromSiblings(root: string, own: string, staging: string, packages: readonly LockedPackage[]): Set<string> {
+  const found = new Set<string>();
+  if (!existsSync(root)) return found;
+  const wanted = new Map<string, string>();
+  for (const p of packages) for (const h of p.hashes) wanted.set(h, normalizeName(p.name));
+  for (const sibling of readdirSync(root, { withFileTypes: true })) {
+    if (!sibling.isDirectory() || sibling.name === own || sibling.name.includes('.staging-')) continue;
+    for (const file of readdirSync(join(root, sibling.name), { withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const path = join(root, sibling.name, file.name);
+      const name = wanted.get(sha256File(path));
+      if (name && !found.has(name)) {
+        copyFileSync(path, join(staging, file.name));
+        found.add(name);
+      }
+    }
+  }
+  return found;
+}
+
+/** Removes the other wheelhouses of the same scope: what the cache keeps is the current one. */
+function pruneSiblings(root: string, own: string, prefix: string): void {
+  for (const sibling of readdirSync(root)) {
+    if (sibling !== own && sibling.startsWith(prefix)) rmSync(join(root, sibling), { recursive: true, force: true });
+  }
 }
 
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -135,7 +171,9 @@ function wheelhouse(dir: string, files: Map<string, string>, manifest: Manifest,
 }
 
 export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Promise<Wheelhouse> {
-  const dir = join(cacheRoot(), 'wheelhouse', wheelhouseKey(request));
+  const root = join(cacheRoot(), 'wheelhouse');
+  const key = wheelhouseKey(request);
+  const dir = join(root, key);
   const cachedManifest = readManifest(dir);
   const cached = resolveFiles(dir, request.packages, cachedManifest);
   if (cached) {
@@ -155,10 +193,13 @@ export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Pro
     const fromSource = new Map<string, string>(
       [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`]),
     );
-    log.info(`Fetching ${request.packages.length} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
+    const reused = reuseFromSiblings(root, key, staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
+    if (reused.size > 0) log.info(`${reused.size} of ${request.packages.length} packages found in an earlier wheelhouse (hash-verified)`);
+    log.info(`Fetching ${request.packages.length - reused.size} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
     // pip stops at the first package without a compatible wheel: set it aside and go on.
     for (;;) {
-      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n)));
+      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n) && !reused.has(n)));
+      if (names.size === 0) break;
       const lockFile = join(staging, '.requirements.lock');
       writeFileSync(lockFile, lockSubset(request.lockText, names));
       const result = await run(request.python, [
@@ -190,8 +231,9 @@ export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Pro
     });
     log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ''}`);
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(dir, '..'), { recursive: true });
+    mkdirSync(root, { recursive: true });
     renameSync(staging, dir);
+    pruneSiblings(root, key, scopePrefix(request));
     return wheelhouse(dir, files, manifest, request.lockText, false);
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -46,6 +46,7 @@ export const RULES = {
   PH312: { title: 'file differs from its RECORD hash', severity: 'error', charter: '§11, §13' },
   PH313: { title: 'name, version and prefix disagree', severity: 'error', charter: '§3.1, §8' },
   PH314: { title: 'smoke test failed', severity: 'error', charter: '§9, §14' },
+  PH401: { title: 'version already published', severity: 'error', charter: '§11' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

@@ -23,6 +23,7 @@ export function buildSubject(result: BuildResult, project: string): ReportSubjec
     ...(result.identity ? { package: packageName(result.identity), toolName: result.identity.tool, toolVersion: result.identity.version, release: result.identity.release } : {}),
     ...(result.artifacts ? { artifacts: result.artifacts } : {}),
     wheels: result.wheels,
+    ...(result.payload ? { payload: result.payload } : {}),
     wheelhouseFromCache: result.wheelhouseFromCache,
     skipped: result.skipped,
     timings: result.timings,

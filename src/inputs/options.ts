@@ -40,6 +40,16 @@ export interface BuildOptions extends VerifyOptions {
   refName?: string;
   /** Smoke-test the built RPM (PH314), with this command or the default one. */
   smokeTest?: { command?: string };
+  /** Where the wheelhouse is kept between runs (GitHub's cache on a runner). */
+  store?: WheelhouseStore;
+  /** A published RPM repository: the build refuses a version and release already there (PH401). */
+  publishedRepo?: string;
+}
+
+/** A place that keeps the wheelhouse between runs: restored before the fetch, saved right after it. */
+export interface WheelhouseStore {
+  restore(scope: { interpreter: string; distro: string; arch: string; lockText: string }): Promise<void>;
+  save(scope: { interpreter: string; distro: string; arch: string; lockText: string }): Promise<void>;
 }
 
 export function parseFormat(value: string): OutputFormat {

@@ -199,8 +199,8 @@ describe('resolveVersion', () => {
 describe('wheelhouseKey', () => {
   const base = { lockText: 'attrs==23.1.0 --hash=sha256:abc\n', interpreter: '3.11', distro: distro('el9'), arch: 'x86_64' as const };
 
-  it('is a stable 24-hex-digit key', () => {
-    expect(wheelhouseKey(base)).toMatch(/^[0-9a-f]{24}$/);
+  it('is a stable key: the readable scope, then 24 hex digits', () => {
+    expect(wheelhouseKey(base)).toMatch(/^(x86_64|aarch64)-[a-z0-9-]+-py3\.\d+-[0-9a-f]{24}$/);
     expect(wheelhouseKey({ ...base })).toBe(wheelhouseKey(base));
     expect(wheelhouseKey({ ...base, distro: { ...distro('el9') } })).toBe(wheelhouseKey(base));
   });

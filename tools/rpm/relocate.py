@@ -2,6 +2,7 @@
 """Makes a virtual environment built at one path correct for the path it is installed at.
 
 usage: relocate.py VENV BUILT FINAL PYTHON_HOME PYVER
+       relocate.py --bytecode-records VENV
 
 VENV is where the environment is now (inside the buildroot), BUILT the path it was
 created at (its files name it), FINAL the path it is installed at. PYTHON_HOME is the
@@ -12,6 +13,11 @@ the final path is short enough), activate scripts and every other text file nami
 BUILT; points pyvenv.cfg and the bin/python* links at the target interpreter; updates
 the RECORD rows of the files it changed, so RECORD stays true; and fails, naming the
 files, if BUILT is left anywhere, or sits inside a binary file it cannot rewrite.
+Bytecode a wheel ships is listed in its RECORD; any other .pyc is a build-time byproduct
+and is removed, since bytecode is compiled afterwards for the installed path. After that
+compilation, --bytecode-records brings the RECORD rows of the wheel-shipped .pyc files
+up to date with what was compiled.
+
 Runs in the RPM's %install with the build interpreter; standard library only.
 """
 import base64
@@ -140,6 +146,48 @@ def update_records(venv, changed):
                     f.write("\n".join(out) + "\n")
 
 
+def recorded_files(venv):
+    """Every (RECORD path, row index, file path, fields) of every RECORD in the venv."""
+    for root, dirs, files in os.walk(venv):
+        for name in dirs:
+            if not name.endswith(".dist-info"):
+                continue
+            record = os.path.join(root, name, "RECORD")
+            if not os.path.isfile(record):
+                continue
+            with open(record, newline="") as f:
+                rows = f.read().splitlines()
+            for index, row in enumerate(rows):
+                fields = row.rsplit(",", 2)
+                if len(fields) == 3:
+                    yield record, index, os.path.realpath(os.path.join(root, fields[0].strip('"'))), fields
+
+
+def drop_unrecorded_bytecode(venv):
+    recorded = {path for _, _, path, _ in recorded_files(venv)}
+    for root, dirs, files in os.walk(venv):
+        for name in files:
+            path = os.path.join(root, name)
+            if name.endswith(".pyc") and os.path.realpath(path) not in recorded:
+                os.unlink(path)
+
+
+def refresh_bytecode_records(venv):
+    updates = {}
+    for record, index, path, fields in recorded_files(venv):
+        if path.endswith(".pyc") and os.path.isfile(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            updates.setdefault(record, {})[index] = "%s,%s,%d" % (fields[0], record_hash(data), len(data))
+    for record, rows in updates.items():
+        with open(record, newline="") as f:
+            lines = f.read().splitlines()
+        for index, row in rows.items():
+            lines[index] = row
+        with open(record, "w", newline="") as f:
+            f.write("\n".join(lines) + "\n")
+
+
 def leftovers(venv, built):
     found = []
     for root, dirs, files in os.walk(venv):
@@ -156,11 +204,15 @@ def leftovers(venv, built):
 
 
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--bytecode-records":
+        refresh_bytecode_records(argv[2])
+        return 0
     if len(argv) != 6:
         sys.stderr.write(__doc__)
         return 2
     venv, built, final, python_home, pyver = argv[1:]
     built_b, final_b = built.rstrip("/").encode(), final.rstrip("/").encode()
+    drop_unrecorded_bytecode(venv)
     changed, unrewritable = relocate_files(venv, built_b, final_b)
     relocate_links(venv, built_b, final_b, python_home, pyver)
     rewrite_pyvenv_cfg(venv, final_b, python_home, pyver)

@@ -1,0 +1,56 @@
+/**
+ * The wheelhouse (and the build backend's private venv) kept in GitHub's cache with
+ * @actions/cache, keyed by the lock, the interpreter, the distro and the arch, restored from
+ * an older lock's entry when the exact one is missing. A cache service error is a warning,
+ * never a failure.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import * as cache from '@actions/cache';
+import type { Log } from '../report/log.js';
+import { cacheRoot } from '../tools/cache-dir.js';
+
+export interface CacheScope {
+  interpreter: string;
+  distro: string;
+  arch: string;
+  /** The lock (and build lock) the wheelhouse is fetched for. */
+  lockText: string;
+}
+
+/** The key, and the restore key without the lock's hash. Pure. */
+export function cacheKeys(scope: CacheScope): { key: string; restoreKeys: string[] } {
+  const prefix = `phoreus-wheelhouse-${scope.arch}-${scope.distro}-py${scope.interpreter}-`;
+  const hash = createHash('sha256').update(scope.lockText).digest('hex').slice(0, 32);
+  return { key: `${prefix}${hash}`, restoreKeys: [prefix] };
+}
+
+export const cachePaths = (): string[] => [join(cacheRoot(), 'wheelhouse'), join(cacheRoot(), 'venvs')];
+
+export class WheelhouseCache {
+  private restoredKey: string | undefined;
+
+  constructor(private readonly log: Log) {}
+
+  async restore(scope: CacheScope): Promise<void> {
+    const { key, restoreKeys } = cacheKeys(scope);
+    try {
+      this.restoredKey = await cache.restoreCache(cachePaths(), key, restoreKeys);
+      this.log.info(this.restoredKey ? `Cache restored from ${this.restoredKey}` : `No cache for ${key}`);
+    } catch (error) {
+      this.log.warning(`The cache could not be restored, the wheelhouse will be fetched: ${(error as Error).message}`);
+    }
+  }
+
+  /** Saved right after the fetch; not when the exact entry was restored, which would only fail. */
+  async save(scope: CacheScope): Promise<void> {
+    const { key } = cacheKeys(scope);
+    if (this.restoredKey === key) return;
+    try {
+      const id = await cache.saveCache(cachePaths(), key);
+      if (id > 0) this.log.info(`Cache saved as ${key}`);
+    } catch (error) {
+      this.log.warning(`The cache could not be saved: ${(error as Error).message}`);
+    }
+  }
+}
