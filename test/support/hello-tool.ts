@@ -40,8 +40,8 @@ export interface BuiltTool {
   project: string;
 }
 
-/** Copies the fixture project, locks it for `minor` against the index, and builds it with the CLI. */
-export async function buildHelloTool(work: string, index: PackageIndex, minor: string, cache: string): Promise<BuiltTool> {
+/** Copies the fixture project and locks it for `minor` against the index; returns the project. */
+export async function lockHelloTool(work: string, index: PackageIndex, minor: string): Promise<string> {
   const project = join(work, `project-${minor}`);
   cpSync(join(REPO, 'test/fixtures/hello-tool'), project, { recursive: true });
   process.env.PHOREUS_RPM_CACHE = TEST_CACHE; // where pip-tools is bootstrapped once per machine
@@ -49,6 +49,12 @@ export async function buildHelloTool(work: string, index: PackageIndex, minor: s
   const compiled = await run(pipTools, ['-m', 'piptools', 'compile', '--quiet', '--generate-hashes', '--allow-unsafe',
     `--index-url=${index.url}`, '--output-file=requirements.lock', 'requirements.in'], { cwd: project, env: isolatedEnv() });
   if (compiled.status !== 0) throw new Error(compiled.stderr);
+  return project;
+}
+
+/** Copies the fixture project, locks it for `minor` against the index, and builds it with the CLI. */
+export async function buildHelloTool(work: string, index: PackageIndex, minor: string, cache: string): Promise<BuiltTool> {
+  const project = await lockHelloTool(work, index, minor);
   const out = join(work, `out-${minor}`);
   const r = await runCli(['build', '--project', project, '--interpreter', minor, '--distro', 'el9', '--out', out, '--index-url', index.url],
     isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: cache }));
