@@ -82,7 +82,7 @@ describe('action, mode build, on a runner with artifact and cache services', () 
     const rpmArtifact = byId.get(ids.rpm);
     expect(rpmArtifact?.name).toBe('phoreus-hello-tool-1.0.0-1.0.0-1.el9.x86_64.py3.11.rpm');
     expect([...(rpmArtifact?.files.values() ?? [])][0]?.equals(readFileSync(rpm ?? ''))).toBe(true);
-    expect(byId.get(ids.srpm)?.name).toBe('phoreus-hello-tool-1.0.0-1.0.0-1.el9.src.py3.11.rpm');
+    expect(byId.get(ids.srpm)?.name).toBe('phoreus-hello-tool-1.0.0-1.0.0-1.el9.py3.11.src.rpm');
     expect([...(byId.get(ids.srpm)?.files.values() ?? [])][0]?.equals(readFileSync(srpm ?? ''))).toBe(true);
     expect(byId.get(ids.modulefile)?.name).toBe('hello-tool-1.0.0.py3.11.el9.lua');
     expect([...(byId.get(ids.modulefile)?.files.values() ?? [])][0]?.toString()).toBe(readFileSync(modulefile ?? '', 'utf8'));
