@@ -31956,13 +31956,13 @@ function wheelhouseKey(request) {
   return `${scopePrefix(request)}${hash}`;
 }
 var scopePrefix = (request) => `${request.arch}-${request.distro.key}-py${request.interpreter}-`;
-function reuseFromSiblings(root, own, staging, packages) {
+function reuseFromSiblings(root, own, prefix, staging, packages) {
   const found = /* @__PURE__ */ new Set();
   if (!existsSync12(root)) return found;
   const wanted = /* @__PURE__ */ new Map();
   for (const p of packages) for (const h of p.hashes) wanted.set(h, normalizeName(p.name));
   for (const sibling of readdirSync7(root, { withFileTypes: true })) {
-    if (!sibling.isDirectory() || sibling.name === own || sibling.name.includes(".staging-")) continue;
+    if (!sibling.isDirectory() || sibling.name === own || !sibling.name.startsWith(prefix) || sibling.name.includes(".staging-")) continue;
     for (const file of readdirSync7(join18(root, sibling.name), { withFileTypes: true })) {
       if (!file.isFile()) continue;
       const path4 = join18(root, sibling.name, file.name);
@@ -32045,7 +32045,7 @@ async function fetchWheelhouse(request, log) {
     const fromSource = new Map(
       [...request.forceSource].map(([name, reason2]) => [normalizeName(name), `forceSource: ${reason2}`])
     );
-    const reused = reuseFromSiblings(root, key, staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
+    const reused = reuseFromSiblings(root, key, scopePrefix(request), staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
     if (reused.size > 0) log.info(`${reused.size} of ${request.packages.length} packages found in an earlier wheelhouse (hash-verified)`);
     log.info(`Fetching ${request.packages.length - reused.size} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
     for (; ; ) {

@@ -77,16 +77,17 @@ const scopePrefix = (request: Pick<WheelhouseRequest, 'interpreter' | 'distro' |
   `${request.arch}-${request.distro.key}-py${request.interpreter}-`;
 
 /**
- * Copies into `staging` the files of other wheelhouses (an older lock's, restored from a
- * cache) whose sha256 the lock allows; returns the packages so found.
+ * Copies into `staging` the files of other wheelhouses of the same target (an older lock's,
+ * restored from a cache) whose sha256 the lock allows; returns the packages so found. Only the
+ * same interpreter, distro and arch: a lock allows every file of a version, for every target.
  */
-function reuseFromSiblings(root: string, own: string, staging: string, packages: readonly LockedPackage[]): Set<string> {
+function reuseFromSiblings(root: string, own: string, prefix: string, staging: string, packages: readonly LockedPackage[]): Set<string> {
   const found = new Set<string>();
   if (!existsSync(root)) return found;
   const wanted = new Map<string, string>();
   for (const p of packages) for (const h of p.hashes) wanted.set(h, normalizeName(p.name));
   for (const sibling of readdirSync(root, { withFileTypes: true })) {
-    if (!sibling.isDirectory() || sibling.name === own || sibling.name.includes('.staging-')) continue;
+    if (!sibling.isDirectory() || sibling.name === own || !sibling.name.startsWith(prefix) || sibling.name.includes('.staging-')) continue;
     for (const file of readdirSync(join(root, sibling.name), { withFileTypes: true })) {
       if (!file.isFile()) continue;
       const path = join(root, sibling.name, file.name);
@@ -193,7 +194,7 @@ export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Pro
     const fromSource = new Map<string, string>(
       [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`]),
     );
-    const reused = reuseFromSiblings(root, key, staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
+    const reused = reuseFromSiblings(root, key, scopePrefix(request), staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
     if (reused.size > 0) log.info(`${reused.size} of ${request.packages.length} packages found in an earlier wheelhouse (hash-verified)`);
     log.info(`Fetching ${request.packages.length - reused.size} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
     // pip stops at the first package without a compatible wheel: set it aside and go on.

@@ -117,35 +117,6 @@ def rewrite_pyvenv_cfg(venv, final, python_home, pyver):
         f.writelines(lines)
 
 
-def update_records(venv, changed):
-    """RECORD rows hold each file's hash and size: refresh them for the files rewritten."""
-    changed = {os.path.realpath(p) for p in changed}
-    for root, dirs, files in os.walk(venv):
-        for name in dirs:
-            if not name.endswith(".dist-info"):
-                continue
-            record = os.path.join(root, name, "RECORD")
-            if not os.path.isfile(record):
-                continue
-            with open(record, newline="") as f:
-                rows = f.read().splitlines()
-            out = []
-            dirty = False
-            for row in rows:
-                fields = row.rsplit(",", 2)
-                if len(fields) == 3:
-                    target = os.path.realpath(os.path.join(root, fields[0].strip('"')))
-                    if target in changed:
-                        with open(target, "rb") as f:
-                            data = f.read()
-                        row = "%s,%s,%d" % (fields[0], record_hash(data), len(data))
-                        dirty = True
-                out.append(row)
-            if dirty:
-                with open(record, "w", newline="") as f:
-                    f.write("\n".join(out) + "\n")
-
-
 def recorded_files(venv):
     """Every (RECORD path, row index, file path, fields) of every RECORD in the venv."""
     for root, dirs, files in os.walk(venv):
@@ -163,19 +134,11 @@ def recorded_files(venv):
                     yield record, index, os.path.realpath(os.path.join(root, fields[0].strip('"'))), fields
 
 
-def drop_unrecorded_bytecode(venv):
-    recorded = {path for _, _, path, _ in recorded_files(venv)}
-    for root, dirs, files in os.walk(venv):
-        for name in files:
-            path = os.path.join(root, name)
-            if name.endswith(".pyc") and os.path.realpath(path) not in recorded:
-                os.unlink(path)
-
-
-def refresh_bytecode_records(venv):
+def refresh_records(venv, wanted):
+    """RECORD rows hold each file's hash and size: refresh the rows of the files `wanted` picks."""
     updates = {}
     for record, index, path, fields in recorded_files(venv):
-        if path.endswith(".pyc") and os.path.isfile(path):
+        if wanted(path) and os.path.isfile(path):
             with open(path, "rb") as f:
                 data = f.read()
             updates.setdefault(record, {})[index] = "%s,%s,%d" % (fields[0], record_hash(data), len(data))
@@ -186,6 +149,15 @@ def refresh_bytecode_records(venv):
             lines[index] = row
         with open(record, "w", newline="") as f:
             f.write("\n".join(lines) + "\n")
+
+
+def drop_unrecorded_bytecode(venv):
+    recorded = {path for _, _, path, _ in recorded_files(venv)}
+    for root, dirs, files in os.walk(venv):
+        for name in files:
+            path = os.path.join(root, name)
+            if name.endswith(".pyc") and os.path.realpath(path) not in recorded:
+                os.unlink(path)
 
 
 def leftovers(venv, built):
@@ -205,7 +177,7 @@ def leftovers(venv, built):
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "--bytecode-records":
-        refresh_bytecode_records(argv[2])
+        refresh_records(argv[2], lambda path: path.endswith(".pyc"))
         return 0
     if len(argv) != 6:
         sys.stderr.write(__doc__)
@@ -216,7 +188,8 @@ def main(argv):
     changed, unrewritable = relocate_files(venv, built_b, final_b)
     relocate_links(venv, built_b, final_b, python_home, pyver)
     rewrite_pyvenv_cfg(venv, final_b, python_home, pyver)
-    update_records(venv, changed)
+    rewritten = {os.path.realpath(p) for p in changed}
+    refresh_records(venv, lambda path: path in rewritten)
     left = sorted(set(leftovers(venv, built_b)) | set(unrewritable))
     if left:
         for path in left:

@@ -1,0 +1,82 @@
+/** Mode build: the RPM, SRPM and modulefile, audited, uploaded as artifacts, the wheelhouse cached. */
+import { statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as cache from '@actions/cache';
+import * as core from '@actions/core';
+import { resolveSmokeTest } from '../commands/audit-command.js';
+import { runBuild, runBuildAll } from '../commands/build-command.js';
+import { absolutePath, optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
+import { uploadBuild } from '../publish/artifacts.js';
+import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
+import { renderSarif } from '../report/formats.js';
+import { annotate, writeSummary } from '../report/github.js';
+import { actionLog } from '../report/log.js';
+import { findingOutputs, input, readCommonOptions } from './common.js';
+
+export async function buildMode(workspace: string): Promise<void> {
+  const options: BuildOptions = {
+    ...readCommonOptions(workspace),
+    distro: input('distro') ?? 'el9',
+    out: absolutePath(input('out') ?? join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'out'), workspace),
+    findLinks: parseList(input('find-links')),
+    meta: parseBoolean('meta-package', input('meta-package'), false),
+    ...optional('arch', input('arch')),
+    ...optional('release', input('release')),
+    ...optional('interpreterHome', input('interpreter-home')),
+    ...optional('interpreterModule', input('interpreter-module')),
+    ...optional('publishedRepo', input('published-repo')),
+    ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' ? process.env.GITHUB_REF_NAME : undefined),
+  };
+  if (parseBoolean('cache', input('cache'), true) && cache.isFeatureAvailable()) options.store = new WheelhouseCache(actionLog);
+  if (await resolveSmokeTest(parseBoolean('smoke-test', input('smoke-test'), false), false, actionLog)) {
+    options.smokeTest = optional('command', input('smoke-command'));
+  }
+  const all = parseBoolean('all', input('all'), false) ? await runBuildAll(options, actionLog) : undefined;
+  const runs = all?.runs ?? [await runBuild(options, actionLog)];
+  const { report, exitCode } = all ?? runs[0] ?? { report: '', exitCode: 1 };
+  const findings = runs.flatMap((r) => r.result.findings);
+  for (const secret of runs.flatMap((r) => r.result.secrets)) core.setSecret(secret);
+  const prefix = relative(workspace, options.project) || '.';
+  for (const r of runs) core.info(r.text.trimEnd());
+  annotate(findings, prefix);
+  core.setOutput('report', report);
+  const last = runs[runs.length - 1]?.result;
+  if (last?.artifacts) {
+    core.setOutput('rpm', last.artifacts.rpm);
+    core.setOutput('srpm', last.artifacts.srpm);
+    core.setOutput('modulefile', last.artifacts.modulefile);
+    if (last.artifacts.metaRpm) core.setOutput('meta-rpm', last.artifacts.metaRpm);
+  }
+  const { errors } = findingOutputs(findings, workspace, () => renderSarif(findings, prefix));
+
+  // Nothing is uploaded unless every build and its audit passed.
+  if (exitCode === 0 && parseBoolean('upload', input('upload'), true)) {
+    const ids = await core.group('Upload the artifacts', async () => {
+      const uploaded: Array<Record<string, unknown>> = [];
+      for (const r of runs) {
+        const { result: b, report: own } = r;
+        if (!b.artifacts || !b.identity) continue;
+        uploaded.push({ interpreter: b.interpreter, distro: b.distro, ...(await uploadBuild(b.artifacts, own, { tool: b.identity.tool, version: b.identity.version, interpreter: b.interpreter, distro: b.distro, arch: b.arch }, actionLog)) });
+      }
+      return uploaded;
+    });
+    core.setOutput('artifact-ids', JSON.stringify(runs.length === 1 ? ids[0] ?? {} : ids));
+  }
+
+  for (const { result: b } of runs) {
+    const id = b.identity;
+    const rpmSize = b.artifacts ? statSync(b.artifacts.rpm).size : 0;
+    await writeSummary(`Phoreus RPM build: Python ${b.interpreter}, ${b.distro}`, b.findings, [
+      ['Package', id ? `phoreus-${id.tool}-${id.version}-${id.release}` : '(not built)'],
+      ['Interpreter', `Python ${b.interpreter}`],
+      ['Distro / arch', `${b.distro} / ${b.arch}`],
+      ['RPM size', b.artifacts ? `${(rpmSize / 1048576).toFixed(1)} MiB` : '-'],
+      ['Files', b.payload ? `${b.payload.files} (${(b.payload.bytes / 1048576).toFixed(1)} MiB installed)` : '-'],
+      ['Wheels', `${b.wheels}${b.wheelhouseFromCache ? ' (from the cache)' : ''}`],
+      ...(b.skipped.length ? [['Skipped', b.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')] as [string, string]] : []),
+      ...Object.entries(b.timings).map(([phase, seconds]): [string, string] => [phase, `${seconds.toFixed(1)} s`]),
+    ]);
+  }
+  const failure = runs.find((r) => r.exitCode !== 0)?.result.failure;
+  if (exitCode !== 0) core.setFailed(`the build stopped: ${failure ?? `${errors} error finding(s)`}`);
+}
