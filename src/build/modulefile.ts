@@ -14,6 +14,7 @@ export interface ModuleText {
 
 /** A Lua string literal: quotes, backslashes and control characters escaped. */
 export function luaString(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
 }
 
