@@ -1,5 +1,5 @@
 // Build benchmark: the example built three ways on the same lock, side by side in one run.
-//   cold     phoreus-rpm build with empty caches (its own and pip's)
+//   cold     phoreus-rpm build (verify, fetch, build, audit; no smoke test) with empty caches (its own and pip's)
 //   warm     phoreus-rpm build with its wheelhouse and build venv cached, the package index unreachable
 //   charter  the charter's §8 SPEC template as written (bench/charter-template.sh), the baseline
 // Whole-process wall-clock times, medians of BENCH_RUNS runs (default 3), interleaved.
@@ -34,7 +34,7 @@ const work = mkdtempSync(join(tmpdir(), 'phoreus-bench-'));
 const warmCache = join(work, 'warm-cache');
 const cli = join(repo, 'dist/cli.js');
 const build = (cache, extra, env) => timed(process.execPath,
-  [cli, 'build', '--project', project, '--interpreter', minor, '--distro', 'el9', '--out', join(work, 'out'), '--quiet', ...extra],
+  [cli, 'build', '--project', project, '--interpreter', minor, '--distro', 'el9', '--out', join(work, 'out'), '--quiet', '--no-smoke-test', ...extra],
   { PHOREUS_RPM_CACHE: cache, SOURCE_DATE_EPOCH: '1700000000', ...env });
 
 const times = { cold: [], warm: [], charter: [] };

@@ -29465,7 +29465,8 @@ var PROVIDERS = {
   rpm: { apt: "rpm", dnf: "rpm" },
   rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
   cpio: { apt: "cpio", dnf: "cpio" },
-  tar: { apt: "tar", dnf: "tar" }
+  tar: { apt: "tar", dnf: "tar" },
+  unshare: { apt: "util-linux", dnf: "util-linux" }
 };
 function which2(command, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter3)) {
@@ -29474,24 +29475,37 @@ function which2(command, env = process.env) {
   }
   return void 0;
 }
-async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which2(c));
-  if (missing.length === 0) return;
+async function asRoot() {
+  if (process.getuid?.() === 0) return [];
+  if (which2("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
+  return void 0;
+}
+async function installPackages(packages, what, log) {
   const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
-  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? "apt"] ?? c))];
-  const root = process.getuid?.() === 0;
+  const root = await asRoot();
   if (!manager || !root) {
-    throw new UsageError(`${missing.join(", ")} not found; install ${packages.join(" ")} (for example \`sudo apt-get install -y ${packages.join(" ")}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(" ")}\`)`);
+    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
   }
-  await log.group(`Installing ${packages.join(", ")} with ${manager}`, async () => {
-    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...packages]]] : [["dnf", ["install", "-y", "-q", ...packages]]];
+  const names = manager === "apt" ? packages.apt : packages.dnf;
+  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
     for (const [cmd, args] of steps) {
-      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      const [first, ...rest] = [...root, cmd, ...args];
+      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
       if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
     }
   });
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which2(c));
+  if (missing.length === 0) return;
+  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
+  await installPackages({
+    apt: [...new Set(missing.map((c) => provider(c).apt))],
+    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
+  }, missing.join(", "), log);
   const still = commands.filter((c) => !which2(c));
-  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing ${packages.join(" ")}`);
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
 }
 
 // src/audit/smoke-test.ts
@@ -29500,16 +29514,15 @@ function lmodInit(env = process.env) {
   const candidates = env.LMOD_PKG ? [join5(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
   return candidates.find((c) => existsSync3(c));
 }
-async function rootPrefix() {
-  if (process.getuid?.() === 0) return [];
-  if (which2("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
-  return void 0;
-}
 async function smokeTestUnavailable() {
-  if (!await rootPrefix()) return "it needs root or passwordless sudo";
+  if (!await asRoot()) return "it needs root or passwordless sudo";
   if (!which2("unshare")) return "unshare (util-linux) is not installed";
   if (!lmodInit()) return "Lmod is not installed (apt-get install lmod, or dnf install Lmod)";
   return void 0;
+}
+async function provideSmokeTestTools(log) {
+  if (!lmodInit()) await installPackages({ apt: ["lmod"], dnf: ["Lmod"] }, "Lmod", log);
+  await requireTools(["unshare"], log);
 }
 async function extractPayloads(rpms, root) {
   for (const rpm of rpms) {
@@ -29527,7 +29540,7 @@ prepend_path("PATH", "${interpreterHome}/bin")
 `);
 }
 async function runInstalled(root, interpreterHome, pythonPrefix, script) {
-  const prefix = await rootPrefix();
+  const prefix = await asRoot();
   const init = lmodInit();
   if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
   const setup = [
@@ -29733,6 +29746,7 @@ function renderAudit(format, result) {
 }
 async function resolveSmokeTest(asked, defaultOn, log) {
   if (asked === false) return false;
+  if (asked === true && await smokeTestUnavailable()) await provideSmokeTestTools(log);
   const unavailable = await smokeTestUnavailable();
   if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
   if (unavailable) {

@@ -12,7 +12,7 @@ import { UsageError } from '../inputs/usage-error.js';
 import type { Log } from '../report/log.js';
 import { findPython } from '../tools/python.js';
 import { run, type RunResult } from '../tools/process.js';
-import { which } from '../tools/system.js';
+import { asRoot, installPackages, requireTools, which } from '../tools/system.js';
 
 const LMOD_INITS = ['/usr/share/lmod/lmod/init/bash', '/usr/share/lmod/lmod/init/profile', '/opt/apps/lmod/lmod/init/bash'];
 
@@ -21,19 +21,18 @@ export function lmodInit(env: NodeJS.ProcessEnv = process.env): string | undefin
   return candidates.find((c) => existsSync(c));
 }
 
-/** How to become root for unshare: nothing, sudo, or not at all. */
-async function rootPrefix(): Promise<string[] | undefined> {
-  if (process.getuid?.() === 0) return [];
-  if (which('sudo') && (await run('sudo', ['-n', 'true'])).exitCode === 0) return ['sudo', '-n', '-E'];
-  return undefined;
-}
-
 /** Why the smoke test cannot run here, or undefined when it can. */
 export async function smokeTestUnavailable(): Promise<string | undefined> {
-  if (!(await rootPrefix())) return 'it needs root or passwordless sudo';
+  if (!(await asRoot())) return 'it needs root or passwordless sudo';
   if (!which('unshare')) return 'unshare (util-linux) is not installed';
   if (!lmodInit()) return 'Lmod is not installed (apt-get install lmod, or dnf install Lmod)';
   return undefined;
+}
+
+/** Installs what the smoke test needs (Lmod, unshare) when asked for it explicitly. */
+export async function provideSmokeTestTools(log: Log): Promise<void> {
+  if (!lmodInit()) await installPackages({ apt: ['lmod'], dnf: ['Lmod'] }, 'Lmod', log);
+  await requireTools(['unshare'], log);
 }
 
 export async function extractPayloads(rpms: readonly string[], root: string): Promise<void> {
@@ -57,7 +56,7 @@ export function provideInterpreter(root: string, interpreterHome: string, interp
  * tree and `pythonPrefix` (a CPython installation) is mounted at the interpreter's home.
  */
 export async function runInstalled(root: string, interpreterHome: string, pythonPrefix: string, script: string): Promise<RunResult> {
-  const prefix = await rootPrefix();
+  const prefix = await asRoot();
   const init = lmodInit();
   if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
   const setup = [

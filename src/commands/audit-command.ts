@@ -4,7 +4,7 @@ import { countBySeverity } from '../checks/finding.js';
 import type { OutputFormat } from '../inputs/options.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
-import { smokeTestUnavailable } from '../audit/smoke-test.js';
+import { provideSmokeTestTools, smokeTestUnavailable } from '../audit/smoke-test.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { requireTools } from '../tools/system.js';
 
@@ -33,6 +33,7 @@ export function renderAudit(format: OutputFormat, result: AuditResult): string {
  */
 export async function resolveSmokeTest(asked: boolean | undefined, defaultOn: boolean, log: Log): Promise<boolean> {
   if (asked === false) return false;
+  if (asked === true && (await smokeTestUnavailable())) await provideSmokeTestTools(log);
   const unavailable = await smokeTestUnavailable();
   if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
   if (unavailable) {

@@ -15,6 +15,7 @@ const PROVIDERS: Record<string, { apt: string; dnf: string }> = {
   rpm2cpio: { apt: 'rpm2cpio', dnf: 'rpm' },
   cpio: { apt: 'cpio', dnf: 'cpio' },
   tar: { apt: 'tar', dnf: 'tar' },
+  unshare: { apt: 'util-linux', dnf: 'util-linux' },
 };
 
 export function which(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -25,24 +26,41 @@ export function which(command: string, env: NodeJS.ProcessEnv = process.env): st
   return undefined;
 }
 
-export async function requireTools(commands: readonly string[], log: Log): Promise<void> {
-  const missing = commands.filter((c) => !which(c));
-  if (missing.length === 0) return;
+/** How to run a command as root: as it is (root), through passwordless sudo (a hosted runner), or not at all. */
+export async function asRoot(): Promise<string[] | undefined> {
+  if (process.getuid?.() === 0) return [];
+  if (which('sudo') && (await run('sudo', ['-n', 'true'])).exitCode === 0) return ['sudo', '-n', '-E'];
+  return undefined;
+}
+
+/** Installs packages with apt-get or dnf, as root, in a log group; one clear line when it cannot. */
+export async function installPackages(packages: { apt: string[]; dnf: string[] }, what: string, log: Log): Promise<void> {
   const manager = which('apt-get') ? 'apt' : which('dnf') ? 'dnf' : undefined;
-  const packages = [...new Set(missing.map((c) => PROVIDERS[c]?.[manager ?? 'apt'] ?? c))];
-  const root = process.getuid?.() === 0;
+  const root = await asRoot();
   if (!manager || !root) {
-    throw new UsageError(`${missing.join(', ')} not found; install ${packages.join(' ')} (for example \`sudo apt-get install -y ${packages.join(' ')}\` or \`sudo dnf install -y ${packages.map((p) => PROVIDERS[p]?.dnf ?? p).join(' ')}\`)`);
+    throw new UsageError(`${what} not found; install ${packages.apt.join(' ')} (\`sudo apt-get install -y ${packages.apt.join(' ')}\`, or \`sudo dnf install -y ${packages.dnf.join(' ')}\`)`);
   }
-  await log.group(`Installing ${packages.join(', ')} with ${manager}`, async () => {
+  const names = manager === 'apt' ? packages.apt : packages.dnf;
+  await log.group(`Installing ${names.join(', ')} with ${manager}`, async () => {
     const steps: Array<[string, string[]]> = manager === 'apt'
-      ? [['apt-get', ['update', '-qq']], ['apt-get', ['install', '-y', '-qq', ...packages]]]
-      : [['dnf', ['install', '-y', '-q', ...packages]]];
+      ? [['apt-get', ['update', '-qq']], ['apt-get', ['install', '-y', '-qq', ...names]]]
+      : [['dnf', ['install', '-y', '-q', ...names]]];
     for (const [cmd, args] of steps) {
-      const r = await run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      const [first, ...rest] = [...root, cmd, ...args];
+      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
       if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(' ')} failed: ${lastLine(r.stderr)}`);
     }
   });
+}
+
+export async function requireTools(commands: readonly string[], log: Log): Promise<void> {
+  const missing = commands.filter((c) => !which(c));
+  if (missing.length === 0) return;
+  const provider = (c: string): { apt: string; dnf: string } => PROVIDERS[c] ?? { apt: c, dnf: c };
+  await installPackages({
+    apt: [...new Set(missing.map((c) => provider(c).apt))],
+    dnf: [...new Set(missing.map((c) => provider(c).dnf))],
+  }, missing.join(', '), log);
   const still = commands.filter((c) => !which(c));
-  if (still.length > 0) throw new UsageError(`${still.join(', ')} still not found after installing ${packages.join(' ')}`);
+  if (still.length > 0) throw new UsageError(`${still.join(', ')} still not found after installing their packages`);
 }
