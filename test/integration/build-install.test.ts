@@ -119,11 +119,26 @@ describe('build: a hermetic venv RPM that works once installed', () => {
   it('gives identical payload file digests for two builds of the same inputs', async () => {
     const { rpm, project } = built['3.11'] ?? { rpm: '', project: '' };
     const out = join(work, 'out-again');
-    const r = await runCli(['build', '--project', project, '--interpreter', '3.11', '--distro', 'el9', '--out', out, '--index-url', 'http://127.0.0.1:9/unreachable'],
+    const r = await runCli(['build', '--project', project, '--interpreter', '3.11', '--distro', 'el9', '--out', out, '--index-url', 'http://127.0.0.1:9/unreachable', '--meta'],
       isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') }));
     expect(r.status, r.stderr).toBe(0);
     const again = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
     expect(again.wheelhouseFromCache).toBe(true);
     expect(await fileDigests(again.artifacts.rpm)).toEqual(await fileDigests(rpm));
+
+    // The meta default package (charter §11): requires this version, marks it the default module.
+    const meta = again.artifacts.metaRpm as string;
+    expect(meta).toMatch(/\/phoreus-hello-tool-1\.0\.0-1\.el9\.x86_64\.rpm$/);
+    expect(await rpmTags(meta, '--requires')).toEqual(['phoreus-hello-tool-1.0.0 = 1.0.0-1.el9']);
+    expect(await rpmTags(meta, '-l')).toEqual(['/usr/local/phoreus/modulefiles/hello-tool/.modulerc.lua']);
+    const root = await scratchRoot([again.artifacts.rpm, meta]);
+    try {
+      provideInterpreter(root, '/usr/local/phoreus/python/3.11', 'phoreus-python-3.11');
+      const loaded = await runInstalled(root, '/usr/local/phoreus/python/3.11', dirname(dirname(pythonPath('3.11'))), 'module load hello-tool && module -t list 2>&1');
+      expect(loaded.exitCode, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toContain('hello-tool/1.0.0');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
