@@ -27216,6 +27216,10 @@ var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}
 var UsageError = class extends Error {
   name = "UsageError";
 };
+function errorLine(error) {
+  const message = error instanceof UsageError ? error.message : `internal error: ${error?.message ?? String(error)}`;
+  return message.split("\n")[0] ?? "";
+}
 
 // src/plan/distros.ts
 var ZSTD = "w9.zstdio";
@@ -27330,12 +27334,6 @@ function checkIdentity(header, identity, ctx) {
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 
-// src/requirements/markers.ts
-var import_pep4402 = __toESM(require_pep440(), 1);
-
-// src/requirements/versions.ts
-var import_pep440 = __toESM(require_pep440(), 1);
-
 // src/requirements/pep508.ts
 function normalizeName(name) {
   return name.replace(/[-_.]+/g, "-").toLowerCase();
@@ -27419,6 +27417,7 @@ function formatSpecifier(clauses) {
 }
 
 // src/requirements/versions.ts
+var import_pep440 = __toESM(require_pep440(), 1);
 function isValidVersion(version) {
   return (0, import_pep440.valid)(version) !== null;
 }
@@ -27429,6 +27428,7 @@ function satisfies(version, clauses) {
 }
 
 // src/requirements/markers.ts
+var import_pep4402 = __toESM(require_pep440(), 1);
 function targetEnvironment(interpreter, arch2 = "x86_64") {
   return {
     python_version: interpreter,
@@ -27835,6 +27835,14 @@ function exactPin(entry) {
   if (only.operator === "===") return only.version;
   if (only.operator === "==" && !only.version.includes("*")) return only.version;
   return void 0;
+}
+function lockedPackages(lockText, interpreter, arch2) {
+  const env = targetEnvironment(interpreter, arch2);
+  return requirementEntries(parseRequirementsFile(lockText)).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
+    name: e.requirement?.name ?? "",
+    version: exactPin(e) ?? "",
+    hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
+  }));
 }
 function namedEntries(lock) {
   return requirementEntries(lock).filter((e) => e.requirement && !e.requirement.url && !e.editable);
@@ -28496,12 +28504,7 @@ var PayloadAuditor = class {
       this.report("PH308", `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
       return;
     }
-    const env = targetEnvironment(this.ctx.interpreter, this.ctx.arch);
-    const locked = /* @__PURE__ */ new Map();
-    for (const entry of requirementEntries(parseRequirementsFile(this.texts.lock))) {
-      const version = exactPin(entry);
-      if (entry.requirement?.name && version && appliesTo(entry, env)) locked.set(normalizeName(entry.requirement.name), { version, name: entry.requirement.name });
-    }
+    const locked = new Map(lockedPackages(this.texts.lock, this.ctx.interpreter, this.ctx.arch).map((p) => [normalizeName(p.name), p]));
     const config = parseConfigJson(this.texts.config);
     const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
     const skipped = new Set((config.skipped ?? []).map(normalizeName));
@@ -31180,7 +31183,7 @@ function checkSatisfies(inputs, lockName, lock, env) {
     for (const entry of requirementEntries(input.file)) {
       const req = entry.requirement;
       if (!req || !req.name || entry.editable || req.url) continue;
-      if (req.marker && !markerHolds(req.marker, env)) continue;
+      if (!appliesTo(entry, env)) continue;
       const pin = pins2.get(normalizeName(req.name));
       const wanted = req.specifier.length ? `${req.name}${formatSpecifier(req.specifier)}` : req.name;
       if (!pin) {
@@ -31196,13 +31199,6 @@ function checkSatisfies(inputs, lockName, lock, env) {
     }
   }
   return findings;
-}
-function markerHolds(marker, env) {
-  try {
-    return evaluateMarker(marker, env);
-  } catch {
-    return true;
-  }
 }
 
 // src/checks/verify.ts
@@ -31888,7 +31884,7 @@ async function hostGlibc(python) {
   const m = /^(\d+)\.(\d+)/.exec(r.stdout.trim());
   return m ? [Number(m[1]), Number(m[2])] : void 0;
 }
-async function buildFromSdist(request, hostArch2, log) {
+async function buildFromSdist(request, log) {
   const work = join17(request.dir, `.sdist-${request.name}`);
   rmSync5(work, { recursive: true, force: true });
   mkdirSync5(work, { recursive: true });
@@ -31935,7 +31931,7 @@ async function buildFromSdist(request, hostArch2, log) {
       throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
     const wheel = readdirSync6(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
-    if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch2)) {
+    if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
     const data = readFileSync5(join17(wheelDir, wheel));
@@ -32103,7 +32099,7 @@ async function fetchWheelhouse(request, log) {
         indexArgs,
         epoch: request.epoch,
         reason: reason2
-      }, request.arch, log);
+      }, log);
     }
     writeFileSync7(join18(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
 `);
@@ -32199,14 +32195,6 @@ async function publishedPackages(repo) {
 }
 
 // src/build/build.ts
-function lockedPackages(lockText, interpreter, arch2) {
-  const env = targetEnvironment(interpreter, arch2);
-  return requirementEntries(parseRequirementsFile(lockText)).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
-    name: e.requirement?.name ?? "",
-    version: exactPin(e) ?? "",
-    hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
-  }));
-}
 function targetArch(asked) {
   const arch2 = hostArch();
   if (asked && !ARCHES.includes(asked)) throw new UsageError(`arch "${asked}" is not one of ${ARCHES.join(", ")}`);
@@ -33219,8 +33207,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error) => {
-    const message = error instanceof UsageError ? error.message : `internal error: ${error?.message ?? String(error)}`;
-    process.stderr.write(`${TOOL_NAME}: ${redactUrls(message.split("\n")[0] ?? "")}
+    process.stderr.write(`${TOOL_NAME}: ${redactUrls(errorLine(error))}
 `);
     if (process.env.PHOREUS_RPM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}
 `);

@@ -8,7 +8,7 @@ import { render, runVerify } from './commands/verify-command.js';
 import {
   absolutePath, optional, parseFormat, parseInterpreter, type BuildOptions, type VerifyOptions,
 } from './inputs/options.js';
-import { UsageError } from './inputs/usage-error.js';
+import { errorLine, UsageError } from './inputs/usage-error.js';
 import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
 import { streamLog, type Log } from './report/log.js';
 import { redactUrls } from './report/redact.js';
@@ -257,8 +257,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = error instanceof UsageError ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
-    process.stderr.write(`${TOOL_NAME}: ${redactUrls(message.split('\n')[0] ?? '')}\n`);
+    process.stderr.write(`${TOOL_NAME}: ${redactUrls(errorLine(error))}\n`);
     if (process.env.PHOREUS_RPM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 2;
   },

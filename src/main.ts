@@ -5,7 +5,7 @@ import { buildMode } from './action/build.js';
 import { input } from './action/common.js';
 import { matrixMode } from './action/matrix.js';
 import { verifyMode } from './action/verify.js';
-import { UsageError } from './inputs/usage-error.js';
+import { errorLine, UsageError } from './inputs/usage-error.js';
 import { redactUrls } from './report/redact.js';
 
 const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode };
@@ -19,7 +19,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof UsageError ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
-  core.setFailed(redactUrls(message.split('\n')[0] ?? ''));
+  core.setFailed(redactUrls(errorLine(error)));
   process.exitCode = 2;
 });

@@ -9,11 +9,9 @@ import { posix } from 'node:path';
 import { finding, type Finding } from '../checks/finding.js';
 import type { RuleId } from '../checks/rules.js';
 import type { Distro } from '../plan/distros.js';
-import { targetEnvironment } from '../requirements/markers.js';
 import { normalizeName } from '../requirements/pep508.js';
-import { parseRequirementsFile, requirementEntries } from '../requirements/parse.js';
 import { satisfies } from '../requirements/versions.js';
-import { appliesTo, exactPin } from '../checks/lockfile.js';
+import { lockedPackages } from '../checks/lockfile.js';
 import { isDirectory, isRegular, isSymlink, type CpioEntry } from './cpio.js';
 import { EM_AARCH64, EM_X86_64, newestGlibc, readElf, type ElfInfo } from './elf.js';
 import { checkModulefile } from './modulefile-rules.js';
@@ -318,12 +316,7 @@ export class PayloadAuditor {
       this.report('PH308', `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter §13: embed dependency hashes)`);
       return;
     }
-    const env = targetEnvironment(this.ctx.interpreter, this.ctx.arch);
-    const locked = new Map<string, { version: string; name: string }>();
-    for (const entry of requirementEntries(parseRequirementsFile(this.texts.lock))) {
-      const version = exactPin(entry);
-      if (entry.requirement?.name && version && appliesTo(entry, env)) locked.set(normalizeName(entry.requirement.name), { version, name: entry.requirement.name });
-    }
+    const locked = new Map(lockedPackages(this.texts.lock, this.ctx.interpreter, this.ctx.arch).map((p) => [normalizeName(p.name), p]));
     const config = parseConfigJson(this.texts.config);
     const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
     const skipped = new Set((config.skipped ?? []).map(normalizeName));

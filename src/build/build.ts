@@ -11,7 +11,7 @@ import { effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../con
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { finding } from '../checks/finding.js';
 import { checkToolVersion } from '../checks/identity.js';
-import { appliesTo, exactPin } from '../checks/lockfile.js';
+import { lockedPackages, type LockedPackage } from '../checks/lockfile.js';
 import { verify, type VerifyResult } from '../checks/verify.js';
 import type { BuildOptions } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
@@ -20,9 +20,7 @@ import { resolveTool, resolveVersion, type IdentitySources } from '../plan/ident
 import { platformPlan, skipFindings, type PlatformPlan } from '../plan/platform-plan.js';
 import { readPyproject, readText } from '../plan/project.js';
 import { withoutRequirements } from '../requirements/blocks.js';
-import { targetEnvironment } from '../requirements/markers.js';
 import { normalizeName } from '../requirements/pep508.js';
-import { parseRequirementsFile, requirementEntries } from '../requirements/parse.js';
 import type { Log } from '../report/log.js';
 import { sourceDateEpoch } from '../tools/epoch.js';
 import { findPython } from '../tools/python.js';
@@ -31,11 +29,12 @@ import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type Ap
 import { BuildFailure } from './failure.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython, venvPath, type PackageIdentity } from './layout.js';
 import { buildPackages, place, type BuildArtifacts } from './package.js';
-import { fetchWheelhouse, type LockedPackage, type Wheelhouse } from './wheelhouse.js';
+import { fetchWheelhouse, type Wheelhouse } from './wheelhouse.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { redactUrls } from '../report/redact.js';
 
 export type { BuildArtifacts } from './package.js';
+export { lockedPackages } from '../checks/lockfile.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -58,18 +57,6 @@ export interface BuildResult {
   config: Record<string, unknown>;
   /** Why the build stopped, when it did. */
   failure?: string;
-}
-
-/** Lines of the lock that apply to the target, as packages with their allowed sha256 digests. */
-export function lockedPackages(lockText: string, interpreter: string, arch: string): LockedPackage[] {
-  const env = targetEnvironment(interpreter, arch);
-  return requirementEntries(parseRequirementsFile(lockText))
-    .filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== undefined)
-    .map((e) => ({
-      name: e.requirement?.name ?? '',
-      version: exactPin(e) ?? '',
-      hashes: e.hashes.filter((h) => h.algorithm === 'sha256').map((h) => h.digest.toLowerCase()),
-    }));
 }
 
 function targetArch(asked: string | undefined): Arch {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildFailure } from './failure.js';
-import type { Arch, Distro } from '../plan/distros.js';
+import { hostArch, type Arch, type Distro } from '../plan/distros.js';
 import type { Log } from '../report/log.js';
 import { redactUrls } from '../report/redact.js';
 import { lastLine, run } from '../tools/process.js';
@@ -48,7 +48,7 @@ export async function hostGlibc(python: string): Promise<[number, number] | unde
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
-export async function buildFromSdist(request: SourceBuildRequest, hostArch: Arch, log: Log): Promise<SourceBuilt> {
+export async function buildFromSdist(request: SourceBuildRequest, log: Log): Promise<SourceBuilt> {
   const work = join(request.dir, `.sdist-${request.name}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -69,7 +69,7 @@ export async function buildFromSdist(request: SourceBuildRequest, hostArch: Arch
       throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
     const wheel = readdirSync(wheelDir).find((f) => f.endsWith('.whl')) ?? '';
-    if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch)) {
+    if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
     const data = readFileSync(join(wheelDir, wheel));

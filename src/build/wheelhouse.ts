@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { join } from 'node:path';
 import { BuildFailure } from './failure.js';
 import { manylinuxTags, type Arch, type Distro } from '../plan/distros.js';
+import type { LockedPackage } from '../checks/lockfile.js';
 import { lockSubset, requirementBlocks, withExtraHashes } from '../requirements/blocks.js';
 import { normalizeName } from '../requirements/pep508.js';
 import type { Log } from '../report/log.js';
@@ -17,12 +18,7 @@ import { cacheRoot } from '../tools/cache-dir.js';
 import { run } from '../tools/process.js';
 import { buildFromSdist, type SourceBuilt } from './source-build.js';
 
-export interface LockedPackage {
-  name: string;
-  version: string;
-  /** sha256 hex digests the lock allows for this package. */
-  hashes: string[];
-}
+export type { LockedPackage } from '../checks/lockfile.js';
 
 export interface WheelhouseRequest {
   python: string;
@@ -220,7 +216,7 @@ export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Pro
       manifest.built[name] = await buildFromSdist({
         python: request.python, name, lockBlock: blocks.get(name) ?? '', dir: staging, distro: request.distro, arch: request.arch,
         indexArgs, epoch: request.epoch, reason,
-      }, request.arch, log);
+      }, log);
     }
     writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     const files = resolveFiles(staging, request.packages, manifest);

@@ -1,9 +1,9 @@
 /** The rules on requirements.lock alone: PH103–PH106, PH109, PH111, PH112. Pure: no I/O. */
 import { finding, type Finding } from './finding.js';
-import { evaluateMarker, type MarkerEnvironment } from '../requirements/markers.js';
+import { evaluateMarker, targetEnvironment, type MarkerEnvironment } from '../requirements/markers.js';
 import { normalizeName, formatSpecifier } from '../requirements/pep508.js';
 import { generatesHashes, parseCompileHeader } from '../requirements/header.js';
-import { optionEntries, requirementEntries, type RequirementEntry, type RequirementsFile } from '../requirements/parse.js';
+import { optionEntries, parseRequirementsFile, requirementEntries, type RequirementEntry, type RequirementsFile } from '../requirements/parse.js';
 import { literalCredentials, redactUrls } from '../report/redact.js';
 
 export interface LockContext {
@@ -38,6 +38,25 @@ export function exactPin(entry: RequirementEntry): string | undefined {
   if (only.operator === '===') return only.version;
   if (only.operator === '==' && !only.version.includes('*')) return only.version;
   return undefined;
+}
+
+export interface LockedPackage {
+  name: string;
+  version: string;
+  /** sha256 hex digests the lock allows for this package. */
+  hashes: string[];
+}
+
+/** Lines of the lock that apply to the target, as packages with their allowed sha256 digests. */
+export function lockedPackages(lockText: string, interpreter: string, arch: string): LockedPackage[] {
+  const env = targetEnvironment(interpreter, arch);
+  return requirementEntries(parseRequirementsFile(lockText))
+    .filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== undefined)
+    .map((e) => ({
+      name: e.requirement?.name ?? '',
+      version: exactPin(e) ?? '',
+      hashes: e.hashes.filter((h) => h.algorithm === 'sha256').map((h) => h.digest.toLowerCase()),
+    }));
 }
 
 /** Lines that are names, not locations, and not editable: the ones PH103 and PH104 judge. */

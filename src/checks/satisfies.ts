@@ -1,7 +1,7 @@
 /** PH107: the lock satisfies requirements.in (and the files it includes). Pure: no I/O. */
 import { finding, type Finding } from './finding.js';
 import { appliesTo, exactPin } from './lockfile.js';
-import { evaluateMarker, type MarkerEnvironment } from '../requirements/markers.js';
+import type { MarkerEnvironment } from '../requirements/markers.js';
 import { formatSpecifier, normalizeName } from '../requirements/pep508.js';
 import { requirementEntries, type RequirementEntry, type RequirementsFile } from '../requirements/parse.js';
 import { satisfies } from '../requirements/versions.js';
@@ -33,7 +33,7 @@ export function checkSatisfies(
     for (const entry of requirementEntries(input.file)) {
       const req = entry.requirement;
       if (!req || !req.name || entry.editable || req.url) continue; // locations are PH105's concern in the lock
-      if (req.marker && !markerHolds(req.marker, env)) continue;
+      if (!appliesTo(entry, env)) continue;
       const pin = pins.get(normalizeName(req.name));
       const wanted = req.specifier.length ? `${req.name}${formatSpecifier(req.specifier)}` : req.name;
       if (!pin) {
@@ -49,12 +49,4 @@ export function checkSatisfies(
     }
   }
   return findings;
-}
-
-function markerHolds(marker: string, env: MarkerEnvironment): boolean {
-  try {
-    return evaluateMarker(marker, env);
-  } catch {
-    return true;
-  }
 }
