@@ -27,12 +27,12 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
   // file that has been converted to a CommonJS file using a Babel-
   // compatible transform (i.e. "__esModule" has not been set), then set
   // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target2, "default", { value: mod, enumerable: true }) : target2,
   mod
 ));
 
@@ -761,17 +761,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path4) {
-      const ctrl = callVisitor(key, node, visitor, path4);
+    function visit_(key, node, visitor, path) {
+      const ctrl = callVisitor(key, node, visitor, path);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path4, ctrl);
-        return visit_(key, ctrl, visitor, path4);
+        replaceNode(key, path, ctrl);
+        return visit_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path4 = Object.freeze(path4.concat(node));
+          path = Object.freeze(path.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path4);
+            const ci = visit_(i, node.items[i], visitor, path);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -782,13 +782,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path4 = Object.freeze(path4.concat(node));
-          const ck = visit_("key", node.key, visitor, path4);
+          path = Object.freeze(path.concat(node));
+          const ck = visit_("key", node.key, visitor, path);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path4);
+          const cv = visit_("value", node.value, visitor, path);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -809,17 +809,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path4) {
-      const ctrl = await callVisitor(key, node, visitor, path4);
+    async function visitAsync_(key, node, visitor, path) {
+      const ctrl = await callVisitor(key, node, visitor, path);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path4, ctrl);
-        return visitAsync_(key, ctrl, visitor, path4);
+        replaceNode(key, path, ctrl);
+        return visitAsync_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path4 = Object.freeze(path4.concat(node));
+          path = Object.freeze(path.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path4);
+            const ci = await visitAsync_(i, node.items[i], visitor, path);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -830,13 +830,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path4 = Object.freeze(path4.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path4);
+          path = Object.freeze(path.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path4);
+          const cv = await visitAsync_("value", node.value, visitor, path);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -863,23 +863,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path4) {
+    function callVisitor(key, node, visitor, path) {
       if (typeof visitor === "function")
-        return visitor(key, node, path4);
+        return visitor(key, node, path);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path4);
+        return visitor.Map?.(key, node, path);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path4);
+        return visitor.Seq?.(key, node, path);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path4);
+        return visitor.Pair?.(key, node, path);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path4);
+        return visitor.Scalar?.(key, node, path);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path4);
+        return visitor.Alias?.(key, node, path);
       return void 0;
     }
-    function replaceNode(key, path4, node) {
-      const parent = path4[path4.length - 1];
+    function replaceNode(key, path, node) {
+      const parent = path[path.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -1491,10 +1491,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path4, value) {
+    function collectionFromPath(schema, path, value) {
       let v = value;
-      for (let i = path4.length - 1; i >= 0; --i) {
-        const k = path4[i];
+      for (let i = path.length - 1; i >= 0; --i) {
+        const k = path[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -1513,7 +1513,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
+    var isEmptyPath = (path) => path == null || typeof path === "object" && !!path[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -1543,11 +1543,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path4, value) {
-        if (isEmptyPath(path4))
+      addIn(path, value) {
+        if (isEmptyPath(path))
           this.add(value);
         else {
-          const [key, ...rest] = path4;
+          const [key, ...rest] = path;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -1561,8 +1561,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        const [key, ...rest] = path4;
+      deleteIn(path) {
+        const [key, ...rest] = path;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -1576,8 +1576,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        const [key, ...rest] = path4;
+      getIn(path, keepScalar) {
+        const [key, ...rest] = path;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -1595,8 +1595,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path4) {
-        const [key, ...rest] = path4;
+      hasIn(path) {
+        const [key, ...rest] = path;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -1606,8 +1606,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        const [key, ...rest] = path4;
+      setIn(path, value) {
+        const [key, ...rest] = path;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -4122,9 +4122,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path4, value) {
+      addIn(path, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path4, value);
+          this.contents.addIn(path, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -4199,14 +4199,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        if (Collection.isEmptyPath(path4)) {
+      deleteIn(path) {
+        if (Collection.isEmptyPath(path)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -4221,10 +4221,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        if (Collection.isEmptyPath(path4))
+      getIn(path, keepScalar) {
+        if (Collection.isEmptyPath(path))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -4235,10 +4235,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path4) {
-        if (Collection.isEmptyPath(path4))
+      hasIn(path) {
+        if (Collection.isEmptyPath(path))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -4255,13 +4255,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        if (Collection.isEmptyPath(path4)) {
+      setIn(path, value) {
+        if (Collection.isEmptyPath(path)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path4), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path4, value);
+          this.contents.setIn(path, value);
         }
       }
       /**
@@ -6222,9 +6222,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path4) => {
+    visit.itemAtPath = (cst, path) => {
       let item = cst;
-      for (const [field, index] of path4) {
+      for (const [field, index] of path) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -6233,23 +6233,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path4) => {
-      const parent = visit.itemAtPath(cst, path4.slice(0, -1));
-      const field = path4[path4.length - 1][0];
+    visit.parentCollection = (cst, path) => {
+      const parent = visit.itemAtPath(cst, path.slice(0, -1));
+      const field = path[path.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path4, item, visitor) {
-      let ctrl = visitor(item, path4);
+    function _visit(path, item, visitor) {
+      let ctrl = visitor(item, path);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path4.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -6260,10 +6260,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path4);
+            ctrl = ctrl(item, path);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
     }
     exports.visit = visit;
   }
@@ -6689,9 +6689,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote = this.charAt(0);
-        let end = this.buffer.indexOf(quote, this.pos + 1);
-        if (quote === "'") {
+        const quote2 = this.charAt(0);
+        let end = this.buffer.indexOf(quote2, this.pos + 1);
+        if (quote2 === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -7062,12 +7062,12 @@ var require_parser = __commonJS({
       }
       return prev.splice(i, prev.length);
     }
-    function arrayPushArray(target, source) {
+    function arrayPushArray(target2, source) {
       if (source.length < 1e5)
-        Array.prototype.push.apply(target, source);
+        Array.prototype.push.apply(target2, source);
       else
         for (let i = 0; i < source.length; ++i)
-          target.push(source[i]);
+          target2.push(source[i]);
     }
     function fixFlowSeqItems(fc) {
       if (fc.start.type === "flow-seq-start") {
@@ -8022,7 +8022,7 @@ var require_tunnel = __commonJS({
     var tls = __require("tls");
     var http = __require("http");
     var https = __require("https");
-    var events2 = __require("events");
+    var events = __require("events");
     var assert = __require("assert");
     var util = __require("util");
     exports.httpOverHttp = httpOverHttp2;
@@ -8074,7 +8074,7 @@ var require_tunnel = __commonJS({
         self.removeSocket(socket);
       });
     }
-    util.inherits(TunnelingAgent, events2.EventEmitter);
+    util.inherits(TunnelingAgent, events.EventEmitter);
     TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
       var self = this;
       var options = mergeOptions({ request: req }, self.options, toOptions(host, port, localAddress));
@@ -8210,7 +8210,7 @@ var require_tunnel = __commonJS({
       }
       return host;
     }
-    function mergeOptions(target) {
+    function mergeOptions(target2) {
       for (var i = 1, len = arguments.length; i < len; ++i) {
         var overrides = arguments[i];
         if (typeof overrides === "object") {
@@ -8218,12 +8218,12 @@ var require_tunnel = __commonJS({
           for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
             var k = keys[j];
             if (overrides[k] !== void 0) {
-              target[k] = overrides[k];
+              target2[k] = overrides[k];
             }
           }
         }
       }
-      return target;
+      return target2;
     }
     var debug2;
     if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
@@ -9053,14 +9053,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path4 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path4 && path4[0] !== "/") {
-          path4 = `/${path4}`;
+        if (path && path[0] !== "/") {
+          path = `/${path}`;
         }
-        return new URL(`${origin}${path4}`);
+        return new URL(`${origin}${path}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -9511,39 +9511,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path4);
+        debuglog("sending request to %s %s/%s", method, origin, path);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path4,
+          path,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path4);
+        debuglog("trailers received from %s %s/%s", method, origin, path);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path, origin },
           error
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path4,
+          path,
           error.message
         );
       });
@@ -9592,9 +9592,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path4, origin }
+            request: { method, path, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path4);
+          debuglog("sending request to %s %s/%s", method, origin, path);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -9657,7 +9657,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path4,
+        path,
         method,
         body,
         headers,
@@ -9672,11 +9672,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path4 !== "string") {
+        if (typeof path !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path[0] !== "/" && !(path.startsWith("http://") || path.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path4)) {
+        } else if (invalidPathRegex.test(path)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -9742,7 +9742,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path4, query) : path4;
+        this.path = query ? buildURL(path, query) : path;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -10028,8 +10028,8 @@ var require_request = __commonJS({
 var require_dispatcher = __commonJS({
   "node_modules/undici/lib/dispatcher/dispatcher.js"(exports, module) {
     "use strict";
-    var EventEmitter2 = __require("node:events");
-    var Dispatcher = class extends EventEmitter2 {
+    var EventEmitter = __require("node:events");
+    var Dispatcher = class extends EventEmitter {
       dispatch() {
         throw new Error("not implemented");
       }
@@ -10139,9 +10139,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve2, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve2(data);
             });
           });
         }
@@ -10179,12 +10179,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve2, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -12451,8 +12451,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve2, reject) => {
+        res = resolve2;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -12488,8 +12488,8 @@ var require_util2 = __commonJS({
          * @param {unknown} target
          * @param {'key' | 'value' | 'key+value'} kind
          */
-        constructor(target, kind) {
-          this.#target = target;
+        constructor(target2, kind) {
+          this.#target = target2;
           this.#kind = kind;
           this.#index = 0;
         }
@@ -12539,8 +12539,8 @@ var require_util2 = __commonJS({
         },
         next: { writable: true, enumerable: true, configurable: true }
       });
-      return function(target, kind) {
-        return new FastIterableIterator(target, kind);
+      return function(target2, kind) {
+        return new FastIterableIterator(target2, kind);
       };
     }
     function iteratorMixin(name, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
@@ -13764,7 +13764,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -13839,7 +13839,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -13934,11 +13934,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -13961,10 +13961,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -13981,7 +13981,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -14161,7 +14161,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -14183,7 +14183,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -14219,13 +14219,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -14435,7 +14435,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path4, host, upgrade, blocking, reset } = request;
+      const { method, path, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -14516,7 +14516,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path4} HTTP/1.1\r
+      let header = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -14703,12 +14703,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -15045,7 +15045,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -15142,7 +15142,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path4;
+      headers[HTTP2_HEADER_PATH] = path;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -15378,12 +15378,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -15495,9 +15495,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path4 = search ? `${pathname}${search}` : pathname;
+        const path = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path4;
+        this.opts.path = path;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -15862,16 +15862,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve3(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -15882,7 +15882,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -15933,7 +15933,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve2, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -15945,7 +15945,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -16281,8 +16281,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -16407,8 +16407,8 @@ var require_pool = __commonJS({
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error) => {
-          for (const target of targets) {
-            const idx = this[kClients].indexOf(target);
+          for (const target2 of targets) {
+            const idx = this[kClients].indexOf(target2);
             if (idx !== -1) {
               this[kClients].splice(idx, 1);
             }
@@ -16736,10 +16736,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path4 = "/",
+          path = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path4;
+        opts.path = origin + path;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -17551,7 +17551,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve2, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -17564,7 +17564,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve2(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -17583,7 +17583,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -17600,7 +17600,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -17670,18 +17670,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve2(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve2(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve2(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve2(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -17938,9 +17938,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve2, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -18163,9 +18163,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve2, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -18450,9 +18450,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve2, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -18544,9 +18544,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve2, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -18711,20 +18711,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path4) {
-      if (typeof path4 !== "string") {
-        return path4;
+    function safeUrl(path) {
+      if (typeof path !== "string") {
+        return path;
       }
-      const pathSegments = path4.split("?");
+      const pathSegments = path.split("?");
       if (pathSegments.length !== 2) {
-        return path4;
+        return path;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path4);
+    function matchKey(mockDispatch2, { path, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -18746,7 +18746,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path }) => matchValue(safeUrl(path), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -18784,9 +18784,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path4, method, body, headers, query } = opts;
+      const { path, method, body, headers, query } = opts;
       return {
-        path: path4,
+        path,
         method,
         body,
         headers,
@@ -19249,10 +19249,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path4,
+            Path: path,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -20015,10 +20015,10 @@ var require_headers = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
-          const delimiter4 = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter4}${value}`
+            value: `${exists2.value}${delimiter3}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -20595,12 +20595,12 @@ var require_response = __commonJS({
         ...state
       };
       return new Proxy(response, {
-        get(target, p) {
-          return p in state ? state[p] : target[p];
+        get(target2, p) {
+          return p in state ? state[p] : target2[p];
         },
-        set(target, p, value) {
+        set(target2, p, value) {
           assert(!(p in state));
-          target[p] = value;
+          target2[p] = value;
           return true;
         }
       });
@@ -21586,7 +21586,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -22409,7 +22409,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -22485,7 +22485,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -22528,7 +22528,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -22541,7 +22541,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -22933,7 +22933,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = __require("node:util");
-    var { StringDecoder: StringDecoder2 } = __require("string_decoder");
+    var { StringDecoder } = __require("string_decoder");
     var { btoa: btoa2 } = __require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -23024,7 +23024,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder2("latin1");
+          const decoder = new StringDecoder("latin1");
           for (const chunk of bytes) {
             dataURL += btoa2(decoder.write(chunk));
           }
@@ -23053,7 +23053,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder2("latin1");
+          const decoder = new StringDecoder("latin1");
           for (const chunk of bytes) {
             binaryString += decoder.write(chunk);
           }
@@ -24131,9 +24131,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path4) {
-      for (let i = 0; i < path4.length; ++i) {
-        const code = path4.charCodeAt(i);
+    function validateCookiePath(path) {
+      for (let i = 0; i < path.length; ++i) {
+        const code = path.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -24904,9 +24904,9 @@ var require_util7 = __commonJS({
     function isClosed(ws) {
       return ws[kReadyState] === states.CLOSED;
     }
-    function fireEvent(e, target, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
+    function fireEvent(e, target2, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
       const event = eventFactory(e, eventInitDict);
-      target.dispatchEvent(event);
+      target2.dispatchEvent(event);
     }
     function websocketMessageReceived(ws, type, data) {
       if (ws[kReadyState] !== states.OPEN) {
@@ -26269,8 +26269,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module.exports = {
@@ -27053,11 +27053,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path4 = opts.path;
+          let path = opts.path;
           if (!opts.path.startsWith("/")) {
-            path4 = `/${path4}`;
+            path = `/${path}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path4);
+          url2 = new URL(util.parseOrigin(url2).origin + path);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27079,7 +27079,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -27133,8 +27133,54 @@ import { relative as relative5 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/audit/audit.ts
-import { existsSync as existsSync4, readFileSync } from "node:fs";
-import { basename as basename3 } from "node:path";
+import { closeSync as closeSync2, existsSync as existsSync4, openSync as openSync2, readFileSync, rmSync as rmSync2, statfsSync, statSync, writeSync as writeSync2 } from "node:fs";
+import { createHash as createHash2 } from "node:crypto";
+import { basename, join as join5 } from "node:path";
+
+// src/report/redact.ts
+var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\s]*)@/g;
+var ONLY_ENV_REFERENCES = /^(\$\{[A-Z0-9_]+\}|:)*$/;
+var MIN_LITERAL = 4;
+function literalCredentials(text) {
+  const secrets = [];
+  for (const m of text.matchAll(USERINFO)) {
+    const userinfo = m[2] ?? "";
+    const colon = userinfo.indexOf(":");
+    if (colon < 0 && /ssh/i.test(m[1] ?? "")) continue;
+    const secret = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
+    if (secret === "" || ONLY_ENV_REFERENCES.test(secret)) continue;
+    secrets.push(secret, decodeSafely(secret));
+  }
+  return [...new Set(secrets)];
+}
+function decodeSafely(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+var registered = /* @__PURE__ */ new Set();
+function registerSecrets(secrets) {
+  for (const secret of secrets) if (secret.length >= MIN_LITERAL) registered.add(secret);
+}
+function redact(text) {
+  let out = text.replace(
+    USERINFO,
+    (_all, scheme, userinfo) => ONLY_ENV_REFERENCES.test(userinfo) ? `${scheme}${userinfo}@` : `${scheme}***@`
+  );
+  for (const secret of [...registered].sort((a, b) => b.length - a.length)) out = out.split(secret).join("***");
+  return out;
+}
+
+// src/report/outward.ts
+var UNPRINTABLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function printable(text) {
+  return text.replace(UNPRINTABLE, "");
+}
+function outward(text) {
+  return printable(redact(text));
+}
 
 // src/checks/rules.ts
 var RULES = {
@@ -27174,13 +27220,17 @@ var RULES = {
   PH312: { title: "file differs from its RECORD hash", severity: "error", charter: "\xA711, \xA713" },
   PH313: { title: "name, version and prefix disagree", severity: "error", charter: "\xA73.1, \xA78" },
   PH314: { title: "smoke test failed", severity: "error", charter: "\xA79, \xA714" },
+  PH315: { title: "setuid, setgid, sticky or world-writable payload file, or a special file", severity: "error", charter: "\xA73.1, \xA711" },
+  PH316: { title: ".pth file runs code at interpreter start", severity: "warning", charter: "\xA73.1, \xA710" },
   PH401: { title: "version already published", severity: "error", charter: "\xA711" }
 };
 var RULE_IDS = Object.keys(RULES);
 
 // src/checks/finding.ts
+var MAX_MESSAGE = 1e3;
+var cut = (text, max) => text.length > max ? `${text.slice(0, max - 3)}...` : text;
 function finding(rule, file, line, message) {
-  return { rule, severity: RULES[rule].severity, file, line: Math.max(1, line), message };
+  return { rule, severity: RULES[rule].severity, file: cut(outward(file), 300), line: Math.max(1, line), message: cut(outward(message), MAX_MESSAGE) };
 }
 function countBySeverity(findings) {
   let errors = 0;
@@ -27212,13 +27262,18 @@ var modulefileDir = (id) => `${PHOREUS_ROOT}/modulefiles/${id.tool}`;
 var modulefilePath = (id) => `${modulefileDir(id)}/${id.version}.lua`;
 var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}`;
 
+// src/build/failure.ts
+var BuildFailure = class extends Error {
+  name = "BuildFailure";
+};
+
 // src/inputs/usage-error.ts
 var UsageError = class extends Error {
   name = "UsageError";
 };
 function errorLine(error) {
   const message = error instanceof UsageError ? error.message : `internal error: ${error?.message ?? String(error)}`;
-  return message.split("\n")[0] ?? "";
+  return outward(message.split("\n")[0] ?? "");
 }
 
 // src/plan/distros.ts
@@ -27269,6 +27324,434 @@ function manylinuxTags(glibc, arch2) {
   return tags;
 }
 
+// src/inputs/options.ts
+import { isAbsolute, resolve } from "node:path";
+
+// src/inputs/values.ts
+var MAX_VALUE_LENGTH = 64;
+var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
+var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
+var RPM_RELEASE = /^[0-9A-Za-z]+(?:[._+~][0-9A-Za-z]+)*$/;
+var MODULE_NAME = /^[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*$/;
+var PATH_SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$|^\.[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
+var MAX_PATH_LENGTH = 1024;
+var INTERPRETER = /^3\.\d{1,2}$/;
+function judgeRelease(value) {
+  if (value.length > MAX_VALUE_LENGTH || !RPM_RELEASE.test(value)) {
+    return `use letters and digits joined by single ".", "_", "+" or "~" (no "-", "%", spaces or newlines), at most ${MAX_VALUE_LENGTH} characters, for example "1" or "2.el9_1"`;
+  }
+  return void 0;
+}
+function judgeModule(value) {
+  const expanded = value.split("{python}").join("3.11");
+  if (expanded.length > MAX_VALUE_LENGTH || !MODULE_NAME.test(expanded)) {
+    return `use letters and digits joined by single ".", "_", "+" or "-" (an RPM package name, which the RPM requires), with {python} for X.Y, at most ${MAX_VALUE_LENGTH} characters, for example "phoreus-python-{python}"`;
+  }
+  return void 0;
+}
+function judgePath(value) {
+  const segments = value.split("/").slice(1);
+  const normalised = value.startsWith("/") && segments.length > 0 && segments.every((s) => PATH_SEGMENT.test(s));
+  if (!normalised || value.length > MAX_PATH_LENGTH) {
+    return 'use an absolute, normalised path of letters, digits, ".", "_", "+" and "-" (no "..", "//", trailing "/", spaces or quotes)';
+  }
+  return void 0;
+}
+function judgeHome(value) {
+  const wrong = judgePath(value.split("{python}").join("3.11"));
+  return wrong ? `${wrong}, with {python} for X.Y, for example "/usr/local/phoreus/python/{python}"` : void 0;
+}
+function judgeToolName(value) {
+  if (value.length <= MAX_VALUE_LENGTH && TOOL_NAME.test(value)) return void 0;
+  return `use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_VALUE_LENGTH} characters`;
+}
+function judgeToolVersion(value) {
+  if (value.length <= MAX_VALUE_LENGTH && TOOL_VERSION.test(value)) return void 0;
+  return `use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_VALUE_LENGTH} characters`;
+}
+function shown(value, max = 80) {
+  const clean = value.replace(/[^\x20-\x7e]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+}
+var UnsafeValue = class extends Error {
+  name = "UnsafeValue";
+};
+function assertSafe(what, value, judge) {
+  const wrong = judge(value);
+  if (wrong) throw new UnsafeValue(`${what} "${shown(value)}" is not safe: ${wrong}`);
+  return value;
+}
+
+// src/inputs/options.ts
+var FORMATS = ["text", "json", "sarif"];
+function parseFormat(value) {
+  if (FORMATS.includes(value)) return value;
+  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(", ")}`);
+}
+function parseInterpreter(value) {
+  if (value === void 0 || value === "") return void 0;
+  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${shown(value)}" is not of the form 3.X (for example 3.11)`);
+  return value;
+}
+function checkValues(options) {
+  const check = (value, flag, judge) => {
+    const wrong = value === void 0 ? void 0 : judge(value);
+    if (wrong) throw new UsageError(`${flag} "${shown(value ?? "")}" is not safe: ${wrong}`);
+  };
+  check(options.release, "release (--release, the release input)", judgeRelease);
+  check(options.interpreterHome, "interpreter home (--interpreter-home, the interpreter-home input)", judgeHome);
+  check(options.interpreterModule, "interpreter module (--interpreter-module, the interpreter-module input)", judgeModule);
+}
+function absolutePath(path, base = process.cwd()) {
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+function optional(key, value) {
+  return value === void 0 || value === "" ? {} : { [key]: value };
+}
+
+// src/tools/lifecycle.ts
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+var children = /* @__PURE__ */ new Set();
+var scratch = /* @__PURE__ */ new Set();
+var handling = false;
+var GRACE_MS = 3e3;
+function stopCleanlyOnSignals() {
+  if (handling) return;
+  handling = true;
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => void stopEverything(signal));
+  }
+}
+function signalGroup(child, signal) {
+  if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+    }
+  }
+}
+async function stopEverything(signal) {
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files
+`);
+  for (const child of children) signalGroup(child, "SIGTERM");
+  const deadline = Date.now() + GRACE_MS;
+  while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+    await new Promise((resolve2) => setTimeout(resolve2, 50));
+  }
+  for (const child of children) signalGroup(child, "SIGKILL");
+  removeAllScratch();
+  process.exit(signal === "SIGINT" ? 130 : 143);
+}
+function adoptChild(child) {
+  children.add(child);
+  child.once("close", () => children.delete(child));
+  child.once("error", () => children.delete(child));
+}
+function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.add(dir);
+  return dir;
+}
+function removeScratch(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  scratch.delete(dir);
+}
+function removeAllScratch() {
+  for (const dir of scratch) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+    }
+  }
+  scratch.clear();
+}
+process.once("exit", removeAllScratch);
+
+// src/audit/cpio.ts
+var HEADER = 110;
+var TRAILER = "TRAILER!!!";
+var MAX_NAME = 16384;
+var S_IFMT = 61440;
+var S_IFREG = 32768;
+var S_IFLNK = 40960;
+var S_IFDIR = 16384;
+var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
+var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
+var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
+var pad4 = (n) => (4 - n % 4) % 4;
+function fanOut(readers) {
+  return {
+    data: (chunk) => {
+      for (const r of readers) r.data(chunk);
+    },
+    end: () => {
+      for (const r of readers) r.end();
+    }
+  };
+}
+var CpioReader = class {
+  constructor(onEntry) {
+    this.onEntry = onEntry;
+  }
+  onEntry;
+  /** Unread bytes of the header or name being read; data is never gathered here. */
+  chunks = [];
+  available = 0;
+  done = false;
+  header;
+  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
+  current;
+  /**
+   * Hard links whose data has not come yet: newc stores a link set's data once, with its
+   * last link, so the earlier ones wait for it (by inode).
+   */
+  links = /* @__PURE__ */ new Map();
+  take(n) {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0];
+      const used = Math.min(head.length, n - filled);
+      head.copy(out, filled, 0, used);
+      filled += used;
+      if (used === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(used);
+    }
+    this.available -= n;
+    return out;
+  }
+  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */
+  stream(chunk) {
+    const current = this.current;
+    if (!current) return chunk;
+    const data = Math.min(current.remaining, chunk.length);
+    if (data > 0) {
+      current.reader?.data(chunk.subarray(0, data));
+      current.remaining -= data;
+    }
+    let rest = chunk.subarray(data);
+    if (current.remaining === 0) {
+      const pad = Math.min(current.padding, rest.length);
+      current.padding -= pad;
+      rest = rest.subarray(pad);
+      if (current.padding === 0) {
+        this.current = void 0;
+        current.reader?.end();
+      }
+    }
+    return rest;
+  }
+  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
+  push(input) {
+    if (this.done || input.length === 0) return;
+    let chunk = this.stream(input);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.available += chunk.length;
+    }
+    while (!this.done && !this.current) {
+      if (!this.header) {
+        if (this.available < HEADER) return;
+        const header = this.take(HEADER);
+        const magic = header.toString("latin1", 0, 6);
+        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, "?")}")`);
+        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
+        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
+        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error("a cpio header field is not hexadecimal");
+        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
+        this.header = parsed;
+      }
+      const { ino, mode, nlink, size, nameSize } = this.header;
+      const nameBlock = nameSize + pad4(HEADER + nameSize);
+      if (this.available < nameBlock) return;
+      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1).replace(/^\.\//, "");
+      this.header = void 0;
+      if (name === TRAILER) {
+        this.done = true;
+        this.chunks = [];
+        for (const waiting of this.links.values()) {
+          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
+        }
+        this.links.clear();
+        return;
+      }
+      let reader;
+      if (nlink > 1 && isRegular(mode) && size === 0) {
+        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);
+      } else if (nlink > 1 && isRegular(mode)) {
+        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
+        this.links.delete(ino);
+        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
+      } else {
+        reader = this.onEntry({ name, mode, size });
+      }
+      this.current = { reader, remaining: size, padding: pad4(size) };
+      const buffered = this.take(this.available);
+      this.chunks = [];
+      chunk = this.stream(buffered);
+      if (chunk.length > 0) {
+        this.chunks.push(chunk);
+        this.available = chunk.length;
+      }
+    }
+  }
+  /** True once the trailer was read. */
+  get finished() {
+    return this.done;
+  }
+};
+function gathered(whole, limit = Number.POSITIVE_INFINITY, large) {
+  return (header) => {
+    if (header.size > limit && large) return large(header);
+    const pieces = [];
+    return {
+      data: (chunk) => {
+        pieces.push(chunk);
+      },
+      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) })
+    };
+  };
+}
+
+// src/audit/elf.ts
+import { readSync } from "node:fs";
+var EM_X86_64 = 62;
+var EM_AARCH64 = 183;
+var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
+var SHT_DYNAMIC = 6;
+var SHT_GNU_VERNEED = 1879048190;
+var DT_NEEDED = 1;
+var DT_SONAME = 14;
+var DT_RPATH = 15;
+var DT_RUNPATH = 29;
+var bufferSource = (bytes) => ({
+  length: bytes.length,
+  read: (offset, length) => bytes.subarray(offset, offset + length)
+});
+var PAGE = 65536;
+var PAGES_KEPT = 64;
+function fileSource(fd, size) {
+  const pages = /* @__PURE__ */ new Map();
+  const page = (n) => {
+    let p = pages.get(n);
+    if (!p) {
+      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
+      readSync(fd, p, 0, p.length, n * PAGE);
+      if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value);
+      pages.set(n, p);
+    }
+    return p;
+  };
+  return {
+    length: size,
+    read(offset, length) {
+      const end = Math.min(size, offset + length);
+      if (offset >= end) return Buffer.alloc(0);
+      const first = Math.floor(offset / PAGE);
+      const last = Math.floor((end - 1) / PAGE);
+      if (first === last) return page(first).subarray(offset - first * PAGE, end - first * PAGE);
+      const parts = [];
+      for (let n = first; n <= last; n++) parts.push(page(n));
+      return Buffer.concat(parts).subarray(offset - first * PAGE, end - first * PAGE);
+    }
+  };
+}
+var MAX_NAME2 = 4096;
+function readElf(input) {
+  const source = Buffer.isBuffer(input) ? bufferSource(input) : input;
+  const head = source.read(0, 64);
+  if (!isElf(head) || source.length < 64) return void 0;
+  const is64 = head[4] === 2;
+  const little = head[5] === 1;
+  const at = (o, n) => {
+    const b = source.read(o, n);
+    if (b.length < n) throw new RangeError("past the end of the file");
+    return b;
+  };
+  const u16 = (o) => little ? at(o, 2).readUInt16LE(0) : at(o, 2).readUInt16BE(0);
+  const u32 = (o) => little ? at(o, 4).readUInt32LE(0) : at(o, 4).readUInt32BE(0);
+  const word = (o) => is64 ? Number(little ? at(o, 8).readBigUInt64LE(0) : at(o, 8).readBigUInt64BE(0)) : u32(o);
+  const sword = (o) => is64 ? Number(little ? at(o, 8).readBigInt64LE(0) : at(o, 8).readBigInt64BE(0)) : u32(o);
+  try {
+    const machine = u16(18);
+    const shoff = word(is64 ? 40 : 32);
+    const shentsize = u16(is64 ? 58 : 46);
+    const shnum = u16(is64 ? 60 : 48);
+    const info2 = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
+    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source.length) return info2;
+    const sections = Array.from({ length: shnum }, (_, i) => {
+      const at2 = shoff + i * shentsize;
+      return {
+        type: u32(at2 + 4),
+        offset: word(at2 + (is64 ? 24 : 16)),
+        size: word(at2 + (is64 ? 32 : 20)),
+        link: u32(at2 + (is64 ? 40 : 24)),
+        info: u32(at2 + (is64 ? 44 : 28))
+      };
+    });
+    const str2 = (sectionIndex, offset) => {
+      const s = sections[sectionIndex];
+      if (!s) return "";
+      const start = s.offset + offset;
+      const chunk = source.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
+      const end = chunk.indexOf(0);
+      return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
+    };
+    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
+    if (dynamic) {
+      const entSize = is64 ? 16 : 8;
+      for (let at2 = dynamic.offset; at2 + entSize <= dynamic.offset + dynamic.size; at2 += entSize) {
+        const tag = sword(at2);
+        if (tag === 0) break;
+        const value = word(at2 + (is64 ? 8 : 4));
+        if (tag === DT_NEEDED) info2.needed.push(str2(dynamic.link, value));
+        else if (tag === DT_SONAME) info2.soname = str2(dynamic.link, value);
+        else if (tag === DT_RPATH || tag === DT_RUNPATH) info2.rpath.push(...str2(dynamic.link, value).split(":").filter(Boolean));
+      }
+    }
+    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
+    if (verneed) {
+      let at2 = verneed.offset;
+      for (let n = 0; n < Math.max(verneed.info, 1) && at2 < verneed.offset + verneed.size; n++) {
+        const count = u16(at2 + 2);
+        const file = str2(verneed.link, u32(at2 + 4));
+        const names = [];
+        let aux = at2 + u32(at2 + 8);
+        for (let k = 0; k < count; k++) {
+          names.push(str2(verneed.link, u32(aux + 8)));
+          const nextAux = u32(aux + 12);
+          if (nextAux === 0) break;
+          aux += nextAux;
+        }
+        info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
+        const next = u32(at2 + 12);
+        if (next === 0) break;
+        at2 += next;
+      }
+    }
+    return info2;
+  } catch {
+    return void 0;
+  }
+}
+function newestGlibc(info2) {
+  let best;
+  for (const names of Object.values(info2.versionsNeeded)) {
+    for (const name of names) {
+      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
+      if (!m) continue;
+      const v = [Number(m[1]), Number(m[2])];
+      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
+    }
+  }
+  return best;
+}
+
 // src/audit/header-rules.ts
 var SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
 var INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
@@ -27309,8 +27792,8 @@ function checkScriptlets(header, ctx) {
   return findings;
 }
 function payloadIdentity(paths) {
-  for (const path4 of paths) {
-    const m = /^\/usr\/local\/phoreus\/([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path4);
+  for (const path of paths) {
+    const m = /^\/usr\/local\/phoreus\/([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path);
     if (m && m[1] !== "modulefiles" && m[1] !== "python") return { tool: m[1] ?? "", version: m[2] ?? "" };
   }
   return void 0;
@@ -27390,8 +27873,8 @@ function markerField(marker) {
 function splitMarker(text, afterUrl) {
   const at = afterUrl ? text.search(/\s;/) : text.indexOf(";");
   if (at < 0) return [text.trim(), void 0];
-  const cut = afterUrl ? text.indexOf(";", at) : at;
-  return [text.slice(0, at).trim(), text.slice(cut + 1).trim()];
+  const cut2 = afterUrl ? text.indexOf(";", at) : at;
+  return [text.slice(0, at).trim(), text.slice(cut2 + 1).trim()];
 }
 function parseSpecifier(input) {
   let text = input.trim();
@@ -27494,9 +27977,9 @@ function tokenize(text) {
       i++;
       continue;
     }
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      const end = rest.indexOf(quote, 1);
+    const quote2 = rest[0];
+    if (quote2 === '"' || quote2 === "'") {
+      const end = rest.indexOf(quote2, 1);
       if (end < 0) throw new Error("unterminated string in marker");
       tokens.push({ kind: "str", text: rest.slice(1, end) });
       i += end + 1;
@@ -27645,13 +28128,13 @@ function shellWords(text) {
   const words = [];
   let current = "";
   let inWord = false;
-  let quote = null;
+  let quote2 = null;
   for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = null;
+    if (quote2) {
+      if (ch === quote2) quote2 = null;
       else current += ch;
     } else if (ch === '"' || ch === "'") {
-      quote = ch;
+      quote2 = ch;
       inWord = true;
     } else if (/\s/.test(ch)) {
       if (inWord) words.push(current);
@@ -27662,7 +28145,7 @@ function shellWords(text) {
       inWord = true;
     }
   }
-  if (quote) return null;
+  if (quote2) return null;
   if (inWord) words.push(current);
   return words;
 }
@@ -27724,7 +28207,10 @@ function parseLogicalLine(file, line, text, unsafeSection) {
         problem(`${name} needs a value`);
         continue;
       }
-      if (name !== "--hash") continue;
+      if (name !== "--hash") {
+        file.entries.push({ kind: "option", line, name, value });
+        continue;
+      }
       const parsed2 = parseHash(value);
       if (parsed2) hashes.push(parsed2);
       else problem(`"--hash=${value}" is not of the form --hash=sha256:<hex digest>`, "hash");
@@ -27788,35 +28274,6 @@ function generatesHashes(args) {
   return args.includes("--generate-hashes");
 }
 
-// src/report/redact.ts
-var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s]+)@/g;
-var ONLY_ENV_REFERENCES = /^(\$\{[A-Z0-9_]+\}|:)*$/;
-function literalCredentials(text) {
-  const secrets = [];
-  for (const m of text.matchAll(USERINFO)) {
-    const userinfo = m[2] ?? "";
-    const colon = userinfo.indexOf(":");
-    if (colon < 0 && /ssh/i.test(m[1] ?? "")) continue;
-    const secret = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
-    if (secret === "" || ONLY_ENV_REFERENCES.test(secret)) continue;
-    secrets.push(secret, decodeSafely(secret));
-  }
-  return [...new Set(secrets)];
-}
-function decodeSafely(part) {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
-function redactUrls(text) {
-  return text.replace(
-    USERINFO,
-    (_all, scheme, userinfo) => ONLY_ENV_REFERENCES.test(userinfo) ? `${scheme}${userinfo}@` : `${scheme}***@`
-  );
-}
-
 // src/checks/lockfile.ts
 var REGENERATE = (ctx) => `pip-compile --generate-hashes --allow-unsafe --output-file=${ctx.lockName} ${ctx.inName}`;
 function appliesTo(entry, env) {
@@ -27849,7 +28306,7 @@ function namedEntries(lock) {
 }
 function checkParseProblems(ctx) {
   return ctx.lock.problems.map((p) => {
-    const message = `${redactUrls(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
+    const message = `${redact(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
     if (p.kind === "hash") return finding("PH104", ctx.lockName, p.line, message);
     if (p.kind === "requirement") return finding("PH103", ctx.lockName, p.line, `cannot read this requirement: ${message}`);
     return finding("PH106", ctx.lockName, p.line, `pip-compile does not write this line: ${message}`);
@@ -27888,7 +28345,7 @@ function checkHashes(ctx) {
   const findings = [];
   for (const entry of requirementEntries(ctx.lock)) {
     if (entry.editable) continue;
-    const name = entry.requirement?.name || redactUrls(entry.text);
+    const name = entry.requirement?.name || redact(entry.text);
     const sha256 = entry.hashes.filter((h) => h.algorithm === "sha256");
     const malformed = sha256.find((h) => !SHA256.test(h.digest));
     if (malformed) {
@@ -27904,18 +28361,22 @@ function checkHashes(ctx) {
 function checkLocations(ctx) {
   const findings = [];
   for (const entry of requirementEntries(ctx.lock)) {
-    const shown = redactUrls(entry.text);
+    const shown2 = redact(entry.text);
     const fix = "publish it to the package index as a versioned release and pin it with == instead";
     if (entry.editable) {
-      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown}": a built RPM cannot depend on a working tree; ${fix}`));
+      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown2}": a built RPM cannot depend on a working tree; ${fix}`));
       continue;
     }
     const url2 = entry.requirement?.url;
     if (!url2) continue;
     const kind = /^(git|hg|svn|bzr)\+/.test(url2) ? "VCS requirement" : /^file:/i.test(url2) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url2) ? "local-path requirement" : "direct-URL requirement";
-    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
+    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown2}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
   }
   return findings;
+}
+var WRITTEN_BY_PIP_COMPILE = /* @__PURE__ */ new Set(["--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-binary", "--only-binary"]);
+function checkOptions(ctx) {
+  return optionEntries(ctx.lock).filter((o) => !WRITTEN_BY_PIP_COMPILE.has(o.name)).map((o) => finding("PH106", ctx.lockName, o.line, `pip-compile never writes ${o.name} into a lock${o.name === "--requirement" || o.name === "--constraint" ? ": it would pull in requirements this lock does not pin with hashes" : ""}; remove the line and regenerate the lock with \`${REGENERATE(ctx)}\``));
 }
 function checkHeader(ctx) {
   const header = parseCompileHeader(ctx.lock);
@@ -27927,9 +28388,9 @@ function checkHeader(ctx) {
   if (!header.command) {
     findings.push(finding("PH106", ctx.lockName, header.line, `the pip-compile header records no command, so --generate-hashes cannot be confirmed; regenerate with \`${REGENERATE(ctx)}\``));
   } else if (!header.args) {
-    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
+    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redact(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
   } else if (!generatesHashes(header.args)) {
-    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
+    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redact(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
   }
   if (header.pythonVersion && header.pythonVersion !== ctx.interpreter) {
     findings.push(finding("PH109", ctx.lockName, header.line, `the lock was compiled with Python ${header.pythonVersion} but the target interpreter is ${ctx.interpreter}; pins and hashes differ between Python versions, so re-run pip-compile with python${ctx.interpreter} (\`python${ctx.interpreter} -m piptools compile \u2026\`)`));
@@ -27949,7 +28410,7 @@ function checkCredentials(fileName, file) {
     const found = literalCredentials(text);
     if (found.length === 0) return;
     secrets.push(...found);
-    findings.push(finding("PH112", fileName, line, `${what} holds a credential (${redactUrls(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
+    findings.push(finding("PH112", fileName, line, `${what} holds a credential (${redact(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
   };
   for (const option of optionEntries(file)) {
     if (option.value) report(option.line, option.name, option.value);
@@ -27966,191 +28427,12 @@ function checkLock(ctx) {
   return [
     ...checkParseProblems(ctx),
     ...checkHeader(ctx),
+    ...checkOptions(ctx),
     ...checkPins(ctx),
     ...checkHashes(ctx),
     ...checkLocations(ctx),
     ...checkPipPinned(ctx)
   ];
-}
-
-// src/audit/cpio.ts
-var HEADER = 110;
-var TRAILER = "TRAILER!!!";
-var S_IFMT = 61440;
-var S_IFREG = 32768;
-var S_IFLNK = 40960;
-var S_IFDIR = 16384;
-var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
-var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
-var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
-var pad4 = (n) => (4 - n % 4) % 4;
-var CpioReader = class {
-  constructor(onEntry) {
-    this.onEntry = onEntry;
-  }
-  onEntry;
-  /** Unread bytes, as received: joined only as far as the entry being read needs. */
-  chunks = [];
-  available = 0;
-  done = false;
-  /** The header of the entry whose name and data are awaited. */
-  pending;
-  /**
-   * Hard links whose data has not come yet: newc stores a link set's data once, with its
-   * last link, so the earlier ones wait for it (by inode).
-   */
-  links = /* @__PURE__ */ new Map();
-  take(n) {
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.chunks[0];
-      const used = Math.min(head.length, n - filled);
-      head.copy(out, filled, 0, used);
-      filled += used;
-      if (used === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(used);
-    }
-    this.available -= n;
-    return out;
-  }
-  /** Adds bytes; calls onEntry for every entry they complete. Throws on a malformed archive. */
-  push(chunk) {
-    if (this.done || chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.available += chunk.length;
-    for (; ; ) {
-      if (!this.pending) {
-        if (this.available < HEADER) return;
-        const header = this.take(HEADER);
-        const magic = header.toString("latin1", 0, 6);
-        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic}")`);
-        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
-        this.pending = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
-      }
-      const { ino, mode, nlink, size, nameSize } = this.pending;
-      const nameBlock = nameSize + pad4(HEADER + nameSize);
-      const need = nameBlock + size + pad4(size);
-      if (this.available < need) return;
-      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1);
-      const data = this.take(size);
-      this.take(pad4(size));
-      this.pending = void 0;
-      if (name === TRAILER) {
-        this.done = true;
-        this.chunks = [];
-        for (const waiting of this.links.values()) for (const link of waiting) this.onEntry({ ...link, data: Buffer.alloc(0) });
-        this.links.clear();
-        return;
-      }
-      const entry = { name: name.replace(/^\.\//, ""), mode, data };
-      if (nlink > 1 && isRegular(mode)) {
-        if (size === 0) {
-          this.links.set(ino, [...this.links.get(ino) ?? [], { name: entry.name, mode }]);
-          continue;
-        }
-        for (const link of this.links.get(ino) ?? []) this.onEntry({ ...link, data });
-        this.links.delete(ino);
-      }
-      this.onEntry(entry);
-    }
-  }
-  /** True once the trailer was read. */
-  get finished() {
-    return this.done;
-  }
-};
-
-// src/audit/elf.ts
-var EM_X86_64 = 62;
-var EM_AARCH64 = 183;
-var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
-var SHT_DYNAMIC = 6;
-var SHT_GNU_VERNEED = 1879048190;
-var DT_NEEDED = 1;
-var DT_SONAME = 14;
-var DT_RPATH = 15;
-var DT_RUNPATH = 29;
-function readElf(bytes) {
-  if (!isElf(bytes)) return void 0;
-  const is64 = bytes[4] === 2;
-  const little = bytes[5] === 1;
-  const u16 = (o) => little ? bytes.readUInt16LE(o) : bytes.readUInt16BE(o);
-  const u32 = (o) => little ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o);
-  const word = (o) => is64 ? Number(little ? bytes.readBigUInt64LE(o) : bytes.readBigUInt64BE(o)) : u32(o);
-  const sword = (o) => is64 ? Number(little ? bytes.readBigInt64LE(o) : bytes.readBigInt64BE(o)) : u32(o);
-  try {
-    const machine = u16(18);
-    const shoff = word(is64 ? 40 : 32);
-    const shentsize = u16(is64 ? 58 : 46);
-    const shnum = u16(is64 ? 60 : 48);
-    const info2 = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
-    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > bytes.length) return info2;
-    const sections = Array.from({ length: shnum }, (_, i) => {
-      const at = shoff + i * shentsize;
-      return {
-        type: u32(at + 4),
-        offset: word(at + (is64 ? 24 : 16)),
-        size: word(at + (is64 ? 32 : 20)),
-        link: u32(at + (is64 ? 40 : 24)),
-        info: u32(at + (is64 ? 44 : 28))
-      };
-    });
-    const str2 = (sectionIndex, offset) => {
-      const s = sections[sectionIndex];
-      if (!s) return "";
-      const start = s.offset + offset;
-      const end = bytes.indexOf(0, start);
-      return bytes.toString("utf8", start, end < 0 ? s.offset + s.size : end);
-    };
-    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
-    if (dynamic) {
-      const entSize = is64 ? 16 : 8;
-      for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
-        const tag = sword(at);
-        if (tag === 0) break;
-        const value = word(at + (is64 ? 8 : 4));
-        if (tag === DT_NEEDED) info2.needed.push(str2(dynamic.link, value));
-        else if (tag === DT_SONAME) info2.soname = str2(dynamic.link, value);
-        else if (tag === DT_RPATH || tag === DT_RUNPATH) info2.rpath.push(...str2(dynamic.link, value).split(":").filter(Boolean));
-      }
-    }
-    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
-    if (verneed) {
-      let at = verneed.offset;
-      for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
-        const count = u16(at + 2);
-        const file = str2(verneed.link, u32(at + 4));
-        const names = [];
-        let aux = at + u32(at + 8);
-        for (let k = 0; k < count; k++) {
-          names.push(str2(verneed.link, u32(aux + 8)));
-          const nextAux = u32(aux + 12);
-          if (nextAux === 0) break;
-          aux += nextAux;
-        }
-        info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
-        const next = u32(at + 12);
-        if (next === 0) break;
-        at += next;
-      }
-    }
-    return info2;
-  } catch {
-    return void 0;
-  }
-}
-function newestGlibc(info2) {
-  let best;
-  for (const names of Object.values(info2.versionsNeeded)) {
-    for (const name of names) {
-      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
-      if (!m) continue;
-      const v = [Number(m[1]), Number(m[2])];
-      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
-    }
-  }
-  return best;
 }
 
 // src/audit/modulefile-rules.ts
@@ -28168,9 +28450,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join22 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join22) return void 0;
-  const parts = (join22[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join23 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join23) return void 0;
+  const parts = (join23[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -28196,8 +28478,8 @@ function checkModulefile(file, text, interpreterModule, venv) {
   if (!virtualEnv.some((v) => v.replace(/\/+$/, "") === venv)) {
     findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(", ") || "an expression"})` : ""}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
   }
-  const path4 = calls("prepend_path", "PATH");
-  if (!path4.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
+  const path = calls("prepend_path", "PATH");
+  if (!path.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
     findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
   }
   return findings;
@@ -28261,6 +28543,7 @@ var BASE_LIBRARIES = /* @__PURE__ */ new Set([
   "libz.so.1"
 ]);
 var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
+var UNSAFE_MODE = 3586;
 var PayloadAuditor = class {
   constructor(ctx) {
     this.ctx = ctx;
@@ -28282,6 +28565,8 @@ var PayloadAuditor = class {
   texts = { pyvenv: void 0, modulefile: void 0, lock: void 0, config: void 0 };
   entries = 0;
   bytes = 0;
+  /** Every path the payload holds, to find the header's files it does not (ghosts). */
+  paths = /* @__PURE__ */ new Set();
   prefix;
   venv;
   sitePackages;
@@ -28294,80 +28579,107 @@ var PayloadAuditor = class {
     this.counts.set(rule, n);
     if (n <= CAP) this.findings.push(finding(rule, file, line, message));
   }
-  add(entry) {
-    const path4 = `/${entry.name}`;
+  /**
+   * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
+   * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
+   * never this large in a venv: they are reported as unreadable.
+   */
+  addLarge(file) {
+    const path = `/${file.name}`;
     this.entries++;
-    this.checkPlace(path4, entry.mode);
+    this.paths.add(path);
+    this.checkPlace(path, file.mode);
+    if (!isRegular(file.mode)) return;
+    this.bytes += file.size;
+    this.files.set(path, { sha256: file.sha256, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
+    if (file.elf) this.checkElf(path, file.elf);
+    else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
+    else if (path.endsWith(".pyc")) this.checkPycHeader(path, file.head);
+    const unreadable = largeText(path, this);
+    if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
+    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, file.head);
+  }
+  add(entry) {
+    const path = `/${entry.name}`;
+    this.entries++;
+    this.paths.add(path);
+    this.checkPlace(path, entry.mode);
     if (isSymlink(entry.mode)) {
-      const target = entry.data.toString("utf8");
-      this.symlinks.set(path4, target);
-      const marker = buildPathIn(Buffer.from(target), this.ctx.buildPaths);
-      if (marker) this.report("PH305", path4, 1, `the symlink points at ${target}, a build-time path (${marker}); relocate it to the installed path`);
+      const target2 = entry.data.toString("utf8");
+      this.symlinks.set(path, target2);
+      const marker = buildPathIn(Buffer.from(target2), this.ctx.buildPaths);
+      if (marker) this.report("PH305", path, 1, `the symlink points at ${target2}, a build-time path (${marker}); relocate it to the installed path`);
       return;
     }
     if (!isRegular(entry.mode)) return;
     this.bytes += entry.data.length;
     const data = entry.data;
     const facts = { sha256: createHash("sha256").update(data).digest("base64url"), size: data.length };
-    this.files.set(path4, facts);
+    this.files.set(path, facts);
     const elf = readElf(data);
     if (elf) {
-      this.checkElf(path4, elf);
-    } else if (path4.endsWith(".pyc")) {
-      const compiledFor = this.checkPyc(path4, data);
+      this.checkElf(path, elf);
+    } else if (path.endsWith(".pyc")) {
+      const compiledFor = this.checkPyc(path, data);
       if (compiledFor) facts.compiledFor = compiledFor;
     } else {
       const marker = buildPathIn(data, this.ctx.buildPaths);
       if (marker) facts.buildPath = marker;
     }
-    this.remember(path4, data);
+    this.remember(path, data);
   }
   /** PH301: everything under the tool version's prefix, or its modulefile. */
-  checkPlace(path4, mode) {
+  checkPlace(path, mode) {
     const allowedDirs = [`/usr/local/phoreus/${this.ctx.tool}`, `/usr/local/phoreus/modulefiles/${this.ctx.tool}`];
-    if (path4 === this.prefix || path4.startsWith(`${this.prefix}/`) || path4 === this.modulefile) return;
-    if (isDirectory(mode) && allowedDirs.includes(path4)) return;
-    this.report("PH301", path4, 1, `${path4} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
+    if (path === this.prefix || path.startsWith(`${this.prefix}/`) || path === this.modulefile) return;
+    if (isDirectory(mode) && allowedDirs.includes(path)) return;
+    this.report("PH301", path, 1, `${path} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
   }
-  remember(path4, data) {
+  remember(path, data) {
     const text = () => data.toString("utf8");
-    if (path4 === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
-    else if (path4 === this.modulefile) this.texts.modulefile = text();
-    else if (path4 === `${this.prefix}/requirements.lock`) this.texts.lock = text();
-    else if (path4 === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
-    else if (/\.dist-info\/RECORD$/.test(path4)) this.records.push({ path: path4, text: text() });
-    else if (/\.dist-info\/METADATA$/.test(path4)) this.metadata.push({ path: path4, text: text() });
-    if (path4.startsWith(`${this.venv}/bin/`)) this.checkShebang(path4, data);
-    if (path4.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path4)) this.checkPathHooks(path4, text());
+    if (path === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
+    else if (path === this.modulefile) this.texts.modulefile = text();
+    else if (path === `${this.prefix}/requirements.lock`) this.texts.lock = text();
+    else if (path === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
+    else if (/\.dist-info\/RECORD$/.test(path)) this.records.push({ path, text: text() });
+    else if (/\.dist-info\/METADATA$/.test(path)) this.metadata.push({ path, text: text() });
+    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, data);
+    if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) this.checkPathHooks(path, text());
   }
   /** PH304: scripts on PATH must run the venv's own interpreter. */
-  checkShebang(path4, data) {
+  checkShebang(path, data) {
     if (data[0] !== 35 || data[1] !== 33) return;
     const head = data.subarray(0, 512).toString("utf8").split("\n");
     const first = (head[0] ?? "").slice(2).trim();
-    const exec2 = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
-    const interpreter = first === "/bin/sh" && exec2 ? exec2[1] ?? "" : first.split(/\s+/)[0] ?? "";
+    const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
+    const interpreter = first === "/bin/sh" && exec ? exec[1] ?? "" : first.split(/\s+/)[0] ?? "";
     const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) ?? "";
-    const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec2 !== null;
+    const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec !== null;
     if (!runsPython) return;
     if (!interpreter.startsWith(`${this.venv}/bin/`)) {
       const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith("/") ? `"${interpreter}" is a relative path` : `${interpreter} is outside the venv`;
-      this.report("PH304", path4, exec2 ? 2 : 1, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
+      this.report("PH304", path, exec ? 2 : 1, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
     }
   }
-  /** PH303: .pth files and site/usercustomize may not reach outside the venv. */
-  checkPathHooks(path4, text) {
-    const dir = posix.dirname(path4);
+  /**
+   * PH303: .pth files and site/usercustomize may not reach outside the venv. PH316: a .pth
+   * line that starts with "import" is code Python runs at every start of the venv.
+   */
+  checkPathHooks(path, text) {
+    const dir = posix.dirname(path);
     text.split(/\r\n|\r|\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (line === "" || line.startsWith("#")) return;
-      const isCode = path4.endsWith(".py") || /^import[\s\t]/.test(line);
+      const isCode = path.endsWith(".py") || /^import[\s\t]/.test(line);
+      if (path.endsWith(".pth") && isCode) {
+        this.report("PH316", path, i + 1, `${posix.basename(path)} runs code at every start of Python in the venv ("${line.length > 60 ? `${line.slice(0, 57)}...` : line}"): check that the package needs it; its build never runs it (pip check runs with site hooks off)`);
+      }
       const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? "") : [line];
-      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path4.endsWith(".pth")) return;
+      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith(".pth")) return;
       for (const candidate of candidates) {
         const resolved = posix.resolve(dir, candidate);
         if (resolved !== this.venv && !resolved.startsWith(`${this.venv}/`)) {
-          this.report("PH303", path4, i + 1, `${posix.basename(path4)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
+          this.report("PH303", path, i + 1, `${posix.basename(path)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
         }
       }
     });
@@ -28377,44 +28689,70 @@ var PayloadAuditor = class {
    * the installed source path (PH305, judged at the end: bytecode without its source beside it
    * cannot be compiled again, and is left as its wheel ships it).
    */
-  checkPyc(path4, data) {
-    const header = readPycHeader(data);
-    const expected = magicOf(this.ctx.interpreter);
-    const tag = pycTag(path4);
-    if (!header) {
-      this.report("PH307", path4, 1, "the file is not Python bytecode (bad magic); remove it");
-      return void 0;
-    }
-    this.pycVersions.set(header.version ?? `magic ${header.magic}`, path4);
-    if (tag) this.pycVersions.set(tag.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path4);
-    if (header.magic !== expected || tag && tag !== tagOf(this.ctx.interpreter)) {
-      const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
-      this.report("PH307", path4, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
-    }
-    if (!path4.includes("/__pycache__/")) return void 0;
-    const source = `${posix.dirname(posix.dirname(path4))}/${posix.basename(path4).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
+  checkPyc(path, data) {
+    if (!this.checkPycHeader(path, data)) return void 0;
+    if (!path.includes("/__pycache__/")) return void 0;
+    const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
     if (data.includes(Buffer.from(source))) return void 0;
     const rel = source.slice(this.sitePackages.length + 1);
     const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
     return { source, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
   }
+  /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */
+  checkPycHeader(path, data) {
+    const header = readPycHeader(data);
+    const expected = magicOf(this.ctx.interpreter);
+    const tag = pycTag(path);
+    if (!header) {
+      this.report("PH307", path, 1, "the file is not Python bytecode (bad magic); remove it");
+      return false;
+    }
+    this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
+    if (tag) this.pycVersions.set(tag.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path);
+    if (header.magic !== expected || tag && tag !== tagOf(this.ctx.interpreter)) {
+      const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
+      this.report("PH307", path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
+    }
+    return true;
+  }
+  /**
+   * PH315 and PH301 on the header's file list, which is what rpm installs: no setuid,
+   * setgid, sticky or world-writable file, nothing but files, directories and symlinks, and
+   * no file the payload does not hold (a %ghost) outside the prefix.
+   */
+  checkHeaderFiles(files) {
+    for (const { path, mode } of files) {
+      if (mode < 0) {
+        this.report("PH301", this.prefix, 1, `the header lists a file whose name breaks its line (${path}): a name with a newline has no place in a venv`);
+        continue;
+      }
+      const type = mode & 61440;
+      if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) {
+        this.report("PH315", path, 1, `the RPM installs a device, pipe or socket (mode ${mode.toString(8)}): a venv holds files, directories and symlinks only; remove it`);
+      } else if (type !== S_IFLNK && (mode & UNSAFE_MODE) !== 0) {
+        const what = [mode & 2048 ? "setuid" : "", mode & 1024 ? "setgid" : "", mode & 512 ? "sticky" : "", mode & 2 ? "world-writable" : ""].filter(Boolean).join(", ");
+        this.report("PH315", path, 1, `the RPM installs it ${what} (mode ${(mode & 4095).toString(8)}): a setuid file runs as its owner, a world-writable one lets any user change the tool (charter \xA73.1, \xA711); give it mode 644 or 755`);
+      }
+      if (!this.paths.has(path)) this.checkPlace(path, mode);
+    }
+  }
   /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
-  checkElf(path4, elf) {
+  checkElf(path, elf) {
     if (elf.soname) this.provided.add(elf.soname);
-    this.provided.add(posix.basename(path4));
-    this.elfNeeds.push({ path: path4, needed: elf.needed });
+    this.provided.add(posix.basename(path));
+    this.elfNeeds.push({ path, needed: elf.needed });
     const machine = ELF_MACHINES[this.ctx.arch];
     if (machine !== void 0 && elf.machine !== machine) {
-      this.report("PH309", path4, 1, `the ELF file is built for machine ${elf.machine}, not ${this.ctx.arch} (${machine}): use the wheel for ${this.ctx.arch}`);
+      this.report("PH309", path, 1, `the ELF file is built for machine ${elf.machine}, not ${this.ctx.arch} (${machine}): use the wheel for ${this.ctx.arch}`);
     }
     const glibc = newestGlibc(elf);
     const [major, minor] = this.ctx.distro.glibc;
     if (glibc && (glibc[0] > major || glibc[0] === major && glibc[1] > minor)) {
-      this.report("PH309", path4, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
+      this.report("PH309", path, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
     }
     for (const entry of elf.rpath) {
       const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith("/tmp/") ? "/tmp/" : void 0);
-      if (marker) this.report("PH305", path4, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+      if (marker) this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
     }
   }
   finish(modulefileBeside) {
@@ -28465,10 +28803,10 @@ var PayloadAuditor = class {
   }
   /** PH306: bin/python* lead to the target interpreter. */
   checkPythonLinks() {
-    const target = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
-    for (const [path4, link] of this.symlinks) {
-      if (!path4.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path4)) continue;
-      let current = path4;
+    const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
+    for (const [path, link] of this.symlinks) {
+      if (!path.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
+      let current = path;
       let resolved = posix.resolve(posix.dirname(current), link);
       for (let hops = 0; hops < 8; hops++) {
         const next = this.symlinks.get(resolved);
@@ -28476,8 +28814,8 @@ var PayloadAuditor = class {
         current = resolved;
         resolved = posix.resolve(posix.dirname(current), next);
       }
-      if (resolved !== target) {
-        this.report("PH306", path4, 1, `${posix.basename(path4)} leads to ${resolved}, not the target interpreter ${target}`);
+      if (resolved !== target2) {
+        this.report("PH306", path, 1, `${posix.basename(path)} leads to ${resolved}, not the target interpreter ${target2}`);
       }
     }
   }
@@ -28531,10 +28869,10 @@ var PayloadAuditor = class {
   }
   /** PH310: every needed shared library is in the venv or in the distro's base set. */
   checkLibraries() {
-    for (const { path: path4, needed } of this.elfNeeds) {
+    for (const { path, needed } of this.elfNeeds) {
       for (const lib of needed) {
         if (!this.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
-          this.report("PH310", path4, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
+          this.report("PH310", path, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
         }
       }
     }
@@ -28550,10 +28888,34 @@ var PayloadAuditor = class {
         if (file && this.files.get(file)?.sha256 === m?.[2] && !file.startsWith(`${this.venv}/bin/`)) verbatim.add(file);
       }
     }
-    for (const [path4, facts] of this.files) {
-      if (facts.buildPath && !verbatim.has(path4)) this.report("PH305", path4, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
-      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report("PH305", path4, 1, facts.compiledFor.message);
+    for (const [path, facts] of this.files) {
+      if (facts.buildPath && !verbatim.has(path)) this.report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report("PH305", path, 1, facts.compiledFor.message);
     }
+  }
+};
+function largeText(path, auditor) {
+  if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return "PH312";
+  if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) return "PH303";
+  if (path === `${auditor.venv}/pyvenv.cfg`) return "PH302";
+  if (path === auditor.modulefile) return "PH205";
+  if (path === `${auditor.prefix}/requirements.lock`) return "PH308";
+  return void 0;
+}
+var BuildPathScanner = class {
+  constructor(literal) {
+    this.literal = literal;
+    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
+  }
+  literal;
+  tail = Buffer.alloc(0);
+  overlap;
+  found;
+  push(chunk) {
+    if (this.found) return;
+    const window = Buffer.concat([this.tail, chunk]);
+    this.found = buildPathIn(window, this.literal);
+    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
   }
 };
 function parseConfigJson(text) {
@@ -28577,776 +28939,53 @@ function buildPathIn(data, literal) {
 // src/audit/rpm-file.ts
 import { spawn as spawn2 } from "node:child_process";
 
-// src/build/failure.ts
-var BuildFailure = class extends Error {
-  name = "BuildFailure";
-};
-
-// node_modules/@actions/exec/lib/exec.js
-import { StringDecoder } from "string_decoder";
-
-// node_modules/@actions/exec/lib/toolrunner.js
-import * as os from "os";
-import * as events from "events";
-import * as child from "child_process";
-import * as path3 from "path";
-
-// node_modules/@actions/io/lib/io.js
-import * as path2 from "path";
-
-// node_modules/@actions/io/lib/io-util.js
-import * as fs from "fs";
-import * as path from "path";
-var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve3, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
-var IS_WINDOWS = process.platform === "win32";
-var READONLY = fs.constants.O_RDONLY;
-function exists(fsPath) {
-  return __awaiter(this, void 0, void 0, function* () {
-    try {
-      yield stat(fsPath);
-    } catch (err) {
-      if (err.code === "ENOENT") {
-        return false;
-      }
-      throw err;
-    }
-    return true;
-  });
-}
-function isRooted(p) {
-  p = normalizeSeparators(p);
-  if (!p) {
-    throw new Error('isRooted() parameter "p" cannot be empty');
-  }
-  if (IS_WINDOWS) {
-    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
-  }
-  return p.startsWith("/");
-}
-function tryGetExecutablePath(filePath, extensions) {
-  return __awaiter(this, void 0, void 0, function* () {
-    let stats = void 0;
-    try {
-      stats = yield stat(filePath);
-    } catch (err) {
-      if (err.code !== "ENOENT") {
-        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-      }
-    }
-    if (stats && stats.isFile()) {
-      if (IS_WINDOWS) {
-        const upperExt = path.extname(filePath).toUpperCase();
-        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
-          return filePath;
-        }
-      } else {
-        if (isUnixExecutable(stats)) {
-          return filePath;
-        }
-      }
-    }
-    const originalFilePath = filePath;
-    for (const extension of extensions) {
-      filePath = originalFilePath + extension;
-      stats = void 0;
-      try {
-        stats = yield stat(filePath);
-      } catch (err) {
-        if (err.code !== "ENOENT") {
-          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-        }
-      }
-      if (stats && stats.isFile()) {
-        if (IS_WINDOWS) {
-          try {
-            const directory = path.dirname(filePath);
-            const upperName = path.basename(filePath).toUpperCase();
-            for (const actualName of yield readdir(directory)) {
-              if (upperName === actualName.toUpperCase()) {
-                filePath = path.join(directory, actualName);
-                break;
-              }
-            }
-          } catch (err) {
-            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-          }
-          return filePath;
-        } else {
-          if (isUnixExecutable(stats)) {
-            return filePath;
-          }
-        }
-      }
-    }
-    return "";
-  });
-}
-function normalizeSeparators(p) {
-  p = p || "";
-  if (IS_WINDOWS) {
-    p = p.replace(/\//g, "\\");
-    return p.replace(/\\\\+/g, "\\");
-  }
-  return p.replace(/\/\/+/g, "/");
-}
-function isUnixExecutable(stats) {
-  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
-}
-
-// node_modules/@actions/io/lib/io.js
-var __awaiter2 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve3, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function which(tool, check) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    if (!tool) {
-      throw new Error("parameter 'tool' is required");
-    }
-    if (check) {
-      const result = yield which(tool, false);
-      if (!result) {
-        if (IS_WINDOWS) {
-          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-        } else {
-          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-        }
-      }
-      return result;
-    }
-    const matches = yield findInPath(tool);
-    if (matches && matches.length > 0) {
-      return matches[0];
-    }
-    return "";
-  });
-}
-function findInPath(tool) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    if (!tool) {
-      throw new Error("parameter 'tool' is required");
-    }
-    const extensions = [];
-    if (IS_WINDOWS && process.env["PATHEXT"]) {
-      for (const extension of process.env["PATHEXT"].split(path2.delimiter)) {
-        if (extension) {
-          extensions.push(extension);
-        }
-      }
-    }
-    if (isRooted(tool)) {
-      const filePath = yield tryGetExecutablePath(tool, extensions);
-      if (filePath) {
-        return [filePath];
-      }
-      return [];
-    }
-    if (tool.includes(path2.sep)) {
-      return [];
-    }
-    const directories = [];
-    if (process.env.PATH) {
-      for (const p of process.env.PATH.split(path2.delimiter)) {
-        if (p) {
-          directories.push(p);
-        }
-      }
-    }
-    const matches = [];
-    for (const directory of directories) {
-      const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
-      if (filePath) {
-        matches.push(filePath);
-      }
-    }
-    return matches;
-  });
-}
-
-// node_modules/@actions/exec/lib/toolrunner.js
-import { setTimeout as setTimeout2 } from "timers";
-var __awaiter3 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve3, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var IS_WINDOWS2 = process.platform === "win32";
-var ToolRunner = class extends events.EventEmitter {
-  constructor(toolPath, args, options) {
-    super();
-    if (!toolPath) {
-      throw new Error("Parameter 'toolPath' cannot be null or empty.");
-    }
-    this.toolPath = toolPath;
-    this.args = args || [];
-    this.options = options || {};
-  }
-  _debug(message) {
-    if (this.options.listeners && this.options.listeners.debug) {
-      this.options.listeners.debug(message);
-    }
-  }
-  _getCommandString(options, noPrefix) {
-    const toolPath = this._getSpawnFileName();
-    const args = this._getSpawnArgs(options);
-    let cmd = noPrefix ? "" : "[command]";
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        cmd += toolPath;
-        for (const a of args) {
-          cmd += ` ${a}`;
-        }
-      } else if (options.windowsVerbatimArguments) {
-        cmd += `"${toolPath}"`;
-        for (const a of args) {
-          cmd += ` ${a}`;
-        }
-      } else {
-        cmd += this._windowsQuoteCmdArg(toolPath);
-        for (const a of args) {
-          cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-        }
-      }
-    } else {
-      cmd += toolPath;
-      for (const a of args) {
-        cmd += ` ${a}`;
-      }
-    }
-    return cmd;
-  }
-  _processLineBuffer(data, strBuffer, onLine) {
-    try {
-      let s = strBuffer + data.toString();
-      let n = s.indexOf(os.EOL);
-      while (n > -1) {
-        const line = s.substring(0, n);
-        onLine(line);
-        s = s.substring(n + os.EOL.length);
-        n = s.indexOf(os.EOL);
-      }
-      return s;
-    } catch (err) {
-      this._debug(`error processing line. Failed with error ${err}`);
-      return "";
-    }
-  }
-  _getSpawnFileName() {
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        return process.env["COMSPEC"] || "cmd.exe";
-      }
-    }
-    return this.toolPath;
-  }
-  _getSpawnArgs(options) {
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-        for (const a of this.args) {
-          argline += " ";
-          argline += options.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
-        }
-        argline += '"';
-        return [argline];
-      }
-    }
-    return this.args;
-  }
-  _endsWith(str2, end) {
-    return str2.endsWith(end);
-  }
-  _isCmdFile() {
-    const upperToolPath = this.toolPath.toUpperCase();
-    return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
-  }
-  _windowsQuoteCmdArg(arg) {
-    if (!this._isCmdFile()) {
-      return this._uvQuoteCmdArg(arg);
-    }
-    if (!arg) {
-      return '""';
-    }
-    const cmdSpecialChars = [
-      " ",
-      "	",
-      "&",
-      "(",
-      ")",
-      "[",
-      "]",
-      "{",
-      "}",
-      "^",
-      "=",
-      ";",
-      "!",
-      "'",
-      "+",
-      ",",
-      "`",
-      "~",
-      "|",
-      "<",
-      ">",
-      '"'
-    ];
-    let needsQuotes = false;
-    for (const char of arg) {
-      if (cmdSpecialChars.some((x) => x === char)) {
-        needsQuotes = true;
-        break;
-      }
-    }
-    if (!needsQuotes) {
-      return arg;
-    }
-    let reverse = '"';
-    let quoteHit = true;
-    for (let i = arg.length; i > 0; i--) {
-      reverse += arg[i - 1];
-      if (quoteHit && arg[i - 1] === "\\") {
-        reverse += "\\";
-      } else if (arg[i - 1] === '"') {
-        quoteHit = true;
-        reverse += '"';
-      } else {
-        quoteHit = false;
-      }
-    }
-    reverse += '"';
-    return reverse.split("").reverse().join("");
-  }
-  _uvQuoteCmdArg(arg) {
-    if (!arg) {
-      return '""';
-    }
-    if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
-      return arg;
-    }
-    if (!arg.includes('"') && !arg.includes("\\")) {
-      return `"${arg}"`;
-    }
-    let reverse = '"';
-    let quoteHit = true;
-    for (let i = arg.length; i > 0; i--) {
-      reverse += arg[i - 1];
-      if (quoteHit && arg[i - 1] === "\\") {
-        reverse += "\\";
-      } else if (arg[i - 1] === '"') {
-        quoteHit = true;
-        reverse += "\\";
-      } else {
-        quoteHit = false;
-      }
-    }
-    reverse += '"';
-    return reverse.split("").reverse().join("");
-  }
-  _cloneExecOptions(options) {
-    options = options || {};
-    const result = {
-      cwd: options.cwd || process.cwd(),
-      env: options.env || process.env,
-      silent: options.silent || false,
-      windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-      failOnStdErr: options.failOnStdErr || false,
-      ignoreReturnCode: options.ignoreReturnCode || false,
-      delay: options.delay || 1e4
-    };
-    result.outStream = options.outStream || process.stdout;
-    result.errStream = options.errStream || process.stderr;
-    return result;
-  }
-  _getSpawnOptions(options, toolPath) {
-    options = options || {};
-    const result = {};
-    result.cwd = options.cwd;
-    result.env = options.env;
-    result["windowsVerbatimArguments"] = options.windowsVerbatimArguments || this._isCmdFile();
-    if (options.windowsVerbatimArguments) {
-      result.argv0 = `"${toolPath}"`;
-    }
-    return result;
-  }
-  /**
-   * Exec a tool.
-   * Output will be streamed to the live console.
-   * Returns promise with return code
-   *
-   * @param     tool     path to tool to exec
-   * @param     options  optional exec options.  See ExecOptions
-   * @returns   number
-   */
-  exec() {
-    return __awaiter3(this, void 0, void 0, function* () {
-      if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
-        this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-      }
-      this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve3, reject) => __awaiter3(this, void 0, void 0, function* () {
-        this._debug(`exec tool: ${this.toolPath}`);
-        this._debug("arguments:");
-        for (const arg of this.args) {
-          this._debug(`   ${arg}`);
-        }
-        const optionsNonNull = this._cloneExecOptions(this.options);
-        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os.EOL);
-        }
-        const state = new ExecState(optionsNonNull, this.toolPath);
-        state.on("debug", (message) => {
-          this._debug(message);
-        });
-        if (this.options.cwd && !(yield exists(this.options.cwd))) {
-          return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-        }
-        const fileName = this._getSpawnFileName();
-        const cp = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-        let stdbuffer = "";
-        if (cp.stdout) {
-          cp.stdout.on("data", (data) => {
-            if (this.options.listeners && this.options.listeners.stdout) {
-              this.options.listeners.stdout(data);
-            }
-            if (!optionsNonNull.silent && optionsNonNull.outStream) {
-              optionsNonNull.outStream.write(data);
-            }
-            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-              if (this.options.listeners && this.options.listeners.stdline) {
-                this.options.listeners.stdline(line);
-              }
-            });
-          });
-        }
-        let errbuffer = "";
-        if (cp.stderr) {
-          cp.stderr.on("data", (data) => {
-            state.processStderr = true;
-            if (this.options.listeners && this.options.listeners.stderr) {
-              this.options.listeners.stderr(data);
-            }
-            if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
-              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
-              s.write(data);
-            }
-            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-              if (this.options.listeners && this.options.listeners.errline) {
-                this.options.listeners.errline(line);
-              }
-            });
-          });
-        }
-        cp.on("error", (err) => {
-          state.processError = err.message;
-          state.processExited = true;
-          state.processClosed = true;
-          state.CheckComplete();
-        });
-        cp.on("exit", (code) => {
-          state.processExitCode = code;
-          state.processExited = true;
-          this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-          state.CheckComplete();
-        });
-        cp.on("close", (code) => {
-          state.processExitCode = code;
-          state.processExited = true;
-          state.processClosed = true;
-          this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-          state.CheckComplete();
-        });
-        state.on("done", (error, exitCode) => {
-          if (stdbuffer.length > 0) {
-            this.emit("stdline", stdbuffer);
-          }
-          if (errbuffer.length > 0) {
-            this.emit("errline", errbuffer);
-          }
-          cp.removeAllListeners();
-          if (error) {
-            reject(error);
-          } else {
-            resolve3(exitCode);
-          }
-        });
-        if (this.options.input) {
-          if (!cp.stdin) {
-            throw new Error("child process missing stdin");
-          }
-          cp.stdin.end(this.options.input);
-        }
-      }));
-    });
-  }
-};
-function argStringToArray(argString) {
-  const args = [];
-  let inQuotes = false;
-  let escaped = false;
-  let arg = "";
-  function append(c) {
-    if (escaped && c !== '"') {
-      arg += "\\";
-    }
-    arg += c;
-    escaped = false;
-  }
-  for (let i = 0; i < argString.length; i++) {
-    const c = argString.charAt(i);
-    if (c === '"') {
-      if (!escaped) {
-        inQuotes = !inQuotes;
-      } else {
-        append(c);
-      }
-      continue;
-    }
-    if (c === "\\" && escaped) {
-      append(c);
-      continue;
-    }
-    if (c === "\\" && inQuotes) {
-      escaped = true;
-      continue;
-    }
-    if (c === " " && !inQuotes) {
-      if (arg.length > 0) {
-        args.push(arg);
-        arg = "";
-      }
-      continue;
-    }
-    append(c);
-  }
-  if (arg.length > 0) {
-    args.push(arg.trim());
-  }
-  return args;
-}
-var ExecState = class _ExecState extends events.EventEmitter {
-  constructor(options, toolPath) {
-    super();
-    this.processClosed = false;
-    this.processError = "";
-    this.processExitCode = 0;
-    this.processExited = false;
-    this.processStderr = false;
-    this.delay = 1e4;
-    this.done = false;
-    this.timeout = null;
-    if (!toolPath) {
-      throw new Error("toolPath must not be empty");
-    }
-    this.options = options;
-    this.toolPath = toolPath;
-    if (options.delay) {
-      this.delay = options.delay;
-    }
-  }
-  CheckComplete() {
-    if (this.done) {
-      return;
-    }
-    if (this.processClosed) {
-      this._setResult();
-    } else if (this.processExited) {
-      this.timeout = setTimeout2(_ExecState.HandleTimeout, this.delay, this);
-    }
-  }
-  _debug(message) {
-    this.emit("debug", message);
-  }
-  _setResult() {
-    let error;
-    if (this.processExited) {
-      if (this.processError) {
-        error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-      } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-        error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-      } else if (this.processStderr && this.options.failOnStdErr) {
-        error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-      }
-    }
-    if (this.timeout) {
-      clearTimeout(this.timeout);
-      this.timeout = null;
-    }
-    this.done = true;
-    this.emit("done", error, this.processExitCode);
-  }
-  static HandleTimeout(state) {
-    if (state.done) {
-      return;
-    }
-    if (!state.processClosed && state.processExited) {
-      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-      state._debug(message);
-    }
-    state._setResult();
-  }
-};
-
-// node_modules/@actions/exec/lib/exec.js
-var __awaiter4 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve3, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function exec(commandLine, args, options) {
-  return __awaiter4(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
-    if (commandArgs.length === 0) {
-      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-    }
-    const toolPath = commandArgs[0];
-    args = commandArgs.slice(1).concat(args || []);
-    const runner = new ToolRunner(toolPath, args, options);
-    return runner.exec();
-  });
-}
-function getExecOutput(commandLine, args, options) {
-  return __awaiter4(this, void 0, void 0, function* () {
-    var _a, _b;
-    let stdout = "";
-    let stderr = "";
-    const stdoutDecoder = new StringDecoder("utf8");
-    const stderrDecoder = new StringDecoder("utf8");
-    const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-    const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-    const stdErrListener = (data) => {
-      stderr += stderrDecoder.write(data);
-      if (originalStdErrListener) {
-        originalStdErrListener(data);
-      }
-    };
-    const stdOutListener = (data) => {
-      stdout += stdoutDecoder.write(data);
-      if (originalStdoutListener) {
-        originalStdoutListener(data);
-      }
-    };
-    const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-    stdout += stdoutDecoder.end();
-    stderr += stderrDecoder.end();
-    return {
-      exitCode,
-      stdout,
-      stderr
-    };
-  });
-}
-
 // src/tools/process.ts
-async function run(command, args, options = {}) {
-  try {
-    const result = await getExecOutput(command, [...args], {
-      silent: true,
-      ignoreReturnCode: true,
-      ...options.cwd ? { cwd: options.cwd } : {},
-      env: stringEnv(options.env ?? process.env)
+import { spawn } from "node:child_process";
+var MAX_OUTPUT = 16 * 1024 * 1024;
+function run(command, args, options = {}) {
+  return new Promise((resolve2) => {
+    let child;
+    try {
+      child = spawn(command, [...args], { cwd: options.cwd, env: definedEnv(options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    } catch (error) {
+      resolve2({ exitCode: 127, stdout: "", stderr: error.message });
+      return;
+    }
+    adoptChild(child);
+    const out = { stdout: "", stderr: "" };
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    const keep = (stream) => (chunk) => {
+      out[stream] += chunk;
+      if (out[stream].length > MAX_OUTPUT) out[stream] = out[stream].slice(-MAX_OUTPUT);
+    };
+    child.stdout.on("data", keep("stdout"));
+    child.stderr.on("data", keep("stderr"));
+    let timedOut = false;
+    const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, options.timeoutMs);
+    child.once("error", (error) => {
+      if (timer) clearTimeout(timer);
+      resolve2({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
     });
-    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-  } catch (error) {
-    return { exitCode: 127, stdout: "", stderr: error.message };
-  }
+    child.once("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (timedOut) {
+        resolve2({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
+${command} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1e3)} s and was stopped`, timedOut: true });
+      } else {
+        resolve2({ exitCode: code ?? (signal ? 128 : 1), ...out });
+      }
+    });
+  });
 }
-function stringEnv(env) {
+function definedEnv(env) {
   return Object.fromEntries(Object.entries(env).filter((e) => e[1] !== void 0));
 }
 function lastLine(text) {
@@ -29356,6 +28995,7 @@ function lastLine(text) {
 
 // src/audit/rpm-file.ts
 var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
+var FILES = "[FILE	%{FILEMODES}	%{FILENAMES}\n]";
 var SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
 function parseScriptlets(text) {
   const scriptlets = [];
@@ -29371,10 +29011,19 @@ function parseScriptlets(text) {
   }
   return scriptlets;
 }
+function parseFiles(text) {
+  const files = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const m = /^FILE\t(\d+)\t(\/.*)$/.exec(line);
+    files.push(m ? { path: m[2] ?? "", mode: Number(m[1]) } : { path: line, mode: -1 });
+  }
+  return files;
+}
 async function readHeader(rpm) {
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]);
   if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
-  const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [] };
+  const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [], files: [] };
   for (const line of q.stdout.split("\n")) {
     const [key, value = ""] = line.split("	");
     if (key === "NAME") header.name = value;
@@ -29386,62 +29035,95 @@ async function readHeader(rpm) {
   }
   const scripts = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]);
   header.scriptlets = parseScriptlets(scripts.stdout);
+  const files = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm]);
+  header.files = parseFiles(files.stdout);
   return header;
 }
 function readPayload(rpm, onEntry) {
-  return new Promise((resolve3, reject) => {
-    const child2 = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve2, reject) => {
+    const child = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    adoptChild(child);
     const reader = new CpioReader(onEntry);
     let stderr = "";
     let failed = false;
-    child2.stdout.on("data", (chunk) => {
+    child.stdout.on("data", (chunk) => {
       if (failed) return;
       try {
         reader.push(chunk);
       } catch (error) {
         failed = true;
-        child2.kill();
-        reject(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+        child.kill();
+        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
       }
     });
-    child2.stderr.on("data", (d) => {
+    child.stderr.on("data", (d) => {
       stderr += d.toString();
     });
-    child2.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
-    child2.on("close", (code) => {
+    child.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
+    child.on("close", (code) => {
       if (failed) return;
       if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `exit status ${code}`}`));
-      else resolve3();
+      else resolve2();
     });
   });
 }
 
 // src/audit/smoke-test.ts
-import { existsSync as existsSync3, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname as dirname3, join as join5 } from "node:path";
+import { closeSync, existsSync as existsSync3, lstatSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join as join4, posix as posix2 } from "node:path";
+
+// src/build/modulefile.ts
+function luaString(text) {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
+}
+function renderModulefile(id, text) {
+  const prefix = phoreusPrefix(id);
+  const lines = [
+    `-- ${id.tool}/${id.version}: Lmod modulefile of phoreus-${id.tool}-${id.version}, generated by phoreus-rpm.`,
+    "-- Loads the interpreter module, then activates the tool's own virtual environment.",
+    ...text.whatis.map((w) => `whatis(${luaString(w)})`),
+    `help(${luaString(text.help)})`,
+    "",
+    // Two versions of one tool in one shell would shadow each other on PATH; Lmod swaps
+    // same-name modules on load, and this keeps any other route from stacking them.
+    `conflict(${luaString(id.tool)})`,
+    `load(${luaString(id.interpreterModule)})`,
+    "",
+    `local prefix = ${luaString(prefix)}`,
+    'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
+    'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
+    ...Object.entries(text.env).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function renderModuleDefault(id) {
+  return `-- Default version of ${id.tool}, set by the meta package phoreus-${id.tool}.
+module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
+`;
+}
 
 // src/tools/python.ts
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter as delimiter2, join as join3 } from "node:path";
+import { delimiter, join as join2 } from "node:path";
 var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
 function versionDirs(root, minor) {
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join3(root, d));
+  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join2(root, d));
 }
 function pythonCandidates(minor, env = process.env) {
   const exe = `python${minor}`;
   const candidates = [];
   if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join3(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join3(dir, arch2, "bin", exe));
+    for (const dir of versionDirs(join2(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join2(dir, arch2, "bin", exe));
     }
   }
-  const pyenvRoot = env.PYENV_ROOT ?? join3(homedir(), ".pyenv");
-  for (const dir of versionDirs(join3(pyenvRoot, "versions"), minor)) candidates.push(join3(dir, "bin", exe));
-  for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    if (dir && !dir.includes("shims")) candidates.push(join3(dir, exe));
+  const pyenvRoot = env.PYENV_ROOT ?? join2(homedir(), ".pyenv");
+  for (const dir of versionDirs(join2(pyenvRoot, "versions"), minor)) candidates.push(join2(dir, "bin", exe));
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (dir && !dir.includes("shims")) candidates.push(join2(dir, exe));
   }
   return candidates.filter((c) => existsSync(c));
 }
@@ -29462,7 +29144,7 @@ async function findPython(minor, explicit) {
 
 // src/tools/system.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { delimiter as delimiter3, join as join4 } from "node:path";
+import { delimiter as delimiter2, join as join3 } from "node:path";
 var PROVIDERS = {
   rpmbuild: { apt: "rpm", dnf: "rpm-build" },
   rpm: { apt: "rpm", dnf: "rpm" },
@@ -29471,20 +29153,20 @@ var PROVIDERS = {
   tar: { apt: "tar", dnf: "tar" },
   unshare: { apt: "util-linux", dnf: "util-linux" }
 };
-function which2(command, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(delimiter3)) {
-    const candidate = join4(dir, command);
+function which(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter2)) {
+    const candidate = join3(dir, command);
     if (dir && existsSync2(candidate)) return candidate;
   }
   return void 0;
 }
 async function asRoot() {
   if (process.getuid?.() === 0) return [];
-  if (which2("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
+  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
   return void 0;
 }
 async function installPackages(packages, what, log) {
-  const manager = which2("apt-get") ? "apt" : which2("dnf") ? "dnf" : void 0;
+  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
   const root = await asRoot();
   if (!manager || !root) {
     throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
@@ -29500,80 +29182,134 @@ async function installPackages(packages, what, log) {
   });
 }
 async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which2(c));
+  const missing = commands.filter((c) => !which(c));
   if (missing.length === 0) return;
   const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
   await installPackages({
     apt: [...new Set(missing.map((c) => provider(c).apt))],
     dnf: [...new Set(missing.map((c) => provider(c).dnf))]
   }, missing.join(", "), log);
-  const still = commands.filter((c) => !which2(c));
+  const still = commands.filter((c) => !which(c));
   if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
 }
 
 // src/audit/smoke-test.ts
 var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/profile", "/opt/apps/lmod/lmod/init/bash"];
+var NOBODY = "65534";
+var TREE = "usr/local/phoreus/";
 function lmodInit(env = process.env) {
-  const candidates = env.LMOD_PKG ? [join5(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  const candidates = env.LMOD_PKG ? [join4(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
   return candidates.find((c) => existsSync3(c));
 }
 async function smokeTestUnavailable() {
   if (!await asRoot()) return "it needs root or passwordless sudo";
-  if (!which2("unshare")) return "unshare (util-linux) is not installed";
+  if (!which("unshare") || !which("setpriv")) return "unshare and setpriv (util-linux) are not installed";
   if (!lmodInit()) return "Lmod is not installed (apt-get install lmod, or dnf install Lmod)";
   return void 0;
 }
 async function provideSmokeTestTools(log) {
   if (!lmodInit()) await installPackages({ apt: ["lmod"], dnf: ["Lmod"] }, "Lmod", log);
-  await requireTools(["unshare"], log);
+  await requireTools(["unshare", "setpriv"], log);
+}
+var UnsafePayload = class extends Error {
+  name = "UnsafePayload";
+};
+function target(root, name) {
+  const normal = posix2.normalize(`/${name}`).slice(1);
+  if (!normal.startsWith(TREE)) return void 0;
+  let at = root;
+  for (const part of normal.split("/").slice(0, -1)) {
+    at = join4(at, part);
+    if (existsSync3(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix2.relative(root, at)}`);
+  }
+  return join4(root, normal);
+}
+function extractEntry(root, header) {
+  const path = target(root, header.name);
+  const none = { data: () => void 0, end: () => void 0 };
+  if (!path) return none;
+  if (isDirectory(header.mode)) {
+    mkdirSync(path, { recursive: true, mode: 493 });
+    return none;
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 493 });
+  if (isSymlink(header.mode)) {
+    const pieces = [];
+    return { data: (c) => {
+      pieces.push(c);
+    }, end: () => symlinkSync(Buffer.concat(pieces).toString("utf8"), path) };
+  }
+  if (!isRegular(header.mode)) return none;
+  const fd = openSync(path, "wx", header.mode & 73 ? 493 : 420);
+  return { data: (c) => {
+    writeSync(fd, c);
+  }, end: () => closeSync(fd) };
 }
 async function extractPayloads(rpms, root) {
-  for (const rpm of rpms) {
-    const r = await run("sh", ["-c", 'rpm2cpio "$1" | cpio -idm --quiet', "sh", rpm], { cwd: root });
-    if (r.exitCode !== 0) throw new UsageError(`extracting ${rpm} failed: ${r.stderr.trim()}`);
-  }
+  for (const rpm of rpms) await readPayload(rpm, (header) => extractEntry(root, header));
 }
 function provideInterpreter(root, interpreterHome, interpreterModule) {
-  mkdirSync(join5(root, interpreterHome), { recursive: true });
-  const module = join5(root, "usr/local/phoreus/modulefiles", `${interpreterModule}.lua`);
+  for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
+    if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
+  }
+  mkdirSync(join4(root, interpreterHome), { recursive: true });
+  const module = join4(root, "usr/local/phoreus/modulefiles", `${interpreterModule}.lua`);
   if (existsSync3(module)) return;
-  mkdirSync(dirname3(module), { recursive: true });
-  writeFileSync(module, `whatis("Python interpreter module for the smoke test")
-prepend_path("PATH", "${interpreterHome}/bin")
-`);
+  mkdirSync(dirname(module), { recursive: true });
+  writeFileSync(module, [
+    'whatis("Python interpreter module for the smoke test")',
+    `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
+    `prepend_path("LD_LIBRARY_PATH", ${luaString(`${interpreterHome}/lib`)})`,
+    ""
+  ].join("\n"));
 }
+var quote = (word) => `'${word.replace(/'/g, "'\\''")}'`;
 async function runInstalled(root, interpreterHome, pythonPrefix, script) {
   const prefix = await asRoot();
   const init = lmodInit();
   if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
-  const setup = [
-    "set -e",
-    "mount -t tmpfs tmpfs /usr/local",
-    "mkdir -p /usr/local/phoreus",
-    `mount --bind "${root}/usr/local/phoreus" /usr/local/phoreus`,
-    `mount --bind "${pythonPrefix}" "${interpreterHome}"`,
-    "set +e",
-    // A clean user environment: nothing of the host's Python setup leaks in.
+  const wrong = judgeHome(interpreterHome);
+  if (wrong) throw new UsageError(`the smoke test's interpreter home is not safe: ${wrong}`);
+  const user = [
     "unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION",
-    "export PATH=/usr/bin:/bin",
-    `source ${init}`,
+    `source ${quote(init)}`,
     "module use /usr/local/phoreus/modulefiles",
     script
   ].join("\n");
-  const [command, ...args] = [...prefix, "unshare", "--mount", "--propagation", "private", "bash", "-c", setup];
+  const setup = [
+    "set -e",
+    "mount -t tmpfs tmpfs /usr/local",
+    "mkdir -p /usr/local/phoreus /usr/local/smoke-home",
+    `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
+    `mount --bind ${quote(join4(root, "usr/local/phoreus"))} /usr/local/phoreus`,
+    `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
+    "cd /usr/local/smoke-home",
+    // A clean user environment: nothing of the host's Python setup leaks in.
+    `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --no-new-privs env -i HOME=/usr/local/smoke-home PATH=/usr/bin:/bin LANG=C.UTF-8 bash -c ${quote(user)}`
+  ].join("\n");
+  const [command, ...args] = [...prefix, "unshare", "--mount", "--net", "--propagation", "private", "bash", "-c", setup];
   return run(command ?? "unshare", args);
 }
 async function smokeTest(input, log) {
-  const root = mkdtempSync(join5(tmpdir(), "phoreus-smoke-"));
+  const modulefile = `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`;
+  if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
+    return [finding("PH314", modulefile, 1, "smoke test not run: the payload's tool name or version is not a plain name (PH207), so it is not loaded")];
+  }
+  const root = scratchDir("phoreus-smoke-");
   try {
-    await extractPayloads([input.rpm], root);
+    try {
+      await extractPayloads([input.rpm], root);
+    } catch (error) {
+      return [finding("PH314", modulefile, 1, `smoke test not run: the payload cannot be extracted safely (${error.message})`)];
+    }
     provideInterpreter(root, input.interpreterHome, input.interpreterModule);
     const python = await findPython(input.interpreter, input.python);
-    const pythonPrefix = dirname3(dirname3(python));
-    const script = existsSync3(join5(root, `usr/local/phoreus/${input.tool}/${input.version}/venv/bin/${input.tool}`)) ? `${input.tool} --version || ${input.tool} --help` : 'python -c "import sys; print(sys.prefix)"';
+    const pythonPrefix = dirname(dirname(python));
+    const module = `${input.tool}/${input.version}`;
+    const script = existsSync3(join4(root, `usr/local/phoreus/${input.tool}/${input.version}/venv/bin/${input.tool}`)) ? `${input.tool} --version || ${input.tool} --help` : 'python -c "import sys; print(sys.prefix)"';
     const command = input.command ?? script;
-    log.info(`Smoke test: module load ${input.tool}/${input.version} && ${command}`);
-    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${input.tool}/${input.version} || exit 97
+    log.info(`Smoke test: module load ${module} && ${command}`);
+    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${quote(module)} || exit 97
 ${command}`);
     if (r.exitCode === 0) {
       log.info(`Smoke test passed: ${r.stdout.trim().split("\n").slice(-3).join(" | ")}`);
@@ -29581,54 +29317,91 @@ ${command}`);
     }
     const output = `${r.stdout}
 ${r.stderr}`.trim().split("\n").slice(-12).join("\n");
-    const what = r.exitCode === 97 ? `module load ${input.tool}/${input.version} failed` : `"${command}" exited with status ${r.exitCode}`;
-    return [finding("PH314", `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`, 1, `smoke test: after installing the payload and loading the module, ${what}:
+    const what = r.exitCode === 97 ? `module load ${module} failed` : `"${command}" exited with status ${r.exitCode}`;
+    return [finding("PH314", modulefile, 1, `smoke test: after installing the payload and loading the module, ${what}:
 ${output}`)];
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    removeScratch(root);
   }
 }
 
 // src/audit/audit.ts
+var WHOLE_LIMIT = 32 * 1024 * 1024;
+var MAX_ENTRIES = 4e5;
+function largeEntry(header, spool, buildPaths, done) {
+  const hash = createHash2("sha256");
+  const scanner = new BuildPathScanner(buildPaths);
+  let head = Buffer.alloc(0);
+  let fd;
+  let path;
+  let received = 0;
+  let unread = false;
+  return {
+    data(chunk) {
+      hash.update(chunk);
+      scanner.push(chunk);
+      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
+      if (received === 0 && isRegular(header.mode) && isElf(head)) {
+        if (roomFor(spool, header.size)) {
+          path = join5(spool, "large.elf");
+          fd = openSync2(path, "w");
+        } else {
+          unread = true;
+        }
+      }
+      if (fd !== void 0) writeSync2(fd, chunk);
+      received += chunk.length;
+    },
+    end() {
+      let elf;
+      if (fd !== void 0 && path) {
+        closeSync2(fd);
+        const readFd = openSync2(path, "r");
+        try {
+          elf = readElf(fileSource(readFd, statSync(path).size));
+        } finally {
+          closeSync2(readFd);
+          rmSync2(path, { force: true });
+        }
+      }
+      done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest("base64url"), head, ...scanner.found ? { buildPath: scanner.found } : {}, ...elf ? { elf } : {}, ...unread ? { elfUnread: true } : {} });
+    }
+  };
+}
+function roomFor(dir, bytes) {
+  if (typeof statfsSync !== "function") return true;
+  const fs2 = statfsSync(dir);
+  return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
+}
 async function audit(options, log) {
+  checkValues(options);
   if (!existsSync4(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
+  if (!statSync(options.rpm).isFile()) throw new UsageError(`${options.rpm} is not a file; pass the path of a binary RPM`);
   const start = performance.now();
   const distro2 = distro(options.distro);
-  const file = basename3(options.rpm);
+  const file = basename(options.rpm);
   const header = await readHeader(options.rpm);
-  const pending = [];
-  let auditor;
-  let interpreter = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-/.test(r)) ?? "")?.[1];
-  let identity;
-  const newAuditor = (tool, version, minor2) => new PayloadAuditor({
-    tool,
-    version,
-    interpreter: minor2,
-    distro: distro2,
-    arch: header.arch,
-    buildPaths: options.buildPaths ?? [],
-    interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor2),
-    interpreterModule: expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor2)
-  });
-  await readPayload(options.rpm, (entry) => {
-    if (auditor) return auditor.add(entry);
-    pending.push(entry);
-    identity ??= payloadIdentity([`/${entry.name}`]);
-    interpreter ??= /\/venv\/lib\/python(\d+\.\d+)\//.exec(`/${entry.name}`)?.[1];
-    if (identity && interpreter) {
-      auditor = newAuditor(identity.tool, identity.version, interpreter);
-      for (const e of pending.splice(0)) auditor.add(e);
-    }
-  });
-  const minor = interpreter ?? "3.11";
-  if (!auditor) {
-    const fallback = identity ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version}$`), ""), version: header.version };
-    auditor = newAuditor(fallback.tool, fallback.version, minor);
-    for (const e of pending.splice(0)) auditor.add(e);
-  }
+  const paths = header.files.map((f) => f.path);
+  const identity = payloadIdentity(paths);
+  const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
+  const own = identity ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`), ""), version: header.version };
+  const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
   const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
+  const buildPaths = options.buildPaths ?? [];
+  const auditor = new PayloadAuditor({ tool: own.tool, version: own.version, interpreter: minor, distro: distro2, arch: header.arch, buildPaths, interpreterHome, interpreterModule });
+  const spool = scratchDir("phoreus-audit-");
+  let entries2 = 0;
+  try {
+    await readPayload(options.rpm, (entry) => {
+      if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
+      return gathered((e) => auditor.add(e), WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+    });
+  } finally {
+    removeScratch(spool);
+  }
+  auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename3(options.modulefile), text: readFileSync(options.modulefile, "utf8") } : void 0;
+  const beside = options.modulefile ? { file: basename(options.modulefile), text: readFileSync(options.modulefile, "utf8") } : void 0;
   const findings = [
     ...checkIdentity(header, identity, ctx),
     ...checkRequires(header, ctx),
@@ -29636,17 +29409,25 @@ async function audit(options, log) {
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside)
   ];
-  if (options.smokeTest && identity) {
-    findings.push(...await smokeTest({
-      rpm: options.rpm,
-      tool: identity.tool,
-      version: identity.version,
-      interpreter: minor,
-      interpreterModule,
-      interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
-      ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
-      ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
-    }, log));
+  let smokeSkipped;
+  if (options.smokeTest) {
+    const errors = countBySeverity(findings).errors;
+    if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
+    else if (!identity) smokeSkipped = "the payload has no venv to run";
+    if (smokeSkipped) {
+      log.info(`No smoke test: ${smokeSkipped}`);
+    } else if (identity) {
+      findings.push(...await smokeTest({
+        rpm: options.rpm,
+        tool: identity.tool,
+        version: identity.version,
+        interpreter: minor,
+        interpreterModule,
+        interpreterHome,
+        ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
+        ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
+      }, log));
+    }
   }
   const seconds = (performance.now() - start) / 1e3;
   log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
@@ -29658,13 +29439,14 @@ async function audit(options, log) {
     files: auditor.stats.files,
     bytes: auditor.stats.bytes,
     seconds,
-    ...identity ? { tool: identity.tool, version: identity.version } : {}
+    ...identity ? { tool: identity.tool, version: identity.version } : {},
+    ...smokeSkipped ? { smokeSkipped } : {}
   };
 }
 
 // src/report/about.ts
-var TOOL_NAME = "phoreus-rpm";
-var TOOL_VERSION = "0.1.0";
+var TOOL_NAME2 = "phoreus-rpm";
+var TOOL_VERSION2 = "0.1.0";
 var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
 
 // src/report/formats.ts
@@ -29672,12 +29454,12 @@ function renderText(subject, findings) {
   const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
   const { errors, warnings } = countBySeverity(findings);
   lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
-  return `${lines.join("\n")}
-`;
+  return outward(`${lines.join("\n")}
+`);
 }
 function renderJson(subject, findings) {
-  return `${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
-`;
+  return outward(`${JSON.stringify({ tool: TOOL_NAME2, toolVersion: TOOL_VERSION2, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
+`);
 }
 function renderSarif(findings, uriPrefix = "") {
   const used = [...new Set(findings.map((f) => f.rule))].sort();
@@ -29688,8 +29470,8 @@ function renderSarif(findings, uriPrefix = "") {
       {
         tool: {
           driver: {
-            name: TOOL_NAME,
-            semanticVersion: TOOL_VERSION,
+            name: TOOL_NAME2,
+            semanticVersion: TOOL_VERSION2,
             informationUri: RULES_URL,
             rules: used.map((id) => ({
               id,
@@ -29720,8 +29502,8 @@ function renderSarif(findings, uriPrefix = "") {
       }
     ]
   };
-  return `${JSON.stringify(sarif, null, 2)}
-`;
+  return outward(`${JSON.stringify(sarif, null, 2)}
+`);
 }
 function joinUri(prefix, file) {
   const clean = file === "." ? "" : file;
@@ -29765,24 +29547,45 @@ async function runAudit(options, log) {
 }
 
 // src/commands/build-command.ts
-import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join21 } from "node:path";
+import { mkdirSync as mkdirSync10 } from "node:fs";
+
+// src/tools/files.ts
+import { copyFileSync, mkdirSync as mkdirSync2, renameSync, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { dirname as dirname2 } from "node:path";
+function viaTemporary(target2, write) {
+  mkdirSync2(dirname2(target2), { recursive: true });
+  const temp = `${target2}.${process.pid}.partial`;
+  try {
+    write(temp);
+    renameSync(temp, target2);
+  } finally {
+    rmSync3(temp, { force: true });
+  }
+}
+function writeWhole(target2, content) {
+  viaTemporary(target2, (temp) => writeFileSync2(temp, content));
+}
+function copyWhole(source, target2) {
+  viaTemporary(target2, (temp) => copyFileSync(source, temp));
+}
+
+// src/commands/build-command.ts
+import { join as join22 } from "node:path";
 
 // src/build/build.ts
-import { existsSync as existsSync14, mkdtempSync as mkdtempSync5, rmSync as rmSync8 } from "node:fs";
-import { tmpdir as tmpdir5 } from "node:os";
-import { join as join20 } from "node:path";
+import { existsSync as existsSync14 } from "node:fs";
+import { join as join21 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 
 // src/config/schema.ts
 var import_yaml = __toESM(require_dist(), 1);
-function validate(node, schema, lines, path4 = "") {
+function validate(node, schema, lines, path = "") {
   const errors = [];
   const index = /* @__PURE__ */ new Map();
   let keyLine = 1;
-  walk(node, schema, path4);
+  walk(node, schema, path);
   return { errors, index };
   function lineOf(n) {
     const offset = n?.range?.[0];
@@ -29794,8 +29597,13 @@ function validate(node, schema, lines, path4 = "") {
   function describe(n) {
     if ((0, import_yaml.isMap)(n)) return "a mapping";
     if ((0, import_yaml.isSeq)(n)) return "a list";
-    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} ${JSON.stringify(n.value)}`;
+    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} "${shown(String(n.value), 40)}"`;
     return "empty";
+  }
+  function judged(n, at, judge) {
+    const value = (0, import_yaml.isScalar)(n) ? String(n.value) : "";
+    const wrong = judge?.(value);
+    if (wrong) fail(n, at, `${at}: "${shown(value)}" is not safe: ${wrong}`);
   }
   function walk(n, s, at) {
     index.set(at, lineOf(n));
@@ -29809,11 +29617,11 @@ function validate(node, schema, lines, path4 = "") {
           return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
         }
         if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
-        if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? "is not valid"}`);
-        return;
+        if (s.pattern && !s.pattern.test(n.value)) return fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? "is not valid"}`);
+        return judged(n, at, s.judge);
       case "scalar":
-        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
-        return;
+        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") return fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
+        return judged(n, at, s.judge);
       case "boolean":
         if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") fail(n, at, `${where} must be true or false, not ${describe(n)}`);
         return;
@@ -29833,25 +29641,25 @@ function validate(node, schema, lines, path4 = "") {
         for (const pair of n.items) {
           const keyNode = pair.key;
           const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
-          const child2 = at ? `${at}.${key}` : key;
+          const child = at ? `${at}.${key}` : key;
           keyLine = lineOf(keyNode);
           if (s.type === "object") {
             const field = s.fields[key];
             if (!field) {
               const known = Object.keys(s.fields);
               const near = known.find((k) => closeTo(k, key));
-              fail(keyNode, child2, `unknown key "${key}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
+              fail(keyNode, child, `unknown key "${shown(key)}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
               continue;
             }
-            walk(pair.value, field, child2);
-            index.set(child2, lineOf(keyNode));
+            walk(pair.value, field, child);
+            index.set(child, lineOf(keyNode));
           } else {
             if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
-              fail(keyNode, child2, `"${key}" in ${where} ${s.keys.hint}`);
+              fail(keyNode, child, `"${shown(key)}" in ${where} ${s.keys.hint}`);
               continue;
             }
-            walk(pair.value, s.values, child2);
-            index.set(child2, lineOf(keyNode));
+            walk(pair.value, s.values, child);
+            index.set(child, lineOf(keyNode));
           }
         }
         return;
@@ -29876,7 +29684,6 @@ function closeTo(a, b) {
 
 // src/config/config.ts
 var DEFAULT_SANCTIONED = ["3.10", "3.11"];
-var INTERPRETER = /^3\.\d{1,2}$/;
 var str = { type: "string" };
 var strings = { type: "list", items: str };
 var url = { type: "string", pattern: /^(https?|file):\/\/\S+$/, hint: "is not an http(s):// or file:// URL" };
@@ -29889,11 +29696,11 @@ var exceptions = {
   keys: { pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, hint: "is not a package name" },
   values: { type: "map", keys: PLATFORM, values: reason }
 };
-var copyFile2 = { type: "object", fields: { from: str, to: str }, required: ["from", "to"] };
+var copyFile = { type: "object", fields: { from: str, to: str }, required: ["from", "to"] };
 var overridable = {
   tool: {
     type: "object",
-    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: "scalar" } }
+    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: "scalar", judge: judgeRelease } }
   },
   requirements: { type: "string", hint: "must be a path inside the project" },
   lock: { type: "string", hint: "must be a path inside the project" },
@@ -29914,7 +29721,7 @@ var overridable = {
     fields: {
       skip: exceptions,
       forceSource: exceptions,
-      platformSpecific: { type: "map", keys: PLATFORM, values: { type: "object", fields: { copyFiles: { type: "list", items: copyFile2 } } } }
+      platformSpecific: { type: "map", keys: PLATFORM, values: { type: "object", fields: { copyFiles: { type: "list", items: copyFile } } } }
     }
   }
 };
@@ -29924,7 +29731,7 @@ var CONFIG_SCHEMA = {
     ...overridable,
     policy: {
       type: "object",
-      fields: { interpreters: interpreterList, "interpreter-home": str, "interpreter-module": str, distros: strings }
+      fields: { interpreters: interpreterList, "interpreter-home": { type: "string", judge: judgeHome }, "interpreter-module": { type: "string", judge: judgeModule }, distros: strings }
     },
     interpreters: {
       type: "map",
@@ -29985,11 +29792,11 @@ function exceptionsFor(exceptions2, platform2) {
 }
 function checkModuleEnv(loaded) {
   const findings = [];
-  const visit = (env, path4) => {
+  const visit = (env, path) => {
     if (!isRecord(env)) return;
     for (const [name, value] of Object.entries(env)) {
       if (/^PYTHON/i.test(name) || /site-packages/.test(String(value))) {
-        findings.push(finding("PH204", loaded.file, loaded.index.get(`${path4}.${name}`) ?? 1, `${path4}.${name}: the modulefile may not set ${name}${/^PYTHON/i.test(name) ? "" : " to a site-packages path"}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove it`));
+        findings.push(finding("PH204", loaded.file, loaded.index.get(`${path}.${name}`) ?? 1, `${path}.${name}: the modulefile may not set ${name}${/^PYTHON/i.test(name) ? "" : " to a site-packages path"}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove it`));
       }
     }
   };
@@ -30012,38 +29819,33 @@ function checkOverrideKeys(loaded) {
 }
 
 // src/checks/identity.ts
-var TOOL_NAME2 = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
-var TOOL_VERSION2 = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
-var MAX_LENGTH = 64;
 function checkToolName(name, source) {
-  if (name.length <= MAX_LENGTH && TOOL_NAME2.test(name)) return [];
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_LENGTH);
-  const hint = suggestion && TOOL_NAME2.test(suggestion) ? ` (for example "${suggestion}")` : "";
-  return [finding("PH207", source.file, source.line, `tool name "${printable(name)}" is not safe as an RPM name, a path segment and a module name; use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_LENGTH} characters${hint}`)];
+  const wrong = judgeToolName(name);
+  if (!wrong) return [];
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_VALUE_LENGTH);
+  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
+  return [finding("PH207", source.file, source.line, `tool name "${shown(name)}" is not safe as an RPM name, a path segment and a module name; ${wrong}${hint}`)];
 }
 function checkToolVersion(version, source) {
-  if (version.length <= MAX_LENGTH && TOOL_VERSION2.test(version)) return [];
-  return [finding("PH207", source.file, source.line, `version "${printable(version)}" is not safe as an RPM version and a path segment; use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_LENGTH} characters`)];
+  const wrong = judgeToolVersion(version);
+  if (!wrong) return [];
+  return [finding("PH207", source.file, source.line, `version "${shown(version)}" is not safe as an RPM version and a path segment; ${wrong}`)];
 }
 function checkInterpreterSanctioned(interpreter, sanctioned, source) {
   if (sanctioned.includes(interpreter)) return [];
   return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
 }
-function printable(value) {
-  const clean = value.replace(/[^\x20-\x7e]/g, "?");
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
-}
 
 // src/checks/verify.ts
-import { existsSync as existsSync10 } from "node:fs";
-import { dirname as dirname5, join as join13, relative as relative4 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { dirname as dirname4, join as join14, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
-import { existsSync as existsSync5, lstatSync, readdirSync as readdirSync2 } from "node:fs";
-import { join as join6, posix as posix2 } from "node:path";
-function confined(path4) {
-  if (path4 === "" || posix2.isAbsolute(path4) || path4.includes("\\")) return void 0;
-  const normal = posix2.normalize(path4);
+import { existsSync as existsSync5, lstatSync as lstatSync2, readdirSync as readdirSync2 } from "node:fs";
+import { join as join6, posix as posix3 } from "node:path";
+function confined(path) {
+  if (path === "" || posix3.isAbsolute(path) || path.includes("\\")) return void 0;
+  const normal = posix3.normalize(path);
   if (normal === ".." || normal.startsWith("../")) return void 0;
   return normal === "." ? "" : normal.replace(/\/$/, "");
 }
@@ -30051,10 +29853,10 @@ function copyDestination(to, interpreter) {
   return confined(to.split("{site-packages}").join(`lib/python${interpreter}/site-packages`));
 }
 function symlinkIn(root, rel) {
-  let path4 = root;
+  let path = root;
   for (const part of rel.split("/").filter(Boolean)) {
-    path4 = join6(path4, part);
-    if (isSymlink2(path4)) return path4;
+    path = join6(path, part);
+    if (isSymlink2(path)) return path;
   }
   const walk = (dir) => {
     for (const entry of readdirSync2(dir, { withFileTypes: true })) {
@@ -30067,11 +29869,11 @@ function symlinkIn(root, rel) {
     }
     return void 0;
   };
-  return existsSync5(path4) && lstatSync(path4).isDirectory() ? walk(path4) : void 0;
+  return existsSync5(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
 }
-function isSymlink2(path4) {
+function isSymlink2(path) {
   try {
-    return lstatSync(path4).isSymbolicLink();
+    return lstatSync2(path).isSymbolicLink();
   } catch {
     return false;
   }
@@ -30101,7 +29903,7 @@ function checkCopyFiles(loaded, project) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
     } else {
       const link = symlinkIn(project, from);
-      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix2.relative(project, link)}, which could point anywhere; copy real files only`));
+      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix3.relative(project, link)}, which could point anywhere; copy real files only`));
     }
     if (copyDestination(entry.to, "3.11") === void 0) {
       findings.push(finding("PH113", loaded.file, line("to"), `${key}.to: "${entry.to}" leaves the venv; give a path relative to the venv (bin/, {site-packages}/ \u2026), without ".."`));
@@ -30112,11 +29914,11 @@ function checkCopyFiles(loaded, project) {
 
 // src/config/load.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { join as join8, relative as relative3 } from "node:path";
+import { join as join8, relative as relative2 } from "node:path";
 
 // src/plan/project.ts
-import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync2, statSync } from "node:fs";
-import { isAbsolute, join as join7, normalize, relative as relative2, sep as sep2 } from "node:path";
+import { existsSync as existsSync6, readdirSync as readdirSync3, readFileSync as readFileSync2, realpathSync, statSync as statSync2 } from "node:fs";
+import { isAbsolute as isAbsolute2, join as join7, normalize, relative, sep } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -30879,26 +30681,40 @@ var HAS_WELLFORMED = !!"".isWellFormed;
 // src/plan/project.ts
 var MAX_TEXT_BYTES = 16 * 1024 * 1024;
 function assertProjectDir(project) {
-  if (!existsSync6(project) || !statSync(project).isDirectory()) {
+  if (!existsSync6(project) || !statSync2(project).isDirectory()) {
     throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
   }
 }
 function insideProject(project, relPath) {
-  if (isAbsolute(relPath)) return void 0;
+  if (isAbsolute2(relPath)) return void 0;
   const full = normalize(join7(project, relPath));
-  const rel = relative2(project, full);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute(rel)) return void 0;
+  const rel = relative(project, full);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute2(rel)) return void 0;
   return full;
 }
-function readText(path4) {
-  const size = statSync(path4).size;
-  if (size > MAX_TEXT_BYTES) throw new UsageError(`${path4} is ${size} bytes, larger than any requirements or configuration file should be`);
-  return readFileSync2(path4, "utf8");
+function isWithin(root, path) {
+  const rel = relative(root, path);
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute2(rel);
+}
+function readText(path, root) {
+  let real;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new UsageError(`${path} cannot be read: it does not exist, or a symlink on its way is broken`);
+  }
+  if (!isWithin(realpathSync(root), real)) {
+    throw new UsageError(`${path} leads outside ${root} (to ${shown(real)}): inputs are read from the project only; replace the symlink with the file itself`);
+  }
+  const stat2 = statSync2(real);
+  if (!stat2.isFile()) throw new UsageError(`${path} is not a regular file`);
+  if (stat2.size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${stat2.size} bytes, larger than any requirements or configuration file should be`);
+  return readFileSync2(real, "utf8");
 }
 function readPyproject(project) {
-  const path4 = join7(project, "pyproject.toml");
-  if (!existsSync6(path4)) return {};
-  const text = readText(path4);
+  const path = join7(project, "pyproject.toml");
+  if (!existsSync6(path)) return {};
+  const text = readText(path, project);
   let parsed;
   try {
     parsed = parse(text);
@@ -30943,65 +30759,379 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
 
 // src/config/load.ts
 function loadConfig(project, explicit) {
-  const path4 = explicit ?? join8(project, "phoreus.yaml");
-  if (!existsSync7(path4)) {
+  const path = explicit ?? join8(project, "phoreus.yaml");
+  if (!existsSync7(path)) {
     if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
     return void 0;
   }
-  const rel = relative3(project, path4);
-  return parseConfig(rel.startsWith("..") ? path4 : rel, readText(path4));
+  const rel = relative2(project, path);
+  const root = explicit && rel.startsWith("..") ? process.cwd() : project;
+  return parseConfig(rel.startsWith("..") ? path : rel, readText(path, root));
 }
 
 // src/tools/resources.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname4, join as join9 } from "node:path";
+import { dirname as dirname3, join as join9 } from "node:path";
 import { fileURLToPath } from "node:url";
 function resourcePath(relative6) {
-  let dir = dirname4(fileURLToPath(import.meta.url));
+  let dir = dirname3(fileURLToPath(import.meta.url));
   for (; ; ) {
     const candidate = join9(dir, relative6);
     if (existsSync8(candidate)) return candidate;
-    const parent = dirname4(dir);
+    const parent = dirname3(dir);
     if (parent === dir) return void 0;
     dir = parent;
   }
 }
 
 // src/tools/venv.ts
-import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync9, readFileSync as readFileSync3, renameSync, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
-import { basename as basename4, join as join11 } from "node:path";
+import { createHash as createHash4 } from "node:crypto";
+import { existsSync as existsSync10, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync5, statSync as statSync4, writeFileSync as writeFileSync4 } from "node:fs";
+import { basename as basename3, join as join12 } from "node:path";
+
+// src/tools/blob-store.ts
+import { createHash as createHash3 } from "node:crypto";
+import { constants, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync9, mkdirSync as mkdirSync3, readdirSync as readdirSync4, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync3, utimesSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { basename as basename2, join as join10 } from "node:path";
+var HEX = /^[0-9a-f]{64}$/;
+var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
+async function sha256File(path) {
+  const hash = createHash3("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest("hex");
+}
+var BlobStore = class {
+  dir;
+  constructor(root) {
+    this.dir = join10(root, "sha256");
+  }
+  /** Whether a blob of this digest is present (unchecked: `place` checks). */
+  has(digest) {
+    return HEX.test(digest) && existsSync9(join10(this.dir, digest));
+  }
+  /** The name recorded with a blob, when it is a plain distribution file name. */
+  name(digest) {
+    if (!HEX.test(digest)) return void 0;
+    try {
+      const name = readFileSync3(join10(this.dir, `${digest}.name`), "utf8").trim();
+      return DISTRIBUTION_FILE.test(name) ? name : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  /**
+   * Stores a file the caller has checked (its digest is allowed by the lock). Returns the
+   * digest; a file whose content is already stored is not written again.
+   */
+  async add(file, digest) {
+    const hex = digest ?? await sha256File(file);
+    const name = basename2(file);
+    if (!HEX.test(hex) || !DISTRIBUTION_FILE.test(name)) throw new Error(`not a storable distribution file: ${name}`);
+    mkdirSync3(this.dir, { recursive: true });
+    const target2 = join10(this.dir, hex);
+    const temp = `${target2}.${process.pid}.${Date.now()}.tmp`;
+    copyFileSync2(file, temp);
+    writeFileSync3(`${temp}.name`, `${name}
+`);
+    renameSync2(`${temp}.name`, `${target2}.name`);
+    renameSync2(temp, target2);
+    return hex;
+  }
+  /**
+   * Copies the blob into `dir` under its recorded name (a reflink where the file system has
+   * them) and hashes the copy: undefined, and the blob dropped, when it is absent, unnamed or
+   * not the digest it is stored as.
+   */
+  async place(digest, dir) {
+    const name = this.name(digest);
+    if (!name || !this.has(digest)) return void 0;
+    mkdirSync3(dir, { recursive: true });
+    const path = join10(dir, name);
+    try {
+      copyFileSync2(join10(this.dir, digest), path, constants.COPYFILE_FICLONE);
+    } catch {
+      return void 0;
+    }
+    if (await sha256File(path) !== digest) {
+      rmSync4(path, { force: true });
+      this.drop(digest);
+      return void 0;
+    }
+    const now = /* @__PURE__ */ new Date();
+    try {
+      utimesSync(join10(this.dir, digest), now, now);
+    } catch {
+    }
+    return { digest, name, path };
+  }
+  drop(digest) {
+    rmSync4(join10(this.dir, digest), { force: true });
+    rmSync4(join10(this.dir, `${digest}.name`), { force: true });
+  }
+  /**
+   * Keeps the store under `maxBytes` by removing the least recently used blobs, except the
+   * ones in `keep` (this run's). Temporary files older than a day (a run that was killed)
+   * go too.
+   */
+  evict(maxBytes, keep) {
+    if (!existsSync9(this.dir)) return { removed: 0, bytes: 0 };
+    const blobs = [];
+    let total = 0;
+    for (const entry of readdirSync4(this.dir)) {
+      const path = join10(this.dir, entry);
+      let stat2;
+      try {
+        stat2 = statSync3(path);
+      } catch {
+        continue;
+      }
+      if (entry.endsWith(".tmp") || entry.endsWith(".tmp.name")) {
+        if (Date.now() - stat2.mtimeMs > 864e5) rmSync4(path, { force: true });
+        continue;
+      }
+      if (!HEX.test(entry)) continue;
+      total += stat2.size;
+      blobs.push({ digest: entry, size: stat2.size, used: stat2.mtimeMs });
+    }
+    let removed = 0;
+    for (const blob of blobs.sort((a, b) => a.used - b.used)) {
+      if (total <= maxBytes) break;
+      if (keep.has(blob.digest)) continue;
+      this.drop(blob.digest);
+      total -= blob.size;
+      removed++;
+    }
+    return { removed, bytes: total };
+  }
+};
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join10(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join10(env.XDG_CACHE_HOME ?? join10(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join11(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join11(env.XDG_CACHE_HOME ?? join11(homedir2(), ".cache"), "phoreus-rpm");
+}
+
+// src/tools/http.ts
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
+var HttpFailure = class extends Error {
+  name = "HttpFailure";
+};
+var MAX_REDIRECTS = 5;
+function once(url2, authorization, timeoutMs, maxBytes, readBody) {
+  return new Promise((resolve2, reject) => {
+    const get = url2.protocol === "https:" ? httpsGet : httpGet;
+    const request = get(url2, { headers: { accept: "*/*", ...authorization ? { authorization } : {} }, timeout: timeoutMs }, (response) => {
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (!readBody || status < 200 || status >= 300) {
+        response.resume();
+        resolve2({ status, body: Buffer.alloc(0), ...location ? { location } : {} });
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      response.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          request.destroy(new HttpFailure(`the answer is larger than ${Math.round(maxBytes / 1048576)} MiB`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on("end", () => resolve2({ status, body: Buffer.concat(chunks) }));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new HttpFailure(`no answer within ${Math.round(timeoutMs / 1e3)} s`)));
+    request.on("error", (error) => reject(error instanceof HttpFailure ? error : new HttpFailure(error.code ?? error.message)));
+  });
+}
+async function fetchUrl(address, options) {
+  let url2 = new URL(address);
+  let authorization;
+  if (url2.username || url2.password) {
+    const user = decodeURIComponent(url2.username);
+    const password = decodeURIComponent(url2.password);
+    registerSecrets([password, url2.password, user && !password ? user : ""].filter(Boolean));
+    authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    url2.username = "";
+    url2.password = "";
+  }
+  const origin = url2.origin;
+  for (let hop = 0; ; hop++) {
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") throw new HttpFailure(`${url2.protocol} is not HTTP`);
+    const answer = await once(url2, url2.origin === origin ? authorization : void 0, options.timeoutMs, options.maxBytes ?? 256 * 1024 * 1024, options.readBody ?? true);
+    if (answer.status >= 300 && answer.status < 400 && answer.location && hop < MAX_REDIRECTS) {
+      url2 = new URL(answer.location, url2);
+      continue;
+    }
+    return { status: answer.status, body: answer.body };
+  }
+}
+
+// src/tools/index-access.ts
+var DEFAULT_TIMEOUT_S = 15;
+var RETRIES = 2;
+var PYPI = "https://pypi.org/simple";
+function indexTimeout(env = process.env) {
+  const asked = Number(env.PHOREUS_RPM_INDEX_TIMEOUT);
+  return Number.isFinite(asked) && asked > 0 ? asked : DEFAULT_TIMEOUT_S;
+}
+function pipNetworkArgs(env = process.env) {
+  return ["--timeout", String(indexTimeout(env)), "--retries", String(RETRIES)];
+}
+function pipNetworkEnv(env = process.env) {
+  const timeout = String(indexTimeout(env));
+  return { ...env, PIP_TIMEOUT: timeout, PIP_DEFAULT_TIMEOUT: timeout, PIP_RETRIES: String(RETRIES) };
+}
+function missingPackage(stderr) {
+  const m = /(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(stderr);
+  return m?.[1];
+}
+function indexUrls(given, env = process.env) {
+  const primary = given.indexUrl ?? env.PIP_INDEX_URL ?? PYPI;
+  const extra = given.extraIndexUrls.length > 0 ? given.extraIndexUrls : (env.PIP_EXTRA_INDEX_URL ?? "").split(/\s+/).filter(Boolean);
+  return [primary, ...extra];
+}
+function proxied(url2, env = process.env) {
+  const proxy = url2.protocol === "https:" ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
+  const bypass = (env.NO_PROXY ?? env.no_proxy ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  return Boolean(proxy) && !bypass.some((h) => url2.hostname === h || url2.hostname.endsWith(h.startsWith(".") ? h : `.${h}`));
+}
+async function failingIndex(name, indexes, timeoutS = indexTimeout()) {
+  for (const index of indexes) {
+    let url2;
+    try {
+      url2 = new URL(`${index.replace(/\/+$/, "")}/${normalizeName(name)}/`);
+    } catch {
+      return `the package index ${redact(index)} is not a valid URL`;
+    }
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") continue;
+    const shown2 = redact(`${url2.protocol}//${url2.host}${url2.pathname}`);
+    try {
+      const answer = await fetchUrl(url2.href, { timeoutMs: timeoutS * 1e3, readBody: false });
+      if (answer.status !== 200 && answer.status !== 404) return `the package index answered HTTP ${answer.status} for ${shown2}`;
+    } catch (error) {
+      if (proxied(url2)) continue;
+      return `the package index cannot be reached at ${shown2} (${redact(error.message)})`;
+    }
+  }
+  return void 0;
 }
 
 // src/tools/venv.ts
-async function pythonVenv(python, lockPath, log) {
-  const key = createHash2("sha256").update(readFileSync3(lockPath)).update(python).digest("hex").slice(0, 16);
-  const venv = join11(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join11(venv, "bin", "python");
-  if (existsSync9(join11(venv, ".complete"))) return venvPython;
-  log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  const staging = `${venv}.staging-${process.pid}`;
-  rmSync2(staging, { recursive: true, force: true });
-  const create = await run(python, ["-m", "venv", staging]);
-  if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
-  const install = await run(join11(staging, "bin", "python"), ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--require-hashes", "-r", lockPath]);
-  if (install.exitCode !== 0) {
-    rmSync2(staging, { recursive: true, force: true });
-    throw new UsageError(`could not install ${lockPath}: ${redactUrls(lastLine(install.stderr))}; check that the package index is reachable (PIP_INDEX_URL)`);
-  }
-  writeFileSync2(join11(staging, ".complete"), "");
+var MANIFEST = "phoreus-venv.json";
+var venvEnv = (env = process.env) => ({ ...env, PYTHONDONTWRITEBYTECODE: "1" });
+function allowedDigests(lockText) {
+  return new Set(requirementEntries(parseRequirementsFile(lockText)).flatMap((e) => e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())));
+}
+async function bundledPip(python) {
+  const r = await run(python, ["-I", "-c", 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])']);
+  const wheel = r.stdout.trim();
+  if (r.exitCode !== 0 || !wheel) throw new UsageError(`${python} has no ensurepip to bootstrap pip with: use a complete CPython installation (actions/setup-python, pyenv)`);
+  return wheel;
+}
+async function verifyKept(venv, python, allowed, store) {
+  let digests;
   try {
-    renameSync(staging, venv);
+    digests = JSON.parse(readFileSync4(join12(venv, MANIFEST), "utf8")).wheels;
   } catch {
-    rmSync2(staging, { recursive: true, force: true });
+    return "it records no wheels";
+  }
+  if (!Array.isArray(digests) || digests.some((d) => typeof d !== "string" || !allowed.has(d))) return "it names wheels the lock does not allow";
+  const verifier = resourcePath("tools/venv/verify.py");
+  if (!verifier) throw new UsageError("tools/venv/verify.py is missing from the action; use a complete checkout of phoreus-rpm");
+  const wheels = scratchDir("phoreus-venv-check-");
+  try {
+    const placed = [];
+    for (const digest of digests) {
+      const blob = await store.place(digest, wheels);
+      if (!blob) return "a wheel it was made from is no longer in the cache";
+      if (blob.name.endsWith(".whl")) placed.push(blob.path);
+    }
+    const r = await run(python, ["-I", "-S", "-B", verifier, venv, python, ...placed]);
+    return r.exitCode === 0 ? void 0 : lastLine(r.stdout) || lastLine(r.stderr) || `the check exited with ${r.exitCode}`;
+  } finally {
+    removeScratch(wheels);
+  }
+}
+async function install(python, lockPath, allowed, store, target2) {
+  const files = scratchDir("phoreus-venv-files-");
+  try {
+    for (const digest of allowed) if (store.has(digest)) await store.place(digest, files);
+    const bundled = await bundledPip(python);
+    const create = await run(python, ["-I", "-m", "venv", "--without-pip", target2]);
+    if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
+    const pipRun = (args) => {
+      const locked = readdirSync5(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
+      return run(join12(target2, "bin", "python"), [`${locked ? join12(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+    };
+    const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
+    let installed = await pipRun(installArgs);
+    if (installed.exitCode !== 0) {
+      const fetched = await run(join12(target2, "bin", "python"), [
+        `${bundled}/pip`,
+        "download",
+        "--quiet",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--require-hashes",
+        "--dest",
+        files,
+        ...pipNetworkArgs(),
+        "-r",
+        lockPath
+      ], { env: venvEnv() });
+      if (fetched.exitCode !== 0) throw new UsageError(`could not fetch the files of ${lockPath}: ${redact(lastLine(fetched.stderr))}; check that the package index is reachable (PIP_INDEX_URL)`);
+      installed = await pipRun(installArgs);
+      if (installed.exitCode !== 0) throw new UsageError(`could not install ${lockPath}: ${redact(lastLine(installed.stderr))}`);
+    }
+    const digests = [];
+    for (const file of readdirSync5(files)) {
+      const path = join12(files, file);
+      if (!statSync4(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
+      const digest = await sha256File(path);
+      if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
+      if (!store.has(digest)) await store.add(path, digest);
+      digests.push(digest);
+    }
+    return digests.sort();
+  } finally {
+    removeScratch(files);
+  }
+}
+async function pythonVenv(python, lockPath, log) {
+  const lockText = readFileSync4(lockPath, "utf8");
+  const key = createHash4("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
+  const venv = join12(cacheRoot(), "venvs", `${basename3(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join12(venv, "bin", "python");
+  const allowed = allowedDigests(lockText);
+  const store = new BlobStore(join12(cacheRoot(), "blobs"));
+  if (existsSync10(venv)) {
+    const wrong = await verifyKept(venv, python, allowed, store);
+    if (!wrong) return venvPython;
+    log.warning(`The kept environment for ${basename3(lockPath)} failed its check (${wrong}): rebuilding it from the lock`);
+    rmSync5(venv, { recursive: true, force: true });
+  }
+  log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
+  mkdirSync4(join12(cacheRoot(), "venvs"), { recursive: true });
+  const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
+  try {
+    const digests = await install(python, lockPath, allowed, store, staging);
+    writeFileSync4(join12(staging, MANIFEST), `${JSON.stringify({ lock: basename3(lockPath), python, wheels: digests }, null, 1)}
+`);
+    try {
+      renameSync3(staging, venv);
+    } catch {
+      const wrong = await verifyKept(venv, python, allowed, store);
+      if (wrong) throw new UsageError(`the environment for ${basename3(lockPath)} another run made fails its check (${wrong}); run again`);
+    }
+  } finally {
+    rmSync5(staging, { recursive: true, force: true });
   }
   return venvPython;
 }
@@ -31016,27 +31146,40 @@ async function pipToolsPython(python, minor, log) {
 }
 
 // src/tools/pip-compile.ts
-import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync4, rmSync as rmSync3, writeFileSync as writeFileSync3 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join12 } from "node:path";
+import { readFileSync as readFileSync5, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join13 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
+function indexesOf(options) {
+  const out = { extraIndexUrls: [] };
+  options.forEach((word, i) => {
+    const m = /^(-i|--index-url|--extra-index-url)(?:=(.*))?$/.exec(word);
+    const value = m ? m[2] ?? options[i + 1] : void 0;
+    if (!m || value === void 0) return;
+    if (m[1] === "--extra-index-url") out.extraIndexUrls.push(value);
+    else out.indexUrl = value;
+  });
+  return out;
+}
 async function recompile(pipToolsPython2, project, seed, options, sources) {
-  const work = mkdtempSync2(join12(tmpdir2(), "phoreus-drift-"));
+  const work = scratchDir("phoreus-drift-");
   try {
-    const output = join12(work, "requirements.lock");
-    writeFileSync3(output, seed);
+    const output = join13(work, "requirements.lock");
+    writeFileSync5(output, seed);
     const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
-    const result = await run(pipToolsPython2, args, { cwd: project, env: { ...process.env, CUSTOM_COMPILE_COMMAND: "" } });
-    const detail = redactUrls(lastLine(result.stderr) || lastLine(result.stdout));
+    const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
+    const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {
+      const missing = missingPackage(result.stderr);
+      const failing = missing ? await failingIndex(missing, indexUrls(indexesOf(options))) : void 0;
+      if (failing) throw new UsageError(`${failing}, so the drift check (PH108) cannot run; fix --index-url or the network, or pass --offline to skip PH108`);
       if (UNREACHABLE.test(result.stderr)) {
         throw new UsageError(`the package index could not be reached for the drift check (${detail}); fix --index-url or the network, or pass --offline to skip PH108`);
       }
       return { ok: false, reason: detail || `pip-compile exited with status ${result.exitCode}` };
     }
-    return { ok: true, lock: readFileSync4(output, "utf8") };
+    return { ok: true, lock: readFileSync5(output, "utf8") };
   } finally {
-    rmSync3(work, { recursive: true, force: true });
+    removeScratch(work);
   }
 }
 
@@ -31134,8 +31277,8 @@ function pins(file, env) {
   return out;
 }
 function shortHashes(hashes) {
-  const shown = hashes.slice(0, 3).map((h) => `${h.slice(0, 19)}\u2026`).join(", ");
-  return hashes.length > 3 ? `${shown} and ${hashes.length - 3} more` : shown;
+  const shown2 = hashes.slice(0, 3).map((h) => `${h.slice(0, 19)}\u2026`).join(", ");
+  return hashes.length > 3 ? `${shown2} and ${hashes.length - 3} more` : shown2;
 }
 function compareLocks(lockName, committed, fresh, env, headerLine, regenerate) {
   const findings = [];
@@ -31206,8 +31349,8 @@ var DEFAULT_IN = "requirements.in";
 var DEFAULT_LOCK = "requirements.lock";
 function chooseInterpreter(options, config, lockPath) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync10(lockPath)) {
-    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath)))?.pythonVersion;
+  if (lockPath && existsSync11(lockPath)) {
+    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath, options.project)))?.pythonVersion;
     if (recorded) return recorded;
   }
   const sanctioned = [...config.policy.interpreters].sort((a, b) => a.localeCompare(b, void 0, { numeric: true }));
@@ -31219,17 +31362,17 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join13(project, name)));
+    const file = parseRequirementsFile(readText(join14(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join13(dirname5(name), option.value).split("\\").join("/");
+      const included = join14(dirname4(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync10(full)) {
+      if (!full || !existsSync11(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
-      visit(relative4(project, full), option.name === "--constraint" ? "constraint" : role);
+      visit(relative3(project, full), option.name === "--constraint" ? "constraint" : role);
     }
   };
   visit(inName, "requirement");
@@ -31239,7 +31382,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join13(project, rel))));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join14(project, rel), project)));
   }
   return findings;
 }
@@ -31254,12 +31397,13 @@ async function verify(options, log) {
   assertProjectDir(project);
   const findings = [];
   const secrets = [];
+  registerSecrets([options.indexUrl ?? "", ...options.extraIndexUrls].flatMap(literalCredentials));
   const loaded = loadConfig(options.project, options.config);
   if (loaded) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, "");
-  const interpreter = chooseInterpreter(options, shared, join13(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, insideProject(project, shared.lock ?? DEFAULT_LOCK));
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, "requirements", loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, "lock", loaded, findings);
@@ -31275,23 +31419,23 @@ async function verify(options, log) {
   if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
   if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
   findings.push(...scanConda(project));
-  const inPath = join13(project, inName);
-  const lockPath = join13(project, lockName);
+  const inPath = join14(project, inName);
+  const lockPath = join14(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file, loaded } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
-  if (!existsSync10(inPath)) {
+  if (!existsSync11(inPath)) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync10(lockPath)) {
+  if (!existsSync11(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
   }
-  if (!existsSync10(lockPath)) return finish(result);
-  const lock = parseRequirementsFile(readText(lockPath));
+  if (!existsSync11(lockPath)) return finish(result);
+  const lock = parseRequirementsFile(readText(lockPath, project));
   const ctx = { lockName, inName, lock, interpreter, env };
   findings.push(...checkLock(ctx));
   const lockCredentials = checkCredentials(lockName, lock);
   findings.push(...lockCredentials.findings);
   secrets.push(...lockCredentials.secrets);
-  if (existsSync10(inPath)) {
+  if (existsSync11(inPath)) {
     const inputs = loadInputs(project, inName, findings);
     for (const input of inputs) {
       const scan = checkCredentials(input.name, input.file);
@@ -31305,7 +31449,7 @@ async function verify(options, log) {
     return finish(result);
   }
   const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync10(inPath)) return finish(result);
+  if (!header?.args || !existsSync11(inPath)) return finish(result);
   result.drift = "checked";
   findings.push(...await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log));
   return finish(result);
@@ -31313,6 +31457,7 @@ async function verify(options, log) {
 function finish(result) {
   result.findings = sortFindings(result.findings);
   result.secrets = [...new Set(result.secrets)];
+  registerSecrets(result.secrets);
   return result;
 }
 function checkConfigCredentials(loaded, config, secrets) {
@@ -31327,7 +31472,7 @@ function checkConfigCredentials(loaded, config, secrets) {
     const found = literalCredentials(url2);
     if (found.length === 0) continue;
     secrets.push(...found);
-    findings.push(finding("PH112", loaded.file, loaded.index.get(key) ?? 1, `${key} holds a credential (${redactUrls(url2)}); keep credentials out of ${loaded.file}: pass the index URL through the index-url input from a secret, or PIP_INDEX_URL`));
+    findings.push(finding("PH112", loaded.file, loaded.index.get(key) ?? 1, `${key} holds a credential (${redact(url2)}); keep credentials out of ${loaded.file}: pass the index URL through the index-url input from a secret, or PIP_INDEX_URL`));
   }
   return findings;
 }
@@ -31335,7 +31480,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source of sources) {
-    if (source === "-" || !insideProject(options.project, source) || !existsSync10(join13(options.project, source))) {
+    if (source === "-" || !insideProject(options.project, source) || !existsSync11(join14(options.project, source))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -31344,12 +31489,12 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   return log.group(`Drift check: re-running pip-compile with Python ${ctx.interpreter}`, async () => {
     const python = await findPython(ctx.interpreter, options.python);
     const pipTools = await pipToolsPython(python, ctx.interpreter, log);
-    log.info(`pip-compile ${redactUrls([...compileOptions, ...sources].join(" "))}`);
+    log.info(`pip-compile ${redact([...compileOptions, ...sources].join(" "))}`);
     const outcome = await recompile(pipTools, options.project, seedLock(ctx.lock), compileOptions, sources);
     if (!outcome.ok) {
-      return [finding("PH108", ctx.lockName, headerLine, `re-running pip-compile failed (${outcome.reason}); fix ${ctx.inName} so that \`${redactUrls(regenerate)}\` succeeds`)];
+      return [finding("PH108", ctx.lockName, headerLine, `re-running pip-compile failed (${outcome.reason}); fix ${ctx.inName} so that \`${redact(regenerate)}\` succeeds`)];
     }
-    return compareLocks(ctx.lockName, ctx.lock, parseRequirementsFile(outcome.lock), ctx.env, headerLine, redactUrls(regenerate));
+    return compareLocks(ctx.lockName, ctx.lock, parseRequirementsFile(outcome.lock), ctx.env, headerLine, redact(regenerate));
   });
 }
 
@@ -31458,30 +31603,51 @@ async function sourceDateEpoch(project) {
 }
 
 // src/build/app-wheel.ts
-import { cpSync, existsSync as existsSync11, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync3, readdirSync as readdirSync4, rmSync as rmSync4 } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
-import { basename as basename5, join as join14 } from "node:path";
+import { cpSync, existsSync as existsSync12, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync6, realpathSync as realpathSync2 } from "node:fs";
+import { basename as basename4, join as join15, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
 function isApplicationProject(project) {
-  return existsSync11(join14(project, "pyproject.toml")) || existsSync11(join14(project, "setup.py"));
+  return existsSync12(join15(project, "pyproject.toml")) || existsSync12(join15(project, "setup.py"));
+}
+function refuseEscapingLink(root, path) {
+  if (!lstatSync3(path).isSymbolicLink()) return;
+  let target2;
+  try {
+    target2 = realpathSync2(path);
+  } catch {
+    return;
+  }
+  if (target2 !== root && !target2.startsWith(`${root}${sep2}`)) {
+    throw new BuildFailure(`${relative4(root, path)} is a symlink to ${shown(target2)}, outside the project: the application wheel would carry a file of the build machine; replace it with the file itself`);
+  }
 }
 async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ["-c", script, wheel]);
   const [name, version] = r.stdout.trim().split("\n");
-  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename5(wheel)}: ${lastLine(r.stderr)}`);
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name) || !/^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/.test(version)) {
+    throw new BuildFailure(`the application wheel's metadata names "${shown(name)}" version "${shown(version)}", which is not a valid distribution name and version; fix [project] name and version in pyproject.toml`);
+  }
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join14(project, BUILD_LOCK);
-  return existsSync11(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+  const buildLock = join15(project, BUILD_LOCK);
+  return existsSync12(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
-  const work = mkdtempSync3(join14(tmpdir3(), "phoreus-app-"));
+  const work = scratchDir("phoreus-app-");
   try {
-    const source = join14(work, "src");
-    cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename5(src)) && !src.endsWith(".egg-info") });
+    const source = join15(work, "src");
+    const root = realpathSync2(project);
+    cpSync(project, source, {
+      recursive: true,
+      filter: (src) => {
+        refuseEscapingLink(root, src);
+        return !NOT_COPIED.has(basename4(src)) && !src.endsWith(".egg-info");
+      }
+    });
     const buildLocked = lockedPython !== void 0;
     const builder = lockedPython ?? python;
     const indexArgs = [
@@ -31498,70 +31664,45 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join14(work, "wheel"),
+      join15(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : indexArgs,
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
-    const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+    const result = await run(builder, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync4(join14(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync6(join15(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
-    mkdirSync2(out, { recursive: true });
-    const path4 = join14(out, file);
-    cpSync(join14(work, "wheel", file), path4);
-    return { path: path4, file, ...await wheelMetadata(python, path4) };
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
+    mkdirSync5(out, { recursive: true });
+    const path = join15(out, file);
+    cpSync(join15(work, "wheel", file), path);
+    return { path, file, ...await wheelMetadata(python, path) };
   } finally {
-    rmSync4(work, { recursive: true, force: true });
+    removeScratch(work);
   }
 }
 
 // src/build/package.ts
-import { copyFileSync as copyFileSync2, cpSync as cpSync2, mkdirSync as mkdirSync4, statSync as statSync2, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename6, join as join16 } from "node:path";
-
-// src/build/modulefile.ts
-function luaString(text) {
-  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
-}
-function renderModulefile(id, text) {
-  const prefix = phoreusPrefix(id);
-  const lines = [
-    `-- ${id.tool}/${id.version}: Lmod modulefile of phoreus-${id.tool}-${id.version}, generated by phoreus-rpm.`,
-    "-- Loads the interpreter module, then activates the tool's own virtual environment.",
-    ...text.whatis.map((w) => `whatis(${luaString(w)})`),
-    `help(${luaString(text.help)})`,
-    "",
-    // Two versions of one tool in one shell would shadow each other on PATH; Lmod swaps
-    // same-name modules on load, and this keeps any other route from stacking them.
-    `conflict(${luaString(id.tool)})`,
-    `load(${luaString(id.interpreterModule)})`,
-    "",
-    `local prefix = ${luaString(prefix)}`,
-    'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
-    'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
-    ...Object.entries(text.env).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
-  ];
-  return `${lines.join("\n")}
-`;
-}
-function renderModuleDefault(id) {
-  return `-- Default version of ${id.tool}, set by the meta package phoreus-${id.tool}.
-module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
-`;
-}
+import { createHash as createHash5 } from "node:crypto";
+import { chmodSync, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync8, readFileSync as readFileSync6, statSync as statSync5, writeFileSync as writeFileSync7 } from "node:fs";
+import { basename as basename5, join as join17 } from "node:path";
 
 // src/build/rpmbuild.ts
-import { copyFileSync, mkdirSync as mkdirSync3, readdirSync as readdirSync5, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join15 } from "node:path";
+import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync7, writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join16 } from "node:path";
 async function rpmbuild(input) {
-  const sources = join15(input.topdir, "SOURCES");
-  const specs = join15(input.topdir, "SPECS");
-  mkdirSync3(sources, { recursive: true });
-  mkdirSync3(specs, { recursive: true });
+  for (const [what, path] of [["the work directory (TMPDIR)", input.topdir], ["the build interpreter (--python)", input.buildPython]]) {
+    const wrong = judgePath(path);
+    if (wrong) throw new UsageError(`${what} ${shown(path)} cannot be named in an RPM spec: ${wrong}`);
+  }
+  const sources = join16(input.topdir, "SOURCES");
+  const specs = join16(input.topdir, "SPECS");
+  mkdirSync6(sources, { recursive: true });
+  mkdirSync6(specs, { recursive: true });
   for (const [name, source] of Object.entries(input.sources)) {
-    if ("content" in source) writeFileSync4(join15(sources, name), source.content);
-    else copyFileSync(source.path, join15(sources, name));
+    if ("content" in source) writeFileSync6(join16(sources, name), source.content);
+    else copyFileSync3(source.path, join16(sources, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -31571,16 +31712,17 @@ async function rpmbuild(input) {
       "--group=0",
       "--numeric-owner",
       "--format=gnu",
+      "--mode=go-w,a-st",
       "-cf",
-      join15(sources, tarball.name),
+      join16(sources, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join15(specs, input.specName);
-  writeFileSync4(specPath, input.spec);
+  const specPath = join16(specs, input.specName);
+  writeFileSync6(specPath, input.spec);
   const result = await run("rpmbuild", [
     "-ba",
     "--nodeps",
@@ -31600,12 +31742,12 @@ ${result.stderr}`;
     const reason2 = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
     throw new BuildFailure(`rpmbuild failed: ${reason2}`);
   }
-  const rpmDir = join15(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync5(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join15(rpmDir, f));
-  const srpmDir = join15(input.topdir, "SRPMS");
-  const srpm = readdirSync5(srpmDir).find((f) => f.endsWith(".src.rpm"));
+  const rpmDir = join16(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync7(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join16(rpmDir, f));
+  const srpmDir = join16(input.topdir, "SRPMS");
+  const srpm = readdirSync7(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join15(srpmDir, srpm), log };
+  return { rpms, srpm: join16(srpmDir, srpm), log };
 }
 
 // src/build/spec.ts
@@ -31621,7 +31763,30 @@ var SOURCES = {
   copyFiles: "copyfiles.tar"
 };
 function specText(text) {
-  return text.replace(/%/g, "%%").replace(/[\r\n]+/g, " ").trim();
+  return text.replace(/[\r\n]+/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "").replace(/%/g, "%%").trim();
+}
+function specWord(word) {
+  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return quoted.replace(/%/g, "%%");
+}
+var DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+var DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
+var WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
+var judgeBy = (pattern, hint) => (value) => pattern.test(value) ? void 0 : hint;
+function checkInput(input) {
+  const { id, app } = input;
+  assertSafe("tool name", id.tool, judgeToolName);
+  assertSafe("tool version", id.version, judgeToolVersion);
+  assertSafe("release", id.release, judgeRelease);
+  assertSafe("interpreter", id.interpreter, judgeBy(INTERPRETER, "use X.Y"));
+  assertSafe("interpreter home", id.interpreterHome, judgeHome);
+  assertSafe("interpreter module", id.interpreterModule, judgeModule);
+  if (input.pipWheel !== void 0) assertSafe("pip wheel", input.pipWheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
+  if (app) {
+    assertSafe("application wheel", app.wheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
+    assertSafe("application name", app.name, judgeBy(DIST_NAME, "not a distribution name"));
+    assertSafe("application version", app.version, judgeBy(DIST_VERSION, "not a version"));
+  }
 }
 function changelogDate(epoch) {
   const d = new Date(epoch * 1e3);
@@ -31630,8 +31795,10 @@ function changelogDate(epoch) {
   return `${day} ${month} ${String(d.getUTCDate()).padStart(2, "0")} ${d.getUTCFullYear()}`;
 }
 function renderSpec(input) {
+  checkInput(input);
   const { id, app } = input;
-  const pip = input.pipWheel ? `wheelhouse/${input.pipWheel}/pip` : '"$bundled_pip"';
+  const installLock = input.installLock || app !== void 0;
+  const pip = input.pipWheel ? specWord(`wheelhouse/${input.pipWheel}/pip`) : '"$bundled_pip"';
   const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
   const sources = [
     `Source0:        ${SOURCES.lock}`,
@@ -31642,35 +31809,38 @@ function renderSpec(input) {
     ...input.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : [],
     ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
     ...app ? [`Source7:        ${app.wheel}`] : [],
-    ...input.installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
+    ...installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
     ...input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []
   ];
-  const lock = input.installLock ? "%{SOURCE8}" : "requirements.lock";
+  const lock = installLock ? "%{SOURCE8}" : "requirements.lock";
   const build2 = [
     "# Charter \xA77: create the venv, upgrade pip deterministically, install the locked",
-    "# dependencies, install the application; offline, from the sources only.",
+    "# dependencies and the application; offline, from the sources only.",
     "export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1",
     "rm -rf venv",
     "%{phoreus_build_python} -m venv --without-pip venv",
-    ...input.pipWheel ? [`venv/bin/python ${pip} ${pipInstall} --no-deps -r %{SOURCE5}`, 'pip="-m pip"'] : [
+    ...input.pipWheel ? [`venv/bin/python ${pip} ${pipInstall} --no-deps -r %{SOURCE5}`, 'pip="-m pip"', "pip_path=venv/lib/python%{pyver}/site-packages"] : [
       "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
-      `bundled_pip="$(%{phoreus_build_python} -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')/pip"`,
-      'pip="$bundled_pip"'
+      `bundled_pip="$(%{phoreus_build_python} -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`,
+      'pip="$bundled_pip/pip"',
+      'pip_path="$bundled_pip"'
     ],
+    "# One pip run while site-packages holds nothing but pip: no dependency's code runs here.",
+    ...app ? ["cp %{SOURCE7} wheelhouse/"] : [],
     `venv/bin/python $pip ${pipInstall} -r ${lock}`,
-    ...app ? [
-      "mkdir -p app && cp %{SOURCE7} app/",
-      `venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile ${app.name}==${app.version}`
-    ] : [],
-    "venv/bin/python $pip check"
+    "# pip check with the venv's site hooks off (-I -S) and its site-packages put on the path",
+    "# explicitly: a .pth file of a locked wheel never runs on the build host.",
+    `venv/bin/python -I -S -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' "$pip_path" venv/lib/python%{pyver}/site-packages check`
   ];
-  const install = [
+  const install2 = [
     "mkdir -p %{buildroot}%{phoreus_prefix}",
     "cp -a venv %{buildroot}%{venv}",
     "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
     "# interpreter version, for the installed path.",
     '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
-    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", "tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner"] : [],
+    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", "tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner --no-same-permissions"] : [],
+    "# No setuid, setgid, sticky or group/world-writable file ships (PH315).",
+    "chmod -R u+rwX,go+rX,go-w,a-st %{buildroot}%{phoreus_prefix}",
     "%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages",
     "# Wheels that ship bytecode list it in RECORD: keep those rows true to what was compiled.",
     "%{phoreus_build_python} %{SOURCE2} --bytecode-records %{buildroot}%{venv}",
@@ -31694,7 +31864,7 @@ function renderSpec(input) {
     "%{modulefile_dir}/.modulerc.lua"
   ] : [];
   return [
-    `# Generated by ${input.generator}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
+    `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
     `%global tool ${id.tool}`,
     `%global tool_version ${id.version}`,
     `%global pyver ${id.interpreter}`,
@@ -31729,8 +31899,9 @@ function renderSpec(input) {
     "Name:           phoreus-%{tool}-%{tool_version}",
     "Version:        %{tool_version}",
     `Release:        ${id.release}%{?dist}`,
-    `Summary:        ${specText(input.summary)}`,
-    `License:        ${specText(input.license)}`,
+    // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
+    `Summary:        ${specText(input.summary) || "No summary given"}`,
+    `License:        ${specText(input.license) || "Unspecified"}`,
     ...input.url ? [`URL:            ${specText(input.url)}`] : [],
     `ExclusiveArch:  ${input.arch}`,
     ...sources,
@@ -31752,9 +31923,10 @@ function renderSpec(input) {
     ...build2,
     "",
     "%install",
-    ...install,
+    ...install2,
     "",
     "%files",
+    "%defattr(-,root,root,-)",
     "%dir %{phoreus_root}/%{tool}",
     "%{phoreus_prefix}/",
     "%dir %{modulefile_dir}",
@@ -31762,14 +31934,25 @@ function renderSpec(input) {
     "",
     "%changelog",
     `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
-    `- Built from requirements.lock by ${input.generator}`,
+    `- Built from requirements.lock by ${specText(input.generator)}`,
     ""
   ].join("\n");
 }
 
 // src/build/package.ts
+var sha256File2 = (path) => createHash5("sha256").update(readFileSync6(path)).digest("hex");
 function pipLockText(lockText) {
   return requirementBlocks(lockText).get("pip");
+}
+function normaliseModes(path) {
+  const stat2 = lstatSync4(path);
+  if (stat2.isSymbolicLink()) return;
+  if (stat2.isDirectory()) {
+    chmodSync(path, 493);
+    for (const entry of readdirSync8(path)) normaliseModes(join17(path, entry));
+  } else {
+    chmodSync(path, stat2.mode & 73 ? 493 : 420);
+  }
 }
 function stageCopyFiles(project, entries2, interpreter, stage) {
   for (const entry of entries2) {
@@ -31778,16 +31961,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source = join16(project, from);
-    const target = join16(stage, "copyfiles", to);
-    if (statSync2(source).isDirectory()) {
-      cpSync2(source, target, { recursive: true });
+    const source = join17(project, from);
+    const target2 = join17(stage, "copyfiles", to);
+    if (statSync5(source).isDirectory()) {
+      cpSync2(source, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join16(target, basename6(source)) : target;
-      mkdirSync4(join16(file, ".."), { recursive: true });
-      copyFileSync2(source, file);
+      const file = entry.to.endsWith("/") ? join17(target2, basename5(source)) : target2;
+      mkdirSync7(join17(file, ".."), { recursive: true });
+      copyFileSync4(source, file);
     }
   }
+  if (entries2.length > 0) normaliseModes(join17(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -31796,7 +31980,12 @@ async function buildPackages(a, log) {
   const pipWheel = a.wheelhouse.files.get("pip");
   const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
   const modulefile = renderModulefile(id, a.module);
-  const installLock = a.wheelhouse.installLock !== a.lockText;
+  const appPin = a.app ? `${a.app.name}==${a.app.version} \\
+    --hash=sha256:${sha256File2(a.app.path)}
+` : "";
+  const base = a.wheelhouse.installLock;
+  const installLockText = appPin ? `${base}${base.endsWith("\n") ? "" : "\n"}${appPin}` : base;
+  const installLock = installLockText !== a.lockText;
   const spec = renderSpec({
     id,
     arch: a.arch,
@@ -31811,16 +32000,16 @@ async function buildPackages(a, log) {
     ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
     meta: a.meta,
     epoch: a.epoch,
-    generator: `${TOOL_NAME} ${TOOL_VERSION}`
+    generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
   });
-  const stage = join16(a.work, "stage");
-  mkdirSync4(join16(stage, "wheelhouse"), { recursive: true });
+  const stage = join17(a.work, "stage");
+  mkdirSync7(join17(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync2(join16(a.wheelhouse.dir, file), join16(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join17(a.wheelhouse.dir, file), join17(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join16(a.work, "rpmbuild"),
+    topdir: join17(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -31833,7 +32022,7 @@ async function buildPackages(a, log) {
     ],
     sources: {
       [SOURCES.lock]: { content: a.lockText },
-      ...installLock ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {},
+      ...installLock ? { [SOURCES.installLock]: { content: installLockText } } : {},
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}
@@ -31845,16 +32034,16 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join16(a.work, `${id.tool}-${id.version}.lua`);
-  writeFileSync5(modulefilePath2, modulefile);
+  const modulefilePath2 = join17(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync7(modulefilePath2, modulefile);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, ...meta ? { metaRpm: meta } : {} };
 }
 function place(built, out, id) {
-  mkdirSync4(out, { recursive: true });
-  const copy = (path4, name = basename6(path4)) => {
-    const target = join16(out, name);
-    copyFileSync2(path4, target);
-    return target;
+  mkdirSync7(out, { recursive: true });
+  const copy = (path, name = basename5(path)) => {
+    const target2 = join17(out, name);
+    copyWhole(path, target2);
+    return target2;
   };
   return {
     rpm: copy(built.rpm),
@@ -31865,14 +32054,13 @@ function place(built, out, id) {
 }
 
 // src/build/wheelhouse.ts
-import { createHash as createHash4 } from "node:crypto";
-import { copyFileSync as copyFileSync3, existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync7, readFileSync as readFileSync6, renameSync as renameSync2, rmSync as rmSync6, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join18 } from "node:path";
+import { mkdirSync as mkdirSync9, readdirSync as readdirSync10, readFileSync as readFileSync8, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync6, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join19 } from "node:path";
 
 // src/build/source-build.ts
-import { createHash as createHash3 } from "node:crypto";
-import { mkdirSync as mkdirSync5, readdirSync as readdirSync6, readFileSync as readFileSync5, rmSync as rmSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join17 } from "node:path";
+import { createHash as createHash6 } from "node:crypto";
+import { mkdirSync as mkdirSync8, readdirSync as readdirSync9, readFileSync as readFileSync7, renameSync as renameSync4, rmSync as rmSync6 } from "node:fs";
+import { basename as basename6, join as join18 } from "node:path";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
   if (!hostGlibc2 || hostArch2 !== arch2) return false;
@@ -31885,35 +32073,12 @@ async function hostGlibc(python) {
   return m ? [Number(m[1]), Number(m[2])] : void 0;
 }
 async function buildFromSdist(request, log) {
-  const work = join17(request.dir, `.sdist-${request.name}`);
-  rmSync5(work, { recursive: true, force: true });
-  mkdirSync5(work, { recursive: true });
+  const work = join18(request.dir, `.sdist-${request.name}`);
+  rmSync6(work, { recursive: true, force: true });
+  mkdirSync8(work, { recursive: true });
   try {
     log.info(`${request.name}: building from its sdist (${request.reason})`);
-    const lock = join17(work, "requirement.lock");
-    writeFileSync6(lock, request.lockBlock);
-    const download = await run(request.python, [
-      "-m",
-      "pip",
-      "download",
-      "--no-deps",
-      "--require-hashes",
-      "--no-binary=:all:",
-      "--disable-pip-version-check",
-      "--no-input",
-      "--progress-bar",
-      "off",
-      "--dest",
-      join17(work, "sdist"),
-      ...request.indexArgs,
-      "-r",
-      lock
-    ]);
-    if (download.exitCode !== 0) {
-      throw new BuildFailure(`${request.name} has no compatible wheel and no sdist with a locked hash (${redactUrls(lastLine(download.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
-    }
-    const sdist = readdirSync6(join17(work, "sdist"))[0] ?? "";
-    const wheelDir = join17(work, "wheel");
+    const wheelDir = join18(work, "wheel");
     const built = await run(request.python, [
       "-m",
       "pip",
@@ -31925,22 +32090,62 @@ async function buildFromSdist(request, log) {
       "--wheel-dir",
       wheelDir,
       ...request.indexArgs,
-      join17(work, "sdist", sdist)
+      request.sdist
     ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
     if (built.exitCode !== 0) {
-      throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
+      throw new BuildFailure(`${request.name}: building its sdist failed (${redact(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
-    const wheel = readdirSync6(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
+    const wheel = readdirSync9(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const data = readFileSync5(join17(wheelDir, wheel));
-    writeFileSync6(join17(request.dir, wheel), data);
-    writeFileSync6(join17(request.dir, sdist), readFileSync5(join17(work, "sdist", sdist)));
-    return { sdist, wheel, sha256: createHash3("sha256").update(data).digest("hex") };
+    const data = readFileSync7(join18(wheelDir, wheel));
+    renameSync4(join18(wheelDir, wheel), join18(request.dir, wheel));
+    return { sdist: basename6(request.sdist), wheel, sha256: createHash6("sha256").update(data).digest("hex") };
   } finally {
-    rmSync5(work, { recursive: true, force: true });
+    rmSync6(work, { recursive: true, force: true });
   }
+}
+
+// src/build/wheel-tags.ts
+var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
+function parseWheelName(file) {
+  const m = WHEEL.exec(file);
+  if (!m) return void 0;
+  const [, name = "", version = "", py = "", abi = "", plat = ""] = m;
+  const tags = [];
+  for (const p of py.split(".")) for (const a of abi.split(".")) for (const t of plat.split(".")) tags.push([p, a, t]);
+  return { name, version, tags };
+}
+function supportedTags(interpreter, distro2, arch2) {
+  const minor = Number(interpreter.split(".")[1]);
+  const cp = `cp3${minor}`;
+  const platforms = manylinuxTags(distro2.glibc, arch2);
+  const tags = /* @__PURE__ */ new Set();
+  for (const plat of platforms) {
+    tags.add(`${cp}-${cp}-${plat}`);
+    for (let m = minor; m >= 2; m--) tags.add(`cp3${m}-abi3-${plat}`);
+    tags.add(`${cp}-none-${plat}`);
+    for (let m = minor; m >= 0; m--) tags.add(`py3${m}-none-${plat}`);
+    tags.add(`py3-none-${plat}`);
+  }
+  tags.add(`${cp}-none-any`);
+  for (let m = minor; m >= 0; m--) tags.add(`py3${m}-none-any`);
+  tags.add("py3-none-any");
+  return tags;
+}
+function wheelFits(file, pin, supported) {
+  const wheel = parseWheelName(file);
+  if (!wheel || normalizeName(wheel.name) !== normalizeName(pin.name) || !sameVersion(wheel.version, pin.version)) return false;
+  return wheel.tags.some(([p, a, t]) => supported.has(`${p}-${a}-${t}`));
+}
+function sdistFits(file, pin) {
+  const m = /^(.+)-([^-]+)\.(tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/.exec(file);
+  return m !== null && normalizeName(m[1] ?? "") === normalizeName(pin.name) && sameVersion(m[2] ?? "", pin.version);
+}
+function sameVersion(file, pin) {
+  return file === pin || satisfies(file, [{ operator: "==", version: pin }]);
 }
 
 // src/build/wheelhouse.ts
@@ -31961,109 +32166,89 @@ function platformOptions(interpreter, distro2, arch2) {
     ...manylinuxTags(distro2.glibc, arch2).flatMap((tag) => ["--platform", tag])
   ];
 }
-function wheelhouseKey(request) {
-  const hash = createHash4("sha256").update(request.lockText).update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`).digest("hex").slice(0, 24);
-  return `${scopePrefix(request)}${hash}`;
+function storeLimit(env = process.env) {
+  const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var scopePrefix = (request) => `${request.arch}-${request.distro.key}-py${request.interpreter}-`;
-function reuseFromSiblings(root, own, prefix, staging, packages) {
-  const found = /* @__PURE__ */ new Set();
-  if (!existsSync12(root)) return found;
-  const wanted = /* @__PURE__ */ new Map();
-  for (const p of packages) for (const h of p.hashes) wanted.set(h, normalizeName(p.name));
-  for (const sibling of readdirSync7(root, { withFileTypes: true })) {
-    if (!sibling.isDirectory() || sibling.name === own || !sibling.name.startsWith(prefix) || sibling.name.includes(".staging-")) continue;
-    for (const file of readdirSync7(join18(root, sibling.name), { withFileTypes: true })) {
-      if (!file.isFile()) continue;
-      const path4 = join18(root, sibling.name, file.name);
-      const name = wanted.get(sha256File(path4));
-      if (name && !found.has(name)) {
-        copyFileSync3(path4, join18(staging, file.name));
-        found.add(name);
-      }
-    }
-  }
-  return found;
-}
-function pruneSiblings(root, own, prefix) {
-  for (const sibling of readdirSync7(root)) {
-    if (sibling !== own && sibling.startsWith(prefix)) rmSync6(join18(root, sibling), { recursive: true, force: true });
-  }
-}
-var sha256File = (path4) => createHash4("sha256").update(readFileSync6(path4)).digest("hex");
-function matchFiles(dir, packages) {
-  if (!existsSync12(dir)) return void 0;
-  const byHash = /* @__PURE__ */ new Map();
-  for (const entry of readdirSync7(dir, { withFileTypes: true })) {
-    if (entry.isFile()) byHash.set(sha256File(join18(dir, entry.name)), entry.name);
-  }
-  const files = /* @__PURE__ */ new Map();
-  for (const pkg of packages) {
-    const file = pkg.hashes.map((h) => byHash.get(h)).find((f) => f !== void 0);
-    if (!file) return void 0;
-    files.set(normalizeName(pkg.name), file);
-  }
-  return files;
-}
-function missingPackage(stderr) {
-  const m = /(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(stderr);
-  return m?.[1];
-}
-var MANIFEST = "wheelhouse.json";
-function readManifest(dir) {
+var choicesFile = (request) => join19(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+function readChoices(file) {
   try {
-    return JSON.parse(readFileSync6(join18(dir, MANIFEST), "utf8"));
+    const parsed = JSON.parse(readFileSync8(file, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e) => typeof e[1] === "string"));
   } catch {
-    return { built: {} };
+    return {};
   }
 }
-function resolveFiles(dir, packages, manifest) {
-  const fromIndex = packages.filter((p) => !manifest.built[normalizeName(p.name)]);
-  const files = matchFiles(dir, fromIndex);
-  if (!files) return void 0;
-  for (const [name, built] of Object.entries(manifest.built)) {
-    const path4 = join18(dir, built.wheel);
-    if (!existsSync12(path4) || sha256File(path4) !== built.sha256) return void 0;
-    files.set(name, built.wheel);
-  }
-  return files;
+function writeChoices(file, update) {
+  mkdirSync9(join19(file, ".."), { recursive: true });
+  const merged = { ...readChoices(file), ...update };
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync8(temp, `${JSON.stringify(merged, null, 1)}
+`);
+  renameSync5(temp, file);
 }
-function wheelhouse(dir, files, manifest, lockText, fromCache) {
-  const built = new Map(Object.entries(manifest.built));
-  const installLock = withExtraHashes(lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
-  return { dir, files, fromCache, built, installLock };
-}
-async function fetchWheelhouse(request, log) {
-  const root = join18(cacheRoot(), "wheelhouse");
-  const key = wheelhouseKey(request);
-  const dir = join18(root, key);
-  const cachedManifest = readManifest(dir);
-  const cached = resolveFiles(dir, request.packages, cachedManifest);
-  if (cached) {
-    log.info(`Wheelhouse restored from the cache (${cached.size} wheels): the package index is not contacted`);
-    return wheelhouse(dir, cached, cachedManifest, request.lockText, true);
+var choiceKey = (p, sdist) => `${sdist ? "sdist:" : ""}${normalizeName(p.name)}==${p.version}`;
+var WheelhouseFetch = class {
+  constructor(request, log) {
+    this.request = request;
+    this.log = log;
+    this.supported = supportedTags(request.interpreter, request.distro, request.arch);
+    this.choices = readChoices(choicesFile(request));
   }
-  const staging = `${dir}.staging-${process.pid}`;
-  rmSync6(staging, { recursive: true, force: true });
-  mkdirSync6(staging, { recursive: true });
-  try {
-    const indexArgs = [
-      ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
-      ...request.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
-      ...request.findLinks.flatMap((u) => ["--find-links", u])
+  request;
+  log;
+  store = new BlobStore(join19(cacheRoot(), "blobs"));
+  supported;
+  choices;
+  chosen = {};
+  used = /* @__PURE__ */ new Set();
+  files = /* @__PURE__ */ new Map();
+  sdists = /* @__PURE__ */ new Map();
+  contacted = false;
+  get indexArgs() {
+    const r = this.request;
+    return [
+      ...r.indexUrl ? ["--index-url", r.indexUrl] : [],
+      ...r.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
+      ...r.findLinks.flatMap((u) => ["--find-links", u]),
+      ...pipNetworkArgs()
     ];
-    const fromSource = new Map(
-      [...request.forceSource].map(([name, reason2]) => [normalizeName(name), `forceSource: ${reason2}`])
-    );
-    const reused = reuseFromSiblings(root, key, scopePrefix(request), staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
-    if (reused.size > 0) log.info(`${reused.size} of ${request.packages.length} packages found in an earlier wheelhouse (hash-verified)`);
-    log.info(`Fetching ${request.packages.length - reused.size} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
-    for (; ; ) {
-      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n) && !reused.has(n)));
-      if (names.size === 0) break;
-      const lockFile = join18(staging, ".requirements.lock");
-      writeFileSync7(lockFile, lockSubset(request.lockText, names));
-      const result = await run(request.python, [
+  }
+  /** Takes a package's earlier choice from the store, checked end to end; false when it cannot be used. */
+  async fromStore(p, sdist) {
+    const digest = this.choices[choiceKey(p, sdist)];
+    if (!digest || !p.hashes.includes(digest)) return false;
+    const placed = await this.store.place(digest, this.request.dir);
+    if (!placed) return false;
+    if (sdist ? !sdistFits(placed.name, p) : !wheelFits(placed.name, p, this.supported)) {
+      rmSync7(placed.path, { force: true });
+      return false;
+    }
+    this.keep(p, sdist, digest, placed.name);
+    return true;
+  }
+  keep(p, sdist, digest, file) {
+    this.used.add(digest);
+    this.chosen[choiceKey(p, sdist)] = digest;
+    (sdist ? this.sdists : this.files).set(normalizeName(p.name), file);
+  }
+  /**
+   * Downloads the packages' files into a staging directory and keeps each one whose digest the
+   * lock allows for its package and whose name fits the target. pip stops at the first
+   * package without a compatible wheel: the set `noWheel` collects those.
+   */
+  async download(packages, sdist, noWheel) {
+    const r = this.request;
+    let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
+    while (wanted.length > 0) {
+      this.contacted = true;
+      const staging = join19(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      rmSync7(staging, { recursive: true, force: true });
+      mkdirSync9(staging, { recursive: true });
+      const lockFile = join19(r.dir, ".requirements.lock");
+      writeFileSync8(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
+      const result = await run(r.python, [
         "-m",
         "pip",
         "download",
@@ -32075,68 +32260,114 @@ async function fetchWheelhouse(request, log) {
         "--no-input",
         "--dest",
         staging,
-        ...platformOptions(request.interpreter, request.distro, request.arch),
-        ...indexArgs,
+        ...sdist ? ["--no-binary=:all:"] : platformOptions(r.interpreter, r.distro, r.arch),
+        ...this.indexArgs,
         "-r",
         lockFile
       ]);
-      rmSync6(lockFile);
+      rmSync7(lockFile, { force: true });
+      await this.keepDownloads(staging, wanted, sdist);
+      rmSync7(staging, { recursive: true, force: true });
       if (result.exitCode === 0) break;
       const missing = missingPackage(result.stderr);
-      if (!missing || !names.has(normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, request));
-      fromSource.set(normalizeName(missing), `no wheel for ${request.distro.key} ${request.arch}`);
+      const index = missing ? await failingIndex(missing, indexUrls(r)) : void 0;
+      if (index) throw new BuildFailure(`${index}: fix the index or the network, then build again (pip: ${redact(firstError(result.stderr))})`);
+      if (!missing || sdist || !wanted.some((p) => normalizeName(p.name) === normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, r));
+      noWheel.set(normalizeName(missing), `no wheel for ${r.distro.key} ${r.arch}`);
+      wanted = wanted.filter((p) => !noWheel.has(normalizeName(p.name)) && !this.files.has(normalizeName(p.name)));
     }
-    const manifest = { built: {} };
-    const blocks = requirementBlocks(request.lockText);
-    for (const [name, reason2] of fromSource) {
-      manifest.built[name] = await buildFromSdist({
-        python: request.python,
-        name,
-        lockBlock: blocks.get(name) ?? "",
-        dir: staging,
-        distro: request.distro,
-        arch: request.arch,
-        indexArgs,
-        epoch: request.epoch,
-        reason: reason2
-      }, log);
-    }
-    writeFileSync7(join18(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}
-`);
-    const files = resolveFiles(staging, request.packages, manifest);
-    if (!files) throw new BuildFailure("pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes");
-    let bytes = 0;
-    [...files.values()].sort().forEach((file, i) => {
-      bytes += readFileSync6(join18(staging, file)).length;
-      log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
-    });
-    log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ""}`);
-    rmSync6(dir, { recursive: true, force: true });
-    mkdirSync6(root, { recursive: true });
-    renameSync2(staging, dir);
-    pruneSiblings(root, key, scopePrefix(request));
-    return wheelhouse(dir, files, manifest, request.lockText, false);
-  } finally {
-    rmSync6(staging, { recursive: true, force: true });
   }
+  async keepDownloads(staging, wanted, sdist) {
+    for (const file of readdirSync10(staging)) {
+      const path = join19(staging, file);
+      if (!statSync6(path).isFile()) continue;
+      const digest = await sha256File(path);
+      const pkg = wanted.find((p) => p.hashes.includes(digest));
+      const fits = pkg && (sdist ? sdistFits(file, pkg) : wheelFits(file, pkg, this.supported));
+      if (!pkg || !fits) {
+        throw new BuildFailure(`pip downloaded ${file}, whose sha256 ${digest.slice(0, 16)}\u2026 the lock does not allow for a package it names (charter \xA713); investigate the index, then regenerate the lock`);
+      }
+      await this.store.add(path, digest);
+      const placed = await this.store.place(digest, this.request.dir);
+      if (!placed) throw new BuildFailure(`the wheelhouse cache in ${cacheRoot()} could not keep ${file}; check its disk space and permissions`);
+      this.keep(pkg, sdist, digest, placed.name);
+    }
+  }
+  finish() {
+    writeChoices(choicesFile(this.request), this.chosen);
+    const { removed } = this.store.evict(storeLimit(), this.used);
+    if (removed > 0) this.log.info(`Wheelhouse cache: removed ${removed} least recently used file(s) to stay under ${Math.round(storeLimit() / 1048576)} MiB`);
+    return { fromCache: !this.contacted };
+  }
+};
+async function fetchWheelhouse(request, log) {
+  mkdirSync9(request.dir, { recursive: true });
+  const fetch = new WheelhouseFetch(request, log);
+  const fromSource = new Map([...request.forceSource].map(([name, reason2]) => [normalizeName(name), `forceSource: ${reason2}`]));
+  const fromIndex = request.packages.filter((p) => !fromSource.has(normalizeName(p.name)));
+  const missing = [];
+  for (const p of fromIndex) if (!await fetch.fromStore(p, false)) missing.push(p);
+  if (missing.length < fromIndex.length) log.info(`${fromIndex.length - missing.length} of ${fromIndex.length} wheels from the cache (each hashed against the lock)`);
+  if (missing.length > 0) {
+    log.info(`Fetching ${missing.length} locked packages for cp${request.interpreter.replace(".", "")} on ${request.distro.key} (glibc ${request.distro.glibc.join(".")}) ${request.arch}`);
+    await fetch.download(missing, false, fromSource);
+  }
+  const needSdist = request.packages.filter((p) => fromSource.has(normalizeName(p.name)));
+  const sdistsMissing = [];
+  for (const p of needSdist) if (!await fetch.fromStore(p, true)) sdistsMissing.push(p);
+  if (sdistsMissing.length > 0) await fetch.download(sdistsMissing, true, /* @__PURE__ */ new Map());
+  const built = /* @__PURE__ */ new Map();
+  for (const [name, reason2] of fromSource) {
+    const sdist = fetch.sdists.get(name);
+    if (!sdist) continue;
+    built.set(name, await buildFromSdist({
+      python: request.python,
+      name,
+      sdist: join19(request.dir, sdist),
+      dir: request.dir,
+      distro: request.distro,
+      arch: request.arch,
+      indexArgs: [
+        ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
+        ...request.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
+        ...request.findLinks.flatMap((u) => ["--find-links", u]),
+        ...pipNetworkArgs()
+      ],
+      epoch: request.epoch,
+      reason: reason2
+    }, log));
+  }
+  for (const [name, b] of built) fetch.files.set(name, b.wheel);
+  const unmatched = request.packages.filter((p) => !fetch.files.has(normalizeName(p.name)));
+  if (unmatched.length > 0) throw new BuildFailure(`no file for ${unmatched.map((p) => `${p.name}==${p.version}`).join(", ")} matches the lock's hashes; regenerate the lock with pip-compile --generate-hashes`);
+  const { fromCache } = fetch.finish();
+  let bytes = 0;
+  [...fetch.files.values()].sort().forEach((file, i) => {
+    bytes += statSync6(join19(request.dir, file)).size;
+    log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
+  });
+  log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
+  const installLock = withExtraHashes(request.lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
+  return { dir: request.dir, files: fetch.files, fromCache: fromCache && built.size === 0, built, installLock };
+}
+function firstError(stderr) {
+  return stderr.split("\n").find((l) => l.startsWith("ERROR:"))?.slice(7).trim() ?? stderr.trim().split("\n").pop() ?? "";
 }
 function downloadError(stderr, request) {
   const missing = missingPackage(stderr);
   if (missing) {
-    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join(".")}): build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
+    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join(".")}) and no sdist with a locked hash: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
   }
   if (/THESE PACKAGES DO NOT MATCH THE HASHES/.test(stderr)) {
     const pkg = /^\s+([A-Za-z0-9._-]+)==\S+ from /m.exec(stderr)?.[1] ?? "a package";
     return `hash verification failed for ${pkg}: the index served a file whose sha256 is not in the lock (charter \xA713); investigate the upstream change, then regenerate the lock`;
   }
-  const last = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "pip download failed";
-  return `fetching the wheelhouse failed: ${redactUrls(last)}`;
+  return `fetching the wheelhouse failed: ${redact(firstError(stderr) || "pip download failed")}`;
 }
 
 // src/publish/published-repo.ts
-import { existsSync as existsSync13, mkdtempSync as mkdtempSync4, readFileSync as readFileSync7, rmSync as rmSync7, writeFileSync as writeFileSync8 } from "node:fs";
-import { tmpdir as tmpdir4 } from "node:os";
-import { join as join19 } from "node:path";
+import { existsSync as existsSync13, readFileSync as readFileSync9, writeFileSync as writeFileSync9 } from "node:fs";
+import { join as join20 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -32154,35 +32385,37 @@ function primaryPackages(primary) {
   }
   return packages;
 }
-async function fetchBytes(repo, path4) {
-  if (/^https?:\/\//.test(repo)) {
-    const url2 = `${repo.replace(/\/+$/, "")}/${path4}`;
-    let response;
-    try {
-      response = await fetch(url2);
-    } catch (error) {
-      throw new BuildFailure(`the published repository cannot be reached (${error.message}); fix the published-repo input`);
-    }
-    if (!response.ok) throw new BuildFailure(`the published repository answered ${response.status} for ${path4}; fix the published-repo input`);
-    return Buffer.from(await response.arrayBuffer());
+var FETCH_TIMEOUT_MS = 6e4;
+async function fetchFromRepo(repo, path) {
+  const address = `${repo.replace(/\/+$/, "")}/${path}`;
+  let answer;
+  try {
+    answer = await fetchUrl(address, { timeoutMs: FETCH_TIMEOUT_MS });
+  } catch (error) {
+    throw new BuildFailure(`the published repository cannot be reached at ${redact(address)} (${redact(error.message)}); fix the published-repo input or the network`);
   }
-  const file = join19(repo.replace(/^file:\/\//, ""), path4);
+  if (answer.status !== 200) throw new BuildFailure(`the published repository answered HTTP ${answer.status} for ${redact(address)}; fix the published-repo input`);
+  return answer.body;
+}
+async function fetchBytes(repo, path) {
+  if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
+  const file = join20(repo.replace(/^file:\/\//, ""), path);
   if (!existsSync13(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
-  return readFileSync7(file);
+  return readFileSync9(file);
 }
 async function decompress(name, data) {
   if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");
   if (name.endsWith(".xz") || name.endsWith(".zst") || name.endsWith(".bz2")) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
-    const dir = mkdtempSync4(join19(tmpdir4(), "phoreus-repodata-"));
+    const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join19(dir, "primary");
-      writeFileSync8(file, data);
+      const file = join20(dir, "primary");
+      writeFileSync9(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
       return r.stdout;
     } finally {
-      rmSync7(dir, { recursive: true, force: true });
+      removeScratch(dir);
     }
   }
   return data.toString("utf8");
@@ -32219,9 +32452,9 @@ var Build = class {
   secrets = [];
   interpreter = "";
   skipped = [];
-  work = mkdtempSync5(join20(tmpdir5(), "phoreus-build-"));
+  work = scratchDir("phoreus-build-");
   cleanup() {
-    rmSync8(this.work, { recursive: true, force: true });
+    removeScratch(this.work);
   }
   stop(failure, identity) {
     return {
@@ -32269,7 +32502,7 @@ var Build = class {
     const scope = { interpreter: this.interpreter, distro: this.distro.key, arch: this.arch, lockText: `${lockText}\0${this.buildLockText()}` };
     await this.options.store?.restore(scope);
     return this.timed("Fetch the wheelhouse", async () => {
-      const wheelhouse2 = await fetchWheelhouse({
+      const wheelhouse = await fetchWheelhouse({
         python,
         interpreter: this.interpreter,
         distro: this.distro,
@@ -32278,16 +32511,17 @@ var Build = class {
         ...this.indexOptions,
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
-        forceSource: plan.forceSource
+        forceSource: plan.forceSource,
+        dir: join21(this.work, "wheelhouse")
       }, this.log);
       const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : void 0;
       await this.options.store?.save(scope);
-      return { wheelhouse: wheelhouse2, ...builder ? { builder } : {} };
+      return { wheelhouse, ...builder ? { builder } : {} };
     });
   }
   buildLockText() {
-    const path4 = join20(this.options.project, BUILD_LOCK);
-    return existsSync14(path4) ? readText(path4) : "";
+    const path = join21(this.options.project, BUILD_LOCK);
+    return existsSync14(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
   async appWheel(python, builder, epoch) {
@@ -32296,7 +32530,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder, join20(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder, join21(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -32310,10 +32544,10 @@ var Build = class {
     if (!tool) throw new UsageError("the project is only a lock and names no tool: pass --tool (the action's tool input) or set tool.name in phoreus.yaml");
     const version = resolveVersion(sources) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
-    const unsafe = checkToolVersion(version, { file: ".", line: 1 });
+    const unsafe = [...checkToolName(tool, { file: ".", line: 1 }), ...checkToolVersion(version, { file: ".", line: 1 })];
     if (unsafe.length > 0) {
       this.findings.push(...unsafe);
-      throw new BuildFailure("the tool version is not safe");
+      throw new BuildFailure("the tool name or version is not safe");
     }
     return {
       tool,
@@ -32338,10 +32572,10 @@ var Build = class {
     const published = await this.timed("Check the published repository", () => publishedPackages(repo));
     const same = published.find((p) => p.name === name && p.version === version && p.release === fullRelease && (p.arch === this.arch || p.arch === "src"));
     if (!same) {
-      this.log.info(`${name}-${version}-${fullRelease} is not in ${redactUrls(repo)} yet`);
+      this.log.info(`${name}-${version}-${fullRelease} is not in ${redact(repo)} yet`);
       return;
     }
-    this.findings.push(finding("PH401", ".", 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redactUrls(repo)}: a released version is never rebuilt in place (charter \xA711); bump the version, or the release (release input) for a rebuild of the same version`));
+    this.findings.push(finding("PH401", ".", 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redact(repo)}: a released version is never rebuilt in place (charter \xA711); bump the version, or the release (release input) for a rebuild of the same version`));
     throw new BuildFailure(`${name}-${version}-${fullRelease} is already published`);
   }
   checkedPublication = false;
@@ -32385,6 +32619,7 @@ function redactRegistries(options, registries) {
   };
 }
 async function build(options, log) {
+  checkValues(options);
   const arch2 = targetArch(options.arch);
   const distro2 = distro(options.distro);
   const run2 = new Build(options, log, distro2, arch2);
@@ -32413,9 +32648,9 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
   await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
-  const lockText = readText(join20(options.project, verification.lock));
+  const lockText = readText(join21(options.project, verification.lock), options.project);
   const packages = lockedPackages(lockText, interpreter, arch2);
-  const { wheelhouse: wheelhouse2, builder } = await run2.fetch(python, lockText, packages, plan, epoch);
+  const { wheelhouse, builder } = await run2.fetch(python, lockText, packages, plan, epoch);
   const app = await run2.appWheel(python, builder, epoch);
   const id = run2.identity(config, app, packages);
   await run2.refuseRepublication(id.tool, id.version, id.release);
@@ -32446,7 +32681,7 @@ ${JSON.stringify(inForce, null, 2)}`);
     python,
     project: options.project,
     lockText,
-    wheelhouse: wheelhouse2,
+    wheelhouse,
     app,
     meta: options.meta,
     inForce,
@@ -32476,8 +32711,8 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
     arch: arch2,
     identity: id,
     artifacts,
-    wheels: wheelhouse2.files.size,
-    wheelhouseFromCache: wheelhouse2.fromCache,
+    wheels: wheelhouse.files.size,
+    wheelhouseFromCache: wheelhouse.fromCache,
     skipped: run2.skipped,
     timings: run2.timings,
     config: inForce,
@@ -32533,9 +32768,9 @@ function buildSubject(result, project) {
 async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
-  mkdirSync7(options.out, { recursive: true });
-  const report = join21(options.out, "build-report.json");
-  writeFileSync9(report, renderJson(subject, result.findings));
+  mkdirSync10(options.out, { recursive: true });
+  const report = join22(options.out, "build-report.json");
+  writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
@@ -32545,18 +32780,18 @@ async function runBuild(options, log) {
   }
   lines.push(`report: ${report}`);
   const failed = !result.ok || countBySeverity(result.findings).errors > 0;
-  return { result, report, text: `${lines.join("\n")}
-`, exitCode: failed ? 1 : 0 };
+  return { result, report, text: outward(`${lines.join("\n")}
+`), exitCode: failed ? 1 : 0 };
 }
 async function runBuildAll(options, log) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join21(options.out, pairDirectory(entry)) }, log));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join22(options.out, pairDirectory(entry)) }, log));
     runs.push(run2);
   }
-  const report = join21(options.out, "build-report.json");
-  writeFileSync9(report, `${JSON.stringify({ mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
-`);
+  const report = join22(options.out, "build-report.json");
+  writeWhole(report, outward(`${JSON.stringify({ mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
+`));
   const failed = runs.filter((r) => r.exitCode !== 0);
   const text = `${runs.map((r) => r.text).join("\n")}
 built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
@@ -32588,25 +32823,6 @@ function render(format, result, uriPrefix) {
 async function runVerify(options, log) {
   const result = await verify(options, log);
   return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
-}
-
-// src/inputs/options.ts
-import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
-var FORMATS = ["text", "json", "sarif"];
-function parseFormat(value) {
-  if (FORMATS.includes(value)) return value;
-  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(", ")}`);
-}
-function parseInterpreter(value) {
-  if (value === void 0 || value === "") return void 0;
-  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${value}" is not of the form 3.X (for example 3.11)`);
-  return value;
-}
-function absolutePath(path4, base = process.cwd()) {
-  return isAbsolute2(path4) ? path4 : resolve2(base, path4);
-}
-function optional(key, value) {
-  return value === void 0 || value === "" ? {} : { [key]: value };
 }
 
 // node_modules/@actions/http-client/lib/index.js
@@ -32665,15 +32881,15 @@ var HttpResponseRetryCodes = [
 ];
 
 // node_modules/@actions/core/lib/summary.js
-import { EOL as EOL2 } from "os";
-import { constants as constants2, promises as promises2 } from "fs";
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
+import { EOL } from "os";
+import { constants as constants2, promises } from "fs";
+var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -32689,12 +32905,12 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
-var { access, appendFile, writeFile } = promises2;
+var { access, appendFile, writeFile } = promises;
 var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
 var Summary = class {
   constructor() {
@@ -32707,7 +32923,7 @@ var Summary = class {
    * @returns step summary file path
    */
   filePath() {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       if (this._filePath) {
         return this._filePath;
       }
@@ -32748,7 +32964,7 @@ var Summary = class {
    * @returns {Promise<Summary>} summary instance
    */
   write(options) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
       const filePath = yield this.filePath();
       const writeFunc = overwrite ? writeFile : appendFile;
@@ -32762,7 +32978,7 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   clear() {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.emptyBuffer().write({ overwrite: true });
     });
   }
@@ -32809,7 +33025,7 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   addEOL() {
-    return this.addRaw(EOL2);
+    return this.addRaw(EOL);
   }
   /**
    * Adds an HTML codeblock to the summary buffer
@@ -32949,9 +33165,20 @@ var Summary = class {
 var _summary = new Summary();
 
 // node_modules/@actions/core/lib/platform.js
-import os2 from "os";
-var platform = os2.platform();
-var arch = os2.arch();
+import os from "os";
+
+// node_modules/@actions/io/lib/io-util.js
+import * as fs from "fs";
+var { chmod, copyFile: copyFile2, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
+var IS_WINDOWS = process.platform === "win32";
+var READONLY = fs.constants.O_RDONLY;
+
+// node_modules/@actions/exec/lib/toolrunner.js
+var IS_WINDOWS2 = process.platform === "win32";
+
+// node_modules/@actions/core/lib/platform.js
+var platform = os.platform();
+var arch = os.arch();
 
 // node_modules/@actions/core/lib/core.js
 var ExitCode;
@@ -32964,13 +33191,13 @@ var ExitCode;
 function streamLog(write, quiet = false) {
   return {
     info: (message) => {
-      if (!quiet) write(`${message}
+      if (!quiet) write(`${outward(message)}
 `);
     },
-    warning: (message) => write(`warning: ${message}
+    warning: (message) => write(`warning: ${outward(message)}
 `),
     group: async (name, body) => {
-      if (!quiet) write(`== ${name}
+      if (!quiet) write(`== ${outward(name)}
 `);
       return body();
     }
@@ -32978,7 +33205,7 @@ function streamLog(write, quiet = false) {
 }
 
 // src/cli.ts
-var HELP = `Usage: ${TOOL_NAME} <command> [options]
+var HELP = `Usage: ${TOOL_NAME2} <command> [options]
 
 Package hash-locked Python projects as Phoreus virtual-environment RPMs,
 and enforce the Phoreus Python Packaging Charter.
@@ -33085,7 +33312,7 @@ function parse2(args, options) {
   try {
     return new Flags(parseArgs({ args, strict: true, allowPositionals: false, options }).values);
   } catch (error) {
-    throw new UsageError(`${error.message}; run \`${TOOL_NAME} --help\``);
+    throw new UsageError(`${error.message}; run \`${TOOL_NAME2} --help\``);
   }
 }
 function commonOptions(flags) {
@@ -33106,7 +33333,7 @@ async function verifyCommand(args) {
   if (flags.boolean("help")) return help();
   const format = parseFormat(flags.string("format") ?? "text");
   const options = { ...commonOptions(flags), offline: flags.boolean("offline") };
-  const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean("quiet"));
+  const log = streamLog((text) => process.stderr.write(redact(text)), flags.boolean("quiet"));
   const { result, exitCode } = await runVerify(options, log);
   process.stdout.write(render(format, result, relative5(process.cwd(), options.project)));
   return exitCode;
@@ -33126,7 +33353,7 @@ async function buildCommand(args) {
     ...optional("interpreterModule", flags.string("interpreter-module")),
     ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : void 0)
   };
-  const log = streamLog((text2) => process.stderr.write(redactUrls(text2)), flags.boolean("quiet"));
+  const log = streamLog((text2) => process.stderr.write(redact(text2)), flags.boolean("quiet"));
   const smoke = await smokeTestFlag(flags, log);
   if (smoke) options.smokeTest = smoke;
   const { text, exitCode } = flags.boolean("all") ? await runBuildAll(options, log) : await runBuild(options, log);
@@ -33156,7 +33383,7 @@ async function smokeTestFlag(flags, log) {
 async function auditCommand(args) {
   const [rpm, ...rest] = args;
   if (rpm === "--help" || rpm === "-h") return help();
-  if (rpm === void 0 || rpm.startsWith("-")) throw new UsageError(`audit needs the path of a binary RPM first: ${TOOL_NAME} audit FILE.rpm [options]`);
+  if (rpm === void 0 || rpm.startsWith("-")) throw new UsageError(`audit needs the path of a binary RPM first: ${TOOL_NAME2} audit FILE.rpm [options]`);
   const flags = parse2(rest, AUDIT);
   const format = parseFormat(flags.string("format") ?? "text");
   const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
@@ -33194,20 +33421,21 @@ async function main(argv) {
   }
   if (command === "--help" || command === "-h" || command === "help") return help();
   if (command === "--version") {
-    process.stdout.write(`${TOOL_VERSION}
+    process.stdout.write(`${TOOL_VERSION2}
 `);
     return 0;
   }
   const run2 = COMMANDS[command];
-  if (!run2) throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME} --help\``);
+  if (!run2) throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME2} --help\``);
   return run2(rest);
 }
+stopCleanlyOnSignals();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`${TOOL_NAME}: ${redactUrls(errorLine(error))}
+    process.stderr.write(`${TOOL_NAME2}: ${redact(errorLine(error))}
 `);
     if (process.env.PHOREUS_RPM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}
 `);

@@ -11,7 +11,8 @@ import {
 import { errorLine, UsageError } from './inputs/usage-error.js';
 import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
 import { streamLog, type Log } from './report/log.js';
-import { redactUrls } from './report/redact.js';
+import { redact } from './report/redact.js';
+import { stopCleanlyOnSignals } from './tools/lifecycle.js';
 
 const HELP = `Usage: ${TOOL_NAME} <command> [options]
 
@@ -148,7 +149,7 @@ async function verifyCommand(args: string[]): Promise<number> {
   if (flags.boolean('help')) return help();
   const format = parseFormat(flags.string('format') ?? 'text');
   const options: VerifyOptions = { ...commonOptions(flags), offline: flags.boolean('offline') };
-  const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean('quiet'));
+  const log = streamLog((text) => process.stderr.write(redact(text)), flags.boolean('quiet'));
   const { result, exitCode } = await runVerify(options, log);
   process.stdout.write(render(format, result, relative(process.cwd(), options.project)));
   return exitCode;
@@ -169,7 +170,7 @@ async function buildCommand(args: string[]): Promise<number> {
     ...optional('interpreterModule', flags.string('interpreter-module')),
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : undefined),
   };
-  const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean('quiet'));
+  const log = streamLog((text) => process.stderr.write(redact(text)), flags.boolean('quiet'));
   const smoke = await smokeTestFlag(flags, log);
   if (smoke) options.smokeTest = smoke;
   const { text, exitCode } = flags.boolean('all') ? await runBuildAll(options, log) : await runBuild(options, log);
@@ -252,12 +253,13 @@ async function main(argv: string[]): Promise<number> {
   return run(rest);
 }
 
+stopCleanlyOnSignals();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${TOOL_NAME}: ${redactUrls(errorLine(error))}\n`);
+    process.stderr.write(`${TOOL_NAME}: ${redact(errorLine(error))}\n`);
     if (process.env.PHOREUS_RPM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 2;
   },

@@ -6,7 +6,8 @@ import { input } from './action/common.js';
 import { matrixMode } from './action/matrix.js';
 import { verifyMode } from './action/verify.js';
 import { errorLine, UsageError } from './inputs/usage-error.js';
-import { redactUrls } from './report/redact.js';
+import { redact } from './report/redact.js';
+import { stopCleanlyOnSignals } from './tools/lifecycle.js';
 
 const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode };
 
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
   await run(workspace);
 }
 
+stopCleanlyOnSignals();
 main().catch((error: unknown) => {
-  core.setFailed(redactUrls(errorLine(error)));
+  core.setFailed(redact(errorLine(error)));
   process.exitCode = 2;
 });

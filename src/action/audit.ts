@@ -1,6 +1,7 @@
 /** Mode audit: the charter's rules on any binary RPM, and optionally its smoke test. */
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { outward } from '../report/outward.js';
 import { renderAudit, resolveSmokeTest, runAudit } from '../commands/audit-command.js';
 import { absolutePath, optional, parseBoolean, parseInterpreter } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
@@ -21,7 +22,7 @@ export async function auditMode(workspace: string): Promise<void> {
     ...optional('interpreterModule', input('interpreter-module')),
     ...((await resolveSmokeTest(smoke, false, actionLog)) ? { smokeTest: { ...optional('command', input('smoke-command')), ...optional('python', input('python')) } } : {}),
   }, actionLog);
-  core.info(renderAudit('text', result).trimEnd());
+  actionLog.info(renderAudit('text', result).trimEnd());
   annotate(result.findings, '.');
   const reportPath = join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'audit-report.json');
   writeOutput(reportPath, renderAudit('json', result));
@@ -33,5 +34,5 @@ export async function auditMode(workspace: string): Promise<void> {
     ['Payload', `${result.files} entries, ${(result.bytes / 1048576).toFixed(1)} MiB`],
     ['Audit time', `${result.seconds.toFixed(2)} s`],
   ]);
-  if (exitCode !== 0) core.setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter in ${result.name}`);
+  if (exitCode !== 0) core.setFailed(outward(`${errors} error finding(s) against the Phoreus Python Packaging Charter in ${result.name}`));
 }

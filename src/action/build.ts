@@ -3,21 +3,22 @@ import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
+import { outward } from '../report/outward.js';
 import { resolveSmokeTest } from '../commands/audit-command.js';
 import { runBuild, runBuildAll } from '../commands/build-command.js';
-import { absolutePath, optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
+import { optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
 import { uploadBuild } from '../publish/artifacts.js';
 import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
 import { renderSarif } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
 import { actionLog } from '../report/log.js';
-import { findingOutputs, input, readCommonOptions } from './common.js';
+import { findingOutputs, input, maskSecrets, outputPath, readCommonOptions } from './common.js';
 
 export async function buildMode(workspace: string): Promise<void> {
   const options: BuildOptions = {
     ...readCommonOptions(workspace),
     distro: input('distro') ?? 'el9',
-    out: absolutePath(input('out') ?? join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'out'), workspace),
+    out: outputPath('out', input('out') ?? join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'out'), workspace),
     findLinks: parseList(input('find-links')),
     meta: parseBoolean('meta-package', input('meta-package'), false),
     ...optional('arch', input('arch')),
@@ -35,9 +36,9 @@ export async function buildMode(workspace: string): Promise<void> {
   const runs = all?.runs ?? [await runBuild(options, actionLog)];
   const { report, exitCode } = all ?? runs[0] ?? { report: '', exitCode: 1 };
   const findings = runs.flatMap((r) => r.result.findings);
-  for (const secret of runs.flatMap((r) => r.result.secrets)) core.setSecret(secret);
+  maskSecrets(runs.flatMap((r) => r.result.secrets));
   const prefix = relative(workspace, options.project) || '.';
-  for (const r of runs) core.info(r.text.trimEnd());
+  for (const r of runs) actionLog.info(r.text.trimEnd());
   annotate(findings, prefix);
   core.setOutput('report', report);
   const last = runs[runs.length - 1]?.result;
@@ -78,5 +79,5 @@ export async function buildMode(workspace: string): Promise<void> {
     ]);
   }
   const failure = runs.find((r) => r.exitCode !== 0)?.result.failure;
-  if (exitCode !== 0) core.setFailed(`the build stopped: ${failure ?? `${errors} error finding(s)`}`);
+  if (exitCode !== 0) core.setFailed(outward(`the build stopped: ${failure ?? `${errors} error finding(s)`}`));
 }

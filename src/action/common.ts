@@ -1,10 +1,12 @@
 /** Reading the action's inputs, and what every mode writes back to the runner. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { resolve, sep } from 'node:path';
+import { UsageError } from '../inputs/usage-error.js';
+import { shown } from '../inputs/values.js';
+import { writeWhole } from '../tools/files.js';
 import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { absolutePath, optional, parseInterpreter, parseList, type VerifyOptions } from '../inputs/options.js';
-import { literalCredentials } from '../report/redact.js';
+import { literalCredentials, registerSecrets } from '../report/redact.js';
 
 export function input(name: string): string | undefined {
   const value = core.getInput(name);
@@ -15,7 +17,7 @@ export function readCommonOptions(workspace: string): VerifyOptions {
   const indexUrl = input('index-url');
   const extraIndexUrls = parseList(input('extra-index-url'));
   // Mask credentials before anything can log them.
-  for (const url of [indexUrl ?? '', ...extraIndexUrls]) for (const secret of literalCredentials(url)) core.setSecret(secret);
+  maskSecrets([indexUrl ?? '', ...extraIndexUrls, input('published-repo') ?? ''].flatMap(literalCredentials));
   return {
     project: absolutePath(input('project') ?? '.', workspace),
     offline: false,
@@ -29,17 +31,36 @@ export function readCommonOptions(workspace: string): VerifyOptions {
   };
 }
 
+/** Secrets masked by the runner in its log and by this process in everything it writes. */
+export function maskSecrets(secrets: readonly string[]): void {
+  for (const secret of secrets) core.setSecret(secret);
+  registerSecrets(secrets);
+}
+
 export function writeOutput(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
+  writeWhole(path, content);
+}
+
+/**
+ * A path an input names for the action to write to: inside the workspace or the runner's
+ * temporary directory, never elsewhere on the runner, whatever the input says.
+ */
+export function outputPath(name: string, value: string, workspace: string): string {
+  const path = absolutePath(value, workspace);
+  const roots = [workspace, process.env.RUNNER_TEMP].filter((r): r is string => Boolean(r)).map((r) => resolve(r));
+  if (!roots.some((root) => path === root || path.startsWith(`${root}${sep}`))) {
+    throw new UsageError(`the ${name} input (${shown(value)}) is outside the workspace and the runner's temporary directory; give a path inside the workspace`);
+  }
+  return path;
 }
 
 /** The outputs every mode sets from its findings, and the SARIF file when the sarif input asks for one. */
 export function findingOutputs(findings: readonly Finding[], workspace: string, sarif: () => string): { errors: number; warnings: number } {
-  const path = input('sarif');
-  if (path) {
-    writeOutput(absolutePath(path, workspace), sarif());
-    core.setOutput('sarif', absolutePath(path, workspace));
+  const asked = input('sarif');
+  if (asked) {
+    const path = outputPath('sarif', asked, workspace);
+    writeOutput(path, sarif());
+    core.setOutput('sarif', path);
   }
   const { errors, warnings } = countBySeverity(findings);
   core.setOutput('findings-errors', String(errors));

@@ -2,12 +2,13 @@
 import * as core from '@actions/core';
 import { matrixFor, renderMatrix } from '../commands/matrix-command.js';
 import { absolutePath } from '../inputs/options.js';
+import { actionLog } from '../report/log.js';
 import { input } from './common.js';
 
 export async function matrixMode(workspace: string): Promise<void> {
   const project = absolutePath(input('project') ?? '.', workspace);
   const config = input('config');
   const matrix = renderMatrix(matrixFor(project, config && absolutePath(config, workspace)));
-  core.info(matrix);
+  actionLog.info(matrix);
   core.setOutput('matrix', matrix);
 }

@@ -1,20 +1,21 @@
 /** Mode verify: the lockfile check, as a pull-request check. */
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
+import { outward } from '../report/outward.js';
 import { render, runVerify, verifySubject } from '../commands/verify-command.js';
 import { parseBoolean } from '../inputs/options.js';
 import { renderJson } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
 import { actionLog } from '../report/log.js';
-import { findingOutputs, input, readCommonOptions, writeOutput } from './common.js';
+import { findingOutputs, input, maskSecrets, readCommonOptions, writeOutput } from './common.js';
 
 export async function verifyMode(workspace: string): Promise<void> {
   const options = { ...readCommonOptions(workspace), offline: parseBoolean('offline', input('offline'), false) };
   const { result, exitCode } = await runVerify(options, actionLog);
-  for (const secret of result.secrets) core.setSecret(secret);
+  maskSecrets(result.secrets);
 
   const prefix = relative(workspace, result.project) || '.';
-  core.info(render('text', result, prefix).trimEnd());
+  actionLog.info(render('text', result, prefix).trimEnd());
   annotate(result.findings, prefix);
 
   const reportPath = join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'verify-report.json');
@@ -27,5 +28,5 @@ export async function verifyMode(workspace: string): Promise<void> {
     ['Lock', result.lock],
     ['Drift check (PH108)', result.drift],
   ]);
-  if (exitCode !== 0) core.setFailed(`${errors} error finding(s) against the Phoreus Python Packaging Charter; see the annotations`);
+  if (exitCode !== 0) core.setFailed(outward(`${errors} error finding(s) against the Phoreus Python Packaging Charter; see the annotations`));
 }

@@ -1,19 +1,26 @@
 /**
  * The audit of one binary RPM against the charter: the header rules, then the payload rules
- * as the payload streams by. Works on RPMs built by any means.
+ * as the payload streams by. Works on RPMs built by any means, and is safe to run on an RPM
+ * from anywhere: nothing of it is extracted except by the smoke test, which runs only on a
+ * payload judged sound.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { sortFindings, type Finding } from '../checks/finding.js';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython } from '../build/layout.js';
+import { BuildFailure } from '../build/failure.js';
 import { distro as lookupDistro } from '../plan/distros.js';
 import type { Log } from '../report/log.js';
+import { checkValues } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
+import { removeScratch, scratchDir } from '../tools/lifecycle.js';
+import { gathered, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
+import { fileSource, isElf, readElf } from './elf.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
-import { PayloadAuditor } from './payload.js';
+import { BuildPathScanner, PayloadAuditor } from './payload.js';
 import { readHeader, readPayload } from './rpm-file.js';
 import { smokeTest } from './smoke-test.js';
-import type { CpioEntry } from './cpio.js';
 
 export interface AuditOptions {
   rpm: string;
@@ -39,44 +46,97 @@ export interface AuditResult {
   files: number;
   bytes: number;
   seconds: number;
+  /** Why the smoke test did not run, when it was asked for and did not. */
+  smokeSkipped?: string;
+}
+
+/** Entries held whole in memory; a larger one streams by, and an ELF one is copied to disk to be read in pages. */
+const WHOLE_LIMIT = 32 * 1024 * 1024;
+/** A venv holds tens of thousands of files, never this many: more is a payload built to exhaust the audit. */
+const MAX_ENTRIES = 400_000;
+
+/** The streaming side of the audit: a large entry hashed, scanned and, when ELF, spooled to be parsed. */
+function largeEntry(header: CpioHeader, spool: string, buildPaths: readonly string[], done: (file: Parameters<PayloadAuditor['addLarge']>[0]) => void): EntryReader {
+  const hash = createHash('sha256');
+  const scanner = new BuildPathScanner(buildPaths);
+  let head = Buffer.alloc(0);
+  let fd: number | undefined;
+  let path: string | undefined;
+  let received = 0;
+  let unread = false;
+  return {
+    data(chunk) {
+      hash.update(chunk);
+      scanner.push(chunk);
+      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
+      if (received === 0 && isRegular(header.mode) && isElf(head)) {
+        if (roomFor(spool, header.size)) {
+          path = join(spool, 'large.elf');
+          fd = openSync(path, 'w');
+        } else {
+          unread = true;
+        }
+      }
+      if (fd !== undefined) writeSync(fd, chunk);
+      received += chunk.length;
+    },
+    end() {
+      let elf;
+      if (fd !== undefined && path) {
+        closeSync(fd);
+        const readFd = openSync(path, 'r');
+        try {
+          elf = readElf(fileSource(readFd, statSync(path).size));
+        } finally {
+          closeSync(readFd);
+          rmSync(path, { force: true });
+        }
+      }
+      done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest('base64url'), head, ...(scanner.found ? { buildPath: scanner.found } : {}), ...(elf ? { elf } : {}), ...(unread ? { elfUnread: true } : {}) });
+    },
+  };
+}
+
+/** Whether the scratch file system can take a copy of this many bytes, with room to spare. */
+function roomFor(dir: string, bytes: number): boolean {
+  if (typeof statfsSync !== 'function') return true;
+  const fs = statfsSync(dir);
+  return fs.bavail * fs.bsize > bytes + 256 * 1024 * 1024;
 }
 
 export async function audit(options: AuditOptions, log: Log): Promise<AuditResult> {
+  checkValues(options);
   if (!existsSync(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
+  if (!statSync(options.rpm).isFile()) throw new UsageError(`${options.rpm} is not a file; pass the path of a binary RPM`);
   const start = performance.now();
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
   const header = await readHeader(options.rpm);
 
-  // The payload is read once; entries before the identity is known wait in a short queue.
-  const pending: CpioEntry[] = [];
-  let auditor: PayloadAuditor | undefined;
-  let interpreter = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? '').find((r) => /^phoreus-python-/.test(r)) ?? '')?.[1];
-  let identity: { tool: string; version: string } | undefined;
-  const newAuditor = (tool: string, version: string, minor: string): PayloadAuditor =>
-    new PayloadAuditor({
-      tool, version, interpreter: minor, distro, arch: header.arch, buildPaths: options.buildPaths ?? [],
-      interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
-      interpreterModule: expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor),
-    });
-  await readPayload(options.rpm, (entry) => {
-    if (auditor) return auditor.add(entry);
-    pending.push(entry);
-    identity ??= payloadIdentity([`/${entry.name}`]);
-    interpreter ??= /\/venv\/lib\/python(\d+\.\d+)\//.exec(`/${entry.name}`)?.[1];
-    if (identity && interpreter) {
-      auditor = newAuditor(identity.tool, identity.version, interpreter);
-      for (const e of pending.splice(0)) auditor.add(e);
-    }
-  });
-  const minor = interpreter ?? '3.11';
-  if (!auditor) {
-    // No venv found while streaming: judge what there is with the header's own identity.
-    const fallback = identity ?? { tool: header.name.replace(/^phoreus-/, '').replace(new RegExp(`-${header.version}$`), ''), version: header.version };
-    auditor = newAuditor(fallback.tool, fallback.version, minor);
-    for (const e of pending.splice(0)) auditor.add(e);
-  }
+  // Who the RPM says it is comes from its header's file list, before a byte of payload is read.
+  const paths = header.files.map((f) => f.path);
+  const identity = payloadIdentity(paths);
+  const minor = options.interpreter
+    ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? '').find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? '')?.[1]
+    ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean)
+    ?? '3.11';
+  const own = identity ?? { tool: header.name.replace(/^phoreus-/, '').replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), ''), version: header.version };
+  const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
   const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
+  const buildPaths = options.buildPaths ?? [];
+  const auditor = new PayloadAuditor({ tool: own.tool, version: own.version, interpreter: minor, distro, arch: header.arch, buildPaths, interpreterHome, interpreterModule });
+
+  const spool = scratchDir('phoreus-audit-');
+  let entries = 0;
+  try {
+    await readPayload(options.rpm, (entry) => {
+      if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
+      return gathered((e) => auditor.add(e), WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+    });
+  } finally {
+    removeScratch(spool);
+  }
+  auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
   const beside = options.modulefile ? { file: basename(options.modulefile), text: readFileSync(options.modulefile, 'utf8') } : undefined;
   const findings = [
@@ -86,18 +146,28 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside),
   ];
-  if (options.smokeTest && identity) {
-    findings.push(...(await smokeTest({
-      rpm: options.rpm, tool: identity.tool, version: identity.version, interpreter: minor, interpreterModule,
-      interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
-      ...(options.smokeTest.command ? { command: options.smokeTest.command } : {}),
-      ...(options.smokeTest.python ? { python: options.smokeTest.python } : {}),
-    }, log)));
+
+  let smokeSkipped: string | undefined;
+  if (options.smokeTest) {
+    const errors = countBySeverity(findings).errors;
+    // A payload with errors may hold anything (paths outside the prefix, unsafe names, setuid files): it is not installed, even in a namespace.
+    if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
+    else if (!identity) smokeSkipped = 'the payload has no venv to run';
+    if (smokeSkipped) {
+      log.info(`No smoke test: ${smokeSkipped}`);
+    } else if (identity) {
+      findings.push(...(await smokeTest({
+        rpm: options.rpm, tool: identity.tool, version: identity.version, interpreter: minor, interpreterModule, interpreterHome,
+        ...(options.smokeTest.command ? { command: options.smokeTest.command } : {}),
+        ...(options.smokeTest.python ? { python: options.smokeTest.python } : {}),
+      }, log)));
+    }
   }
   const seconds = (performance.now() - start) / 1000;
   log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
   return {
     rpm: options.rpm, name: header.name, interpreter: minor, findings: sortFindings(findings), files: auditor.stats.files, bytes: auditor.stats.bytes, seconds,
     ...(identity ? { tool: identity.tool, version: identity.version } : {}),
+    ...(smokeSkipped ? { smokeSkipped } : {}),
   };
 }

@@ -1,19 +1,27 @@
 /**
- * A streaming reader of the "newc" cpio archives rpm2cpio writes: entries come out one by
- * one as bytes arrive, so an RPM of tens of thousands of files is read without extracting
- * anything to disk. Pure: feed it Buffers.
+ * A streaming reader of the "newc" cpio archives rpm2cpio writes. Each entry's header comes
+ * out as soon as it is read, and its data follows in the pieces it arrives in, so an entry of
+ * any size passes through in bounded memory and nothing is extracted to disk. Pure: feed it
+ * Buffers.
  */
 
-export interface CpioEntry {
+export interface CpioHeader {
   /** The path as archived, without the leading "./". */
   name: string;
   mode: number;
-  /** Contents of a regular file; the target of a symlink as bytes. */
-  data: Buffer;
+  size: number;
+}
+
+/** Where one entry's data goes: its pieces in order, then the end. */
+export interface EntryReader {
+  data(chunk: Buffer): void;
+  end(): void;
 }
 
 const HEADER = 110;
 const TRAILER = 'TRAILER!!!';
+/** No path in a payload is this long; a larger name field is a malformed (or hostile) archive. */
+const MAX_NAME = 16384;
 const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFLNK = 0o120000;
@@ -25,20 +33,29 @@ export const isDirectory = (mode: number): boolean => (mode & S_IFMT) === S_IFDI
 
 const pad4 = (n: number): number => (4 - (n % 4)) % 4;
 
+/** Sends every piece to several readers: the hard links of one file share its data. */
+function fanOut(readers: EntryReader[]): EntryReader {
+  return {
+    data: (chunk) => { for (const r of readers) r.data(chunk); },
+    end: () => { for (const r of readers) r.end(); },
+  };
+}
+
 export class CpioReader {
-  /** Unread bytes, as received: joined only as far as the entry being read needs. */
+  /** Unread bytes of the header or name being read; data is never gathered here. */
   private chunks: Buffer[] = [];
   private available = 0;
   private done = false;
-  /** The header of the entry whose name and data are awaited. */
-  private pending: { ino: number; mode: number; nlink: number; nameSize: number; size: number } | undefined;
+  private header: { ino: number; mode: number; nlink: number; nameSize: number; size: number } | undefined;
+  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
+  private current: { reader: EntryReader | undefined; remaining: number; padding: number } | undefined;
   /**
    * Hard links whose data has not come yet: newc stores a link set's data once, with its
    * last link, so the earlier ones wait for it (by inode).
    */
   private links = new Map<number, Array<{ name: string; mode: number }>>();
 
-  constructor(private readonly onEntry: (entry: CpioEntry) => void) {}
+  constructor(private readonly onEntry: (header: CpioHeader) => EntryReader) {}
 
   private take(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);
@@ -55,46 +72,82 @@ export class CpioReader {
     return out;
   }
 
-  /** Adds bytes; calls onEntry for every entry they complete. Throws on a malformed archive. */
-  push(chunk: Buffer): void {
-    if (this.done || chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.available += chunk.length;
-    for (;;) {
-      if (!this.pending) {
+  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */
+  private stream(chunk: Buffer): Buffer {
+    const current = this.current;
+    if (!current) return chunk;
+    const data = Math.min(current.remaining, chunk.length);
+    if (data > 0) {
+      current.reader?.data(chunk.subarray(0, data));
+      current.remaining -= data;
+    }
+    let rest = chunk.subarray(data);
+    if (current.remaining === 0) {
+      const pad = Math.min(current.padding, rest.length);
+      current.padding -= pad;
+      rest = rest.subarray(pad);
+      if (current.padding === 0) {
+        this.current = undefined;
+        current.reader?.end();
+      }
+    }
+    return rest;
+  }
+
+  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
+  push(input: Buffer): void {
+    if (this.done || input.length === 0) return;
+    let chunk = this.stream(input);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.available += chunk.length;
+    }
+    while (!this.done && !this.current) {
+      if (!this.header) {
         if (this.available < HEADER) return;
         const header = this.take(HEADER);
         const magic = header.toString('latin1', 0, 6);
-        if (magic !== '070701' && magic !== '070702') throw new Error(`not a newc cpio archive (magic "${magic}")`);
+        if (magic !== '070701' && magic !== '070702') throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, '?')}")`);
         const field = (i: number): number => Number.parseInt(header.toString('latin1', 6 + i * 8, 14 + i * 8), 16);
-        this.pending = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
+        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
+        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error('a cpio header field is not hexadecimal');
+        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
+        this.header = parsed;
       }
-      const { ino, mode, nlink, size, nameSize } = this.pending;
+      const { ino, mode, nlink, size, nameSize } = this.header;
       const nameBlock = nameSize + pad4(HEADER + nameSize);
-      const need = nameBlock + size + pad4(size);
-      if (this.available < need) return;
-      const name = this.take(nameBlock).toString('utf8', 0, nameSize - 1);
-      const data = this.take(size);
-      this.take(pad4(size));
-      this.pending = undefined;
+      if (this.available < nameBlock) return;
+      const name = this.take(nameBlock).toString('utf8', 0, nameSize - 1).replace(/^\.\//, '');
+      this.header = undefined;
       if (name === TRAILER) {
         this.done = true;
         this.chunks = [];
         // Links whose data never came are empty files.
-        for (const waiting of this.links.values()) for (const link of waiting) this.onEntry({ ...link, data: Buffer.alloc(0) });
+        for (const waiting of this.links.values()) {
+          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
+        }
         this.links.clear();
         return;
       }
-      const entry = { name: name.replace(/^\.\//, ''), mode, data };
-      if (nlink > 1 && isRegular(mode)) {
-        if (size === 0) {
-          this.links.set(ino, [...(this.links.get(ino) ?? []), { name: entry.name, mode }]);
-          continue;
-        }
-        for (const link of this.links.get(ino) ?? []) this.onEntry({ ...link, data });
+      let reader: EntryReader | undefined;
+      if (nlink > 1 && isRegular(mode) && size === 0) {
+        this.links.set(ino, [...(this.links.get(ino) ?? []), { name, mode }]);
+      } else if (nlink > 1 && isRegular(mode)) {
+        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
         this.links.delete(ino);
+        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
+      } else {
+        reader = this.onEntry({ name, mode, size });
       }
-      this.onEntry(entry);
+      this.current = { reader, remaining: size, padding: pad4(size) };
+      // What is buffered already belongs to this entry's data first.
+      const buffered = this.take(this.available);
+      this.chunks = [];
+      chunk = this.stream(buffered);
+      if (chunk.length > 0) {
+        this.chunks.push(chunk);
+        this.available = chunk.length;
+      }
     }
   }
 
@@ -102,4 +155,27 @@ export class CpioReader {
   get finished(): boolean {
     return this.done;
   }
+}
+
+/** An entry with its whole content in memory. */
+export interface CpioEntry {
+  name: string;
+  mode: number;
+  /** Contents of a regular file; the target of a symlink as bytes. */
+  data: Buffer;
+}
+
+/**
+ * Gathers each entry of up to `limit` bytes whole and hands it to `whole`; a larger one is
+ * handed to `large` as it streams, so no entry beyond the limit is ever held in memory.
+ */
+export function gathered(whole: (entry: CpioEntry) => void, limit = Number.POSITIVE_INFINITY, large?: (header: CpioHeader) => EntryReader): (header: CpioHeader) => EntryReader {
+  return (header) => {
+    if (header.size > limit && large) return large(header);
+    const pieces: Buffer[] = [];
+    return {
+      data: (chunk) => { pieces.push(chunk); },
+      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) }),
+    };
+  };
 }

@@ -1,8 +1,10 @@
 /**
  * What an ELF shared object or executable needs from the system: its architecture, its
  * DT_NEEDED libraries, its RPATH/RUNPATH, its soname, and the symbol versions it requires
- * (.gnu.version_r, read as auditwheel reads it). Pure: works on the file's bytes.
+ * (.gnu.version_r, read as auditwheel reads it). Works on the bytes of a Buffer, or of a large
+ * file through a few pages at a time.
  */
+import { readSync } from 'node:fs';
 
 export interface ElfInfo {
   /** e_machine: 62 x86-64, 183 AArch64, 3 i386, 40 ARM … */
@@ -28,22 +30,75 @@ const DT_SONAME = 14;
 const DT_RPATH = 15;
 const DT_RUNPATH = 29;
 
+/** Random access to a file's bytes: a Buffer in memory, or a large file read page by page. */
+export interface ByteSource {
+  readonly length: number;
+  /** `length` bytes at `offset` (fewer at the end of the file). */
+  read(offset: number, length: number): Buffer;
+}
+
+export const bufferSource = (bytes: Buffer): ByteSource => ({
+  length: bytes.length,
+  read: (offset, length) => bytes.subarray(offset, offset + length),
+});
+
+const PAGE = 65536;
+const PAGES_KEPT = 64;
+
+/** A file read 64 KiB at a time, a few pages kept: parsing a large ELF file holds at most 4 MiB of it. */
+export function fileSource(fd: number, size: number): ByteSource {
+  const pages = new Map<number, Buffer>();
+  const page = (n: number): Buffer => {
+    let p = pages.get(n);
+    if (!p) {
+      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
+      readSync(fd, p, 0, p.length, n * PAGE);
+      if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value as number);
+      pages.set(n, p);
+    }
+    return p;
+  };
+  return {
+    length: size,
+    read(offset, length) {
+      const end = Math.min(size, offset + length);
+      if (offset >= end) return Buffer.alloc(0);
+      const first = Math.floor(offset / PAGE);
+      const last = Math.floor((end - 1) / PAGE);
+      if (first === last) return page(first).subarray(offset - first * PAGE, end - first * PAGE);
+      const parts: Buffer[] = [];
+      for (let n = first; n <= last; n++) parts.push(page(n));
+      return Buffer.concat(parts).subarray(offset - first * PAGE, end - first * PAGE);
+    },
+  };
+}
+
+/** Longest string read from a string table: names of libraries and symbol versions are short. */
+const MAX_NAME = 4096;
+
 /** Parses the sections that matter; undefined when the bytes are not a readable ELF file. */
-export function readElf(bytes: Buffer): ElfInfo | undefined {
-  if (!isElf(bytes)) return undefined;
-  const is64 = bytes[4] === 2;
-  const little = bytes[5] === 1;
-  const u16 = (o: number): number => (little ? bytes.readUInt16LE(o) : bytes.readUInt16BE(o));
-  const u32 = (o: number): number => (little ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o));
-  const word = (o: number): number => (is64 ? Number(little ? bytes.readBigUInt64LE(o) : bytes.readBigUInt64BE(o)) : u32(o));
-  const sword = (o: number): number => (is64 ? Number(little ? bytes.readBigInt64LE(o) : bytes.readBigInt64BE(o)) : u32(o));
+export function readElf(input: Buffer | ByteSource): ElfInfo | undefined {
+  const source = Buffer.isBuffer(input) ? bufferSource(input) : input;
+  const head = source.read(0, 64);
+  if (!isElf(head) || source.length < 64) return undefined;
+  const is64 = head[4] === 2;
+  const little = head[5] === 1;
+  const at = (o: number, n: number): Buffer => {
+    const b = source.read(o, n);
+    if (b.length < n) throw new RangeError('past the end of the file');
+    return b;
+  };
+  const u16 = (o: number): number => (little ? at(o, 2).readUInt16LE(0) : at(o, 2).readUInt16BE(0));
+  const u32 = (o: number): number => (little ? at(o, 4).readUInt32LE(0) : at(o, 4).readUInt32BE(0));
+  const word = (o: number): number => (is64 ? Number(little ? at(o, 8).readBigUInt64LE(0) : at(o, 8).readBigUInt64BE(0)) : u32(o));
+  const sword = (o: number): number => (is64 ? Number(little ? at(o, 8).readBigInt64LE(0) : at(o, 8).readBigInt64BE(0)) : u32(o));
   try {
     const machine = u16(18);
     const shoff = word(is64 ? 0x28 : 0x20);
     const shentsize = u16(is64 ? 0x3a : 0x2e);
     const shnum = u16(is64 ? 0x3c : 0x30);
     const info: ElfInfo = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
-    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > bytes.length) return info;
+    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source.length) return info;
 
     const sections = Array.from({ length: shnum }, (_, i) => {
       const at = shoff + i * shentsize;
@@ -59,8 +114,9 @@ export function readElf(bytes: Buffer): ElfInfo | undefined {
       const s = sections[sectionIndex];
       if (!s) return '';
       const start = s.offset + offset;
-      const end = bytes.indexOf(0, start);
-      return bytes.toString('utf8', start, end < 0 ? s.offset + s.size : end);
+      const chunk = source.read(start, Math.min(MAX_NAME, Math.max(0, s.offset + s.size - start)));
+      const end = chunk.indexOf(0);
+      return chunk.toString('utf8', 0, end < 0 ? chunk.length : end);
     };
 
     const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);

@@ -18,6 +18,8 @@ export interface RpmHeader {
   requires: string[];
   provides: string[];
   scriptlets: Scriptlet[];
+  /** Every file the header lists, with the mode rpm gives it (-1: a name that broke the listing). */
+  files: Array<{ path: string; mode: number }>;
 }
 
 export interface HeaderContext {

@@ -12,7 +12,7 @@ import type { Distro } from '../plan/distros.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { satisfies } from '../requirements/versions.js';
 import { lockedPackages } from '../checks/lockfile.js';
-import { isDirectory, isRegular, isSymlink, type CpioEntry } from './cpio.js';
+import { isDirectory, isRegular, isSymlink, S_IFDIR, S_IFLNK, S_IFREG, type CpioEntry } from './cpio.js';
 import { EM_AARCH64, EM_X86_64, newestGlibc, readElf, type ElfInfo } from './elf.js';
 import { checkModulefile } from './modulefile-rules.js';
 import { magicOf, pycTag, readPycHeader, tagOf } from './pyc.js';
@@ -56,6 +56,27 @@ interface FileFacts {
   compiledFor?: { source: string; message: string };
 }
 
+/**
+ * A payload file too large to hold in memory, as the streaming reader saw it go by: its
+ * digest, its first bytes, the first build-time path in it, and, when it is ELF, what the
+ * ELF reader found in a copy on disk.
+ */
+export interface LargeFile {
+  name: string;
+  mode: number;
+  size: number;
+  /** sha256, base64url as RECORD writes it. */
+  sha256: string;
+  head: Buffer;
+  buildPath?: string;
+  elf?: ElfInfo;
+  /** An ELF file the scratch space had no room to read. */
+  elfUnread?: boolean;
+}
+
+/** Files rpm may install with these modes break the isolation of the system (PH315). */
+const UNSAFE_MODE = 0o7002;
+
 export class PayloadAuditor {
   private readonly findings: Finding[] = [];
   private readonly counts = new Map<RuleId, number>();
@@ -69,6 +90,8 @@ export class PayloadAuditor {
   private texts: Record<'pyvenv' | 'modulefile' | 'lock' | 'config', string | undefined> = { pyvenv: undefined, modulefile: undefined, lock: undefined, config: undefined };
   private entries = 0;
   private bytes = 0;
+  /** Every path the payload holds, to find the header's files it does not (ghosts). */
+  private readonly paths = new Set<string>();
 
   readonly prefix: string;
   readonly venv: string;
@@ -92,9 +115,31 @@ export class PayloadAuditor {
     if (n <= CAP) this.findings.push(finding(rule, file, line, message));
   }
 
+  /**
+   * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
+   * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
+   * never this large in a venv: they are reported as unreadable.
+   */
+  addLarge(file: LargeFile): void {
+    const path = `/${file.name}`;
+    this.entries++;
+    this.paths.add(path);
+    this.checkPlace(path, file.mode);
+    if (!isRegular(file.mode)) return;
+    this.bytes += file.size;
+    this.files.set(path, { sha256: file.sha256, size: file.size, ...(file.buildPath && !file.elf ? { buildPath: file.buildPath } : {}) });
+    if (file.elf) this.checkElf(path, file.elf);
+    else if (file.elfUnread) this.report('PH309', path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
+    else if (path.endsWith('.pyc')) this.checkPycHeader(path, file.head);
+    const unreadable = largeText(path, this);
+    if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
+    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, file.head);
+  }
+
   add(entry: CpioEntry): void {
     const path = `/${entry.name}`;
     this.entries++;
+    this.paths.add(path);
     this.checkPlace(path, entry.mode);
     if (isSymlink(entry.mode)) {
       const target = entry.data.toString('utf8');
@@ -159,13 +204,19 @@ export class PayloadAuditor {
     }
   }
 
-  /** PH303: .pth files and site/usercustomize may not reach outside the venv. */
+  /**
+   * PH303: .pth files and site/usercustomize may not reach outside the venv. PH316: a .pth
+   * line that starts with "import" is code Python runs at every start of the venv.
+   */
   private checkPathHooks(path: string, text: string): void {
     const dir = posix.dirname(path);
     text.split(/\r\n|\r|\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
       const isCode = path.endsWith('.py') || /^import[\s\t]/.test(line);
+      if (path.endsWith('.pth') && isCode) {
+        this.report('PH316', path, i + 1, `${posix.basename(path)} runs code at every start of Python in the venv ("${line.length > 60 ? `${line.slice(0, 57)}...` : line}"): check that the package needs it; its build never runs it (pip check runs with site hooks off)`);
+      }
       const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? '') : [line];
       if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith('.pth')) return;
       for (const candidate of candidates) {
@@ -183,12 +234,23 @@ export class PayloadAuditor {
    * cannot be compiled again, and is left as its wheel ships it).
    */
   private checkPyc(path: string, data: Buffer): FileFacts['compiledFor'] {
+    if (!this.checkPycHeader(path, data)) return undefined;
+    if (!path.includes('/__pycache__/')) return undefined;
+    const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
+    if (data.includes(Buffer.from(source))) return undefined;
+    const rel = source.slice(this.sitePackages.length + 1);
+    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
+    return { source, message: `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+  }
+
+  /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */
+  private checkPycHeader(path: string, data: Buffer): boolean {
     const header = readPycHeader(data);
     const expected = magicOf(this.ctx.interpreter);
     const tag = pycTag(path);
     if (!header) {
       this.report('PH307', path, 1, 'the file is not Python bytecode (bad magic); remove it');
-      return undefined;
+      return false;
     }
     this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
     if (tag) this.pycVersions.set(tag.replace('cpython-', '').replace(/^(\d)(\d+)$/, '$1.$2'), path);
@@ -196,12 +258,29 @@ export class PayloadAuditor {
       const what = header.version ? `Python ${header.version}${header.isFinal ? '' : ' (a pre-release)'}` : `an unknown interpreter (magic ${header.magic})`;
       this.report('PH307', path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
     }
-    if (!path.includes('/__pycache__/')) return undefined;
-    const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
-    if (data.includes(Buffer.from(source))) return undefined;
-    const rel = source.slice(this.sitePackages.length + 1);
-    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
-    return { source, message: `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+    return true;
+  }
+
+  /**
+   * PH315 and PH301 on the header's file list, which is what rpm installs: no setuid,
+   * setgid, sticky or world-writable file, nothing but files, directories and symlinks, and
+   * no file the payload does not hold (a %ghost) outside the prefix.
+   */
+  checkHeaderFiles(files: ReadonlyArray<{ path: string; mode: number }>): void {
+    for (const { path, mode } of files) {
+      if (mode < 0) {
+        this.report('PH301', this.prefix, 1, `the header lists a file whose name breaks its line (${path}): a name with a newline has no place in a venv`);
+        continue;
+      }
+      const type = mode & 0o170000;
+      if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) {
+        this.report('PH315', path, 1, `the RPM installs a device, pipe or socket (mode ${mode.toString(8)}): a venv holds files, directories and symlinks only; remove it`);
+      } else if (type !== S_IFLNK && (mode & UNSAFE_MODE) !== 0) {
+        const what = [mode & 0o4000 ? 'setuid' : '', mode & 0o2000 ? 'setgid' : '', mode & 0o1000 ? 'sticky' : '', mode & 0o002 ? 'world-writable' : ''].filter(Boolean).join(', ');
+        this.report('PH315', path, 1, `the RPM installs it ${what} (mode ${(mode & 0o7777).toString(8)}): a setuid file runs as its owner, a world-writable one lets any user change the tool (charter §3.1, §11); give it mode 644 or 755`);
+      }
+      if (!this.paths.has(path)) this.checkPlace(path, mode);
+    }
   }
 
   /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
@@ -368,6 +447,37 @@ export class PayloadAuditor {
       if (facts.buildPath && !verbatim.has(path)) this.report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
       if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report('PH305', path, 1, facts.compiledFor.message);
     }
+  }
+}
+
+/** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
+function largeText(path: string, auditor: PayloadAuditor): RuleId | undefined {
+  if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return 'PH312';
+  if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) return 'PH303';
+  if (path === `${auditor.venv}/pyvenv.cfg`) return 'PH302';
+  if (path === auditor.modulefile) return 'PH205';
+  if (path === `${auditor.prefix}/requirements.lock`) return 'PH308';
+  return undefined;
+}
+
+/**
+ * Finds the first build-time path in bytes that arrive in pieces: each piece is searched
+ * with the end of the one before, so a marker split between two pieces is found too.
+ */
+export class BuildPathScanner {
+  private tail = Buffer.alloc(0);
+  private readonly overlap: number;
+  found: string | undefined;
+
+  constructor(private readonly literal: readonly string[]) {
+    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.found) return;
+    const window = Buffer.concat([this.tail, chunk]);
+    this.found = buildPathIn(window, this.literal);
+    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
   }
 }
 

@@ -6,10 +6,13 @@
 import { spawn } from 'node:child_process';
 import { BuildFailure } from '../build/failure.js';
 import { lastLine, run } from '../tools/process.js';
-import { CpioReader, type CpioEntry } from './cpio.js';
+import { adoptChild } from '../tools/lifecycle.js';
+import { CpioReader, type CpioHeader, type EntryReader } from './cpio.js';
 import type { RpmHeader, Scriptlet } from './header-rules.js';
 
 const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
+/** Every file the header lists, with the mode rpm installs it with: the mode first, so a name holding a newline cannot pass for another entry. */
+const FILES = '[FILE\t%{FILEMODES}\t%{FILENAMES}\n]';
 /** "postinstall scriptlet (using /bin/sh):", "postinstall program: /sbin/ldconfig", "triggerin scriptlet (using /bin/sh) -- foo". */
 const SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
 
@@ -28,10 +31,21 @@ export function parseScriptlets(text: string): Scriptlet[] {
   return scriptlets;
 }
 
+/** The header's file list: "FILE<tab>mode<tab>/path" lines; anything else is a name that broke its line. */
+export function parseFiles(text: string): RpmHeader['files'] {
+  const files: RpmHeader['files'] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const m = /^FILE\t(\d+)\t(\/.*)$/.exec(line);
+    files.push(m ? { path: m[2] ?? '', mode: Number(m[1]) } : { path: line, mode: -1 });
+  }
+  return files;
+}
+
 export async function readHeader(rpm: string): Promise<RpmHeader> {
   const q = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', QUERY, rpm]);
   if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
-  const header: RpmHeader = { name: '', version: '', release: '', arch: '', requires: [], provides: [], scriptlets: [] };
+  const header: RpmHeader = { name: '', version: '', release: '', arch: '', requires: [], provides: [], scriptlets: [], files: [] };
   for (const line of q.stdout.split('\n')) {
     const [key, value = ''] = line.split('\t');
     if (key === 'NAME') header.name = value;
@@ -43,13 +57,16 @@ export async function readHeader(rpm: string): Promise<RpmHeader> {
   }
   const scripts = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--scripts', '--triggers', rpm]);
   header.scriptlets = parseScriptlets(scripts.stdout);
+  const files = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', FILES, rpm]);
+  header.files = parseFiles(files.stdout);
   return header;
 }
 
-/** Streams every payload entry to `onEntry`; resolves when the archive's trailer is read. */
-export function readPayload(rpm: string, onEntry: (entry: CpioEntry) => void): Promise<void> {
+/** Streams every payload entry to `onEntry` as rpm2cpio decompresses it; resolves when the archive's trailer is read. */
+export function readPayload(rpm: string, onEntry: (header: CpioHeader) => EntryReader): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('rpm2cpio', [rpm], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('rpm2cpio', [rpm], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    adoptChild(child);
     const reader = new CpioReader(onEntry);
     let stderr = '';
     let failed = false;
@@ -60,7 +77,7 @@ export function readPayload(rpm: string, onEntry: (entry: CpioEntry) => void): P
       } catch (error) {
         failed = true;
         child.kill();
-        reject(new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
+        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
       }
     });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });

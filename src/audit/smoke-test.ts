@@ -1,20 +1,33 @@
 /**
- * The smoke test: the RPM's payload installed into a scratch root, mounted at
+ * The smoke test: the RPM's payload extracted into a scratch root, mounted at
  * /usr/local/phoreus in a private mount namespace with the target interpreter bind-mounted
  * at its home, the modulefile loaded by real Lmod, and a command run — as a user's shell
- * would. Needs root (or passwordless sudo), unshare and Lmod; touches nothing of the host.
+ * would. Needs root (or passwordless sudo), unshare, setpriv and Lmod; touches nothing of
+ * the host.
+ *
+ * The payload is untrusted until it has run: only its /usr/local/phoreus tree is extracted,
+ * by this module's own reader, never through a symlink and never outside the scratch root;
+ * names are checked before they reach a shell or Lmod; and the command runs as nobody, with
+ * no new privileges and no network.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import { finding, type Finding } from '../checks/finding.js';
 import { UsageError } from '../inputs/usage-error.js';
+import { judgeHome, judgeModule, judgeToolName, judgeToolVersion } from '../inputs/values.js';
 import type { Log } from '../report/log.js';
+import { luaString } from '../build/modulefile.js';
+import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { findPython } from '../tools/python.js';
 import { run, type RunResult } from '../tools/process.js';
 import { asRoot, installPackages, requireTools, which } from '../tools/system.js';
+import { isDirectory, isRegular, isSymlink, type CpioHeader, type EntryReader } from './cpio.js';
+import { readPayload } from './rpm-file.js';
 
 const LMOD_INITS = ['/usr/share/lmod/lmod/init/bash', '/usr/share/lmod/lmod/init/profile', '/opt/apps/lmod/lmod/init/bash'];
+/** The user the command runs as: nobody, who owns nothing the payload could harm. */
+const NOBODY = '65534';
+const TREE = 'usr/local/phoreus/';
 
 export function lmodInit(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = env.LMOD_PKG ? [join(env.LMOD_PKG, 'init', 'bash'), ...LMOD_INITS] : LMOD_INITS;
@@ -24,56 +37,115 @@ export function lmodInit(env: NodeJS.ProcessEnv = process.env): string | undefin
 /** Why the smoke test cannot run here, or undefined when it can. */
 export async function smokeTestUnavailable(): Promise<string | undefined> {
   if (!(await asRoot())) return 'it needs root or passwordless sudo';
-  if (!which('unshare')) return 'unshare (util-linux) is not installed';
+  if (!which('unshare') || !which('setpriv')) return 'unshare and setpriv (util-linux) are not installed';
   if (!lmodInit()) return 'Lmod is not installed (apt-get install lmod, or dnf install Lmod)';
   return undefined;
 }
 
-/** Installs what the smoke test needs (Lmod, unshare) when asked for it explicitly. */
+/** Installs what the smoke test needs (Lmod, unshare, setpriv) when asked for it explicitly. */
 export async function provideSmokeTestTools(log: Log): Promise<void> {
   if (!lmodInit()) await installPackages({ apt: ['lmod'], dnf: ['Lmod'] }, 'Lmod', log);
-  await requireTools(['unshare'], log);
+  await requireTools(['unshare', 'setpriv'], log);
 }
 
-export async function extractPayloads(rpms: readonly string[], root: string): Promise<void> {
-  for (const rpm of rpms) {
-    const r = await run('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], { cwd: root });
-    if (r.exitCode !== 0) throw new UsageError(`extracting ${rpm} failed: ${r.stderr.trim()}`);
+/** The payload refused to be extracted: why, in one line. */
+export class UnsafePayload extends Error {
+  override name = 'UnsafePayload';
+}
+
+/**
+ * Where an entry goes under the root, or undefined when it is outside the phoreus tree;
+ * refused when any directory on its way is a symlink (a write through it could land
+ * anywhere).
+ */
+function target(root: string, name: string): string | undefined {
+  const normal = posix.normalize(`/${name}`).slice(1);
+  if (!normal.startsWith(TREE)) return undefined;
+  let at = root;
+  for (const part of normal.split('/').slice(0, -1)) {
+    at = join(at, part);
+    if (existsSync(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix.relative(root, at)}`);
   }
+  return join(root, normal);
+}
+
+/** One entry written under the root: directories 755, files 644 or 755, symlinks as they are; nothing replaced. */
+function extractEntry(root: string, header: CpioHeader): EntryReader {
+  const path = target(root, header.name);
+  const none: EntryReader = { data: () => undefined, end: () => undefined };
+  if (!path) return none;
+  if (isDirectory(header.mode)) {
+    mkdirSync(path, { recursive: true, mode: 0o755 });
+    return none;
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  if (isSymlink(header.mode)) {
+    const pieces: Buffer[] = [];
+    return { data: (c) => { pieces.push(c); }, end: () => symlinkSync(Buffer.concat(pieces).toString('utf8'), path) };
+  }
+  if (!isRegular(header.mode)) return none;
+  // "wx": fails on anything already there, a symlink included, so a later entry never writes through an earlier one.
+  const fd = openSync(path, 'wx', header.mode & 0o111 ? 0o755 : 0o644);
+  return { data: (c) => { writeSync(fd, c); }, end: () => closeSync(fd) };
+}
+
+/** Extracts the /usr/local/phoreus tree of each RPM's payload under `root`. */
+export async function extractPayloads(rpms: readonly string[], root: string): Promise<void> {
+  for (const rpm of rpms) await readPayload(rpm, (header) => extractEntry(root, header));
 }
 
 /** What phoreus and phoreus-python-X.Y would provide: the interpreter's mount point and its module. */
 export function provideInterpreter(root: string, interpreterHome: string, interpreterModule: string): void {
+  for (const [what, wrong] of [['interpreter home', judgeHome(interpreterHome)], ['interpreter module', judgeModule(interpreterModule)]] as const) {
+    if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
+  }
   mkdirSync(join(root, interpreterHome), { recursive: true });
   const module = join(root, 'usr/local/phoreus/modulefiles', `${interpreterModule}.lua`);
   if (existsSync(module)) return;
   mkdirSync(dirname(module), { recursive: true });
-  writeFileSync(module, `whatis("Python interpreter module for the smoke test")\nprepend_path("PATH", "${interpreterHome}/bin")\n`);
+  // As phoreus-python-X.Y would: its programs on PATH, and its libpython found at its home
+  // (a shared build may name the directory it was built in, which nobody cannot enter).
+  writeFileSync(module, [
+    'whatis("Python interpreter module for the smoke test")',
+    `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
+    `prepend_path("LD_LIBRARY_PATH", ${luaString(`${interpreterHome}/lib`)})`,
+    '',
+  ].join('\n'));
 }
+
+/** A word for the bash script: single-quoted. */
+const quote = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
 
 /**
  * Runs a bash script where /usr/local is a fresh tmpfs holding the scratch root's phoreus
  * tree and `pythonPrefix` (a CPython installation) is mounted at the interpreter's home.
+ * The mounts are made as root; the script runs as nobody, with no new privileges, in an
+ * empty network namespace, from a home of its own.
  */
 export async function runInstalled(root: string, interpreterHome: string, pythonPrefix: string, script: string): Promise<RunResult> {
   const prefix = await asRoot();
   const init = lmodInit();
   if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
-  const setup = [
-    'set -e',
-    'mount -t tmpfs tmpfs /usr/local',
-    'mkdir -p /usr/local/phoreus',
-    `mount --bind "${root}/usr/local/phoreus" /usr/local/phoreus`,
-    `mount --bind "${pythonPrefix}" "${interpreterHome}"`,
-    'set +e',
-    // A clean user environment: nothing of the host's Python setup leaks in.
+  const wrong = judgeHome(interpreterHome);
+  if (wrong) throw new UsageError(`the smoke test's interpreter home is not safe: ${wrong}`);
+  const user = [
     'unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION',
-    'export PATH=/usr/bin:/bin',
-    `source ${init}`,
+    `source ${quote(init)}`,
     'module use /usr/local/phoreus/modulefiles',
     script,
   ].join('\n');
-  const [command, ...args] = [...prefix, 'unshare', '--mount', '--propagation', 'private', 'bash', '-c', setup];
+  const setup = [
+    'set -e',
+    'mount -t tmpfs tmpfs /usr/local',
+    'mkdir -p /usr/local/phoreus /usr/local/smoke-home',
+    `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
+    `mount --bind ${quote(join(root, 'usr/local/phoreus'))} /usr/local/phoreus`,
+    `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
+    'cd /usr/local/smoke-home',
+    // A clean user environment: nothing of the host's Python setup leaks in.
+    `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --no-new-privs env -i HOME=/usr/local/smoke-home PATH=/usr/bin:/bin LANG=C.UTF-8 bash -c ${quote(user)}`,
+  ].join('\n');
+  const [command, ...args] = [...prefix, 'unshare', '--mount', '--net', '--propagation', 'private', 'bash', '-c', setup];
   return run(command ?? 'unshare', args);
 }
 
@@ -90,26 +162,37 @@ export interface SmokeTestInput {
 }
 
 export async function smokeTest(input: SmokeTestInput, log: Log): Promise<Finding[]> {
-  const root = mkdtempSync(join(tmpdir(), 'phoreus-smoke-'));
+  const modulefile = `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`;
+  // The names come from the payload: they reach Lmod and a shell only if they are plain names.
+  if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
+    return [finding('PH314', modulefile, 1, 'smoke test not run: the payload\'s tool name or version is not a plain name (PH207), so it is not loaded')];
+  }
+  const root = scratchDir('phoreus-smoke-');
   try {
-    await extractPayloads([input.rpm], root);
+    try {
+      await extractPayloads([input.rpm], root);
+    } catch (error) {
+      // A payload written through a symlink, twice to one path, or otherwise out of shape is not installed.
+      return [finding('PH314', modulefile, 1, `smoke test not run: the payload cannot be extracted safely (${(error as Error).message})`)];
+    }
     provideInterpreter(root, input.interpreterHome, input.interpreterModule);
     const python = await findPython(input.interpreter, input.python);
     const pythonPrefix = dirname(dirname(python));
+    const module = `${input.tool}/${input.version}`;
     const script = existsSync(join(root, `usr/local/phoreus/${input.tool}/${input.version}/venv/bin/${input.tool}`))
       ? `${input.tool} --version || ${input.tool} --help`
       : 'python -c "import sys; print(sys.prefix)"';
     const command = input.command ?? script;
-    log.info(`Smoke test: module load ${input.tool}/${input.version} && ${command}`);
-    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${input.tool}/${input.version} || exit 97\n${command}`);
+    log.info(`Smoke test: module load ${module} && ${command}`);
+    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${quote(module)} || exit 97\n${command}`);
     if (r.exitCode === 0) {
       log.info(`Smoke test passed: ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`);
       return [];
     }
     const output = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-12).join('\n');
-    const what = r.exitCode === 97 ? `module load ${input.tool}/${input.version} failed` : `"${command}" exited with status ${r.exitCode}`;
-    return [finding('PH314', `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`, 1, `smoke test: after installing the payload and loading the module, ${what}:\n${output}`)];
+    const what = r.exitCode === 97 ? `module load ${module} failed` : `"${command}" exited with status ${r.exitCode}`;
+    return [finding('PH314', modulefile, 1, `smoke test: after installing the payload and loading the module, ${what}:\n${output}`)];
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    removeScratch(root);
   }
 }

@@ -4,13 +4,15 @@
  * with --require-hashes when the project has one; otherwise pip's isolated build resolves
  * it, which the build reports as a warning (PH114).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { shown } from '../inputs/values.js';
+import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { BuildFailure } from './failure.js';
 import type { Log } from '../report/log.js';
 import { lastLine, run } from '../tools/process.js';
-import { pythonVenv } from '../tools/venv.js';
+import { pipNetworkEnv } from '../tools/index-access.js';
+import { pythonVenv, venvEnv } from '../tools/venv.js';
 
 export const BUILD_LOCK = 'requirements-build.lock';
 
@@ -27,12 +29,33 @@ export interface AppWheel {
   version: string;
 }
 
+/**
+ * A symlink in the project is copied as a link, and the build backend would pack what it
+ * points at: one that leads out of the project would ship a file of the build machine.
+ */
+function refuseEscapingLink(root: string, path: string): void {
+  if (!lstatSync(path).isSymbolicLink()) return;
+  let target: string;
+  try {
+    target = realpathSync(path);
+  } catch {
+    return; // a dangling link packs nothing
+  }
+  if (target !== root && !target.startsWith(`${root}${sep}`)) {
+    throw new BuildFailure(`${relative(root, path)} is a symlink to ${shown(target)}, outside the project: the application wheel would carry a file of the build machine; replace it with the file itself`);
+  }
+}
+
 /** Reads Name and Version from a wheel's METADATA with the build interpreter's zipfile. */
 async function wheelMetadata(python: string, wheel: string): Promise<{ name: string; version: string }> {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ['-c', script, wheel]);
   const [name, version] = r.stdout.trim().split('\n');
   if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename(wheel)}: ${lastLine(r.stderr)}`);
+  // Name and version reach the spec and the install lock: only what PEP 508 and PEP 440 allow.
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name) || !/^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/.test(version)) {
+    throw new BuildFailure(`the application wheel's metadata names "${shown(name)}" version "${shown(version)}", which is not a valid distribution name and version; fix [project] name and version in pyproject.toml`);
+  }
   return { name, version };
 }
 
@@ -48,10 +71,17 @@ export async function lockedBuilder(project: string, python: string, log: Log): 
 
 /** Builds the wheel with the locked builder (no build isolation, no index), else with pip's isolated build. */
 export async function buildAppWheel(project: string, python: string, lockedPython: string | undefined, out: string, epoch: number, log: Log, options: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[] }): Promise<AppWheel> {
-  const work = mkdtempSync(join(tmpdir(), 'phoreus-app-'));
+  const work = scratchDir('phoreus-app-');
   try {
     const source = join(work, 'src');
-    cpSync(project, source, { recursive: true, filter: (src) => !NOT_COPIED.has(basename(src)) && !src.endsWith('.egg-info') });
+    const root = realpathSync(project);
+    cpSync(project, source, {
+      recursive: true,
+      filter: (src) => {
+        refuseEscapingLink(root, src);
+        return !NOT_COPIED.has(basename(src)) && !src.endsWith('.egg-info');
+      },
+    });
     const buildLocked = lockedPython !== undefined;
     const builder = lockedPython ?? python;
     const indexArgs = [
@@ -62,15 +92,16 @@ export async function buildAppWheel(project: string, python: string, lockedPytho
     const args = ['-m', 'pip', 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', join(work, 'wheel'),
       ...(buildLocked ? ['--no-build-isolation', '--no-index'] : indexArgs), source];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
-    const result = await run(builder, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+    const result = await run(builder, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
     const file = readdirSync(join(work, 'wheel')).find((f) => f.endsWith('.whl'));
     if (!file) throw new BuildFailure('building the application wheel produced no wheel');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync(out, { recursive: true });
     const path = join(out, file);
     cpSync(join(work, 'wheel', file), path);
     return { path, file, ...(await wheelMetadata(python, path)) };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    removeScratch(work);
   }
 }

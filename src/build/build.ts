@@ -3,17 +3,17 @@
  * packages, audit. One method per step; each step is timed for the summary. Nothing is
  * written to the output directory on failure except the report.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { join } from 'node:path';
 import { audit } from '../audit/audit.js';
 import { effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { finding } from '../checks/finding.js';
-import { checkToolVersion } from '../checks/identity.js';
+import { checkToolName, checkToolVersion } from '../checks/identity.js';
 import { lockedPackages, type LockedPackage } from '../checks/lockfile.js';
 import { verify, type VerifyResult } from '../checks/verify.js';
-import type { BuildOptions } from '../inputs/options.js';
+import { checkValues, type BuildOptions } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { ARCHES, distro as lookupDistro, hostArch, platformKey, type Arch, type Distro } from '../plan/distros.js';
 import { resolveTool, resolveVersion, type IdentitySources } from '../plan/identity.js';
@@ -31,7 +31,7 @@ import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython, ven
 import { buildPackages, place, type BuildArtifacts } from './package.js';
 import { fetchWheelhouse, type Wheelhouse } from './wheelhouse.js';
 import { publishedPackages } from '../publish/published-repo.js';
-import { redactUrls } from '../report/redact.js';
+import { redact } from '../report/redact.js';
 
 export type { BuildArtifacts } from './package.js';
 export { lockedPackages } from '../checks/lockfile.js';
@@ -74,7 +74,7 @@ class Build {
   secrets: string[] = [];
   interpreter = '';
   skipped: Array<{ name: string; reason: string }> = [];
-  private readonly work = mkdtempSync(join(tmpdir(), 'phoreus-build-'));
+  private readonly work = scratchDir('phoreus-build-');
 
   constructor(
     private readonly options: BuildOptions,
@@ -84,7 +84,7 @@ class Build {
   ) {}
 
   cleanup(): void {
-    rmSync(this.work, { recursive: true, force: true });
+    removeScratch(this.work);
   }
 
   stop(failure: string, identity?: PackageIdentity): BuildResult {
@@ -131,6 +131,7 @@ class Build {
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
         forceSource: plan.forceSource,
+        dir: join(this.work, 'wheelhouse'),
       }, this.log);
       const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : undefined;
       await this.options.store?.save(scope);
@@ -140,7 +141,7 @@ class Build {
 
   private buildLockText(): string {
     const path = join(this.options.project, BUILD_LOCK);
-    return existsSync(path) ? readText(path) : '';
+    return existsSync(path) ? readText(path, this.options.project) : '';
   }
 
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
@@ -165,10 +166,10 @@ class Build {
     if (!tool) throw new UsageError('the project is only a lock and names no tool: pass --tool (the action\'s tool input) or set tool.name in phoreus.yaml');
     const version = resolveVersion(sources) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
-    const unsafe = checkToolVersion(version, { file: '.', line: 1 });
+    const unsafe = [...checkToolName(tool, { file: '.', line: 1 }), ...checkToolVersion(version, { file: '.', line: 1 })];
     if (unsafe.length > 0) {
       this.findings.push(...unsafe);
-      throw new BuildFailure('the tool version is not safe');
+      throw new BuildFailure('the tool name or version is not safe');
     }
     return {
       tool, version, release: this.options.release ?? config.tool.release ?? '1', interpreter: this.interpreter,
@@ -191,10 +192,10 @@ class Build {
     const published = await this.timed('Check the published repository', () => publishedPackages(repo));
     const same = published.find((p) => p.name === name && p.version === version && p.release === fullRelease && (p.arch === this.arch || p.arch === 'src'));
     if (!same) {
-      this.log.info(`${name}-${version}-${fullRelease} is not in ${redactUrls(repo)} yet`);
+      this.log.info(`${name}-${version}-${fullRelease} is not in ${redact(repo)} yet`);
       return;
     }
-    this.findings.push(finding('PH401', '.', 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redactUrls(repo)}: a released version is never rebuilt in place (charter §11); bump the version, or the release (release input) for a rebuild of the same version`));
+    this.findings.push(finding('PH401', '.', 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redact(repo)}: a released version is never rebuilt in place (charter §11); bump the version, or the release (release input) for a rebuild of the same version`));
     throw new BuildFailure(`${name}-${version}-${fullRelease} is already published`);
   }
 
@@ -241,6 +242,7 @@ function redactRegistries(options: BuildOptions, registries: Record<string, unkn
 }
 
 export async function build(options: BuildOptions, log: Log): Promise<BuildResult> {
+  checkValues(options);
   const arch = targetArch(options.arch);
   const distro = lookupDistro(options.distro);
   const run = new Build(options, log, distro, arch);
@@ -272,7 +274,7 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
   await requireTools(['rpmbuild', 'rpm', 'rpm2cpio', 'tar'], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
-  const lockText = readText(join(options.project, verification.lock));
+  const lockText = readText(join(options.project, verification.lock), options.project);
   const packages = lockedPackages(lockText, interpreter, arch);
   const { wheelhouse, builder } = await run.fetch(python, lockText, packages, plan, epoch);
   const app = await run.appWheel(python, builder, epoch);

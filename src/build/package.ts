@@ -3,10 +3,12 @@
  * the sources (lock, wheelhouse, relocation script, copied files, configuration in force),
  * rpmbuild; and, once the audit has passed, the copy into the output directory.
  */
-import { copyFileSync, cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CopyFile } from '../config/config.js';
 import { confined, copyDestination, symlinkIn } from '../config/copy-files.js';
+import { copyWhole } from '../tools/files.js';
 import { UsageError } from '../inputs/usage-error.js';
 import type { Arch, Distro } from '../plan/distros.js';
 import { requirementBlocks } from '../requirements/blocks.js';
@@ -49,12 +51,26 @@ export interface PackageInput {
   copyFiles: CopyFile[];
 }
 
+const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
 /** The lock's pip requirement alone, with its hashes: the first install into the new venv. */
 export function pipLockText(lockText: string): string | undefined {
   return requirementBlocks(lockText).get('pip');
 }
 
-/** Lays the copyFiles out as the venv will hold them, under `<stage>/copyfiles/`. */
+/** Directories 755, files 644, or 755 when anyone may run them: no setuid, setgid, sticky or writable-by-others mode ships (PH315). */
+function normaliseModes(path: string): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) {
+    chmodSync(path, 0o755);
+    for (const entry of readdirSync(path)) normaliseModes(join(path, entry));
+  } else {
+    chmodSync(path, stat.mode & 0o111 ? 0o755 : 0o644);
+  }
+}
+
+/** Lays the copyFiles out as the venv will hold them, under `<stage>/copyfiles/`, with plain modes. */
 function stageCopyFiles(project: string, entries: readonly CopyFile[], interpreter: string, stage: string): void {
   for (const entry of entries) {
     const from = confined(entry.from);
@@ -72,6 +88,7 @@ function stageCopyFiles(project: string, entries: readonly CopyFile[], interpret
       copyFileSync(source, file);
     }
   }
+  if (entries.length > 0) normaliseModes(join(stage, 'copyfiles'));
 }
 
 export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArtifacts> {
@@ -81,7 +98,11 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
   const pipWheel = a.wheelhouse.files.get('pip');
   const pipLock = pipWheel ? pipLockText(a.lockText) : undefined;
   const modulefile = renderModulefile(id, a.module);
-  const installLock = a.wheelhouse.installLock !== a.lockText;
+  // The application joins the lock's one pip run, pinned by the hash of the wheel built here.
+  const appPin = a.app ? `${a.app.name}==${a.app.version} \\\n    --hash=sha256:${sha256File(a.app.path)}\n` : '';
+  const base = a.wheelhouse.installLock;
+  const installLockText = appPin ? `${base}${base.endsWith('\n') ? '' : '\n'}${appPin}` : base;
+  const installLock = installLockText !== a.lockText;
   const spec = renderSpec({
     id, arch: a.arch, distro: a.distro, summary: a.summary, license: a.license, ...(a.url ? { url: a.url } : {}),
     description: a.description,
@@ -107,7 +128,7 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
     ],
     sources: {
       [SOURCES.lock]: { content: a.lockText },
-      ...(installLock ? { [SOURCES.installLock]: { content: a.wheelhouse.installLock } } : {}),
+      ...(installLock ? { [SOURCES.installLock]: { content: installLockText } } : {}),
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}\n` },
@@ -129,7 +150,7 @@ export function place(built: BuildArtifacts, out: string, id: PackageIdentity): 
   mkdirSync(out, { recursive: true });
   const copy = (path: string, name = basename(path)): string => {
     const target = join(out, name);
-    copyFileSync(path, target);
+    copyWhole(path, target);
     return target;
   };
   return {

@@ -5,6 +5,8 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { judgePath, shown } from '../inputs/values.js';
+import { UsageError } from '../inputs/usage-error.js';
 import { BuildFailure } from './failure.js';
 import type { Arch } from '../plan/distros.js';
 import { lastLine, run } from '../tools/process.js';
@@ -30,6 +32,11 @@ export interface RpmbuildOutput {
 }
 
 export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
+  // Both become macro definitions: a space, a quote or a "%" in them would rewrite the spec.
+  for (const [what, path] of [['the work directory (TMPDIR)', input.topdir], ['the build interpreter (--python)', input.buildPython]] as const) {
+    const wrong = judgePath(path);
+    if (wrong) throw new UsageError(`${what} ${shown(path)} cannot be named in an RPM spec: ${wrong}`);
+  }
   const sources = join(input.topdir, 'SOURCES');
   const specs = join(input.topdir, 'SPECS');
   mkdirSync(sources, { recursive: true });
@@ -40,7 +47,7 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
   }
   for (const tarball of input.tarballs) {
     // A reproducible tarball: sorted names, fixed owner and times.
-    const tar = await run('tar', ['--sort=name', `--mtime=@${input.epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu',
+    const tar = await run('tar', ['--sort=name', `--mtime=@${input.epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', '--mode=go-w,a-st',
       '-cf', join(sources, tarball.name), '-C', tarball.parent, tarball.dir]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }

@@ -1,17 +1,17 @@
 /**
- * Wheels built from sdists, only where that is sound: the sdist is fetched with
- * --require-hashes (its hash is in the lock), built with --no-deps, and the wheel is kept
- * when it is pure Python, or when this machine's glibc is no newer than the target's and
- * the architecture is the target's (a container of the target distro). Otherwise the build
+ * Wheels built from sdists, only where that is sound: the sdist has been fetched with its
+ * hash checked against the lock, it is built with --no-deps, and the wheel is kept when it
+ * is pure Python, or when this machine's glibc is no newer than the target's and the
+ * architecture is the target's (a container of the target distro). Otherwise the build
  * stops with the package named and a container pointed to.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { BuildFailure } from './failure.js';
 import { hostArch, type Arch, type Distro } from '../plan/distros.js';
 import type { Log } from '../report/log.js';
-import { redactUrls } from '../report/redact.js';
+import { redact } from '../report/redact.js';
 import { lastLine, run } from '../tools/process.js';
 
 export interface SourceBuilt {
@@ -23,8 +23,9 @@ export interface SourceBuilt {
 export interface SourceBuildRequest {
   python: string;
   name: string;
-  /** The package's block of the lock: its pin and every allowed hash. */
-  lockBlock: string;
+  /** The sdist, already checked against the lock's hashes. */
+  sdist: string;
+  /** Where the built wheel goes (beside the sdist, in the build's wheelhouse). */
   dir: string;
   distro: Distro;
   arch: Arch;
@@ -54,28 +55,20 @@ export async function buildFromSdist(request: SourceBuildRequest, log: Log): Pro
   mkdirSync(work, { recursive: true });
   try {
     log.info(`${request.name}: building from its sdist (${request.reason})`);
-    const lock = join(work, 'requirement.lock');
-    writeFileSync(lock, request.lockBlock);
-    const download = await run(request.python, ['-m', 'pip', 'download', '--no-deps', '--require-hashes', '--no-binary=:all:',
-      '--disable-pip-version-check', '--no-input', '--progress-bar', 'off', '--dest', join(work, 'sdist'), ...request.indexArgs, '-r', lock]);
-    if (download.exitCode !== 0) {
-      throw new BuildFailure(`${request.name} has no compatible wheel and no sdist with a locked hash (${redactUrls(lastLine(download.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
-    }
-    const sdist = readdirSync(join(work, 'sdist'))[0] ?? '';
     const wheelDir = join(work, 'wheel');
     const built = await run(request.python, ['-m', 'pip', 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input',
-      '--wheel-dir', wheelDir, ...request.indexArgs, join(work, 'sdist', sdist)], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
+      '--wheel-dir', wheelDir, ...request.indexArgs, request.sdist], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
     if (built.exitCode !== 0) {
-      throw new BuildFailure(`${request.name}: building its sdist failed (${redactUrls(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
+      throw new BuildFailure(`${request.name}: building its sdist failed (${redact(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
     const wheel = readdirSync(wheelDir).find((f) => f.endsWith('.whl')) ?? '';
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
     const data = readFileSync(join(wheelDir, wheel));
-    writeFileSync(join(request.dir, wheel), data);
-    writeFileSync(join(request.dir, sdist), readFileSync(join(work, 'sdist', sdist)));
-    return { sdist, wheel, sha256: createHash('sha256').update(data).digest('hex') };
+    renameSync(join(wheelDir, wheel), join(request.dir, wheel));
+    return { sdist: basename(request.sdist), wheel, sha256: createHash('sha256').update(data).digest('hex') };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,6 +5,9 @@
  * offline from the sources shipped in the SRPM, so `rpmbuild --rebuild` works the same in
  * mock, Koji or COPR as on a runner. Pure rendering.
  */
+import {
+  assertSafe, INTERPRETER, judgeHome, judgeModule, judgeRelease, judgeToolName, judgeToolVersion,
+} from '../inputs/values.js';
 import type { Arch, Distro } from '../plan/distros.js';
 import {
   interpreterPath, metaPackageName, modulefileDir, modulefilePath, packageName, PHOREUS_ROOT, phoreusPrefix, venvPath,
@@ -34,7 +37,10 @@ export interface SpecInput {
   description: string[];
   /** The wheel file of the pip the lock pins, in the wheelhouse; absent when pip is not pinned. */
   pipWheel?: string;
-  /** The lock plus the digests of wheels built from verified sdists, when there are such (Source8). */
+  /**
+   * Whether %build installs from Source8: the lock plus the digests of wheels built from
+   * verified sdists and the application's own pin. Always so with an application.
+   */
   installLock: boolean;
   /** Files of the project copied into the venv (Source9, a tarball laid out as the venv). */
   copyFiles: boolean;
@@ -47,9 +53,44 @@ export interface SpecInput {
   generator: string;
 }
 
-/** Free text inside a spec: "%" would expand as a macro, a newline would end the tag. */
+/** Free text inside a spec: "%" would expand as a macro, a newline would end the tag, control characters have no place. */
 export function specText(text: string): string {
-  return text.replace(/%/g, '%%').replace(/[\r\n]+/g, ' ').trim();
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '').replace(/%/g, '%%').trim();
+}
+
+/** One word of a shell line inside the spec: single-quoted unless plainly safe, and "%" doubled so rpm leaves it alone. */
+export function specWord(word: string): string {
+  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return quoted.replace(/%/g, '%%');
+}
+
+/** A Python distribution name (PEP 508) and a version as wheel METADATA may hold them, without spaces or quotes. */
+const DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
+/** A wheel's file name: the parts of its name, no path, no shell or macro characters. */
+const WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
+
+const judgeBy = (pattern: RegExp, hint: string) => (value: string): string | undefined => (pattern.test(value) ? undefined : hint);
+
+/**
+ * Every value the spec is rendered from, checked against its grammar: a value that would
+ * reach the spec unchecked is a programming error, never a spec with an injected line.
+ */
+function checkInput(input: SpecInput): void {
+  const { id, app } = input;
+  assertSafe('tool name', id.tool, judgeToolName);
+  assertSafe('tool version', id.version, judgeToolVersion);
+  assertSafe('release', id.release, judgeRelease);
+  assertSafe('interpreter', id.interpreter, judgeBy(INTERPRETER, 'use X.Y'));
+  assertSafe('interpreter home', id.interpreterHome, judgeHome);
+  assertSafe('interpreter module', id.interpreterModule, judgeModule);
+  if (input.pipWheel !== undefined) assertSafe('pip wheel', input.pipWheel, judgeBy(WHEEL_FILE, 'not a wheel file name'));
+  if (app) {
+    assertSafe('application wheel', app.wheel, judgeBy(WHEEL_FILE, 'not a wheel file name'));
+    assertSafe('application name', app.name, judgeBy(DIST_NAME, 'not a distribution name'));
+    assertSafe('application version', app.version, judgeBy(DIST_VERSION, 'not a version'));
+  }
 }
 
 function changelogDate(epoch: number): string {
@@ -60,8 +101,10 @@ function changelogDate(epoch: number): string {
 }
 
 export function renderSpec(input: SpecInput): string {
+  checkInput(input);
   const { id, app } = input;
-  const pip = input.pipWheel ? `wheelhouse/${input.pipWheel}/pip` : '"$bundled_pip"';
+  const installLock = input.installLock || app !== undefined;
+  const pip = input.pipWheel ? specWord(`wheelhouse/${input.pipWheel}/pip`) : '"$bundled_pip"';
   const pipInstall = 'install --no-index --find-links wheelhouse --require-hashes --no-compile';
   const sources = [
     `Source0:        ${SOURCES.lock}`,
@@ -72,32 +115,31 @@ export function renderSpec(input: SpecInput): string {
     ...(input.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : []),
     ...(input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : []),
     ...(app ? [`Source7:        ${app.wheel}`] : []),
-    ...(input.installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
+    ...(installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
     ...(input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []),
   ];
-  const lock = input.installLock ? '%{SOURCE8}' : 'requirements.lock';
+  const lock = installLock ? '%{SOURCE8}' : 'requirements.lock';
 
   const build = [
     '# Charter §7: create the venv, upgrade pip deterministically, install the locked',
-    '# dependencies, install the application; offline, from the sources only.',
+    '# dependencies and the application; offline, from the sources only.',
     'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1',
     'rm -rf venv',
     '%{phoreus_build_python} -m venv --without-pip venv',
     ...(input.pipWheel
-      ? [`venv/bin/python ${pip} ${pipInstall} --no-deps -r %{SOURCE5}`, 'pip="-m pip"']
+      ? [`venv/bin/python ${pip} ${pipInstall} --no-deps -r %{SOURCE5}`, 'pip="-m pip"', 'pip_path=venv/lib/python%{pyver}/site-packages']
       : [
           '# The lock pins no pip (PH111): install with the interpreter\'s bundled pip.',
-          'bundled_pip="$(%{phoreus_build_python} -c \'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])\')/pip"',
-          'pip="$bundled_pip"',
+          'bundled_pip="$(%{phoreus_build_python} -c \'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])\')"',
+          'pip="$bundled_pip/pip"',
+          'pip_path="$bundled_pip"',
         ]),
+    '# One pip run while site-packages holds nothing but pip: no dependency\'s code runs here.',
+    ...(app ? ['cp %{SOURCE7} wheelhouse/'] : []),
     `venv/bin/python $pip ${pipInstall} -r ${lock}`,
-    ...(app
-      ? [
-          'mkdir -p app && cp %{SOURCE7} app/',
-          `venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile ${app.name}==${app.version}`,
-        ]
-      : []),
-    'venv/bin/python $pip check',
+    '# pip check with the venv\'s site hooks off (-I -S) and its site-packages put on the path',
+    '# explicitly: a .pth file of a locked wheel never runs on the build host.',
+    'venv/bin/python -I -S -c \'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())\' "$pip_path" venv/lib/python%{pyver}/site-packages check',
   ];
 
   const install = [
@@ -106,7 +148,9 @@ export function renderSpec(input: SpecInput): string {
     '# Relocation drops bytecode no RECORD lists; it is compiled below, by the target',
     '# interpreter version, for the installed path.',
     '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
-    ...(input.copyFiles ? ['# copyFiles of phoreus.yaml, laid out as the venv.', 'tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner'] : []),
+    ...(input.copyFiles ? ['# copyFiles of phoreus.yaml, laid out as the venv.', 'tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner --no-same-permissions'] : []),
+    '# No setuid, setgid, sticky or group/world-writable file ships (PH315).',
+    'chmod -R u+rwX,go+rX,go-w,a-st %{buildroot}%{phoreus_prefix}',
     '%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages',
     '# Wheels that ship bytecode list it in RECORD: keep those rows true to what was compiled.',
     '%{phoreus_build_python} %{SOURCE2} --bytecode-records %{buildroot}%{venv}',
@@ -134,7 +178,7 @@ export function renderSpec(input: SpecInput): string {
     : [];
 
   return [
-    `# Generated by ${input.generator}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
+    `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
     `%global tool ${id.tool}`,
     `%global tool_version ${id.version}`,
     `%global pyver ${id.interpreter}`,
@@ -169,8 +213,9 @@ export function renderSpec(input: SpecInput): string {
     'Name:           phoreus-%{tool}-%{tool_version}',
     'Version:        %{tool_version}',
     `Release:        ${id.release}%{?dist}`,
-    `Summary:        ${specText(input.summary)}`,
-    `License:        ${specText(input.license)}`,
+    // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
+    `Summary:        ${specText(input.summary) || 'No summary given'}`,
+    `License:        ${specText(input.license) || 'Unspecified'}`,
     ...(input.url ? [`URL:            ${specText(input.url)}`] : []),
     `ExclusiveArch:  ${input.arch}`,
     ...sources,
@@ -195,6 +240,7 @@ export function renderSpec(input: SpecInput): string {
     ...install,
     '',
     '%files',
+    '%defattr(-,root,root,-)',
     '%dir %{phoreus_root}/%{tool}',
     '%{phoreus_prefix}/',
     '%dir %{modulefile_dir}',
@@ -202,7 +248,7 @@ export function renderSpec(input: SpecInput): string {
     '',
     '%changelog',
     `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
-    `- Built from requirements.lock by ${input.generator}`,
+    `- Built from requirements.lock by ${specText(input.generator)}`,
     '',
   ].join('\n');
 }

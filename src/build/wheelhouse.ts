@@ -1,24 +1,27 @@
 /**
- * The wheelhouse: every file the lock pins, downloaded with pip --require-hashes --no-deps,
- * restricted to wheels the target distro's glibc, the interpreter's ABI and the arch accept.
- * Kept in a local cache keyed by the lock, the interpreter, the distro and the arch, so a
- * warm build never touches the package index.
+ * The wheelhouse of one build: for every locked package, the one file the target installs,
+ * each hashed against the lock before use. Files come from the blob store (the cache kept
+ * between runs, shared by every tool and lock) when the target's earlier choice is there,
+ * and are otherwise downloaded with pip --require-hashes --no-deps for the target's glibc,
+ * ABI and arch, then kept. Packages without a compatible wheel (or forced to) are built here
+ * from their hash-verified sdist, every time: a wheel built from source is never taken from
+ * a cache, since no lock hash could vouch for it.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildFailure } from './failure.js';
 import { manylinuxTags, type Arch, type Distro } from '../plan/distros.js';
 import type { LockedPackage } from '../checks/lockfile.js';
-import { lockSubset, requirementBlocks, withExtraHashes } from '../requirements/blocks.js';
+import { lockSubset, withExtraHashes } from '../requirements/blocks.js';
 import { normalizeName } from '../requirements/pep508.js';
 import type { Log } from '../report/log.js';
-import { redactUrls } from '../report/redact.js';
+import { redact } from '../report/redact.js';
+import { BlobStore, sha256File } from '../tools/blob-store.js';
 import { cacheRoot } from '../tools/cache-dir.js';
+import { failingIndex, indexUrls, missingPackage, pipNetworkArgs } from '../tools/index-access.js';
 import { run } from '../tools/process.js';
 import { buildFromSdist, type SourceBuilt } from './source-build.js';
-
-export type { LockedPackage } from '../checks/lockfile.js';
+import { sdistFits, supportedTags, wheelFits } from './wheel-tags.js';
 
 export interface WheelhouseRequest {
   python: string;
@@ -34,12 +37,15 @@ export interface WheelhouseRequest {
   /** Packages to build from their sdist whatever wheels exist, with the reason. */
   forceSource: ReadonlyMap<string, string>;
   epoch: number;
+  /** This build's own directory for the wheelhouse (inside its work directory). */
+  dir: string;
 }
 
 export interface Wheelhouse {
   dir: string;
   /** File name of each package's wheel, by normalized name. */
   files: Map<string, string>;
+  /** True when every file came from the store: the package index was not contacted. */
   fromCache: boolean;
   /** Packages whose wheel was built here from their hash-verified sdist. */
   built: Map<string, SourceBuilt>;
@@ -59,193 +65,206 @@ export function platformOptions(interpreter: string, distro: Distro, arch: Arch)
   ];
 }
 
-/** The directory name of a wheelhouse: its scope, readable, then the hash of everything. */
-export function wheelhouseKey(request: Pick<WheelhouseRequest, 'lockText' | 'interpreter' | 'distro' | 'arch'>): string {
-  const hash = createHash('sha256')
-    .update(request.lockText)
-    .update(`\0${request.interpreter}\0${request.distro.key}\0${request.arch}`)
-    .digest('hex')
-    .slice(0, 24);
-  return `${scopePrefix(request)}${hash}`;
+/** Bytes the blob store may hold before its least recently used files go (PHOREUS_RPM_CACHE_MAX_MB, default 10 GiB). */
+export function storeLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 10_240) * 1024 * 1024;
 }
-
-const scopePrefix = (request: Pick<WheelhouseRequest, 'interpreter' | 'distro' | 'arch'>): string =>
-  `${request.arch}-${request.distro.key}-py${request.interpreter}-`;
 
 /**
- * Copies into `staging` the files of other wheelhouses of the same target (an older lock's,
- * restored from a cache) whose sha256 the lock allows; returns the packages so found. Only the
- * same interpreter, distro and arch: a lock allows every file of a version, for every target.
+ * The target's earlier choices: "name==version" (or "sdist:name==version") → sha256. Read
+ * from the cache, so only a hint: a choice counts when the lock allows its digest, the blob
+ * hashes to it and its file fits the target.
  */
-function reuseFromSiblings(root: string, own: string, prefix: string, staging: string, packages: readonly LockedPackage[]): Set<string> {
-  const found = new Set<string>();
-  if (!existsSync(root)) return found;
-  const wanted = new Map<string, string>();
-  for (const p of packages) for (const h of p.hashes) wanted.set(h, normalizeName(p.name));
-  for (const sibling of readdirSync(root, { withFileTypes: true })) {
-    if (!sibling.isDirectory() || sibling.name === own || !sibling.name.startsWith(prefix) || sibling.name.includes('.staging-')) continue;
-    for (const file of readdirSync(join(root, sibling.name), { withFileTypes: true })) {
-      if (!file.isFile()) continue;
-      const path = join(root, sibling.name, file.name);
-      const name = wanted.get(sha256File(path));
-      if (name && !found.has(name)) {
-        copyFileSync(path, join(staging, file.name));
-        found.add(name);
-      }
+type Choices = Record<string, string>;
+
+const choicesFile = (request: Pick<WheelhouseRequest, 'interpreter' | 'distro' | 'arch'>): string =>
+  join(cacheRoot(), 'choices', `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+
+function readChoices(file: string): Choices {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
+function writeChoices(file: string, update: Choices): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const merged = { ...readChoices(file), ...update };
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(merged, null, 1)}\n`);
+  renameSync(temp, file);
+}
+
+const choiceKey = (p: LockedPackage, sdist: boolean): string => `${sdist ? 'sdist:' : ''}${normalizeName(p.name)}==${p.version}`;
+
+class WheelhouseFetch {
+  private readonly store = new BlobStore(join(cacheRoot(), 'blobs'));
+  private readonly supported: Set<string>;
+  private readonly choices: Choices;
+  private readonly chosen: Choices = {};
+  private readonly used = new Set<string>();
+  readonly files = new Map<string, string>();
+  readonly sdists = new Map<string, string>();
+  private contacted = false;
+
+  constructor(private readonly request: WheelhouseRequest, private readonly log: Log) {
+    this.supported = supportedTags(request.interpreter, request.distro, request.arch);
+    this.choices = readChoices(choicesFile(request));
+  }
+
+  private get indexArgs(): string[] {
+    const r = this.request;
+    return [
+      ...(r.indexUrl ? ['--index-url', r.indexUrl] : []),
+      ...r.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
+      ...r.findLinks.flatMap((u) => ['--find-links', u]),
+      ...pipNetworkArgs(),
+    ];
+  }
+
+  /** Takes a package's earlier choice from the store, checked end to end; false when it cannot be used. */
+  async fromStore(p: LockedPackage, sdist: boolean): Promise<boolean> {
+    const digest = this.choices[choiceKey(p, sdist)];
+    if (!digest || !p.hashes.includes(digest)) return false;
+    const placed = await this.store.place(digest, this.request.dir);
+    if (!placed) return false;
+    if (sdist ? !sdistFits(placed.name, p) : !wheelFits(placed.name, p, this.supported)) {
+      rmSync(placed.path, { force: true });
+      return false;
+    }
+    this.keep(p, sdist, digest, placed.name);
+    return true;
+  }
+
+  private keep(p: LockedPackage, sdist: boolean, digest: string, file: string): void {
+    this.used.add(digest);
+    this.chosen[choiceKey(p, sdist)] = digest;
+    (sdist ? this.sdists : this.files).set(normalizeName(p.name), file);
+  }
+
+  /**
+   * Downloads the packages' files into a staging directory and keeps each one whose digest the
+   * lock allows for its package and whose name fits the target. pip stops at the first
+   * package without a compatible wheel: the set `noWheel` collects those.
+   */
+  async download(packages: readonly LockedPackage[], sdist: boolean, noWheel: Map<string, string>): Promise<void> {
+    const r = this.request;
+    let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
+    while (wanted.length > 0) {
+      this.contacted = true;
+      const staging = join(r.dir, `.download-${sdist ? 'sdist' : 'wheel'}`);
+      rmSync(staging, { recursive: true, force: true });
+      mkdirSync(staging, { recursive: true });
+      const lockFile = join(r.dir, '.requirements.lock');
+      writeFileSync(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
+      const result = await run(r.python, [
+        '-m', 'pip', 'download', '--no-deps', '--require-hashes', '--progress-bar', 'off', '--disable-pip-version-check', '--no-input',
+        '--dest', staging, ...(sdist ? ['--no-binary=:all:'] : platformOptions(r.interpreter, r.distro, r.arch)), ...this.indexArgs, '-r', lockFile,
+      ]);
+      rmSync(lockFile, { force: true });
+      await this.keepDownloads(staging, wanted, sdist);
+      rmSync(staging, { recursive: true, force: true });
+      if (result.exitCode === 0) break;
+      const missing = missingPackage(result.stderr);
+      const index = missing ? await failingIndex(missing, indexUrls(r)) : undefined;
+      if (index) throw new BuildFailure(`${index}: fix the index or the network, then build again (pip: ${redact(firstError(result.stderr))})`);
+      if (!missing || sdist || !wanted.some((p) => normalizeName(p.name) === normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, r));
+      noWheel.set(normalizeName(missing), `no wheel for ${r.distro.key} ${r.arch}`);
+      wanted = wanted.filter((p) => !noWheel.has(normalizeName(p.name)) && !this.files.has(normalizeName(p.name)));
     }
   }
-  return found;
-}
 
-/** Removes the other wheelhouses of the same scope: what the cache keeps is the current one. */
-function pruneSiblings(root: string, own: string, prefix: string): void {
-  for (const sibling of readdirSync(root)) {
-    if (sibling !== own && sibling.startsWith(prefix)) rmSync(join(root, sibling), { recursive: true, force: true });
+  private async keepDownloads(staging: string, wanted: readonly LockedPackage[], sdist: boolean): Promise<void> {
+    for (const file of readdirSync(staging)) {
+      const path = join(staging, file);
+      if (!statSync(path).isFile()) continue;
+      const digest = await sha256File(path);
+      const pkg = wanted.find((p) => p.hashes.includes(digest));
+      const fits = pkg && (sdist ? sdistFits(file, pkg) : wheelFits(file, pkg, this.supported));
+      if (!pkg || !fits) {
+        throw new BuildFailure(`pip downloaded ${file}, whose sha256 ${digest.slice(0, 16)}… the lock does not allow for a package it names (charter §13); investigate the index, then regenerate the lock`);
+      }
+      await this.store.add(path, digest);
+      const placed = await this.store.place(digest, this.request.dir);
+      if (!placed) throw new BuildFailure(`the wheelhouse cache in ${cacheRoot()} could not keep ${file}; check its disk space and permissions`);
+      this.keep(pkg, sdist, digest, placed.name);
+    }
   }
-}
 
-const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-/** Name of a wheel file's distribution, normalized: the part before the first "-". */
-export function wheelDistribution(file: string): string {
-  return normalizeName(file.split('-')[0] ?? '');
-}
-
-/** Matches each locked package to the one file in `dir` whose hash the lock allows; undefined if any is missing. */
-export function matchFiles(dir: string, packages: readonly LockedPackage[]): Map<string, string> | undefined {
-  if (!existsSync(dir)) return undefined;
-  const byHash = new Map<string, string>();
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isFile()) byHash.set(sha256File(join(dir, entry.name)), entry.name);
+  finish(): { fromCache: boolean } {
+    writeChoices(choicesFile(this.request), this.chosen);
+    const { removed } = this.store.evict(storeLimit(), this.used);
+    if (removed > 0) this.log.info(`Wheelhouse cache: removed ${removed} least recently used file(s) to stay under ${Math.round(storeLimit() / 1048576)} MiB`);
+    return { fromCache: !this.contacted };
   }
-  const files = new Map<string, string>();
-  for (const pkg of packages) {
-    const file = pkg.hashes.map((h) => byHash.get(h)).find((f) => f !== undefined);
-    if (!file) return undefined;
-    files.set(normalizeName(pkg.name), file);
-  }
-  return files;
-}
-
-/** The package pip could not find a compatible file for, from its error output. */
-export function missingPackage(stderr: string): string | undefined {
-  const m = /(?:No matching distribution found for|Could not find a version that satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(stderr);
-  return m?.[1];
-}
-
-const MANIFEST = 'wheelhouse.json';
-
-/** What the cache holds beyond the index's files: the wheels built from sdists. */
-interface Manifest {
-  built: Record<string, SourceBuilt>;
-}
-
-function readManifest(dir: string): Manifest {
-  try {
-    return JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
-  } catch {
-    return { built: {} };
-  }
-}
-
-/** Every package matched to its file: built wheels by their recorded digest, the rest by the lock's. */
-function resolveFiles(dir: string, packages: readonly LockedPackage[], manifest: Manifest): Map<string, string> | undefined {
-  const fromIndex = packages.filter((p) => !manifest.built[normalizeName(p.name)]);
-  const files = matchFiles(dir, fromIndex);
-  if (!files) return undefined;
-  for (const [name, built] of Object.entries(manifest.built)) {
-    const path = join(dir, built.wheel);
-    if (!existsSync(path) || sha256File(path) !== built.sha256) return undefined;
-    files.set(name, built.wheel);
-  }
-  return files;
-}
-
-function wheelhouse(dir: string, files: Map<string, string>, manifest: Manifest, lockText: string, fromCache: boolean): Wheelhouse {
-  const built = new Map(Object.entries(manifest.built));
-  const installLock = withExtraHashes(lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
-  return { dir, files, fromCache, built, installLock };
 }
 
 export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Promise<Wheelhouse> {
-  const root = join(cacheRoot(), 'wheelhouse');
-  const key = wheelhouseKey(request);
-  const dir = join(root, key);
-  const cachedManifest = readManifest(dir);
-  const cached = resolveFiles(dir, request.packages, cachedManifest);
-  if (cached) {
-    log.info(`Wheelhouse restored from the cache (${cached.size} wheels): the package index is not contacted`);
-    return wheelhouse(dir, cached, cachedManifest, request.lockText, true);
+  mkdirSync(request.dir, { recursive: true });
+  const fetch = new WheelhouseFetch(request, log);
+  const fromSource = new Map<string, string>([...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`]));
+  const fromIndex = request.packages.filter((p) => !fromSource.has(normalizeName(p.name)));
+
+  const missing: LockedPackage[] = [];
+  for (const p of fromIndex) if (!(await fetch.fromStore(p, false))) missing.push(p);
+  if (missing.length < fromIndex.length) log.info(`${fromIndex.length - missing.length} of ${fromIndex.length} wheels from the cache (each hashed against the lock)`);
+  if (missing.length > 0) {
+    log.info(`Fetching ${missing.length} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
+    await fetch.download(missing, false, fromSource);
   }
 
-  const staging = `${dir}.staging-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
-    const indexArgs = [
-      ...(request.indexUrl ? ['--index-url', request.indexUrl] : []),
-      ...request.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
-      ...request.findLinks.flatMap((u) => ['--find-links', u]),
-    ];
-    const fromSource = new Map<string, string>(
-      [...request.forceSource].map(([name, reason]) => [normalizeName(name), `forceSource: ${reason}`]),
-    );
-    const reused = reuseFromSiblings(root, key, scopePrefix(request), staging, request.packages.filter((p) => !fromSource.has(normalizeName(p.name))));
-    if (reused.size > 0) log.info(`${reused.size} of ${request.packages.length} packages found in an earlier wheelhouse (hash-verified)`);
-    log.info(`Fetching ${request.packages.length - reused.size} locked packages for cp${request.interpreter.replace('.', '')} on ${request.distro.key} (glibc ${request.distro.glibc.join('.')}) ${request.arch}`);
-    // pip stops at the first package without a compatible wheel: set it aside and go on.
-    for (;;) {
-      const names = new Set(request.packages.map((p) => normalizeName(p.name)).filter((n) => !fromSource.has(n) && !reused.has(n)));
-      if (names.size === 0) break;
-      const lockFile = join(staging, '.requirements.lock');
-      writeFileSync(lockFile, lockSubset(request.lockText, names));
-      const result = await run(request.python, [
-        '-m', 'pip', 'download', '--no-deps', '--require-hashes', '--progress-bar', 'off', '--disable-pip-version-check', '--no-input',
-        '--dest', staging, ...platformOptions(request.interpreter, request.distro, request.arch), ...indexArgs, '-r', lockFile,
-      ]);
-      rmSync(lockFile);
-      if (result.exitCode === 0) break;
-      const missing = missingPackage(result.stderr);
-      if (!missing || !names.has(normalizeName(missing))) throw new BuildFailure(downloadError(result.stderr, request));
-      fromSource.set(normalizeName(missing), `no wheel for ${request.distro.key} ${request.arch}`);
-    }
+  const needSdist = request.packages.filter((p) => fromSource.has(normalizeName(p.name)));
+  const sdistsMissing: LockedPackage[] = [];
+  for (const p of needSdist) if (!(await fetch.fromStore(p, true))) sdistsMissing.push(p);
+  if (sdistsMissing.length > 0) await fetch.download(sdistsMissing, true, new Map());
 
-    const manifest: Manifest = { built: {} };
-    const blocks = requirementBlocks(request.lockText);
-    for (const [name, reason] of fromSource) {
-      manifest.built[name] = await buildFromSdist({
-        python: request.python, name, lockBlock: blocks.get(name) ?? '', dir: staging, distro: request.distro, arch: request.arch,
-        indexArgs, epoch: request.epoch, reason,
-      }, log);
-    }
-    writeFileSync(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    const files = resolveFiles(staging, request.packages, manifest);
-    if (!files) throw new BuildFailure('pip downloaded files whose hashes are not all in the lock; regenerate the lock with pip-compile --generate-hashes');
-    let bytes = 0;
-    [...files.values()].sort().forEach((file, i) => {
-      bytes += readFileSync(join(staging, file)).length;
-      log.info(`wheel ${i + 1} of ${files.size}: ${file}`);
-    });
-    log.info(`Fetched ${files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${fromSource.size ? `, ${fromSource.size} built from sdists` : ''}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(root, { recursive: true });
-    renameSync(staging, dir);
-    pruneSiblings(root, key, scopePrefix(request));
-    return wheelhouse(dir, files, manifest, request.lockText, false);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
+  const built = new Map<string, SourceBuilt>();
+  for (const [name, reason] of fromSource) {
+    const sdist = fetch.sdists.get(name);
+    if (!sdist) continue; // a skipped package, or one not locked for this target
+    built.set(name, await buildFromSdist({
+      python: request.python, name, sdist: join(request.dir, sdist), dir: request.dir, distro: request.distro, arch: request.arch,
+      indexArgs: [
+        ...(request.indexUrl ? ['--index-url', request.indexUrl] : []),
+        ...request.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
+        ...request.findLinks.flatMap((u) => ['--find-links', u]),
+        ...pipNetworkArgs(),
+      ],
+      epoch: request.epoch, reason,
+    }, log));
   }
+  for (const [name, b] of built) fetch.files.set(name, b.wheel);
+
+  const unmatched = request.packages.filter((p) => !fetch.files.has(normalizeName(p.name)));
+  if (unmatched.length > 0) throw new BuildFailure(`no file for ${unmatched.map((p) => `${p.name}==${p.version}`).join(', ')} matches the lock's hashes; regenerate the lock with pip-compile --generate-hashes`);
+  const { fromCache } = fetch.finish();
+  let bytes = 0;
+  [...fetch.files.values()].sort().forEach((file, i) => {
+    bytes += statSync(join(request.dir, file)).size;
+    log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
+  });
+  log.info(`${fromCache ? 'Wheelhouse from the cache, the package index not contacted' : 'Fetched the wheelhouse'}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ''}`);
+  const installLock = withExtraHashes(request.lockText, new Map([...built].map(([name, b]) => [name, b.sha256])));
+  return { dir: request.dir, files: fetch.files, fromCache: fromCache && built.size === 0, built, installLock };
+}
+
+/** pip's first "ERROR:" line, for a message that shows what pip said without its whole output. */
+function firstError(stderr: string): string {
+  return stderr.split('\n').find((l) => l.startsWith('ERROR:'))?.slice(7).trim() ?? stderr.trim().split('\n').pop() ?? '';
 }
 
 function downloadError(stderr: string, request: WheelhouseRequest): string {
   const missing = missingPackage(stderr);
   if (missing) {
-    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join('.')}): build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
+    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join('.')}) and no sdist with a locked hash: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
   }
   if (/THESE PACKAGES DO NOT MATCH THE HASHES/.test(stderr)) {
     const pkg = /^\s+([A-Za-z0-9._-]+)==\S+ from /m.exec(stderr)?.[1] ?? 'a package';
     return `hash verification failed for ${pkg}: the index served a file whose sha256 is not in the lock (charter §13); investigate the upstream change, then regenerate the lock`;
   }
-  const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? 'pip download failed';
-  return `fetching the wheelhouse failed: ${redactUrls(last)}`;
+  return `fetching the wheelhouse failed: ${redact(firstError(stderr) || 'pip download failed')}`;
 }

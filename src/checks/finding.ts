@@ -1,3 +1,4 @@
+import { outward } from '../report/outward.js';
 import { RULES, type RuleId } from './rules.js';
 
 export type Severity = 'error' | 'warning';
@@ -11,9 +12,17 @@ export interface Finding {
   message: string;
 }
 
-/** Builds a finding with the severity the catalogue gives the rule. */
+/** Longer messages are cut: a finding quotes its input in short excerpts, never at length. */
+const MAX_MESSAGE = 1000;
+
+const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+
+/**
+ * Builds a finding with the severity the catalogue gives the rule. Its file and message may
+ * quote untrusted input: both leave here masked, printable and short.
+ */
 export function finding(rule: RuleId, file: string, line: number, message: string): Finding {
-  return { rule, severity: RULES[rule].severity, file, line: Math.max(1, line), message };
+  return { rule, severity: RULES[rule].severity, file: cut(outward(file), 300), line: Math.max(1, line), message: cut(outward(message), MAX_MESSAGE) };
 }
 
 export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {

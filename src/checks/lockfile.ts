@@ -4,7 +4,7 @@ import { evaluateMarker, targetEnvironment, type MarkerEnvironment } from '../re
 import { normalizeName, formatSpecifier } from '../requirements/pep508.js';
 import { generatesHashes, parseCompileHeader } from '../requirements/header.js';
 import { optionEntries, parseRequirementsFile, requirementEntries, type RequirementEntry, type RequirementsFile } from '../requirements/parse.js';
-import { literalCredentials, redactUrls } from '../report/redact.js';
+import { literalCredentials, redact } from '../report/redact.js';
 
 export interface LockContext {
   /** Path of the lock relative to the project, as findings name it. */
@@ -66,7 +66,7 @@ function namedEntries(lock: RequirementsFile): RequirementEntry[] {
 
 export function checkParseProblems(ctx: LockContext): Finding[] {
   return ctx.lock.problems.map((p) => {
-    const message = `${redactUrls(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
+    const message = `${redact(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
     if (p.kind === 'hash') return finding('PH104', ctx.lockName, p.line, message);
     if (p.kind === 'requirement') return finding('PH103', ctx.lockName, p.line, `cannot read this requirement: ${message}`);
     return finding('PH106', ctx.lockName, p.line, `pip-compile does not write this line: ${message}`);
@@ -108,7 +108,7 @@ export function checkHashes(ctx: LockContext): Finding[] {
   const findings: Finding[] = [];
   for (const entry of requirementEntries(ctx.lock)) {
     if (entry.editable) continue;
-    const name = entry.requirement?.name || redactUrls(entry.text);
+    const name = entry.requirement?.name || redact(entry.text);
     const sha256 = entry.hashes.filter((h) => h.algorithm === 'sha256');
     const malformed = sha256.find((h) => !SHA256.test(h.digest));
     if (malformed) {
@@ -125,7 +125,7 @@ export function checkHashes(ctx: LockContext): Finding[] {
 export function checkLocations(ctx: LockContext): Finding[] {
   const findings: Finding[] = [];
   for (const entry of requirementEntries(ctx.lock)) {
-    const shown = redactUrls(entry.text);
+    const shown = redact(entry.text);
     const fix = 'publish it to the package index as a versioned release and pin it with == instead';
     if (entry.editable) {
       findings.push(finding('PH105', ctx.lockName, entry.line, `editable requirement "-e ${shown}": a built RPM cannot depend on a working tree; ${fix}`));
@@ -143,6 +143,20 @@ export function checkLocations(ctx: LockContext): Finding[] {
   return findings;
 }
 
+/** The option lines pip-compile writes into a lock: indexes, find-links, trusted hosts, binary format controls. */
+const WRITTEN_BY_PIP_COMPILE = new Set(['--index-url', '--extra-index-url', '--find-links', '--trusted-host', '--no-binary', '--only-binary']);
+
+/**
+ * PH106: an option pip-compile never writes. `-r`/`-c` would pull in requirements no hash of
+ * this lock covers, `--global-option`/`--config-settings` would change how a package builds,
+ * `--pre`, `--no-index` or `--require-hashes` would change how pip reads the file.
+ */
+export function checkOptions(ctx: LockContext): Finding[] {
+  return optionEntries(ctx.lock)
+    .filter((o) => !WRITTEN_BY_PIP_COMPILE.has(o.name))
+    .map((o) => finding('PH106', ctx.lockName, o.line, `pip-compile never writes ${o.name} into a lock${o.name === '--requirement' || o.name === '--constraint' ? ': it would pull in requirements this lock does not pin with hashes' : ''}; remove the line and regenerate the lock with \`${REGENERATE(ctx)}\``));
+}
+
 /** PH106 and PH109: what the pip-compile header says. */
 export function checkHeader(ctx: LockContext): Finding[] {
   const header = parseCompileHeader(ctx.lock);
@@ -154,9 +168,9 @@ export function checkHeader(ctx: LockContext): Finding[] {
   if (!header.command) {
     findings.push(finding('PH106', ctx.lockName, header.line, `the pip-compile header records no command, so --generate-hashes cannot be confirmed; regenerate with \`${REGENERATE(ctx)}\``));
   } else if (!header.args) {
-    findings.push(finding('PH106', ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
+    findings.push(finding('PH106', ctx.lockName, line, `the recorded command "${redact(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
   } else if (!generatesHashes(header.args)) {
-    findings.push(finding('PH106', ctx.lockName, line, `the recorded command "${redactUrls(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
+    findings.push(finding('PH106', ctx.lockName, line, `the recorded command "${redact(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
   }
   if (header.pythonVersion && header.pythonVersion !== ctx.interpreter) {
     findings.push(finding('PH109', ctx.lockName, header.line, `the lock was compiled with Python ${header.pythonVersion} but the target interpreter is ${ctx.interpreter}; pins and hashes differ between Python versions, so re-run pip-compile with python${ctx.interpreter} (\`python${ctx.interpreter} -m piptools compile …\`)`));
@@ -185,7 +199,7 @@ export function checkCredentials(fileName: string, file: RequirementsFile): Cred
     const found = literalCredentials(text);
     if (found.length === 0) return;
     secrets.push(...found);
-    findings.push(finding('PH112', fileName, line, `${what} holds a credential (${redactUrls(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
+    findings.push(finding('PH112', fileName, line, `${what} holds a credential (${redact(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
   };
   for (const option of optionEntries(file)) {
     if (option.value) report(option.line, option.name, option.value);
@@ -204,6 +218,7 @@ export function checkLock(ctx: LockContext): Finding[] {
   return [
     ...checkParseProblems(ctx),
     ...checkHeader(ctx),
+    ...checkOptions(ctx),
     ...checkPins(ctx),
     ...checkHashes(ctx),
     ...checkLocations(ctx),

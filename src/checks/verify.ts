@@ -14,7 +14,7 @@ import { targetEnvironment } from '../requirements/markers.js';
 import { parseCompileHeader } from '../requirements/header.js';
 import { optionEntries, parseRequirementsFile } from '../requirements/parse.js';
 import type { Log } from '../report/log.js';
-import { literalCredentials, redactUrls } from '../report/redact.js';
+import { literalCredentials, redact, registerSecrets } from '../report/redact.js';
 import { findPython } from '../tools/python.js';
 import { pipToolsPython } from '../tools/pip-tools.js';
 import { recompile } from '../tools/pip-compile.js';
@@ -48,7 +48,7 @@ const DEFAULT_LOCK = 'requirements.lock';
 function chooseInterpreter(options: VerifyOptions, config: EffectiveConfig, lockPath: string | undefined): string {
   if (options.interpreter) return options.interpreter;
   if (lockPath && existsSync(lockPath)) {
-    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath)))?.pythonVersion;
+    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath, options.project)))?.pythonVersion;
     if (recorded) return recorded;
   }
   const sanctioned = [...config.policy.interpreters].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
@@ -62,7 +62,7 @@ function loadInputs(project: string, inName: string, findings: Finding[]): Input
   const visit = (name: string, role: InputFile['role']): void => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join(project, name)));
+    const file = parseRequirementsFile(readText(join(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if ((option.name !== '--requirement' && option.name !== '--constraint') || !option.value) continue;
@@ -83,7 +83,7 @@ function scanConda(project: string): Finding[] {
   const findings: Finding[] = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join(project, rel))));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join(project, rel), project)));
   }
   return findings;
 }
@@ -100,13 +100,14 @@ export async function verify(options: VerifyOptions, log: Log): Promise<VerifyRe
   assertProjectDir(project);
   const findings: Finding[] = [];
   const secrets: string[] = [];
+  registerSecrets([options.indexUrl ?? '', ...options.extraIndexUrls].flatMap(literalCredentials));
 
   const loaded = loadConfig(options.project, options.config);
   if (loaded) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, '');
-  const interpreter = chooseInterpreter(options, shared, join(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, insideProject(project, shared.lock ?? DEFAULT_LOCK));
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, 'requirements', loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, 'lock', loaded, findings);
@@ -140,7 +141,7 @@ export async function verify(options: VerifyOptions, log: Log): Promise<VerifyRe
   }
   if (!existsSync(lockPath)) return finish(result);
 
-  const lock = parseRequirementsFile(readText(lockPath));
+  const lock = parseRequirementsFile(readText(lockPath, project));
   const ctx: LockContext = { lockName, inName, lock, interpreter, env };
   findings.push(...checkLock(ctx));
   const lockCredentials = checkCredentials(lockName, lock);
@@ -171,6 +172,7 @@ export async function verify(options: VerifyOptions, log: Log): Promise<VerifyRe
 function finish(result: VerifyResult): VerifyResult {
   result.findings = sortFindings(result.findings);
   result.secrets = [...new Set(result.secrets)];
+  registerSecrets(result.secrets);
   return result;
 }
 
@@ -186,7 +188,7 @@ function checkConfigCredentials(loaded: LoadedConfig | undefined, config: Effect
     const found = literalCredentials(url);
     if (found.length === 0) continue;
     secrets.push(...found);
-    findings.push(finding('PH112', loaded.file, loaded.index.get(key) ?? 1, `${key} holds a credential (${redactUrls(url)}); keep credentials out of ${loaded.file}: pass the index URL through the index-url input from a secret, or PIP_INDEX_URL`));
+    findings.push(finding('PH112', loaded.file, loaded.index.get(key) ?? 1, `${key} holds a credential (${redact(url)}); keep credentials out of ${loaded.file}: pass the index URL through the index-url input from a secret, or PIP_INDEX_URL`));
   }
   return findings;
 }
@@ -205,11 +207,11 @@ async function checkDrift(options: VerifyOptions, ctx: LockContext, recorded: re
   return log.group(`Drift check: re-running pip-compile with Python ${ctx.interpreter}`, async () => {
     const python = await findPython(ctx.interpreter, options.python);
     const pipTools = await pipToolsPython(python, ctx.interpreter, log);
-    log.info(`pip-compile ${redactUrls([...compileOptions, ...sources].join(' '))}`);
+    log.info(`pip-compile ${redact([...compileOptions, ...sources].join(' '))}`);
     const outcome = await recompile(pipTools, options.project, seedLock(ctx.lock), compileOptions, sources);
     if (!outcome.ok) {
-      return [finding('PH108', ctx.lockName, headerLine, `re-running pip-compile failed (${outcome.reason}); fix ${ctx.inName} so that \`${redactUrls(regenerate)}\` succeeds`)];
+      return [finding('PH108', ctx.lockName, headerLine, `re-running pip-compile failed (${outcome.reason}); fix ${ctx.inName} so that \`${redact(regenerate)}\` succeeds`)];
     }
-    return compareLocks(ctx.lockName, ctx.lock, parseRequirementsFile(outcome.lock), ctx.env, headerLine, redactUrls(regenerate));
+    return compareLocks(ctx.lockName, ctx.lock, parseRequirementsFile(outcome.lock), ctx.env, headerLine, redact(regenerate));
   });
 }

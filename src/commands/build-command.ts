@@ -1,5 +1,6 @@
 /** `build`: the RPM, SRPM, modulefile and JSON report, shared by the CLI and the action. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeWhole } from '../tools/files.js';
 import { join } from 'node:path';
 import { build, type BuildResult } from '../build/build.js';
 import { packageName } from '../build/layout.js';
@@ -7,6 +8,7 @@ import { countBySeverity } from '../checks/finding.js';
 import type { BuildOptions } from '../inputs/options.js';
 import { renderJson, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
+import { outward } from '../report/outward.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { pairDirectory } from '../plan/matrix.js';
 import { matrixFor } from './matrix-command.js';
@@ -43,7 +45,7 @@ export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRu
   const subject = buildSubject(result, options.project);
   mkdirSync(options.out, { recursive: true });
   const report = join(options.out, 'build-report.json');
-  writeFileSync(report, renderJson(subject, result.findings));
+  writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
@@ -53,7 +55,7 @@ export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRu
   }
   lines.push(`report: ${report}`);
   const failed = !result.ok || countBySeverity(result.findings).errors > 0;
-  return { result, report, text: `${lines.join('\n')}\n`, exitCode: failed ? 1 : 0 };
+  return { result, report, text: outward(`${lines.join('\n')}\n`), exitCode: failed ? 1 : 0 };
 }
 
 /**
@@ -69,7 +71,7 @@ export async function runBuildAll(options: BuildOptions, log: Log): Promise<Buil
     runs.push(run);
   }
   const report = join(options.out, 'build-report.json');
-  writeFileSync(report, `${JSON.stringify({ mode: 'build --all', project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}\n`);
+  writeWhole(report, outward(`${JSON.stringify({ mode: 'build --all', project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}\n`));
   const failed = runs.filter((r) => r.exitCode !== 0);
   const text = `${runs.map((r) => r.text).join('\n')}\nbuilt ${runs.length - failed.length} of ${runs.length}; summary: ${report}\n`;
   const last = runs[runs.length - 1];

@@ -4,10 +4,10 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { finding, type Finding } from '../checks/finding.js';
+import { INTERPRETER, judgeHome, judgeModule, judgeRelease } from '../inputs/values.js';
 import { validate, type LineIndex, type Schema } from './schema.js';
 
 export const DEFAULT_SANCTIONED = ['3.10', '3.11'];
-export const INTERPRETER = /^3\.\d{1,2}$/;
 
 const str: Schema = { type: 'string' };
 const strings: Schema = { type: 'list', items: str };
@@ -29,7 +29,7 @@ const copyFile: Schema = { type: 'object', fields: { from: str, to: str }, requi
 const overridable: Record<string, Schema> = {
   tool: {
     type: 'object',
-    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: 'scalar' } },
+    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: 'scalar', judge: judgeRelease } },
   },
   requirements: { type: 'string', hint: 'must be a path inside the project' },
   lock: { type: 'string', hint: 'must be a path inside the project' },
@@ -61,7 +61,7 @@ export const CONFIG_SCHEMA: Schema = {
     ...overridable,
     policy: {
       type: 'object',
-      fields: { interpreters: interpreterList, 'interpreter-home': str, 'interpreter-module': str, distros: strings },
+      fields: { interpreters: interpreterList, 'interpreter-home': { type: 'string', judge: judgeHome }, 'interpreter-module': { type: 'string', judge: judgeModule }, distros: strings },
     },
     interpreters: {
       type: 'map',

@@ -12,5 +12,7 @@ export function loadConfig(project: string, explicit?: string): LoadedConfig | u
     return undefined;
   }
   const rel = relative(project, path);
-  return parseConfig(rel.startsWith('..') ? path : rel, readText(path));
+  // An explicit file may sit beside the project (a shared configuration), within the directory the run started in.
+  const root = explicit && rel.startsWith('..') ? process.cwd() : project;
+  return parseConfig(rel.startsWith('..') ? path : rel, readText(path, root));
 }

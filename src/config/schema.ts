@@ -3,11 +3,12 @@
  * every error names its line: unknown keys (typos), wrong types, malformed values.
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import { shown, type Judgement } from '../inputs/values.js';
 
 export type Schema =
   /** `missing`: what to say when the value is empty, instead of a type error. */
-  | { type: 'string'; pattern?: RegExp; hint?: string; missing?: string }
-  | { type: 'scalar' }
+  | { type: 'string'; pattern?: RegExp; hint?: string; missing?: string; judge?: (value: string) => Judgement }
+  | { type: 'scalar'; judge?: (value: string) => Judgement }
   | { type: 'boolean' }
   | { type: 'list'; items: Schema }
   | { type: 'object'; fields: Record<string, Schema>; required?: string[] }
@@ -40,8 +41,14 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
   function describe(n: Node | null | undefined): string {
     if (isMap(n)) return 'a mapping';
     if (isSeq(n)) return 'a list';
-    if (isScalar(n)) return n.value === null ? 'empty' : `${typeof n.value} ${JSON.stringify(n.value)}`;
+    if (isScalar(n)) return n.value === null ? 'empty' : `${typeof n.value} "${shown(String(n.value), 40)}"`;
     return 'empty';
+  }
+
+  function judged(n: Node, at: string, judge: ((value: string) => Judgement) | undefined): void {
+    const value = isScalar(n) ? String(n.value) : '';
+    const wrong = judge?.(value);
+    if (wrong) fail(n, at, `${at}: "${shown(value)}" is not safe: ${wrong}`);
   }
 
   function walk(n: Node | null | undefined, s: Schema, at: string): void {
@@ -56,11 +63,11 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
           return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
         }
         if (!isScalar(n) || typeof n.value !== 'string') return fail(n, at, `${where} must be a string, not ${describe(n)}`);
-        if (s.pattern && !s.pattern.test(n.value)) fail(n, at, `${where}: "${n.value}" ${s.hint ?? 'is not valid'}`);
-        return;
+        if (s.pattern && !s.pattern.test(n.value)) return fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? 'is not valid'}`);
+        return judged(n, at, s.judge);
       case 'scalar':
-        if (!isScalar(n) || n.value === null || typeof n.value === 'object') fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
-        return;
+        if (!isScalar(n) || n.value === null || typeof n.value === 'object') return fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
+        return judged(n, at, s.judge);
       case 'boolean':
         if (!isScalar(n) || typeof n.value !== 'boolean') fail(n, at, `${where} must be true or false, not ${describe(n)}`);
         return;
@@ -87,14 +94,14 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
             if (!field) {
               const known = Object.keys(s.fields);
               const near = known.find((k) => closeTo(k, key));
-              fail(keyNode, child, `unknown key "${key}" in ${where}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`);
+              fail(keyNode, child, `unknown key "${shown(key)}" in ${where}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`);
               continue;
             }
             walk(pair.value as Node, field, child);
             index.set(child, lineOf(keyNode));
           } else {
             if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || !s.keys.pattern.test(key)) {
-              fail(keyNode, child, `"${key}" in ${where} ${s.keys.hint}`);
+              fail(keyNode, child, `"${shown(key)}" in ${where} ${s.keys.hint}`);
               continue;
             }
             walk(pair.value as Node, s.values, child);

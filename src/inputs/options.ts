@@ -1,7 +1,7 @@
 /** What a run is asked to do, whichever front end (action inputs or CLI flags) asked. */
 import { isAbsolute, resolve } from 'node:path';
-import { INTERPRETER } from '../config/config.js';
 import { UsageError } from './usage-error.js';
+import { INTERPRETER, judgeHome, judgeModule, judgeRelease, shown, type Judgement } from './values.js';
 
 export const FORMATS = ['text', 'json', 'sarif'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -59,7 +59,7 @@ export function parseFormat(value: string): OutputFormat {
 
 export function parseInterpreter(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${value}" is not of the form 3.X (for example 3.11)`);
+  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${shown(value)}" is not of the form 3.X (for example 3.11)`);
   return value;
 }
 
@@ -67,7 +67,21 @@ export function parseBoolean(name: string, value: string | undefined, fallback: 
   if (value === undefined || value === '') return fallback;
   if (/^(true|yes|1|on)$/i.test(value)) return true;
   if (/^(false|no|0|off)$/i.test(value)) return false;
-  throw new UsageError(`${name} must be true or false, not "${value}"`);
+  throw new UsageError(`${name} must be true or false, not "${shown(value)}"`);
+}
+
+/**
+ * The values of a run that reach the spec, shell lines, Lmod and paths, checked against their
+ * grammar before anything else happens; each refusal names the flag and the input.
+ */
+export function checkValues(options: { release?: string; interpreterHome?: string; interpreterModule?: string }): void {
+  const check = (value: string | undefined, flag: string, judge: (v: string) => Judgement): void => {
+    const wrong = value === undefined ? undefined : judge(value);
+    if (wrong) throw new UsageError(`${flag} "${shown(value ?? '')}" is not safe: ${wrong}`);
+  };
+  check(options.release, 'release (--release, the release input)', judgeRelease);
+  check(options.interpreterHome, 'interpreter home (--interpreter-home, the interpreter-home input)', judgeHome);
+  check(options.interpreterModule, 'interpreter module (--interpreter-module, the interpreter-module input)', judgeModule);
 }
 
 /** Splits a list input given one per line or comma-separated. */

@@ -1,8 +1,9 @@
 /** Reading the project: its files (confined to the project directory) and its own metadata. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../inputs/usage-error.js';
+import { shown } from '../inputs/values.js';
 
 /** Larger text inputs are refused rather than read: no requirements file is this big. */
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
@@ -22,10 +23,31 @@ export function insideProject(project: string, relPath: string): string | undefi
   return full;
 }
 
-export function readText(path: string): string {
-  const size = statSync(path).size;
-  if (size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${size} bytes, larger than any requirements or configuration file should be`);
-  return readFileSync(path, 'utf8');
+/** True when `path` is `root` or below it (both already resolved). */
+export function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * Reads a text file that must lie inside `root` once every symlink is resolved: a link in the
+ * project to /proc/self/environ or ~/.ssh is refused, never read. Only regular files, and
+ * none larger than any requirements or configuration file should be.
+ */
+export function readText(path: string, root: string): string {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new UsageError(`${path} cannot be read: it does not exist, or a symlink on its way is broken`);
+  }
+  if (!isWithin(realpathSync(root), real)) {
+    throw new UsageError(`${path} leads outside ${root} (to ${shown(real)}): inputs are read from the project only; replace the symlink with the file itself`);
+  }
+  const stat = statSync(real);
+  if (!stat.isFile()) throw new UsageError(`${path} is not a regular file`);
+  if (stat.size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, larger than any requirements or configuration file should be`);
+  return readFileSync(real, 'utf8');
 }
 
 export interface ProjectMetadata {
@@ -37,7 +59,7 @@ export interface ProjectMetadata {
 export function readPyproject(project: string): ProjectMetadata {
   const path = join(project, 'pyproject.toml');
   if (!existsSync(path)) return {};
-  const text = readText(path);
+  const text = readText(path, project);
   let parsed: Record<string, unknown>;
   try {
     parsed = parseToml(text) as Record<string, unknown>;

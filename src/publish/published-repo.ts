@@ -3,11 +3,13 @@
  * phoreus-<tool>-<version> with this release already in the published RPM repository?
  * The repository is a URL or a path with createrepo's repodata.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { BuildFailure } from '../build/failure.js';
+import { redact } from '../report/redact.js';
+import { fetchUrl } from '../tools/http.js';
 import { run } from '../tools/process.js';
 
 export interface PublishedPackage {
@@ -38,18 +40,24 @@ export function primaryPackages(primary: string): PublishedPackage[] {
   return packages;
 }
 
-async function fetchBytes(repo: string, path: string): Promise<Buffer> {
-  if (/^https?:\/\//.test(repo)) {
-    const url = `${repo.replace(/\/+$/, '')}/${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url);
-    } catch (error) {
-      throw new BuildFailure(`the published repository cannot be reached (${(error as Error).message}); fix the published-repo input`);
-    }
-    if (!response.ok) throw new BuildFailure(`the published repository answered ${response.status} for ${path}; fix the published-repo input`);
-    return Buffer.from(await response.arrayBuffer());
+/** Bounded: a repository that does not answer is an error, not a hung build. */
+const FETCH_TIMEOUT_MS = 60_000;
+
+/** A file of the repository over HTTP(S); every error names the file and the status, never the credentials. */
+async function fetchFromRepo(repo: string, path: string): Promise<Buffer> {
+  const address = `${repo.replace(/\/+$/, '')}/${path}`;
+  let answer;
+  try {
+    answer = await fetchUrl(address, { timeoutMs: FETCH_TIMEOUT_MS });
+  } catch (error) {
+    throw new BuildFailure(`the published repository cannot be reached at ${redact(address)} (${redact((error as Error).message)}); fix the published-repo input or the network`);
   }
+  if (answer.status !== 200) throw new BuildFailure(`the published repository answered HTTP ${answer.status} for ${redact(address)}; fix the published-repo input`);
+  return answer.body;
+}
+
+async function fetchBytes(repo: string, path: string): Promise<Buffer> {
+  if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
   const file = join(repo.replace(/^file:\/\//, ''), path);
   if (!existsSync(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
   return readFileSync(file);
@@ -60,7 +68,7 @@ async function decompress(name: string, data: Buffer): Promise<string> {
   if (name.endsWith('.gz')) return gunzipSync(data).toString('utf8');
   if (name.endsWith('.xz') || name.endsWith('.zst') || name.endsWith('.bz2')) {
     const tool = name.endsWith('.xz') ? 'xz' : name.endsWith('.zst') ? 'zstd' : 'bzip2';
-    const dir = mkdtempSync(join(tmpdir(), 'phoreus-repodata-'));
+    const dir = scratchDir('phoreus-repodata-');
     try {
       const file = join(dir, 'primary');
       writeFileSync(file, data);
@@ -68,7 +76,7 @@ async function decompress(name: string, data: Buffer): Promise<string> {
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
       return r.stdout;
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeScratch(dir);
     }
   }
   return data.toString('utf8');

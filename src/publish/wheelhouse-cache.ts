@@ -25,7 +25,8 @@ export function cacheKeys(scope: CacheScope): { key: string; restoreKeys: string
   return { key: `${prefix}${hash}`, restoreKeys: [prefix] };
 }
 
-export const cachePaths = (): string[] => [join(cacheRoot(), 'wheelhouse'), join(cacheRoot(), 'venvs')];
+/** The blob store, the targets' choices and the private venvs: everything is checked against a lock when used. */
+export const cachePaths = (): string[] => ['blobs', 'choices', 'venvs'].map((dir) => join(cacheRoot(), dir));
 
 export class WheelhouseCache {
   private restoredKey: string | undefined;

@@ -2,6 +2,7 @@
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { RULES, type RuleId } from '../checks/rules.js';
 import { TOOL_NAME, TOOL_VERSION, RULES_URL } from './about.js';
+import { outward } from './outward.js';
 
 export interface ReportSubject {
   mode: string;
@@ -14,11 +15,11 @@ export function renderText(subject: ReportSubject, findings: readonly Finding[])
   const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
   const { errors, warnings } = countBySeverity(findings);
   lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ''} in ${subject.project}`);
-  return `${lines.join('\n')}\n`;
+  return outward(`${lines.join('\n')}\n`);
 }
 
 export function renderJson(subject: ReportSubject, findings: readonly Finding[]): string {
-  return `${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}\n`;
+  return outward(`${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}\n`);
 }
 
 /**
@@ -66,7 +67,7 @@ export function renderSarif(findings: readonly Finding[], uriPrefix = ''): strin
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return outward(`${JSON.stringify(sarif, null, 2)}\n`);
 }
 
 function joinUri(prefix: string, file: string): string {

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { RULES } from '../checks/rules.js';
+import { outward } from './outward.js';
 
 /**
  * Path of a project file as the repository sees it, for annotations; none for "." (an input)
@@ -26,18 +27,19 @@ export async function writeSummary(title: string, findings: readonly Finding[], 
   const { errors, warnings } = countBySeverity(findings);
   const summary = core.summary.addHeading(title, 2).addTable([
     [{ data: 'Item', header: true }, { data: 'Value', header: true }],
-    ...facts.map(([k, v]) => [k, v]),
+    ...facts.map(([k, v]) => [cell(k), cell(v)]),
   ]);
   summary.addRaw(`<p><strong>${errors}</strong> error(s), <strong>${warnings}</strong> warning(s)</p>`, true);
   if (findings.length > 0) {
     summary.addTable([
       [{ data: 'Rule', header: true }, { data: 'Severity', header: true }, { data: 'File', header: true }, { data: 'Line', header: true }, { data: 'Message', header: true }],
-      ...findings.map((f) => [f.rule, f.severity, f.file, String(f.line), escapeHtml(f.message)]),
+      ...findings.map((f) => [f.rule, f.severity, cell(f.file), String(f.line), cell(f.message)]),
     ]);
   }
   await summary.write();
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** A table cell of the summary, which GitHub renders as HTML: its text shown, never interpreted. */
+function cell(text: string): string {
+  return outward(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,8 +1,18 @@
-/** Credentials in URLs: found once, masked everywhere (charter §13, rule PH112). */
+/**
+ * Credentials: found once, masked in every text that leaves the process (logs, annotations,
+ * summary, reports, SARIF, spec, SRPM) by `redact`, the one function that does it (charter
+ * §13, rule PH112).
+ */
 
-const USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s]+)@/g;
+/**
+ * The user-info of a URL: everything between "scheme://" and the last "@" before the
+ * authority ends ("/", "?", "#" or whitespace), so a password holding "@" is masked whole.
+ */
+const USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\s]*)@/g;
 /** pip expands ${VAR} in requirements files, so "${TOKEN}" is a reference, not a credential. */
 const ONLY_ENV_REFERENCES = /^(\$\{[A-Z0-9_]+\}|:)*$/;
+/** Shorter literal secrets are masked inside URLs only: masking "ab" everywhere would garble every text. */
+const MIN_LITERAL = 4;
 
 /**
  * The literal secrets written into URLs in the text: the password of "user:password@",
@@ -31,9 +41,19 @@ function decodeSafely(part: string): string {
   }
 }
 
-/** Replaces the user-info of every URL in the text with "***". */
-export function redactUrls(text: string): string {
-  return text.replace(USERINFO, (_all, scheme: string, userinfo: string) =>
+const registered = new Set<string>();
+
+/** Secrets known to this process (credentials of the inputs): masked wherever they appear, inside a URL or not. */
+export function registerSecrets(secrets: Iterable<string>): void {
+  for (const secret of secrets) if (secret.length >= MIN_LITERAL) registered.add(secret);
+}
+
+/** Every credential of the text masked: URL user-info as "***@", and each registered secret as "***". */
+export function redact(text: string): string {
+  let out = text.replace(USERINFO, (_all, scheme: string, userinfo: string) =>
     ONLY_ENV_REFERENCES.test(userinfo) ? `${scheme}${userinfo}@` : `${scheme}***@`,
   );
+  // Longest first, so a secret that contains another is masked whole.
+  for (const secret of [...registered].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
+  return out;
 }

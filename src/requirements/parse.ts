@@ -193,7 +193,10 @@ function parseLogicalLine(file: RequirementsFile, line: number, text: string, un
     } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
       const value = takeValue();
       if (value === undefined) { problem(`${name} needs a value`); continue; }
-      if (name !== '--hash') continue;
+      if (name !== '--hash') {
+        file.entries.push({ kind: 'option', line, name, value });
+        continue;
+      }
       const parsed = parseHash(value);
       if (parsed) hashes.push(parsed);
       else problem(`"--hash=${value}" is not of the form --hash=sha256:<hex digest>`, 'hash');

@@ -3,7 +3,7 @@
  * here by rpmbuild from the payload of a real build, changed in one way, and the audit must
  * fire exactly that rule, naming the file. The build's own RPM audits clean.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,12 @@ const CASES: Case[] = [
   { rule: 'PH312', what: 'a file edited after pip installed it', names: `/${SP}/alpha/__init__.py`,
     change: (t) => t.write(`${SP}/alpha/__init__.py`, `${t.read(`${SP}/alpha/__init__.py`)}# patched\n`, { refreshRecord: false }) },
   { rule: 'PH313', what: 'a name that disagrees with the prefix', spec: { name: 'phoreus-hello-tool-2.0.0' } },
+  { rule: 'PH315', what: 'a setuid console script', names: `/${VENV}/bin/hello-tool`,
+    change: (t) => chmodSync(t.path(`${VENV}/bin/hello-tool`), 0o4755) },
+  { rule: 'PH315', what: 'a world-writable package directory', names: `/${SP}/alpha`,
+    change: (t) => chmodSync(t.path(`${SP}/alpha`), 0o777) },
+  { rule: 'PH316', what: 'a .pth file that runs code at every start', names: `/${SP}/hook.pth`,
+    change: (t) => t.write(`${SP}/hook.pth`, 'import os; os.environ.setdefault("HOOKED", "1")\n') },
 ];
 
 describe('audit: a corpus of RPMs that each break one rule', () => {
@@ -109,8 +115,8 @@ describe('audit: a corpus of RPMs that each break one rule', () => {
     expect(repacked.report.findings).toEqual([]);
   });
 
-  it.each(CASES)('$rule: $what', async ({ rule, change, spec, names }) => {
-    const rpm = await corpus.make(rule.toLowerCase(), (tree) => change?.(tree, join(work, 'corpus')), spec);
+  it.each(CASES)('$rule: $what', async ({ rule, what, change, spec, names }) => {
+    const rpm = await corpus.make(`${rule.toLowerCase()}-${what.replace(/\W+/g, '-')}`, (tree) => change?.(tree, join(work, 'corpus')), spec);
     const { status, report } = await auditJson(rpm);
     const rules = [...new Set(report.findings.map((f: { rule: string }) => f.rule))];
     expect(rules).toEqual([rule]);

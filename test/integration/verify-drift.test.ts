@@ -117,7 +117,7 @@ describe('verify: drift check against a local index (pip-tools bootstrap needs t
       const r = await runCli(['verify', '--project', project, '--interpreter', '3.11'], isolatedEnv());
       expect(r.status).toBe(2);
       const lines = r.stderr.trim().split('\n');
-      expect(lines[lines.length - 1]).toMatch(/^phoreus-rpm: the package index could not be reached .*--offline/);
+      expect(lines[lines.length - 1]).toMatch(/^phoreus-rpm: the package index cannot be reached at http:\/\/127\.0\.0\.1:9\/simple\/\S+\/ \(ECONNREFUSED\), so the drift check \(PH108\) cannot run; .*--offline/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     } finally {
       writeFileSync(lockPath, original);

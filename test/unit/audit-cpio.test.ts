@@ -9,7 +9,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpioReader, isDirectory, isRegular, isSymlink, type CpioEntry } from '../../src/audit/cpio.js';
+import { CpioReader, gathered, isDirectory, isRegular, isSymlink, type CpioEntry } from '../../src/audit/cpio.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -33,7 +33,7 @@ function archive(dir: string, format = 'newc', list?: string): Buffer {
 /** Reads `bytes` pushed in chunks whose sizes `sizes()` gives. */
 function read(bytes: Buffer, sizes: () => number): { entries: CpioEntry[]; reader: CpioReader } {
   const entries: CpioEntry[] = [];
-  const reader = new CpioReader((e) => entries.push(e));
+  const reader = new CpioReader(gathered((e) => entries.push(e)));
   for (let at = 0; at < bytes.length; ) {
     const n = Math.max(1, sizes());
     reader.push(bytes.subarray(at, at + n));
@@ -153,7 +153,7 @@ describe('CpioReader on archives written by cpio -H newc', () => {
     const trailerAt = bytes.lastIndexOf('TRAILER!!!');
     expect(trailerAt).toBeGreaterThan(0);
     const entries: CpioEntry[] = [];
-    const reader = new CpioReader((e) => entries.push(e));
+    const reader = new CpioReader(gathered((e) => entries.push(e)));
     reader.push(bytes.subarray(0, trailerAt));
     expect(reader.finished).toBe(false);
     expect(entries).toHaveLength(NAMES.length);
@@ -187,9 +187,9 @@ describe('CpioReader on archives written by cpio -H newc', () => {
   it('throws an Error naming newc on a corrupt magic', () => {
     const bad = Buffer.from(bytes);
     bad.write('123456', 0, 'latin1');
-    const reader = new CpioReader(() => undefined);
+    const reader = new CpioReader(gathered(() => undefined));
     expect(() => reader.push(bad)).toThrow(Error);
-    expect(() => new CpioReader(() => undefined).push(bad)).toThrow(/newc/);
+    expect(() => new CpioReader(gathered(() => undefined)).push(bad)).toThrow(/newc/);
   });
 
   it('throws on a corrupt magic in a later header, after the entries before it', () => {
@@ -199,7 +199,7 @@ describe('CpioReader on archives written by cpio -H newc', () => {
     expect(second).toBeGreaterThan(0);
     bad.write('07070X', second, 'latin1');
     const entries: CpioEntry[] = [];
-    const reader = new CpioReader((e) => entries.push(e));
+    const reader = new CpioReader(gathered((e) => entries.push(e)));
     expect(() => reader.push(bad)).toThrow(/newc/);
     expect(entries).toHaveLength(1);
     expect(reader.finished).toBe(false);
@@ -208,7 +208,7 @@ describe('CpioReader on archives written by cpio -H newc', () => {
   it('rejects the old binary and odc formats', () => {
     for (const format of ['odc', 'bin']) {
       const other = archive(tree, format);
-      expect(() => new CpioReader(() => undefined).push(other), format).toThrow(/newc/);
+      expect(() => new CpioReader(gathered(() => undefined)).push(other), format).toThrow(/newc/);
     }
   });
 
@@ -240,7 +240,7 @@ describe('CpioReader on archives written by cpio -H newc', () => {
 
   it('ignores empty pushes', () => {
     const entries: CpioEntry[] = [];
-    const reader = new CpioReader((e) => entries.push(e));
+    const reader = new CpioReader(gathered((e) => entries.push(e)));
     reader.push(Buffer.alloc(0));
     expect(reader.finished).toBe(false);
     reader.push(bytes);

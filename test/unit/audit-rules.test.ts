@@ -71,6 +71,7 @@ function header(change: Partial<RpmHeader> = {}): RpmHeader {
     requires: ['phoreus', MODULE, 'rpmlib(CompressedFileNames) <= 3.0.4-1', 'rpmlib(FileDigests) <= 4.6.0-1', 'rpmlib(PayloadIsZstd) <= 5.4.18-1'],
     provides: [`phoreus-${TOOL}-${VERSION} = ${VERSION}-1.el9`, `phoreus-${TOOL}-${VERSION}(x86-64) = ${VERSION}-1.el9`],
     scriptlets: [],
+    files: [],
     ...change,
   };
 }

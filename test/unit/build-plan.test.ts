@@ -1,16 +1,14 @@
 /**
  * Planning a build: the distro table and its manylinux tags, pip's platform options, the tool
- * and version identity, the wheelhouse cache key and file matching, and the packages and pip
+ * and version identity, pip's missing package, and the packages and pip
  * block read from the lock.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockedPackages } from '../../src/build/build.js';
 import { pipLockText } from '../../src/build/package.js';
-import { matchFiles, missingPackage, platformOptions, wheelDistribution, wheelhouseKey } from '../../src/build/wheelhouse.js';
+import { platformOptions } from '../../src/build/wheelhouse.js';
+import { missingPackage } from '../../src/tools/index-access.js';
 import { UsageError } from '../../src/inputs/usage-error.js';
 import { DISTRO_KEYS, distro, manylinuxTags, platformKey } from '../../src/plan/distros.js';
 import { resolveTool, resolveVersion, versionFromRef } from '../../src/plan/identity.js';
@@ -196,37 +194,6 @@ describe('resolveVersion', () => {
   });
 });
 
-describe('wheelhouseKey', () => {
-  const base = { lockText: 'attrs==23.1.0 --hash=sha256:abc\n', interpreter: '3.11', distro: distro('el9'), arch: 'x86_64' as const };
-
-  it('is a stable key: the readable scope, then 24 hex digits', () => {
-    expect(wheelhouseKey(base)).toMatch(/^(x86_64|aarch64)-[a-z0-9-]+-py3\.\d+-[0-9a-f]{24}$/);
-    expect(wheelhouseKey({ ...base })).toBe(wheelhouseKey(base));
-    expect(wheelhouseKey({ ...base, distro: { ...distro('el9') } })).toBe(wheelhouseKey(base));
-  });
-
-  it('changes with the lock text, the interpreter, the distro and the arch', () => {
-    const keys = [
-      wheelhouseKey(base),
-      wheelhouseKey({ ...base, lockText: 'attrs==23.2.0 --hash=sha256:abc\n' }),
-      wheelhouseKey({ ...base, interpreter: '3.12' }),
-      wheelhouseKey({ ...base, distro: distro('el8') }),
-      wheelhouseKey({ ...base, distro: distro('amzn2023') }),
-      wheelhouseKey({ ...base, arch: 'aarch64' }),
-    ];
-    expect(new Set(keys).size).toBe(keys.length);
-  });
-});
-
-describe('wheelDistribution', () => {
-  it('takes the normalized distribution name of a wheel file', () => {
-    expect(wheelDistribution('Foo_Bar-1.0-py3-none-any.whl')).toBe('foo-bar');
-    expect(wheelDistribution('zope.interface-6.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl')).toBe('zope-interface');
-    expect(wheelDistribution('numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl')).toBe('numpy');
-    expect(wheelDistribution('pip-24.2-py3-none-any.whl')).toBe('pip');
-  });
-});
-
 describe('missingPackage', () => {
   it('reads the package of "No matching distribution found"', () => {
     expect(missingPackage('ERROR: No matching distribution found for numpy==2.0.0')).toBe('numpy');
@@ -249,49 +216,6 @@ describe('missingPackage', () => {
   it('gives nothing for other errors', () => {
     expect(missingPackage('ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.')).toBeUndefined();
     expect(missingPackage('')).toBeUndefined();
-  });
-});
-
-describe('matchFiles', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'phoreus-wheelhouse-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'alpha_pkg-1.0-py3-none-any.whl'), 'alpha wheel bytes');
-  writeFileSync(join(dir, 'beta-2.0-py3-none-any.whl'), 'beta wheel bytes');
-  writeFileSync(join(dir, 'unrelated-0.1-py3-none-any.whl'), 'not in the lock');
-
-  it('maps each package, by normalized name, to the file whose sha256 the lock allows', () => {
-    const files = matchFiles(dir, [
-      { name: 'Alpha_Pkg', version: '1.0', hashes: [sha('some other file'), sha('alpha wheel bytes')] },
-      { name: 'beta', version: '2.0', hashes: [sha('beta wheel bytes')] },
-    ]);
-    expect(files).toEqual(new Map([
-      ['alpha-pkg', 'alpha_pkg-1.0-py3-none-any.whl'],
-      ['beta', 'beta-2.0-py3-none-any.whl'],
-    ]));
-  });
-
-  it('matches by content, not by file name', () => {
-    const files = matchFiles(dir, [{ name: 'gamma', version: '9', hashes: [sha('beta wheel bytes')] }]);
-    expect(files?.get('gamma')).toBe('beta-2.0-py3-none-any.whl');
-  });
-
-  it('gives undefined when any package has no file with an allowed hash', () => {
-    expect(matchFiles(dir, [
-      { name: 'beta', version: '2.0', hashes: [sha('beta wheel bytes')] },
-      { name: 'missing', version: '1.0', hashes: [sha('missing wheel bytes')] },
-    ])).toBeUndefined();
-    expect(matchFiles(dir, [{ name: 'nohash', version: '1.0', hashes: [] }])).toBeUndefined();
-  });
-
-  it('gives undefined for a directory that does not exist, and an empty map for no packages', () => {
-    expect(matchFiles(join(dir, 'absent'), [])).toBeUndefined();
-    const empty = join(dir, '..', `${dir.split('/').pop() ?? 'x'}-empty`);
-    mkdirSync(empty);
-    try {
-      expect(matchFiles(empty, [])).toEqual(new Map());
-    } finally {
-      rmSync(empty, { recursive: true, force: true });
-    }
   });
 });
 

@@ -203,12 +203,13 @@ describe('renderSpec: sources', () => {
       'Source5: pip.lock',
       'Source6: modulerc.lua',
       `Source7: ${APP.wheel}`,
+      `Source8: ${SOURCES.installLock}`,
     ]);
   });
 });
 
 describe('renderSpec: %build', () => {
-  it('creates the venv without pip, installs the lock offline with hashes, the app with --no-deps, then runs pip check', () => {
+  it('creates the venv without pip, installs the locked pip, then the lock and the application in one run, then runs pip check', () => {
     const build = section(renderSpec(input()), '%build');
     const at = (re: RegExp): number => {
       const i = build.findIndex((l) => re.test(l));
@@ -217,18 +218,24 @@ describe('renderSpec: %build', () => {
     };
     const venv = at(/^%\{phoreus_build_python\} -m venv --without-pip venv$/);
     const pip = at(/-r %\{SOURCE5\}$/);
-    const lock = at(/-r requirements\.lock$/);
-    const app = at(/ hello-tool==1\.2\.0$/);
-    const check = at(/^venv\/bin\/python \$pip check$/);
+    const app = at(/^cp %\{SOURCE7\} wheelhouse\/$/);
+    const lock = at(/-r %\{SOURCE8\}$/);
+    const check = at(/ check$/);
     expect(venv).toBeLessThan(pip);
-    expect(pip).toBeLessThan(lock);
-    expect(lock).toBeLessThan(app);
-    expect(app).toBeLessThan(check);
+    expect(pip).toBeLessThan(app);
+    expect(app).toBeLessThan(lock);
+    expect(lock).toBeLessThan(check);
     expect(check).toBe(build.length - 1);
+    expect(build[lock]).toBe('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
+  });
 
-    expect(build[lock]).toBe('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r requirements.lock');
-    expect(build[app]).toBe('venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile hello-tool==1.2.0');
-    expect(build).toContain('mkdir -p app && cp %{SOURCE7} app/');
+  it('runs pip check with the site hooks off, so no .pth file of a locked wheel runs on the build host', () => {
+    const build = section(renderSpec(input()), '%build');
+    const check = build[build.length - 1] ?? '';
+    expect(check).toMatch(/^venv\/bin\/python -I -S -c '/);
+    expect(check).toContain('from pip._internal.cli.main import main');
+    expect(check).toMatch(/"\$pip_path" venv\/lib\/python%\{pyver\}\/site-packages check$/);
+    expect(build).toContain('pip_path=venv/lib/python%{pyver}/site-packages');
   });
 
   it('keeps pip away from any configuration, index or cache of the build machine', () => {
@@ -236,7 +243,7 @@ describe('renderSpec: %build', () => {
     expect(build).toContain('export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1');
     // Every install is offline: no line installs from an index.
     const installs = build.filter((l) => !l.startsWith('#') && /\$?pip\S* install /.test(l));
-    expect(installs).toHaveLength(3);
+    expect(installs).toHaveLength(2);
     for (const line of installs) expect(line).toContain('--no-index');
     expect(build.join('\n')).not.toMatch(/--upgrade|source venv\/bin\/activate/);
   });
@@ -260,13 +267,14 @@ describe('renderSpec: %build', () => {
     expect(bundled).toContain('%{phoreus_build_python} -c');
     expect(bundled).toContain('import ensurepip');
     expect(bundled).toContain('"_bundled", "pip-*.whl"');
-    expect(bundled).toMatch(/\/pip"$/);
-    expect(build).toContain('pip="$bundled_pip"');
+    expect(bundled).toMatch(/\)"$/);
+    expect(build).toContain('pip="$bundled_pip/pip"');
+    expect(build).toContain('pip_path="$bundled_pip"');
     expect(build).not.toContain('pip="-m pip"');
     expect(spec).not.toContain('Source5');
     expect(spec).not.toContain('%{SOURCE5}');
     expect(spec).not.toContain(SOURCES.pipLock);
-    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r requirements.lock');
+    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
   });
 
   it('without an application (a lock of a third-party tool), installs no app and ships no Source7', () => {
@@ -274,25 +282,28 @@ describe('renderSpec: %build', () => {
     const build = section(spec, '%build');
     expect(spec).not.toContain('Source7');
     expect(spec).not.toContain('%{SOURCE7}');
-    expect(build.some((l) => l.includes('--find-links app'))).toBe(false);
+    expect(build.some((l) => l.includes('wheelhouse/') && l.startsWith('cp '))).toBe(false);
     expect(build.some((l) => l.includes('--no-deps') && !l.includes('%{SOURCE5}'))).toBe(false);
-    expect(build[build.length - 1]).toBe('venv/bin/python $pip check');
+    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r requirements.lock');
+    expect(build[build.length - 1]).toMatch(/ check$/);
   });
 
   it('with an install lock (wheels built from sdists), installs from Source8 instead of requirements.lock', () => {
-    const spec = renderSpec(input({ installLock: true }));
+    const spec = renderSpec(input({ installLock: true, app: undefined }));
     const build = section(spec, '%build');
     expect(lines(spec).filter((l) => l.startsWith('Source8:')).map((l) => l.replace(/\s+/g, ' '))).toEqual([`Source8: ${SOURCES.installLock}`]);
     expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
     expect(build.some((l) => l.endsWith('-r requirements.lock'))).toBe(false);
     // The shipped lock stays the one the project wrote.
     expect(section(spec, '%install')).toContain('install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock');
-    expect(renderSpec(input({ installLock: false }))).not.toMatch(/Source8|%\{SOURCE8\}/);
+    expect(renderSpec(input({ installLock: false, app: undefined }))).not.toMatch(/Source8|%\{SOURCE8\}/);
   });
 
-  it('installs the application by its own name and version', () => {
-    const build = section(renderSpec(input({ app: { wheel: 'My_App-2.0-py3-none-any.whl', name: 'my-app', version: '2.0' } })), '%build');
-    expect(build).toContain('venv/bin/python $pip install --no-index --find-links app --no-deps --no-compile my-app==2.0');
+  it('installs the application from its own wheel, pinned in the install lock', () => {
+    const spec = renderSpec(input({ app: { wheel: 'My_App-2.0-py3-none-any.whl', name: 'my-app', version: '2.0' } }));
+    expect(lines(spec)).toContain('Source7:        My_App-2.0-py3-none-any.whl');
+    expect(section(spec, '%build')).toContain('cp %{SOURCE7} wheelhouse/');
+    expect(lines(spec).some((l) => /^Source8:/.test(l))).toBe(true);
   });
 });
 
@@ -341,9 +352,10 @@ describe('renderSpec: %files', () => {
   it('lists only the tool directory, the version prefix, the modulefile directory and the modulefile', () => {
     const spec = renderSpec(input({ meta: true }));
     const files = section(spec, '%files');
-    expect(files).toEqual(['%dir %{phoreus_root}/%{tool}', '%{phoreus_prefix}/', '%dir %{modulefile_dir}', '%{modulefile}']);
+    expect(files).toEqual(['%defattr(-,root,root,-)', '%dir %{phoreus_root}/%{tool}', '%{phoreus_prefix}/', '%dir %{modulefile_dir}', '%{modulefile}']);
     const { expand } = macros(spec);
     expect(files.map(expand)).toEqual([
+      '%defattr(-,root,root,-)',
       '%dir /usr/local/phoreus/hello-tool',
       '/usr/local/phoreus/hello-tool/1.2.0/',
       '%dir /usr/local/phoreus/modulefiles/hello-tool',

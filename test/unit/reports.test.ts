@@ -3,33 +3,33 @@ import { describe, expect, it } from 'vitest';
 import { finding, type Finding } from '../../src/checks/finding.js';
 import { RULES } from '../../src/checks/rules.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../../src/report/formats.js';
-import { literalCredentials, redactUrls } from '../../src/report/redact.js';
+import { literalCredentials, redact } from '../../src/report/redact.js';
 
-describe('redactUrls', () => {
+describe('redact', () => {
   it('replaces the user-info of a URL with ***', () => {
-    expect(redactUrls('--index-url https://user:secret@pypi.example.org/simple')).toBe('--index-url https://***@pypi.example.org/simple');
-    expect(redactUrls('https://ghp_abcdef123456@pypi.example.org/simple')).toBe('https://***@pypi.example.org/simple');
+    expect(redact('--index-url https://user:secret@pypi.example.org/simple')).toBe('--index-url https://***@pypi.example.org/simple');
+    expect(redact('https://ghp_abcdef123456@pypi.example.org/simple')).toBe('https://***@pypi.example.org/simple');
   });
 
   it('redacts every URL in the text', () => {
-    expect(redactUrls('pip-compile -i https://a:b@one.example/simple --extra-index-url=http://c:d@two.example/simple')).toBe(
+    expect(redact('pip-compile -i https://a:b@one.example/simple --extra-index-url=http://c:d@two.example/simple')).toBe(
       'pip-compile -i https://***@one.example/simple --extra-index-url=http://***@two.example/simple',
     );
   });
 
   it('redacts a URL that mixes a literal user with a ${TOKEN} reference', () => {
-    expect(redactUrls('https://deploy:${TOKEN}@pypi.example.org/simple')).toBe('https://***@pypi.example.org/simple');
+    expect(redact('https://deploy:${TOKEN}@pypi.example.org/simple')).toBe('https://***@pypi.example.org/simple');
   });
 
   it('keeps ${VAR} references, which are not credentials', () => {
     for (const text of ['https://${TOKEN}@pypi.example.org/simple', 'https://${PYPI_USER}:${PYPI_TOKEN}@pypi.example.org/simple']) {
-      expect(redactUrls(text)).toBe(text);
+      expect(redact(text)).toBe(text);
     }
   });
 
   it('leaves URLs without user-info alone, including VCS URLs with @ref', () => {
     for (const text of ['https://pypi.org/simple', 'git+https://github.com/example/seqtool.git@v1.2.0#egg=seqtool', 'mail me@example.org', 'numpy==2.1.0']) {
-      expect(redactUrls(text)).toBe(text);
+      expect(redact(text)).toBe(text);
     }
   });
 });

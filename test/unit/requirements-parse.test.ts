@@ -507,10 +507,14 @@ describe('parseRequirementsFile: hashes', () => {
     expect(file.entries).toEqual([]);
   });
 
-  it('accepts --config-settings and --global-option without recording them', () => {
+  it('records --config-settings and --global-option as options of their line, for the rules to judge', () => {
     const file = parseRequirementsFile(lf('a==1 --config-settings key=value --global-option=--quiet'));
     expect(file.problems).toEqual([]);
-    expect(only(file.entries)).toMatchObject({ kind: 'requirement', text: 'a==1', hashes: [] });
+    expect(file.entries).toEqual([
+      { kind: 'option', line: 1, name: '--config-settings', value: 'key=value' },
+      { kind: 'option', line: 1, name: '--global-option', value: '--quiet' },
+      expect.objectContaining({ kind: 'requirement', text: 'a==1', hashes: [] }),
+    ]);
   });
 });
 

@@ -1,0 +1,83 @@
+/**
+ * What the process leaves behind when it stops: every child process group it started and
+ * every scratch directory it made. SIGINT and SIGTERM stop the children (rpmbuild, pip and
+ * what they started) and remove the scratch directories before the process exits, so an
+ * interrupted run leaves neither a running build nor a temporary tree.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const children = new Set<ChildProcess>();
+const scratch = new Set<string>();
+let handling = false;
+
+/** Time given to children to stop on SIGTERM before they are killed. */
+const GRACE_MS = 3000;
+
+/** Called once by each entry point (the CLI, the action): from then on SIGINT and SIGTERM stop everything cleanly. */
+export function stopCleanlyOnSignals(): void {
+  if (handling) return;
+  handling = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopEverything(signal));
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal); // the child's whole process group
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function stopEverything(signal: NodeJS.Signals): Promise<void> {
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files\n`);
+  for (const child of children) signalGroup(child, 'SIGTERM');
+  const deadline = Date.now() + GRACE_MS;
+  while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const child of children) signalGroup(child, 'SIGKILL');
+  removeAllScratch();
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+/** Registers a started child (spawned with `detached: true`, so it leads its own process group). */
+export function adoptChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('close', () => children.delete(child));
+  child.once('error', () => children.delete(child));
+}
+
+/** A new directory in the system's temporary directory, removed on exit and on interruption unless removed before. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.add(dir);
+  return dir;
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  scratch.delete(dir);
+}
+
+function removeAllScratch(): void {
+  for (const dir of scratch) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort on the way out
+    }
+  }
+  scratch.clear();
+}
+
+process.once('exit', removeAllScratch);
