@@ -37,9 +37,54 @@ function evaluate(expr: string, locals: ReadonlyMap<string, string>): string | u
   return values.every((v) => v !== undefined) ? values.join('/').replace(/\/+/g, '/') : undefined;
 }
 
+/** Functions whose values Lmod writes into the user's shell as code. */
+const SETTERS = /\b(setenv|pushenv|prepend_path|append_path|remove_path|set_alias|set_shell_function)\s*\(/g;
+/** Whether the body of a quoted Lua string holds a control character, raw or escaped (\n, \0, \ddd below 32, \x0., \z …). */
+function holdsControl(body: string): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return true;
+    if (body[i] !== '\\') continue;
+    const next = body.slice(i + 1);
+    if (next.charCodeAt(0) < 32 || /^[nrvfabz]/.test(next) || /^x[01][0-9a-fA-F]/i.test(next)) return true;
+    const decimal = /^\d{1,3}/.exec(next)?.[0];
+    if (decimal !== undefined && (Number(decimal) < 32 || Number(decimal) === 127)) return true;
+    i++; // an escaped character (a backslash, a quote, a digit run's first digit) is not read again
+  }
+  return false;
+}
+
+/**
+ * PH317: a value with a newline or another control character. Lmod writes variables into the
+ * user's shell as code, and such a value breaks out of its quoting: loading the module
+ * would run whatever follows, in every shell that loads it.
+ */
+function checkSetterValues(file: string, code: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const m of code.matchAll(SETTERS)) {
+    const start = (m.index ?? 0) + m[0].length;
+    let depth = 1;
+    let end = start;
+    while (end < code.length && depth > 0) {
+      const c = code[end];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      end++;
+    }
+    const args = code.slice(start, end - 1);
+    const literals = args.match(/"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\[(=*)\[[\s\S]*?\]\1\]/g) ?? [];
+    if (literals.some((l) => (l.startsWith('[') ? /[\r\n]/.test(l) : holdsControl(l.slice(1, -1))))) {
+      const line = code.slice(0, m.index).split('\n').length;
+      findings.push(finding('PH317', file, line, `${m[1]} is given a value with a newline or another control character: Lmod writes it into the user's shell as code, so loading the module would run what follows; remove the control characters`));
+    }
+  }
+  return findings;
+}
+
 export function checkModulefile(file: string, text: string, interpreterModule: string, venv: string): Finding[] {
   const findings: Finding[] = [];
   const code = withoutComments(text);
+  findings.push(...checkSetterValues(file, code));
   const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, ' '));
   described.split('\n').forEach((line, i) => {
     const m = FORBIDDEN.exec(line);

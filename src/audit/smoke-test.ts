@@ -69,7 +69,12 @@ function target(root: string, name: string): string | undefined {
   return join(root, normal);
 }
 
-/** One entry written under the root: directories 755, files 644 or 755, symlinks as they are; nothing replaced. */
+/**
+ * What extracts a payload's entries under `root` as they stream by: directories 755, files
+ * 644 or 755, symlinks as they are; nothing replaced, nothing outside the phoreus tree.
+ */
+export const payloadExtractor = (root: string) => (header: CpioHeader): EntryReader => extractEntry(root, header);
+
 function extractEntry(root: string, header: CpioHeader): EntryReader {
   const path = target(root, header.name);
   const none: EntryReader = { data: () => undefined, end: () => undefined };
@@ -91,7 +96,7 @@ function extractEntry(root: string, header: CpioHeader): EntryReader {
 
 /** Extracts the /usr/local/phoreus tree of each RPM's payload under `root`. */
 export async function extractPayloads(rpms: readonly string[], root: string): Promise<void> {
-  for (const rpm of rpms) await readPayload(rpm, (header) => extractEntry(root, header));
+  for (const rpm of rpms) await readPayload(rpm, payloadExtractor(root));
 }
 
 /** What phoreus and phoreus-python-X.Y would provide: the interpreter's mount point and its module. */

@@ -85,6 +85,8 @@ function checkInput(input: SpecInput): void {
   assertSafe('interpreter', id.interpreter, judgeBy(INTERPRETER, 'use X.Y'));
   assertSafe('interpreter home', id.interpreterHome, judgeHome);
   assertSafe('interpreter module', id.interpreterModule, judgeModule);
+  // RPM's URL tag takes one word: a URL with a space in it would stop rpmbuild.
+  if (input.url !== undefined) assertSafe('URL', input.url, judgeBy(/^[\x21-\x24\x26-\x7e]+$/, 'a URL is one word of printable ASCII, without "%"'));
   if (input.pipWheel !== undefined) assertSafe('pip wheel', input.pipWheel, judgeBy(WHEEL_FILE, 'not a wheel file name'));
   if (app) {
     assertSafe('application wheel', app.wheel, judgeBy(WHEEL_FILE, 'not a wheel file name'));

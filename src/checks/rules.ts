@@ -48,6 +48,7 @@ export const RULES = {
   PH314: { title: 'smoke test failed', severity: 'error', charter: '§9, §14' },
   PH315: { title: 'setuid, setgid, sticky or world-writable payload file, or a special file', severity: 'error', charter: '§3.1, §11' },
   PH316: { title: '.pth file runs code at interpreter start', severity: 'warning', charter: '§3.1, §10' },
+  PH317: { title: 'modulefile sets a value with a control character', severity: 'error', charter: '§9' },
   PH401: { title: 'version already published', severity: 'error', charter: '§11' },
 } as const satisfies Record<string, Rule>;
 

@@ -29,7 +29,7 @@ const copyFile: Schema = { type: 'object', fields: { from: str, to: str }, requi
 const overridable: Record<string, Schema> = {
   tool: {
     type: 'object',
-    fields: { name: str, version: str, summary: str, license: str, url: str, release: { type: 'scalar', judge: judgeRelease } },
+    fields: { name: str, version: str, summary: str, license: str, url: { type: 'string', pattern: /^https?:\/\/\S+$/, hint: 'is not an http(s):// URL (RPM\'s URL tag takes one word)' }, release: { type: 'scalar', judge: judgeRelease } },
   },
   requirements: { type: 'string', hint: 'must be a path inside the project' },
   lock: { type: 'string', hint: 'must be a path inside the project' },
@@ -42,7 +42,12 @@ const overridable: Record<string, Schema> = {
     fields: {
       whatis: strings,
       help: str,
-      env: { type: 'map', keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'is not an environment variable name' }, values: { type: 'scalar' } },
+      env: {
+        type: 'map',
+        keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'is not an environment variable name' },
+        // eslint-disable-next-line no-control-regex -- control characters are what is refused
+        values: { type: 'scalar', judge: (v) => (/[\x00-\x1f\x7f]/.test(v) ? 'an environment value holds no control characters' : undefined) },
+      },
     },
   },
   packages: {

@@ -80,6 +80,8 @@ const CASES: Case[] = [
     change: (t) => chmodSync(t.path(`${SP}/alpha`), 0o777) },
   { rule: 'PH316', what: 'a .pth file that runs code at every start', names: `/${SP}/hook.pth`,
     change: (t) => t.write(`${SP}/hook.pth`, 'import os; os.environ.setdefault("HOOKED", "1")\n') },
+  { rule: 'PH317', what: 'a modulefile value that breaks out of its line in the shell', names: `/${MODULEFILE}`,
+    change: (t) => t.write(MODULEFILE, `${t.read(MODULEFILE)}setenv("GREETING", "hi\\n/tmp/payload")\n`) },
 ];
 
 describe('audit: a corpus of RPMs that each break one rule', () => {

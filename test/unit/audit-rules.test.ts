@@ -321,6 +321,30 @@ describe('parseScriptlets', () => {
 // Modulefile rules
 // ---------------------------------------------------------------------------------------
 
+describe('checkModulefile (PH317)', () => {
+  const check = (line: string): RuleId[] => rules(checkModulefile('hello-tool/1.2.0.lua', `${GOOD_MODULEFILE}${line}\n`, MODULE, VENV));
+
+  it.each([
+    ['an escaped newline', 'setenv("X", "a\\ntouch /tmp/x")'],
+    ['a decimal escape below 32', "setenv('X', 'a\\010b')"],
+    ['a hex escape', 'prepend_path("MANPATH", "a\\x0ab")'],
+    ['a backslash-newline', 'append_path("X", "a\\\nb")'],
+    ['a long string across lines', 'pushenv("X", [[a\nb]])'],
+    ['a raw control character', 'set_alias("x", "a\u0007b")'],
+  ])('fires for %s in a value Lmod writes into the shell', (_what, line) => {
+    expect(check(line)).toEqual(['PH317']);
+  });
+
+  it.each([
+    ['an escaped backslash before n', 'setenv("X", "a\\\\nb")'],
+    ['a tab', 'setenv("X", "a\\tb")'],
+    ['a control character in help text', 'help("line one\\nline two")'],
+    ['a printable decimal escape', 'setenv("X", "\\065")'],
+  ])('stays quiet for %s', (_what, line) => {
+    expect(check(line)).toEqual([]);
+  });
+});
+
 describe('checkModulefile (PH204, PH205)', () => {
   const check = (text: string): Finding[] => checkModulefile('hello-tool/1.2.0.lua', text, MODULE, VENV);
   const goodLines = GOOD_MODULEFILE.split('\n');

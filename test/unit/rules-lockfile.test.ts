@@ -11,6 +11,7 @@ import {
   checkHeader,
   checkLocations,
   checkLock,
+  checkOptions,
   checkParseProblems,
   checkPins,
   checkPipPinned,
@@ -515,5 +516,43 @@ ${pinned('click==8.1.7')}`);
   it('does not report index URLs without user-info', () => {
     const file = parseRequirementsFile(`${header()}--index-url https://pypi.org/simple\n--find-links https://download.example.org/wheels/\n${pinned('click==8.1.7')}`);
     expect(checkCredentials('requirements.lock', file)).toEqual({ findings: [], secrets: [] });
+  });
+});
+
+describe('checkOptions (PH106)', () => {
+  it.each([
+    ['-r other.txt'],
+    ['-rother.txt'],
+    ['--requirement other.txt'],
+    ['--requirement=other.txt'],
+    ['-c constraints.txt'],
+    ['--constraint constraints.txt'],
+    ['--pre'],
+    ['--no-index'],
+    ['--require-hashes'],
+    ['--prefer-binary'],
+    ['--use-feature fast-deps'],
+  ])('reports %s, which pip-compile never writes into a lock', (line) => {
+    const findings = checkOptions(ctx(`${header()}${line}\n${pinned('click==8.1.7')}`));
+    expect(findings.map((f) => [f.rule, f.line])).toEqual([['PH106', 7]]);
+    expect(findings[0]?.message).toMatch(/pip-compile never writes --[a-z-]+ into a lock/);
+  });
+
+  it('reports --global-option and --config-settings on a requirement line', () => {
+    const findings = checkOptions(ctx(`${header()}click==8.1.7 --global-option=--quiet --config-settings k=v --hash=sha256:${sha('c')}\n`));
+    expect(findings.map((f) => f.message.match(/--[a-z-]+/)?.[0])).toEqual(['--global-option', '--config-settings']);
+  });
+
+  it('says why -r and -c are refused', () => {
+    expect(checkOptions(ctx(`${header()}-r base.txt\n`))[0]?.message).toMatch(/pull in requirements this lock does not pin with hashes/);
+  });
+
+  it('accepts the options pip-compile writes', () => {
+    const lock = `${header()}--index-url https://pypi.example/simple\n--extra-index-url https://extra.example/simple\n--find-links ./wheels\n--trusted-host pypi.example\n--no-binary numpy\n--only-binary :all:\n${pinned('click==8.1.7')}`;
+    expect(checkOptions(ctx(lock))).toEqual([]);
+  });
+
+  it('is part of checkLock', () => {
+    expect(checkLock(ctx(`${CLEAN}-c constraints.txt\n`)).map((f) => f.rule)).toContain('PH106');
   });
 });
