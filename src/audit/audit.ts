@@ -2,16 +2,15 @@
  * The audit of one binary RPM against the charter: the header rules, then the payload rules
  * as the payload streams by. Works on RPMs built by any means.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { sortFindings, type Finding } from '../checks/finding.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython } from '../build/layout.js';
 import { distro as lookupDistro } from '../plan/distros.js';
+import { readText } from '../plan/project.js';
 import type { Log } from '../report/log.js';
-import { UsageError } from '../inputs/usage-error.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
-import { readHeader, readPayload } from './rpm-file.js';
+import { assertBinaryRpm, readHeader, readPayload } from './rpm-file.js';
 import { smokeTest } from './smoke-test.js';
 import type { CpioEntry } from './cpio.js';
 
@@ -42,7 +41,7 @@ export interface AuditResult {
 }
 
 export async function audit(options: AuditOptions, log: Log): Promise<AuditResult> {
-  if (!existsSync(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
+  assertBinaryRpm(options.rpm);
   const start = performance.now();
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
@@ -78,7 +77,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   }
   const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
   const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename(options.modulefile), text: readFileSync(options.modulefile, 'utf8') } : undefined;
+  const beside = options.modulefile ? { file: basename(options.modulefile), text: readText(options.modulefile) } : undefined;
   const findings = [
     ...checkIdentity(header, identity, ctx),
     ...checkRequires(header, ctx),

@@ -22,10 +22,17 @@ export function insideProject(project: string, relPath: string): string | undefi
   return full;
 }
 
+/** An input file's text; a path that is not a readable file is a usage error that names it. */
 export function readText(path: string): string {
-  const size = statSync(path).size;
-  if (size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${size} bytes, larger than any requirements or configuration file should be`);
-  return readFileSync(path, 'utf8');
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) throw new UsageError(`${path} does not exist`);
+  if (!stat.isFile()) throw new UsageError(`${path} is not a file`);
+  if (stat.size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, larger than any requirements or configuration file should be`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${path} cannot be read: ${(error as Error).message}`);
+  }
 }
 
 export interface ProjectMetadata {
