@@ -1,4 +1,5 @@
-// Builds the two committed, self-contained bundles: dist/index.js (the action) and dist/cli.js.
+// Builds the two committed, self-contained bundles: dist/index.js (the action, from its entry
+// point src/index.ts) and dist/cli.js.
 import { build } from 'esbuild';
 
 const shared = {
@@ -12,7 +13,7 @@ const shared = {
   banner: { js: "import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);" },
 };
 
-await build({ ...shared, entryPoints: ['src/main.ts'], outfile: 'dist/index.js' });
+await build({ ...shared, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
 await build({
   ...shared,
   entryPoints: ['src/cli.ts'],
