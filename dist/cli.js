@@ -30515,10 +30515,14 @@ async function audit(options, log) {
   };
 }
 
+// package.json
+var package_default = { name: "phoreus-rpm", version: "0.1.0", homepage: "https://github.com/phoreus/phoreus-rpm" };
+
 // src/report/about.ts
-var TOOL_NAME = "phoreus-rpm";
-var TOOL_VERSION = "0.1.0";
-var RULES_URL = "https://github.com/phoreus/phoreus-rpm/blob/main/docs/rules.md";
+var TOOL_NAME = package_default.name;
+var TOOL_VERSION = package_default.version;
+var TOOL_URL = package_default.homepage;
+var RULES_URL = `${TOOL_URL}/blob/main/docs/rules.md`;
 
 // src/report/formats.ts
 function renderText(subject, findings) {
