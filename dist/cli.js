@@ -30525,18 +30525,22 @@ var TOOL_URL = package_default.homepage;
 var RULES_URL = `${TOOL_URL}/blob/main/docs/rules.md`;
 
 // src/report/formats.ts
+var GENERATOR = { name: TOOL_NAME, version: TOOL_VERSION };
+var nameAndVersion = (tool) => tool.version ? `${tool.name} ${tool.version}` : tool.name;
 function renderText(subject, findings) {
   const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
   const { errors, warnings } = countBySeverity(findings);
   lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
+  if (subject.packagedTool) lines.push(`packaged tool: ${nameAndVersion(subject.packagedTool)}`);
+  lines.push(`generator: ${nameAndVersion(GENERATOR)}`);
   return `${lines.join("\n")}
 `;
 }
 function renderJson(subject, findings) {
-  return `${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
+  return `${JSON.stringify({ generator: GENERATOR, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
 `;
 }
-function renderSarif(findings, uriPrefix = "") {
+function renderSarif(findings, uriPrefix = "", packagedTool) {
   const used = [...new Set(findings.map((f) => f.rule))].sort();
   const sarif = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -30544,10 +30548,12 @@ function renderSarif(findings, uriPrefix = "") {
     runs: [
       {
         tool: {
+          // The driver is this tool only; the packaged tool is in the run's properties.
           driver: {
             name: TOOL_NAME,
+            version: TOOL_VERSION,
             semanticVersion: TOOL_VERSION,
-            informationUri: RULES_URL,
+            informationUri: TOOL_URL,
             rules: used.map((id) => ({
               id,
               name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
@@ -30559,6 +30565,7 @@ function renderSarif(findings, uriPrefix = "") {
             }))
           }
         },
+        ...packagedTool ? { properties: { packagedTool } } : {},
         results: findings.map((f) => ({
           ruleId: f.rule,
           ruleIndex: used.indexOf(f.rule),
@@ -30593,7 +30600,7 @@ function auditSubject(result) {
     project: result.rpm,
     interpreter: result.interpreter,
     package: result.name,
-    ...result.tool ? { toolName: result.tool, toolVersion: result.version } : {},
+    ...result.tool ? { packagedTool: { name: result.tool, ...result.version ? { version: result.version } : {} } } : {},
     files: result.files,
     bytes: result.bytes,
     seconds: Number(result.seconds.toFixed(3))
@@ -30601,7 +30608,7 @@ function auditSubject(result) {
 }
 function renderAudit(format, result) {
   if (format === "json") return renderJson(auditSubject(result), result.findings);
-  if (format === "sarif") return renderSarif(result.findings);
+  if (format === "sarif") return renderSarif(result.findings, "", auditSubject(result).packagedTool);
   return renderText(auditSubject(result), result.findings);
 }
 async function resolveSmokeTest(asked, defaultOn, log) {
@@ -32550,7 +32557,7 @@ function buildSubject(result, project) {
     arch: result.arch,
     ok: result.ok,
     ...result.failure ? { failure: result.failure } : {},
-    ...result.identity ? { package: packageName(result.identity), toolName: result.identity.tool, toolVersion: result.identity.version, release: result.identity.release } : {},
+    ...result.identity ? { package: packageName(result.identity), packagedTool: { name: result.identity.tool, version: result.identity.version }, release: result.identity.release } : {},
     ...result.artifacts ? { artifacts: result.artifacts } : {},
     wheels: result.wheels,
     ...result.payload ? { payload: result.payload } : {},
@@ -32585,7 +32592,7 @@ async function runBuildAll(options, log) {
     runs.push(run2);
   }
   const report = join21(options.out, "build-report.json");
-  writeFileSync9(report, `${JSON.stringify({ mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
+  writeFileSync9(report, `${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `);
   const failed = runs.filter((r) => r.exitCode !== 0);
   const text = `${runs.map((r) => r.text).join("\n")}
@@ -32605,14 +32612,13 @@ function verifySubject(result) {
     requirements: result.requirements,
     lock: result.lock,
     ...result.config ? { config: result.config } : {},
-    ...result.tool ? { toolName: result.tool } : {},
-    ...result.version ? { toolVersionChecked: result.version } : {},
+    ...result.tool ? { packagedTool: { name: result.tool, ...result.version ? { version: result.version } : {} } } : {},
     drift: result.drift
   };
 }
 function render(format, result, uriPrefix) {
   if (format === "json") return renderJson(verifySubject(result), result.findings);
-  if (format === "sarif") return renderSarif(result.findings, uriPrefix);
+  if (format === "sarif") return renderSarif(result.findings, uriPrefix, verifySubject(result).packagedTool);
   return renderText(verifySubject(result), result.findings);
 }
 async function runVerify(options, log) {

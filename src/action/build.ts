@@ -47,7 +47,8 @@ export async function buildMode(workspace: string): Promise<void> {
     core.setOutput('modulefile', last.artifacts.modulefile);
     if (last.artifacts.metaRpm) core.setOutput('meta-rpm', last.artifacts.metaRpm);
   }
-  const { errors } = findingOutputs(findings, workspace, () => renderSarif(findings, prefix));
+  const packagedTool = last?.identity ? { name: last.identity.tool, version: last.identity.version } : undefined;
+  const { errors } = findingOutputs(findings, workspace, () => renderSarif(findings, prefix, packagedTool));
 
   // Nothing is uploaded unless every build and its audit passed.
   if (exitCode === 0 && parseBoolean('upload', input('upload'), true)) {

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { RULES } from '../checks/rules.js';
+import { GENERATOR } from './formats.js';
 
 /**
  * Path of a project file as the repository sees it, for annotations; none for "." (an input)
@@ -27,6 +28,7 @@ export async function writeSummary(title: string, findings: readonly Finding[], 
   const summary = core.summary.addHeading(title, 2).addTable([
     [{ data: 'Item', header: true }, { data: 'Value', header: true }],
     ...facts.map(([k, v]) => [k, v]),
+    ['Generator', `${GENERATOR.name} ${GENERATOR.version}`],
   ]);
   summary.addRaw(`<p><strong>${errors}</strong> error(s), <strong>${warnings}</strong> warning(s)</p>`, true);
   if (findings.length > 0) {
