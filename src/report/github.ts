@@ -23,6 +23,11 @@ export function annotate(findings: readonly Finding[], prefix: string): void {
   }
 }
 
+/**
+ * Appends a table of facts and findings to the job summary. A runner without a writable
+ * GITHUB_STEP_SUMMARY (a self-hosted runner's old version, a local run) loses only the summary:
+ * a warning, never a failure of the step.
+ */
 export async function writeSummary(title: string, findings: readonly Finding[], facts: Array<[string, string]>): Promise<void> {
   const { errors, warnings } = countBySeverity(findings);
   const summary = core.summary.addHeading(title, 2).addTable([
@@ -37,7 +42,12 @@ export async function writeSummary(title: string, findings: readonly Finding[], 
       ...findings.map((f) => [f.rule, f.severity, f.file, String(f.line), escapeHtml(f.message)]),
     ]);
   }
-  await summary.write();
+  try {
+    await summary.write();
+  } catch (error) {
+    summary.emptyBuffer();
+    core.warning(`no job summary: ${(error as Error).message}`);
+  }
 }
 
 function escapeHtml(text: string): string {
