@@ -104,7 +104,7 @@ var require_version = __commonJS({
       valid: valid3,
       clean,
       explain,
-      parse: parse3,
+      parse: parse2,
       stringify: stringify2
     };
     var validRegex = new RegExp("^" + VERSION_PATTERN + "$", "i");
@@ -113,9 +113,9 @@ var require_version = __commonJS({
     }
     var cleanRegex = new RegExp("^\\s*" + VERSION_PATTERN + "\\s*$", "i");
     function clean(version) {
-      return stringify2(parse3(version, cleanRegex));
+      return stringify2(parse2(version, cleanRegex));
     }
-    function parse3(version, regex) {
+    function parse2(version, regex) {
       const { groups } = (regex || validRegex).exec(version) || {};
       if (!groups) {
         return null;
@@ -191,7 +191,7 @@ var require_version = __commonJS({
       return null;
     }
     function explain(version) {
-      const parsed = parse3(version);
+      const parsed = parse2(version);
       if (!parsed) {
         return parsed;
       }
@@ -224,7 +224,7 @@ var require_version = __commonJS({
 // node_modules/@renovatebot/pep440/lib/operator.js
 var require_operator = __commonJS({
   "node_modules/@renovatebot/pep440/lib/operator.js"(exports, module) {
-    var { parse: parse3 } = require_version();
+    var { parse: parse2 } = require_version();
     module.exports = {
       compare,
       rcompare,
@@ -264,8 +264,8 @@ var require_operator = __commonJS({
       return version.toLowerCase() === other.toLowerCase();
     }
     function compare(version, other) {
-      const parsedVersion = parse3(version);
-      const parsedOther = parse3(other);
+      const parsedVersion = parse2(version);
+      const parsedOther = parse2(other);
       const keyVersion = calculateKey(parsedVersion);
       const keyOther = calculateKey(parsedOther);
       return pyCompare(keyVersion, keyOther);
@@ -347,7 +347,7 @@ var require_specifier = __commonJS({
     ].join("");
     module.exports = {
       RANGE_PATTERN,
-      parse: parse3,
+      parse: parse2,
       satisfies: satisfies2,
       filter,
       validRange,
@@ -356,7 +356,7 @@ var require_specifier = __commonJS({
     };
     var isEqualityOperator = (op) => ["==", "!=", "==="].includes(op);
     var rangeRegex = new RegExp("^" + RANGE_PATTERN + "$", "i");
-    function parse3(ranges) {
+    function parse2(ranges) {
       if (!ranges.trim()) {
         return [];
       }
@@ -408,7 +408,7 @@ var require_specifier = __commonJS({
       return found.length === 0 ? null : found[0];
     }
     function pick(versions, specifier, options) {
-      const parsed = parse3(specifier);
+      const parsed = parse2(specifier);
       if (!parsed) {
         return [];
       }
@@ -479,7 +479,7 @@ var require_specifier = __commonJS({
       return op(version, spec.version || spec.legacy);
     }
     function validRange(specifier) {
-      return Boolean(parse3(specifier));
+      return Boolean(parse2(specifier));
     }
   }
 });
@@ -487,7 +487,7 @@ var require_specifier = __commonJS({
 // node_modules/@renovatebot/pep440/lib/semantic.js
 var require_semantic = __commonJS({
   "node_modules/@renovatebot/pep440/lib/semantic.js"(exports, module) {
-    var { explain, parse: parse3, stringify: stringify2 } = require_version();
+    var { explain, parse: parse2, stringify: stringify2 } = require_version();
     module.exports = {
       major,
       minor,
@@ -523,7 +523,7 @@ var require_semantic = __commonJS({
     }
     function inc(input, release, preReleaseIdentifier) {
       let identifier = preReleaseIdentifier || `a`;
-      const version = parse3(input);
+      const version = parse2(input);
       if (!version) {
         return null;
       }
@@ -639,7 +639,7 @@ var require_semantic = __commonJS({
 // node_modules/@renovatebot/pep440/index.js
 var require_pep440 = __commonJS({
   "node_modules/@renovatebot/pep440/index.js"(exports, module) {
-    var { valid: valid3, clean, explain, parse: parse3 } = require_version();
+    var { valid: valid3, clean, explain, parse: parse2 } = require_version();
     var { lt, le, eq, ne, ge, gt, compare, rcompare } = require_operator();
     var {
       filter,
@@ -655,7 +655,7 @@ var require_pep440 = __commonJS({
       valid: valid3,
       clean,
       explain,
-      parse: parse3,
+      parse: parse2,
       // operator
       lt,
       le,
@@ -7914,7 +7914,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse3(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7955,7 +7955,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse3;
+    exports.parse = parse2;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify2;
@@ -27128,10 +27128,6 @@ var require_undici = __commonJS({
   }
 });
 
-// src/cli.ts
-import { relative as relative5 } from "node:path";
-import { parseArgs } from "node:util";
-
 // src/audit/audit.ts
 import { basename as basename3 } from "node:path";
 
@@ -27218,9 +27214,13 @@ var UsageError = class extends ExpectedError {
   name = "UsageError";
   exitStatus = 2;
 };
+var INTERNAL_ERROR_STATUS = 70;
 function errorLine(error) {
   const message = error instanceof ExpectedError ? error.message : `internal error: ${error?.message ?? String(error)}`;
   return message.split("\n")[0] ?? "";
+}
+function exitStatus(error) {
+  return error instanceof ExpectedError ? error.exitStatus : INTERNAL_ERROR_STATUS;
 }
 
 // src/plan/distros.ts
@@ -30628,14 +30628,8 @@ async function runAudit(options, log) {
   return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
 }
 
-// src/commands/build-command.ts
-import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join21 } from "node:path";
-
-// src/build/build.ts
-import { existsSync as existsSync14, mkdtempSync as mkdtempSync5, rmSync as rmSync8 } from "node:fs";
-import { tmpdir as tmpdir5 } from "node:os";
-import { join as join20 } from "node:path";
+// src/inputs/options.ts
+import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
 
 // src/config/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -30874,6 +30868,521 @@ function checkOverrideKeys(loaded) {
     (key) => finding("PH201", loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(", ")}); add it to policy.interpreters or remove the override`)
   );
 }
+
+// src/inputs/options.ts
+var FORMATS = ["text", "json", "sarif"];
+function parseFormat(value) {
+  if (FORMATS.includes(value)) return value;
+  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(", ")}`);
+}
+function parseInterpreter(value) {
+  if (value === void 0 || value === "") return void 0;
+  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${value}" is not of the form 3.X (for example 3.11)`);
+  return value;
+}
+function absolutePath(path4, base = process.cwd()) {
+  return isAbsolute2(path4) ? path4 : resolve2(base, path4);
+}
+function optional(key, value) {
+  return value === void 0 || value === "" ? {} : { [key]: value };
+}
+
+// node_modules/@actions/http-client/lib/index.js
+var tunnel = __toESM(require_tunnel2(), 1);
+var import_undici = __toESM(require_undici(), 1);
+var HttpCodes;
+(function(HttpCodes2) {
+  HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
+  HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
+  HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
+  HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
+  HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
+  HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
+  HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
+  HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
+  HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+  HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
+  HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
+  HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
+  HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
+  HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
+  HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
+  HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+  HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
+  HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+  HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
+  HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
+  HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
+  HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
+  HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
+  HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
+  HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
+  HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+  HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function(Headers2) {
+  Headers2["Accept"] = "accept";
+  Headers2["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function(MediaTypes2) {
+  MediaTypes2["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+var HttpRedirectCodes = [
+  HttpCodes.MovedPermanently,
+  HttpCodes.ResourceMoved,
+  HttpCodes.SeeOther,
+  HttpCodes.TemporaryRedirect,
+  HttpCodes.PermanentRedirect
+];
+var HttpResponseRetryCodes = [
+  HttpCodes.BadGateway,
+  HttpCodes.ServiceUnavailable,
+  HttpCodes.GatewayTimeout
+];
+
+// node_modules/@actions/core/lib/summary.js
+import { EOL as EOL2 } from "os";
+import { constants as constants2, promises as promises2 } from "fs";
+var __awaiter5 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve3, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var { access, appendFile, writeFile } = promises2;
+var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
+var Summary = class {
+  constructor() {
+    this._buffer = "";
+  }
+  /**
+   * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+   * Also checks r/w permissions.
+   *
+   * @returns step summary file path
+   */
+  filePath() {
+    return __awaiter5(this, void 0, void 0, function* () {
+      if (this._filePath) {
+        return this._filePath;
+      }
+      const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+      if (!pathFromEnv) {
+        throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+      }
+      try {
+        yield access(pathFromEnv, constants2.R_OK | constants2.W_OK);
+      } catch (_a) {
+        throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+      }
+      this._filePath = pathFromEnv;
+      return this._filePath;
+    });
+  }
+  /**
+   * Wraps content in an HTML tag, adding any HTML attributes
+   *
+   * @param {string} tag HTML tag to wrap
+   * @param {string | null} content content within the tag
+   * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+   *
+   * @returns {string} content wrapped in HTML element
+   */
+  wrap(tag, content, attrs = {}) {
+    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
+    if (!content) {
+      return `<${tag}${htmlAttrs}>`;
+    }
+    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+  }
+  /**
+   * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+   *
+   * @param {SummaryWriteOptions} [options] (optional) options for write operation
+   *
+   * @returns {Promise<Summary>} summary instance
+   */
+  write(options) {
+    return __awaiter5(this, void 0, void 0, function* () {
+      const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+      const filePath = yield this.filePath();
+      const writeFunc = overwrite ? writeFile : appendFile;
+      yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
+      return this.emptyBuffer();
+    });
+  }
+  /**
+   * Clears the summary buffer and wipes the summary file
+   *
+   * @returns {Summary} summary instance
+   */
+  clear() {
+    return __awaiter5(this, void 0, void 0, function* () {
+      return this.emptyBuffer().write({ overwrite: true });
+    });
+  }
+  /**
+   * Returns the current summary buffer as a string
+   *
+   * @returns {string} string of summary buffer
+   */
+  stringify() {
+    return this._buffer;
+  }
+  /**
+   * If the summary buffer is empty
+   *
+   * @returns {boolen} true if the buffer is empty
+   */
+  isEmptyBuffer() {
+    return this._buffer.length === 0;
+  }
+  /**
+   * Resets the summary buffer without writing to summary file
+   *
+   * @returns {Summary} summary instance
+   */
+  emptyBuffer() {
+    this._buffer = "";
+    return this;
+  }
+  /**
+   * Adds raw text to the summary buffer
+   *
+   * @param {string} text content to add
+   * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+   *
+   * @returns {Summary} summary instance
+   */
+  addRaw(text, addEOL = false) {
+    this._buffer += text;
+    return addEOL ? this.addEOL() : this;
+  }
+  /**
+   * Adds the operating system-specific end-of-line marker to the buffer
+   *
+   * @returns {Summary} summary instance
+   */
+  addEOL() {
+    return this.addRaw(EOL2);
+  }
+  /**
+   * Adds an HTML codeblock to the summary buffer
+   *
+   * @param {string} code content to render within fenced code block
+   * @param {string} lang (optional) language to syntax highlight code
+   *
+   * @returns {Summary} summary instance
+   */
+  addCodeBlock(code, lang) {
+    const attrs = Object.assign({}, lang && { lang });
+    const element = this.wrap("pre", this.wrap("code", code), attrs);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML list to the summary buffer
+   *
+   * @param {string[]} items list of items to render
+   * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+   *
+   * @returns {Summary} summary instance
+   */
+  addList(items, ordered = false) {
+    const tag = ordered ? "ol" : "ul";
+    const listItems = items.map((item) => this.wrap("li", item)).join("");
+    const element = this.wrap(tag, listItems);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML table to the summary buffer
+   *
+   * @param {SummaryTableCell[]} rows table rows
+   *
+   * @returns {Summary} summary instance
+   */
+  addTable(rows) {
+    const tableBody = rows.map((row) => {
+      const cells = row.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
+        }
+        const { header, data, colspan, rowspan } = cell;
+        const tag = header ? "th" : "td";
+        const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
+        return this.wrap(tag, data, attrs);
+      }).join("");
+      return this.wrap("tr", cells);
+    }).join("");
+    const element = this.wrap("table", tableBody);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds a collapsable HTML details element to the summary buffer
+   *
+   * @param {string} label text for the closed state
+   * @param {string} content collapsable content
+   *
+   * @returns {Summary} summary instance
+   */
+  addDetails(label, content) {
+    const element = this.wrap("details", this.wrap("summary", label) + content);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML image tag to the summary buffer
+   *
+   * @param {string} src path to the image you to embed
+   * @param {string} alt text description of the image
+   * @param {SummaryImageOptions} options (optional) addition image attributes
+   *
+   * @returns {Summary} summary instance
+   */
+  addImage(src, alt, options) {
+    const { width, height } = options || {};
+    const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
+    const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML section heading element
+   *
+   * @param {string} text heading text
+   * @param {number | string} [level=1] (optional) the heading level, default: 1
+   *
+   * @returns {Summary} summary instance
+   */
+  addHeading(text, level) {
+    const tag = `h${level}`;
+    const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
+    const element = this.wrap(allowedTag, text);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML thematic break (<hr>) to the summary buffer
+   *
+   * @returns {Summary} summary instance
+   */
+  addSeparator() {
+    const element = this.wrap("hr", null);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML line break (<br>) to the summary buffer
+   *
+   * @returns {Summary} summary instance
+   */
+  addBreak() {
+    const element = this.wrap("br", null);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML blockquote to the summary buffer
+   *
+   * @param {string} text quote text
+   * @param {string} cite (optional) citation url
+   *
+   * @returns {Summary} summary instance
+   */
+  addQuote(text, cite) {
+    const attrs = Object.assign({}, cite && { cite });
+    const element = this.wrap("blockquote", text, attrs);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML anchor tag to the summary buffer
+   *
+   * @param {string} text link text/content
+   * @param {string} href hyperlink
+   *
+   * @returns {Summary} summary instance
+   */
+  addLink(text, href) {
+    const element = this.wrap("a", text, { href });
+    return this.addRaw(element).addEOL();
+  }
+};
+var _summary = new Summary();
+
+// node_modules/@actions/core/lib/platform.js
+import os2 from "os";
+var platform = os2.platform();
+var arch = os2.arch();
+
+// node_modules/@actions/core/lib/core.js
+var ExitCode;
+(function(ExitCode2) {
+  ExitCode2[ExitCode2["Success"] = 0] = "Success";
+  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+
+// src/report/log.ts
+function streamLog(write, quiet = false) {
+  return {
+    info: (message) => {
+      if (!quiet) write(`${message}
+`);
+    },
+    warning: (message) => write(`warning: ${message}
+`),
+    group: async (name, body) => {
+      if (!quiet) write(`== ${name}
+`);
+      return body();
+    }
+  };
+}
+
+// src/cli/flags.ts
+import { parseArgs } from "node:util";
+var CONVENTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" }
+};
+var PROJECT_OPTIONS = {
+  project: { type: "string", default: "." },
+  interpreter: { type: "string" },
+  config: { type: "string" },
+  tool: { type: "string" },
+  "tool-version": { type: "string" },
+  "index-url": { type: "string" },
+  "extra-index-url": { type: "string", multiple: true, default: [] },
+  python: { type: "string" },
+  quiet: { type: "boolean", default: false }
+};
+var Flags = class {
+  constructor(values, positionals) {
+    this.values = values;
+    this.positionals = positionals;
+  }
+  values;
+  positionals;
+  string(name) {
+    const v = this.values[name];
+    return typeof v === "string" ? v : void 0;
+  }
+  boolean(name) {
+    return this.values[name] === true;
+  }
+  list(name) {
+    const v = this.values[name];
+    return Array.isArray(v) ? v.map(String) : [];
+  }
+};
+function requestOf(args, options) {
+  const { tokens } = parseArgs({ args, options: { ...options, ...CONVENTIONS }, strict: false, allowPositionals: true, tokens: true });
+  const asked = (name) => tokens.some((t) => t.kind === "option" && t.name === name && t.value === void 0);
+  if (asked("help")) return "help";
+  return asked("version") ? "version" : "run";
+}
+function renameToolVersion(args, warn) {
+  const renamed = args.map((arg, i) => {
+    if (arg.startsWith("--version=")) return `--tool-version=${arg.slice("--version=".length)}`;
+    const next = args[i + 1];
+    return arg === "--version" && next !== void 0 && !next.startsWith("-") ? "--tool-version" : arg;
+  });
+  if (renamed.some((arg, i) => arg !== args[i])) warn("--version VALUE is deprecated: the packaged tool's version is --tool-version VALUE; --version alone prints this tool's version");
+  return renamed;
+}
+function parseFlags(command, args, options, positionals = 0) {
+  try {
+    const parsed = parseArgs({ args, strict: true, allowPositionals: positionals > 0, options });
+    if (parsed.positionals.length > positionals) throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
+    return new Flags(parsed.values, parsed.positionals);
+  } catch (error) {
+    const [what] = error.message.split(/\.(?: |\n|$)/);
+    throw new UsageError(`${what}; run \`${TOOL_NAME} ${command} --help\``);
+  }
+}
+function projectOptions(flags) {
+  return {
+    project: absolutePath(flags.string("project") ?? "."),
+    offline: false,
+    extraIndexUrls: flags.list("extra-index-url"),
+    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
+    ...optional("config", flags.string("config") && absolutePath(flags.string("config") ?? "")),
+    ...optional("tool", flags.string("tool")),
+    ...optional("version", flags.string("tool-version")),
+    ...optional("indexUrl", flags.string("index-url")),
+    ...optional("python", flags.string("python"))
+  };
+}
+
+// src/cli/smoke-test-flags.ts
+var SMOKE_TEST_OPTIONS = {
+  "smoke-test": { type: "boolean" },
+  "no-smoke-test": { type: "boolean" },
+  "smoke-command": { type: "string" }
+};
+async function smokeTestFlag(flags, log) {
+  const asked = flags.boolean("no-smoke-test") ? false : flags.boolean("smoke-test") ? true : void 0;
+  const on = await resolveSmokeTest(asked, process.getuid?.() === 0, log);
+  const command = flags.string("smoke-command");
+  return on ? command ? { command } : {} : void 0;
+}
+
+// src/cli/audit.ts
+var AUDIT_OPTIONS = {
+  ...SMOKE_TEST_OPTIONS,
+  interpreter: { type: "string" },
+  distro: { type: "string", default: "el9" },
+  format: { type: "string", default: "text" },
+  modulefile: { type: "string" },
+  "interpreter-home": { type: "string" },
+  "interpreter-module": { type: "string" },
+  python: { type: "string" },
+  quiet: { type: "boolean", default: false }
+};
+async function auditCommand(args) {
+  const flags = parseFlags("audit", args, AUDIT_OPTIONS, 1);
+  const [rpm] = flags.positionals;
+  if (rpm === void 0) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME} audit FILE.rpm [options]`);
+  const format = parseFormat(flags.string("format") ?? "text");
+  const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
+  const smoke = await smokeTestFlag(flags, log);
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm),
+    ...smoke ? { smokeTest: { ...smoke, ...optional("python", flags.string("python")) } } : {},
+    distro: flags.string("distro") ?? "el9",
+    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
+    ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),
+    ...optional("interpreterHome", flags.string("interpreter-home")),
+    ...optional("interpreterModule", flags.string("interpreter-module"))
+  }, log);
+  process.stdout.write(renderAudit(format, result));
+  return exitCode;
+}
+
+// src/commands/build-command.ts
+import { mkdirSync as mkdirSync7, writeFileSync as writeFileSync9 } from "node:fs";
+import { join as join21 } from "node:path";
+
+// src/build/build.ts
+import { existsSync as existsSync14, mkdtempSync as mkdtempSync5, rmSync as rmSync8 } from "node:fs";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join20 } from "node:path";
 
 // src/checks/identity.ts
 var TOOL_NAME2 = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
@@ -32472,7 +32981,7 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
     forceSource: Object.fromEntries(plan.forceSource),
     copyFiles: plan.copyFiles
   };
-  log.info(`Configuration in force:
+  if (options.verbose) log.info(`Configuration in force:
 ${JSON.stringify(inForce, null, 2)}`);
   const summary2 = config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`;
   const venv = venvPath(id);
@@ -32603,6 +33112,168 @@ built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
   return { result: last.result, report, text, exitCode: failed.length > 0 ? 1 : 0, runs };
 }
 
+// src/cli/build.ts
+var BUILD_OPTIONS = {
+  ...PROJECT_OPTIONS,
+  ...SMOKE_TEST_OPTIONS,
+  distro: { type: "string", default: "el9" },
+  arch: { type: "string" },
+  release: { type: "string" },
+  "find-links": { type: "string", multiple: true, default: [] },
+  out: { type: "string", default: "out" },
+  "interpreter-home": { type: "string" },
+  "interpreter-module": { type: "string" },
+  meta: { type: "boolean", default: false },
+  all: { type: "boolean", default: false },
+  verbose: { type: "boolean", default: false }
+};
+async function buildCommand(args) {
+  const flags = parseFlags("build", args, BUILD_OPTIONS);
+  const options = {
+    ...projectOptions(flags),
+    distro: flags.string("distro") ?? "el9",
+    out: absolutePath(flags.string("out") ?? "out"),
+    findLinks: flags.list("find-links"),
+    meta: flags.boolean("meta"),
+    verbose: flags.boolean("verbose"),
+    ...optional("arch", flags.string("arch")),
+    ...optional("release", flags.string("release")),
+    ...optional("interpreterHome", flags.string("interpreter-home")),
+    ...optional("interpreterModule", flags.string("interpreter-module")),
+    ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : void 0)
+  };
+  const log = streamLog((text2) => process.stderr.write(redactUrls(text2)), flags.boolean("quiet"));
+  const smoke = await smokeTestFlag(flags, log);
+  if (smoke) options.smokeTest = smoke;
+  const { text, exitCode } = flags.boolean("all") ? await runBuildAll(options, log) : await runBuild(options, log);
+  process.stdout.write(text);
+  return exitCode;
+}
+
+// src/cli/help.ts
+var EXIT_STATUS = `Exit status: 0 no error finding, 1 error findings or a failed build, 2 a usage or
+environment error (one line on stderr saying what to fix), 70 an internal error (a bug).
+`;
+var PROJECT_OPTIONS2 = `  --project DIR          project directory (default: .)
+  --interpreter X.Y      target interpreter (default: the lock header's, else the newest sanctioned)
+  --config FILE          configuration file (default: phoreus.yaml in the project, if present)
+  --tool NAME            the packaged tool's name (default: configuration, then pyproject.toml)
+  --tool-version VERSION the packaged tool's version (default: a v-prefixed GITHUB_REF_NAME,
+                         configuration, project metadata); formerly --version VERSION
+  --index-url URL        package index
+  --extra-index-url URL  extra package index (repeatable)
+  --python PATH          Python X.Y to run pip with (default: found by version)
+  --quiet                no progress messages on stderr`;
+var COMMON = `  -h, --help             this help
+  -V, --version          print ${TOOL_NAME}'s version`;
+var TOOL_HELP = `Usage: ${TOOL_NAME} <command> [options]
+       ${TOOL_NAME} <command> --help
+
+Package hash-locked Python projects as Phoreus virtual-environment RPMs,
+and enforce the Phoreus Python Packaging Charter.
+
+Commands:
+  verify    Check requirements.in and requirements.lock against the charter
+            (rules PH101-PH115, PH201, PH207; see docs/rules.md)
+  build     Build the RPM, the SRPM and the Lmod modulefile of the project,
+            and audit the RPM before writing anything
+  audit     Audit a binary RPM, built by any means, against the charter
+            (rules PH202-PH206, PH301-PH314)
+  matrix    Print the build matrix of phoreus.yaml (every interpreter x distro)
+            as JSON for a workflow's strategy.matrix
+
+Options:
+${COMMON}
+
+${EXIT_STATUS}`;
+var VERIFY_HELP = `Usage: ${TOOL_NAME} verify [options]
+
+Check requirements.in and requirements.lock against the charter: exact pins, hashes,
+provenance, no drift (pip-compile again, with the recorded options), the interpreter, the
+tool's name and version, phoreus.yaml. The report goes to stdout, progress to stderr.
+
+Options:
+${PROJECT_OPTIONS2}
+  --offline              skip the drift check (PH108), which re-runs pip-compile
+  --format FORMAT        text (default), json or sarif
+${COMMON}
+
+${EXIT_STATUS}`;
+var BUILD_HELP = `Usage: ${TOOL_NAME} build [options]
+
+Build the project's RPM, SRPM and Lmod modulefile for one interpreter and distro, audit the
+RPM, and write them with build-report.json to the output directory (only the report when the
+build or its audit fails).
+
+Options:
+${PROJECT_OPTIONS2}
+  --distro DISTRO        el8, el9 (default), el10, fedora-<N>, amzn2023
+  --arch ARCH            x86_64 or aarch64 (default: this machine's; no cross-builds)
+  --release N            RPM release (default: 1)
+  --find-links DIR|URL   extra wheel location (repeatable)
+  --out DIR              output directory (default: ./out)
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
+  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --meta                 also build the meta default package phoreus-<tool>
+  --all                  build every (interpreter, distro) pair of phoreus.yaml, each into
+                         <out>/<distro>-py<X.Y>/
+  --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
+                         Lmod and run --smoke-command (default: on when running as root)
+  --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
+  --verbose              also print the configuration in force (always in build-report.json
+                         and the SRPM)
+${COMMON}
+
+${EXIT_STATUS}`;
+var AUDIT_HELP = `Usage: ${TOOL_NAME} audit FILE.rpm [options]
+
+Audit a binary RPM, built by any means, against the charter: its header, its payload and,
+with --modulefile, its modulefile. The report goes to stdout, progress to stderr.
+
+Options:
+  --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
+  --distro DISTRO        target distro, for the glibc check (default: el9)
+  --format FORMAT        text (default), json or sarif
+  --modulefile FILE      the modulefile shipped beside the RPM, checked too
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
+  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
+                         Lmod and run --smoke-command (default: on when running as root)
+  --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
+  --python PATH          the Python X.Y the smoke test mounts as the interpreter
+  --quiet                no progress messages on stderr
+${COMMON}
+
+${EXIT_STATUS}`;
+var MATRIX_HELP = `Usage: ${TOOL_NAME} matrix [options]
+
+Print the (interpreter, distro) pairs of phoreus.yaml as {"include":[...]}, for a workflow's
+strategy.matrix with fromJSON().
+
+Options:
+  --project DIR          project directory (default: .)
+  --config FILE          configuration file (default: phoreus.yaml in the project, if present)
+${COMMON}
+
+Exit status: 0 printed, 2 a usage error or an invalid configuration, 70 an internal error (a bug).
+`;
+
+// src/cli/matrix.ts
+var MATRIX_OPTIONS = {
+  project: { type: "string", default: "." },
+  config: { type: "string" }
+};
+async function matrixCommand(args) {
+  const flags = parseFlags("matrix", args, MATRIX_OPTIONS);
+  const config = flags.string("config");
+  process.stdout.write(`${renderMatrix(matrixFor(absolutePath(flags.string("project") ?? "."), config && absolutePath(config)))}
+`);
+  return 0;
+}
+
+// src/cli/verify.ts
+import { relative as relative5 } from "node:path";
+
 // src/commands/verify-command.ts
 function verifySubject(result) {
   return {
@@ -32626,617 +33297,57 @@ async function runVerify(options, log) {
   return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
 }
 
-// src/inputs/options.ts
-import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
-var FORMATS = ["text", "json", "sarif"];
-function parseFormat(value) {
-  if (FORMATS.includes(value)) return value;
-  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(", ")}`);
-}
-function parseInterpreter(value) {
-  if (value === void 0 || value === "") return void 0;
-  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${value}" is not of the form 3.X (for example 3.11)`);
-  return value;
-}
-function absolutePath(path4, base = process.cwd()) {
-  return isAbsolute2(path4) ? path4 : resolve2(base, path4);
-}
-function optional(key, value) {
-  return value === void 0 || value === "" ? {} : { [key]: value };
-}
-
-// node_modules/@actions/http-client/lib/index.js
-var tunnel = __toESM(require_tunnel2(), 1);
-var import_undici = __toESM(require_undici(), 1);
-var HttpCodes;
-(function(HttpCodes2) {
-  HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
-  HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
-  HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
-  HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
-  HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
-  HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
-  HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
-  HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
-  HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-  HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
-  HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
-  HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
-  HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
-  HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
-  HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
-  HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-  HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
-  HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-  HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
-  HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
-  HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
-  HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
-  HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
-  HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
-  HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
-  HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-  HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2["Accept"] = "accept";
-  Headers2["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function(MediaTypes2) {
-  MediaTypes2["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-var HttpRedirectCodes = [
-  HttpCodes.MovedPermanently,
-  HttpCodes.ResourceMoved,
-  HttpCodes.SeeOther,
-  HttpCodes.TemporaryRedirect,
-  HttpCodes.PermanentRedirect
-];
-var HttpResponseRetryCodes = [
-  HttpCodes.BadGateway,
-  HttpCodes.ServiceUnavailable,
-  HttpCodes.GatewayTimeout
-];
-
-// node_modules/@actions/core/lib/summary.js
-import { EOL as EOL2 } from "os";
-import { constants as constants2, promises as promises2 } from "fs";
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve3, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
+// src/cli/verify.ts
+var VERIFY_OPTIONS = {
+  ...PROJECT_OPTIONS,
+  offline: { type: "boolean", default: false },
+  format: { type: "string", default: "text" }
 };
-var { access, appendFile, writeFile } = promises2;
-var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
-var Summary = class {
-  constructor() {
-    this._buffer = "";
-  }
-  /**
-   * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-   * Also checks r/w permissions.
-   *
-   * @returns step summary file path
-   */
-  filePath() {
-    return __awaiter5(this, void 0, void 0, function* () {
-      if (this._filePath) {
-        return this._filePath;
-      }
-      const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-      if (!pathFromEnv) {
-        throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-      }
-      try {
-        yield access(pathFromEnv, constants2.R_OK | constants2.W_OK);
-      } catch (_a) {
-        throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-      }
-      this._filePath = pathFromEnv;
-      return this._filePath;
-    });
-  }
-  /**
-   * Wraps content in an HTML tag, adding any HTML attributes
-   *
-   * @param {string} tag HTML tag to wrap
-   * @param {string | null} content content within the tag
-   * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-   *
-   * @returns {string} content wrapped in HTML element
-   */
-  wrap(tag, content, attrs = {}) {
-    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
-    if (!content) {
-      return `<${tag}${htmlAttrs}>`;
-    }
-    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-  }
-  /**
-   * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-   *
-   * @param {SummaryWriteOptions} [options] (optional) options for write operation
-   *
-   * @returns {Promise<Summary>} summary instance
-   */
-  write(options) {
-    return __awaiter5(this, void 0, void 0, function* () {
-      const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-      const filePath = yield this.filePath();
-      const writeFunc = overwrite ? writeFile : appendFile;
-      yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
-      return this.emptyBuffer();
-    });
-  }
-  /**
-   * Clears the summary buffer and wipes the summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  clear() {
-    return __awaiter5(this, void 0, void 0, function* () {
-      return this.emptyBuffer().write({ overwrite: true });
-    });
-  }
-  /**
-   * Returns the current summary buffer as a string
-   *
-   * @returns {string} string of summary buffer
-   */
-  stringify() {
-    return this._buffer;
-  }
-  /**
-   * If the summary buffer is empty
-   *
-   * @returns {boolen} true if the buffer is empty
-   */
-  isEmptyBuffer() {
-    return this._buffer.length === 0;
-  }
-  /**
-   * Resets the summary buffer without writing to summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  emptyBuffer() {
-    this._buffer = "";
-    return this;
-  }
-  /**
-   * Adds raw text to the summary buffer
-   *
-   * @param {string} text content to add
-   * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
-    return addEOL ? this.addEOL() : this;
-  }
-  /**
-   * Adds the operating system-specific end-of-line marker to the buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addEOL() {
-    return this.addRaw(EOL2);
-  }
-  /**
-   * Adds an HTML codeblock to the summary buffer
-   *
-   * @param {string} code content to render within fenced code block
-   * @param {string} lang (optional) language to syntax highlight code
-   *
-   * @returns {Summary} summary instance
-   */
-  addCodeBlock(code, lang) {
-    const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code), attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML list to the summary buffer
-   *
-   * @param {string[]} items list of items to render
-   * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addList(items, ordered = false) {
-    const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML table to the summary buffer
-   *
-   * @param {SummaryTableCell[]} rows table rows
-   *
-   * @returns {Summary} summary instance
-   */
-  addTable(rows) {
-    const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
-        }
-        const { header, data, colspan, rowspan } = cell;
-        const tag = header ? "th" : "td";
-        const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
-        return this.wrap(tag, data, attrs);
-      }).join("");
-      return this.wrap("tr", cells);
-    }).join("");
-    const element = this.wrap("table", tableBody);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds a collapsable HTML details element to the summary buffer
-   *
-   * @param {string} label text for the closed state
-   * @param {string} content collapsable content
-   *
-   * @returns {Summary} summary instance
-   */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML image tag to the summary buffer
-   *
-   * @param {string} src path to the image you to embed
-   * @param {string} alt text description of the image
-   * @param {SummaryImageOptions} options (optional) addition image attributes
-   *
-   * @returns {Summary} summary instance
-   */
-  addImage(src, alt, options) {
-    const { width, height } = options || {};
-    const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
-    const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML section heading element
-   *
-   * @param {string} text heading text
-   * @param {number | string} [level=1] (optional) the heading level, default: 1
-   *
-   * @returns {Summary} summary instance
-   */
-  addHeading(text, level) {
-    const tag = `h${level}`;
-    const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML thematic break (<hr>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addSeparator() {
-    const element = this.wrap("hr", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML line break (<br>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addBreak() {
-    const element = this.wrap("br", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML blockquote to the summary buffer
-   *
-   * @param {string} text quote text
-   * @param {string} cite (optional) citation url
-   *
-   * @returns {Summary} summary instance
-   */
-  addQuote(text, cite) {
-    const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML anchor tag to the summary buffer
-   *
-   * @param {string} text link text/content
-   * @param {string} href hyperlink
-   *
-   * @returns {Summary} summary instance
-   */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
-    return this.addRaw(element).addEOL();
-  }
-};
-var _summary = new Summary();
-
-// node_modules/@actions/core/lib/platform.js
-import os2 from "os";
-var platform = os2.platform();
-var arch = os2.arch();
-
-// node_modules/@actions/core/lib/core.js
-var ExitCode;
-(function(ExitCode2) {
-  ExitCode2[ExitCode2["Success"] = 0] = "Success";
-  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-
-// src/report/log.ts
-function streamLog(write, quiet = false) {
-  return {
-    info: (message) => {
-      if (!quiet) write(`${message}
-`);
-    },
-    warning: (message) => write(`warning: ${message}
-`),
-    group: async (name, body) => {
-      if (!quiet) write(`== ${name}
-`);
-      return body();
-    }
-  };
-}
-
-// src/cli.ts
-var HELP = `Usage: ${TOOL_NAME} <command> [options]
-
-Package hash-locked Python projects as Phoreus virtual-environment RPMs,
-and enforce the Phoreus Python Packaging Charter.
-
-Commands:
-  verify    Check requirements.in and requirements.lock against the charter
-            (rules PH101-PH114, PH201, PH207; see docs/rules.md)
-  build     Build the RPM, the SRPM and the Lmod modulefile of the project,
-            and audit the RPM before writing anything
-  audit     Audit a binary RPM, built by any means, against the charter
-            (rules PH202-PH206, PH301-PH314)
-  matrix    Print the build matrix of phoreus.yaml (every interpreter x distro)
-            as JSON for a workflow's strategy.matrix
-
-Options for both:
-  --project DIR          project directory (default: .)
-  --interpreter X.Y      target interpreter (default: the lock header's, else the newest sanctioned)
-  --config FILE          configuration file (default: phoreus.yaml in the project, if present)
-  --tool NAME            tool name (default: configuration, then pyproject.toml)
-  --version VERSION      tool version (default: a v-prefixed GITHUB_REF_NAME, configuration, project metadata)
-  --index-url URL        package index
-  --extra-index-url URL  extra package index (repeatable)
-  --python PATH          Python X.Y to run pip with (default: found by version)
-  --quiet                no progress messages on stderr
-
-Options for verify:
-  --offline              skip the drift check (PH108), which re-runs pip-compile
-  --format FORMAT        text (default), json or sarif, printed on stdout
-
-Options for build:
-  --distro DISTRO        el8, el9 (default), el10, fedora-<N>, amzn2023
-  --arch ARCH            x86_64 or aarch64 (default: this machine's; no cross-builds)
-  --release N            RPM release (default: 1)
-  --find-links DIR|URL   extra wheel location (repeatable)
-  --out DIR              output directory (default: ./out)
-  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
-  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
-  --meta                 also build the meta default package phoreus-<tool>
-  --all                  build every (interpreter, distro) pair of phoreus.yaml, each into
-                         <out>/<distro>-py<X.Y>/
-  --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
-                         Lmod and run --smoke-command (default: on when running as root)
-  --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
-
-Usage of matrix: matrix [--project DIR] [--config FILE]
-
-Usage of audit: audit FILE.rpm [options]
-  --interpreter X.Y      target interpreter (default: the interpreter module the RPM requires)
-  --distro DISTRO        target distro, for the glibc check (default: el9)
-  --format FORMAT        text (default), json or sarif, printed on stdout
-  --modulefile FILE      the modulefile shipped beside the RPM, checked too
-  --interpreter-home P, --interpreter-module M   as for build
-  --[no-]smoke-test, --smoke-command CMD          as for build
-  --quiet
-
-Exit status: 0 no error finding, 1 error findings or a failed build, 2 usage or environment error.
-`;
-var COMMON = {
-  project: { type: "string", default: "." },
-  interpreter: { type: "string" },
-  config: { type: "string" },
-  tool: { type: "string" },
-  version: { type: "string" },
-  "index-url": { type: "string" },
-  "extra-index-url": { type: "string", multiple: true, default: [] },
-  python: { type: "string" },
-  quiet: { type: "boolean", default: false },
-  help: { type: "boolean", default: false }
-};
-var VERIFY = { ...COMMON, offline: { type: "boolean", default: false }, format: { type: "string", default: "text" } };
-var BUILD = {
-  ...COMMON,
-  distro: { type: "string", default: "el9" },
-  arch: { type: "string" },
-  release: { type: "string" },
-  "find-links": { type: "string", multiple: true, default: [] },
-  out: { type: "string", default: "out" },
-  "interpreter-home": { type: "string" },
-  "interpreter-module": { type: "string" },
-  meta: { type: "boolean", default: false },
-  all: { type: "boolean", default: false },
-  "smoke-test": { type: "boolean" },
-  "no-smoke-test": { type: "boolean" },
-  "smoke-command": { type: "string" }
-};
-var Flags = class {
-  constructor(values) {
-    this.values = values;
-  }
-  values;
-  string(name) {
-    const v = this.values[name];
-    return typeof v === "string" ? v : void 0;
-  }
-  boolean(name) {
-    return this.values[name] === true;
-  }
-  list(name) {
-    const v = this.values[name];
-    return Array.isArray(v) ? v.map(String) : [];
-  }
-};
-function parse2(args, options) {
-  try {
-    return new Flags(parseArgs({ args, strict: true, allowPositionals: false, options }).values);
-  } catch (error) {
-    throw new UsageError(`${error.message}; run \`${TOOL_NAME} --help\``);
-  }
-}
-function commonOptions(flags) {
-  return {
-    project: absolutePath(flags.string("project") ?? "."),
-    offline: false,
-    extraIndexUrls: flags.list("extra-index-url"),
-    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
-    ...optional("config", flags.string("config") && absolutePath(flags.string("config") ?? "")),
-    ...optional("tool", flags.string("tool")),
-    ...optional("version", flags.string("version")),
-    ...optional("indexUrl", flags.string("index-url")),
-    ...optional("python", flags.string("python"))
-  };
-}
 async function verifyCommand(args) {
-  const flags = parse2(args, VERIFY);
-  if (flags.boolean("help")) return help();
+  const flags = parseFlags("verify", args, VERIFY_OPTIONS);
   const format = parseFormat(flags.string("format") ?? "text");
-  const options = { ...commonOptions(flags), offline: flags.boolean("offline") };
+  const options = { ...projectOptions(flags), offline: flags.boolean("offline") };
   const log = streamLog((text) => process.stderr.write(redactUrls(text)), flags.boolean("quiet"));
   const { result, exitCode } = await runVerify(options, log);
   process.stdout.write(render(format, result, relative5(process.cwd(), options.project)));
   return exitCode;
 }
-async function buildCommand(args) {
-  const flags = parse2(args, BUILD);
-  if (flags.boolean("help")) return help();
-  const options = {
-    ...commonOptions(flags),
-    distro: flags.string("distro") ?? "el9",
-    out: absolutePath(flags.string("out") ?? "out"),
-    findLinks: flags.list("find-links"),
-    meta: flags.boolean("meta"),
-    ...optional("arch", flags.string("arch")),
-    ...optional("release", flags.string("release")),
-    ...optional("interpreterHome", flags.string("interpreter-home")),
-    ...optional("interpreterModule", flags.string("interpreter-module")),
-    ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : void 0)
-  };
-  const log = streamLog((text2) => process.stderr.write(redactUrls(text2)), flags.boolean("quiet"));
-  const smoke = await smokeTestFlag(flags, log);
-  if (smoke) options.smokeTest = smoke;
-  const { text, exitCode } = flags.boolean("all") ? await runBuildAll(options, log) : await runBuild(options, log);
-  process.stdout.write(text);
-  return exitCode;
-}
-var AUDIT = {
-  interpreter: { type: "string" },
-  distro: { type: "string", default: "el9" },
-  format: { type: "string", default: "text" },
-  modulefile: { type: "string" },
-  "interpreter-home": { type: "string" },
-  "interpreter-module": { type: "string" },
-  "smoke-test": { type: "boolean" },
-  "no-smoke-test": { type: "boolean" },
-  "smoke-command": { type: "string" },
-  python: { type: "string" },
-  quiet: { type: "boolean", default: false },
-  help: { type: "boolean", default: false }
+
+// src/cli.ts
+var COMMANDS = {
+  verify: { options: VERIFY_OPTIONS, run: verifyCommand, help: VERIFY_HELP, takesToolVersion: true },
+  build: { options: BUILD_OPTIONS, run: buildCommand, help: BUILD_HELP, takesToolVersion: true },
+  audit: { options: AUDIT_OPTIONS, run: auditCommand, help: AUDIT_HELP, takesToolVersion: false },
+  matrix: { options: MATRIX_OPTIONS, run: matrixCommand, help: MATRIX_HELP, takesToolVersion: false }
 };
-async function smokeTestFlag(flags, log) {
-  const asked = flags.boolean("no-smoke-test") ? false : flags.boolean("smoke-test") ? true : void 0;
-  const on = await resolveSmokeTest(asked, process.getuid?.() === 0, log);
-  const command = flags.string("smoke-command");
-  return on ? command ? { command } : {} : void 0;
-}
-async function auditCommand(args) {
-  const [rpm, ...rest] = args;
-  if (rpm === "--help" || rpm === "-h") return help();
-  if (rpm === void 0 || rpm.startsWith("-")) throw new UsageError(`audit needs the path of a binary RPM first: ${TOOL_NAME} audit FILE.rpm [options]`);
-  const flags = parse2(rest, AUDIT);
-  const format = parseFormat(flags.string("format") ?? "text");
-  const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
-  const smoke = await smokeTestFlag(flags, log);
-  const { result, exitCode } = await runAudit({
-    rpm: absolutePath(rpm),
-    ...smoke ? { smokeTest: { ...smoke, ...optional("python", flags.string("python")) } } : {},
-    distro: flags.string("distro") ?? "el9",
-    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
-    ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),
-    ...optional("interpreterHome", flags.string("interpreter-home")),
-    ...optional("interpreterModule", flags.string("interpreter-module"))
-  }, log);
-  process.stdout.write(renderAudit(format, result));
-  return exitCode;
-}
-function help() {
-  process.stdout.write(HELP);
+var HELP_FLAGS = ["-h", "--help", "help"];
+var VERSION_FLAGS = ["-V", "--version"];
+function print(text) {
+  process.stdout.write(text);
   return 0;
 }
-async function matrixCommand(args) {
-  const flags = parse2(args, { project: { type: "string", default: "." }, config: { type: "string" }, help: { type: "boolean", default: false } });
-  if (flags.boolean("help")) return help();
-  const config = flags.string("config");
-  process.stdout.write(`${renderMatrix(matrixFor(absolutePath(flags.string("project") ?? "."), config && absolutePath(config)))}
-`);
-  return 0;
+function commandNamed(name) {
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; run \`${TOOL_NAME} --help\``);
+  return command;
 }
-var COMMANDS = { verify: verifyCommand, build: buildCommand, audit: auditCommand, matrix: matrixCommand };
 async function main(argv) {
-  const [command, ...rest] = argv;
-  if (command === void 0) {
-    process.stdout.write(HELP);
-    return 2;
+  const [first, ...rest] = argv;
+  if (first === void 0) throw new UsageError(`a command is needed: ${Object.keys(COMMANDS).join(", ")}; run \`${TOOL_NAME} --help\``);
+  if (HELP_FLAGS.includes(first)) {
+    const topic = rest.find((arg) => !arg.startsWith("-"));
+    return print(topic === void 0 ? TOOL_HELP : commandNamed(topic).help);
   }
-  if (command === "--help" || command === "-h" || command === "help") return help();
-  if (command === "--version") {
-    process.stdout.write(`${TOOL_VERSION}
+  if (VERSION_FLAGS.includes(first)) return print(`${TOOL_VERSION}
 `);
-    return 0;
-  }
-  const run2 = COMMANDS[command];
-  if (!run2) throw new UsageError(`unknown command "${command}"; run \`${TOOL_NAME} --help\``);
-  return run2(rest);
+  const command = commandNamed(first);
+  const args = command.takesToolVersion ? renameToolVersion(rest, (message) => process.stderr.write(`${TOOL_NAME}: warning: ${message}
+`)) : rest;
+  const request = requestOf(args, command.options);
+  if (request === "help") return print(command.help);
+  if (request === "version") return print(`${TOOL_VERSION}
+`);
+  return command.run(args);
 }
 main(process.argv.slice(2)).then(
   (code) => {
@@ -33247,6 +33358,6 @@ main(process.argv.slice(2)).then(
 `);
     if (process.env.PHOREUS_RPM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}
 `);
-    process.exitCode = 2;
+    process.exitCode = exitStatus(error);
   }
 );

@@ -20,6 +20,8 @@ export async function buildMode(workspace: string): Promise<void> {
     out: absolutePath(input('out') ?? join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'out'), workspace),
     findLinks: parseList(input('find-links')),
     meta: parseBoolean('meta-package', input('meta-package'), false),
+    // The configuration in force is logged when the run has debug logging on (ACTIONS_STEP_DEBUG).
+    verbose: core.isDebug(),
     ...optional('arch', input('arch')),
     ...optional('release', input('release')),
     ...optional('interpreterHome', input('interpreter-home')),

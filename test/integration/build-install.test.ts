@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { buildHelloTool, EPOCH, filesIn, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
 import { provideInterpreter, runInstalled } from '../../src/audit/smoke-test.js';
 import { scratchRoot } from '../support/installed-system.js';
@@ -57,6 +58,16 @@ describe('build: a hermetic venv RPM that works once installed', () => {
     expect(files).toContain('/usr/local/phoreus/hello-tool/1.0.0/requirements.lock');
     expect(files).toContain('/usr/local/phoreus/modulefiles/hello-tool/1.0.0.lua');
     expect(files.some((f) => f.includes('.build-id'))).toBe(false);
+  });
+
+  it.each(INTERPRETERS)('reports what it built and who built it, and keeps the configuration in force out of the log (Python %s)', (minor) => {
+    const { out, log } = built[minor] ?? { out: '', log: '' };
+    const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
+    expect(report.generator).toEqual({ name: 'phoreus-rpm', version: packageJson.version });
+    expect(report.packagedTool).toEqual({ name: 'hello-tool', version: '1.0.0' });
+    expect(report.config.interpreter).toBe(minor);
+    expect(log).toContain('== Build the RPM and SRPM');
+    expect(log).not.toContain('Configuration in force');
   });
 
   it.each(INTERPRETERS)('installs, loads with Lmod and runs the console script from its own venv (Python %s)', async (minor) => {

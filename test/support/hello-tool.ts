@@ -38,6 +38,8 @@ export interface BuiltTool {
   modulefile: string;
   out: string;
   project: string;
+  /** What the build printed on stderr: its progress. */
+  log: string;
 }
 
 /** Copies the fixture project and locks it for `minor` against the index; returns the project. */
@@ -60,5 +62,5 @@ export async function buildHelloTool(work: string, index: PackageIndex, minor: s
     isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: cache }));
   if (r.status !== 0) throw new Error(`build for ${minor} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
-  return { ...report.artifacts, out, project };
+  return { ...report.artifacts, out, project, log: r.stderr };
 }
