@@ -48,7 +48,7 @@ describe('action, mode build, on a runner with artifact and cache services', () 
     mkdirSync(toolCache, { recursive: true });
     return runActionWith(
       { mode: 'build', project: 'hello-tool', interpreter: '3.11', distro: 'el9', 'index-url': indexUrl(), ...inputs },
-      { workspace, env: { ...services.env, SOURCE_DATE_EPOCH: EPOCH, RUNNER_TOOL_CACHE: toolCache, ...env } },
+      { workspace, root: work, env: { ...services.env, SOURCE_DATE_EPOCH: EPOCH, RUNNER_TOOL_CACHE: toolCache, ...env } },
     );
   }
 
