@@ -12,13 +12,14 @@ import { buildHelloTool, helloToolIndex, type BuiltTool } from '../support/hello
 import type { PackageIndex } from '../support/package-index.js';
 import { pythonPath, run, runCli } from '../support/processes.js';
 import { RpmCorpus, type SpecChanges, type Tree } from '../support/rpm-corpus.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
 const SP = `${VENV}/lib/python3.11/site-packages`;
 const MODULEFILE = 'usr/local/phoreus/modulefiles/hello-tool/1.0.0.lua';
 
 async function gcc(args: string[]): Promise<void> {
-  const r = await run('gcc', args);
+  const r = await run(requiredCommand('gcc', 'gcc'), args);
   if (r.status !== 0) throw new Error(r.stderr);
 }
 

@@ -15,6 +15,7 @@ import { provideInterpreter, runInstalled } from '../../src/audit/smoke-test.js'
 import { scratchRoot } from '../support/installed-system.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, pythonPath, run, runCli } from '../support/processes.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const INTERPRETERS = ['3.10', '3.11'] as const;
 
@@ -119,7 +120,7 @@ describe('build: a hermetic venv RPM that works once installed', () => {
     const { rpm, srpm } = built['3.11'] ?? { rpm: '', srpm: '' };
     const topdir = join(work, 'rebuild');
     mkdirSync(topdir);
-    const r = await run('unshare', ['--net', 'rpmbuild', '--rebuild', '--nodeps', '--define', `_topdir ${topdir}`, '--define', 'dist .el9',
+    const r = await run(requiredCommand('unshare', 'util-linux'), ['--net', requiredCommand('rpmbuild', 'rpm'), '--rebuild', '--nodeps', '--define', `_topdir ${topdir}`, '--define', 'dist .el9',
       '--define', `phoreus_build_python ${pythonPath('3.11')}`, srpm], { env: isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH }) });
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const rebuilt = filesIn(join(topdir, 'RPMS/x86_64'), /\.rpm$/);

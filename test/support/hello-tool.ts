@@ -10,6 +10,7 @@ import { servePackageIndex, type PackageIndex } from './package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from './processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
 import { streamLog } from '../../src/report/log.js';
+import { requiredCommand } from './required-tools.js';
 
 export const EPOCH = '1700000000';
 
@@ -19,6 +20,7 @@ export function filesIn(dir: string, pattern: RegExp): string[] {
 }
 
 export async function helloToolIndex(wheels: string, interpreters: readonly string[]): Promise<PackageIndex> {
+  requiredCommand('gcc', 'gcc'); // make_wheel.py compiles fastcount's extension with it
   makeWheel(wheels, 'alpha', '1.0', ['--script', 'alpha-cli=alpha:main', '--payload', 'def main():\n    print("alpha")']);
   for (const minor of interpreters) {
     const r = await run(pythonPath(minor), [join(REPO, 'test/support/make_wheel.py'), wheels, 'fastcount', '1.0',
