@@ -33077,6 +33077,7 @@ function buildSubject(result, project) {
   };
 }
 async function runBuild(options, log) {
+  assertProjectDir(options.project);
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync7(options.out, { recursive: true });

@@ -9,6 +9,7 @@ import { GENERATOR, renderJson, renderText, type ReportSubject } from '../report
 import type { Log } from '../report/log.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { pairDirectory } from '../plan/matrix.js';
+import { assertProjectDir } from '../plan/project.js';
 import { matrixFor } from './matrix-command.js';
 
 export function buildSubject(result: BuildResult, project: string): ReportSubject {
@@ -39,6 +40,8 @@ export interface BuildRun {
 }
 
 export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRun> {
+  // A wrong project is one line, said before any progress is.
+  assertProjectDir(options.project);
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync(options.out, { recursive: true });

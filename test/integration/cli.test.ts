@@ -111,6 +111,7 @@ describe('bad input: one line on stderr, exit status 2 or 1, never an internal e
     ['audit of a source RPM', () => ['audit', join(work, 'source.src.rpm')], 2, /source\.src\.rpm is a source RPM; pass the binary RPM built from it$/],
     ['audit of a damaged RPM', () => ['audit', join(work, 'truncated.rpm'), '--no-smoke-test'], 1, /truncated\.rpm is not a readable RPM/],
     ['a missing project', () => ['verify', '--project', join(work, 'nowhere'), '--offline'], 2, /project directory .*nowhere does not exist/],
+    ['a missing project for build', () => ['build', '--project', join(work, 'nowhere'), '--no-smoke-test'], 2, /project directory .*nowhere does not exist/],
     ['a missing project for matrix', () => ['matrix', '--project', join(work, 'nowhere')], 2, /project directory .*nowhere does not exist/],
     ['a directory as --config', () => ['verify', '--project', SEQSTATS, '--offline', '--config', work], 2, /configuration file .* is not a file; fix --config$/],
   ];
