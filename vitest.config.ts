@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A temp directory of the run's own, which must be empty when the run ends.
+    globalSetup: ['test/support/leftovers.ts'],
     // Integration tests run real pip, pip-compile and rpmbuild: give them room.
     testTimeout: 300_000,
     hookTimeout: 600_000,

@@ -23,7 +23,7 @@ function scientificRpm() {
   const existing = existsSync(out) ? readdirSync(out).find((f) => f.endsWith('.x86_64.rpm') || f.endsWith('.aarch64.rpm')) : undefined;
   if (existing) return join(out, existing);
   mkdirSync(out, { recursive: true });
-  const r = timed(process.execPath, [cli, 'build', '--project', join(repo, 'bench/scientific'), '--tool', 'scientific', '--version', '1.0',
+  const r = timed(process.execPath, [cli, 'build', '--project', join(repo, 'bench/scientific'), '--tool', 'scientific', '--tool-version', '1.0',
     '--interpreter', '3.11', '--out', out, '--quiet', '--no-smoke-test']);
   if (r.status !== 0) throw new Error(`building the benchmark RPM failed:\n${r.stdout}\n${r.stderr}`);
   return join(out, readdirSync(out).find((f) => /\.(x86_64|aarch64)\.rpm$/.test(f)));

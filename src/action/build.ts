@@ -21,6 +21,8 @@ export async function buildMode(workspace: string): Promise<void> {
     out: outputPath('out', input('out') ?? join(process.env.RUNNER_TEMP ?? workspace, 'phoreus-rpm', 'out'), workspace),
     findLinks: parseList(input('find-links')),
     meta: parseBoolean('meta-package', input('meta-package'), false),
+    // The configuration in force is logged when the run has debug logging on (ACTIONS_STEP_DEBUG).
+    verbose: core.isDebug(),
     ...optional('arch', input('arch')),
     ...optional('release', input('release')),
     ...optional('interpreterHome', input('interpreter-home')),
@@ -48,7 +50,8 @@ export async function buildMode(workspace: string): Promise<void> {
     core.setOutput('modulefile', last.artifacts.modulefile);
     if (last.artifacts.metaRpm) core.setOutput('meta-rpm', last.artifacts.metaRpm);
   }
-  const { errors } = findingOutputs(findings, workspace, () => renderSarif(findings, prefix));
+  const packagedTool = last?.identity ? { name: last.identity.tool, version: last.identity.version } : undefined;
+  const { errors } = findingOutputs(findings, workspace, () => renderSarif(findings, prefix, packagedTool));
 
   // Nothing is uploaded unless every build and its audit passed.
   if (exitCode === 0 && parseBoolean('upload', input('upload'), true)) {

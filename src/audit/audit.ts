@@ -4,22 +4,22 @@
  * from anywhere: nothing of it is extracted except by the smoke test, which runs only on a
  * payload judged sound.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython } from '../build/layout.js';
 import { BuildFailure } from '../build/failure.js';
 import { distro as lookupDistro } from '../plan/distros.js';
+import { readText } from '../plan/project.js';
 import type { Log } from '../report/log.js';
 import { checkValues } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { gathered, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
 import { fileSource, isElf, readElf } from './elf.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
 import { BuildPathScanner, PayloadAuditor } from './payload.js';
-import { readHeader, readPayload } from './rpm-file.js';
+import { assertBinaryRpm, readHeader, readPayload } from './rpm-file.js';
 import { smokeTest } from './smoke-test.js';
 
 export interface AuditOptions {
@@ -106,8 +106,7 @@ function roomFor(dir: string, bytes: number): boolean {
 
 export async function audit(options: AuditOptions, log: Log): Promise<AuditResult> {
   checkValues(options);
-  if (!existsSync(options.rpm)) throw new UsageError(`${options.rpm} does not exist; pass the path of a binary RPM`);
-  if (!statSync(options.rpm).isFile()) throw new UsageError(`${options.rpm} is not a file; pass the path of a binary RPM`);
+  assertBinaryRpm(options.rpm);
   const start = performance.now();
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
@@ -138,7 +137,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   }
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename(options.modulefile), text: readFileSync(options.modulefile, 'utf8') } : undefined;
+  const beside = options.modulefile ? { file: basename(options.modulefile), text: readText(options.modulefile, dirname(options.modulefile)) } : undefined;
   const findings = [
     ...checkIdentity(header, identity, ctx),
     ...checkRequires(header, ctx),

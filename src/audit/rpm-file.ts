@@ -4,7 +4,9 @@
  * reader, so nothing is extracted to disk.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { BuildFailure } from '../build/failure.js';
+import { UsageError } from '../inputs/usage-error.js';
 import { lastLine, run } from '../tools/process.js';
 import { adoptChild } from '../tools/lifecycle.js';
 import { CpioReader, type CpioHeader, type EntryReader } from './cpio.js';
@@ -15,6 +17,29 @@ const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{
 const FILES = '[FILE\t%{FILEMODES}\t%{FILENAMES}\n]';
 /** "postinstall scriptlet (using /bin/sh):", "postinstall program: /sbin/ldconfig", "triggerin scriptlet (using /bin/sh) -- foo". */
 const SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
+
+/** The magic number every RPM file starts with (its lead); the lead's type follows at offset 6: 0 binary, 1 source. */
+const RPM_MAGIC = Buffer.from([0xed, 0xab, 0xee, 0xdb]);
+const SOURCE_TYPE = 1;
+
+/**
+ * The path given to the audit names a binary RPM: a missing file, a directory, another kind of
+ * file or a source RPM is a usage error, said before rpm is asked anything.
+ */
+export function assertBinaryRpm(path: string): void {
+  const again = 'pass the path of a binary RPM';
+  if (!existsSync(path)) throw new UsageError(`${path} does not exist; ${again}`);
+  if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file; ${again}`);
+  const lead = Buffer.alloc(8);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, lead, 0, lead.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!lead.subarray(0, 4).equals(RPM_MAGIC)) throw new UsageError(`${path} is not an RPM (it does not start with the RPM magic number); ${again}`);
+  if (lead.readUInt16BE(6) === SOURCE_TYPE) throw new UsageError(`${path} is a source RPM; pass the binary RPM built from it`);
+}
 
 export function parseScriptlets(text: string): Scriptlet[] {
   const scriptlets: Scriptlet[] = [];

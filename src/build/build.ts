@@ -294,7 +294,7 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
     forceSource: Object.fromEntries(plan.forceSource),
     copyFiles: plan.copyFiles,
   };
-  log.info(`Configuration in force:\n${JSON.stringify(inForce, null, 2)}`);
+  if (options.verbose) log.info(`Configuration in force:\n${JSON.stringify(inForce, null, 2)}`);
 
   const summary = config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`;
   const venv = venvPath(id);

@@ -86,7 +86,7 @@ function checkInput(input: SpecInput): void {
   assertSafe('interpreter home', id.interpreterHome, judgeHome);
   assertSafe('interpreter module', id.interpreterModule, judgeModule);
   // RPM's URL tag takes one word: a URL with a space in it would stop rpmbuild.
-  if (input.url !== undefined) assertSafe('URL', input.url, judgeBy(/^[\x21-\x24\x26-\x7e]+$/, 'a URL is one word of printable ASCII, without "%"'));
+  if (input.url !== undefined) assertSafe('URL', input.url, judgeBy(/^[\x21-\x7e]+$/, 'a URL is one word of printable ASCII'));
   if (input.pipWheel !== undefined) assertSafe('pip wheel', input.pipWheel, judgeBy(WHEEL_FILE, 'not a wheel file name'));
   if (app) {
     assertSafe('application wheel', app.wheel, judgeBy(WHEEL_FILE, 'not a wheel file name'));

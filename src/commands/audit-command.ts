@@ -14,7 +14,7 @@ export function auditSubject(result: AuditResult): ReportSubject {
     project: result.rpm,
     interpreter: result.interpreter,
     package: result.name,
-    ...(result.tool ? { toolName: result.tool, toolVersion: result.version } : {}),
+    ...(result.tool ? { packagedTool: { name: result.tool, ...(result.version ? { version: result.version } : {}) } } : {}),
     files: result.files,
     bytes: result.bytes,
     seconds: Number(result.seconds.toFixed(3)),
@@ -23,7 +23,7 @@ export function auditSubject(result: AuditResult): ReportSubject {
 
 export function renderAudit(format: OutputFormat, result: AuditResult): string {
   if (format === 'json') return renderJson(auditSubject(result), result.findings);
-  if (format === 'sarif') return renderSarif(result.findings);
+  if (format === 'sarif') return renderSarif(result.findings, '', auditSubject(result).packagedTool);
   return renderText(auditSubject(result), result.findings);
 }
 

@@ -6,11 +6,12 @@ import { build, type BuildResult } from '../build/build.js';
 import { packageName } from '../build/layout.js';
 import { countBySeverity } from '../checks/finding.js';
 import type { BuildOptions } from '../inputs/options.js';
-import { renderJson, renderText, type ReportSubject } from '../report/formats.js';
+import { GENERATOR, renderJson, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
 import { outward } from '../report/outward.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { pairDirectory } from '../plan/matrix.js';
+import { assertProjectDir } from '../plan/project.js';
 import { matrixFor } from './matrix-command.js';
 
 export function buildSubject(result: BuildResult, project: string): ReportSubject {
@@ -22,7 +23,7 @@ export function buildSubject(result: BuildResult, project: string): ReportSubjec
     arch: result.arch,
     ok: result.ok,
     ...(result.failure ? { failure: result.failure } : {}),
-    ...(result.identity ? { package: packageName(result.identity), toolName: result.identity.tool, toolVersion: result.identity.version, release: result.identity.release } : {}),
+    ...(result.identity ? { package: packageName(result.identity), packagedTool: { name: result.identity.tool, version: result.identity.version }, release: result.identity.release } : {}),
     ...(result.artifacts ? { artifacts: result.artifacts } : {}),
     wheels: result.wheels,
     ...(result.payload ? { payload: result.payload } : {}),
@@ -41,6 +42,8 @@ export interface BuildRun {
 }
 
 export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRun> {
+  // A wrong project is one line, said before any progress is.
+  assertProjectDir(options.project);
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync(options.out, { recursive: true });
@@ -71,7 +74,7 @@ export async function runBuildAll(options: BuildOptions, log: Log): Promise<Buil
     runs.push(run);
   }
   const report = join(options.out, 'build-report.json');
-  writeWhole(report, outward(`${JSON.stringify({ mode: 'build --all', project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}\n`));
+  writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: 'build --all', project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}\n`));
   const failed = runs.filter((r) => r.exitCode !== 0);
   const text = `${runs.map((r) => r.text).join('\n')}\nbuilt ${runs.length - failed.length} of ${runs.length}; summary: ${report}\n`;
   const last = runs[runs.length - 1];

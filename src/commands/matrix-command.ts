@@ -2,8 +2,10 @@
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { buildMatrix, type MatrixEntry } from '../plan/matrix.js';
+import { assertProjectDir } from '../plan/project.js';
 
 export function matrixFor(project: string, config?: string): MatrixEntry[] {
+  assertProjectDir(project);
   const loaded = loadConfig(project, config);
   if (loaded && loaded.findings.length > 0) {
     const first = loaded.findings[0];

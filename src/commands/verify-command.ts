@@ -13,15 +13,14 @@ export function verifySubject(result: VerifyResult): ReportSubject {
     requirements: result.requirements,
     lock: result.lock,
     ...(result.config ? { config: result.config } : {}),
-    ...(result.tool ? { toolName: result.tool } : {}),
-    ...(result.version ? { toolVersionChecked: result.version } : {}),
+    ...(result.tool ? { packagedTool: { name: result.tool, ...(result.version ? { version: result.version } : {}) } } : {}),
     drift: result.drift,
   };
 }
 
 export function render(format: OutputFormat, result: VerifyResult, uriPrefix: string): string {
   if (format === 'json') return renderJson(verifySubject(result), result.findings);
-  if (format === 'sarif') return renderSarif(result.findings, uriPrefix);
+  if (format === 'sarif') return renderSarif(result.findings, uriPrefix, verifySubject(result).packagedTool);
   return renderText(verifySubject(result), result.findings);
 }
 

@@ -1,5 +1,5 @@
 /** Finding and reading the configuration file: --config, else phoreus.yaml in the project. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../inputs/usage-error.js';
 import { readText } from '../plan/project.js';
@@ -11,6 +11,7 @@ export function loadConfig(project: string, explicit?: string): LoadedConfig | u
     if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
     return undefined;
   }
+  if (!statSync(path).isFile()) throw new UsageError(`configuration file ${path} is not a file; fix --config`);
   const rel = relative(project, path);
   // An explicit file may sit beside the project (a shared configuration), within the directory the run started in.
   const root = explicit && rel.startsWith('..') ? process.cwd() : project;

@@ -44,6 +44,8 @@ export interface BuildOptions extends VerifyOptions {
   store?: WheelhouseStore;
   /** A published RPM repository: the build refuses a version and release already there (PH401). */
   publishedRepo?: string;
+  /** Also log the configuration in force (the report and the SRPM always hold it). */
+  verbose?: boolean;
 }
 
 /** A place that keeps the wheelhouse between runs: restored before the fetch, saved right after it. */

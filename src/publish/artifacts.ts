@@ -3,7 +3,7 @@
  * as its own unzipped artifact, the JSON report zipped; names say tool, version, interpreter,
  * distro and arch, so the jobs of a matrix never collide.
  */
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
@@ -35,23 +35,28 @@ export async function uploadBuild(
   log: Log,
 ): Promise<UploadedArtifacts> {
   const client = new DefaultArtifactClient();
+  // The copies under their upload names exist only for the upload.
   const stage = mkdtempSync(join(tmpdir(), 'phoreus-upload-'));
-  const single = async (file: string): Promise<number | undefined> => {
-    const named = join(stage, artifactFileName(file, pair.interpreter, pair.distro));
-    copyFileSync(file, named);
-    const { id, size } = await client.uploadArtifact(basename(named), [named], stage, { skipArchive: true });
-    log.info(`uploaded ${basename(named)} (${size ?? 0} bytes) as artifact ${id}`);
-    return id;
-  };
-  const uploaded: UploadedArtifacts = {};
-  uploaded.rpm = await single(artifacts.rpm);
-  if (artifacts.metaRpm) uploaded.metaRpm = await single(artifacts.metaRpm);
-  uploaded.srpm = await single(artifacts.srpm);
-  uploaded.modulefile = await single(artifacts.modulefile);
-  const reportName = `phoreus-${pair.tool}-${pair.version}-py${pair.interpreter}-${pair.distro}-${pair.arch}-report`;
-  mkdirSync(join(stage, 'report'), { recursive: true });
-  const reportCopy = join(stage, 'report', 'build-report.json');
-  copyFileSync(report, reportCopy);
-  uploaded.report = (await client.uploadArtifact(reportName, [reportCopy], dirname(reportCopy))).id;
-  return uploaded;
+  try {
+    const single = async (file: string): Promise<number | undefined> => {
+      const named = join(stage, artifactFileName(file, pair.interpreter, pair.distro));
+      copyFileSync(file, named);
+      const { id, size } = await client.uploadArtifact(basename(named), [named], stage, { skipArchive: true });
+      log.info(`uploaded ${basename(named)} (${size ?? 0} bytes) as artifact ${id}`);
+      return id;
+    };
+    const uploaded: UploadedArtifacts = {};
+    uploaded.rpm = await single(artifacts.rpm);
+    if (artifacts.metaRpm) uploaded.metaRpm = await single(artifacts.metaRpm);
+    uploaded.srpm = await single(artifacts.srpm);
+    uploaded.modulefile = await single(artifacts.modulefile);
+    const reportName = `phoreus-${pair.tool}-${pair.version}-py${pair.interpreter}-${pair.distro}-${pair.arch}-report`;
+    mkdirSync(join(stage, 'report'), { recursive: true });
+    const reportCopy = join(stage, 'report', 'build-report.json');
+    copyFileSync(report, reportCopy);
+    uploaded.report = (await client.uploadArtifact(reportName, [reportCopy], dirname(reportCopy))).id;
+    return uploaded;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }

@@ -1,32 +1,47 @@
 /** Renderings of a verification: plain text for people, JSON for scripts, SARIF 2.1.0 for code scanning. Pure. */
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { RULES, type RuleId } from '../checks/rules.js';
-import { TOOL_NAME, TOOL_VERSION, RULES_URL } from './about.js';
+import { RULES_URL, TOOL_NAME, TOOL_URL, TOOL_VERSION } from './about.js';
 import { outward } from './outward.js';
+
+/** The Python tool a report is about (the one packaged, or to be), as opposed to this tool, which made the report. */
+export interface PackagedTool {
+  name: string;
+  version?: string;
+}
 
 export interface ReportSubject {
   mode: string;
   project: string;
   interpreter?: string;
+  packagedTool?: PackagedTool;
   [key: string]: unknown;
 }
+
+/** Who made a report: this tool, by name and version, never to be confused with the packaged tool. */
+export const GENERATOR = { name: TOOL_NAME, version: TOOL_VERSION } as const;
+
+const nameAndVersion = (tool: PackagedTool): string => (tool.version ? `${tool.name} ${tool.version}` : tool.name);
 
 export function renderText(subject: ReportSubject, findings: readonly Finding[]): string {
   const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
   const { errors, warnings } = countBySeverity(findings);
   lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ''} in ${subject.project}`);
+  if (subject.packagedTool) lines.push(`packaged tool: ${nameAndVersion(subject.packagedTool)}`);
+  lines.push(`generator: ${nameAndVersion(GENERATOR)}`);
   return outward(`${lines.join('\n')}\n`);
 }
 
 export function renderJson(subject: ReportSubject, findings: readonly Finding[]): string {
-  return outward(`${JSON.stringify({ tool: TOOL_NAME, toolVersion: TOOL_VERSION, ...subject, summary: countBySeverity(findings), findings }, null, 2)}\n`);
+  return outward(`${JSON.stringify({ generator: GENERATOR, ...subject, summary: countBySeverity(findings), findings }, null, 2)}\n`);
 }
 
 /**
  * SARIF 2.1.0 as GitHub code scanning reads it: one run, the rule catalogue in the driver,
- * results with a repository-relative URI (uriPrefix places project files in the repository).
+ * results with a repository-relative URI (uriPrefix places project files in the repository),
+ * the packaged tool, when known, in the run's property bag.
  */
-export function renderSarif(findings: readonly Finding[], uriPrefix = ''): string {
+export function renderSarif(findings: readonly Finding[], uriPrefix = '', packagedTool?: PackagedTool): string {
   const used = [...new Set(findings.map((f) => f.rule))].sort() as RuleId[];
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -34,10 +49,12 @@ export function renderSarif(findings: readonly Finding[], uriPrefix = ''): strin
     runs: [
       {
         tool: {
+          // The driver is this tool only; the packaged tool is in the run's properties.
           driver: {
             name: TOOL_NAME,
+            version: TOOL_VERSION,
             semanticVersion: TOOL_VERSION,
-            informationUri: RULES_URL,
+            informationUri: TOOL_URL,
             rules: used.map((id) => ({
               id,
               name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c: string) => c.toUpperCase()),
@@ -49,6 +66,7 @@ export function renderSarif(findings: readonly Finding[], uriPrefix = ''): strin
             })),
           },
         },
+        ...(packagedTool ? { properties: { packagedTool } } : {}),
         results: findings.map((f) => ({
           ruleId: f.rule,
           ruleIndex: used.indexOf(f.rule),

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../checks/finding.js';
 import { RULES } from '../checks/rules.js';
+import { GENERATOR } from './formats.js';
 import { outward } from './outward.js';
 
 /**
@@ -23,11 +24,17 @@ export function annotate(findings: readonly Finding[], prefix: string): void {
   }
 }
 
+/**
+ * Appends a table of facts and findings to the job summary. A runner without a writable
+ * GITHUB_STEP_SUMMARY (a self-hosted runner's old version, a local run) loses only the summary:
+ * a warning, never a failure of the step.
+ */
 export async function writeSummary(title: string, findings: readonly Finding[], facts: Array<[string, string]>): Promise<void> {
   const { errors, warnings } = countBySeverity(findings);
   const summary = core.summary.addHeading(title, 2).addTable([
     [{ data: 'Item', header: true }, { data: 'Value', header: true }],
     ...facts.map(([k, v]) => [cell(k), cell(v)]),
+    ['Generator', cell(`${GENERATOR.name} ${GENERATOR.version}`)],
   ]);
   summary.addRaw(`<p><strong>${errors}</strong> error(s), <strong>${warnings}</strong> warning(s)</p>`, true);
   if (findings.length > 0) {
@@ -36,7 +43,12 @@ export async function writeSummary(title: string, findings: readonly Finding[], 
       ...findings.map((f) => [f.rule, f.severity, cell(f.file), String(f.line), cell(f.message)]),
     ]);
   }
-  await summary.write();
+  try {
+    await summary.write();
+  } catch (error) {
+    summary.emptyBuffer();
+    core.warning(`no job summary: ${(error as Error).message}`);
+  }
 }
 
 /** A table cell of the summary, which GitHub renders as HTML: its text shown, never interpreted. */

@@ -14,6 +14,7 @@ import { startGitHubServices, type GitHubServices } from '../support/github-serv
 import { EPOCH, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { run } from '../support/processes.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const SECRET = 'idx-s3cret-7f2a';
 
@@ -48,7 +49,7 @@ describe('action, mode build, on a runner with artifact and cache services', () 
     mkdirSync(toolCache, { recursive: true });
     return runActionWith(
       { mode: 'build', project: 'hello-tool', interpreter: '3.11', distro: 'el9', 'index-url': indexUrl(), ...inputs },
-      { workspace, env: { ...services.env, SOURCE_DATE_EPOCH: EPOCH, RUNNER_TOOL_CACHE: toolCache, ...env } },
+      { workspace, root: work, env: { ...services.env, SOURCE_DATE_EPOCH: EPOCH, RUNNER_TOOL_CACHE: toolCache, ...env } },
     );
   }
 
@@ -147,7 +148,7 @@ describe('action, mode build, on a runner with artifact and cache services', () 
   it('takes the version from a v-tag, and refuses to publish the same version again (PH401) before building anything', async () => {
     const repo = join(work, 'repo');
     mkdirSync(repo, { recursive: true });
-    let created = await run('createrepo_c', ['--quiet', '--general-compress-type=gz', repo]);
+    let created = await run(requiredCommand('createrepo_c', 'createrepo-c'), ['--quiet', '--general-compress-type=gz', repo]);
     expect(created.status, created.stderr).toBe(0);
     const server = await serveDirectory(repo);
     try {
@@ -157,7 +158,7 @@ describe('action, mode build, on a runner with artifact and cache services', () 
       expect(released.stdout).toContain('phoreus-hello-tool-1.0.0-1.0.0-1.el9 is not in');
 
       copyFileSync(released.outputs.rpm ?? '', join(repo, basename(released.outputs.rpm ?? '')));
-      created = await run('createrepo_c', ['--quiet', '--general-compress-type=gz', '--update', repo]);
+      created = await run(requiredCommand('createrepo_c', 'createrepo-c'), ['--quiet', '--general-compress-type=gz', '--update', repo]);
       expect(created.status, created.stderr).toBe(0);
       const requestsBefore = index.requests.length;
       const again = await build({ 'published-repo': server.url }, tag);

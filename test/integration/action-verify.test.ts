@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { runActionWith } from '../support/action-runner.js';
 import { REPO } from '../support/processes.js';
 
@@ -22,24 +23,24 @@ numpy==2.1.0 \\
 `;
 
 describe('action, mode verify', () => {
+  let work: string;
   let workspace: string;
+  const runVerify = (inputs: Record<string, string>, env: Record<string, string> = {}) => runActionWith(inputs, { workspace, root: work, env });
 
   beforeAll(() => {
-    workspace = mkdtempSync(join(tmpdir(), 'phoreus-workspace-'));
-    mkdirSync(join(workspace, 'broken'));
+    work = mkdtempSync(join(tmpdir(), 'phoreus-action-verify-'));
+    workspace = join(work, 'workspace');
+    mkdirSync(join(workspace, 'broken'), { recursive: true });
     writeFileSync(join(workspace, 'broken', 'requirements.in'), 'click\nnumpy\n');
     writeFileSync(join(workspace, 'broken', 'requirements.lock'), BROKEN_LOCK);
     writeFileSync(join(workspace, 'broken', 'environment.yml'), 'dependencies:\n  - numpy\n');
     cpSync(join(REPO, 'examples', 'seqstats'), join(workspace, 'examples', 'seqstats'), { recursive: true });
   });
 
-  afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('annotates each finding on its file and line, masks the credential, and fails the step', async () => {
-    const run = await runActionWith(
-      { mode: 'verify', project: 'broken', interpreter: '3.11', offline: 'true', sarif: 'results.sarif' },
-      { workspace },
-    );
+    const run = await runVerify({ mode: 'verify', project: 'broken', interpreter: '3.11', offline: 'true', sarif: 'results.sarif' });
     expect(run.status).toBe(1);
 
     const byRule = (rule: string) => run.annotations.filter((a) => a.properties.title?.startsWith(rule));
@@ -74,16 +75,30 @@ describe('action, mode verify', () => {
   });
 
   it('passes the bundled example without annotations', async () => {
-    const run = await runActionWith({ mode: 'verify', project: 'examples/seqstats', offline: 'true' }, { workspace });
+    const run = await runVerify({ mode: 'verify', project: 'examples/seqstats', offline: 'true' });
     expect(run.status).toBe(0);
     expect(run.annotations).toEqual([]);
     expect(run.outputs['findings-errors']).toBe('0');
     expect(existsSync(run.outputs.report ?? '')).toBe(true);
+    const report = JSON.parse(readFileSync(run.outputs.report ?? '', 'utf8'));
+    expect(report.generator).toEqual({ name: 'phoreus-rpm', version: packageJson.version });
+    expect(report.packagedTool).toEqual({ name: 'seqstats', version: '1.2.0' });
     expect(run.summary).toContain('Python 3.11');
+    expect(run.summary).toContain(`phoreus-rpm ${packageJson.version}`);
+  });
+
+  it.each([
+    ['unset', ''],
+    ['not writable', '/nonexistent/directory/summary.md'],
+  ])('passes with a warning, not an error, when GITHUB_STEP_SUMMARY is %s', async (_what, summary) => {
+    const run = await runVerify({ mode: 'verify', project: 'examples/seqstats', offline: 'true' }, { GITHUB_STEP_SUMMARY: summary });
+    expect(run.status).toBe(0);
+    expect(run.annotations).toEqual([expect.objectContaining({ command: 'warning', message: expect.stringMatching(/^no job summary: /) })]);
+    expect(run.outputs['findings-errors']).toBe('0');
   });
 
   it('refuses an unknown mode with one line and exit status 2', async () => {
-    const run = await runActionWith({ mode: 'bogus' }, { workspace });
+    const run = await runVerify({ mode: 'bogus' });
     expect(run.status).toBe(2);
     expect(run.annotations).toHaveLength(1);
     expect(run.annotations[0]?.message).toBe('mode "bogus" is not one of verify, build, audit, matrix');

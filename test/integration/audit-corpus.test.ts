@@ -7,17 +7,19 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { buildHelloTool, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { pythonPath, run, runCli } from '../support/processes.js';
 import { RpmCorpus, type SpecChanges, type Tree } from '../support/rpm-corpus.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
 const SP = `${VENV}/lib/python3.11/site-packages`;
 const MODULEFILE = 'usr/local/phoreus/modulefiles/hello-tool/1.0.0.lua';
 
 async function gcc(args: string[]): Promise<void> {
-  const r = await run('gcc', args);
+  const r = await run(requiredCommand('gcc', 'gcc'), args);
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
@@ -113,8 +115,18 @@ describe('audit: a corpus of RPMs that each break one rule', () => {
     const made = await auditJson(built.rpm, '--modulefile', built.modulefile);
     expect(made.report.findings).toEqual([]);
     expect(made.status).toBe(0);
+    expect(made.report.generator).toEqual({ name: 'phoreus-rpm', version: packageJson.version });
+    expect(made.report.packagedTool).toEqual({ name: 'hello-tool', version: '1.0.0' });
     const repacked = await auditJson(await corpus.make('baseline', () => undefined));
     expect(repacked.report.findings).toEqual([]);
+  });
+
+  it('names phoreus-rpm alone as the SARIF driver, and the audited tool in the run\'s properties', async () => {
+    const r = await runCli(['audit', built.rpm, '--format', 'sarif', '--quiet', '--no-smoke-test']);
+    expect(r.status, r.stderr).toBe(0);
+    const [run] = JSON.parse(r.stdout).runs;
+    expect(run.tool.driver).toMatchObject({ name: 'phoreus-rpm', version: packageJson.version, semanticVersion: packageJson.version, informationUri: packageJson.homepage });
+    expect(run.properties.packagedTool).toEqual({ name: 'hello-tool', version: '1.0.0' });
   });
 
   it.each(CASES)('$rule: $what', async ({ rule, what, change, spec, names }) => {

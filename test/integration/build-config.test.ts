@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { EPOCH, helloToolIndex } from '../support/hello-tool.js';
 import { scratchRoot } from '../support/installed-system.js';
 import type { PackageIndex } from '../support/package-index.js';
@@ -48,6 +49,7 @@ describe('configuration: one phoreus.yaml, two interpreters, exceptions with rea
   let project: string;
   let out: string;
   let stdout: string;
+  let stderr: string;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'phoreus-config-it-'));
@@ -74,9 +76,9 @@ describe('configuration: one phoreus.yaml, two interpreters, exceptions with rea
     }
 
     out = join(work, 'out');
-    const r = await runCli(['build', '--all', '--project', project, '--out', out, '--index-url', index.url],
+    const r = await runCli(['build', '--all', '--verbose', '--project', project, '--out', out, '--index-url', index.url],
       isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') }));
-    stdout = r.stdout;
+    ({ stdout, stderr } = r);
     if (r.status !== 0) throw new Error(`build --all failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   });
 
@@ -96,6 +98,17 @@ describe('configuration: one phoreus.yaml, two interpreters, exceptions with rea
     expect(summary.builds.map((b: { interpreter: string; distro: string; ok: boolean }) => [b.interpreter, b.distro, b.ok])).toEqual([['3.10', 'el9', true], ['3.11', 'el9', true]]);
     for (const b of summary.builds) expect(b.artifacts.rpm).toContain(`/el9-py${b.interpreter}/phoreus-hello-tool-1.0.0-1.0.0-1.el9.x86_64.rpm`);
     expect(stdout).toContain('built 2 of 2');
+  });
+
+  it('names its generator in the summary report, and the packaged tool in each build', () => {
+    const summary = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
+    expect(summary.generator).toEqual({ name: 'phoreus-rpm', version: packageJson.version });
+    for (const b of summary.builds) expect(b.packagedTool).toEqual({ name: 'hello-tool', version: '1.0.0' });
+  });
+
+  it('logs the configuration in force with --verbose, once per build', () => {
+    expect(stderr.match(/^Configuration in force:$/gm)).toHaveLength(2);
+    expect(stderr).toContain('"skipReasons": {\n    "gpuonly": "needs a GPU runtime the cluster nodes lack"');
   });
 
   it.each(['3.10', '3.11'])('leaves the skipped package out of the %s RPM, saying why, and copies the files for that interpreter', async (minor) => {

@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { buildHelloTool, EPOCH, filesIn, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
 import { provideInterpreter, runInstalled } from '../../src/audit/smoke-test.js';
 import { scratchRoot } from '../support/installed-system.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, pythonPath, run, runCli } from '../support/processes.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const INTERPRETERS = ['3.10', '3.11'] as const;
 
@@ -57,6 +59,16 @@ describe('build: a hermetic venv RPM that works once installed', () => {
     expect(files).toContain('/usr/local/phoreus/hello-tool/1.0.0/requirements.lock');
     expect(files).toContain('/usr/local/phoreus/modulefiles/hello-tool/1.0.0.lua');
     expect(files.some((f) => f.includes('.build-id'))).toBe(false);
+  });
+
+  it.each(INTERPRETERS)('reports what it built and who built it, and keeps the configuration in force out of the log (Python %s)', (minor) => {
+    const { out, log } = built[minor] ?? { out: '', log: '' };
+    const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
+    expect(report.generator).toEqual({ name: 'phoreus-rpm', version: packageJson.version });
+    expect(report.packagedTool).toEqual({ name: 'hello-tool', version: '1.0.0' });
+    expect(report.config.interpreter).toBe(minor);
+    expect(log).toContain('== Build the RPM and SRPM');
+    expect(log).not.toContain('Configuration in force');
   });
 
   it.each(INTERPRETERS)('installs, loads with Lmod and runs the console script from its own venv (Python %s)', async (minor) => {
@@ -108,7 +120,7 @@ describe('build: a hermetic venv RPM that works once installed', () => {
     const { rpm, srpm } = built['3.11'] ?? { rpm: '', srpm: '' };
     const topdir = join(work, 'rebuild');
     mkdirSync(topdir);
-    const r = await run('unshare', ['--net', 'rpmbuild', '--rebuild', '--nodeps', '--define', `_topdir ${topdir}`, '--define', 'dist .el9',
+    const r = await run(requiredCommand('unshare', 'util-linux'), ['--net', requiredCommand('rpmbuild', 'rpm'), '--rebuild', '--nodeps', '--define', `_topdir ${topdir}`, '--define', 'dist .el9',
       '--define', `phoreus_build_python ${pythonPath('3.11')}`, srpm], { env: isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH }) });
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const rebuilt = filesIn(join(topdir, 'RPMS/x86_64'), /\.rpm$/);

@@ -4,7 +4,6 @@
  * workflow commands it prints on stdout parsed back into annotations, masks and groups.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedEnv, runAction } from './processes.js';
 
@@ -58,8 +57,13 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-export async function runActionWith(inputs: Record<string, string>, options: { workspace: string; env?: Record<string, string> }): Promise<ActionRun> {
-  const runner = mkdtempSync(join(tmpdir(), 'phoreus-runner-'));
+/**
+ * Runs the action with these inputs in `workspace`. The runner's own files (outputs, summary,
+ * RUNNER_TEMP, where the reports go) are made in a new directory inside `root`, which the test
+ * owns and removes when it no longer reads them.
+ */
+export async function runActionWith(inputs: Record<string, string>, options: { workspace: string; root: string; env?: Record<string, string> }): Promise<ActionRun> {
+  const runner = mkdtempSync(join(options.root, 'runner-'));
   const files = { output: join(runner, 'output'), summary: join(runner, 'summary'), env: join(runner, 'env') };
   for (const f of Object.values(files)) writeFileSync(f, '');
   mkdirSync(join(runner, 'temp'));

@@ -10,6 +10,7 @@ import { servePackageIndex, type PackageIndex } from './package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from './processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
 import { streamLog } from '../../src/report/log.js';
+import { requiredCommand } from './required-tools.js';
 
 export const EPOCH = '1700000000';
 
@@ -19,6 +20,7 @@ export function filesIn(dir: string, pattern: RegExp): string[] {
 }
 
 export async function helloToolIndex(wheels: string, interpreters: readonly string[]): Promise<PackageIndex> {
+  requiredCommand('gcc', 'gcc'); // make_wheel.py compiles fastcount's extension with it
   makeWheel(wheels, 'alpha', '1.0', ['--script', 'alpha-cli=alpha:main', '--payload', 'def main():\n    print("alpha")']);
   for (const minor of interpreters) {
     const r = await run(pythonPath(minor), [join(REPO, 'test/support/make_wheel.py'), wheels, 'fastcount', '1.0',
@@ -38,6 +40,8 @@ export interface BuiltTool {
   modulefile: string;
   out: string;
   project: string;
+  /** What the build printed on stderr: its progress. */
+  log: string;
 }
 
 /** Copies the fixture project and locks it for `minor` against the index; returns the project. */
@@ -60,5 +64,5 @@ export async function buildHelloTool(work: string, index: PackageIndex, minor: s
     isolatedEnv({ SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: cache }));
   if (r.status !== 0) throw new Error(`build for ${minor} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
-  return { ...report.artifacts, out, project };
+  return { ...report.artifacts, out, project, log: r.stderr };
 }

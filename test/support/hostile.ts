@@ -25,7 +25,7 @@ export async function cli(work: string, args: string[], env: Record<string, stri
 /** Runs the bundled action as a runner would, with a TMPDIR of its own. */
 export async function action(work: string, inputs: Record<string, string>, workspace: string, env: Record<string, string> = {}): Promise<ActionRun & { leftovers: string[] }> {
   const tmp = mkdtempSync(join(work, 'tmp-'));
-  const r = await runActionWith(inputs, { workspace, env: { TMPDIR: tmp, ...env } });
+  const r = await runActionWith(inputs, { workspace, root: work, env: { TMPDIR: tmp, ...env } });
   return { ...r, leftovers: readdirSync(tmp) };
 }
 

@@ -65,7 +65,7 @@ export function pythonPath(minor: string): string {
       }
     }
   }
-  throw new Error(`no Python ${minor} on this machine`);
+  throw new Error(`Python ${minor} is not installed; install it with \`pyenv install ${minor}\` (or actions/setup-python on GitHub)`);
 }
 
 export function makeWheel(outdir: string, name: string, version: string, extra: string[] = []): string {

@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writ
 import { dirname, join, posix, relative } from 'node:path';
 import { scratchRoot } from './installed-system.js';
 import { run } from './processes.js';
+import { requiredCommand } from './required-tools.js';
 
 export interface SpecChanges {
   name?: string;
@@ -121,7 +122,7 @@ export class RpmCorpus {
       '',
     ].join('\n');
     writeFileSync(join(dir, `${label}.spec`), text);
-    const r = await run('rpmbuild', ['-bb', '--quiet', '--nodeps', '--target', 'x86_64', '--define', `_topdir ${join(dir, 'rpmbuild')}`, join(dir, `${label}.spec`)]);
+    const r = await run(requiredCommand('rpmbuild', 'rpm'), ['-bb', '--quiet', '--nodeps', '--target', 'x86_64', '--define', `_topdir ${join(dir, 'rpmbuild')}`, join(dir, `${label}.spec`)]);
     if (r.status !== 0) throw new Error(`rpmbuild of ${label} failed: ${r.stderr}`);
     const rpms = join(dir, 'rpmbuild', 'RPMS', 'x86_64');
     return join(rpms, readdirSync(rpms)[0] ?? '');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpioReader, gathered, isDirectory, isRegular, isSymlink, type CpioEntry } from '../../src/audit/cpio.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -25,7 +26,7 @@ function tempDir(): string {
 /** `find . | cpio -o -H <format>` run in `dir`: the archive's bytes. */
 function archive(dir: string, format = 'newc', list?: string): Buffer {
   const files = list ?? spawnSync('find', ['.'], { cwd: dir, encoding: 'utf8' }).stdout;
-  const r = spawnSync('cpio', ['-o', '--quiet', '-H', format], { cwd: dir, input: files, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(requiredCommand('cpio', 'cpio'), ['-o', '--quiet', '-H', format], { cwd: dir, input: files, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`cpio failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
@@ -144,7 +145,7 @@ describe('CpioReader on archives written by cpio -H newc', () => {
   });
 
   it('keeps the entries in archive order', () => {
-    const order = spawnSync('cpio', ['-t', '--quiet'], { input: bytes, encoding: 'utf8' }).stdout.trim().split('\n').map((n) => n.replace(/^\.\//, ''));
+    const order = spawnSync(requiredCommand('cpio', 'cpio'), ['-t', '--quiet'], { input: bytes, encoding: 'utf8' }).stdout.trim().split('\n').map((n) => n.replace(/^\.\//, ''));
     const { entries } = read(bytes, () => 4096);
     expect(entries.map((e) => e.name)).toEqual(order);
   });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EM_AARCH64, EM_X86_64, isElf, newestGlibc, readElf, type ElfInfo } from '../../src/audit/elf.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 let dir: string;
 
@@ -22,13 +23,13 @@ function run(command: string, args: string[]): string {
 function compile(out: string, source: string, extra: string[] = []): Buffer {
   const c = `${out}.c`;
   writeFileSync(join(dir, c), source);
-  run('gcc', ['-shared', '-fPIC', '-O1', '-o', out, c, ...extra]);
+  run(requiredCommand('gcc', 'gcc'), ['-shared', '-fPIC', '-O1', '-o', out, c, ...extra]);
   return readFileSync(join(dir, out));
 }
 
 /** What readelf -d says: NEEDED, SONAME, RPATH and RUNPATH values. */
 function readelfDynamic(file: string): { needed: string[]; soname?: string; rpath: string[]; runpath: string[] } {
-  const out = run('readelf', ['-d', '-W', file]);
+  const out = run(requiredCommand('readelf', 'binutils'), ['-d', '-W', file]);
   const values = (tag: string): string[] => [...out.matchAll(new RegExp(`\\(${tag}\\)\\s+\\S.*?\\[([^\\]]*)\\]`, 'g'))].map((m) => m[1] ?? '');
   const soname = values('SONAME')[0];
   return { needed: values('NEEDED'), ...(soname !== undefined ? { soname } : {}), rpath: values('RPATH'), runpath: values('RUNPATH') };
@@ -36,7 +37,7 @@ function readelfDynamic(file: string): { needed: string[]; soname?: string; rpat
 
 /** What readelf -V says of .gnu.version_r: versions required, by file. */
 function readelfVersions(file: string): Record<string, string[]> {
-  const out = run('readelf', ['-V', '-W', file]);
+  const out = run(requiredCommand('readelf', 'binutils'), ['-V', '-W', file]);
   const section = out.split(/Version needs section/)[1] ?? '';
   const result: Record<string, string[]> = {};
   let current: string | undefined;
@@ -56,7 +57,7 @@ function readelfVersions(file: string): Record<string, string[]> {
 
 /** readelf's e_machine number. */
 function readelfMachine(file: string): number {
-  const out = run('readelf', ['-h', '-W', file]);
+  const out = run(requiredCommand('readelf', 'binutils'), ['-h', '-W', file]);
   const name = /Machine:\s+(.*)/.exec(out)?.[1]?.trim();
   return name === 'Advanced Micro Devices X86-64' ? EM_X86_64 : name === 'AArch64' ? EM_AARCH64 : name === 'Intel 80386' ? 3 : -1;
 }
@@ -178,9 +179,11 @@ describe('readElf on shared objects built by gcc', () => {
   it('reads a 32-bit i386 object (linked with ld -m elf_i386)', () => {
     const c = join(dir, 't32.c');
     writeFileSync(c, 'int thirty(void) { return 32; }\n');
-    const cc = spawnSync('gcc', ['-m32', '-fPIC', '-c', '-o', 't32.o', 't32.c'], { cwd: dir });
-    const ld = cc.status === 0 ? spawnSync('ld', ['-m', 'elf_i386', '-shared', '-soname', 'libthirty.so.2', '-rpath', '/tmp/build32/lib', '-o', 'libthirty.so.2', 't32.o'], { cwd: dir }) : undefined;
-    if (!ld || ld.status !== 0) return; // no i386 code generation on this machine
+    const cc = spawnSync(requiredCommand('gcc', 'gcc'), ['-m32', '-fPIC', '-c', '-o', 't32.o', 't32.c'], { cwd: dir, encoding: 'utf8' });
+    const ld = cc.status === 0 ? spawnSync('ld', ['-m', 'elf_i386', '-shared', '-soname', 'libthirty.so.2', '-rpath', '/tmp/build32/lib', '-o', 'libthirty.so.2', 't32.o'], { cwd: dir, encoding: 'utf8' }) : undefined;
+    if (!ld || ld.status !== 0) {
+      throw new Error(`this machine's gcc and ld cannot make i386 code (${(ld ?? cc).stderr.trim()}); on x86_64 install them with \`sudo apt-get install -y gcc binutils\`, elsewhere add gcc-multilib or binutils-i686-linux-gnu`);
+    }
     files['libthirty.so.2'] = readFileSync(join(dir, 'libthirty.so.2'));
     const info = expectAsReadelf('libthirty.so.2');
     expect(info.is64).toBe(false);

@@ -28,6 +28,7 @@ import { renderModulefile, type ModuleText } from '../../src/build/modulefile.js
 import type { Finding } from '../../src/checks/finding.js';
 import type { RuleId } from '../../src/checks/rules.js';
 import { distro } from '../../src/plan/distros.js';
+import { requiredCommand } from '../support/required-tools.js';
 
 const TOOL = 'hello-tool';
 const VERSION = '1.2.0';
@@ -479,7 +480,7 @@ function pyc(minor: string, source: string, dfile: string): Buffer {
 /** A shared object compiled by gcc. */
 function sharedObject(name: string, source: string, extra: string[] = []): Buffer {
   writeFileSync(join(work, `${name}.c`), source);
-  const r = spawnSync('gcc', ['-shared', '-fPIC', '-o', name, `${name}.c`, ...extra], { cwd: work, encoding: 'utf8' });
+  const r = spawnSync(requiredCommand('gcc', 'gcc'), ['-shared', '-fPIC', '-o', name, `${name}.c`, ...extra], { cwd: work, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return readFileSync(join(work, name));
 }

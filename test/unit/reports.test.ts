@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { finding, type Finding } from '../../src/checks/finding.js';
 import { RULES } from '../../src/checks/rules.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../../src/report/formats.js';
 import { literalCredentials, redact } from '../../src/report/redact.js';
 
@@ -70,7 +71,8 @@ describe('literalCredentials', () => {
   });
 });
 
-const SUBJECT: ReportSubject = { mode: 'verify', project: 'examples/x', interpreter: '3.11' };
+const SUBJECT: ReportSubject = { mode: 'verify', project: 'examples/x', interpreter: '3.11', packagedTool: { name: 'seqstats', version: '5.2' } };
+const GENERATOR_LINE = `generator: phoreus-rpm ${packageJson.version}`;
 
 const FINDINGS: Finding[] = [
   finding('PH104', 'requirements.lock', 12, 'click has no --hash=sha256:; regenerate the lock'),
@@ -80,7 +82,7 @@ const FINDINGS: Finding[] = [
 ];
 
 describe('renderText', () => {
-  it('prints one line per finding and a summary line', () => {
+  it('prints one line per finding, a summary line, the packaged tool and the generator', () => {
     const text = renderText(SUBJECT, FINDINGS);
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.trimEnd().split('\n');
@@ -90,11 +92,13 @@ describe('renderText', () => {
       'requirements.lock:20: error PH104: numpy has no --hash=sha256:; regenerate the lock',
       'requirements.in:3: error PH107: rich>=13 is required here but requirements.lock has no pin for it',
       'verify: 3 error(s), 1 warning(s) for Python 3.11 in examples/x',
+      'packaged tool: seqstats 5.2',
+      GENERATOR_LINE,
     ]);
   });
 
-  it('prints only the summary when there is nothing to report', () => {
-    expect(renderText({ mode: 'verify', project: '.' }, [])).toBe('verify: 0 error(s), 0 warning(s) in .\n');
+  it('prints only the summary and the generator when there is nothing to report and no tool is known', () => {
+    expect(renderText({ mode: 'verify', project: '.' }, [])).toBe(`verify: 0 error(s), 0 warning(s) in .\n${GENERATOR_LINE}\n`);
   });
 });
 
@@ -104,14 +108,20 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
     const report = JSON.parse(text) as Record<string, unknown>;
     expect(report).toMatchObject({
-      tool: 'phoreus-rpm',
       mode: 'verify',
       project: 'examples/x',
       interpreter: '3.11',
       summary: { errors: 3, warnings: 1 },
     });
-    expect(typeof report.toolVersion).toBe('string');
     expect(report.findings).toEqual(FINDINGS);
+  });
+
+  it('names its generator (this tool, version from package.json) apart from the packaged tool', () => {
+    const report = JSON.parse(renderJson(SUBJECT, FINDINGS)) as Record<string, unknown>;
+    expect(report.generator).toEqual({ name: 'phoreus-rpm', version: packageJson.version });
+    expect(report.packagedTool).toEqual({ name: 'seqstats', version: '5.2' });
+    expect(Object.keys(report)).not.toContain('tool');
+    expect(Object.keys(report)).not.toContain('toolVersion');
   });
 
   it('keeps extra subject fields and counts zero for no findings', () => {
@@ -124,7 +134,8 @@ interface SarifLog {
   $schema: string;
   version: string;
   runs: Array<{
-    tool: { driver: { name: string; rules: Array<{ id: string; shortDescription: { text: string }; fullDescription: { text: string }; helpUri: string; defaultConfiguration: { level: string } }> } };
+    properties?: { packagedTool?: { name: string; version?: string } };
+    tool: { driver: { name: string; version: string; semanticVersion: string; informationUri: string; rules: Array<{ id: string; shortDescription: { text: string }; fullDescription: { text: string }; helpUri: string; defaultConfiguration: { level: string } }> } };
     results: Array<{
       ruleId: string;
       ruleIndex: number;
@@ -144,6 +155,20 @@ describe('renderSarif', () => {
     expect(sarif.$schema).toMatch(/sarif-2\.1\.0.*\.json$/);
     expect(sarif.runs).toHaveLength(1);
     expect(run?.tool.driver.name).toBe('phoreus-rpm');
+  });
+
+  it('describes this tool alone in the driver, and the packaged tool in the run\'s properties', () => {
+    expect(run?.tool.driver).toMatchObject({
+      name: 'phoreus-rpm',
+      version: packageJson.version,
+      semanticVersion: packageJson.version,
+      informationUri: packageJson.homepage,
+    });
+    expect(run?.properties).toBeUndefined();
+    const withTool = JSON.parse(renderSarif(FINDINGS, '', { name: 'seqstats', version: '5.2' })) as SarifLog;
+    expect(withTool.runs[0]?.tool.driver.name).toBe('phoreus-rpm');
+    expect(withTool.runs[0]?.tool.driver.version).toBe(packageJson.version);
+    expect(withTool.runs[0]?.properties?.packagedTool).toEqual({ name: 'seqstats', version: '5.2' });
   });
 
   it('lists each rule used exactly once, described from the catalogue', () => {

@@ -1,0 +1,41 @@
+/** `audit` on the command line: the charter's rules on one binary RPM, its report on stdout. */
+import { renderAudit, runAudit } from '../commands/audit-command.js';
+import { absolutePath, optional, parseFormat, parseInterpreter } from '../inputs/options.js';
+import { UsageError } from '../inputs/usage-error.js';
+import { TOOL_NAME } from '../report/about.js';
+import { streamLog } from '../report/log.js';
+import { parseFlags, type OptionSpec } from './flags.js';
+import { SMOKE_TEST_OPTIONS, smokeTestFlag } from './smoke-test-flags.js';
+
+export const AUDIT_OPTIONS: OptionSpec = {
+  ...SMOKE_TEST_OPTIONS,
+  interpreter: { type: 'string' },
+  distro: { type: 'string', default: 'el9' },
+  format: { type: 'string', default: 'text' },
+  modulefile: { type: 'string' },
+  'interpreter-home': { type: 'string' },
+  'interpreter-module': { type: 'string' },
+  python: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+};
+
+export async function auditCommand(args: string[]): Promise<number> {
+  // The RPM may come before, between or after the options.
+  const flags = parseFlags('audit', args, AUDIT_OPTIONS, 1);
+  const [rpm] = flags.positionals;
+  if (rpm === undefined) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME} audit FILE.rpm [options]`);
+  const format = parseFormat(flags.string('format') ?? 'text');
+  const log = streamLog((text) => process.stderr.write(text), flags.boolean('quiet'));
+  const smoke = await smokeTestFlag(flags, log);
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm),
+    ...(smoke ? { smokeTest: { ...smoke, ...optional('python', flags.string('python')) } } : {}),
+    distro: flags.string('distro') ?? 'el9',
+    ...optional('interpreter', parseInterpreter(flags.string('interpreter'))),
+    ...optional('modulefile', flags.string('modulefile') && absolutePath(flags.string('modulefile') ?? '')),
+    ...optional('interpreterHome', flags.string('interpreter-home')),
+    ...optional('interpreterModule', flags.string('interpreter-module')),
+  }, log);
+  process.stdout.write(renderAudit(format, result));
+  return exitCode;
+}
