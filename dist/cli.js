@@ -28261,9 +28261,12 @@ var children = /* @__PURE__ */ new Set();
 var scratch = /* @__PURE__ */ new Set();
 var handling = false;
 var GRACE_MS = 3e3;
-function stopCleanlyOnSignals() {
+function superviseRun() {
   if (handling) return;
   handling = true;
+  const own = mkdtempSync(join2(tmpdir(), "phoreus-rpm-"));
+  scratch.add(own);
+  process.env.TMPDIR = own;
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, () => void stopEverything(signal));
   }
@@ -29959,7 +29962,7 @@ function readPayload(rpm, onEntry) {
     child.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
     child.on("close", (code) => {
       if (failed) return;
-      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `exit status ${code}`}`));
+      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
       else resolve2();
     });
   });
@@ -33618,7 +33621,7 @@ async function main(argv) {
 `);
   return command.run(args);
 }
-stopCleanlyOnSignals();
+superviseRun();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

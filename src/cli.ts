@@ -8,7 +8,7 @@ import { VERIFY_OPTIONS, verifyCommand } from './cli/verify.js';
 import { errorLine, exitStatus, UsageError } from './inputs/usage-error.js';
 import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
 import { redact } from './report/redact.js';
-import { stopCleanlyOnSignals } from './tools/lifecycle.js';
+import { superviseRun } from './tools/lifecycle.js';
 
 interface Command {
   options: OptionSpec;
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   return command.run(args);
 }
 
-stopCleanlyOnSignals();
+superviseRun();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -11,13 +11,13 @@ import { matrixMode } from './action/matrix.js';
 import { verifyMode } from './action/verify.js';
 import { errorLine, exitStatus, UsageError } from './inputs/usage-error.js';
 import { redact } from './report/redact.js';
-import { stopCleanlyOnSignals } from './tools/lifecycle.js';
+import { superviseRun } from './tools/lifecycle.js';
 
 const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode };
 
 /** Runs the mode the inputs ask for; a failure is one line on the step and the process's exit status. */
 export async function run(): Promise<void> {
-  stopCleanlyOnSignals();
+  superviseRun();
   try {
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     const mode = input('mode') ?? 'verify';

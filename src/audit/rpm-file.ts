@@ -109,7 +109,7 @@ export function readPayload(rpm: string, onEntry: (header: CpioHeader) => EntryR
     child.on('error', (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
     child.on('close', (code) => {
       if (failed) return;
-      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `exit status ${code}`}`));
+      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
       else resolve();
     });
   });

@@ -1,8 +1,10 @@
 /**
  * What the process leaves behind when it stops: every child process group it started and
- * every scratch directory it made. SIGINT and SIGTERM stop the children (rpmbuild, pip and
- * what they started) and remove the scratch directories before the process exits, so an
- * interrupted run leaves neither a running build nor a temporary tree.
+ * every temporary file of its own and of its children. A supervised run keeps all of them in
+ * one directory of its own (its children inherit it as TMPDIR: pip's extracted certificates,
+ * rpmbuild's scripts), removed when the process exits; SIGINT and SIGTERM first stop the
+ * children (rpmbuild, pip and what they started). An interrupted run leaves neither a running
+ * build nor a temporary file.
  */
 import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,10 +18,16 @@ let handling = false;
 /** Time given to children to stop on SIGTERM before they are killed. */
 const GRACE_MS = 3000;
 
-/** Called once by each entry point (the CLI, the action): from then on SIGINT and SIGTERM stop everything cleanly. */
-export function stopCleanlyOnSignals(): void {
+/**
+ * Called once by each entry point (the CLI, the action): from then on every temporary file
+ * goes to one directory of this run, and SIGINT and SIGTERM stop everything cleanly.
+ */
+export function superviseRun(): void {
   if (handling) return;
   handling = true;
+  const own = mkdtempSync(join(tmpdir(), 'phoreus-rpm-'));
+  scratch.add(own);
+  process.env.TMPDIR = own;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopEverything(signal));
   }
