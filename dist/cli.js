@@ -32560,14 +32560,14 @@ async function buildPackages(a, log) {
   if (!relocate) throw new UsageError("tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm");
   const pipWheel = a.wheelhouse.files.get("pip");
   const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
-  const modulefile = renderModulefile(id, a.module);
+  const modulefile = redact(renderModulefile(id, a.module));
   const appPin = a.app ? `${a.app.name}==${a.app.version} \\
     --hash=sha256:${sha256File2(a.app.path)}
 ` : "";
   const base = a.wheelhouse.installLock;
   const installLockText = appPin ? `${base}${base.endsWith("\n") ? "" : "\n"}${appPin}` : base;
   const installLock = installLockText !== a.lockText;
-  const spec = renderSpec({
+  const spec = redact(renderSpec({
     id,
     arch: a.arch,
     distro: a.distro,
@@ -32582,7 +32582,7 @@ async function buildPackages(a, log) {
     meta: a.meta,
     epoch: a.epoch,
     generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
-  });
+  }));
   const stage = join17(a.work, "stage");
   mkdirSync7(join17(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
@@ -32606,8 +32606,8 @@ async function buildPackages(a, log) {
       ...installLock ? { [SOURCES.installLock]: { content: installLockText } } : {},
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
-      [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}
-` },
+      [SOURCES.config]: { content: redact(`${JSON.stringify(a.inForce, null, 2)}
+`) },
       ...pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {},
       ...a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {},
       ...a.app ? { [a.app.file]: { path: a.app.path } } : {}

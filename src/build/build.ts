@@ -4,7 +4,6 @@
  * written to the output directory on failure except the report.
  */
 import { existsSync } from 'node:fs';
-import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { join } from 'node:path';
 import { audit } from '../audit/audit.js';
 import { effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
@@ -23,6 +22,7 @@ import { withoutRequirements } from '../requirements/blocks.js';
 import { normalizeName } from '../requirements/pep508.js';
 import type { Log } from '../report/log.js';
 import { sourceDateEpoch } from '../tools/epoch.js';
+import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { findPython } from '../tools/python.js';
 import { requireTools } from '../tools/system.js';
 import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type AppWheel } from './app-wheel.js';

@@ -13,6 +13,7 @@ import { UsageError } from '../inputs/usage-error.js';
 import type { Arch, Distro } from '../plan/distros.js';
 import { requirementBlocks } from '../requirements/blocks.js';
 import { TOOL_NAME, TOOL_VERSION } from '../report/about.js';
+import { redact } from '../report/redact.js';
 import type { Log } from '../report/log.js';
 import { resourcePath } from '../tools/resources.js';
 import type { AppWheel } from './app-wheel.js';
@@ -97,13 +98,14 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
   if (!relocate) throw new UsageError('tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm');
   const pipWheel = a.wheelhouse.files.get('pip');
   const pipLock = pipWheel ? pipLockText(a.lockText) : undefined;
-  const modulefile = renderModulefile(id, a.module);
+  // What the SRPM and RPM carry leaves the process: masked like every other output.
+  const modulefile = redact(renderModulefile(id, a.module));
   // The application joins the lock's one pip run, pinned by the hash of the wheel built here.
   const appPin = a.app ? `${a.app.name}==${a.app.version} \\\n    --hash=sha256:${sha256File(a.app.path)}\n` : '';
   const base = a.wheelhouse.installLock;
   const installLockText = appPin ? `${base}${base.endsWith('\n') ? '' : '\n'}${appPin}` : base;
   const installLock = installLockText !== a.lockText;
-  const spec = renderSpec({
+  const spec = redact(renderSpec({
     id, arch: a.arch, distro: a.distro, summary: a.summary, license: a.license, ...(a.url ? { url: a.url } : {}),
     description: a.description,
     ...(pipWheel ? { pipWheel } : {}),
@@ -111,7 +113,7 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
     copyFiles: a.copyFiles.length > 0,
     ...(a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {}),
     meta: a.meta, epoch: a.epoch, generator: `${TOOL_NAME} ${TOOL_VERSION}`,
-  });
+  }));
 
   const stage = join(a.work, 'stage');
   mkdirSync(join(stage, 'wheelhouse'), { recursive: true });
@@ -131,7 +133,7 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
       ...(installLock ? { [SOURCES.installLock]: { content: installLockText } } : {}),
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
-      [SOURCES.config]: { content: `${JSON.stringify(a.inForce, null, 2)}\n` },
+      [SOURCES.config]: { content: redact(`${JSON.stringify(a.inForce, null, 2)}\n`) },
       ...(pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {}),
       ...(a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {}),
       ...(a.app ? { [a.app.file]: { path: a.app.path } } : {}),

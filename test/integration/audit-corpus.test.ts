@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
-import { buildHelloTool, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
-import type { PackageIndex } from '../support/package-index.js';
+import type { BuiltTool } from '../support/hello-tool.js';
 import { pythonPath, run, runCli } from '../support/processes.js';
-import { RpmCorpus, type SpecChanges, type Tree } from '../support/rpm-corpus.js';
+import { helloToolCorpus, type HelloToolCorpus, type RpmCorpus, type SpecChanges, type Tree } from '../support/rpm-corpus.js';
 import { requiredCommand } from '../support/required-tools.js';
 
 const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
@@ -88,21 +87,18 @@ const CASES: Case[] = [
 
 describe('audit: a corpus of RPMs that each break one rule', () => {
   let work: string;
-  let index: PackageIndex;
+  let fixture: HelloToolCorpus;
   let built: BuiltTool;
   let corpus: RpmCorpus;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'phoreus-audit-it-'));
-    index = await helloToolIndex(join(work, 'wheels'), ['3.11']);
-    built = await buildHelloTool(work, index, '3.11', join(work, 'cache'));
-    corpus = new RpmCorpus(join(work, 'corpus'), built.rpm, 'hello-tool', '1.0.0');
-    await corpus.prepare();
+    fixture = await helloToolCorpus(work);
+    ({ built, corpus } = fixture);
   });
 
   afterAll(async () => {
-    corpus?.cleanup();
-    await index?.close();
+    await fixture?.close();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -12,16 +12,17 @@ import { CpioReader } from '../../src/audit/cpio.js';
 import { payloadExtractor, smokeTest } from '../../src/audit/smoke-test.js';
 import { streamLog } from '../../src/report/log.js';
 import { newc, payloadEntries, S_IFLNK, S_IFREG } from '../support/craft-rpm.js';
-import { buildHelloTool, EPOCH, helloToolIndex, lockHelloTool, type BuiltTool } from '../support/hello-tool.js';
+import { EPOCH, lockHelloTool, type BuiltTool } from '../support/hello-tool.js';
 import { cli, expectRefusal, outputs } from '../support/hostile.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, REPO, run } from '../support/processes.js';
-import { RpmCorpus } from '../support/rpm-corpus.js';
+import { helloToolCorpus, type HelloToolCorpus, type RpmCorpus } from '../support/rpm-corpus.js';
 
 const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
 
 describe('hostile RPMs given to audit', () => {
   let work: string;
+  let fixture: HelloToolCorpus;
   let index: PackageIndex;
   let built: BuiltTool;
   let corpus: RpmCorpus;
@@ -30,15 +31,12 @@ describe('hostile RPMs given to audit', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'phoreus-hostile-rpms-'));
-    index = await helloToolIndex(join(work, 'wheels'), ['3.11']);
-    built = await buildHelloTool(work, index, '3.11', join(work, 'cache'));
-    corpus = new RpmCorpus(join(work, 'corpus'), built.rpm, 'hello-tool', '1.0.0');
-    await corpus.prepare();
+    fixture = await helloToolCorpus(work);
+    ({ index, built, corpus } = fixture);
   });
 
   afterAll(async () => {
-    corpus?.cleanup();
-    await index?.close();
+    await fixture?.close();
     rmSync(work, { recursive: true, force: true });
   });
 

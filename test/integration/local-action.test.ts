@@ -9,16 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
-import { buildHelloTool, helloToolIndex, type BuiltTool } from '../support/hello-tool.js';
+import type { BuiltTool } from '../support/hello-tool.js';
 import { runLocalAction } from '../support/local-action.js';
-import type { PackageIndex } from '../support/package-index.js';
 import { REPO } from '../support/processes.js';
-import { RpmCorpus } from '../support/rpm-corpus.js';
+import { helloToolCorpus, type HelloToolCorpus, type RpmCorpus } from '../support/rpm-corpus.js';
 
 describe('the action under @github/local-action', () => {
   let work: string;
   let workspace: string;
-  let index: PackageIndex;
+  let fixture: HelloToolCorpus;
   let built: BuiltTool;
   let corpus: RpmCorpus;
 
@@ -26,15 +25,12 @@ describe('the action under @github/local-action', () => {
     work = mkdtempSync(join(tmpdir(), 'phoreus-local-action-'));
     workspace = join(work, 'workspace');
     cpSync(join(REPO, 'examples', 'seqstats'), join(workspace, 'examples', 'seqstats'), { recursive: true });
-    index = await helloToolIndex(join(work, 'wheels'), ['3.11']);
-    built = await buildHelloTool(work, index, '3.11', join(work, 'cache'));
-    corpus = new RpmCorpus(join(work, 'corpus'), built.rpm, 'hello-tool', '1.0.0');
-    await corpus.prepare();
+    fixture = await helloToolCorpus(work);
+    ({ built, corpus } = fixture);
   });
 
   afterAll(async () => {
-    corpus?.cleanup();
-    await index?.close();
+    await fixture?.close();
     rmSync(work, { recursive: true, force: true });
   });
 

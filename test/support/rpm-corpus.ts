@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
+import { buildHelloTool, helloToolIndex, type BuiltTool } from './hello-tool.js';
 import { scratchRoot } from './installed-system.js';
+import type { PackageIndex } from './package-index.js';
 import { run } from './processes.js';
 import { requiredCommand } from './required-tools.js';
 
@@ -131,4 +133,26 @@ export class RpmCorpus {
   cleanup(): void {
     rmSync(this.base, { recursive: true, force: true });
   }
+}
+
+/** The hello-tool RPM built for real against a local index, and a corpus to break it one way at a time. */
+export interface HelloToolCorpus {
+  index: PackageIndex;
+  built: BuiltTool;
+  corpus: RpmCorpus;
+  close(): Promise<void>;
+}
+
+export async function helloToolCorpus(work: string): Promise<HelloToolCorpus> {
+  const index = await helloToolIndex(join(work, 'wheels'), ['3.11']);
+  const built = await buildHelloTool(work, index, '3.11', join(work, 'cache'));
+  const corpus = new RpmCorpus(join(work, 'corpus'), built.rpm, 'hello-tool', '1.0.0');
+  await corpus.prepare();
+  return {
+    index, built, corpus,
+    close: async () => {
+      corpus.cleanup();
+      await index.close();
+    },
+  };
 }
