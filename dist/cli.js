@@ -31614,6 +31614,11 @@ async function bundledPip(python) {
   if (r.exitCode !== 0 || !wheel) throw new UsageError(`${python} has no ensurepip to bootstrap pip with: use a complete CPython installation (actions/setup-python, pyenv)`);
   return wheel;
 }
+async function pipInVenv(venvPython, basePython) {
+  const lib = join12(venvPython, "..", "..", "lib");
+  const hasPip = existsSync10(lib) && readdirSync5(lib).some((v) => existsSync10(join12(lib, v, "site-packages", "pip", "__init__.py")));
+  return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
+}
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
@@ -32235,9 +32240,9 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       ...options.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
       ...options.findLinks.flatMap((u) => ["--find-links", u])
     ];
+    const pip = buildLocked ? await pipInVenv(builder, python) : ["-m", "pip"];
     const args = [
-      "-m",
-      "pip",
+      ...pip,
       "wheel",
       "--no-deps",
       "--no-cache-dir",

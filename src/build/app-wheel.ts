@@ -12,7 +12,7 @@ import { BuildFailure } from './failure.js';
 import type { Log } from '../report/log.js';
 import { lastLine, run } from '../tools/process.js';
 import { pipNetworkEnv } from '../tools/index-access.js';
-import { pythonVenv, venvEnv } from '../tools/venv.js';
+import { pipInVenv, pythonVenv, venvEnv } from '../tools/venv.js';
 
 export const BUILD_LOCK = 'requirements-build.lock';
 
@@ -89,7 +89,8 @@ export async function buildAppWheel(project: string, python: string, lockedPytho
       ...options.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
       ...options.findLinks.flatMap((u) => ['--find-links', u]),
     ];
-    const args = ['-m', 'pip', 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', join(work, 'wheel'),
+    const pip = buildLocked ? await pipInVenv(builder, python) : ['-m', 'pip'];
+    const args = [...pip, 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', join(work, 'wheel'),
       ...(buildLocked ? ['--no-build-isolation', '--no-index'] : indexArgs), source];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
     const result = await run(builder, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });

@@ -39,6 +39,16 @@ async function bundledPip(python: string): Promise<string> {
   return wheel;
 }
 
+/**
+ * How to run pip with a private venv's python: its own pip when the lock installed one, else
+ * the interpreter's bundled pip run from its wheel (a build lock need not pin pip).
+ */
+export async function pipInVenv(venvPython: string, basePython: string): Promise<string[]> {
+  const lib = join(venvPython, '..', '..', 'lib');
+  const hasPip = existsSync(lib) && readdirSync(lib).some((v) => existsSync(join(lib, v, 'site-packages', 'pip', '__init__.py')));
+  return hasPip ? ['-m', 'pip'] : [`${await bundledPip(basePython)}/pip`];
+}
+
 /** Checks a kept venv against the wheels its manifest names, each placed from the store and hashed first. */
 async function verifyKept(venv: string, python: string, allowed: ReadonlySet<string>, store: BlobStore): Promise<string | undefined> {
   let digests: unknown;

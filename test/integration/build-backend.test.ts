@@ -1,0 +1,49 @@
+/**
+ * The application's build backend pinned by requirements-build.lock: installed into a private
+ * venv with --require-hashes, checked at every use, and run with --no-build-isolation and no
+ * index, even when the lock pins no pip of its own.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EPOCH, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';
+import { cli } from '../support/hostile.js';
+import type { PackageIndex } from '../support/package-index.js';
+import { isolatedEnv, pythonPath, run, TEST_CACHE } from '../support/processes.js';
+import { pipToolsPython } from '../../src/tools/pip-tools.js';
+import { streamLog } from '../../src/report/log.js';
+
+describe('build: the application backend pinned by requirements-build.lock', () => {
+  let work: string;
+  let index: PackageIndex;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'phoreus-backend-it-'));
+    index = await helloToolIndex(join(work, 'wheels'), ['3.11']);
+  });
+
+  afterAll(async () => {
+    await index?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('builds the application in the locked backend venv, which pins no pip, without resolving anything (no PH114)', async () => {
+    const project = await lockHelloTool(work, index, '3.11');
+    // The in-tree backend needs nothing; the build lock pins one package, and no pip.
+    writeFileSync(join(project, 'requirements-build.in'), 'alpha>=1.0\n');
+    process.env.PHOREUS_RPM_CACHE = TEST_CACHE;
+    const pipTools = await pipToolsPython(pythonPath('3.11'), '3.11', streamLog(() => undefined));
+    const locked = await run(pipTools, ['-m', 'piptools', 'compile', '--quiet', '--generate-hashes', `--index-url=${index.url}`, '--output-file=requirements-build.lock', 'requirements-build.in'], { cwd: project, env: isolatedEnv() });
+    expect(locked.status, locked.stderr).toBe(0);
+    expect(readFileSync(join(project, 'requirements-build.lock'), 'utf8')).not.toMatch(/^pip==/m);
+    const build = () => cli(work, ['build', '--project', project, '--interpreter', '3.11', '--out', join(project, 'out'), '--index-url', index.url, '--no-smoke-test'], { SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') });
+    for (const round of ['cold', 'warm']) {
+      const r = await build();
+      expect(r.status, `${round}: ${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain('Building the application wheel with the backend pinned by requirements-build.lock');
+      const report = JSON.parse(readFileSync(join(project, 'out', 'build-report.json'), 'utf8'));
+      expect(report.findings.map((f: { rule: string }) => f.rule)).not.toContain('PH114');
+    }
+  });
+});
