@@ -28100,6 +28100,9 @@ var MODULE_NAME = /^[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*$/;
 var PATH_SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$|^\.[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
 var MAX_PATH_LENGTH = 1024;
 var INTERPRETER = /^3\.\d{1,2}$/;
+var DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+var DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
+var WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
 function judgeRelease(value) {
   if (value.length > MAX_VALUE_LENGTH || !RPM_RELEASE.test(value)) {
     return `use letters and digits joined by single ".", "_", "+" or "~" (no "-", "%", spaces or newlines), at most ${MAX_VALUE_LENGTH} characters, for example "1" or "2.el9_1"`;
@@ -28124,6 +28127,9 @@ function judgePath(value) {
 function judgeHome(value) {
   const wrong = judgePath(value.split("{python}").join("3.11"));
   return wrong ? `${wrong}, with {python} for X.Y, for example "/usr/local/phoreus/python/{python}"` : void 0;
+}
+function judgeEnvValue(value) {
+  return /[\x00-\x1f\x7f]/.test(value) ? "an environment value holds no control characters" : void 0;
 }
 function judgeToolName(value) {
   if (value.length <= MAX_VALUE_LENGTH && TOOL_NAME.test(value)) return void 0;
@@ -29979,7 +29985,7 @@ function luaString(text) {
 function checkEnv(env) {
   for (const [name, value] of Object.entries(env)) {
     assertSafe("module environment name", name, (n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) && !/^PYTHON/i.test(n) ? void 0 : "a variable name, never PYTHON*");
-    assertSafe(`value of ${name}`, value, (v) => /[\x00-\x1f\x7f]/.test(v) ? "no control characters in an environment value" : void 0);
+    assertSafe(`value of ${name}`, value, judgeEnvValue);
   }
 }
 function renderModulefile(id, text) {
@@ -30277,7 +30283,6 @@ function largeEntry(header, spool, buildPaths, done) {
   };
 }
 function roomFor(dir, bytes) {
-  if (typeof statfsSync !== "function") return true;
   const fs2 = statfsSync(dir);
   return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
 }
@@ -31133,8 +31138,7 @@ var overridable = {
       env: {
         type: "map",
         keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "is not an environment variable name" },
-        // eslint-disable-next-line no-control-regex -- control characters are what is refused
-        values: { type: "scalar", judge: (v) => /[\x00-\x1f\x7f]/.test(v) ? "an environment value holds no control characters" : void 0 }
+        values: { type: "scalar", judge: judgeEnvValue }
       }
     }
   },
@@ -31562,6 +31566,14 @@ function indexTimeout(env = process.env) {
 }
 function pipNetworkArgs(env = process.env) {
   return ["--timeout", String(indexTimeout(env)), "--retries", String(RETRIES)];
+}
+function pipIndexArgs(given) {
+  return [
+    ...given.indexUrl ? ["--index-url", given.indexUrl] : [],
+    ...given.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
+    ...given.findLinks.flatMap((u) => ["--find-links", u]),
+    ...pipNetworkArgs()
+  ];
 }
 function pipNetworkEnv(env = process.env) {
   const timeout = String(indexTimeout(env));
@@ -32212,7 +32224,7 @@ async function wheelMetadata(python, wheel) {
   const r = await run(python, ["-c", script, wheel]);
   const [name, version] = r.stdout.trim().split("\n");
   if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name) || !/^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/.test(version)) {
+  if (!DIST_NAME.test(name) || !DIST_VERSION.test(version)) {
     throw new BuildFailure(`the application wheel's metadata names "${shown(name)}" version "${shown(version)}", which is not a valid distribution name and version; fix [project] name and version in pyproject.toml`);
   }
   return { name, version };
@@ -32235,11 +32247,6 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
     });
     const buildLocked = lockedPython !== void 0;
     const builder = lockedPython ?? python;
-    const indexArgs = [
-      ...options.indexUrl ? ["--index-url", options.indexUrl] : [],
-      ...options.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
-      ...options.findLinks.flatMap((u) => ["--find-links", u])
-    ];
     const pip = buildLocked ? await pipInVenv(builder, python) : ["-m", "pip"];
     const args = [
       ...pip,
@@ -32250,7 +32257,7 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       "--no-input",
       "--wheel-dir",
       join15(work, "wheel"),
-      ...buildLocked ? ["--no-build-isolation", "--no-index"] : indexArgs,
+      ...buildLocked ? ["--no-build-isolation", "--no-index"] : pipIndexArgs(options),
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
@@ -32258,7 +32265,7 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
     const file = readdirSync6(join15(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
+    if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
     const path = join15(out, file);
     cpSync(join15(work, "wheel", file), path);
@@ -32269,8 +32276,7 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 }
 
 // src/build/package.ts
-import { createHash as createHash5 } from "node:crypto";
-import { chmodSync, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync8, readFileSync as readFileSync5, statSync as statSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { chmodSync, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync8, statSync as statSync7, writeFileSync as writeFileSync7 } from "node:fs";
 import { basename as basename5, join as join17 } from "node:path";
 
 // src/build/rpmbuild.ts
@@ -32354,9 +32360,6 @@ function specWord(word) {
   const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
   return quoted.replace(/%/g, "%%");
 }
-var DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-var DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
-var WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
 var judgeBy = (pattern, hint) => (value) => pattern.test(value) ? void 0 : hint;
 function checkInput(input) {
   const { id, app } = input;
@@ -32526,7 +32529,6 @@ function renderSpec(input) {
 }
 
 // src/build/package.ts
-var sha256File2 = (path) => createHash5("sha256").update(readFileSync5(path)).digest("hex");
 function pipLockText(lockText) {
   return requirementBlocks(lockText).get("pip");
 }
@@ -32567,7 +32569,7 @@ async function buildPackages(a, log) {
   const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
   const modulefile = redact(renderModulefile(id, a.module));
   const appPin = a.app ? `${a.app.name}==${a.app.version} \\
-    --hash=sha256:${sha256File2(a.app.path)}
+    --hash=sha256:${await sha256File(a.app.path)}
 ` : "";
   const base = a.wheelhouse.installLock;
   const installLockText = appPin ? `${base}${base.endsWith("\n") ? "" : "\n"}${appPin}` : base;
@@ -32640,12 +32642,12 @@ function place(built, out, id) {
 }
 
 // src/build/wheelhouse.ts
-import { mkdirSync as mkdirSync9, readdirSync as readdirSync10, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
+import { mkdirSync as mkdirSync9, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
 import { join as join19 } from "node:path";
 
 // src/build/source-build.ts
-import { createHash as createHash6 } from "node:crypto";
-import { mkdirSync as mkdirSync8, readdirSync as readdirSync9, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync6 } from "node:fs";
+import { createHash as createHash5 } from "node:crypto";
+import { mkdirSync as mkdirSync8, readdirSync as readdirSync9, readFileSync as readFileSync5, renameSync as renameSync4, rmSync as rmSync6 } from "node:fs";
 import { basename as basename6, join as join18 } from "node:path";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
@@ -32682,13 +32684,13 @@ async function buildFromSdist(request, log) {
       throw new BuildFailure(`${request.name}: building its sdist failed (${redact(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
     const wheel = readdirSync9(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
+    if (!WHEEL_FILE.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const data = readFileSync6(join18(wheelDir, wheel));
+    const data = readFileSync5(join18(wheelDir, wheel));
     renameSync4(join18(wheelDir, wheel), join18(request.dir, wheel));
-    return { sdist: basename6(request.sdist), wheel, sha256: createHash6("sha256").update(data).digest("hex") };
+    return { sdist: basename6(request.sdist), wheel, sha256: createHash5("sha256").update(data).digest("hex") };
   } finally {
     rmSync6(work, { recursive: true, force: true });
   }
@@ -32759,7 +32761,7 @@ function storeLimit(env = process.env) {
 var choicesFile = (request) => join19(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
-    const parsed = JSON.parse(readFileSync7(file, "utf8"));
+    const parsed = JSON.parse(readFileSync6(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     return Object.fromEntries(Object.entries(parsed).filter((e) => typeof e[1] === "string"));
   } catch {
@@ -32792,15 +32794,6 @@ var WheelhouseFetch = class {
   files = /* @__PURE__ */ new Map();
   sdists = /* @__PURE__ */ new Map();
   contacted = false;
-  get indexArgs() {
-    const r = this.request;
-    return [
-      ...r.indexUrl ? ["--index-url", r.indexUrl] : [],
-      ...r.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
-      ...r.findLinks.flatMap((u) => ["--find-links", u]),
-      ...pipNetworkArgs()
-    ];
-  }
   /** Takes a package's earlier choice from the store, checked end to end; false when it cannot be used. */
   async fromStore(p, sdist) {
     const digest = this.choices[choiceKey(p, sdist)];
@@ -32847,7 +32840,7 @@ var WheelhouseFetch = class {
         "--dest",
         staging,
         ...sdist ? ["--no-binary=:all:"] : platformOptions(r.interpreter, r.distro, r.arch),
-        ...this.indexArgs,
+        ...pipIndexArgs(r),
         "-r",
         lockFile
       ]);
@@ -32913,12 +32906,7 @@ async function fetchWheelhouse(request, log) {
       dir: request.dir,
       distro: request.distro,
       arch: request.arch,
-      indexArgs: [
-        ...request.indexUrl ? ["--index-url", request.indexUrl] : [],
-        ...request.extraIndexUrls.flatMap((u) => ["--extra-index-url", u]),
-        ...request.findLinks.flatMap((u) => ["--find-links", u]),
-        ...pipNetworkArgs()
-      ],
+      indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2
     }, log));
@@ -32952,7 +32940,7 @@ function downloadError(stderr, request) {
 }
 
 // src/publish/published-repo.ts
-import { existsSync as existsSync13, readFileSync as readFileSync8, writeFileSync as writeFileSync9 } from "node:fs";
+import { existsSync as existsSync13, readFileSync as readFileSync7, writeFileSync as writeFileSync9 } from "node:fs";
 import { join as join20 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
@@ -32987,7 +32975,7 @@ async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
   const file = join20(repo.replace(/^file:\/\//, ""), path);
   if (!existsSync13(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
-  return readFileSync8(file);
+  return readFileSync7(file);
 }
 async function decompress(name, data) {
   if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");

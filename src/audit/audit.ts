@@ -99,7 +99,6 @@ function largeEntry(header: CpioHeader, spool: string, buildPaths: readonly stri
 
 /** Whether the scratch file system can take a copy of this many bytes, with room to spare. */
 function roomFor(dir: string, bytes: number): boolean {
-  if (typeof statfsSync !== 'function') return true;
   const fs = statfsSync(dir);
   return fs.bavail * fs.bsize > bytes + 256 * 1024 * 1024;
 }

@@ -6,12 +6,12 @@
  */
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { shown } from '../inputs/values.js';
+import { DIST_NAME, DIST_VERSION, shown, WHEEL_FILE } from '../inputs/values.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { BuildFailure } from './failure.js';
 import type { Log } from '../report/log.js';
 import { lastLine, run } from '../tools/process.js';
-import { pipNetworkEnv } from '../tools/index-access.js';
+import { pipIndexArgs, pipNetworkEnv } from '../tools/index-access.js';
 import { pipInVenv, pythonVenv, venvEnv } from '../tools/venv.js';
 
 export const BUILD_LOCK = 'requirements-build.lock';
@@ -53,7 +53,7 @@ async function wheelMetadata(python: string, wheel: string): Promise<{ name: str
   const [name, version] = r.stdout.trim().split('\n');
   if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename(wheel)}: ${lastLine(r.stderr)}`);
   // Name and version reach the spec and the install lock: only what PEP 508 and PEP 440 allow.
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name) || !/^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/.test(version)) {
+  if (!DIST_NAME.test(name) || !DIST_VERSION.test(version)) {
     throw new BuildFailure(`the application wheel's metadata names "${shown(name)}" version "${shown(version)}", which is not a valid distribution name and version; fix [project] name and version in pyproject.toml`);
   }
   return { name, version };
@@ -84,20 +84,15 @@ export async function buildAppWheel(project: string, python: string, lockedPytho
     });
     const buildLocked = lockedPython !== undefined;
     const builder = lockedPython ?? python;
-    const indexArgs = [
-      ...(options.indexUrl ? ['--index-url', options.indexUrl] : []),
-      ...options.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
-      ...options.findLinks.flatMap((u) => ['--find-links', u]),
-    ];
     const pip = buildLocked ? await pipInVenv(builder, python) : ['-m', 'pip'];
     const args = [...pip, 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', join(work, 'wheel'),
-      ...(buildLocked ? ['--no-build-isolation', '--no-index'] : indexArgs), source];
+      ...(buildLocked ? ['--no-build-isolation', '--no-index'] : pipIndexArgs(options)), source];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
     const result = await run(builder, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
     const file = readdirSync(join(work, 'wheel')).find((f) => f.endsWith('.whl'));
     if (!file) throw new BuildFailure('building the application wheel produced no wheel');
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
+    if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync(out, { recursive: true });
     const path = join(out, file);
     cpSync(join(work, 'wheel', file), path);

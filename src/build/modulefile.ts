@@ -3,7 +3,7 @@
  * sets VIRTUAL_ENV and prepends the venv's bin to PATH. It never sets PYTHONPATH,
  * PYTHONHOME or a site-packages path. Pure rendering.
  */
-import { assertSafe } from '../inputs/values.js';
+import { assertSafe, judgeEnvValue } from '../inputs/values.js';
 import { phoreusPrefix, type PackageIdentity } from './layout.js';
 
 export interface ModuleText {
@@ -27,8 +27,7 @@ export function luaString(text: string): string {
 function checkEnv(env: Record<string, string>): void {
   for (const [name, value] of Object.entries(env)) {
     assertSafe('module environment name', name, (n) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) && !/^PYTHON/i.test(n) ? undefined : 'a variable name, never PYTHON*'));
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused
-    assertSafe(`value of ${name}`, value, (v) => (/[\x00-\x1f\x7f]/.test(v) ? 'no control characters in an environment value' : undefined));
+    assertSafe(`value of ${name}`, value, judgeEnvValue);
   }
 }
 

@@ -3,11 +3,11 @@
  * the sources (lock, wheelhouse, relocation script, copied files, configuration in force),
  * rpmbuild; and, once the audit has passed, the copy into the output directory.
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CopyFile } from '../config/config.js';
 import { confined, copyDestination, symlinkIn } from '../config/copy-files.js';
+import { sha256File } from '../tools/blob-store.js';
 import { copyWhole } from '../tools/files.js';
 import { UsageError } from '../inputs/usage-error.js';
 import type { Arch, Distro } from '../plan/distros.js';
@@ -51,8 +51,6 @@ export interface PackageInput {
   description: string[];
   copyFiles: CopyFile[];
 }
-
-const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** The lock's pip requirement alone, with its hashes: the first install into the new venv. */
 export function pipLockText(lockText: string): string | undefined {
@@ -101,7 +99,7 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
   // What the SRPM and RPM carry leaves the process: masked like every other output.
   const modulefile = redact(renderModulefile(id, a.module));
   // The application joins the lock's one pip run, pinned by the hash of the wheel built here.
-  const appPin = a.app ? `${a.app.name}==${a.app.version} \\\n    --hash=sha256:${sha256File(a.app.path)}\n` : '';
+  const appPin = a.app ? `${a.app.name}==${a.app.version} \\\n    --hash=sha256:${await sha256File(a.app.path)}\n` : '';
   const base = a.wheelhouse.installLock;
   const installLockText = appPin ? `${base}${base.endsWith('\n') ? '' : '\n'}${appPin}` : base;
   const installLock = installLockText !== a.lockText;

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { WHEEL_FILE } from '../inputs/values.js';
 import { BuildFailure } from './failure.js';
 import { hostArch, type Arch, type Distro } from '../plan/distros.js';
 import type { Log } from '../report/log.js';
@@ -62,7 +63,7 @@ export async function buildFromSdist(request: SourceBuildRequest, log: Log): Pro
       throw new BuildFailure(`${request.name}: building its sdist failed (${redact(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
     }
     const wheel = readdirSync(wheelDir).find((f) => f.endsWith('.whl')) ?? '';
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
+    if (!WHEEL_FILE.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }

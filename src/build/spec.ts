@@ -6,7 +6,7 @@
  * mock, Koji or COPR as on a runner. Pure rendering.
  */
 import {
-  assertSafe, INTERPRETER, judgeHome, judgeModule, judgeRelease, judgeToolName, judgeToolVersion,
+  assertSafe, DIST_NAME, DIST_VERSION, INTERPRETER, WHEEL_FILE, judgeHome, judgeModule, judgeRelease, judgeToolName, judgeToolVersion,
 } from '../inputs/values.js';
 import type { Arch, Distro } from '../plan/distros.js';
 import {
@@ -65,11 +65,6 @@ export function specWord(word: string): string {
   return quoted.replace(/%/g, '%%');
 }
 
-/** A Python distribution name (PEP 508) and a version as wheel METADATA may hold them, without spaces or quotes. */
-const DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-const DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
-/** A wheel's file name: the parts of its name, no path, no shell or macro characters. */
-const WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
 
 const judgeBy = (pattern: RegExp, hint: string) => (value: string): string | undefined => (pattern.test(value) ? undefined : hint);
 

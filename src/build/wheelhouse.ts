@@ -18,7 +18,7 @@ import type { Log } from '../report/log.js';
 import { redact } from '../report/redact.js';
 import { BlobStore, sha256File } from '../tools/blob-store.js';
 import { cacheRoot } from '../tools/cache-dir.js';
-import { failingIndex, indexUrls, missingPackage, pipNetworkArgs } from '../tools/index-access.js';
+import { failingIndex, indexUrls, missingPackage, pipIndexArgs } from '../tools/index-access.js';
 import { run } from '../tools/process.js';
 import { buildFromSdist, type SourceBuilt } from './source-build.js';
 import { sdistFits, supportedTags, wheelFits } from './wheel-tags.js';
@@ -116,16 +116,6 @@ class WheelhouseFetch {
     this.choices = readChoices(choicesFile(request));
   }
 
-  private get indexArgs(): string[] {
-    const r = this.request;
-    return [
-      ...(r.indexUrl ? ['--index-url', r.indexUrl] : []),
-      ...r.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
-      ...r.findLinks.flatMap((u) => ['--find-links', u]),
-      ...pipNetworkArgs(),
-    ];
-  }
-
   /** Takes a package's earlier choice from the store, checked end to end; false when it cannot be used. */
   async fromStore(p: LockedPackage, sdist: boolean): Promise<boolean> {
     const digest = this.choices[choiceKey(p, sdist)];
@@ -163,7 +153,7 @@ class WheelhouseFetch {
       writeFileSync(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         '-m', 'pip', 'download', '--no-deps', '--require-hashes', '--progress-bar', 'off', '--disable-pip-version-check', '--no-input',
-        '--dest', staging, ...(sdist ? ['--no-binary=:all:'] : platformOptions(r.interpreter, r.distro, r.arch)), ...this.indexArgs, '-r', lockFile,
+        '--dest', staging, ...(sdist ? ['--no-binary=:all:'] : platformOptions(r.interpreter, r.distro, r.arch)), ...pipIndexArgs(r), '-r', lockFile,
       ]);
       rmSync(lockFile, { force: true });
       await this.keepDownloads(staging, wanted, sdist);
@@ -228,12 +218,7 @@ export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Pro
     if (!sdist) continue; // a skipped package, or one not locked for this target
     built.set(name, await buildFromSdist({
       python: request.python, name, sdist: join(request.dir, sdist), dir: request.dir, distro: request.distro, arch: request.arch,
-      indexArgs: [
-        ...(request.indexUrl ? ['--index-url', request.indexUrl] : []),
-        ...request.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
-        ...request.findLinks.flatMap((u) => ['--find-links', u]),
-        ...pipNetworkArgs(),
-      ],
+      indexArgs: pipIndexArgs(request),
       epoch: request.epoch, reason,
     }, log));
   }

@@ -4,7 +4,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { finding, type Finding } from '../checks/finding.js';
-import { INTERPRETER, judgeHome, judgeModule, judgeRelease } from '../inputs/values.js';
+import { INTERPRETER, judgeEnvValue, judgeHome, judgeModule, judgeRelease } from '../inputs/values.js';
 import { validate, type LineIndex, type Schema } from './schema.js';
 
 export const DEFAULT_SANCTIONED = ['3.10', '3.11'];
@@ -45,8 +45,7 @@ const overridable: Record<string, Schema> = {
       env: {
         type: 'map',
         keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'is not an environment variable name' },
-        // eslint-disable-next-line no-control-regex -- control characters are what is refused
-        values: { type: 'scalar', judge: (v) => (/[\x00-\x1f\x7f]/.test(v) ? 'an environment value holds no control characters' : undefined) },
+        values: { type: 'scalar', judge: judgeEnvValue },
       },
     },
   },

@@ -24,6 +24,12 @@ const MAX_PATH_LENGTH = 1024;
 
 export const INTERPRETER = /^3\.\d{1,2}$/;
 
+/** A Python distribution's name (PEP 508) and version as wheel metadata holds them: no spaces, quotes or "%". */
+export const DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+export const DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
+/** A wheel's file name: the parts of its name, no path, no shell or macro characters. */
+export const WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
+
 /** What is wrong with a value, in words that finish "… is not safe: <reason>", or undefined when it is safe. */
 export type Judgement = string | undefined;
 
@@ -57,6 +63,15 @@ export function judgePath(value: string): Judgement {
 export function judgeHome(value: string): Judgement {
   const wrong = judgePath(value.split('{python}').join('3.11'));
   return wrong ? `${wrong}, with {python} for X.Y, for example "/usr/local/phoreus/python/{python}"` : undefined;
+}
+
+/**
+ * A module environment value: Lmod writes it into the user's shell as code, and a newline or
+ * another control character breaks out of its quoting.
+ */
+export function judgeEnvValue(value: string): Judgement {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  return /[\x00-\x1f\x7f]/.test(value) ? 'an environment value holds no control characters' : undefined;
 }
 
 export function judgeToolName(value: string): Judgement {

@@ -23,6 +23,16 @@ export function pipNetworkArgs(env: NodeJS.ProcessEnv = process.env): string[] {
   return ['--timeout', String(indexTimeout(env)), '--retries', String(RETRIES)];
 }
 
+/** pip's options naming where files come from (index, extra indexes, find-links), with the network options. */
+export function pipIndexArgs(given: { indexUrl?: string; extraIndexUrls: readonly string[]; findLinks: readonly string[] }): string[] {
+  return [
+    ...(given.indexUrl ? ['--index-url', given.indexUrl] : []),
+    ...given.extraIndexUrls.flatMap((u) => ['--extra-index-url', u]),
+    ...given.findLinks.flatMap((u) => ['--find-links', u]),
+    ...pipNetworkArgs(),
+  ];
+}
+
 /** The same, for a pip run by another tool (pip-compile): pip reads its options from PIP_* variables too. */
 export function pipNetworkEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const timeout = String(indexTimeout(env));

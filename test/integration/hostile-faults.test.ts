@@ -5,14 +5,14 @@
  * interrupted build stops its children and leaves no temporary file.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EPOCH, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';
-import { action, cli, everything } from '../support/hostile.js';
+import { action, cli, copyOf, everything } from '../support/hostile.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { CLI, isolatedEnv, run } from '../support/processes.js';
 
@@ -42,14 +42,9 @@ describe('secrets and faults', () => {
   let work: string;
   let index: PackageIndex;
   let locked: string;
-  let n = 0;
 
-  function project(): string {
-    const dir = join(work, `p${++n}`);
-    cpSync(locked, dir, { recursive: true });
-    return dir;
-  }
-  const build = (dir: string, indexUrl: string, env: Record<string, string> = {}, cache = join(work, `cache-${n}`)) =>
+  const project = (): string => copyOf(locked, work);
+  const build = (dir: string, indexUrl: string, env: Record<string, string> = {}, cache = `${dir}-cache`) =>
     cli(work, ['build', '--project', dir, '--interpreter', '3.11', '--out', join(dir, 'out'), '--index-url', indexUrl, '--no-smoke-test'], { SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: cache, ...env });
 
   beforeAll(async () => {

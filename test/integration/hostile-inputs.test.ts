@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EPOCH, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';
-import { action, cli, expectRefusal, everything, outputs } from '../support/hostile.js';
+import { action, cli, copyOf, expectRefusal, everything, outputs } from '../support/hostile.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { run } from '../support/processes.js';
 
@@ -18,14 +18,8 @@ describe('hostile project inputs', () => {
   let index: PackageIndex;
   let locked: string;
   let marker: string;
-  let n = 0;
 
-  /** A fresh copy of the locked project, to spoil one way. */
-  function project(): string {
-    const dir = join(work, `p${++n}`);
-    cpSync(locked, dir, { recursive: true });
-    return dir;
-  }
+  const project = (): string => copyOf(locked, work);
   const build = (dir: string, ...extra: string[]) => cli(work, ['build', '--project', dir, '--interpreter', '3.11', '--distro', 'el9', '--out', join(dir, 'out'), '--index-url', index.url, '--no-smoke-test', ...extra], { SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') });
   const verify = (dir: string, ...extra: string[]) => cli(work, ['verify', '--project', dir, '--interpreter', '3.11', '--offline', ...extra]);
 

@@ -4,7 +4,7 @@
  * error"), no marker file created, nothing left in its own temporary directory, nothing but
  * the report in the output directory.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runActionWith, type ActionRun } from './action-runner.js';
@@ -44,9 +44,10 @@ export function outputs(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-export function freshDir(work: string, name: string): string {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
+/** A fresh copy of a locked project, to spoil one way. */
+export function copyOf(project: string, work: string): string {
+  const dir = mkdtempSync(join(work, 'project-'));
+  cpSync(project, dir, { recursive: true });
   return dir;
 }
 
