@@ -27195,6 +27195,7 @@ var RULES = {
   PH113: { title: "configuration file invalid", severity: "error", charter: "\xA713" },
   PH114: { title: "application build backend not pinned", severity: "warning", charter: "\xA76.1, \xA713" },
   PH115: { title: "package skipped on this platform", severity: "warning", charter: "\xA76.1, \xA714" },
+  PH116: { title: "build backend of an sdist not pinned", severity: "warning", charter: "\xA76.1, \xA713" },
   PH201: { title: "interpreter not sanctioned", severity: "error", charter: "\xA75" },
   PH202: { title: "requires a shared Python module or a system Python", severity: "error", charter: "\xA73.1, \xA75, \xA710" },
   PH203: { title: "not exactly one interpreter module, or phoreus not required", severity: "error", charter: "\xA75, \xA78" },
@@ -29975,7 +29976,7 @@ function readPayload(rpm, onEntry) {
 }
 
 // src/audit/smoke-test.ts
-import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync, openSync as openSync2, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync, openSync as openSync2, readdirSync as readdirSync3, readFileSync as readFileSync2, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join as join5, posix as posix2 } from "node:path";
 
 // src/build/modulefile.ts
@@ -30106,6 +30107,39 @@ async function requireTools(commands, log) {
   if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
 }
 
+// src/audit/smoke-command.ts
+var SCRIPT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,100}$/;
+var MODULE_NAME2 = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
+function consoleScripts(entryPoints) {
+  const names = [];
+  let section = "";
+  for (const raw of entryPoints.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+    const header = /^\[([^\]]+)\]$/.exec(line);
+    if (header) {
+      section = (header[1] ?? "").trim();
+      continue;
+    }
+    const name = /^([^=\s]+)\s*=/.exec(line)?.[1];
+    if (section === "console_scripts" && name && SCRIPT_NAME.test(name)) names.push(name);
+  }
+  return names;
+}
+function toolScript(tool, scripts) {
+  return scripts.find((s) => s === tool) ?? scripts.find((s) => s.toLowerCase() === tool.toLowerCase()) ?? scripts.find((s) => normalizeName(s) === normalizeName(tool));
+}
+function defaultSmokeCommand(tool, meta) {
+  const script = toolScript(tool, consoleScripts(meta.entryPoints ?? "").filter((s) => meta.installed.has(s))) ?? (meta.installed.has(tool) && SCRIPT_NAME.test(tool) ? tool : void 0);
+  if (script) return { command: `${script} --version || ${script} --help`, what: `the console script ${script}` };
+  const modules = (meta.topLevel ?? "").split("\n").map((l) => l.trim()).filter((m) => MODULE_NAME2.test(m) && !m.startsWith("_") && m !== "tests");
+  if (modules.length > 0) {
+    const list = [...new Set(modules)].sort().slice(0, 8);
+    return { command: `python -c "import ${list.join(", ")}"`, what: `an import of ${list.join(", ")}` };
+  }
+  return { command: 'python -c "import sys; print(sys.prefix)"', what: "the venv's python" };
+}
+
 // src/audit/smoke-test.ts
 var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/profile", "/opt/apps/lmod/lmod/init/bash"];
 var NOBODY = "65534";
@@ -30204,7 +30238,32 @@ async function runInstalled(root, interpreterHome, pythonPrefix, script) {
   const [command, ...args] = [...prefix, "unshare", "--mount", "--net", "--propagation", "private", "bash", "-c", setup];
   return run(command ?? "unshare", args);
 }
-async function smokeTest(input, log) {
+function smallFile(path) {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size <= 256 * 1024 ? readFileSync2(path, "utf8") : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function toolMetadata(venv, tool, interpreter) {
+  const bin = join5(venv, "bin");
+  const installed = new Set(existsSync5(bin) ? readdirSync3(bin).filter((f) => {
+    const st = lstatSync(join5(bin, f));
+    return st.isFile() || st.isSymbolicLink();
+  }) : []);
+  const site = join5(venv, "lib", `python${interpreter}`, "site-packages");
+  const distInfo = existsSync5(site) ? readdirSync3(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
+  if (!distInfo) return { installed };
+  const entryPoints = smallFile(join5(site, distInfo, "entry_points.txt"));
+  const topLevel = smallFile(join5(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join5(site, distInfo, "RECORD")) ?? "");
+  return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
+}
+function recordedTopLevel(record) {
+  const modules = record.split("\n").map((line) => /^([A-Za-z_]\w*)(?:\/__init__\.py|\.py),/.exec(line)?.[1]).filter((m) => m !== void 0);
+  return modules.join("\n");
+}
+async function smokeTest(input, log, ran = { passed: false }) {
   const modulefile = `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`;
   if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
     return [finding("PH314", modulefile, 1, "smoke test not run: the payload's tool name or version is not a plain name (PH207), so it is not loaded")];
@@ -30220,13 +30279,16 @@ async function smokeTest(input, log) {
     const python = await findPython(input.interpreter, input.python);
     const pythonPrefix = dirname(dirname(python));
     const module = `${input.tool}/${input.version}`;
-    const script = existsSync5(join5(root, `usr/local/phoreus/${input.tool}/${input.version}/venv/bin/${input.tool}`)) ? `${input.tool} --version || ${input.tool} --help` : 'python -c "import sys; print(sys.prefix)"';
-    const command = input.command ?? script;
+    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join5(root, `usr/local/phoreus/${input.tool}/${input.version}/venv`), input.tool, input.interpreter));
+    const command = chosen.command;
+    ran.command = command;
+    ran.what = chosen.what;
     log.info(`Smoke test: module load ${module} && ${command}`);
     const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${quote(module)} || exit 97
 ${command}`);
     if (r.exitCode === 0) {
       log.info(`Smoke test passed: ${r.stdout.trim().split("\n").slice(-3).join(" | ")}`);
+      ran.passed = true;
       return [];
     }
     const output = `${r.stdout}
@@ -30322,6 +30384,7 @@ async function audit(options, log) {
     ...auditor.finish(beside)
   ];
   let smokeSkipped;
+  const smokeRan = { passed: false };
   if (options.smokeTest) {
     const errors = countBySeverity(findings).errors;
     if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
@@ -30338,7 +30401,7 @@ async function audit(options, log) {
         interpreterHome,
         ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
         ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
-      }, log));
+      }, log, smokeRan));
     }
   }
   const seconds = (performance.now() - start) / 1e3;
@@ -30352,7 +30415,8 @@ async function audit(options, log) {
     bytes: auditor.stats.bytes,
     seconds,
     ...identity ? { tool: identity.tool, version: identity.version } : {},
-    ...smokeSkipped ? { smokeSkipped } : {}
+    ...smokeSkipped ? { smokeSkipped } : {},
+    ...smokeRan.command ? { smokeTest: smokeRan } : {}
   };
 }
 
@@ -30444,13 +30508,21 @@ function auditSubject(result) {
     ...result.tool ? { packagedTool: { name: result.tool, ...result.version ? { version: result.version } : {} } } : {},
     files: result.files,
     bytes: result.bytes,
-    seconds: Number(result.seconds.toFixed(3))
+    seconds: Number(result.seconds.toFixed(3)),
+    ...result.smokeTest ? { smokeTest: result.smokeTest } : {},
+    ...result.smokeSkipped ? { smokeSkipped: result.smokeSkipped } : {}
   };
+}
+function smokeTestLine(ran, skipped) {
+  if (ran?.command) return `smoke test ${ran.passed ? "passed" : "failed"}: ${ran.what ?? "the command"}: ${ran.command}`;
+  return skipped ? `smoke test not run: ${skipped}` : void 0;
 }
 function renderAudit(format, result) {
   if (format === "json") return renderJson(auditSubject(result), result.findings);
   if (format === "sarif") return renderSarif(result.findings, "", auditSubject(result).packagedTool);
-  return renderText(auditSubject(result), result.findings);
+  const line = smokeTestLine(result.smokeTest, result.smokeSkipped);
+  return renderText(auditSubject(result), result.findings) + (line ? outward(`${line}
+`) : "");
 }
 async function resolveSmokeTest(asked, defaultOn, log) {
   if (asked === false) return false;
@@ -30995,7 +31067,7 @@ function copyWhole(source, target2) {
 import { join as join22 } from "node:path";
 
 // src/build/build.ts
-import { existsSync as existsSync14 } from "node:fs";
+import { existsSync as existsSync15 } from "node:fs";
 import { join as join21 } from "node:path";
 
 // src/config/config.ts
@@ -31267,7 +31339,7 @@ import { existsSync as existsSync11 } from "node:fs";
 import { dirname as dirname5, join as join14, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
-import { existsSync as existsSync6, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
+import { existsSync as existsSync6, lstatSync as lstatSync2, readdirSync as readdirSync4 } from "node:fs";
 import { join as join7, posix as posix3 } from "node:path";
 function confined(path) {
   if (path === "" || posix3.isAbsolute(path) || path.includes("\\")) return void 0;
@@ -31285,7 +31357,7 @@ function symlinkIn(root, rel) {
     if (isSymlink2(path)) return path;
   }
   const walk = (dir) => {
-    for (const entry of readdirSync3(dir, { withFileTypes: true })) {
+    for (const entry of readdirSync4(dir, { withFileTypes: true })) {
       const full = join7(dir, entry.name);
       if (entry.isSymbolicLink()) return full;
       if (entry.isDirectory()) {
@@ -31370,12 +31442,12 @@ function resourcePath(relative6) {
 
 // src/tools/venv.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync10, mkdirSync as mkdirSync4, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync3, rmSync as rmSync5, statSync as statSync6, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync10, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync5, statSync as statSync6, writeFileSync as writeFileSync4 } from "node:fs";
 import { basename as basename3, join as join12 } from "node:path";
 
 // src/tools/blob-store.ts
 import { createHash as createHash3 } from "node:crypto";
-import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync9, mkdirSync as mkdirSync3, readdirSync as readdirSync4, readFileSync as readFileSync2, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync5, utimesSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync9, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync5, utimesSync, writeFileSync as writeFileSync3 } from "node:fs";
 import { basename as basename2, join as join10 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
@@ -31397,7 +31469,7 @@ var BlobStore = class {
   name(digest) {
     if (!HEX.test(digest)) return void 0;
     try {
-      const name = readFileSync2(join10(this.dir, `${digest}.name`), "utf8").trim();
+      const name = readFileSync3(join10(this.dir, `${digest}.name`), "utf8").trim();
       return DISTRIBUTION_FILE.test(name) ? name : void 0;
     } catch {
       return void 0;
@@ -31461,7 +31533,7 @@ var BlobStore = class {
     if (!existsSync9(this.dir)) return { removed: 0, bytes: 0 };
     const blobs = [];
     let total = 0;
-    for (const entry of readdirSync4(this.dir)) {
+    for (const entry of readdirSync5(this.dir)) {
       const path = join10(this.dir, entry);
       let stat2;
       try {
@@ -31628,13 +31700,13 @@ async function bundledPip(python) {
 }
 async function pipInVenv(venvPython, basePython) {
   const lib = join12(venvPython, "..", "..", "lib");
-  const hasPip = existsSync10(lib) && readdirSync5(lib).some((v) => existsSync10(join12(lib, v, "site-packages", "pip", "__init__.py")));
+  const hasPip = existsSync10(lib) && readdirSync6(lib).some((v) => existsSync10(join12(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync3(join12(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync4(join12(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -31663,7 +31735,7 @@ async function install(python, lockPath, allowed, store, target2) {
     const create = await run(python, ["-I", "-m", "venv", "--without-pip", target2]);
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
-      const locked = readdirSync5(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
+      const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
       return run(join12(target2, "bin", "python"), [`${locked ? join12(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
@@ -31688,7 +31760,7 @@ async function install(python, lockPath, allowed, store, target2) {
       if (installed.exitCode !== 0) throw new UsageError(`could not install ${lockPath}: ${redact(lastLine(installed.stderr))}`);
     }
     const digests = [];
-    for (const file of readdirSync5(files)) {
+    for (const file of readdirSync6(files)) {
       const path = join12(files, file);
       if (!statSync6(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
@@ -31702,7 +31774,7 @@ async function install(python, lockPath, allowed, store, target2) {
   }
 }
 async function pythonVenv(python, lockPath, log) {
-  const lockText = readFileSync3(lockPath, "utf8");
+  const lockText = readFileSync4(lockPath, "utf8");
   const key = createHash4("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
   const venv = join12(cacheRoot(), "venvs", `${basename3(lockPath).replace(/\.lock$/, "")}-${key}`);
   const venvPython = join12(venv, "bin", "python");
@@ -31743,7 +31815,7 @@ async function pipToolsPython(python, minor, log) {
 }
 
 // src/tools/pip-compile.ts
-import { readFileSync as readFileSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { readFileSync as readFileSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { join as join13 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
@@ -31774,7 +31846,7 @@ async function recompile(pipToolsPython2, project, seed, options, sources) {
       }
       return { ok: false, reason: detail || `pip-compile exited with status ${result.exitCode}` };
     }
-    return { ok: true, lock: readFileSync4(output, "utf8") };
+    return { ok: true, lock: readFileSync5(output, "utf8") };
   } finally {
     removeScratch(work);
   }
@@ -32200,10 +32272,16 @@ async function sourceDateEpoch(project) {
 }
 
 // src/build/app-wheel.ts
-import { cpSync, existsSync as existsSync12, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync6, realpathSync as realpathSync2 } from "node:fs";
+import { cpSync, existsSync as existsSync12, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
 import { basename as basename4, join as join15, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
-var NOT_COPIED = /* @__PURE__ */ new Set([".git", ".hg", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache"]);
+var NOT_COPIED_ANYWHERE = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
+var NOT_COPIED_AT_TOP = /* @__PURE__ */ new Set(["build", "dist", ".venv", "venv", "node_modules", ".tox", ".nox", ".eggs"]);
+function leftOut(relPath) {
+  const parts = relPath.split(sep2);
+  const name = parts[parts.length - 1] ?? "";
+  return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
+}
 function isApplicationProject(project) {
   return existsSync12(join15(project, "pyproject.toml")) || existsSync12(join15(project, "setup.py"));
 }
@@ -32242,12 +32320,12 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       recursive: true,
       filter: (src) => {
         refuseEscapingLink(root, src);
-        return !NOT_COPIED.has(basename4(src)) && !src.endsWith(".egg-info");
+        return !leftOut(relative4(project, src));
       }
     });
     const buildLocked = lockedPython !== void 0;
-    const builder = lockedPython ?? python;
-    const pip = buildLocked ? await pipInVenv(builder, python) : ["-m", "pip"];
+    const builder2 = lockedPython ?? python;
+    const pip = buildLocked ? await pipInVenv(builder2, python) : ["-m", "pip"];
     const args = [
       ...pip,
       "wheel",
@@ -32261,9 +32339,9 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
-    const result = await run(builder, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
+    const result = await run(builder2, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync6(join15(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join15(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
@@ -32276,11 +32354,11 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 }
 
 // src/build/package.ts
-import { chmodSync, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync8, statSync as statSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { chmodSync, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync7, writeFileSync as writeFileSync7 } from "node:fs";
 import { basename as basename5, join as join17 } from "node:path";
 
 // src/build/rpmbuild.ts
-import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync7, writeFileSync as writeFileSync6 } from "node:fs";
+import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join16 } from "node:path";
 async function rpmbuild(input) {
   for (const [what, path] of [["the work directory (TMPDIR)", input.topdir], ["the build interpreter (--python)", input.buildPython]]) {
@@ -32334,9 +32412,9 @@ ${result.stderr}`;
     throw new BuildFailure(`rpmbuild failed: ${reason2}`);
   }
   const rpmDir = join16(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync7(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join16(rpmDir, f));
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join16(rpmDir, f));
   const srpmDir = join16(input.topdir, "SRPMS");
-  const srpm = readdirSync7(srpmDir).find((f) => f.endsWith(".src.rpm"));
+  const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
   return { rpms, srpm: join16(srpmDir, srpm), log };
 }
@@ -32537,7 +32615,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync(path, 493);
-    for (const entry of readdirSync8(path)) normaliseModes(join17(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join17(path, entry));
   } else {
     chmodSync(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -32641,14 +32719,71 @@ function place(built, out, id) {
   };
 }
 
-// src/build/wheelhouse.ts
-import { mkdirSync as mkdirSync9, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join19 } from "node:path";
-
 // src/build/source-build.ts
 import { createHash as createHash5 } from "node:crypto";
-import { mkdirSync as mkdirSync8, readdirSync as readdirSync9, readFileSync as readFileSync5, renameSync as renameSync4, rmSync as rmSync6 } from "node:fs";
+import { existsSync as existsSync13, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync6 } from "node:fs";
 import { basename as basename6, join as join18 } from "node:path";
+
+// src/build/sdist-backend.ts
+var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
+var LEGACY_REQUIRES = ["setuptools>=40.8.0"];
+function buildSystem(pyproject) {
+  if (pyproject === void 0) return { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND };
+  let table;
+  try {
+    table = parse(pyproject)["build-system"];
+  } catch {
+    return { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND };
+  }
+  if (typeof table !== "object" || table === null) return { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND };
+  const { requires, "build-backend": backend } = table;
+  const list = Array.isArray(requires) ? requires.filter((r) => typeof r === "string") : LEGACY_REQUIRES;
+  return { requires: list, backend: typeof backend === "string" && /^[\w.:]{1,200}$/.test(backend) ? backend : LEGACY_BACKEND };
+}
+function unpinnedRequires(requires, lockText, interpreter, arch2) {
+  const pinned = new Set(lockedPackages(lockText, interpreter, arch2).map((p) => normalizeName(p.name)));
+  const missing = [];
+  for (const text of requires) {
+    const parsed = parseRequirement(text);
+    const name = parsed.ok ? normalizeName(parsed.requirement.name) : text;
+    if (!pinned.has(name)) missing.push(name);
+  }
+  return missing;
+}
+function generatorOf(wheelFile) {
+  const line = /^Generator:[ \t]*(.+)$/m.exec(wheelFile)?.[1]?.trim();
+  if (!line) return void 0;
+  const m = /^([\w.+-]{1,100})[ \t]*\(?[ \t]*([\w.+!-]{1,60})?\)?$/.exec(line);
+  return m ? m[2] ? `${m[1]} ${m[2]}` : m[1] : void 0;
+}
+
+// src/build/sdist-failure.ts
+var FRAMING = /subprocess-exited-with-error|Failed building wheel|Failed to build|did not run successfully|This error originates from a subprocess|lines of output\]|end of output|exit code:|See above for output|ERROR: Could not build wheels|legacy-install-failure|ERROR: Failed to build installable wheels|finished with status 'error'|^Building wheel for /;
+var REASON = /\b(error|Error|ERROR|fatal|No such file|not found|cannot find|[A-Z]\w*(Error|Exception)|invalid command|undefined reference|Unable to)\b/;
+var NEEDS_SYSTEM = [
+  /command '[^']*\b(gcc|cc|c\+\+|g\+\+|clang|gfortran|x86_64-linux-gnu-gcc)' failed/,
+  /\b(gcc|g\+\+|cc|c\+\+|clang|gfortran|cmake|make|pkg-config|ninja|cargo|rustc)\b[^\n]*\b(not found|No such file|failed with exit|is required)/,
+  /fatal error: [\w./+-]+\.(h|hpp|hh)\b/,
+  /cannot find -l[\w+-]+/,
+  /\blibrary [\w.+-]+ (is )?not found/i,
+  /\bPython\.h\b/,
+  /No CMAKE_\w+_COMPILER could be found|Unknown compiler|could not find a (C|Fortran) compiler|can't find Rust compiler/i,
+  /Package '?[\w.+-]+'? was not found in the pkg-config search path|Dependency "?[\w.+-]+"? not found/
+];
+var plain = (line) => line.replace(/^[\s│╰─>×║]+/u, "").trimEnd();
+function failureLines(output, max = 3) {
+  const lines = output.split("\n").map(plain).filter((l) => l.length > 0 && !FRAMING.test(l));
+  const reasons = lines.filter((l) => REASON.test(l));
+  const chosen = (reasons.length > 0 ? reasons : lines).slice(-12);
+  const distinct = [...new Set(chosen)].slice(-max);
+  return distinct.map((l) => l.length > 240 ? `${l.slice(0, 237)}...` : l);
+}
+function needsSystemTools(output) {
+  return NEEDS_SYSTEM.some((pattern) => pattern.test(output));
+}
+
+// src/build/source-build.ts
+var PACKAGE_BUILD_LOCKS = "build-locks";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
   if (!hostGlibc2 || hostArch2 !== arch2) return false;
@@ -32660,41 +32795,125 @@ async function hostGlibc(python) {
   const m = /^(\d+)\.(\d+)/.exec(r.stdout.trim());
   return m ? [Number(m[1]), Number(m[2])] : void 0;
 }
+var READ_PYPROJECT = `
+import json, sys, tarfile, zipfile
+path, text = sys.argv[1], None
+top = lambda n: n[2:] if n.startswith("./") else n
+wanted = lambda n: top(n).count("/") == 1 and top(n).endswith("/pyproject.toml")
+if path.endswith(".zip"):
+    with zipfile.ZipFile(path) as z:
+        for i in z.infolist():
+            if wanted(i.filename) and i.file_size <= 1048576:
+                text = z.read(i).decode("utf-8", "replace"); break
+else:
+    with tarfile.open(path) as t:
+        for m in t:
+            if m.isfile() and wanted(m.name):
+                if m.size <= 1048576: text = t.extractfile(m).read().decode("utf-8", "replace")
+                break
+print(json.dumps(text))
+`;
+var READ_WHEEL_FILE = `
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    names = [n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/WHEEL")]
+    print(json.dumps(z.read(names[0]).decode("utf-8", "replace")[:4096] if names else None))
+`;
+async function pythonJson(python, script, file) {
+  const r = await run(python, ["-I", "-S", "-c", script, file]);
+  if (r.exitCode !== 0) return void 0;
+  try {
+    const value = JSON.parse(r.stdout);
+    return typeof value === "string" ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function chooseBuildLock(request, system) {
+  const own = join18(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
+  for (const candidate of [own, BUILD_LOCK]) {
+    const path = join18(request.project, candidate);
+    if (!existsSync13(path)) continue;
+    const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
+    if (candidate === own && missing.length > 0) {
+      throw new BuildFailure(`${candidate} does not pin ${missing.join(", ")}, which ${request.name}'s sdist needs to build (its [build-system] requires ${system.requires.join(", ")}); add them to the .in file it is compiled from and compile it again with pip-compile --generate-hashes --allow-unsafe`);
+    }
+    if (missing.length === 0) return { lock: candidate, unpinned: [] };
+    if (candidate === BUILD_LOCK) unpinned = missing;
+  }
+  return { unpinned };
+}
+async function builder(request, lock, work, log) {
+  if (lock) {
+    const python = await pythonVenv(request.python, join18(request.project, lock), log);
+    return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
+  }
+  const venv = join18(work, "venv");
+  const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
+  if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
+  const pip = request.lockedPip ?? await bundledPip(request.python);
+  return { python: join18(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+}
 async function buildFromSdist(request, log) {
   const work = join18(request.dir, `.sdist-${request.name}`);
   rmSync6(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
-    log.info(`${request.name}: building from its sdist (${request.reason})`);
+    const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
+    const { lock, unpinned } = chooseBuildLock(request, system);
+    log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
     const wheelDir = join18(work, "wheel");
-    const built = await run(request.python, [
-      "-m",
-      "pip",
-      "wheel",
+    const using = await builder(request, lock, work, log);
+    const built = await run(using.python, [
+      ...using.args,
+      "--use-pep517",
       "--no-deps",
       "--no-cache-dir",
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
       wheelDir,
-      ...request.indexArgs,
       request.sdist
-    ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) } });
-    if (built.exitCode !== 0) {
-      throw new BuildFailure(`${request.name}: building its sdist failed (${redact(lastLine(built.stderr))}); build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), with the build tools it needs`);
-    }
-    const wheel = readdirSync9(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
+    ], { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(request.epoch) })) });
+    if (built.exitCode !== 0) throw new BuildFailure(failureMessage(request, system, lock, `${built.stdout}
+${built.stderr}`));
+    const wheel = readdirSync10(wheelDir).find((f) => f.endsWith(".whl")) ?? "";
     if (!WHEEL_FILE.test(wheel)) throw new BuildFailure(`${request.name}: building its sdist produced no wheel with a plain file name`);
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const data = readFileSync5(join18(wheelDir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join18(wheelDir, wheel)) ?? "");
+    const data = readFileSync6(join18(wheelDir, wheel));
     renameSync4(join18(wheelDir, wheel), join18(request.dir, wheel));
-    return { sdist: basename6(request.sdist), wheel, sha256: createHash5("sha256").update(data).digest("hex") };
+    return {
+      name: request.name,
+      version: request.version,
+      sdist: basename6(request.sdist),
+      sdistSha256: request.sdistSha256,
+      wheel,
+      sha256: createHash5("sha256").update(data).digest("hex"),
+      backend: system.backend,
+      reason: request.reason,
+      ...generator ? { generator } : {},
+      ...lock ? { pinnedBy: lock } : { unpinned }
+    };
   } finally {
     rmSync6(work, { recursive: true, force: true });
   }
 }
+function failureMessage(request, system, lock, output) {
+  const said = redact(failureLines(output).join(" | ") || "pip gave no reason");
+  const what = `${request.name} ${request.version}: building its sdist with ${system.backend} failed: ${said}`;
+  if (needsSystemTools(output)) {
+    return `${what}; it needs a compiler, build tool or system library this machine lacks: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow) with them installed`;
+  }
+  return lock ? `${what}; the build requirements pinned by ${lock} do not build it: pin the versions its [build-system] needs and compile ${lock} again` : system.requires.length === 0 ? `${what}; pin a version of ${request.name} that builds` : `${what}; pin a version of ${request.name} that builds, or pin its build requirements (${system.requires.join(", ")}) in ${PACKAGE_BUILD_LOCKS}/${normalizeName(request.name)}.lock (pip-compile --generate-hashes --allow-unsafe)`;
+}
+
+// src/build/wheelhouse.ts
+import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join19 } from "node:path";
 
 // src/build/wheel-tags.ts
 var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
@@ -32761,7 +32980,7 @@ function storeLimit(env = process.env) {
 var choicesFile = (request) => join19(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
-    const parsed = JSON.parse(readFileSync6(file, "utf8"));
+    const parsed = JSON.parse(readFileSync7(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     return Object.fromEntries(Object.entries(parsed).filter((e) => typeof e[1] === "string"));
   } catch {
@@ -32839,7 +33058,7 @@ var WheelhouseFetch = class {
         "--no-input",
         "--dest",
         staging,
-        ...sdist ? ["--no-binary=:all:"] : platformOptions(r.interpreter, r.distro, r.arch),
+        ...sdist ? [`--no-binary=${wanted.map((p) => normalizeName(p.name)).join(",")}`] : platformOptions(r.interpreter, r.distro, r.arch),
         ...pipIndexArgs(r),
         "-r",
         lockFile
@@ -32857,7 +33076,7 @@ var WheelhouseFetch = class {
     }
   }
   async keepDownloads(staging, wanted, sdist) {
-    for (const file of readdirSync10(staging)) {
+    for (const file of readdirSync11(staging)) {
       const path = join19(staging, file);
       if (!statSync8(path).isFile()) continue;
       const digest = await sha256File(path);
@@ -32896,19 +33115,26 @@ async function fetchWheelhouse(request, log) {
   for (const p of needSdist) if (!await fetch.fromStore(p, true)) sdistsMissing.push(p);
   if (sdistsMissing.length > 0) await fetch.download(sdistsMissing, true, /* @__PURE__ */ new Map());
   const built = /* @__PURE__ */ new Map();
+  const lockedPip = fetch.files.get("pip");
   for (const [name, reason2] of fromSource) {
     const sdist = fetch.sdists.get(name);
-    if (!sdist) continue;
+    const pkg = request.packages.find((p) => normalizeName(p.name) === name);
+    if (!sdist || !pkg) continue;
     built.set(name, await buildFromSdist({
       python: request.python,
-      name,
+      interpreter: request.interpreter,
+      name: pkg.name,
+      version: pkg.version,
       sdist: join19(request.dir, sdist),
+      sdistSha256: await sha256File(join19(request.dir, sdist)),
       dir: request.dir,
+      project: request.project,
       distro: request.distro,
       arch: request.arch,
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
-      reason: reason2
+      reason: reason2,
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join19(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -32940,7 +33166,7 @@ function downloadError(stderr, request) {
 }
 
 // src/publish/published-repo.ts
-import { existsSync as existsSync13, readFileSync as readFileSync7, writeFileSync as writeFileSync9 } from "node:fs";
+import { existsSync as existsSync14, readFileSync as readFileSync8, writeFileSync as writeFileSync9 } from "node:fs";
 import { join as join20 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
@@ -32974,8 +33200,8 @@ async function fetchFromRepo(repo, path) {
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
   const file = join20(repo.replace(/^file:\/\//, ""), path);
-  if (!existsSync13(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
-  return readFileSync7(file);
+  if (!existsSync14(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
+  return readFileSync8(file);
 }
 async function decompress(name, data) {
   if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");
@@ -33026,6 +33252,8 @@ var Build = class {
   secrets = [];
   interpreter = "";
   skipped = [];
+  sourceBuilds = [];
+  lockName = "requirements.lock";
   work = scratchDir("phoreus-build-");
   cleanup() {
     removeScratch(this.work);
@@ -33041,6 +33269,7 @@ var Build = class {
       wheels: 0,
       wheelhouseFromCache: false,
       skipped: this.skipped,
+      sourceBuilds: this.sourceBuilds,
       timings: this.timings,
       config: {},
       failure,
@@ -33065,6 +33294,7 @@ var Build = class {
     this.findings.push(...result.findings);
     this.secrets = result.secrets;
     this.interpreter = result.interpreter;
+    this.lockName = result.lock;
     return result;
   }
   /**
@@ -33086,26 +33316,32 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
         forceSource: plan.forceSource,
-        dir: join21(this.work, "wheelhouse")
+        dir: join21(this.work, "wheelhouse"),
+        project: this.options.project
       }, this.log);
-      const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : void 0;
+      this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
+      for (const b of this.sourceBuilds) {
+        if (b.pinnedBy || !b.unpinned?.length) continue;
+        this.findings.push(finding("PH116", this.lockName, lineOfPin(lockText, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(", ")}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
+      }
+      const builder2 = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : void 0;
       await this.options.store?.save(scope);
-      return { wheelhouse, ...builder ? { builder } : {} };
+      return { wheelhouse, ...builder2 ? { builder: builder2 } : {} };
     });
   }
   buildLockText() {
     const path = join21(this.options.project, BUILD_LOCK);
-    return existsSync14(path) ? readText(path, this.options.project) : "";
+    return existsSync15(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
-  async appWheel(python, builder, epoch) {
+  async appWheel(python, builder2, epoch) {
     if (!isApplicationProject(this.options.project)) {
       this.log.info("No pyproject.toml or setup.py: the project is a lock of a third-party tool, nothing to build");
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder, join21(this.work, "app"), epoch, this.log, this.indexOptions);
-      if (!builder) {
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join21(this.work, "app"), epoch, this.log, this.indexOptions);
+      if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
       return wheel;
@@ -33153,6 +33389,7 @@ var Build = class {
     throw new BuildFailure(`${name}-${version}-${fullRelease} is already published`);
   }
   checkedPublication = false;
+  smokeTest;
   payload;
   /** Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the output. */
   async packageAndAudit(input) {
@@ -33168,6 +33405,7 @@ var Build = class {
       ...this.options.smokeTest ? { smokeTest: { ...this.options.smokeTest, ...this.options.python ? { python: this.options.python } : {} } } : {}
     }, this.log));
     this.findings.push(...audited.findings);
+    if (audited.smokeTest) this.smokeTest = audited.smokeTest;
     this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return void 0;
     return place(built, this.options.out, input.id);
@@ -33184,6 +33422,13 @@ function identitySources(options, config) {
     ...pyproject.name ? { projectName: pyproject.name.value } : {},
     ...pyproject.version ? { projectVersion: pyproject.version.value } : {}
   };
+}
+function lineOfPin(lockText, name) {
+  const index = lockText.split("\n").findIndex((l) => normalizeName(/^([A-Za-z0-9._-]+)/.exec(l)?.[1] ?? "") === normalizeName(name));
+  return index + 1 || 1;
+}
+function describeSourceBuild(b) {
+  return `${b.name} ${b.version} (sdist sha256:${b.sdistSha256}, wheel sha256:${b.sha256}, built by ${b.generator ?? b.backend}, ${b.pinnedBy ? `pinned by ${b.pinnedBy}` : b.unpinned?.length ? `backend not pinned: ${b.unpinned.join(", ")}` : "no build requirements"})`;
 }
 function redactRegistries(options, registries) {
   return {
@@ -33224,8 +33469,8 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
   const epoch = await sourceDateEpoch(options.project);
   const lockText = readText(join21(options.project, verification.lock), options.project);
   const packages = lockedPackages(lockText, interpreter, arch2);
-  const { wheelhouse, builder } = await run2.fetch(python, lockText, packages, plan, epoch);
-  const app = await run2.appWheel(python, builder, epoch);
+  const { wheelhouse, builder: builder2 } = await run2.fetch(python, lockText, packages, plan, epoch);
+  const app = await run2.appWheel(python, builder2, epoch);
   const id = run2.identity(config, app, packages);
   await run2.refuseRepublication(id.tool, id.version, id.release);
   const inForce = {
@@ -33243,6 +33488,7 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
     skipped: run2.skipped.map((s) => s.name),
     skipReasons: Object.fromEntries(plan.skip),
     forceSource: Object.fromEntries(plan.forceSource),
+    sourceBuilds: run2.sourceBuilds,
     copyFiles: plan.copyFiles
   };
   if (options.verbose) log.info(`Configuration in force:
@@ -33272,7 +33518,8 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
     description: [
       `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${packages.length} packages from requirements.lock, installed with hash verification into ${venv}.`,
       `Interpreter: Python ${interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`,
-      ...run2.skipped.length ? [`Left out on ${plan.platform}: ${run2.skipped.map((s) => `${s.name} (${s.reason})`).join("; ")}.`] : []
+      ...run2.skipped.length ? [`Left out on ${plan.platform}: ${run2.skipped.map((s) => `${s.name} (${s.reason})`).join("; ")}.`] : [],
+      ...run2.sourceBuilds.length ? [`Built here from their sdists: ${run2.sourceBuilds.map(describeSourceBuild).join("; ")}.`] : []
     ]
   });
   if (!artifacts) return run2.stop("the audit of the built RPM found errors", id);
@@ -33288,9 +33535,11 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
     wheels: wheelhouse.files.size,
     wheelhouseFromCache: wheelhouse.fromCache,
     skipped: run2.skipped,
+    sourceBuilds: run2.sourceBuilds,
     timings: run2.timings,
     config: inForce,
-    ...run2.payload ? { payload: run2.payload } : {}
+    ...run2.payload ? { payload: run2.payload } : {},
+    ...run2.smokeTest ? { smokeTest: run2.smokeTest } : {}
   };
 }
 
@@ -33336,6 +33585,8 @@ function buildSubject(result, project) {
     ...result.payload ? { payload: result.payload } : {},
     wheelhouseFromCache: result.wheelhouseFromCache,
     skipped: result.skipped,
+    sourceBuilds: result.sourceBuilds,
+    ...result.smokeTest ? { smokeTest: result.smokeTest } : {},
     timings: result.timings,
     config: result.config
   };
@@ -33348,6 +33599,9 @@ async function runBuild(options, log) {
   const report = join22(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
+  for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
+  const smoke = smokeTestLine(result.smokeTest, void 0);
+  if (smoke) lines.push(smoke);
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
     if (result.artifacts.metaRpm) lines.push(`meta rpm: ${result.artifacts.metaRpm}`);

@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import { outward } from '../report/outward.js';
 import { resolveSmokeTest } from '../commands/audit-command.js';
 import { runBuild, runBuildAll } from '../commands/build-command.js';
+import { describeSourceBuild } from '../build/build.js';
 import { optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
 import { uploadBuild } from '../publish/artifacts.js';
 import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
@@ -78,6 +79,8 @@ export async function buildMode(workspace: string): Promise<void> {
       ['Files', b.payload ? `${b.payload.files} (${(b.payload.bytes / 1048576).toFixed(1)} MiB installed)` : '-'],
       ['Wheels', `${b.wheels}${b.wheelhouseFromCache ? ' (from the cache)' : ''}`],
       ...(b.skipped.length ? [['Skipped', b.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')] as [string, string]] : []),
+      ...(b.smokeTest?.command ? [['Smoke test', `${b.smokeTest.passed ? 'passed' : 'failed'}: ${b.smokeTest.what ?? ''}: ${b.smokeTest.command}`] as [string, string]] : []),
+      ...(b.sourceBuilds.length ? [['Built from sdists', b.sourceBuilds.map(describeSourceBuild).join('; ')] as [string, string]] : []),
       ...Object.entries(b.timings).map(([phase, seconds]): [string, string] => [phase, `${seconds.toFixed(1)} s`]),
     ]);
   }

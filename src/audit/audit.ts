@@ -20,7 +20,7 @@ import { fileSource, isElf, readElf } from './elf.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
 import { BuildPathScanner, PayloadAuditor } from './payload.js';
 import { assertBinaryRpm, readHeader, readPayload } from './rpm-file.js';
-import { smokeTest } from './smoke-test.js';
+import { smokeTest, type SmokeTestRun } from './smoke-test.js';
 
 export interface AuditOptions {
   rpm: string;
@@ -48,6 +48,8 @@ export interface AuditResult {
   seconds: number;
   /** Why the smoke test did not run, when it was asked for and did not. */
   smokeSkipped?: string;
+  /** What the smoke test ran and whether it passed, when it ran. */
+  smokeTest?: SmokeTestRun;
 }
 
 /** Entries held whole in memory; a larger one streams by, and an ELF one is copied to disk to be read in pages. */
@@ -146,6 +148,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   ];
 
   let smokeSkipped: string | undefined;
+  const smokeRan: SmokeTestRun = { passed: false };
   if (options.smokeTest) {
     const errors = countBySeverity(findings).errors;
     // A payload with errors may hold anything (paths outside the prefix, unsafe names, setuid files): it is not installed, even in a namespace.
@@ -158,7 +161,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
         rpm: options.rpm, tool: identity.tool, version: identity.version, interpreter: minor, interpreterModule, interpreterHome,
         ...(options.smokeTest.command ? { command: options.smokeTest.command } : {}),
         ...(options.smokeTest.python ? { python: options.smokeTest.python } : {}),
-      }, log)));
+      }, log, smokeRan)));
     }
   }
   const seconds = (performance.now() - start) / 1000;
@@ -167,5 +170,6 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     rpm: options.rpm, name: header.name, interpreter: minor, findings: sortFindings(findings), files: auditor.stats.files, bytes: auditor.stats.bytes, seconds,
     ...(identity ? { tool: identity.tool, version: identity.version } : {}),
     ...(smokeSkipped ? { smokeSkipped } : {}),
+    ...(smokeRan.command ? { smokeTest: smokeRan } : {}),
   };
 }

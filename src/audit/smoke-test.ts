@@ -10,7 +10,7 @@
  * names are checked before they reach a shell or Lmod; and the command runs as nobody, with
  * no new privileges and no network.
  */
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { finding, type Finding } from '../checks/finding.js';
 import { UsageError } from '../inputs/usage-error.js';
@@ -23,6 +23,8 @@ import { run, type RunResult } from '../tools/process.js';
 import { asRoot, installPackages, requireTools, which } from '../tools/system.js';
 import { isDirectory, isRegular, isSymlink, type CpioHeader, type EntryReader } from './cpio.js';
 import { readPayload } from './rpm-file.js';
+import { defaultSmokeCommand, type ToolMetadata } from './smoke-command.js';
+import { normalizeName } from '../requirements/pep508.js';
 
 const LMOD_INITS = ['/usr/share/lmod/lmod/init/bash', '/usr/share/lmod/lmod/init/profile', '/opt/apps/lmod/lmod/init/bash'];
 /** The user the command runs as: nobody, who owns nothing the payload could harm. */
@@ -161,12 +163,48 @@ export interface SmokeTestInput {
   interpreter: string;
   interpreterHome: string;
   interpreterModule: string;
-  /** The command to run once the module is loaded; default: the tool's console script with --version, else --help. */
+  /** The command to run once the module is loaded; default: the tool's console script with --version, else --help (defaultSmokeCommand). */
   command?: string;
   python?: string;
 }
 
-export async function smokeTest(input: SmokeTestInput, log: Log): Promise<Finding[]> {
+/** What the smoke test ran, for the report. */
+export interface SmokeTestRun {
+  command?: string;
+  /** What the command exercises: the tool's console script, an import of its packages, the venv's python. */
+  what?: string;
+  passed: boolean;
+}
+
+/** Reads a small regular file of the extracted payload; never follows a link. */
+function smallFile(path: string): string | undefined {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size <= 256 * 1024 ? readFileSync(path, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tool's own distribution metadata in the extracted venv: its entry points, top-level modules and installed scripts. */
+function toolMetadata(venv: string, tool: string, interpreter: string): ToolMetadata {
+  const bin = join(venv, 'bin');
+  const installed = new Set(existsSync(bin) ? readdirSync(bin).filter((f) => { const st = lstatSync(join(bin, f)); return st.isFile() || st.isSymbolicLink(); }) : []);
+  const site = join(venv, 'lib', `python${interpreter}`, 'site-packages');
+  const distInfo = existsSync(site) ? readdirSync(site).find((d) => d.endsWith('.dist-info') && normalizeName(d.split('-')[0] ?? '') === normalizeName(tool)) : undefined;
+  if (!distInfo) return { installed };
+  const entryPoints = smallFile(join(site, distInfo, 'entry_points.txt'));
+  const topLevel = smallFile(join(site, distInfo, 'top_level.txt')) ?? recordedTopLevel(smallFile(join(site, distInfo, 'RECORD')) ?? '');
+  return { installed, ...(entryPoints !== undefined ? { entryPoints } : {}), topLevel };
+}
+
+/** Top-level modules a RECORD installs, for distributions whose backend writes no top_level.txt. */
+function recordedTopLevel(record: string): string {
+  const modules = record.split('\n').map((line) => /^([A-Za-z_]\w*)(?:\/__init__\.py|\.py),/.exec(line)?.[1]).filter((m): m is string => m !== undefined);
+  return modules.join('\n');
+}
+
+export async function smokeTest(input: SmokeTestInput, log: Log, ran: SmokeTestRun = { passed: false }): Promise<Finding[]> {
   const modulefile = `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`;
   // The names come from the payload: they reach Lmod and a shell only if they are plain names.
   if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
@@ -184,14 +222,15 @@ export async function smokeTest(input: SmokeTestInput, log: Log): Promise<Findin
     const python = await findPython(input.interpreter, input.python);
     const pythonPrefix = dirname(dirname(python));
     const module = `${input.tool}/${input.version}`;
-    const script = existsSync(join(root, `usr/local/phoreus/${input.tool}/${input.version}/venv/bin/${input.tool}`))
-      ? `${input.tool} --version || ${input.tool} --help`
-      : 'python -c "import sys; print(sys.prefix)"';
-    const command = input.command ?? script;
+    const chosen = input.command ? { command: input.command, what: 'the configured command' } : defaultSmokeCommand(input.tool, toolMetadata(join(root, `usr/local/phoreus/${input.tool}/${input.version}/venv`), input.tool, input.interpreter));
+    const command = chosen.command;
+    ran.command = command;
+    ran.what = chosen.what;
     log.info(`Smoke test: module load ${module} && ${command}`);
     const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${quote(module)} || exit 97\n${command}`);
     if (r.exitCode === 0) {
       log.info(`Smoke test passed: ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`);
+      ran.passed = true;
       return [];
     }
     const output = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-12).join('\n');

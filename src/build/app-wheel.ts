@@ -16,7 +16,20 @@ import { pipInVenv, pythonVenv, venvEnv } from '../tools/venv.js';
 
 export const BUILD_LOCK = 'requirements-build.lock';
 
-const NOT_COPIED = new Set(['.git', '.hg', '.venv', 'venv', 'node_modules', 'build', 'dist', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache']);
+/** Never package content, wherever they are: version control, bytecode and tool caches. */
+const NOT_COPIED_ANYWHERE = new Set(['.git', '.hg', '.svn', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache']);
+/**
+ * What a backend makes or a developer keeps beside the project: left out only at its top,
+ * so a package's own `mypkg/build/` or `mypkg/dist/` subpackage ships.
+ */
+const NOT_COPIED_AT_TOP = new Set(['build', 'dist', '.venv', 'venv', 'node_modules', '.tox', '.nox', '.eggs']);
+
+/** Whether a path of the project (relative to it) is left out of the copy the wheel is built from. */
+export function leftOut(relPath: string): boolean {
+  const parts = relPath.split(sep);
+  const name = parts[parts.length - 1] ?? '';
+  return NOT_COPIED_ANYWHERE.has(name) || name.endsWith('.egg-info') || (parts.length === 1 && NOT_COPIED_AT_TOP.has(name));
+}
 
 export function isApplicationProject(project: string): boolean {
   return existsSync(join(project, 'pyproject.toml')) || existsSync(join(project, 'setup.py'));
@@ -79,7 +92,7 @@ export async function buildAppWheel(project: string, python: string, lockedPytho
       recursive: true,
       filter: (src) => {
         refuseEscapingLink(root, src);
-        return !NOT_COPIED.has(basename(src)) && !src.endsWith('.egg-info');
+        return !leftOut(relative(project, src));
       },
     });
     const buildLocked = lockedPython !== undefined;

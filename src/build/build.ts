@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { audit } from '../audit/audit.js';
+import type { SmokeTestRun } from '../audit/smoke-test.js';
 import { effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { finding } from '../checks/finding.js';
@@ -29,6 +30,7 @@ import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type Ap
 import { BuildFailure } from './failure.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython, venvPath, type PackageIdentity } from './layout.js';
 import { buildPackages, place, type BuildArtifacts } from './package.js';
+import { PACKAGE_BUILD_LOCKS, type SourceBuilt } from './source-build.js';
 import { fetchWheelhouse, type Wheelhouse } from './wheelhouse.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { redact } from '../report/redact.js';
@@ -51,10 +53,14 @@ export interface BuildResult {
   payload?: { files: number; bytes: number };
   /** Packages left out on this platform, with the reason the configuration gives. */
   skipped: Array<{ name: string; reason: string }>;
+  /** Packages whose wheel was built here from their sdist, and what built it. */
+  sourceBuilds: SourceBuilt[];
   /** Seconds per phase. */
   timings: Record<string, number>;
   /** The configuration in force, after merging, as shipped in the SRPM and RPM. */
   config: Record<string, unknown>;
+  /** What the smoke test ran, when it ran. */
+  smokeTest?: SmokeTestRun;
   /** Why the build stopped, when it did. */
   failure?: string;
 }
@@ -74,6 +80,8 @@ class Build {
   secrets: string[] = [];
   interpreter = '';
   skipped: Array<{ name: string; reason: string }> = [];
+  sourceBuilds: SourceBuilt[] = [];
+  private lockName = 'requirements.lock';
   private readonly work = scratchDir('phoreus-build-');
 
   constructor(
@@ -90,7 +98,7 @@ class Build {
   stop(failure: string, identity?: PackageIdentity): BuildResult {
     return {
       ok: false, findings: sortFindings(this.findings), secrets: this.secrets, interpreter: this.interpreter, distro: this.distro.key, arch: this.arch,
-      wheels: 0, wheelhouseFromCache: false, skipped: this.skipped, timings: this.timings, config: {}, failure, ...(identity ? { identity } : {}),
+      wheels: 0, wheelhouseFromCache: false, skipped: this.skipped, sourceBuilds: this.sourceBuilds, timings: this.timings, config: {}, failure, ...(identity ? { identity } : {}),
     };
   }
 
@@ -114,6 +122,7 @@ class Build {
     this.findings.push(...result.findings);
     this.secrets = result.secrets;
     this.interpreter = result.interpreter;
+    this.lockName = result.lock;
     return result;
   }
 
@@ -131,8 +140,13 @@ class Build {
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
         forceSource: plan.forceSource,
-        dir: join(this.work, 'wheelhouse'),
+        dir: join(this.work, 'wheelhouse'), project: this.options.project,
       }, this.log);
+      this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
+      for (const b of this.sourceBuilds) {
+        if (b.pinnedBy || !b.unpinned?.length) continue;
+        this.findings.push(finding('PH116', this.lockName, lineOfPin(lockText, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(', ')}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
+      }
       const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : undefined;
       await this.options.store?.save(scope);
       return { wheelhouse, ...(builder ? { builder } : {}) };
@@ -200,6 +214,7 @@ class Build {
   }
 
   private checkedPublication = false;
+  smokeTest: SmokeTestRun | undefined;
   payload: { files: number; bytes: number } | undefined;
 
   /** Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the output. */
@@ -212,6 +227,7 @@ class Build {
       ...(this.options.smokeTest ? { smokeTest: { ...this.options.smokeTest, ...(this.options.python ? { python: this.options.python } : {}) } } : {}),
     }, this.log));
     this.findings.push(...audited.findings);
+    if (audited.smokeTest) this.smokeTest = audited.smokeTest;
     this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return undefined;
     return place(built, this.options.out, input.id);
@@ -230,6 +246,17 @@ function identitySources(options: BuildOptions, config: EffectiveConfig): Identi
     ...(pyproject.name ? { projectName: pyproject.name.value } : {}),
     ...(pyproject.version ? { projectVersion: pyproject.version.value } : {}),
   };
+}
+
+/** The 1-based line where the lock pins a package (1 when it cannot be found). */
+function lineOfPin(lockText: string, name: string): number {
+  const index = lockText.split('\n').findIndex((l) => normalizeName(/^([A-Za-z0-9._-]+)/.exec(l)?.[1] ?? '') === normalizeName(name));
+  return index + 1 || 1;
+}
+
+/** One sdist build, for the RPM's description: what it was, what it became, and what built it. */
+export function describeSourceBuild(b: SourceBuilt): string {
+  return `${b.name} ${b.version} (sdist sha256:${b.sdistSha256}, wheel sha256:${b.sha256}, built by ${b.generator ?? b.backend}, ${b.pinnedBy ? `pinned by ${b.pinnedBy}` : b.unpinned?.length ? `backend not pinned: ${b.unpinned.join(', ')}` : 'no build requirements'})`;
 }
 
 function redactRegistries(options: BuildOptions, registries: Record<string, unknown>): Record<string, unknown> {
@@ -292,6 +319,7 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
     skipped: run.skipped.map((s) => s.name),
     skipReasons: Object.fromEntries(plan.skip),
     forceSource: Object.fromEntries(plan.forceSource),
+    sourceBuilds: run.sourceBuilds,
     copyFiles: plan.copyFiles,
   };
   if (options.verbose) log.info(`Configuration in force:\n${JSON.stringify(inForce, null, 2)}`);
@@ -311,12 +339,14 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
       `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${packages.length} packages from requirements.lock, installed with hash verification into ${venv}.`,
       `Interpreter: Python ${interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`,
       ...(run.skipped.length ? [`Left out on ${plan.platform}: ${run.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}.`] : []),
+      ...(run.sourceBuilds.length ? [`Built here from their sdists: ${run.sourceBuilds.map(describeSourceBuild).join('; ')}.`] : []),
     ],
   });
   if (!artifacts) return run.stop('the audit of the built RPM found errors', id);
   return {
     ok: true, findings: sortFindings(run.findings), secrets: run.secrets, interpreter, distro: distro.key, arch, identity: id,
-    artifacts, wheels: wheelhouse.files.size, wheelhouseFromCache: wheelhouse.fromCache, skipped: run.skipped, timings: run.timings, config: inForce,
+    artifacts, wheels: wheelhouse.files.size, wheelhouseFromCache: wheelhouse.fromCache, skipped: run.skipped, sourceBuilds: run.sourceBuilds, timings: run.timings, config: inForce,
     ...(run.payload ? { payload: run.payload } : {}),
+    ...(run.smokeTest ? { smokeTest: run.smokeTest } : {}),
   };
 }

@@ -39,6 +39,8 @@ export interface WheelhouseRequest {
   epoch: number;
   /** This build's own directory for the wheelhouse (inside its work directory). */
   dir: string;
+  /** The project, for the build locks of packages built from their sdist. */
+  project: string;
 }
 
 export interface Wheelhouse {
@@ -153,7 +155,7 @@ class WheelhouseFetch {
       writeFileSync(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         '-m', 'pip', 'download', '--no-deps', '--require-hashes', '--progress-bar', 'off', '--disable-pip-version-check', '--no-input',
-        '--dest', staging, ...(sdist ? ['--no-binary=:all:'] : platformOptions(r.interpreter, r.distro, r.arch)), ...pipIndexArgs(r), '-r', lockFile,
+        '--dest', staging, ...(sdist ? [`--no-binary=${wanted.map((p) => normalizeName(p.name)).join(',')}`] : platformOptions(r.interpreter, r.distro, r.arch)), ...pipIndexArgs(r), '-r', lockFile,
       ]);
       rmSync(lockFile, { force: true });
       await this.keepDownloads(staging, wanted, sdist);
@@ -213,13 +215,16 @@ export async function fetchWheelhouse(request: WheelhouseRequest, log: Log): Pro
   if (sdistsMissing.length > 0) await fetch.download(sdistsMissing, true, new Map());
 
   const built = new Map<string, SourceBuilt>();
+  const lockedPip = fetch.files.get('pip');
   for (const [name, reason] of fromSource) {
     const sdist = fetch.sdists.get(name);
-    if (!sdist) continue; // a skipped package, or one not locked for this target
+    const pkg = request.packages.find((p) => normalizeName(p.name) === name);
+    if (!sdist || !pkg) continue; // a skipped package, or one not locked for this target
     built.set(name, await buildFromSdist({
-      python: request.python, name, sdist: join(request.dir, sdist), dir: request.dir, distro: request.distro, arch: request.arch,
-      indexArgs: pipIndexArgs(request),
-      epoch: request.epoch, reason,
+      python: request.python, interpreter: request.interpreter, name: pkg.name, version: pkg.version,
+      sdist: join(request.dir, sdist), sdistSha256: await sha256File(join(request.dir, sdist)), dir: request.dir, project: request.project,
+      distro: request.distro, arch: request.arch, indexArgs: pipIndexArgs(request), epoch: request.epoch, reason,
+      ...(lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join(request.dir, lockedPip) } : {}),
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);

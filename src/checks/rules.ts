@@ -25,6 +25,7 @@ export const RULES = {
   PH113: { title: 'configuration file invalid', severity: 'error', charter: '§13' },
   PH114: { title: 'application build backend not pinned', severity: 'warning', charter: '§6.1, §13' },
   PH115: { title: 'package skipped on this platform', severity: 'warning', charter: '§6.1, §14' },
+  PH116: { title: 'build backend of an sdist not pinned', severity: 'warning', charter: '§6.1, §13' },
   PH201: { title: 'interpreter not sanctioned', severity: 'error', charter: '§5' },
   PH202: { title: 'requires a shared Python module or a system Python', severity: 'error', charter: '§3.1, §5, §10' },
   PH203: { title: 'not exactly one interpreter module, or phoreus not required', severity: 'error', charter: '§5, §8' },

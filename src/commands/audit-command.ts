@@ -4,7 +4,8 @@ import { countBySeverity } from '../checks/finding.js';
 import type { OutputFormat } from '../inputs/options.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
-import { provideSmokeTestTools, smokeTestUnavailable } from '../audit/smoke-test.js';
+import { provideSmokeTestTools, smokeTestUnavailable, type SmokeTestRun } from '../audit/smoke-test.js';
+import { outward } from '../report/outward.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { requireTools } from '../tools/system.js';
 
@@ -18,13 +19,22 @@ export function auditSubject(result: AuditResult): ReportSubject {
     files: result.files,
     bytes: result.bytes,
     seconds: Number(result.seconds.toFixed(3)),
+    ...(result.smokeTest ? { smokeTest: result.smokeTest } : {}),
+    ...(result.smokeSkipped ? { smokeSkipped: result.smokeSkipped } : {}),
   };
+}
+
+/** What the smoke test ran, in a line of the text report. */
+export function smokeTestLine(ran: SmokeTestRun | undefined, skipped: string | undefined): string | undefined {
+  if (ran?.command) return `smoke test ${ran.passed ? 'passed' : 'failed'}: ${ran.what ?? 'the command'}: ${ran.command}`;
+  return skipped ? `smoke test not run: ${skipped}` : undefined;
 }
 
 export function renderAudit(format: OutputFormat, result: AuditResult): string {
   if (format === 'json') return renderJson(auditSubject(result), result.findings);
   if (format === 'sarif') return renderSarif(result.findings, '', auditSubject(result).packagedTool);
-  return renderText(auditSubject(result), result.findings);
+  const line = smokeTestLine(result.smokeTest, result.smokeSkipped);
+  return renderText(auditSubject(result), result.findings) + (line ? outward(`${line}\n`) : '');
 }
 
 /**

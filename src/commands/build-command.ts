@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { writeWhole } from '../tools/files.js';
 import { join } from 'node:path';
-import { build, type BuildResult } from '../build/build.js';
+import { build, describeSourceBuild, type BuildResult } from '../build/build.js';
 import { packageName } from '../build/layout.js';
 import { countBySeverity } from '../checks/finding.js';
 import type { BuildOptions } from '../inputs/options.js';
@@ -12,6 +12,7 @@ import { outward } from '../report/outward.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { pairDirectory } from '../plan/matrix.js';
 import { assertProjectDir } from '../plan/project.js';
+import { smokeTestLine } from './audit-command.js';
 import { matrixFor } from './matrix-command.js';
 
 export function buildSubject(result: BuildResult, project: string): ReportSubject {
@@ -29,6 +30,8 @@ export function buildSubject(result: BuildResult, project: string): ReportSubjec
     ...(result.payload ? { payload: result.payload } : {}),
     wheelhouseFromCache: result.wheelhouseFromCache,
     skipped: result.skipped,
+    sourceBuilds: result.sourceBuilds,
+    ...(result.smokeTest ? { smokeTest: result.smokeTest } : {}),
     timings: result.timings,
     config: result.config,
   };
@@ -50,6 +53,9 @@ export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRu
   const report = join(options.out, 'build-report.json');
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
+  for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
+  const smoke = smokeTestLine(result.smokeTest, undefined);
+  if (smoke) lines.push(smoke);
   if (result.artifacts) {
     lines.push(`rpm: ${result.artifacts.rpm}`, `srpm: ${result.artifacts.srpm}`, `modulefile: ${result.artifacts.modulefile}`);
     if (result.artifacts.metaRpm) lines.push(`meta rpm: ${result.artifacts.metaRpm}`);

@@ -32,7 +32,7 @@ function allowedDigests(lockText: string): Set<string> {
 }
 
 /** The pip wheel the interpreter bundles (ensurepip): part of its standard library, so as trusted as the interpreter. */
-async function bundledPip(python: string): Promise<string> {
+export async function bundledPip(python: string): Promise<string> {
   const r = await run(python, ['-I', '-c', 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])']);
   const wheel = r.stdout.trim();
   if (r.exitCode !== 0 || !wheel) throw new UsageError(`${python} has no ensurepip to bootstrap pip with: use a complete CPython installation (actions/setup-python, pyenv)`);
