@@ -3,7 +3,7 @@
  * venv with --require-hashes, checked at every use, and run with --no-build-isolation and no
  * index, even when the lock pins no pip of its own.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +45,21 @@ describe('build: the application backend pinned by requirements-build.lock', () 
       const report = JSON.parse(readFileSync(join(project, 'out', 'build-report.json'), 'utf8'));
       expect(report.findings.map((f: { rule: string }) => f.rule)).not.toContain('PH114');
     }
+  });
+
+  it('ships a subpackage named build or dist, leaving out only the top-level build and dist directories', async () => {
+    const project = await lockHelloTool(work, index, '3.11');
+    for (const [dir, file] of [['hello_tool/build', '__init__.py'], ['hello_tool/dist', 'layout.py'], ['build/lib/hello_tool', 'stale.py'], ['dist', 'stale.py']]) {
+      mkdirSync(join(project, dir), { recursive: true });
+      writeFileSync(join(project, dir, file), `# ${dir}\n`);
+    }
+    const r = await cli(work, ['build', '--project', project, '--interpreter', '3.11', '--out', join(project, 'out'), '--index-url', index.url, '--no-smoke-test'], { SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const report = JSON.parse(readFileSync(join(project, 'out', 'build-report.json'), 'utf8'));
+    const files = (await run('rpm', ['-qpl', report.artifacts.rpm])).stdout.split('\n');
+    const site = '/usr/local/phoreus/hello-tool/1.0.0/venv/lib/python3.11/site-packages/hello_tool';
+    expect(files).toContain(`${site}/build/__init__.py`);
+    expect(files).toContain(`${site}/dist/layout.py`);
+    expect(files.filter((f) => f.includes('stale'))).toEqual([]);
   });
 });

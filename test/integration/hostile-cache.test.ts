@@ -65,6 +65,26 @@ describe('a poisoned cache, and code locked wheels would run at build time', () 
       expect(index.requests.length).toBe(before);
     });
 
+    it('keeps every tool it built: another tool sharing a wheel stores it once, and both build warm without the index', async () => {
+      const other = join(work, 'alpha-only');
+      mkdirSync(other);
+      writeFileSync(join(other, 'requirements.in'), 'alpha==1.0\n');
+      const pipTools = await pipToolsPython(pythonPath('3.11'), '3.11', streamLog(() => undefined));
+      const locked = await run(pipTools, ['-m', 'piptools', 'compile', '--quiet', '--generate-hashes', '--allow-unsafe', `--index-url=${index.url}`, '--output-file=requirements.lock', 'requirements.in'], { cwd: other, env: isolatedEnv() });
+      expect(locked.status, locked.stderr).toBe(0);
+      const first = await build(other, '--tool', 'alpha');
+      expect(first.status, first.stderr).toBe(0);
+      const names = readdirSync(join(cache, 'blobs', 'sha256')).filter((f) => f.endsWith('.name')).map((f) => readFileSync(join(cache, 'blobs', 'sha256', f), 'utf8').trim());
+      expect(names.filter((n) => n.startsWith('alpha-1.0-'))).toHaveLength(1);
+      const before = index.requests.length;
+      for (const dir of [project, other, project]) {
+        const r = await build(dir, ...(dir === other ? ['--tool', 'alpha'] : []));
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(/Wheelhouse from the cache, the package index not contacted/);
+      }
+      expect(index.requests.length).toBe(before);
+    });
+
     it('refuses a cached file replaced by another with the same name, and fetches the locked one again', async () => {
       const evil = mkdtempSync(join(work, 'evil-'));
       const wheel = makeWheel(evil, 'alpha', '1.0', ['--payload', 'import os; os.system("touch MARKER")']);

@@ -46,6 +46,8 @@ describe('hostile RPMs given to audit', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/Smoke test passed/);
       expect(r.leftovers).toEqual([]);
+      // The report says what ran: the tool's own console script, taken from its entry points.
+      expect(JSON.parse(r.stdout).smokeTest).toEqual({ command: 'hello-tool --version || hello-tool --help', what: 'the console script hello-tool', passed: true });
     });
 
     it('does not install a payload with a file outside the prefix, even in a namespace (PH301, no smoke test)', async () => {
