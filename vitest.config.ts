@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that need the public package index run apart: npm run test:pypi.
+    exclude: ['test/pypi/**', '**/node_modules/**'],
     // A temp directory of the run's own, which must be empty when the run ends.
     globalSetup: ['test/support/leftovers.ts'],
     // Integration tests run real pip, pip-compile and rpmbuild: give them room.

@@ -3,7 +3,10 @@
 # Python 3.10 and 3.11: installs the system tools the tests run for real (apt-get, as root or
 # through sudo) and node_modules (npm ci), then runs the typecheck, the lint and the whole vitest
 # suite, prints the passed, failed and skipped counts, and fails if any test failed or was skipped.
+# `scripts/test.sh pypi` (npm run test:pypi) runs, on the same machine set-up, only the tests
+# that need the public package index (test/pypi).
 set -euo pipefail
+suite="${1:-all}"
 cd "$(dirname "$0")/.."
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -46,13 +49,18 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-npm run typecheck
-npm run lint
-scripts/check-workflows.sh
+config=()
+if [ "$suite" = pypi ]; then
+  config=(--config vitest.pypi.config.ts)
+else
+  npm run typecheck
+  npm run lint
+  scripts/check-workflows.sh
+fi
 
 report="$(mktemp --suffix=.json -t vitest-report.XXXXXX)"
 trap 'rm -f "$report"' EXIT
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+npx vitest run "${config[@]}" --reporter=default --reporter=json --outputFile.json="$report" || status=$?
 node scripts/test-counts.mjs "$report" || status=1
 exit "$status"
