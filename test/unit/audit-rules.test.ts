@@ -628,6 +628,7 @@ describe('PayloadAuditor on a good venv', () => {
   it('passes the application\'s own distribution, which is not in the lock', () => {
     const findings = auditPayload((p) => {
       file(p, `${SP}/hello_tool-1.2.0.dist-info/METADATA`, 'Metadata-Version: 2.1\nName: hello_tool\nVersion: 1.2.0\n');
+      file(p, `${SP}/hello_tool-1.2.0.dist-info/RECORD`, 'hello_tool-1.2.0.dist-info/METADATA,,\nhello_tool-1.2.0.dist-info/RECORD,,\n');
     });
     expect(summary(findings)).toEqual([]);
   });
@@ -826,7 +827,10 @@ describe('PayloadAuditor: one thing wrong at a time', () => {
   });
 
   it('PH308: a distribution installed but not in the lock', () => {
-    const findings = auditPayload((p) => file(p, `${SP}/beta-2.0.dist-info/METADATA`, 'Metadata-Version: 2.1\nName: beta\nVersion: 2.0\n'));
+    const findings = auditPayload((p) => {
+      file(p, `${SP}/beta-2.0.dist-info/METADATA`, 'Metadata-Version: 2.1\nName: beta\nVersion: 2.0\n');
+      file(p, `${SP}/beta-2.0.dist-info/RECORD`, 'beta-2.0.dist-info/METADATA,,\nbeta-2.0.dist-info/RECORD,,\n');
+    });
     expect(summary(findings)).toEqual([`PH308 ${SP}/beta-2.0.dist-info:1`]);
     expect(findings[0]?.message).toContain('beta 2.0 is installed but not in requirements.lock');
   });
