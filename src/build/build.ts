@@ -10,7 +10,7 @@ import { effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../con
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { finding } from '../checks/finding.js';
 import { checkToolName, checkToolVersion } from '../checks/identity.js';
-import { waivedLine, type Waiver } from '../checks/waivers.js';
+import { waivedLines, waivedParagraphs, type Waiver } from '../checks/waivers.js';
 import { lockedPackages, type LockedPackage } from '../checks/lockfile.js';
 import { verify, type VerifyResult } from '../checks/verify.js';
 import { checkValues, type BuildOptions } from '../inputs/options.js';
@@ -234,25 +234,6 @@ class Build {
     if (countBySeverity(audited.findings).errors > 0) return undefined;
     return place(built, this.options.out, input.id);
   }
-}
-
-/** The audit's waived findings, one line each, in the audit's stable order. */
-function waivedLines(findings: readonly Finding[], venv: string): string[] {
-  return findings.filter((f) => f.waived).map((f) => waivedLine(f, venv));
-}
-
-/** Most waived findings the RPM's description lists one by one; the build report lists them all. */
-const DESCRIBED_WAIVERS = 50;
-
-/** Paragraphs of %description naming what the audit waived, and why. */
-function waivedParagraphs(lines: readonly string[]): string[] {
-  const shown = lines.slice(0, DESCRIBED_WAIVERS);
-  const more = lines.length - shown.length;
-  return [
-    'Audit findings waived by audit.waive in phoreus.yaml, each with its reason:',
-    ...shown.map((line) => `- ${line}`),
-    ...(more > 0 ? [`- and ${more} more, listed in the build report`] : []),
-  ];
 }
 
 /** Where the tool's name and version may come from before anything is built. */

@@ -103,3 +103,23 @@ export class WaiverSet {
 export function waivedLine(f: Finding, root: string): string {
   return f.file.startsWith(`${root}/`) ? `${f.rule} ${f.file.slice(root.length + 1)}: ${f.waived?.reason ?? ''}` : `${f.rule}: ${f.message}`;
 }
+
+/** The waived findings, one line each, in the order given. */
+export function waivedLines(findings: readonly Finding[], root: string): string[] {
+  return findings.filter((f) => f.waived).map((f) => waivedLine(f, root));
+}
+
+/** Most waived findings an RPM's description lists one by one; the build report lists them all. */
+export const DESCRIBED_WAIVERS = 50;
+
+/** Paragraphs of an RPM's %description naming what the audit waived, and why (the spec escapes them). */
+export function waivedParagraphs(lines: readonly string[]): string[] {
+  if (lines.length === 0) return [];
+  const shown = lines.slice(0, DESCRIBED_WAIVERS);
+  const more = lines.length - shown.length;
+  return [
+    'Audit findings waived by audit.waive in phoreus.yaml, each with its reason:',
+    ...shown.map((line) => `- ${line}`),
+    ...(more > 0 ? [`- and ${more} more, listed in the build report`] : []),
+  ];
+}
