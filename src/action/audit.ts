@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { outward } from '../report/outward.js';
-import { renderAudit, resolveSmokeTest, runAudit } from '../commands/audit-command.js';
+import { configuredWaivers, renderAudit, resolveSmokeTest, runAudit } from '../commands/audit-command.js';
 import { absolutePath, optional, parseBoolean, parseInterpreter } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { annotate, writeSummary } from '../report/github.js';
@@ -13,6 +13,8 @@ export async function auditMode(workspace: string): Promise<void> {
   const rpm = input('rpm');
   if (!rpm) throw new UsageError('mode audit needs the rpm input: the path of a binary RPM');
   const smoke = parseBoolean('smoke-test', input('smoke-test'), false);
+  // The waivers the build applied: the config input, else the project's phoreus.yaml.
+  const waiversFor = configuredWaivers(absolutePath(input('project') ?? '.', workspace), input('config') && absolutePath(input('config') ?? '', workspace));
   const { result, exitCode } = await runAudit({
     rpm: absolutePath(rpm, workspace),
     distro: input('distro') ?? 'el9',
@@ -20,6 +22,7 @@ export async function auditMode(workspace: string): Promise<void> {
     ...optional('modulefile', input('modulefile') && absolutePath(input('modulefile') ?? '', workspace)),
     ...optional('interpreterHome', input('interpreter-home')),
     ...optional('interpreterModule', input('interpreter-module')),
+    ...optional('waiversFor', waiversFor),
     ...((await resolveSmokeTest(smoke, false, actionLog)) ? { smokeTest: { ...optional('command', input('smoke-command')), ...optional('python', input('python')) } } : {}),
   }, actionLog);
   actionLog.info(renderAudit('text', result).trimEnd());

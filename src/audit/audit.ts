@@ -8,6 +8,7 @@ import { closeSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'no
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
+import type { Waiver } from '../checks/waivers.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython } from '../build/layout.js';
 import { BuildFailure } from '../build/failure.js';
 import { distro as lookupDistro } from '../plan/distros.js';
@@ -32,6 +33,8 @@ export interface AuditOptions {
   /** The modulefile written beside the RPM, checked too. */
   modulefile?: string;
   buildPaths?: string[];
+  /** The configuration's audit waivers for the RPM's interpreter (audit.waive in phoreus.yaml). */
+  waiversFor?: (interpreter: string) => readonly Waiver[];
   /** Install, load and run the tool after the rules (PH314). */
   smokeTest?: { command?: string; python?: string };
 }
@@ -124,7 +127,10 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
   const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
   const buildPaths = options.buildPaths ?? [];
-  const auditor = new PayloadAuditor({ tool: own.tool, version: own.version, interpreter: minor, distro, arch: header.arch, buildPaths, interpreterHome, interpreterModule });
+  const auditor = new PayloadAuditor({
+    tool: own.tool, version: own.version, interpreter: minor, distro, arch: header.arch, buildPaths, interpreterHome, interpreterModule,
+    waivers: options.waiversFor?.(minor) ?? [],
+  });
 
   const spool = scratchDir('phoreus-audit-');
   let entries = 0;

@@ -1,5 +1,5 @@
 /**
- * The rules on an RPM's payload, PH301–PH312 (and the modulefile inside it, PH204/PH205),
+ * The rules on an RPM's payload, PH301–PH318 (and the modulefile inside it, PH204/PH205),
  * applied as the files stream out of the archive: each file is looked at once, and what
  * needs the whole payload (RECORD digests, installed distributions, shared libraries) is
  * decided at the end from small per-file facts. Pure: no I/O.
@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { finding, type Finding } from '../checks/finding.js';
 import type { RuleId } from '../checks/rules.js';
+import { WaiverSet, type Waiver } from '../checks/waivers.js';
 import type { Distro } from '../plan/distros.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { satisfies } from '../requirements/versions.js';
@@ -15,7 +16,7 @@ import { lockedPackages } from '../checks/lockfile.js';
 import { isDirectory, isRegular, isSymlink, S_IFDIR, S_IFLNK, S_IFREG, type CpioEntry } from './cpio.js';
 import { EM_AARCH64, EM_X86_64, newestGlibc, readElf, type ElfInfo } from './elf.js';
 import { checkModulefile } from './modulefile-rules.js';
-import { magicOf, pycTag, readPycHeader, tagOf } from './pyc.js';
+import { holdsString, magicOf, pycTag, readPycHeader, tagOf } from './pyc.js';
 
 export interface PayloadContext {
   tool: string;
@@ -28,6 +29,8 @@ export interface PayloadContext {
   arch: string;
   /** Literal build-time paths of the build just made, besides the generic markers. */
   buildPaths: string[];
+  /** The configuration's audit waivers: a finding they cover is reported as waived. */
+  waivers?: readonly Waiver[];
 }
 
 /** Per-rule cap: past it, one more finding says how many were left out. */
@@ -46,6 +49,26 @@ const BASE_LIBRARIES = new Set([
 ]);
 
 const ELF_MACHINES: Record<string, number> = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
+const MACHINE_NAMES: Record<number, string> = { 3: 'i386', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 22: 's390', 40: 'ARM', 62: 'x86_64', 183: 'aarch64', 243: 'RISC-V' };
+const machineName = (machine: number): string => `${MACHINE_NAMES[machine] ?? 'another machine'} (ELF machine ${machine})`;
+
+/** Where every target's loader looks anyway: an RPATH naming one of these adds nothing foreign. */
+const SYSTEM_LIBRARY_DIRS = new Set(['/lib', '/lib64', '/usr/lib', '/usr/lib64']);
+
+/** An ELF file built for another machine than the RPM's: judged at the end, by what would load it. */
+interface ForeignElf {
+  path: string;
+  machine: number;
+  soname?: string;
+}
+
+/** A script's interpreter line, judged at the end, once the payload's symlinks are known. */
+interface Shebang {
+  path: string;
+  line: number;
+  interpreter: string;
+  first: string;
+}
 
 interface FileFacts {
   sha256: string;
@@ -79,7 +102,10 @@ const UNSAFE_MODE = 0o7002;
 
 export class PayloadAuditor {
   private readonly findings: Finding[] = [];
-  private readonly counts = new Map<RuleId, number>();
+  /** Findings per rule, the waived apart: each kind is capped on its own. */
+  private readonly counts = new Map<string, { rule: RuleId; waived: boolean; n: number }>();
+  private readonly foreign: ForeignElf[] = [];
+  private readonly shebangs: Shebang[] = [];
   private readonly files = new Map<string, FileFacts>();
   private readonly symlinks = new Map<string, string>();
   private readonly records: Array<{ path: string; text: string }> = [];
@@ -97,10 +123,12 @@ export class PayloadAuditor {
   readonly venv: string;
   readonly sitePackages: string;
   readonly modulefile: string;
+  private readonly waivers: WaiverSet;
 
   constructor(private readonly ctx: PayloadContext) {
     this.prefix = `/usr/local/phoreus/${ctx.tool}/${ctx.version}`;
     this.venv = `${this.prefix}/venv`;
+    this.waivers = new WaiverSet(ctx.waivers ?? [], this.venv);
     this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
     this.modulefile = `/usr/local/phoreus/modulefiles/${ctx.tool}/${ctx.version}.lua`;
   }
@@ -110,9 +138,13 @@ export class PayloadAuditor {
   }
 
   private report(rule: RuleId, file: string, line: number, message: string): void {
-    const n = (this.counts.get(rule) ?? 0) + 1;
-    this.counts.set(rule, n);
-    if (n <= CAP) this.findings.push(finding(rule, file, line, message));
+    const made = finding(rule, file, line, message);
+    const f = this.waivers.apply(made);
+    const key = `${rule}${f.waived ? ' waived' : ''}`;
+    const count = this.counts.get(key) ?? { rule, waived: f.waived !== undefined, n: 0 };
+    count.n++;
+    this.counts.set(key, count);
+    if (count.n <= CAP) this.findings.push(f);
   }
 
   /**
@@ -183,11 +215,29 @@ export class PayloadAuditor {
     else if (path === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
     else if (/\.dist-info\/RECORD$/.test(path)) this.records.push({ path, text: text() });
     else if (/\.dist-info\/METADATA$/.test(path)) this.metadata.push({ path, text: text() });
+    else if (/\.dist-info\/direct_url\.json$/.test(path)) this.checkDirectUrl(path, text());
     if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, data);
     if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) this.checkPathHooks(path, text());
   }
 
-  /** PH304: scripts on PATH must run the venv's own interpreter. */
+  /**
+   * PH305: pip writes direct_url.json (PEP 610) for a distribution installed from a path or
+   * URL rather than by name; a file: URL names a directory of the machine that installed it,
+   * which RECORD lists like any file, so the text markers never judge it.
+   */
+  private checkDirectUrl(path: string, text: string): void {
+    let url: unknown;
+    try {
+      url = (JSON.parse(text) as { url?: unknown }).url;
+    } catch {
+      return;
+    }
+    if (typeof url === 'string' && /^file:/i.test(url)) {
+      this.report('PH305', path, 1, `direct_url.json names ${url}, a path on the machine that installed the distribution: install it by name from a wheelhouse (pip --no-index --find-links), for which pip writes no direct_url.json`);
+    }
+  }
+
+  /** PH304: scripts on PATH must run the venv's own interpreter (judged in judgeShebangs). */
   private checkShebang(path: string, data: Buffer): void {
     if (data[0] !== 0x23 || data[1] !== 0x21) return;
     const head = data.subarray(0, 512).toString('utf8').split('\n');
@@ -197,11 +247,47 @@ export class PayloadAuditor {
     // What env runs: its first argument that is neither an option (-S, -i) nor an assignment.
     const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith('-') && !w.includes('=')) ?? '';
     const runsPython = /python/.test(interpreter) || (/\/env$/.test(interpreter) && /python/.test(argument)) || exec !== null;
-    if (!runsPython) return;
-    if (!interpreter.startsWith(`${this.venv}/bin/`)) {
-      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith('/') ? `"${interpreter}" is a relative path` : `${interpreter} is outside the venv`;
-      this.report('PH304', path, exec ? 2 : 1, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter §3.1; Debian policy: versioned, honest interpreters)`);
+    if (runsPython) this.shebangs.push({ path, line: exec ? 2 : 1, interpreter, first });
+  }
+
+  /**
+   * PH304 once the payload's symlinks are known: the interpreter path as the kernel resolves
+   * it ("//", "/./" and ".." taken as they are, through the payload's own directory links)
+   * must be a file in the venv's bin/.
+   */
+  private judgeShebangs(): void {
+    for (const { path, line, interpreter, first } of this.shebangs) {
+      const resolved = interpreter.startsWith('/') ? this.resolveDirectories(interpreter) : interpreter;
+      if (resolved.startsWith(`${this.venv}/bin/`) && resolved.length > this.venv.length + 5) continue;
+      const named = resolved === interpreter ? interpreter : `${interpreter} (that is, ${resolved})`;
+      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith('/') ? `"${interpreter}" is a relative path` : `${named} is outside the venv`;
+      this.report('PH304', path, line, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter §3.1; Debian policy: versioned, honest interpreters)`);
     }
+  }
+
+  /** An absolute path with its directories resolved as the kernel would, through the payload's symlinks; its last name kept. */
+  private resolveDirectories(path: string): string {
+    const pending = path.split('/');
+    const last = pending.pop() ?? '';
+    if (last === '.' || last === '..') pending.push(last);
+    let dir = '/';
+    for (let hops = 0; pending.length > 0;) {
+      const part = pending.shift() ?? '';
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        dir = posix.dirname(dir);
+        continue;
+      }
+      const next = posix.join(dir, part);
+      const target = this.symlinks.get(next);
+      if (target !== undefined && hops++ < 40) {
+        pending.unshift(...(target.startsWith('/') ? target : `${dir}/${target}`).split('/'));
+        dir = '/';
+      } else {
+        dir = next;
+      }
+    }
+    return last === '.' || last === '..' ? dir : posix.join(dir, last);
   }
 
   /**
@@ -237,10 +323,10 @@ export class PayloadAuditor {
     if (!this.checkPycHeader(path, data)) return undefined;
     if (!path.includes('/__pycache__/')) return undefined;
     const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
-    if (data.includes(Buffer.from(source))) return undefined;
+    if (holdsString(data, source)) return undefined;
     const rel = source.slice(this.sitePackages.length + 1);
     const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
-    return { source, message: `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+    return { source, message: `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not exactly ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
   }
 
   /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */
@@ -252,8 +338,11 @@ export class PayloadAuditor {
       this.report('PH307', path, 1, 'the file is not Python bytecode (bad magic); remove it');
       return false;
     }
-    this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
-    if (tag) this.pycVersions.set(tag.replace('cpython-', '').replace(/^(\d)(\d+)$/, '$1.$2'), path);
+    // Bytecode a waiver accepts (data a package ships) does not make the venv one of several interpreters.
+    if (!this.waivers.covering('PH307', path)) {
+      this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
+      if (tag) this.pycVersions.set(tag.replace('cpython-', '').replace(/^(\d)(\d+)$/, '$1.$2'), path);
+    }
     if (header.magic !== expected || (tag && tag !== tagOf(this.ctx.interpreter))) {
       const what = header.version ? `Python ${header.version}${header.isFinal ? '' : ' (a pre-release)'}` : `an unknown interpreter (magic ${header.magic})`;
       this.report('PH307', path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
@@ -283,31 +372,96 @@ export class PayloadAuditor {
     }
   }
 
-  /** PH309 (arch, glibc), PH305 (RPATH); needed libraries are judged at the end (PH310). */
+  /**
+   * PH306 (an interpreter copied into bin/), PH309 (glibc), PH305 (RPATH); an ELF file of
+   * another machine is judged at the end by what would load it (PH309, PH318), and is neither
+   * a library the venv provides nor one whose needs count; needed libraries are judged at the
+   * end too (PH310).
+   */
   private checkElf(path: string, elf: ElfInfo): void {
+    if (path.startsWith(`${this.venv}/bin/`) && /\/python[\d.]*$/.test(path)) {
+      const target = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
+      this.report('PH306', path, 1, `${posix.basename(path)} is a copy of an interpreter, not a link to the target interpreter ${target}: a copy runs with the build machine's RUNPATH and prefix; create the venv with links (python -m venv --symlinks, the default on Linux)`);
+    }
+    const machine = ELF_MACHINES[this.ctx.arch];
+    if (machine !== undefined && elf.machine !== machine) {
+      this.foreign.push({ path, machine: elf.machine, ...(elf.soname ? { soname: elf.soname } : {}) });
+      return;
+    }
     if (elf.soname) this.provided.add(elf.soname);
     this.provided.add(posix.basename(path));
     this.elfNeeds.push({ path, needed: elf.needed });
-    const machine = ELF_MACHINES[this.ctx.arch];
-    if (machine !== undefined && elf.machine !== machine) {
-      this.report('PH309', path, 1, `the ELF file is built for machine ${elf.machine}, not ${this.ctx.arch} (${machine}): use the wheel for ${this.ctx.arch}`);
-    }
     const glibc = newestGlibc(elf);
     const [major, minor] = this.ctx.distro.glibc;
     if (glibc && (glibc[0] > major || (glibc[0] === major && glibc[1] > minor))) {
       this.report('PH309', path, 1, `the ELF file needs GLIBC_${glibc.join('.')}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
     }
-    for (const entry of elf.rpath) {
-      const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith('/tmp/') ? '/tmp/' : undefined);
-      if (marker) this.report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+    for (const entry of elf.rpath) this.checkRunpath(path, entry);
+  }
+
+  /**
+   * PH305: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
+   * interpreter's home or the system's own library directories; anything else is a directory
+   * of the build machine (its interpreter, a build tree, a home) or of another tree.
+   */
+  private checkRunpath(path: string, entry: string): void {
+    if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
+    const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith('/tmp/') ? '/tmp/' : undefined);
+    if (marker) {
+      this.report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+      return;
     }
+    if (!entry.startsWith('/')) {
+      this.report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, a relative directory the loader takes from the current directory of whoever runs the tool; use $ORIGIN-relative paths`);
+      return;
+    }
+    const dir = posix.normalize(entry).replace(/\/+$/, '');
+    const within = (root: string): boolean => dir === root || dir.startsWith(`${root}/`);
+    if (within(this.venv) || within(this.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
+    this.report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${this.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
+  }
+
+  /**
+   * PH309 and PH318 for ELF files of another machine. The target can never load one: that
+   * is an error where something would load it — Python importing it as an extension module,
+   * an ELF file of the venv needing it, the shell running it from bin/ — and otherwise an
+   * inert file of the wheel (a binary bundled for every platform), worth a warning only.
+   */
+  private judgeForeignElf(): void {
+    const neededBy = new Map<string, string>();
+    for (const { path, needed } of this.elfNeeds) for (const lib of needed) if (!neededBy.has(lib)) neededBy.set(lib, path);
+    for (const elf of this.foreign) {
+      const what = `the ELF file is built for ${machineName(elf.machine)}, not ${this.ctx.arch}`;
+      const fix = `lock the package's wheel for ${this.ctx.arch} (its platform tag), or build it from its sdist on ${this.ctx.arch} (packages.forceSource)`;
+      const user = neededBy.get(elf.soname ?? '') ?? neededBy.get(posix.basename(elf.path));
+      if (this.isExtensionModule(elf.path)) {
+        this.report('PH309', elf.path, 1, `${what}, and it is an extension module Python would import: the import fails on the target; ${fix}`);
+      } else if (user) {
+        this.report('PH309', elf.path, 1, `${what}, and ${user} needs it: the loader cannot load it on the target; ${fix}`);
+      } else if (posix.dirname(elf.path) === `${this.venv}/bin`) {
+        this.report('PH309', elf.path, 1, `${what}, and it is a program on PATH once the module is loaded: it cannot run on the target; ${fix}`);
+      } else {
+        this.report('PH318', elf.path, 1, `${what}; nothing in the venv imports, links or runs it, so it is inert on the target (a binary a wheel bundles for each platform): waive it in phoreus.yaml (audit.waive) with the reason, or remove the package if it needs it`);
+      }
+    }
+  }
+
+  /** Whether Python would import the file as an extension module: a tagged .so, or a plain one in a package or site-packages itself. */
+  private isExtensionModule(path: string): boolean {
+    if (!path.startsWith(`${this.venv}/lib/`) || !path.endsWith('.so')) return false;
+    const name = posix.basename(path);
+    if (/\.(cpython-[^/]*|abi3)\.so$/.test(name)) return true;
+    const dir = posix.dirname(path);
+    return /^[A-Za-z_][A-Za-z0-9_]*\.so$/.test(name) && (dir === this.sitePackages || this.files.has(`${dir}/__init__.py`));
   }
 
   finish(modulefileBeside?: { file: string; text: string }): Finding[] {
     this.checkPyvenv();
     this.checkPythonLinks();
+    this.judgeShebangs();
     this.checkRecords();
     this.checkDistributions();
+    this.judgeForeignElf();
     this.checkLibraries();
     this.checkBuildPaths();
     if (new Set(this.pycVersions.keys()).size > 1) {
@@ -321,9 +475,12 @@ export class PayloadAuditor {
     if (modulefileBeside) {
       for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
     }
-    for (const [rule, n] of this.counts) {
-      if (n > CAP) this.findings.push(finding(rule, this.venv, 1, `${n - CAP} more ${rule} findings like the ones above`));
+    for (const { rule, waived, n } of this.counts.values()) {
+      if (n <= CAP) continue;
+      const more = finding(rule, this.venv, 1, `${n - CAP} more ${waived ? 'waived ' : ''}${rule} findings like the ones above`);
+      this.findings.push(waived ? { ...more, waived: { reason: 'waived by the entries of the findings above', by: 'audit.waive' } } : more);
     }
+    this.findings.push(...this.waivers.unmatched());
     return this.findings;
   }
 
@@ -371,8 +528,18 @@ export class PayloadAuditor {
     }
   }
 
-  /** PH312: files match their RECORD rows. */
+  /** PH312: every distribution has its RECORD, and files match their RECORD rows. */
   private checkRecords(): void {
+    const distributions = new Set<string>();
+    for (const path of this.paths) {
+      const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
+      if (m?.[1] && m[1].startsWith(`${this.venv}/`)) distributions.add(m[1]);
+    }
+    for (const dist of distributions) {
+      if (!this.files.has(`${dist}/RECORD`)) {
+        this.report('PH312', dist, 1, `${posix.basename(dist)} has no RECORD: nothing can tell whether its files are the ones its wheel installed; ship the RECORD pip writes, never delete it`);
+      }
+    }
     for (const record of this.records) {
       const base = posix.dirname(posix.dirname(record.path));
       record.text.split(/\r?\n/).forEach((row, i) => {

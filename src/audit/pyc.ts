@@ -48,3 +48,23 @@ export function pycTag(fileName: string): string | undefined {
 export function tagOf(version: string): string {
   return `cpython-${version.replace('.', '')}`;
 }
+
+/** marshal's string types: short ASCII (z, Z) with a one-byte length; ASCII (a, A), unicode (u) and interned (t) with four. */
+const SHORT_STRINGS = new Set([0x7a, 0x5a]);
+const LONG_STRINGS = new Set([0x61, 0x41, 0x75, 0x74]);
+/** Set on a marshalled object's type byte when it may be referred to again. */
+const FLAG_REF = 0x80;
+
+/**
+ * Whether marshalled bytecode holds `text` as a whole string — its type byte and length right
+ * before it — rather than as the end of a longer one (a BUILDROOT path ending in the installed
+ * path holds the installed path too).
+ */
+export function holdsString(data: Buffer, text: string): boolean {
+  const needle = Buffer.from(text, 'utf8');
+  for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
+    if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
+    if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
+  }
+  return false;
+}

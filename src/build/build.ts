@@ -5,12 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { audit } from '../audit/audit.js';
+import { audit, type AuditResult } from '../audit/audit.js';
 import type { SmokeTestRun } from '../audit/smoke-test.js';
 import { effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
 import { countBySeverity, sortFindings, type Finding } from '../checks/finding.js';
 import { finding } from '../checks/finding.js';
 import { checkToolName, checkToolVersion } from '../checks/identity.js';
+import { waivedLines, waivedParagraphs, type Waiver } from '../checks/waivers.js';
 import { lockedPackages, type LockedPackage } from '../checks/lockfile.js';
 import { verify, type VerifyResult } from '../checks/verify.js';
 import { checkValues, type BuildOptions } from '../inputs/options.js';
@@ -217,15 +218,32 @@ class Build {
   smokeTest: SmokeTestRun | undefined;
   payload: { files: number; bytes: number } | undefined;
 
-  /** Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the output. */
-  async packageAndAudit(input: Omit<Parameters<typeof buildPackages>[0], 'work' | 'distro' | 'arch'>): Promise<BuildArtifacts | undefined> {
-    const built = await this.timed('Build the RPM and SRPM', () => buildPackages({ ...input, work: this.work, distro: this.distro, arch: this.arch }, this.log));
-    const audited = await this.timed('Audit the RPM', () => audit({
+  /**
+   * Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the
+   * output. When the audit waives findings, the packages are built again with a description
+   * that names them (known only once the RPM is audited), so the RPM says what was accepted
+   * and the SRPM rebuilds to the same description.
+   */
+  async packageAndAudit(input: Omit<Parameters<typeof buildPackages>[0], 'work' | 'distro' | 'arch'>, waivers: readonly Waiver[]): Promise<BuildArtifacts | undefined> {
+    const auditOf = (built: BuildArtifacts): Promise<AuditResult> => audit({
       rpm: built.rpm, interpreter: this.interpreter, distro: this.distro.key, modulefile: built.modulefile,
       interpreterHome: input.id.interpreterHome, interpreterModule: input.id.interpreterModule,
       buildPaths: [this.work, input.wheelhouse.dir, input.project],
+      waiversFor: () => waivers,
       ...(this.options.smokeTest ? { smokeTest: { ...this.options.smokeTest, ...(this.options.python ? { python: this.options.python } : {}) } } : {}),
-    }, this.log));
+    }, this.log);
+    const venv = venvPath(input.id);
+    let built = await this.timed('Build the RPM and SRPM', () => buildPackages({ ...input, work: this.work, distro: this.distro, arch: this.arch }, this.log));
+    let audited = await this.timed('Audit the RPM', () => auditOf(built));
+    const waived = waivedLines(audited.findings, venv);
+    if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
+      const description = [...input.description, ...waivedParagraphs(waived)];
+      built = await this.timed('Build the RPM and SRPM naming the waived findings', () => buildPackages({ ...input, description, work: join(this.work, 'waived'), distro: this.distro, arch: this.arch }, this.log));
+      audited = await this.timed('Audit the RPM again', () => auditOf(built));
+      if (waivedLines(audited.findings, venv).join('\n') !== waived.join('\n')) {
+        throw new BuildFailure('the second build\'s waived findings differ from the first\'s, so its description cannot name them: the build is not reproducible; look for files that change between builds');
+      }
+    }
     this.findings.push(...audited.findings);
     if (audited.smokeTest) this.smokeTest = audited.smokeTest;
     this.payload = { files: audited.files, bytes: audited.bytes };
@@ -321,6 +339,7 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
     forceSource: Object.fromEntries(plan.forceSource),
     sourceBuilds: run.sourceBuilds,
     copyFiles: plan.copyFiles,
+    ...(config.waivers.length > 0 ? { audit: { waive: config.waivers.map(({ rule, path, reason }) => ({ rule, path, reason })) } } : {}),
   };
   if (options.verbose) log.info(`Configuration in force:\n${JSON.stringify(inForce, null, 2)}`);
 
@@ -341,7 +360,7 @@ async function buildVerified(run: Build, verification: VerifyResult, options: Bu
       ...(run.skipped.length ? [`Left out on ${plan.platform}: ${run.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}.`] : []),
       ...(run.sourceBuilds.length ? [`Built here from their sdists: ${run.sourceBuilds.map(describeSourceBuild).join('; ')}.`] : []),
     ],
-  });
+  }, config.waivers);
   if (!artifacts) return run.stop('the audit of the built RPM found errors', id);
   return {
     ok: true, findings: sortFindings(run.findings), secrets: run.secrets, interpreter, distro: distro.key, arch, identity: id,

@@ -10,6 +10,17 @@ export interface Finding {
   file: string;
   line: number;
   message: string;
+  /**
+   * Set when an `audit.waive` entry of the configuration covers the finding: it is still
+   * reported everywhere, with the reason, but does not fail anything.
+   */
+  waived?: Waived;
+}
+
+export interface Waived {
+  reason: string;
+  /** The configuration entry that waives it: "phoreus.yaml:14". */
+  by: string;
 }
 
 /** Longer messages are cut: a finding quotes its input in short excerpts, never at length. */
@@ -25,14 +36,17 @@ export function finding(rule: RuleId, file: string, line: number, message: strin
   return { rule, severity: RULES[rule].severity, file: cut(outward(file), 300), line: Math.max(1, line), message: cut(outward(message), MAX_MESSAGE) };
 }
 
-export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {
+/** Errors and warnings that count; waived findings, whatever their severity, are counted apart and fail nothing. */
+export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number; waived: number } {
   let errors = 0;
   let warnings = 0;
+  let waived = 0;
   for (const f of findings) {
-    if (f.severity === 'error') errors++;
+    if (f.waived) waived++;
+    else if (f.severity === 'error') errors++;
     else warnings++;
   }
-  return { errors, warnings };
+  return { errors, warnings, waived };
 }
 
 /** Stable order: by file, then line, then rule, so reports diff cleanly between runs. */

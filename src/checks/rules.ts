@@ -7,6 +7,12 @@ export interface Rule {
   severity: 'error' | 'warning';
   /** Section of the Phoreus Python Packaging Charter (or seed document) the rule enforces. */
   charter: string;
+  /**
+   * Whether `audit.waive` in phoreus.yaml may waive the rule for named payload files. Only
+   * rules whose waiver leaves the charter's core intact (hash-locking, isolation, the
+   * interpreter, the modulefile) are.
+   */
+  waivable?: true;
 }
 
 export const RULES = {
@@ -37,22 +43,26 @@ export const RULES = {
   PH302: { title: 'pyvenv.cfg missing or system site-packages included', severity: 'error', charter: '§3.1' },
   PH303: { title: '.pth or sitecustomize adds a path outside the venv', severity: 'error', charter: '§3.1, §10' },
   PH304: { title: 'script interpreter outside the venv', severity: 'error', charter: '§3.1, §5' },
-  PH305: { title: 'build-time path in the payload', severity: 'error', charter: '§3.1, §4' },
+  PH305: { title: 'build-time path in the payload', severity: 'error', charter: '§3.1, §4', waivable: true },
   PH306: { title: 'venv does not lead to the target interpreter', severity: 'error', charter: '§5' },
-  PH307: { title: 'bytecode for another interpreter', severity: 'error', charter: '§5' },
+  PH307: { title: 'bytecode for another interpreter', severity: 'error', charter: '§5', waivable: true },
   PH308: { title: 'installed distributions differ from the lock', severity: 'error', charter: '§6.1, §13, §14' },
-  PH309: { title: 'ELF file for a newer glibc or another architecture', severity: 'error', charter: '§4, §14' },
-  PH310: { title: 'ELF file needs a library from outside', severity: 'warning', charter: '§3.1' },
+  PH309: { title: 'ELF file needs a newer glibc, or is for another architecture and imported, linked or run', severity: 'error', charter: '§4, §14', waivable: true },
+  PH310: { title: 'ELF file needs a library from outside', severity: 'warning', charter: '§3.1', waivable: true },
   PH311: { title: 'header provides Python modules or sonames', severity: 'error', charter: '§3.1, §10' },
-  PH312: { title: 'file differs from its RECORD hash', severity: 'error', charter: '§11, §13' },
+  PH312: { title: 'file differs from its RECORD hash, or a distribution has no RECORD', severity: 'error', charter: '§11, §13' },
   PH313: { title: 'name, version and prefix disagree', severity: 'error', charter: '§3.1, §8' },
   PH314: { title: 'smoke test failed', severity: 'error', charter: '§9, §14' },
   PH315: { title: 'setuid, setgid, sticky or world-writable payload file, or a special file', severity: 'error', charter: '§3.1, §11' },
-  PH316: { title: '.pth file runs code at interpreter start', severity: 'warning', charter: '§3.1, §10' },
+  PH316: { title: '.pth file runs code at interpreter start', severity: 'warning', charter: '§3.1, §10', waivable: true },
   PH317: { title: 'modulefile sets a value with a control character', severity: 'error', charter: '§9' },
+  PH318: { title: 'ELF file for another architecture that nothing loads', severity: 'warning', charter: '§4, §14', waivable: true },
+  PH319: { title: 'audit waiver matches no finding', severity: 'warning', charter: '§13, §14' },
   PH401: { title: 'version already published', severity: 'error', charter: '§11' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;
 
 export const RULE_IDS = Object.keys(RULES) as RuleId[];
+
+export const WAIVABLE_RULES = RULE_IDS.filter((id) => (RULES[id] as Rule).waivable === true);

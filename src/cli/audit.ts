@@ -1,5 +1,6 @@
 /** `audit` on the command line: the charter's rules on one binary RPM, its report on stdout. */
-import { renderAudit, runAudit } from '../commands/audit-command.js';
+import { dirname } from 'node:path';
+import { configuredWaivers, renderAudit, runAudit } from '../commands/audit-command.js';
 import { absolutePath, optional, parseFormat, parseInterpreter } from '../inputs/options.js';
 import { UsageError } from '../inputs/usage-error.js';
 import { TOOL_NAME } from '../report/about.js';
@@ -13,6 +14,7 @@ export const AUDIT_OPTIONS: OptionSpec = {
   distro: { type: 'string', default: 'el9' },
   format: { type: 'string', default: 'text' },
   modulefile: { type: 'string' },
+  config: { type: 'string' },
   'interpreter-home': { type: 'string' },
   'interpreter-module': { type: 'string' },
   python: { type: 'string' },
@@ -26,6 +28,8 @@ export async function auditCommand(args: string[]): Promise<number> {
   if (rpm === undefined) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME} audit FILE.rpm [options]`);
   const format = parseFormat(flags.string('format') ?? 'text');
   const log = streamLog((text) => process.stderr.write(text), flags.boolean('quiet'));
+  const config = flags.string('config') && absolutePath(flags.string('config') ?? '');
+  const waiversFor = config ? configuredWaivers(dirname(config), config) : undefined;
   const smoke = await smokeTestFlag(flags, log);
   const { result, exitCode } = await runAudit({
     rpm: absolutePath(rpm),
@@ -35,6 +39,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     ...optional('modulefile', flags.string('modulefile') && absolutePath(flags.string('modulefile') ?? '')),
     ...optional('interpreterHome', flags.string('interpreter-home')),
     ...optional('interpreterModule', flags.string('interpreter-module')),
+    ...optional('waiversFor', waiversFor),
   }, log);
   process.stdout.write(renderAudit(format, result));
   return exitCode;

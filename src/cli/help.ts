@@ -91,6 +91,8 @@ Options:
   --distro DISTRO        target distro, for the glibc check (default: el9)
   --format FORMAT        text (default), json or sarif
   --modulefile FILE      the modulefile shipped beside the RPM, checked too
+  --config FILE          the project's phoreus.yaml: its audit.waive entries apply, as in the
+                         build (waived findings are reported as such and fail nothing)
   --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
   --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
   --[no-]smoke-test      install the RPM in a private mount namespace, load its module with

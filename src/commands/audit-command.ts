@@ -1,6 +1,9 @@
 /** `audit`: the charter's rules on a binary RPM, shared by the CLI, the action and the build. */
 import { audit, type AuditOptions, type AuditResult } from '../audit/audit.js';
 import { countBySeverity } from '../checks/finding.js';
+import type { Waiver } from '../checks/waivers.js';
+import { effectiveConfig } from '../config/config.js';
+import { loadConfig } from '../config/load.js';
 import type { OutputFormat } from '../inputs/options.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
 import type { Log } from '../report/log.js';
@@ -51,6 +54,19 @@ export async function resolveSmokeTest(asked: boolean | undefined, defaultOn: bo
     return false;
   }
   return asked === true || defaultOn;
+}
+
+/**
+ * The waivers of the configuration (`config`, else phoreus.yaml in `project`) for the
+ * interpreter the audit settles on, so an audit of a built RPM gives the build's verdict. A
+ * configuration with an error is refused with its first, as the build would refuse it.
+ */
+export function configuredWaivers(project: string, config?: string): ((interpreter: string) => readonly Waiver[]) | undefined {
+  const loaded = loadConfig(project, config);
+  if (!loaded) return undefined;
+  const [wrong] = loaded.findings;
+  if (wrong) throw new UsageError(`${wrong.file}:${wrong.line}: ${wrong.message}`);
+  return (interpreter) => effectiveConfig(loaded, interpreter).waivers;
 }
 
 export async function runAudit(options: AuditOptions, log: Log): Promise<{ result: AuditResult; exitCode: number }> {

@@ -4,6 +4,8 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { finding, type Finding } from '../checks/finding.js';
+import type { RuleId } from '../checks/rules.js';
+import { judgeWaiverPath, MAX_REASON_LENGTH, refuseWaivedRule, type Waiver } from '../checks/waivers.js';
 import { INTERPRETER, judgeEnvValue, judgeHome, judgeModule, judgeRelease } from '../inputs/values.js';
 import { validate, type LineIndex, type Schema } from './schema.js';
 
@@ -24,6 +26,20 @@ const exceptions: Schema = {
   values: { type: 'map', keys: PLATFORM, values: reason },
 };
 const copyFile: Schema = { type: 'object', fields: { from: str, to: str }, required: ['from', 'to'] };
+const waiver: Schema = {
+  type: 'object',
+  required: ['rule', 'path', 'reason'],
+  fields: {
+    rule: { type: 'string', refuse: refuseWaivedRule },
+    path: { type: 'string', missing: 'needs a glob of the waived files, relative to the venv', refuse: judgeWaiverPath },
+    reason: {
+      type: 'string',
+      missing: 'needs a reason: say why the finding is accepted (it is shown in every report and in the RPM\'s description)',
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
+      refuse: (v) => (v.length > MAX_REASON_LENGTH || /[\x00-\x1f\x7f]/.test(v.trim()) ? `must be one line of at most ${MAX_REASON_LENGTH} characters` : undefined),
+    },
+  },
+};
 
 /** Keys that may be set at the top level and overridden per interpreter. */
 const overridable: Record<string, Schema> = {
@@ -57,6 +73,7 @@ const overridable: Record<string, Schema> = {
       platformSpecific: { type: 'map', keys: PLATFORM, values: { type: 'object', fields: { copyFiles: { type: 'list', items: copyFile } } } },
     },
   },
+  audit: { type: 'object', fields: { waive: { type: 'list', items: waiver } } },
 };
 
 export const CONFIG_SCHEMA: Schema = {
@@ -101,6 +118,8 @@ export interface EffectiveConfig {
   policy: { interpreters: string[]; 'interpreter-home'?: string; 'interpreter-module'?: string; distros?: string[] };
   module: { whatis?: string[]; help?: string; env?: Record<string, string> };
   packages: { skip?: Exceptions; forceSource?: Exceptions; platformSpecific?: Record<string, { copyFiles?: CopyFile[] }> };
+  /** The audit waivers in force, each with the line it is written at. */
+  waivers: Waiver[];
 }
 
 export interface LoadedConfig {
@@ -143,7 +162,7 @@ export function mergeOverride(base: Record<string, unknown>, override: Record<st
 }
 
 /** The configuration for one interpreter: shared keys, then that interpreter's override. */
-export function effectiveConfig(loaded: Pick<LoadedConfig, 'raw'>, interpreter: string): EffectiveConfig {
+export function effectiveConfig(loaded: Pick<LoadedConfig, 'raw'> & Partial<Pick<LoadedConfig, 'file' | 'index'>>, interpreter: string): EffectiveConfig {
   const { interpreters, ...shared } = loaded.raw;
   const override = isRecord(interpreters) && isRecord(interpreters[interpreter]) ? interpreters[interpreter] : {};
   const merged = mergeOverride(shared, override);
@@ -159,7 +178,27 @@ export function effectiveConfig(loaded: Pick<LoadedConfig, 'raw'>, interpreter: 
       ? { ...(merged.module as EffectiveConfig['module']), ...(isRecord(merged.module.env) ? { env: Object.fromEntries(Object.entries(merged.module.env).map(([k, v]) => [k, String(v)])) } : {}) }
       : {},
     packages: isRecord(merged.packages) ? (merged.packages as EffectiveConfig['packages']) : {},
+    waivers: waiversOf(loaded, interpreter),
   };
+}
+
+/**
+ * The waivers for one interpreter: its override's list when it has one (a list replaces the
+ * shared one, as everywhere), else the shared list; each with its line in the file.
+ */
+function waiversOf(loaded: Pick<LoadedConfig, 'raw'> & Partial<Pick<LoadedConfig, 'file' | 'index'>>, interpreter: string): Waiver[] {
+  const listAt = (raw: unknown): unknown => (isRecord(raw) && isRecord(raw.audit) ? raw.audit.waive : undefined);
+  const { interpreters } = loaded.raw;
+  const override = isRecord(interpreters) ? listAt(interpreters[interpreter]) : undefined;
+  const [key, list] = override !== undefined ? [`interpreters.${interpreter}.audit.waive`, override] : ['audit.waive', listAt(loaded.raw)];
+  if (!Array.isArray(list)) return [];
+  return list.filter(isRecord).map((entry, i) => ({
+    rule: String(entry.rule) as RuleId,
+    path: String(entry.path),
+    reason: String(entry.reason).trim(),
+    file: loaded.file ?? 'phoreus.yaml',
+    line: loaded.index?.get(`${key}[${i}]`) ?? 1,
+  }));
 }
 
 /** The exceptions of one kind that apply to a platform: package name → reason. */

@@ -7,7 +7,8 @@ import { shown, type Judgement } from '../inputs/values.js';
 
 export type Schema =
   /** `missing`: what to say when the value is empty, instead of a type error. */
-  | { type: 'string'; pattern?: RegExp; hint?: string; missing?: string; judge?: (value: string) => Judgement }
+  /** `refuse`: what is wrong with the value, as the end of `key: "value" …`, or undefined. */
+  | { type: 'string'; pattern?: RegExp; hint?: string; missing?: string; judge?: (value: string) => Judgement; refuse?: (value: string) => string | undefined }
   | { type: 'scalar'; judge?: (value: string) => Judgement }
   | { type: 'boolean' }
   | { type: 'list'; items: Schema }
@@ -64,6 +65,10 @@ export function validate(node: Node | null | undefined, schema: Schema, lines: L
         }
         if (!isScalar(n) || typeof n.value !== 'string') return fail(n, at, `${where} must be a string, not ${describe(n)}`);
         if (s.pattern && !s.pattern.test(n.value)) return fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? 'is not valid'}`);
+        {
+          const refused = s.refuse?.(n.value);
+          if (refused) return fail(n, at, `${where}: "${shown(n.value)}" ${refused}`);
+        }
         return judged(n, at, s.judge);
       case 'scalar':
         if (!isScalar(n) || n.value === null || typeof n.value === 'object') return fail(n, at, `${where} must be a string or number, not ${describe(n)}`);

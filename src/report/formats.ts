@@ -23,10 +23,16 @@ export const GENERATOR = { name: TOOL_NAME, version: TOOL_VERSION } as const;
 
 const nameAndVersion = (tool: PackagedTool): string => (tool.version ? `${tool.name} ${tool.version}` : tool.name);
 
+/** A finding as one line of text; a waived one says so, with its reason and the waiver's place. */
+export function findingLine(f: Finding): string {
+  const waived = f.waived ? ` [waived by ${f.waived.by}: ${f.waived.reason}]` : '';
+  return `${f.file}:${f.line}: ${f.waived ? 'waived ' : ''}${f.severity} ${f.rule}: ${f.message}${waived}`;
+}
+
 export function renderText(subject: ReportSubject, findings: readonly Finding[]): string {
-  const lines = findings.map((f) => `${f.file}:${f.line}: ${f.severity} ${f.rule}: ${f.message}`);
-  const { errors, warnings } = countBySeverity(findings);
-  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${subject.interpreter ? ` for Python ${subject.interpreter}` : ''} in ${subject.project}`);
+  const lines = findings.map(findingLine);
+  const { errors, warnings, waived } = countBySeverity(findings);
+  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${waived ? `, ${waived} waived` : ''}${subject.interpreter ? ` for Python ${subject.interpreter}` : ''} in ${subject.project}`);
   if (subject.packagedTool) lines.push(`packaged tool: ${nameAndVersion(subject.packagedTool)}`);
   lines.push(`generator: ${nameAndVersion(GENERATOR)}`);
   return outward(`${lines.join('\n')}\n`);
@@ -81,6 +87,8 @@ export function renderSarif(findings: readonly Finding[], uriPrefix = '', packag
             },
           ],
           partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` },
+          // SARIF's own form of an accepted finding: still a result, suppressed with its justification.
+          ...(f.waived ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `${f.waived.reason} (${f.waived.by})` }] } : {}),
         })),
       },
     ],

@@ -18,8 +18,11 @@ export function annotate(findings: readonly Finding[], prefix: string): void {
   for (const f of findings) {
     const file = repositoryPath(prefix, f.file);
     const properties: core.AnnotationProperties = { title: `${f.rule} ${RULES[f.rule].title}`, startLine: f.line, ...(file ? { file } : {}) };
-    const message = file || f.file === '.' ? f.message : `${f.file}: ${f.message}`;
-    if (f.severity === 'error') core.error(message, properties);
+    const located = file || f.file === '.' ? f.message : `${f.file}: ${f.message}`;
+    const message = f.waived ? `${located} [waived by ${f.waived.by}: ${f.waived.reason}]` : located;
+    // A waived finding fails nothing: a notice, never an error or a warning.
+    if (f.waived) core.notice(message, properties);
+    else if (f.severity === 'error') core.error(message, properties);
     else core.warning(message, properties);
   }
 }
@@ -30,17 +33,17 @@ export function annotate(findings: readonly Finding[], prefix: string): void {
  * a warning, never a failure of the step.
  */
 export async function writeSummary(title: string, findings: readonly Finding[], facts: Array<[string, string]>): Promise<void> {
-  const { errors, warnings } = countBySeverity(findings);
+  const { errors, warnings, waived } = countBySeverity(findings);
   const summary = core.summary.addHeading(title, 2).addTable([
     [{ data: 'Item', header: true }, { data: 'Value', header: true }],
     ...facts.map(([k, v]) => [cell(k), cell(v)]),
     ['Generator', cell(`${GENERATOR.name} ${GENERATOR.version}`)],
   ]);
-  summary.addRaw(`<p><strong>${errors}</strong> error(s), <strong>${warnings}</strong> warning(s)</p>`, true);
+  summary.addRaw(`<p><strong>${errors}</strong> error(s), <strong>${warnings}</strong> warning(s)${waived ? `, <strong>${waived}</strong> waived` : ''}</p>`, true);
   if (findings.length > 0) {
     summary.addTable([
       [{ data: 'Rule', header: true }, { data: 'Severity', header: true }, { data: 'File', header: true }, { data: 'Line', header: true }, { data: 'Message', header: true }],
-      ...findings.map((f) => [f.rule, f.severity, cell(f.file), String(f.line), cell(f.message)]),
+      ...findings.map((f) => [f.rule, f.waived ? `${f.severity}, waived` : f.severity, cell(f.file), String(f.line), cell(f.waived ? `${f.message} — waived by ${f.waived.by}: ${f.waived.reason}` : f.message)]),
     ]);
   }
   try {

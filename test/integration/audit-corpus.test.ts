@@ -3,7 +3,7 @@
  * here by rpmbuild from the payload of a real build, changed in one way, and the audit must
  * fire exactly that rule, naming the file. The build's own RPM audits clean.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,10 @@ interface Case {
   spec?: SpecChanges;
   /** A path the finding must name. */
   names?: string;
+  /** Other rules the one fault also breaks. */
+  also?: string[];
+  /** Text the finding's message must hold. */
+  says?: string;
 }
 
 const CASES: Case[] = [
@@ -49,6 +53,30 @@ const CASES: Case[] = [
     change: (t) => t.write(`${VENV}/bin/hello-tool`, t.read(`${VENV}/bin/hello-tool`).replace(/^#!.*$/m, '#!/usr/bin/env python3')) },
   { rule: 'PH305', what: 'the build directory left in an activate script', names: `/${VENV}/bin/activate`,
     change: (t) => t.write(`${VENV}/bin/activate`, `${t.read(`${VENV}/bin/activate`)}# /builddir/build/BUILD/hello-tool/venv\n`) },
+  { rule: 'PH305', what: 'bytecode whose co_filename is a BUILDROOT path ending in the installed one', names: `/${SP}/alpha/__pycache__/__init__.cpython-311.pyc`,
+    says: `/home/builder/rpmbuild/BUILDROOT/phoreus-hello-tool-1.0.0-1.el9.x86_64/${SP}/alpha/__init__.py, not exactly /${SP}/alpha/__init__.py`,
+    change: async (t) => {
+      const r = await run(pythonPath('3.11'), ['-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], dfile=sys.argv[3], invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH, doraise=True)',
+        t.path(`${SP}/alpha/__init__.py`), t.path(`${SP}/alpha/__pycache__/__init__.cpython-311.pyc`), `/home/builder/rpmbuild/BUILDROOT/phoreus-hello-tool-1.0.0-1.el9.x86_64/${SP}/alpha/__init__.py`]);
+      if (r.status !== 0) throw new Error(r.stderr);
+    } },
+  { rule: 'PH305', what: 'a direct_url.json naming a temporary build directory', names: `/${SP}/alpha-1.0.dist-info/direct_url.json`, says: 'file:///tmp/tmpq1w2e3/alpha-1.0-py3-none-any.whl',
+    change: (t) => {
+      t.write(`${SP}/alpha-1.0.dist-info/direct_url.json`, '{"archive_info": {}, "url": "file:///tmp/tmpq1w2e3/alpha-1.0-py3-none-any.whl"}');
+      // Listed in RECORD, as pip lists it: a file shipped as installed, which the text markers leave alone.
+      const [record] = t.records().filter((r) => r.includes('/alpha-1.0.dist-info/'));
+      if (record) writeFileSync(record, `${readFileSync(record, 'utf8').trimEnd()}\nalpha-1.0.dist-info/direct_url.json,,\n`);
+    } },
+  { rule: 'PH306', what: 'an ELF copy of bin/python whose RUNPATH is the build machine\'s interpreter', names: `/${VENV}/bin/python3.11`, also: ['PH305'], says: 'a copy of an interpreter',
+    change: async (t, work) => {
+      writeFileSync(join(work, 'python.c'), 'int main(void) { return 0; }\n');
+      t.remove(`${VENV}/bin/python3.11`);
+      await gcc(['-o', t.path(`${VENV}/bin/python3.11`), join(work, 'python.c'), '-Wl,--enable-new-dtags,-rpath,/root/.pyenv/versions/3.11.9/lib']);
+    } },
+  { rule: 'PH312', what: 'every RECORD deleted', names: `/${SP}/alpha-1.0.dist-info`, says: 'alpha-1.0.dist-info has no RECORD',
+    change: (t) => { for (const record of t.records()) rmSync(record); } },
+  { rule: 'PH304', what: 'a shebang climbing out of the venv with ..', names: `/${VENV}/bin/hello-tool`, says: '(that is, /usr/bin/python3) is outside the venv',
+    change: (t) => t.write(`${VENV}/bin/hello-tool`, t.read(`${VENV}/bin/hello-tool`).replace(/^#!.*$/m, `#!/${VENV}/bin/../../../../../../../usr/bin/python3`)) },
   { rule: 'PH306', what: 'pyvenv.cfg pointing at the system Python', names: `/${VENV}/pyvenv.cfg`,
     change: (t) => t.write(`${VENV}/pyvenv.cfg`, t.read(`${VENV}/pyvenv.cfg`).replace(/^home = .*$/m, 'home = /usr/bin')) },
   { rule: 'PH307', what: 'bytecode compiled by Python 3.10', names: `/${SP}/alpha/__pycache__/__init__.cpython-311.pyc`,
@@ -63,6 +91,12 @@ const CASES: Case[] = [
     change: async (t, work) => {
       writeFileSync(join(work, 'random.c'), '#include <stdlib.h>\nunsigned int draw(void) { return arc4random(); }\n');
       await gcc(['-shared', '-fPIC', '-o', t.path(`${SP}/fastcount/_random.so`), join(work, 'random.c')]);
+    } },
+  { rule: 'PH318', what: 'an i386 solver library a wheel bundles, which nothing loads', names: `/${SP}/fastcount/solver/i386/libcbc.so`, says: 'built for i386 (ELF machine 3), not x86_64',
+    change: async (t, work) => {
+      writeFileSync(join(work, 'solver.c'), 'int solve(void) { return 42; }\n');
+      mkdirSync(t.path(`${SP}/fastcount/solver/i386`), { recursive: true });
+      await gcc(['-m32', '-shared', '-fPIC', '-nostdlib', '-o', t.path(`${SP}/fastcount/solver/i386/libcbc.so`), join(work, 'solver.c')]);
     } },
   { rule: 'PH310', what: 'an extension needing a library nobody ships', names: `/${SP}/fastcount/_uses.so`,
     change: async (t, work) => {
@@ -125,13 +159,21 @@ describe('audit: a corpus of RPMs that each break one rule', () => {
     expect(run.properties.packagedTool).toEqual({ name: 'hello-tool', version: '1.0.0' });
   });
 
-  it.each(CASES)('$rule: $what', async ({ rule, what, change, spec, names }) => {
+  it('passes a shebang naming the venv\'s python with "//", as the kernel resolves it', async () => {
+    const rpm = await corpus.make('shebang-double-slash', (t) => t.write(`${VENV}/bin/hello-tool`, t.read(`${VENV}/bin/hello-tool`).replace(/^#!.*$/m, `#!//${VENV}/bin/python`)));
+    const { status, report } = await auditJson(rpm);
+    expect(report.findings).toEqual([]);
+    expect(status).toBe(0);
+  });
+
+  it.each(CASES)('$rule: $what', async ({ rule, what, change, spec, names, also, says }) => {
     const rpm = await corpus.make(`${rule.toLowerCase()}-${what.replace(/\W+/g, '-')}`, (tree) => change?.(tree, join(work, 'corpus')), spec);
     const { status, report } = await auditJson(rpm);
     const rules = [...new Set(report.findings.map((f: { rule: string }) => f.rule))];
-    expect(rules).toEqual([rule]);
+    expect(rules.sort()).toEqual([rule, ...(also ?? [])].sort());
     const ours = report.findings.filter((f: { rule: string }) => f.rule === rule);
     if (names) expect(ours.map((f: { file: string }) => f.file)).toContain(names);
+    if (says) expect(ours.find((f: { file: string }) => f.file === names)?.message).toContain(says);
     for (const f of ours) expect(f.message.length).toBeGreaterThan(30);
     expect(status).toBe(ours[0]?.severity === 'warning' ? 0 : 1);
   });

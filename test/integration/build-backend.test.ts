@@ -49,7 +49,7 @@ describe('build: the application backend pinned by requirements-build.lock', () 
 
   it('ships a subpackage named build or dist, leaving out only the top-level build and dist directories', async () => {
     const project = await lockHelloTool(work, index, '3.11');
-    for (const [dir, file] of [['hello_tool/build', '__init__.py'], ['hello_tool/dist', 'layout.py'], ['build/lib/hello_tool', 'stale.py'], ['dist', 'stale.py']]) {
+    for (const [dir, file] of [['hello_tool/build', '__init__.py'], ['hello_tool/dist', 'layout.py'], ['build/lib/hello_tool', 'stale.py'], ['dist', 'stale.py']] as const) {
       mkdirSync(join(project, dir), { recursive: true });
       writeFileSync(join(project, dir, file), `# ${dir}\n`);
     }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_VERSIONS, magicOf, pycTag, readPycHeader, tagOf } from '../../src/audit/pyc.js';
+import { holdsString, KNOWN_VERSIONS, magicOf, pycTag, readPycHeader, tagOf } from '../../src/audit/pyc.js';
 import { pythonPath } from '../support/processes.js';
 import { installedPythons, SUITE_INTERPRETERS } from '../support/required-tools.js';
 
@@ -176,4 +176,32 @@ describe('pycTag and tagOf', () => {
       expect(pycTag(`mod.${tag}.pyc`)).toBe(tag);
     }
   });
+});
+
+describe('holdsString on the co_filename each interpreter marshals', () => {
+  const INSTALLED = '/usr/local/phoreus/t/1/venv/lib/python3.11/site-packages/alpha/__init__.py';
+  const cases: Array<[string, string]> = [
+    ['a short ASCII path', INSTALLED],
+    ['a path longer than 255 bytes', `/usr/local/phoreus/t/1/venv/lib/python3.11/site-packages/${'deep/'.repeat(50)}m.py`],
+    ['a path with non-ASCII letters', '/usr/local/phoreus/t/1/venv/lib/python3.11/site-packages/données/m.py'],
+  ];
+
+  /** The bytecode of a small module, compiled by `python` with `dfile` as its co_filename. */
+  const compile = (python: string, dfile: string): Buffer => {
+    const src = join(dir, 'two.py');
+    writeFileSync(src, 'def f():\n    return 1\n\nclass C:\n    def g(self):\n        return 2\n');
+    const out = join(dir, 'two.pyc');
+    const r = spawnSync(python, ['-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], dfile=sys.argv[3], doraise=True)', src, out, dfile], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return readFileSync(out);
+  };
+
+  for (const { minor, python } of PYTHONS) {
+    it.each(cases)(`Python ${minor}: finds %s as the whole string, not inside a longer one`, (_what, path) => {
+      expect(holdsString(compile(python, path), path)).toBe(true);
+      const buildroot = compile(python, `/home/builder/rpmbuild/BUILDROOT/t-1-1.el9.x86_64${path}`);
+      expect(buildroot.includes(Buffer.from(path))).toBe(true);
+      expect(holdsString(buildroot, path)).toBe(false);
+    });
+  }
 });

@@ -25,8 +25,9 @@ import { buildPathIn, PayloadAuditor, type PayloadContext } from '../../src/audi
 import { parseScriptlets } from '../../src/audit/rpm-file.js';
 import type { PackageIdentity } from '../../src/build/layout.js';
 import { renderModulefile, type ModuleText } from '../../src/build/modulefile.js';
-import type { Finding } from '../../src/checks/finding.js';
+import { countBySeverity, type Finding } from '../../src/checks/finding.js';
 import type { RuleId } from '../../src/checks/rules.js';
+import type { Waiver } from '../../src/checks/waivers.js';
 import { distro } from '../../src/plan/distros.js';
 import { requiredCommand } from '../support/required-tools.js';
 
@@ -499,6 +500,15 @@ beforeAll(() => {
   compiled.usesfoo = sharedObject('_usesfoo.so', 'int foo(void);\nint bar(void) { return foo() + 1; }\n', ['-L', work, '-lfoo']);
   compiled.rpath = sharedObject('_rpath.so', 'int r(void) { return 1; }\n', ['-Wl,-rpath,/tmp/build/lib']);
   compiled.origin = sharedObject('_origin.so', 'int o(void) { return 1; }\n', ['-Wl,--enable-new-dtags,-rpath,$ORIGIN/../alpha.libs']);
+  compiled.buildrootPyc = pyc('3.11', INIT_PY, `/home/builder/rpmbuild/BUILDROOT/phoreus-hello-tool-1.2.0-1.el9.x86_64${SP}/alpha/__init__.py`);
+  compiled.hostPython = sharedObject('_host.so', 'int h(void) { return 1; }\n', ['-Wl,--enable-new-dtags,-rpath,/root/.pyenv/versions/3.11.9/lib']);
+  compiled.systemRpath = sharedObject('_system.so', 'int s(void) { return 1; }\n', ['-Wl,-rpath,/usr/lib64:/usr/local/phoreus/python/3.11/lib']);
+  compiled.relativeRpath = sharedObject('_relative.so', 'int l(void) { return 1; }\n', ['-Wl,-rpath,lib']);
+  // i386 files without the C library (this machine has no 32-bit one): they only need to be ELF for another machine.
+  compiled.i386bar = sharedObject('libbar.so', 'int bar(void) { return 2; }\n', ['-m32', '-nostdlib', '-Wl,-soname,libbar.so']);
+  compiled.i386solver = sharedObject('libcbc.so', 'int bar(void);\nint solve(void) { return bar(); }\n', ['-m32', '-nostdlib', '-L', work, '-lbar']);
+  compiled.i386foo = sharedObject('libfoo-i386.so', 'int foo(void) { return 41; }\n', ['-m32', '-nostdlib', '-Wl,-soname,libfoo.so.1']);
+  compiled.i386program = sharedObject('cbc', 'int main(void) { return 0; }\n', ['-m32', '-nostdlib', '-static', '-e', 'main']);
 });
 
 afterAll(() => {
@@ -628,6 +638,7 @@ describe('PayloadAuditor on a good venv', () => {
   it('passes the application\'s own distribution, which is not in the lock', () => {
     const findings = auditPayload((p) => {
       file(p, `${SP}/hello_tool-1.2.0.dist-info/METADATA`, 'Metadata-Version: 2.1\nName: hello_tool\nVersion: 1.2.0\n');
+      file(p, `${SP}/hello_tool-1.2.0.dist-info/RECORD`, 'hello_tool-1.2.0.dist-info/METADATA,,\nhello_tool-1.2.0.dist-info/RECORD,,\n');
     });
     expect(summary(findings)).toEqual([]);
   });
@@ -768,6 +779,49 @@ describe('PayloadAuditor: one thing wrong at a time', () => {
     expect(findings[0]?.message).toContain('/home/runner/work/hello/build/venv/lib/python3.11/site-packages/alpha/__init__.py');
   });
 
+  it('PH305: a .pyc whose co_filename is a BUILDROOT path ending in the installed one', () => {
+    const path = `${SP}/alpha/__pycache__/__init__.cpython-311.pyc`;
+    const findings = auditPayload((p) => file(p, path, compiled.buildrootPyc as Buffer));
+    expect(summary(findings)).toEqual([`PH305 ${path}:1`]);
+    expect(findings[0]?.message).toContain(`/home/builder/rpmbuild/BUILDROOT/phoreus-hello-tool-1.2.0-1.el9.x86_64${SP}/alpha/__init__.py, not exactly ${SP}/alpha/__init__.py`);
+  });
+
+  it('PH305: a direct_url.json naming a file: URL, though RECORD lists it; not a URL of an index', () => {
+    const path = `${SP}/alpha-1.0.dist-info/direct_url.json`;
+    const findings = auditPayload((p) => file(p, path, '{"archive_info": {}, "url": "file:///tmp/tmpk2x9/alpha-1.0-py3-none-any.whl"}'));
+    expect(summary(findings)).toEqual([`PH305 ${path}:1`]);
+    expect(findings[0]?.message).toContain('file:///tmp/tmpk2x9/alpha-1.0-py3-none-any.whl');
+    expect(findings[0]?.message).toContain('install it by name from a wheelhouse');
+    expect(auditPayload((p) => file(p, path, '{"archive_info": {}, "url": "https://files.example.org/alpha-1.0-py3-none-any.whl"}'))).toEqual([]);
+    expect(auditPayload((p) => file(p, path, 'not json'))).toEqual([]);
+  });
+
+  it('PH312: a distribution without RECORD', () => {
+    const dist = `${SP}/alpha-1.0.dist-info`;
+    const findings = auditPayload(undefined, (p) => p.delete(RECORD));
+    expect(summary(findings)).toEqual([`PH312 ${dist}:1`]);
+    expect(findings[0]?.message).toContain('alpha-1.0.dist-info has no RECORD');
+  });
+
+  it('PH304 does not fire for the venv\'s python named with "//" or "/./"', () => {
+    for (const shebang of [`#!/${VENV}/bin/python`, `#!${VENV.replace('/venv', '/./venv')}//bin/python`, `#!${VENV}/lib/../bin/python3.11`]) {
+      expect(auditPayload((p) => file(p, `${VENV}/bin/alpha`, SCRIPT.replace(/^#!.*$/m, shebang), 0o100755)), shebang).toEqual([]);
+    }
+  });
+
+  it('PH304 judges ".." as the kernel does, through the payload\'s own directory links', () => {
+    const climbs = auditPayload((p) => file(p, `${VENV}/bin/alpha`, SCRIPT.replace(/^#!.*$/m, `#!${VENV}/bin/../../../../../../../usr/bin/python3`), 0o100755));
+    expect(summary(climbs)).toEqual([`PH304 ${VENV}/bin/alpha:1`]);
+    expect(climbs[0]?.message).toContain('(that is, /usr/bin/python3) is outside the venv');
+    // bin/sys/.. is /usr, not bin: the text alone would say venv/bin/python.
+    const linked = auditPayload((p) => {
+      link(p, `${VENV}/bin/sys`, '/usr/bin');
+      file(p, `${VENV}/bin/alpha`, SCRIPT.replace(/^#!.*$/m, `#!${VENV}/bin/sys/../python`), 0o100755);
+    });
+    expect(summary(linked)).toEqual([`PH304 ${VENV}/bin/alpha:1`]);
+    expect(linked[0]?.message).toContain('(that is, /usr/python)');
+  });
+
   it('PH306: pyvenv.cfg home is not the target interpreter', () => {
     const findings = auditPayload((p) => file(p, `${VENV}/pyvenv.cfg`, PYVENV.replace('/usr/local/phoreus/python/3.11/bin', '/usr/bin')));
     expect(summary(findings)).toEqual([`PH306 ${VENV}/pyvenv.cfg:1`]);
@@ -815,6 +869,15 @@ describe('PayloadAuditor: one thing wrong at a time', () => {
     expect(rules(findings).filter((r) => r !== 'PH307')).toEqual([]);
   });
 
+  it('PH307: bytecode a waiver accepts does not make the venv one of several interpreters', () => {
+    const path = `${SP}/alpha/fixtures/old.cpython-310.pyc`;
+    const findings = auditPayload((p) => file(p, path, compiled.py310 as Buffer), undefined, {
+      waivers: [{ rule: 'PH307', path: 'lib/python3.11/site-packages/alpha/fixtures/*.pyc', reason: 'test data read as bytes', file: 'phoreus.yaml', line: 2 }],
+    });
+    expect(summary(findings)).toEqual([`PH307 ${path}:1`]);
+    expect(findings[0]?.waived?.reason).toBe('test data read as bytes');
+  });
+
   it('PH307: 3.11 bytecode under another interpreter\'s tag, and a file that is not bytecode', () => {
     const findings = auditPayload((p) => {
       file(p, `${SP}/alpha/__pycache__/__init__.cpython-310.pyc`, compiled.good as Buffer);
@@ -826,7 +889,10 @@ describe('PayloadAuditor: one thing wrong at a time', () => {
   });
 
   it('PH308: a distribution installed but not in the lock', () => {
-    const findings = auditPayload((p) => file(p, `${SP}/beta-2.0.dist-info/METADATA`, 'Metadata-Version: 2.1\nName: beta\nVersion: 2.0\n'));
+    const findings = auditPayload((p) => {
+      file(p, `${SP}/beta-2.0.dist-info/METADATA`, 'Metadata-Version: 2.1\nName: beta\nVersion: 2.0\n');
+      file(p, `${SP}/beta-2.0.dist-info/RECORD`, 'beta-2.0.dist-info/METADATA,,\nbeta-2.0.dist-info/RECORD,,\n');
+    });
     expect(summary(findings)).toEqual([`PH308 ${SP}/beta-2.0.dist-info:1`]);
     expect(findings[0]?.message).toContain('beta 2.0 is installed but not in requirements.lock');
   });
@@ -923,6 +989,97 @@ describe('PayloadAuditor on ELF files', () => {
       file(p, `${SP}/alpha.libs/libfoo-1a2b3c.so.1`, compiled.libfoo as Buffer, 0o100755);
     });
     expect(summary(shipped)).toEqual([]);
+  });
+
+  it('PH318, not PH309: an inert ELF file for another machine, whose own needs are not judged', () => {
+    const path = `${SP}/alpha/solverdir/cbc/linux/i386/libcbc.so`;
+    const findings = auditPayload((p) => file(p, path, compiled.i386solver as Buffer, 0o100755));
+    expect(summary(findings)).toEqual([`PH318 ${path}:1`]);
+    expect(findings[0]).toMatchObject({ severity: 'warning' });
+    expect(findings[0]?.message).toContain('built for i386 (ELF machine 3), not x86_64');
+    expect(findings[0]?.message).toContain('audit.waive');
+  });
+
+  it('PH309: a foreign ELF file Python would import as an extension module', () => {
+    const tagged = `${SP}/alpha/_speedups.cpython-311-x86_64-linux-gnu.so`;
+    const plain = `${SP}/alpha/_fast.so`;
+    const top = `${SP}/_top.so`;
+    const findings = auditPayload((p) => {
+      for (const path of [tagged, plain, top]) file(p, path, compiled.i386solver as Buffer, 0o100755);
+    });
+    expect(summary(findings).sort()).toEqual([`PH309 ${plain}:1`, `PH309 ${tagged}:1`, `PH309 ${top}:1`].sort());
+    for (const f of findings) expect(f.message).toMatch(/extension module Python would import.*lock the package's wheel for x86_64/);
+  });
+
+  it('PH318 for a plain .so outside any package and for a name that is no module', () => {
+    const findings = auditPayload((p) => {
+      file(p, `${SP}/alpha/bin/_solver.so`, compiled.i386solver as Buffer, 0o100755);
+      file(p, `${SP}/alpha/libcbc-1.2.so`, compiled.i386solver as Buffer, 0o100755);
+    });
+    expect(rules(findings)).toEqual(['PH318', 'PH318']);
+  });
+
+  it('PH309: a foreign library an ELF file of the venv needs; it provides nothing (PH310 for the one that needs it)', () => {
+    const lib = `${SP}/alpha.libs/libfoo.so.1`;
+    const user = `${SP}/alpha/_usesfoo.so`;
+    const findings = auditPayload((p) => {
+      file(p, user, compiled.usesfoo as Buffer, 0o100755);
+      file(p, lib, compiled.i386foo as Buffer, 0o100755);
+    });
+    expect(summary(findings).sort()).toEqual([`PH309 ${lib}:1`, `PH310 ${user}:1`]);
+    expect(only(findings, 'PH309')[0]?.message).toContain(`${user} needs it`);
+  });
+
+  it('PH309: a foreign program in the venv\'s bin/', () => {
+    const path = `${VENV}/bin/cbc`;
+    const findings = auditPayload((p) => file(p, path, compiled.i386program as Buffer, 0o100755));
+    expect(summary(findings)).toEqual([`PH309 ${path}:1`]);
+    expect(findings[0]?.message).toContain('a program on PATH');
+  });
+
+  it('PH306: bin/python3.11 an ELF copy of an interpreter, not a link', () => {
+    const path = `${VENV}/bin/python3.11`;
+    const findings = auditPayload((p) => file(p, path, compiled.hostPython as Buffer, 0o100755));
+    // The links to it lead to the copy, not to the target interpreter, and say so too.
+    expect(summary(findings).sort()).toEqual([`PH305 ${path}:1`, `PH306 ${path}:1`, `PH306 ${VENV}/bin/python3:1`, `PH306 ${VENV}/bin/python:1`]);
+    expect(only(findings, 'PH306').find((f) => f.file === path)?.message).toContain('a copy of an interpreter');
+    expect(only(findings, 'PH305')[0]?.message).toContain('/root/.pyenv/versions/3.11.9/lib, outside the venv');
+  });
+
+  it('PH305: an RPATH outside the venv and the interpreter\'s home, or relative; not the system\'s library directories', () => {
+    const host = `${SP}/alpha/_host.so`;
+    const relative = `${SP}/alpha/_relative.so`;
+    const findings = auditPayload((p) => {
+      file(p, host, compiled.hostPython as Buffer, 0o100755);
+      file(p, relative, compiled.relativeRpath as Buffer, 0o100755);
+      file(p, `${SP}/alpha/_system.so`, compiled.systemRpath as Buffer, 0o100755);
+    });
+    expect(summary(findings).sort()).toEqual([`PH305 ${host}:1`, `PH305 ${relative}:1`]);
+    expect(only(findings, 'PH305').find((f) => f.file === relative)?.message).toContain('a relative directory');
+  });
+
+  it('waived by audit.waive: every finding a glob covers is reported waived, past the cap too, and fails nothing', () => {
+    const waive = (rule: RuleId, path: string): Waiver => ({ rule, path, reason: 'CBC bundled for every platform', file: 'phoreus.yaml', line: 4 });
+    const findings = auditPayload((p) => {
+      for (let i = 0; i < 30; i++) file(p, `${SP}/alpha/solverdir/i386/lib${i}.so`, compiled.i386solver as Buffer, 0o100755);
+      file(p, `${SP}/alpha/solverdir/i386-other/libcbc.so`, compiled.i386solver as Buffer, 0o100755);
+    }, undefined, { waivers: [waive('PH318', 'lib/python3.*/site-packages/alpha/solverdir/i386/*.so'), waive('PH309', 'bin/cbc')] });
+    const waived = findings.filter((f) => f.waived);
+    expect(waived).toHaveLength(26);
+    expect(waived.every((f) => f.rule === 'PH318')).toBe(true);
+    expect(waived[0]?.waived).toEqual({ reason: 'CBC bundled for every platform', by: 'phoreus.yaml:4' });
+    expect(waived.at(-1)).toMatchObject({ file: VENV, message: '5 more waived PH318 findings like the ones above' });
+    expect(summary(findings.filter((f) => !f.waived))).toEqual([`PH318 ${SP}/alpha/solverdir/i386-other/libcbc.so:1`, 'PH319 phoreus.yaml:4']);
+    expect(findings.find((f) => f.rule === 'PH319')?.message).toContain('PH309 for bin/cbc matches no finding');
+  });
+
+  it('waived: a foreign extension module\'s PH309, which then fails nothing', () => {
+    const path = `${SP}/alpha/_fast.so`;
+    const findings = auditPayload((p) => file(p, path, compiled.i386solver as Buffer, 0o100755), undefined, {
+      waivers: [{ rule: 'PH309', path: 'lib/python3.11/site-packages/alpha/_fast.so', reason: 'imported only on i386 hosts', file: 'phoreus.yaml', line: 2 }],
+    });
+    expect(summary(findings)).toEqual([`PH309 ${path}:1`]);
+    expect(countBySeverity(findings)).toEqual({ errors: 0, warnings: 0, waived: 1 });
   });
 
   it('PH305: an RPATH into /tmp, but not an $ORIGIN-relative RUNPATH', () => {

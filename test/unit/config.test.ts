@@ -72,7 +72,7 @@ describe('parseConfig', () => {
     expect(loaded.findings).toHaveLength(1);
     expect(loaded.findings[0]).toMatchObject({ rule: 'PH113', severity: 'error', file: FILE, line: 3 });
     expect(loaded.findings[0]?.message).toContain('unknown key "interpeters" in the top level (did you mean "interpreters"?)');
-    expect(loaded.findings[0]?.message).toContain('known keys: tool, requirements, lock, registries, module, packages, policy, interpreters');
+    expect(loaded.findings[0]?.message).toContain('known keys: tool, requirements, lock, registries, module, packages, audit, policy, interpreters');
     expect(loaded.findings[0]?.message).toContain(`fix ${FILE}`);
     expect(loaded.raw).toEqual({});
   });
@@ -174,12 +174,13 @@ describe('effectiveConfig', () => {
       policy: { interpreters: DEFAULT_SANCTIONED },
       module: {},
       packages: {},
+      waivers: [],
     });
     expect(DEFAULT_SANCTIONED).toEqual(['3.10', '3.11']);
   });
 
   it('gives defaults for no configuration at all', () => {
-    expect(effectiveConfig({ raw: {} }, '3.11')).toEqual({ tool: {}, registries: {}, policy: { interpreters: ['3.10', '3.11'] }, module: {}, packages: {} });
+    expect(effectiveConfig({ raw: {} }, '3.11')).toEqual({ tool: {}, registries: {}, policy: { interpreters: ['3.10', '3.11'] }, module: {}, packages: {}, waivers: [] });
   });
 
   it('lets the override of the interpreter win, key by key', () => {

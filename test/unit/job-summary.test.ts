@@ -10,7 +10,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { finding } from '../../src/checks/finding.js';
 import { writeSummary } from '../../src/report/github.js';
 
-const FINDINGS = [finding('PH104', 'requirements.lock', 3, 'click has no --hash=sha256:; regenerate the lock')];
+const FINDINGS = [
+  finding('PH104', 'requirements.lock', 3, 'click has no --hash=sha256:; regenerate the lock'),
+  { ...finding('PH318', '/usr/local/phoreus/t/1/venv/lib/python3.11/site-packages/pulp/solverdir/cbc/linux/arm64/cbc', 1, 'inert'), waived: { reason: 'bundled <for> every platform', by: 'phoreus.yaml:4' } },
+];
 
 let dir: string;
 const saved = process.env.GITHUB_STEP_SUMMARY;
@@ -66,5 +69,7 @@ describe('writeSummary', () => {
     const summary = readFileSync(file, 'utf8');
     for (const text of ['<h2>Phoreus lockfile verification</h2>', 'Python 3.11', 'Generator', 'phoreus-rpm', 'PH104', '<strong>1</strong> error(s)']) expect(summary).toContain(text);
     expect(summary.match(/<h2>/g)).toHaveLength(1);
+    // A waived finding is in the table, marked, with its reason escaped, and counted apart.
+    for (const text of ['<strong>1</strong> waived', '<td>warning, waived</td>', 'waived by phoreus.yaml:4: bundled &lt;for&gt; every platform']) expect(summary).toContain(text);
   });
 });
