@@ -29927,7 +29927,11 @@ function parseFiles(text) {
   return files;
 }
 async function readHeader(rpm) {
-  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]);
+  const [q, scripts, files] = await Promise.all([
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]),
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]),
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm])
+  ]);
   if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
   const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [], files: [] };
   for (const line of q.stdout.split("\n")) {
@@ -29939,9 +29943,7 @@ async function readHeader(rpm) {
     else if (key === "REQUIRE") header.requires.push(value);
     else if (key === "PROVIDE") header.provides.push(value);
   }
-  const scripts = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]);
   header.scriptlets = parseScriptlets(scripts.stdout);
-  const files = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm]);
   header.files = parseFiles(files.stdout);
   return header;
 }
