@@ -1,6 +1,6 @@
 // Audit benchmark: a large real venv RPM (numpy, pandas, scipy: bench/scientific, built here
 // with the CLI, from the public package index the first time) audited by phoreus-rpm, next to
-// rpmlint on the same file. Whole-process wall-clock times, medians of BENCH_RUNS runs (default 5).
+// rpmlint and `rpm2cpio > /dev/null` (the decompression floor) on the same file. Whole-process wall-clock times, medians of BENCH_RUNS runs (default 5).
 // usage: node bench/audit.mjs [RPM]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -19,12 +19,12 @@ function timed(command, args) {
 }
 
 function scientificRpm() {
-  const out = join(repo, 'node_modules/.cache/phoreus-bench/scientific');
+  const out = join(repo, 'node_modules/.cache/phoreus-bench/scientific-15');
   const existing = existsSync(out) ? readdirSync(out).find((f) => f.endsWith('.x86_64.rpm') || f.endsWith('.aarch64.rpm')) : undefined;
   if (existing) return join(out, existing);
   mkdirSync(out, { recursive: true });
   const r = timed(process.execPath, [cli, 'build', '--project', join(repo, 'bench/scientific'), '--tool', 'scientific', '--tool-version', '1.0',
-    '--interpreter', '3.11', '--out', out, '--quiet', '--no-smoke-test']);
+    '--interpreter', '3.11', '--index-url', 'https://pypi.org/simple', '--out', out, '--quiet', '--no-smoke-test']);
   if (r.status !== 0) throw new Error(`building the benchmark RPM failed:\n${r.stdout}\n${r.stderr}`);
   return join(out, readdirSync(out).find((f) => /\.(x86_64|aarch64)\.rpm$/.test(f)));
 }
@@ -34,9 +34,10 @@ const rpm = process.argv[2] ? resolve(process.argv[2]) : scientificRpm();
 const files = Number(JSON.parse(timed(process.execPath, [cli, 'audit', rpm, '--format', 'json', '--quiet', '--no-smoke-test']).stdout).files);
 const hasRpmlint = spawnSync('rpmlint', ['--version']).status === 0;
 
-const times = { 'phoreus-rpm audit': [], rpmlint: [] };
+const times = { 'phoreus-rpm audit': [], 'rpm2cpio >/dev/null': [], rpmlint: [] };
 for (let i = 0; i < runs; i++) {
   times['phoreus-rpm audit'].push(timed(process.execPath, [cli, 'audit', rpm, '--quiet', '--no-smoke-test']).seconds);
+  times['rpm2cpio >/dev/null'].push(timed('sh', ['-c', 'rpm2cpio "$1" > /dev/null', 'sh', rpm]).seconds);
   if (hasRpmlint) times.rpmlint.push(timed('rpmlint', [rpm]).seconds);
 }
 if (!hasRpmlint) delete times.rpmlint;

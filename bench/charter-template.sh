@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The baseline: only what the charter's §8 SPEC template does, as written there — a venv
 # in %build, pip upgraded from the network, the lock installed with --require-hashes,
-# the project installed with `pip install .`, the venv copied into the buildroot.
+# the project installed with `pip install .` (when it is one: a lock alone installs only the
+# lock), the venv copied into the buildroot.
 # usage: charter-template.sh PROJECT_DIR TOOL VERSION PYTHON X.Y OUT_DIR
 set -euo pipefail
 project="$1" tool="$2" version="$3" python="$4" pyver="$5" out="$6"
@@ -39,7 +40,7 @@ $python -m venv venv
 source venv/bin/activate
 pip install --upgrade pip
 pip install --require-hashes -r requirements.lock
-pip install .
+$(if [ -e "$project/pyproject.toml" ] || [ -e "$project/setup.py" ]; then echo 'pip install .'; fi)
 
 %install
 rm -rf %{buildroot}

@@ -27291,7 +27291,7 @@ var BuildFailure = class extends ExpectedError {
 };
 
 // src/plan/distros.ts
-var ZSTD = "w9.zstdio";
+var ZSTD = "w3T0.zstdio";
 var FIXED = {
   el8: { key: "el8", dist: ".el8", glibc: [2, 28], payload: "w2.xzdio", image: "rockylinux:8" },
   el9: { key: "el9", dist: ".el9", glibc: [2, 34], payload: ZSTD, image: "rockylinux:9" },
@@ -30174,7 +30174,11 @@ function parseFiles(text) {
   return files;
 }
 async function readHeader(rpm) {
-  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]);
+  const [q, scripts, files] = await Promise.all([
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]),
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]),
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm])
+  ]);
   if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
   const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [], files: [] };
   for (const line of q.stdout.split("\n")) {
@@ -30186,9 +30190,7 @@ async function readHeader(rpm) {
     else if (key === "REQUIRE") header.requires.push(value);
     else if (key === "PROVIDE") header.provides.push(value);
   }
-  const scripts = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]);
   header.scriptlets = parseScriptlets(scripts.stdout);
-  const files = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm]);
   header.files = parseFiles(files.stdout);
   return header;
 }
@@ -32668,10 +32670,8 @@ import { basename as basename5, join as join17 } from "node:path";
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join16 } from "node:path";
 async function rpmbuild(input) {
-  for (const [what, path] of [["the work directory (TMPDIR)", input.topdir], ["the build interpreter (--python)", input.buildPython]]) {
-    const wrong = judgePath(path);
-    if (wrong) throw new UsageError(`${what} ${shown(path)} cannot be named in an RPM spec: ${wrong}`);
-  }
+  const wrong = judgePath(input.topdir);
+  if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
   const sources = join16(input.topdir, "SOURCES");
   const specs = join16(input.topdir, "SPECS");
   mkdirSync6(sources, { recursive: true });
@@ -32708,10 +32708,15 @@ async function rpmbuild(input) {
     `_topdir ${input.topdir}`,
     "--define",
     `dist ${input.dist}`,
-    "--define",
-    `phoreus_build_python ${input.buildPython}`,
     specPath
-  ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(input.epoch), LC_ALL: "C" } });
+  ], {
+    env: {
+      ...process.env,
+      LC_ALL: "C",
+      // The spec reads the build interpreter from the environment, so the SRPM's header never names it.
+      PHOREUS_BUILD_PYTHON: input.buildPython
+    }
+  });
   const log = `${result.stdout}
 ${result.stderr}`;
   if (result.exitCode !== 0) {
@@ -32734,7 +32739,6 @@ var SOURCES = {
   modulefile: "modulefile.lua",
   config: "phoreus-config.json",
   moduleDefault: "modulerc.lua",
-  pipLock: "pip.lock",
   installLock: "install.lock",
   copyFiles: "copyfiles.tar"
 };
@@ -32755,6 +32759,7 @@ function checkInput(input) {
   assertSafe("interpreter home", id.interpreterHome, judgeHome);
   assertSafe("interpreter module", id.interpreterModule, judgeModule);
   if (input.url !== void 0) assertSafe("URL", input.url, judgeBy(/^[\x21-\x7e]+$/, "a URL is one word of printable ASCII"));
+  if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) throw new Error(`spec input epoch ${input.epoch} is not a time in seconds`);
   if (input.pipWheel !== void 0) assertSafe("pip wheel", input.pipWheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
   if (app) {
     assertSafe("application wheel", app.wheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
@@ -32772,7 +32777,7 @@ function renderSpec(input) {
   checkInput(input);
   const { id, app } = input;
   const installLock = input.installLock || app !== void 0;
-  const pip = input.pipWheel ? specWord(`wheelhouse/${input.pipWheel}/pip`) : '"$bundled_pip"';
+  const source = (name) => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
   const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
   const sources = [
     `Source0:        ${SOURCES.lock}`,
@@ -32780,48 +32785,57 @@ function renderSpec(input) {
     `Source2:        ${SOURCES.relocate}`,
     `Source3:        ${SOURCES.modulefile}`,
     `Source4:        ${SOURCES.config}`,
-    ...input.pipWheel ? [`Source5:        ${SOURCES.pipLock}`] : [],
     ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
     ...app ? [`Source7:        ${app.wheel}`] : [],
     ...installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
     ...input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []
   ];
-  const lock = installLock ? "%{SOURCE8}" : "requirements.lock";
+  const lock = installLock ? source(SOURCES.installLock) : "requirements.lock";
+  const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
+  const buildDir = "cd %{name}-%{version}";
   const build2 = [
-    "# Charter \xA77: create the venv, upgrade pip deterministically, install the locked",
-    "# dependencies and the application; offline, from the sources only.",
-    "export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1",
-    "rm -rf venv",
-    "%{phoreus_build_python} -m venv --without-pip venv",
-    ...input.pipWheel ? [`venv/bin/python ${pip} ${pipInstall} --no-deps -r %{SOURCE5}`, 'pip="-m pip"', "pip_path=venv/lib/python%{pyver}/site-packages"] : [
+    buildDir,
+    buildPython,
+    "# Charter \xA77: create the venv, install the locked pip, dependencies and application;",
+    "# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never",
+    "# into the venv.",
+    "unset PYTHONDONTWRITEBYTECODE",
+    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
+    "rm -rf venv pip-run pycache",
+    '"$build_python" -m venv --without-pip venv',
+    ...input.pipWheel ? ["# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.", `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`] : [
       "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
-      `bundled_pip="$(%{phoreus_build_python} -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`,
-      'pip="$bundled_pip/pip"',
-      'pip_path="$bundled_pip"'
+      `pip_wheel="$("$build_python" -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`
     ],
-    "# One pip run while site-packages holds nothing but pip: no dependency's code runs here.",
-    ...app ? ["cp %{SOURCE7} wheelhouse/"] : [],
-    `venv/bin/python $pip ${pipInstall} -r ${lock}`,
+    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
+    "# One pip run, while site-packages holds nothing: no dependency's code runs here.",
+    "# --ignore-installed: the pip that runs is on the path and would count as installed.",
+    ...app ? [`cp ${source(app.wheel)} wheelhouse/`] : [],
+    `venv/bin/python pip-run/pip ${pipInstall} --ignore-installed -r ${lock}`,
     "# pip check with the venv's site hooks off (-I -S) and its site-packages put on the path",
     "# explicitly: a .pth file of a locked wheel never runs on the build host.",
-    `venv/bin/python -I -S -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' "$pip_path" venv/lib/python%{pyver}/site-packages check`
+    `venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' pip-run venv/lib/python%{pyver}/site-packages check`
   ];
+  const root = '"$RPM_BUILD_ROOT"';
   const install2 = [
-    "mkdir -p %{buildroot}%{phoreus_prefix}",
-    "cp -a venv %{buildroot}%{venv}",
+    buildDir,
+    buildPython,
+    `mkdir -p ${root}%{phoreus_prefix}`,
+    "# Moved, not copied: the venv is packaged where it was built.",
+    `mv venv ${root}%{venv}`,
     "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
     "# interpreter version, for the installed path.",
-    '%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}',
-    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", "tar -xf %{SOURCE9} -C %{buildroot}%{venv} --strip-components=1 --no-same-owner --no-same-permissions"] : [],
+    `"$build_python" ${source(SOURCES.relocate)} ${root}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
+    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", `tar -xf ${source(SOURCES.copyFiles)} -C ${root}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : [],
     "# No setuid, setgid, sticky or group/world-writable file ships (PH315).",
-    "chmod -R u+rwX,go+rX,go-w,a-st %{buildroot}%{phoreus_prefix}",
-    "%{phoreus_build_python} -m compileall -q -j 0 --invalidation-mode unchecked-hash -s %{buildroot} -p / %{buildroot}%{venv}/lib/python%{pyver}/site-packages",
-    "# Wheels that ship bytecode list it in RECORD: keep those rows true to what was compiled.",
-    "%{phoreus_build_python} %{SOURCE2} --bytecode-records %{buildroot}%{venv}",
-    "install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock",
-    "install -m 0644 %{SOURCE4} %{buildroot}%{phoreus_prefix}/phoreus-config.json",
-    "install -D -m 0644 %{SOURCE3} %{buildroot}%{modulefile}",
-    ...input.meta ? ["install -D -m 0644 %{SOURCE6} %{buildroot}%{modulefile_dir}/.modulerc.lua"] : []
+    `chmod -R u+rwX,go+rX,go-w,a-st ${root}%{phoreus_prefix}`,
+    "# Bytecode for the installed path, on every core; wheels that ship bytecode list it in",
+    "# RECORD: those rows are kept true to what was compiled.",
+    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
+    `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
+    `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
+    `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
+    ...input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []
   ];
   const meta = input.meta ? [
     "",
@@ -32864,8 +32878,10 @@ function renderSpec(input) {
     "%global __brp_strip %{nil}",
     `%global _binary_payload ${input.distro.payload}`,
     `%global _source_payload ${input.distro.payload}`,
-    "# Reproducible headers: build time and file times from the changelog date.",
-    "%global source_date_epoch_from_changelog 1",
+    "# Reproducible packages: the build time and every file time are this build's",
+    "# SOURCE_DATE_EPOCH, kept here so a rebuild of the SRPM anywhere gives the same payload.",
+    "# rpm clamps file times only to a positive epoch.",
+    `%{lua: posix.setenv("SOURCE_DATE_EPOCH", "${Math.max(input.epoch, 1)}")}`,
     "%global use_source_date_epoch_as_buildtime 1",
     "%global clamp_mtime_to_source_date_epoch 1",
     "%global _buildhost phoreus-rpm",
@@ -32889,9 +32905,11 @@ function renderSpec(input) {
     ...meta,
     "",
     "%prep",
-    "%setup -q -c -T",
-    "tar -xf %{SOURCE1}",
-    "cp %{SOURCE0} requirements.lock",
+    "rm -rf %{name}-%{version}",
+    "mkdir %{name}-%{version}",
+    buildDir,
+    `tar -xf ${source(SOURCES.wheelhouse)}`,
+    `cp ${source(SOURCES.lock)} requirements.lock`,
     "",
     "%build",
     ...build2,
@@ -32914,9 +32932,6 @@ function renderSpec(input) {
 }
 
 // src/build/package.ts
-function pipLockText(lockText) {
-  return requirementBlocks(lockText).get("pip");
-}
 function normaliseModes(path) {
   const stat2 = lstatSync4(path);
   if (stat2.isSymbolicLink()) return;
@@ -32951,7 +32966,6 @@ async function buildPackages(a, log) {
   const relocate = resourcePath("tools/rpm/relocate.py");
   if (!relocate) throw new UsageError("tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm");
   const pipWheel = a.wheelhouse.files.get("pip");
-  const pipLock = pipWheel ? pipLockText(a.lockText) : void 0;
   const modulefile = redact(renderModulefile(id, a.module));
   const appPin = a.app ? `${a.app.name}==${a.app.version} \\
     --hash=sha256:${await sha256File(a.app.path)}
@@ -33000,7 +33014,6 @@ async function buildPackages(a, log) {
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: redact(`${JSON.stringify(a.inForce, null, 2)}
 `) },
-      ...pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {},
       ...a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {},
       ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
     }

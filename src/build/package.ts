@@ -11,7 +11,6 @@ import { sha256File } from '../tools/blob-store.js';
 import { copyWhole } from '../tools/files.js';
 import { UsageError } from '../inputs/usage-error.js';
 import type { Arch, Distro } from '../plan/distros.js';
-import { requirementBlocks } from '../requirements/blocks.js';
 import { TOOL_NAME, TOOL_VERSION } from '../report/about.js';
 import { redact } from '../report/redact.js';
 import type { Log } from '../report/log.js';
@@ -52,11 +51,6 @@ export interface PackageInput {
   copyFiles: CopyFile[];
 }
 
-/** The lock's pip requirement alone, with its hashes: the first install into the new venv. */
-export function pipLockText(lockText: string): string | undefined {
-  return requirementBlocks(lockText).get('pip');
-}
-
 /** Directories 755, files 644, or 755 when anyone may run them: no setuid, setgid, sticky or writable-by-others mode ships (PH315). */
 function normaliseModes(path: string): void {
   const stat = lstatSync(path);
@@ -95,7 +89,6 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
   const relocate = resourcePath('tools/rpm/relocate.py');
   if (!relocate) throw new UsageError('tools/rpm/relocate.py is missing from the action; use a complete checkout of phoreus-rpm');
   const pipWheel = a.wheelhouse.files.get('pip');
-  const pipLock = pipWheel ? pipLockText(a.lockText) : undefined;
   // What the SRPM and RPM carry leaves the process: masked like every other output.
   const modulefile = redact(renderModulefile(id, a.module));
   // The application joins the lock's one pip run, pinned by the hash of the wheel built here.
@@ -132,7 +125,6 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: redact(`${JSON.stringify(a.inForce, null, 2)}\n`) },
-      ...(pipLock ? { [SOURCES.pipLock]: { content: pipLock } } : {}),
       ...(a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {}),
       ...(a.app ? { [a.app.file]: { path: a.app.path } } : {}),
     },

@@ -32,11 +32,9 @@ export interface RpmbuildOutput {
 }
 
 export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
-  // Both become macro definitions: a space, a quote or a "%" in them would rewrite the spec.
-  for (const [what, path] of [['the work directory (TMPDIR)', input.topdir], ['the build interpreter (--python)', input.buildPython]] as const) {
-    const wrong = judgePath(path);
-    if (wrong) throw new UsageError(`${what} ${shown(path)} cannot be named in an RPM spec: ${wrong}`);
-  }
+  // _topdir becomes a macro definition: a space, a quote or a "%" in it would rewrite the spec.
+  const wrong = judgePath(input.topdir);
+  if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
   const sources = join(input.topdir, 'SOURCES');
   const specs = join(input.topdir, 'SPECS');
   mkdirSync(sources, { recursive: true });
@@ -58,9 +56,14 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
     '-ba', '--nodeps', '--target', input.arch,
     '--define', `_topdir ${input.topdir}`,
     '--define', `dist ${input.dist}`,
-    '--define', `phoreus_build_python ${input.buildPython}`,
     specPath,
-  ], { env: { ...process.env, SOURCE_DATE_EPOCH: String(input.epoch), LC_ALL: 'C' } });
+  ], {
+    env: {
+      ...process.env, LC_ALL: 'C',
+      // The spec reads the build interpreter from the environment, so the SRPM's header never names it.
+      PHOREUS_BUILD_PYTHON: input.buildPython,
+    },
+  });
   const log = `${result.stdout}\n${result.stderr}`;
   if (result.exitCode !== 0) {
     const reason = result.stderr.split('\n').filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(' | ') || lastLine(result.stderr);

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { lockedPackages } from '../../src/build/build.js';
-import { pipLockText } from '../../src/build/package.js';
 import { platformOptions } from '../../src/build/wheelhouse.js';
 import { missingPackage } from '../../src/tools/index-access.js';
 import { UsageError } from '../../src/inputs/usage-error.js';
@@ -41,7 +40,7 @@ describe('distro', () => {
 
   it('gives each distro its payload compression and container image', () => {
     expect(distro('el8').payload).toBe('w2.xzdio');
-    for (const key of ['el9', 'el10', 'amzn2023', 'fedora-40']) expect(distro(key).payload).toBe('w9.zstdio');
+    for (const key of ['el9', 'el10', 'amzn2023', 'fedora-40']) expect(distro(key).payload).toBe('w3T0.zstdio');
     expect(distro('el8').image).toBe('rockylinux:8');
     expect(distro('amzn2023').image).toBe('amazonlinux:2023');
     expect(distro('fedora-42').image).toBe('fedora:42');
@@ -289,28 +288,3 @@ describe('lockedPackages', () => {
   });
 });
 
-describe('pipLockText', () => {
-  it('returns the pip requirement with its continuation lines, and nothing after', () => {
-    expect(pipLockText(LOCK)).toBe(`pip==24.2 \\\n    --hash=sha256:${HASH.pipWhl} \\\n    --hash=sha256:${HASH.pipSdist}\n`);
-  });
-
-  it('returns a one-line pip requirement alone', () => {
-    expect(pipLockText(`attrs==23.1.0\npip==24.2 --hash=sha256:${HASH.pipWhl}\nsetuptools==70.0.0\n`)).toBe(`pip==24.2 --hash=sha256:${HASH.pipWhl}\n`);
-  });
-
-  it('reads CRLF locks and writes LF', () => {
-    expect(pipLockText(`pip==24.2 \\\r\n    --hash=sha256:${HASH.pipWhl}\r\n    # via x\r\n`)).toBe(`pip==24.2 \\\n    --hash=sha256:${HASH.pipWhl}\n`);
-  });
-
-  it('gives the block that parses back to just pip with its hashes', () => {
-    const text = pipLockText(LOCK) ?? '';
-    expect(lockedPackages(text, '3.11', 'x86_64')).toEqual([{ name: 'pip', version: '24.2', hashes: [HASH.pipWhl, HASH.pipSdist] }]);
-  });
-
-  it('gives undefined when pip is not pinned', () => {
-    expect(pipLockText(`attrs==23.1.0 \\\n    --hash=sha256:${HASH.attrsWhl}\n`)).toBeUndefined();
-    expect(pipLockText('pip-tools==7.4.1\n')).toBeUndefined();
-    expect(pipLockText('# pip==24.2\n')).toBeUndefined();
-    expect(pipLockText('')).toBeUndefined();
-  });
-});

@@ -168,15 +168,27 @@ describe('renderSpec: hermetic venv macros', () => {
 
   it('takes the payload compression from the distro', () => {
     expect(macros(renderSpec(input({ distro: distro('el8') }))).globals.get('_binary_payload')).toBe('w2.xzdio');
-    expect(macros(renderSpec(input({ distro: distro('el9') }))).globals.get('_binary_payload')).toBe('w9.zstdio');
-    expect(macros(renderSpec(input({ distro: distro('fedora-40') }))).globals.get('_source_payload')).toBe('w9.zstdio');
+    expect(macros(renderSpec(input({ distro: distro('el9') }))).globals.get('_binary_payload')).toBe('w3T0.zstdio');
+    expect(macros(renderSpec(input({ distro: distro('fedora-40') }))).globals.get('_source_payload')).toBe('w3T0.zstdio');
   });
 
-  it('makes headers reproducible from the changelog date', () => {
+  it('makes packages reproducible from the epoch the spec carries', () => {
+    expect(lines(renderSpec(input({ epoch: 1700000000 })))).toContain('%{lua: posix.setenv("SOURCE_DATE_EPOCH", "1700000000")}');
+    // rpm clamps file times only to a positive epoch.
+    expect(lines(renderSpec(input({ epoch: 0 })))).toContain('%{lua: posix.setenv("SOURCE_DATE_EPOCH", "1")}');
+    expect(() => renderSpec(input({ epoch: 1.5 }))).toThrow(/epoch/);
     const { globals } = macros(renderSpec(input()));
-    expect(globals.get('source_date_epoch_from_changelog')).toBe('1');
     expect(globals.get('use_source_date_epoch_as_buildtime')).toBe('1');
     expect(globals.get('clamp_mtime_to_source_date_epoch')).toBe('1');
+  });
+
+  it('names sources, the buildroot and the build interpreter only through shell variables, so the SRPM header names no build directory', () => {
+    const spec = renderSpec(input({ meta: true, copyFiles: true, installLock: true }));
+    // The default interpreter is the one macro left, and only as the fallback of the variable.
+    const scripts = ['%prep', '%build', '%install'].flatMap((name) => section(spec, name)).filter((l) => !l.startsWith('build_python='));
+    expect(scripts.join('\n')).not.toMatch(/%\{(SOURCE\d+|buildroot|_sourcedir|_builddir|_topdir|phoreus_build_python)\}|%setup/);
+    expect(section(spec, '%build')).toContain('build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"');
+    expect(section(spec, '%install')).toContain('install -m 0644 "$RPM_SOURCE_DIR"/requirements.lock "$RPM_BUILD_ROOT"%{phoreus_prefix}/requirements.lock');
   });
 });
 
@@ -193,14 +205,13 @@ describe('renderSpec: sources', () => {
     ]);
   });
 
-  it('adds pip.lock, the module default and the application wheel when they apply', () => {
+  it('adds the module default, the application wheel and the install lock when they apply', () => {
     expect(sources(renderSpec(input({ meta: true })))).toEqual([
       'Source0: requirements.lock',
       'Source1: wheelhouse.tar',
       'Source2: relocate.py',
       'Source3: modulefile.lua',
       'Source4: phoreus-config.json',
-      'Source5: pip.lock',
       'Source6: modulerc.lua',
       `Source7: ${APP.wheel}`,
       `Source8: ${SOURCES.installLock}`,
@@ -209,82 +220,73 @@ describe('renderSpec: sources', () => {
 });
 
 describe('renderSpec: %build', () => {
-  it('creates the venv without pip, installs the locked pip, then the lock and the application in one run, then runs pip check', () => {
-    const build = section(renderSpec(input()), '%build');
+  const LOCK_RUN = 'venv/bin/python pip-run/pip install --no-index --find-links wheelhouse --require-hashes --no-compile --ignore-installed -r';
+
+  it('creates the venv without pip, unpacks the pip that runs, then installs the lock, pip and the application in one run, then runs pip check', () => {
+    const build = section(renderSpec(input({ pipWheel: PIP_WHEEL })), '%build');
     const at = (re: RegExp): number => {
       const i = build.findIndex((l) => re.test(l));
       expect(i, `no %build line matches ${re}`).toBeGreaterThanOrEqual(0);
       return i;
     };
-    const venv = at(/^%\{phoreus_build_python\} -m venv --without-pip venv$/);
-    const pip = at(/-r %\{SOURCE5\}$/);
-    const app = at(/^cp %\{SOURCE7\} wheelhouse\/$/);
-    const lock = at(/-r %\{SOURCE8\}$/);
+    const venv = at(/^"\$build_python" -m venv --without-pip venv$/);
+    const unpack = at(/^"\$build_python" -m zipfile -e "\$pip_wheel" pip-run$/);
+    const app = at(/^cp "\$RPM_SOURCE_DIR"\/\S+\.whl wheelhouse\/$/);
+    const lock = at(/ -r "\$RPM_SOURCE_DIR"\/install\.lock$/);
     const check = at(/ check$/);
-    expect(venv).toBeLessThan(pip);
-    expect(pip).toBeLessThan(app);
+    expect(venv).toBeLessThan(unpack);
+    expect(unpack).toBeLessThan(app);
     expect(app).toBeLessThan(lock);
     expect(lock).toBeLessThan(check);
     expect(check).toBe(build.length - 1);
-    expect(build[lock]).toBe('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
+    expect(build[lock]).toBe(`${LOCK_RUN} "$RPM_SOURCE_DIR"/install.lock`);
   });
 
   it('runs pip check with the site hooks off, so no .pth file of a locked wheel runs on the build host', () => {
     const build = section(renderSpec(input()), '%build');
     const check = build[build.length - 1] ?? '';
-    expect(check).toMatch(/^venv\/bin\/python -I -S -c '/);
+    expect(check).toMatch(/^venv\/bin\/python -I -S -X pycache_prefix="\$PWD\/pycache" -c '/);
     expect(check).toContain('from pip._internal.cli.main import main');
-    expect(check).toMatch(/"\$pip_path" venv\/lib\/python%\{pyver\}\/site-packages check$/);
-    expect(build).toContain('pip_path=venv/lib/python%{pyver}/site-packages');
+    expect(check).toMatch(/' pip-run venv\/lib\/python%\{pyver\}\/site-packages check$/);
   });
 
-  it('keeps pip away from any configuration, index or cache of the build machine', () => {
+  it('keeps pip away from any configuration, index or cache of the build machine, and bytecode out of the venv', () => {
     const build = section(renderSpec(input()), '%build');
-    expect(build).toContain('export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1');
+    expect(build).toContain('export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"');
     // Every install is offline: no line installs from an index.
-    const installs = build.filter((l) => !l.startsWith('#') && /\$?pip\S* install /.test(l));
-    expect(installs).toHaveLength(2);
+    const installs = build.filter((l) => !l.startsWith('#') && / install /.test(l));
+    expect(installs).toHaveLength(1);
     for (const line of installs) expect(line).toContain('--no-index');
     expect(build.join('\n')).not.toMatch(/--upgrade|source venv\/bin\/activate/);
   });
 
-  it('with pip pinned, installs the locked pip from its wheel with pip.lock, then uses the venv pip', () => {
+  it('with pip pinned, runs the locked pip from its wheel, which installs itself with the rest', () => {
     const spec = renderSpec(input({ pipWheel: PIP_WHEEL }));
     const build = section(spec, '%build');
-    expect(build).toContain(
-      `venv/bin/python wheelhouse/${PIP_WHEEL}/pip install --no-index --find-links wheelhouse --require-hashes --no-compile --no-deps -r %{SOURCE5}`,
-    );
-    expect(build).toContain('pip="-m pip"');
-    expect(spec).not.toContain('bundled_pip');
+    expect(build).toContain(`pip_wheel=wheelhouse/${PIP_WHEEL}`);
     expect(spec).not.toContain('ensurepip');
   });
 
-  it('with pip unpinned, uses the pip bundled with the interpreter (ensurepip) and ships no pip.lock', () => {
+  it('with pip unpinned, runs the pip bundled with the interpreter (ensurepip)', () => {
     const spec = renderSpec(input({ pipWheel: undefined }));
     const build = section(spec, '%build');
-    const bundled = build.find((l) => l.startsWith('bundled_pip='));
+    const bundled = build.find((l) => l.startsWith('pip_wheel='));
     expect(bundled).toBeDefined();
-    expect(bundled).toContain('%{phoreus_build_python} -c');
+    expect(bundled).toContain('"$build_python" -c');
     expect(bundled).toContain('import ensurepip');
     expect(bundled).toContain('"_bundled", "pip-*.whl"');
     expect(bundled).toMatch(/\)"$/);
-    expect(build).toContain('pip="$bundled_pip/pip"');
-    expect(build).toContain('pip_path="$bundled_pip"');
-    expect(build).not.toContain('pip="-m pip"');
     expect(spec).not.toContain('Source5');
-    expect(spec).not.toContain('%{SOURCE5}');
-    expect(spec).not.toContain(SOURCES.pipLock);
-    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
+    expect(build).toContain(`${LOCK_RUN} "$RPM_SOURCE_DIR"/install.lock`);
   });
 
   it('without an application (a lock of a third-party tool), installs no app and ships no Source7', () => {
     const spec = renderSpec(input({ app: undefined }));
     const build = section(spec, '%build');
     expect(spec).not.toContain('Source7');
-    expect(spec).not.toContain('%{SOURCE7}');
     expect(build.some((l) => l.includes('wheelhouse/') && l.startsWith('cp '))).toBe(false);
-    expect(build.some((l) => l.includes('--no-deps') && !l.includes('%{SOURCE5}'))).toBe(false);
-    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r requirements.lock');
+    expect(build.some((l) => l.includes('--no-deps'))).toBe(false);
+    expect(build).toContain(`${LOCK_RUN} requirements.lock`);
     expect(build[build.length - 1]).toMatch(/ check$/);
   });
 
@@ -292,30 +294,30 @@ describe('renderSpec: %build', () => {
     const spec = renderSpec(input({ installLock: true, app: undefined }));
     const build = section(spec, '%build');
     expect(lines(spec).filter((l) => l.startsWith('Source8:')).map((l) => l.replace(/\s+/g, ' '))).toEqual([`Source8: ${SOURCES.installLock}`]);
-    expect(build).toContain('venv/bin/python $pip install --no-index --find-links wheelhouse --require-hashes --no-compile -r %{SOURCE8}');
+    expect(build).toContain(`${LOCK_RUN} "$RPM_SOURCE_DIR"/install.lock`);
     expect(build.some((l) => l.endsWith('-r requirements.lock'))).toBe(false);
     // The shipped lock stays the one the project wrote.
-    expect(section(spec, '%install')).toContain('install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock');
-    expect(renderSpec(input({ installLock: false, app: undefined }))).not.toMatch(/Source8|%\{SOURCE8\}/);
+    expect(section(spec, '%install')).toContain('install -m 0644 "$RPM_SOURCE_DIR"/requirements.lock "$RPM_BUILD_ROOT"%{phoreus_prefix}/requirements.lock');
+    expect(renderSpec(input({ installLock: false, app: undefined }))).not.toMatch(/Source8|install\.lock/);
   });
 
   it('installs the application from its own wheel, pinned in the install lock', () => {
     const spec = renderSpec(input({ app: { wheel: 'My_App-2.0-py3-none-any.whl', name: 'my-app', version: '2.0' } }));
     expect(lines(spec)).toContain('Source7:        My_App-2.0-py3-none-any.whl');
-    expect(section(spec, '%build')).toContain('cp %{SOURCE7} wheelhouse/');
+    expect(section(spec, '%build')).toContain('cp "$RPM_SOURCE_DIR"/My_App-2.0-py3-none-any.whl wheelhouse/');
     expect(lines(spec).some((l) => /^Source8:/.test(l))).toBe(true);
   });
 });
 
 describe('renderSpec: %install', () => {
-  it('copies the venv into the prefix, relocates it, compiles bytecode and installs the modulefile', () => {
+  it('moves the venv into the prefix, relocates it, compiles bytecode and installs the modulefile', () => {
     const install = section(renderSpec(input()), '%install');
-    expect(install).toContain('mkdir -p %{buildroot}%{phoreus_prefix}');
-    expect(install).toContain('cp -a venv %{buildroot}%{venv}');
-    expect(install).toContain('%{phoreus_build_python} %{SOURCE2} %{buildroot}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}');
-    expect(install.some((l) => l.includes('-m compileall') && l.includes('--invalidation-mode unchecked-hash'))).toBe(true);
-    expect(install).toContain('install -D -m 0644 %{SOURCE3} %{buildroot}%{modulefile}');
-    expect(install).toContain('install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock');
+    expect(install).toContain('mkdir -p "$RPM_BUILD_ROOT"%{phoreus_prefix}');
+    expect(install).toContain('mv venv "$RPM_BUILD_ROOT"%{venv}');
+    expect(install).toContain('"$build_python" "$RPM_SOURCE_DIR"/relocate.py "$RPM_BUILD_ROOT"%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}');
+    expect(install).toContain('"$build_python" "$RPM_SOURCE_DIR"/relocate.py --bytecode "$RPM_BUILD_ROOT" "$RPM_BUILD_ROOT"%{venv}');
+    expect(install).toContain('install -D -m 0644 "$RPM_SOURCE_DIR"/modulefile.lua "$RPM_BUILD_ROOT"%{modulefile}');
+    expect(install).toContain('install -m 0644 "$RPM_SOURCE_DIR"/requirements.lock "$RPM_BUILD_ROOT"%{phoreus_prefix}/requirements.lock');
   });
 });
 
@@ -330,7 +332,7 @@ describe('renderSpec: meta default package', () => {
     expect(tag(pkg, 'Summary')).toBe('Default version of hello-tool: 1.2.0');
     expect(all).toContain('%description -n phoreus-hello-tool');
     expect(section(spec, '%files -n phoreus-hello-tool')).toEqual(['%{modulefile_dir}/.modulerc.lua']);
-    expect(section(spec, '%install')).toContain('install -D -m 0644 %{SOURCE6} %{buildroot}%{modulefile_dir}/.modulerc.lua');
+    expect(section(spec, '%install')).toContain('install -D -m 0644 "$RPM_SOURCE_DIR"/modulerc.lua "$RPM_BUILD_ROOT"%{modulefile_dir}/.modulerc.lua');
     // The main package keeps only its two requires.
     expect(preamble(spec).filter((l) => l.startsWith('Requires:'))).toEqual(['Requires:       phoreus', 'Requires:       phoreus-python-3.11']);
     // The main package does not own the default marker.
@@ -343,7 +345,6 @@ describe('renderSpec: meta default package', () => {
     expect(spec).not.toMatch(/-n phoreus-hello-tool\b/);
     expect(spec).not.toContain('modulerc');
     expect(spec).not.toContain('Source6');
-    expect(spec).not.toContain('%{SOURCE6}');
     expect(lines(spec).filter((l) => l.startsWith('Requires:'))).toHaveLength(2);
   });
 });
@@ -448,15 +449,15 @@ describe('renderSpec: copyFiles', () => {
   it('extracts the copied files into the venv after relocation and before bytecode compilation', () => {
     const spec = renderSpec(input({ copyFiles: true }));
     expect(spec).toMatch(/^Source9: +copyfiles\.tar$/m);
-    const relocate = spec.indexOf('%{SOURCE2}');
-    const extract = spec.indexOf('tar -xf %{SOURCE9} -C %{buildroot}%{venv}');
-    const compile = spec.indexOf('-m compileall');
+    const relocate = spec.indexOf('relocate.py "$RPM_BUILD_ROOT"%{venv}');
+    const extract = spec.indexOf('tar -xf "$RPM_SOURCE_DIR"/copyfiles.tar -C "$RPM_BUILD_ROOT"%{venv}');
+    const compile = spec.indexOf('relocate.py --bytecode');
     expect(relocate).toBeGreaterThan(0);
     expect(extract).toBeGreaterThan(relocate);
     expect(compile).toBeGreaterThan(extract);
   });
 
   it('has no Source9 without copyFiles', () => {
-    expect(renderSpec(input())).not.toContain('SOURCE9');
+    expect(renderSpec(input())).not.toMatch(/Source9|copyfiles/);
   });
 });

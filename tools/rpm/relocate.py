@@ -2,7 +2,7 @@
 """Makes a virtual environment built at one path correct for the path it is installed at.
 
 usage: relocate.py VENV BUILT FINAL PYTHON_HOME PYVER
-       relocate.py --bytecode-records VENV
+       relocate.py --bytecode ROOT VENV
 
 VENV is where the environment is now (inside the buildroot), BUILT the path it was
 created at (its files name it), FINAL the path it is installed at. PYTHON_HOME is the
@@ -14,15 +14,20 @@ BUILT; points pyvenv.cfg and the bin/python* links at the target interpreter; up
 the RECORD rows of the files it changed, so RECORD stays true; and fails, naming the
 files, if BUILT is left anywhere, or sits inside a binary file it cannot rewrite.
 Bytecode a wheel ships is listed in its RECORD; any other .pyc is a build-time byproduct
-and is removed, since bytecode is compiled afterwards for the installed path. After that
-compilation, --bytecode-records brings the RECORD rows of the wheel-shipped .pyc files
-up to date with what was compiled.
+and is removed, since bytecode is compiled afterwards for the installed path.
+
+--bytecode compiles every .py of the venv's site-packages (VENV inside the buildroot ROOT)
+for the path it is installed at, with unchecked-hash invalidation (the bytes depend on the
+source only, never on a time), on every core; then brings the RECORD rows of the
+wheel-shipped .pyc files up to date with what was compiled.
 
 Runs in the RPM's %install with the build interpreter; standard library only.
 """
 import base64
+import concurrent.futures
 import hashlib
 import os
+import py_compile
 import re
 import sys
 
@@ -175,9 +180,39 @@ def leftovers(venv, built):
     return found
 
 
+def compile_files(root, paths):
+    """Compiles each file as its installed path names it; the first failure, as one line, or None."""
+    for path in paths:
+        try:
+            py_compile.compile(path, dfile="/" + os.path.relpath(path, root), doraise=True,
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        except py_compile.PyCompileError as error:
+            return "%s: %s" % (os.path.relpath(path, root), str(error.msg).strip().splitlines()[-1])
+    return None
+
+
+def compile_tree(root, tree):
+    """Every .py under tree, like compileall -j0 but in a few large batches: one task per file costs more than it compiles."""
+    sys.pycache_prefix = None  # bytecode goes next to its source, whatever the environment says
+    paths = []
+    for parent, dirs, files in os.walk(tree):
+        dirs.sort()
+        paths.extend(os.path.join(parent, name) for name in sorted(files) if name.endswith(".py"))
+    batches = max(1, (os.cpu_count() or 1) * 4)
+    with concurrent.futures.ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        failures = [f for f in pool.map(compile_files, [root] * batches, [paths[i::batches] for i in range(batches)]) if f]
+    for failure in failures:
+        sys.stderr.write("relocate.py: cannot compile %s\n" % failure)
+    return 1 if failures else 0
+
+
 def main(argv):
-    if len(argv) == 3 and argv[1] == "--bytecode-records":
-        refresh_records(argv[2], lambda path: path.endswith(".pyc"))
+    if len(argv) == 4 and argv[1] == "--bytecode":
+        root, venv = argv[2], argv[3]
+        site = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+        if compile_tree(root, site) != 0:
+            return 1
+        refresh_records(venv, lambda path: path.endswith(".pyc"))
         return 0
     if len(argv) != 6:
         sys.stderr.write(__doc__)
