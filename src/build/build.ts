@@ -32,6 +32,8 @@ import { buildPackages, place, type BuildArtifacts } from './package.js';
 import { fetchWheelhouse, type Wheelhouse } from './wheelhouse.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { redact } from '../report/redact.js';
+import { closeKeyring, openKeyring, type Keyring } from '../tools/gpg.js';
+import { signPackages } from './sign.js';
 
 export type { BuildArtifacts } from './package.js';
 export { lockedPackages } from '../checks/lockfile.js';
@@ -83,7 +85,11 @@ class Build {
     private readonly arch: Arch,
   ) {}
 
-  cleanup(): void {
+  /** The release key, imported before anything is built so that a wrong key or passphrase stops the build at once. */
+  keyring: Keyring | undefined;
+
+  async cleanup(): Promise<void> {
+    if (this.keyring) await closeKeyring(this.keyring);
     removeScratch(this.work);
   }
 
@@ -214,6 +220,9 @@ class Build {
     this.findings.push(...audited.findings);
     this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return undefined;
+    // Signed only once the audit has passed: a signature vouches for an audited package.
+    const keyring = this.keyring;
+    if (keyring) await this.timed('Sign the RPM and SRPM', () => signPackages(keyring, [built.rpm, ...(built.metaRpm ? [built.metaRpm] : []), built.srpm], this.log));
     return place(built, this.options.out, input.id);
   }
 }
@@ -249,12 +258,13 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
   try {
     const verification = await run.verify();
     if (countBySeverity(run.findings).errors > 0) return run.stop('the lock verification found errors');
+    if (options.signing) run.keyring = await openKeyring(options.signing.key, options.signing.passphrase, options.signing.source, log);
     return await buildVerified(run, verification, options, log, distro, arch);
   } catch (error) {
     if (error instanceof BuildFailure) return run.stop(error.message);
     throw error;
   } finally {
-    run.cleanup();
+    await run.cleanup();
   }
 }
 

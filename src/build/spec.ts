@@ -24,6 +24,7 @@ export const SOURCES = {
   pipLock: 'pip.lock',
   installLock: 'install.lock',
   copyFiles: 'copyfiles.tar',
+  sbom: 'sbom.cdx.json',
 } as const;
 
 export interface SpecInput {
@@ -44,6 +45,8 @@ export interface SpecInput {
   installLock: boolean;
   /** Files of the project copied into the venv (Source9, a tarball laid out as the venv). */
   copyFiles: boolean;
+  /** Whether the CycloneDX SBOM (Source10) ships beside the lock. */
+  sbom?: boolean;
   /** The application, installed by name with --no-deps from its own wheel. */
   app?: { wheel: string; name: string; version: string };
   /** The meta default package phoreus-<tool>, which requires this version and marks it the default module. */
@@ -114,6 +117,7 @@ export function renderSpec(input: SpecInput): string {
     ...(app ? [`Source7:        ${app.wheel}`] : []),
     ...(installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
     ...(input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []),
+    ...(input.sbom ? [`Source10:       ${SOURCES.sbom}`] : []),
   ];
   const lock = installLock ? '%{SOURCE8}' : 'requirements.lock';
 
@@ -153,6 +157,7 @@ export function renderSpec(input: SpecInput): string {
     '%{phoreus_build_python} %{SOURCE2} --bytecode-records %{buildroot}%{venv}',
     'install -m 0644 %{SOURCE0} %{buildroot}%{phoreus_prefix}/requirements.lock',
     'install -m 0644 %{SOURCE4} %{buildroot}%{phoreus_prefix}/phoreus-config.json',
+    ...(input.sbom ? [`install -m 0644 %{SOURCE10} %{buildroot}%{phoreus_prefix}/${SOURCES.sbom}`] : []),
     'install -D -m 0644 %{SOURCE3} %{buildroot}%{modulefile}',
     ...(input.meta ? ['install -D -m 0644 %{SOURCE6} %{buildroot}%{modulefile_dir}/.modulerc.lua'] : []),
   ];

@@ -50,6 +50,8 @@ export const RULES = {
   PH316: { title: '.pth file runs code at interpreter start', severity: 'warning', charter: '§3.1, §10' },
   PH317: { title: 'modulefile sets a value with a control character', severity: 'error', charter: '§9' },
   PH401: { title: 'version already published', severity: 'error', charter: '§11' },
+  PH402: { title: 'RPM not signed by the release key', severity: 'error', charter: '§11, §15' },
+  PH403: { title: 'embedded SBOM differs from the installed distributions', severity: 'error', charter: '§13, §15' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

@@ -16,6 +16,8 @@ export const AUDIT_OPTIONS: OptionSpec = {
   'interpreter-home': { type: 'string' },
   'interpreter-module': { type: 'string' },
   python: { type: 'string' },
+  'require-signature': { type: 'boolean', default: false },
+  key: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 };
 
@@ -25,6 +27,10 @@ export async function auditCommand(args: string[]): Promise<number> {
   const [rpm] = flags.positionals;
   if (rpm === undefined) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME} audit FILE.rpm [options]`);
   const format = parseFormat(flags.string('format') ?? 'text');
+  const key = flags.string('key');
+  if (flags.boolean('require-signature') !== (key !== undefined)) {
+    throw new UsageError('--require-signature and --key PUBKEY go together: the RPM must be signed by the key in PUBKEY (ASCII-armoured, `gpg --armor --export KEYID`)');
+  }
   const log = streamLog((text) => process.stderr.write(text), flags.boolean('quiet'));
   const smoke = await smokeTestFlag(flags, log);
   const { result, exitCode } = await runAudit({
@@ -35,6 +41,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     ...optional('modulefile', flags.string('modulefile') && absolutePath(flags.string('modulefile') ?? '')),
     ...optional('interpreterHome', flags.string('interpreter-home')),
     ...optional('interpreterModule', flags.string('interpreter-module')),
+    ...optional('signedBy', key && absolutePath(key)),
   }, log);
   process.stdout.write(renderAudit(format, result));
   return exitCode;
