@@ -30457,7 +30457,7 @@ async function keyIds(publicKey) {
 }
 function signingSecrets(key, passphrase) {
   const lines = key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----"));
-  return [key.trim(), ...lines, ...passphrase ? [passphrase] : []];
+  return [key.trim(), ...lines, ...passphrase ? [passphrase] : []].filter((secret) => secret !== "");
 }
 
 // src/audit/signature.ts
@@ -33422,11 +33422,27 @@ var Build = class {
   interpreter = "";
   skipped = [];
   work = scratchDir("phoreus-build-");
-  /** The release key, imported before anything is built so that a wrong key or passphrase stops the build at once. */
-  keyring;
-  async cleanup() {
-    if (this.keyring) await closeKeyring(this.keyring);
+  cleanup() {
     removeScratch(this.work);
+  }
+  /**
+   * The release key is tried before anything is built, so that a wrong key or passphrase stops
+   * the build at once, and then put away: no keyring exists while the project's and the locked
+   * packages' code runs (build backends, sdists, rpmbuild), only while signing.
+   */
+  async tryKey() {
+    const signing = this.options.signing;
+    if (signing) await closeKeyring(await openKeyring(signing.key, signing.passphrase, signing.source, this.log));
+  }
+  async sign(files) {
+    const signing = this.options.signing;
+    if (!signing) return;
+    const keyring = await openKeyring(signing.key, signing.passphrase, signing.source, this.log);
+    try {
+      await signPackages(keyring, files, this.log);
+    } finally {
+      await closeKeyring(keyring);
+    }
   }
   stop(failure, identity) {
     return {
@@ -33568,8 +33584,7 @@ var Build = class {
     this.findings.push(...audited.findings);
     this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return void 0;
-    const keyring = this.keyring;
-    if (keyring) await this.timed("Sign the RPM and SRPM", () => signPackages(keyring, [built.rpm, ...built.metaRpm ? [built.metaRpm] : [], built.srpm], this.log));
+    if (this.options.signing) await this.timed("Sign the RPM and SRPM", () => this.sign([built.rpm, ...built.metaRpm ? [built.metaRpm] : [], built.srpm]));
     return place(built, this.options.out, input.id);
   }
 };
@@ -33600,13 +33615,13 @@ async function build(options, log) {
   try {
     const verification = await run2.verify();
     if (countBySeverity(run2.findings).errors > 0) return run2.stop("the lock verification found errors");
-    if (options.signing) run2.keyring = await openKeyring(options.signing.key, options.signing.passphrase, options.signing.source, log);
+    await run2.tryKey();
     return await buildVerified(run2, verification, options, log, distro2, arch2);
   } catch (error) {
     if (error instanceof BuildFailure) return run2.stop(error.message);
     throw error;
   } finally {
-    await run2.cleanup();
+    run2.cleanup();
   }
 }
 async function buildVerified(run2, verification, options, log, distro2, arch2) {
@@ -33790,6 +33805,7 @@ function signingFlag(flags) {
   if (!existsSync16(path) || !statSync10(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
   const key = readFileSync8(path, "utf8");
   const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || void 0;
+  delete process.env.PHOREUS_SIGN_PASSPHRASE;
   registerSecrets(signingSecrets(key, passphrase));
   return { key, source: `the signing key ${file}`, ...passphrase ? { passphrase } : {} };
 }

@@ -40,6 +40,9 @@ export function readSigning(): SigningKey | undefined {
   const key = input('signing-key');
   const passphrase = input('signing-passphrase');
   maskSecrets(signingSecrets(key ?? '', passphrase));
+  // No child process (a build backend, an sdist's setup.py, rpmbuild) inherits them.
+  delete process.env['INPUT_SIGNING-KEY'];
+  delete process.env['INPUT_SIGNING-PASSPHRASE'];
   if (!key) {
     if (passphrase) throw new UsageError('the signing-passphrase input is set but signing-key is not: give the ASCII-armoured secret key (from a secret) in signing-key');
     return undefined;

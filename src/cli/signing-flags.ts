@@ -17,6 +17,8 @@ export function signingFlag(flags: Flags): SigningKey | undefined {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
   const key = readFileSync(path, 'utf8');
   const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || undefined;
+  // No child process (a build backend, an sdist's setup.py, rpmbuild) inherits it.
+  delete process.env.PHOREUS_SIGN_PASSPHRASE;
   // Neither the key nor its passphrase is ever written, whatever prints them.
   registerSecrets(signingSecrets(key, passphrase));
   return { key, source: `the signing key ${file}`, ...(passphrase ? { passphrase } : {}) };

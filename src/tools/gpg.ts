@@ -106,5 +106,5 @@ export async function keyIds(publicKey: string): Promise<string[]> {
  */
 export function signingSecrets(key: string, passphrase: string | undefined): string[] {
   const lines = key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith('-----'));
-  return [key.trim(), ...lines, ...(passphrase ? [passphrase] : [])];
+  return [key.trim(), ...lines, ...(passphrase ? [passphrase] : [])].filter((secret) => secret !== '');
 }

@@ -193,6 +193,13 @@ describe('renderSpec: sources', () => {
     ]);
   });
 
+  it('ships the CycloneDX SBOM as Source10, installed beside the lock', () => {
+    const spec = renderSpec(input({ sbom: true }));
+    expect(sources(spec)).toContain(`Source10: ${SOURCES.sbom}`);
+    expect(section(spec, '%install')).toContain('install -m 0644 %{SOURCE10} %{buildroot}%{phoreus_prefix}/sbom.cdx.json');
+    expect(renderSpec(input())).not.toContain('Source10');
+  });
+
   it('adds pip.lock, the module default and the application wheel when they apply', () => {
     expect(sources(renderSpec(input({ meta: true })))).toEqual([
       'Source0: requirements.lock',
