@@ -10,6 +10,7 @@ import { lockedPackages } from '../checks/lockfile.js';
 import { sbomDistributions } from '../build/sbom.js';
 import { SOURCES } from '../build/spec.js';
 import { normalizeName } from '../requirements/pep508.js';
+import { satisfies } from '../requirements/versions.js';
 import type { CpioEntry } from './cpio.js';
 
 export class SbomCheck {
@@ -44,7 +45,7 @@ export class SbomCheck {
     for (const [name, dist] of this.installed) {
       const entry = listed.get(name);
       if (!entry) findings.push(finding('PH403', dist.path, 1, `${name} ${dist.version} is installed but the SBOM does not list it: the SBOM must name everything in the venv`));
-      else if (entry.version !== dist.version) findings.push(finding('PH403', dist.path, 1, `${name} ${dist.version} is installed but the SBOM says ${entry.version}`));
+      else if (!satisfies(dist.version, [{ operator: '==', version: entry.version }])) findings.push(finding('PH403', dist.path, 1, `${name} ${dist.version} is installed but the SBOM says ${entry.version}`));
     }
     for (const [name, entry] of listed) {
       if (!this.installed.has(name)) findings.push(finding('PH403', this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));

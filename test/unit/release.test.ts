@@ -1,6 +1,7 @@
 /** The pure parts of the release pipeline: SBOM rendering and reading, rpm's version order, meta default packages, signer key IDs, secrets of a key. */
 import { describe, expect, it } from 'vitest';
 import { licences, pypiPurl, renderSbom, sbomDistributions, type SbomInput } from '../../src/build/sbom.js';
+import { SbomCheck } from '../../src/audit/sbom-rules.js';
 import { signerKeyIds } from '../../src/audit/signature.js';
 import { artifactFileName } from '../../src/publish/artifacts.js';
 import { staleMetaPackages } from '../../src/publish/repository.js';
@@ -110,5 +111,34 @@ describe('signatures and secrets', () => {
 
   it('names the SBOM artifact after the RPM, with the interpreter', () => {
     expect(artifactFileName('/out/phoreus-seqstats-1.2.0-1.2.0-1.el9.x86_64.cdx.json', '3.11', 'el9')).toBe('phoreus-seqstats-1.2.0-1.2.0-1.el9.x86_64.py3.11.cdx.json');
+  });
+});
+
+describe('SbomCheck (PH403)', () => {
+  const PREFIX = '/usr/local/phoreus/seqstats/1.2.0';
+  const SP = `${PREFIX}/venv/lib/python3.11/site-packages`;
+  const entry = (path: string, text: string) => ({ name: path.slice(1), mode: 0o100644, data: Buffer.from(text) });
+  const lock = `click==8.1.7 \\\n    --hash=sha256:${'b'.repeat(64)}\nnumpy==1.26.4 \\\n    --hash=sha256:${'a'.repeat(64)}\n`;
+  const check = (sbom: string | undefined, installed: Array<[string, string]>) => {
+    const c = new SbomCheck(PREFIX, SP);
+    if (sbom !== undefined) c.see(entry(`${PREFIX}/sbom.cdx.json`, sbom));
+    c.see(entry(`${PREFIX}/requirements.lock`, lock));
+    for (const [name, version] of installed) c.see(entry(`${SP}/${name}-${version}.dist-info/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`));
+    return c.finish('3.11', 'x86_64');
+  };
+  const installed: Array<[string, string]> = [['click', '8.1.7'], ['numpy', '1.26.4'], ['seqstats', '1.2.0']];
+
+  it('passes an SBOM that lists exactly what is installed, with the lock\'s hashes', () => {
+    expect(check(renderSbom(INPUT), installed)).toEqual([]);
+  });
+
+  it('fails a missing SBOM, a distribution it leaves out or lists wrongly, and a hash the lock does not allow', () => {
+    expect(check(undefined, installed).map((f) => f.message)).toEqual([expect.stringContaining('ships no SBOM')]);
+    expect(check(renderSbom(INPUT), [...installed, ['extra', '1.0']]).map((f) => f.message)).toEqual([expect.stringContaining('extra 1.0 is installed but the SBOM does not list it')]);
+    expect(check(renderSbom(INPUT), installed.filter(([n]) => n !== 'numpy')).map((f) => f.message)).toEqual([expect.stringContaining('the SBOM lists numpy 1.26.4, which is not installed')]);
+    expect(check(renderSbom(INPUT), [['click', '8.1.8'], ['numpy', '1.26.4'], ['seqstats', '1.2.0']]).map((f) => f.message)).toEqual([expect.stringContaining('click 8.1.8 is installed but the SBOM says 8.1.7')]);
+    const forged = renderSbom({ ...INPUT, distributions: INPUT.distributions.map((d) => (d.name === 'numpy' ? { ...d, sha256: 'f'.repeat(64) } : d)) });
+    expect(check(forged, installed).map((f) => f.message)).toEqual([expect.stringContaining(`gives numpy 1.26.4 the sha256 ${'f'.repeat(64)}`)]);
+    expect(check('{"bomFormat": "CycloneDX"}', installed).map((f) => f.rule)).toEqual(['PH403']);
   });
 });
