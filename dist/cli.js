@@ -10139,9 +10139,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
@@ -10179,12 +10179,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -12451,8 +12451,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -14703,12 +14703,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -15378,12 +15378,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -15862,16 +15862,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -15882,7 +15882,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -15933,7 +15933,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -15945,7 +15945,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -16281,8 +16281,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -17551,7 +17551,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -17564,7 +17564,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -17583,7 +17583,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -17600,7 +17600,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -17670,18 +17670,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -17938,9 +17938,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -18163,9 +18163,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -18450,9 +18450,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -18544,9 +18544,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -22409,7 +22409,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -22485,7 +22485,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -22528,7 +22528,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -26269,8 +26269,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module.exports = {
@@ -27132,9 +27132,9 @@ var require_undici = __commonJS({
 import { dirname as dirname3 } from "node:path";
 
 // src/audit/audit.ts
-import { closeSync as closeSync3, openSync as openSync3, rmSync as rmSync2, statfsSync, statSync as statSync3, writeSync as writeSync2 } from "node:fs";
-import { createHash as createHash2 } from "node:crypto";
-import { basename, dirname as dirname2, join as join6 } from "node:path";
+import { closeSync as closeSync3, openSync as openSync3, rmSync as rmSync3, statfsSync, statSync as statSync4, writeSync as writeSync2 } from "node:fs";
+import { createHash as createHash3 } from "node:crypto";
+import { basename as basename2, dirname as dirname2, join as join8 } from "node:path";
 
 // src/report/redact.ts
 var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\s]*)@/g;
@@ -27225,7 +27225,9 @@ var RULES = {
   PH317: { title: "modulefile sets a value with a control character", severity: "error", charter: "\xA79" },
   PH318: { title: "ELF file for another architecture that nothing loads", severity: "warning", charter: "\xA74, \xA714", waivable: true },
   PH319: { title: "audit waiver matches no finding", severity: "warning", charter: "\xA713, \xA714" },
-  PH401: { title: "version already published", severity: "error", charter: "\xA711" }
+  PH401: { title: "version already published", severity: "error", charter: "\xA711" },
+  PH402: { title: "RPM not signed by the release key", severity: "error", charter: "\xA711, \xA715" },
+  PH403: { title: "embedded SBOM differs from the installed distributions", severity: "error", charter: "\xA713, \xA715" }
 };
 var RULE_IDS = Object.keys(RULES);
 var WAIVABLE_RULES = RULE_IDS.filter((id) => RULES[id].waivable === true);
@@ -28303,7 +28305,7 @@ async function stopEverything(signal) {
   for (const child of children) signalGroup(child, "SIGTERM");
   const deadline = Date.now() + GRACE_MS;
   while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
-    await new Promise((resolve2) => setTimeout(resolve2, 50));
+    await new Promise((resolve3) => setTimeout(resolve3, 50));
   }
   for (const child of children) signalGroup(child, "SIGKILL");
   removeAllScratch();
@@ -28314,8 +28316,8 @@ function adoptChild(child) {
   child.once("close", () => children.delete(child));
   child.once("error", () => children.delete(child));
 }
-function scratchDir(prefix) {
-  const dir = mkdtempSync(join2(tmpdir(), prefix));
+function scratchDir(prefix, parent = tmpdir()) {
+  const dir = mkdtempSync(join2(parent, prefix));
   scratch.add(dir);
   return dir;
 }
@@ -28733,8 +28735,8 @@ var WaiverSet = class {
   /** The waiver that covers a finding of this rule on this payload path, if any. */
   covering(rule, path) {
     if (!path.startsWith(`${this.root}/`)) return void 0;
-    const relative6 = path.slice(this.root.length + 1);
-    return this.patterns.find((p) => p.waiver.rule === rule && p.pattern.test(relative6))?.waiver;
+    const relative7 = path.slice(this.root.length + 1);
+    return this.patterns.find((p) => p.waiver.rule === rule && p.pattern.test(relative7))?.waiver;
   }
   /** The finding, marked waived when a waiver covers it. */
   apply(f) {
@@ -29399,9 +29401,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join23 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join23) return void 0;
-  const parts = (join23[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join26 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join26) return void 0;
+  const parts = (join26[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -30080,12 +30082,12 @@ import { closeSync, existsSync as existsSync2, openSync, readSync as readSync2, 
 import { spawn } from "node:child_process";
 var MAX_OUTPUT = 16 * 1024 * 1024;
 function run(command, args, options = {}) {
-  return new Promise((resolve2) => {
+  return new Promise((resolve3) => {
     let child;
     try {
       child = spawn(command, [...args], { cwd: options.cwd, env: definedEnv(options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
     } catch (error) {
-      resolve2({ exitCode: 127, stdout: "", stderr: error.message });
+      resolve3({ exitCode: 127, stdout: "", stderr: error.message });
       return;
     }
     adoptChild(child);
@@ -30109,15 +30111,15 @@ function run(command, args, options = {}) {
     }, options.timeoutMs);
     child.once("error", (error) => {
       if (timer) clearTimeout(timer);
-      resolve2({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
+      resolve3({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
     });
     child.once("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       if (timedOut) {
-        resolve2({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
+        resolve3({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
 ${command} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1e3)} s and was stopped`, timedOut: true });
       } else {
-        resolve2({ exitCode: code ?? (signal ? 128 : 1), ...out });
+        resolve3({ exitCode: code ?? (signal ? 128 : 1), ...out });
       }
     });
   });
@@ -30195,7 +30197,7 @@ async function readHeader(rpm) {
   return header;
 }
 function readPayload(rpm, onEntry) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const child = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     adoptChild(child);
     const reader = new CpioReader(onEntry);
@@ -30218,14 +30220,549 @@ function readPayload(rpm, onEntry) {
     child.on("close", (code) => {
       if (failed) return;
       if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
-      else resolve2();
+      else resolve3();
     });
   });
 }
 
+// src/audit/sbom-rules.ts
+import { posix as posix2 } from "node:path";
+
+// src/build/sbom.ts
+import { createHash as createHash2 } from "node:crypto";
+var oneLine = (text) => {
+  const t = text?.trim();
+  return t && !t.includes("\n") && t.length <= 200 && !/^unknown$/i.test(t) ? t : void 0;
+};
+function licences(fields) {
+  const expression = oneLine(fields.expression);
+  if (expression) return [{ expression }];
+  const classified = fields.classifiers.filter((c) => c.startsWith("License :: ")).map((c) => c.split("::").map((p) => p.trim()).pop() ?? "").filter((name) => name !== "" && name !== "OSI Approved");
+  if (classified.length > 0) return [...new Set(classified)].sort().map((name) => ({ license: { name } }));
+  const field = oneLine(fields.license);
+  return field ? [{ license: { name: field } }] : [];
+}
+var pypiPurl = (name, version) => `pkg:pypi/${normalizeName(name)}@${encodeURIComponent(version)}`;
+var rpmPurl = (rpm) => `pkg:rpm/phoreus/${encodeURIComponent(rpm.name)}@${encodeURIComponent(`${rpm.version}-${rpm.release}`)}?arch=${encodeURIComponent(rpm.arch)}`;
+function component(d, type) {
+  const purl = pypiPurl(d.name, d.version);
+  const found = licences(d.licence);
+  return {
+    type,
+    "bom-ref": purl,
+    name: d.name,
+    version: d.version,
+    hashes: [{ alg: "SHA-256", content: d.sha256 }],
+    ...found.length > 0 ? { licenses: found } : {},
+    purl,
+    properties: [
+      { name: "phoreus:file", value: d.file },
+      ...d.fromSource ? [{ name: "phoreus:built-from-sdist", value: "true" }] : []
+    ]
+  };
+}
+function contentUuid(text) {
+  const bytes = createHash2("sha256").update(text).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] ?? 0) & 15 | 80;
+  bytes[8] = (bytes[8] ?? 0) & 63 | 128;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+function renderSbom(input) {
+  const top = rpmPurl(input.rpm);
+  const interpreterRef = `pkg:rpm/phoreus/${encodeURIComponent(input.interpreter.module)}`;
+  const libraries = [...input.distributions].sort((a, b) => normalizeName(a.name).localeCompare(normalizeName(b.name))).map((d) => component(d, "library"));
+  const application = input.application ? component(input.application, "application") : void 0;
+  const components = [
+    ...application ? [application] : [],
+    ...libraries,
+    {
+      type: "platform",
+      "bom-ref": interpreterRef,
+      name: input.interpreter.module,
+      version: input.interpreter.version,
+      purl: interpreterRef,
+      description: `Python ${input.interpreter.version}, the interpreter module the RPM requires`
+    }
+  ];
+  const refs = (list) => list.map((c) => String(c["bom-ref"]));
+  const body = {
+    bomFormat: "CycloneDX",
+    specVersion: "1.6",
+    version: 1,
+    metadata: {
+      timestamp: new Date(input.epoch * 1e3).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      tools: { components: [{ type: "application", name: input.generator.name, version: input.generator.version }] },
+      component: {
+        type: "application",
+        "bom-ref": top,
+        name: input.rpm.name,
+        version: `${input.rpm.version}-${input.rpm.release}`,
+        description: input.rpm.summary,
+        licenses: [{ license: { name: input.rpm.license } }],
+        purl: top
+      }
+    },
+    components,
+    dependencies: [
+      { ref: top, dependsOn: [...application ? refs([application]) : [], ...refs(libraries), interpreterRef] },
+      ...application ? [{ ref: String(application["bom-ref"]), dependsOn: refs(libraries) }] : [],
+      ...libraries.map((l) => ({ ref: String(l["bom-ref"]), dependsOn: [] })),
+      { ref: interpreterRef, dependsOn: [] }
+    ]
+  };
+  const serialNumber = `urn:uuid:${contentUuid(JSON.stringify(body))}`;
+  const { bomFormat, specVersion, ...rest } = body;
+  return `${JSON.stringify({ bomFormat, specVersion, serialNumber, ...rest }, null, 2)}
+`;
+}
+function sbomDistributions(text) {
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+  const components = doc.components;
+  if (!Array.isArray(components)) return void 0;
+  const found = /* @__PURE__ */ new Map();
+  for (const c of components) {
+    const purl = typeof c.purl === "string" ? c.purl : "";
+    if (!purl.startsWith("pkg:pypi/") || typeof c.name !== "string" || typeof c.version !== "string") continue;
+    const hashes = Array.isArray(c.hashes) ? c.hashes : [];
+    found.set(normalizeName(c.name), { version: c.version, sha256: hashes.filter((h) => h.alg === "SHA-256" && typeof h.content === "string").map((h) => String(h.content).toLowerCase()) });
+  }
+  return found;
+}
+
+// src/build/spec.ts
+var SOURCES = {
+  lock: "requirements.lock",
+  wheelhouse: "wheelhouse.tar",
+  relocate: "relocate.py",
+  modulefile: "modulefile.lua",
+  config: "phoreus-config.json",
+  moduleDefault: "modulerc.lua",
+  installLock: "install.lock",
+  copyFiles: "copyfiles.tar",
+  sbom: "sbom.cdx.json"
+};
+function specText(text) {
+  return text.replace(/[\r\n]+/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "").replace(/%/g, "%%").trim();
+}
+function specWord(word) {
+  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return quoted.replace(/%/g, "%%");
+}
+var judgeBy = (pattern, hint) => (value) => pattern.test(value) ? void 0 : hint;
+function checkInput(input) {
+  const { id, app } = input;
+  assertSafe("tool name", id.tool, judgeToolName);
+  assertSafe("tool version", id.version, judgeToolVersion);
+  assertSafe("release", id.release, judgeRelease);
+  assertSafe("interpreter", id.interpreter, judgeBy(INTERPRETER, "use X.Y"));
+  assertSafe("interpreter home", id.interpreterHome, judgeHome);
+  assertSafe("interpreter module", id.interpreterModule, judgeModule);
+  if (input.url !== void 0) assertSafe("URL", input.url, judgeBy(/^[\x21-\x7e]+$/, "a URL is one word of printable ASCII"));
+  if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) throw new Error(`spec input epoch ${input.epoch} is not a time in seconds`);
+  if (input.pipWheel !== void 0) assertSafe("pip wheel", input.pipWheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
+  if (app) {
+    assertSafe("application wheel", app.wheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
+    assertSafe("application name", app.name, judgeBy(DIST_NAME, "not a distribution name"));
+    assertSafe("application version", app.version, judgeBy(DIST_VERSION, "not a version"));
+  }
+}
+function changelogDate(epoch) {
+  const d = new Date(epoch * 1e3);
+  const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
+  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, "0")} ${d.getUTCFullYear()}`;
+}
+function renderSpec(input) {
+  checkInput(input);
+  const { id, app } = input;
+  const installLock = input.installLock || app !== void 0;
+  const source = (name) => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
+  const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
+  const sources = [
+    `Source0:        ${SOURCES.lock}`,
+    `Source1:        ${SOURCES.wheelhouse}`,
+    `Source2:        ${SOURCES.relocate}`,
+    `Source3:        ${SOURCES.modulefile}`,
+    `Source4:        ${SOURCES.config}`,
+    ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
+    ...app ? [`Source7:        ${app.wheel}`] : [],
+    ...installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
+    ...input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : [],
+    ...input.sbom ? [`Source10:       ${SOURCES.sbom}`] : []
+  ];
+  const lock = installLock ? source(SOURCES.installLock) : "requirements.lock";
+  const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
+  const buildDir = "cd %{name}-%{version}";
+  const build2 = [
+    buildDir,
+    buildPython,
+    "# Charter \xA77: create the venv, install the locked pip, dependencies and application;",
+    "# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never",
+    "# into the venv.",
+    "unset PYTHONDONTWRITEBYTECODE",
+    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
+    "rm -rf venv pip-run pycache",
+    '"$build_python" -m venv --without-pip venv',
+    ...input.pipWheel ? ["# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.", `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`] : [
+      "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
+      `pip_wheel="$("$build_python" -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`
+    ],
+    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
+    "# One pip run, while site-packages holds nothing: no dependency's code runs here.",
+    "# --ignore-installed: the pip that runs is on the path and would count as installed.",
+    ...app ? [`cp ${source(app.wheel)} wheelhouse/`] : [],
+    `venv/bin/python pip-run/pip ${pipInstall} --ignore-installed -r ${lock}`,
+    "# pip check with the venv's site hooks off (-I -S) and its site-packages put on the path",
+    "# explicitly: a .pth file of a locked wheel never runs on the build host.",
+    `venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' pip-run venv/lib/python%{pyver}/site-packages check`
+  ];
+  const root = '"$RPM_BUILD_ROOT"';
+  const install2 = [
+    buildDir,
+    buildPython,
+    `mkdir -p ${root}%{phoreus_prefix}`,
+    "# Moved, not copied: the venv is packaged where it was built.",
+    `mv venv ${root}%{venv}`,
+    "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
+    "# interpreter version, for the installed path.",
+    `"$build_python" ${source(SOURCES.relocate)} ${root}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
+    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", `tar -xf ${source(SOURCES.copyFiles)} -C ${root}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : [],
+    "# No setuid, setgid, sticky or group/world-writable file ships (PH315).",
+    `chmod -R u+rwX,go+rX,go-w,a-st ${root}%{phoreus_prefix}`,
+    "# Bytecode for the installed path, on every core; wheels that ship bytecode list it in",
+    "# RECORD: those rows are kept true to what was compiled.",
+    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
+    `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
+    `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
+    ...input.sbom ? [`install -m 0644 ${source(SOURCES.sbom)} ${root}%{phoreus_prefix}/${SOURCES.sbom}`] : [],
+    `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
+    ...input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []
+  ];
+  const meta = input.meta ? [
+    "",
+    `%package -n ${metaPackageName(id)}`,
+    `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
+    `Requires:       ${packageName(id)} = %{version}-%{release}`,
+    "",
+    `%description -n ${metaPackageName(id)}`,
+    `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
+    "Installing a newer version of this package moves the default; it never touches",
+    "the environment of any version (charter \xA711).",
+    "",
+    `%files -n ${metaPackageName(id)}`,
+    "%{modulefile_dir}/.modulerc.lua"
+  ] : [];
+  return [
+    `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
+    `%global tool ${id.tool}`,
+    `%global tool_version ${id.version}`,
+    `%global pyver ${id.interpreter}`,
+    `%global phoreus_root ${PHOREUS_ROOT}`,
+    `%global phoreus_prefix ${phoreusPrefix(id)}`,
+    `%global venv ${venvPath(id)}`,
+    `%global python_home ${id.interpreterHome}`,
+    `%global modulefile_dir ${modulefileDir(id)}`,
+    `%global modulefile ${modulefilePath(id)}`,
+    "# The interpreter the venv is built with: the target one, unless the builder names another of the same X.Y.",
+    `%{!?phoreus_build_python:%global phoreus_build_python ${interpreterPath(id)}}`,
+    "",
+    "# A venv is a frozen runtime stack: no automatic requires or provides (Debian and",
+    "# Fedora rpm would generate python3dist(), python(abi) and sonames), no build-id links",
+    "# (two tools shipping one wheel would conflict), no debuginfo, no strip, no",
+    "# byte-compilation by the system interpreter, no shebang mangling.",
+    "AutoReqProv:    no",
+    "%global debug_package %{nil}",
+    "%global _build_id_links none",
+    "%global __os_install_post %{nil}",
+    "%global __brp_mangle_shebangs %{nil}",
+    "%global __brp_python_bytecompile %{nil}",
+    "%global __brp_strip %{nil}",
+    `%global _binary_payload ${input.distro.payload}`,
+    `%global _source_payload ${input.distro.payload}`,
+    "# Reproducible packages: the build time and every file time are this build's",
+    "# SOURCE_DATE_EPOCH, kept here so a rebuild of the SRPM anywhere gives the same payload.",
+    "# rpm clamps file times only to a positive epoch.",
+    `%{lua: posix.setenv("SOURCE_DATE_EPOCH", "${Math.max(input.epoch, 1)}")}`,
+    "%global use_source_date_epoch_as_buildtime 1",
+    "%global clamp_mtime_to_source_date_epoch 1",
+    "%global _buildhost phoreus-rpm",
+    "",
+    "Name:           phoreus-%{tool}-%{tool_version}",
+    "Version:        %{tool_version}",
+    `Release:        ${id.release}%{?dist}`,
+    // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
+    `Summary:        ${specText(input.summary) || "No summary given"}`,
+    `License:        ${specText(input.license) || "Unspecified"}`,
+    ...input.url ? [`URL:            ${specText(input.url)}`] : [],
+    `ExclusiveArch:  ${input.arch}`,
+    ...sources,
+    "",
+    "Requires:       phoreus",
+    `Requires:       ${id.interpreterModule}`,
+    `BuildRequires:  ${id.interpreterModule}`,
+    "",
+    "%description",
+    input.description.map(specText).join("\n\n"),
+    ...meta,
+    "",
+    "%prep",
+    "rm -rf %{name}-%{version}",
+    "mkdir %{name}-%{version}",
+    buildDir,
+    `tar -xf ${source(SOURCES.wheelhouse)}`,
+    `cp ${source(SOURCES.lock)} requirements.lock`,
+    "",
+    "%build",
+    ...build2,
+    "",
+    "%install",
+    ...install2,
+    "",
+    "%files",
+    "%defattr(-,root,root,-)",
+    "%dir %{phoreus_root}/%{tool}",
+    "%{phoreus_prefix}/",
+    "%dir %{modulefile_dir}",
+    "%{modulefile}",
+    "",
+    "%changelog",
+    `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
+    `- Built from requirements.lock by ${specText(input.generator)}`,
+    ""
+  ].join("\n");
+}
+
+// src/audit/sbom-rules.ts
+var SbomCheck = class {
+  constructor(prefix, sitePackages) {
+    this.prefix = prefix;
+    this.sitePackages = sitePackages;
+    this.path = `${prefix}/${SOURCES.sbom}`;
+  }
+  prefix;
+  sitePackages;
+  sbom;
+  lock;
+  installed = /* @__PURE__ */ new Map();
+  path;
+  see(entry) {
+    const path = `/${entry.name}`;
+    if (path === this.path) this.sbom = entry.data.toString("utf8");
+    else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString("utf8");
+    else if (posix2.dirname(posix2.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
+      const text = entry.data.toString("utf8");
+      const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
+      const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();
+      if (name && version) this.installed.set(normalizeName(name), { version, path: posix2.dirname(path) });
+    }
+  }
+  finish(interpreter, arch2) {
+    if (this.sbom === void 0) {
+      return [finding("PH403", this.path, 1, `the RPM ships no SBOM at ${this.path}, so what it installs cannot be shown to an auditor (charter \xA713, \xA715); build it with phoreus-rpm, which writes one`)];
+    }
+    const listed = sbomDistributions(this.sbom);
+    if (!listed) return [finding("PH403", this.path, 1, "the SBOM is not a CycloneDX JSON document with components; ship the one the build wrote")];
+    const findings = [];
+    for (const [name, dist] of this.installed) {
+      const entry = listed.get(name);
+      if (!entry) findings.push(finding("PH403", dist.path, 1, `${name} ${dist.version} is installed but the SBOM does not list it: the SBOM must name everything in the venv`));
+      else if (!satisfies(dist.version, [{ operator: "==", version: entry.version }])) findings.push(finding("PH403", dist.path, 1, `${name} ${dist.version} is installed but the SBOM says ${entry.version}`));
+    }
+    for (const [name, entry] of listed) {
+      if (!this.installed.has(name)) findings.push(finding("PH403", this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));
+    }
+    if (this.lock === void 0) return findings;
+    for (const pin of lockedPackages(this.lock, interpreter, arch2)) {
+      const entry = listed.get(normalizeName(pin.name));
+      if (!entry) continue;
+      if (!entry.sha256.some((h) => pin.hashes.includes(h))) {
+        findings.push(finding("PH403", this.path, 1, `the SBOM gives ${pin.name} ${entry.version} the sha256 ${entry.sha256[0] ?? "(none)"}, which requirements.lock does not allow for ${pin.name}==${pin.version}`));
+      }
+    }
+    return findings;
+  }
+};
+
+// src/audit/signature.ts
+import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
+import { basename, join as join5 } from "node:path";
+
+// src/tools/gpg.ts
+import { chmodSync, rmSync as rmSync2, writeFileSync } from "node:fs";
+import { join as join4 } from "node:path";
+
+// src/tools/system.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { delimiter, join as join3 } from "node:path";
+var PROVIDERS = {
+  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
+  rpm: { apt: "rpm", dnf: "rpm" },
+  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
+  cpio: { apt: "cpio", dnf: "cpio" },
+  tar: { apt: "tar", dnf: "tar" },
+  unshare: { apt: "util-linux", dnf: "util-linux" },
+  rpmsign: { apt: "rpm", dnf: "rpm-sign" },
+  rpmkeys: { apt: "rpm", dnf: "rpm" },
+  gpg: { apt: "gnupg", dnf: "gnupg2" },
+  gpgconf: { apt: "gnupg", dnf: "gnupg2" },
+  createrepo_c: { apt: "createrepo-c", dnf: "createrepo_c" }
+};
+function which(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    const candidate = join3(dir, command);
+    if (dir && existsSync3(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function asRoot() {
+  if (process.getuid?.() === 0) return [];
+  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
+  return void 0;
+}
+async function installPackages(packages, what, log) {
+  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
+  const root = await asRoot();
+  if (!manager || !root) {
+    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
+  }
+  const names = manager === "apt" ? packages.apt : packages.dnf;
+  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
+    for (const [cmd, args] of steps) {
+      const [first, ...rest] = [...root, cmd, ...args];
+      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
+    }
+  });
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which(c));
+  if (missing.length === 0) return;
+  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
+  await installPackages({
+    apt: [...new Set(missing.map((c) => provider(c).apt))],
+    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
+  }, missing.join(", "), log);
+  const still = commands.filter((c) => !which(c));
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
+}
+
+// src/tools/gpg.ts
+var SECRET_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/;
+function gpg(home, args, passphraseFile) {
+  const unlock = passphraseFile ? ["--pinentry-mode", "loopback", "--passphrase-file", passphraseFile] : ["--pinentry-mode", "loopback"];
+  return run("gpg", ["--homedir", home, "--batch", "--no-tty", "--no-options", ...unlock, ...args], { env: { ...process.env, GNUPGHOME: home } });
+}
+function unlockArgs(keyring) {
+  return ["--batch", "--no-tty", "--pinentry-mode", "loopback", ...keyring.passphraseFile ? ["--passphrase-file", keyring.passphraseFile] : []].join(" ");
+}
+async function openKeyring(secretKey, passphrase, what, log) {
+  if (!SECRET_KEY.test(secretKey)) throw new UsageError(`${what} is not an ASCII-armoured OpenPGP secret key; export one with \`gpg --armor --export-secret-keys KEYID\``);
+  await requireTools(["gpg", "gpgconf"], log);
+  const home = scratchDir("phoreus-gpg-");
+  chmodSync(home, 448);
+  const keyring = { home, fingerprint: "", publicKey: join4(home, "public.asc") };
+  try {
+    if (passphrase) {
+      keyring.passphraseFile = join4(home, "passphrase");
+      writeFileSync(keyring.passphraseFile, passphrase, { mode: 384 });
+    }
+    const secretFile = join4(home, "secret.asc");
+    writeFileSync(secretFile, secretKey, { mode: 384 });
+    const imported = await gpg(home, ["--import", secretFile], keyring.passphraseFile);
+    rmSync2(secretFile, { force: true });
+    if (imported.exitCode !== 0) throw new UsageError(`${what} could not be imported by gpg: ${lastLine(imported.stderr)}`);
+    const listed = await gpg(home, ["--with-colons", "--list-secret-keys"]);
+    const lines = listed.stdout.split("\n");
+    const secrets = lines.filter((l) => l.startsWith("sec:"));
+    if (secrets.length !== 1) throw new UsageError(`${what} holds ${secrets.length} secret keys; give exactly one`);
+    if (!(secrets[0]?.split(":")[11] ?? "").includes("S")) throw new UsageError(`${what} cannot make signatures (it has no signing capability); give a signing key`);
+    keyring.fingerprint = lines.find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
+    const probe = join4(home, "probe");
+    writeFileSync(probe, "phoreus-rpm signing probe\n");
+    const signed = await gpg(home, ["--local-user", keyring.fingerprint, "--detach-sign", "--output", `${probe}.sig`, probe], keyring.passphraseFile);
+    if (signed.exitCode !== 0) {
+      throw new UsageError(`${what} cannot sign: ${lastLine(signed.stderr)}; give its passphrase in PHOREUS_SIGN_PASSPHRASE (the signing-passphrase input)`);
+    }
+    const exported = await gpg(home, ["--armor", "--output", keyring.publicKey, "--export", keyring.fingerprint]);
+    if (exported.exitCode !== 0) throw new UsageError(`the public half of ${what} could not be exported: ${lastLine(exported.stderr)}`);
+    return keyring;
+  } catch (error) {
+    await closeKeyring(keyring);
+    throw error;
+  }
+}
+async function closeKeyring(keyring) {
+  await run("gpgconf", ["--homedir", keyring.home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: keyring.home } });
+  removeScratch(keyring.home);
+}
+async function detachSign(keyring, file, signature) {
+  const signed = await gpg(keyring.home, ["--local-user", keyring.fingerprint, "--armor", "--yes", "--detach-sign", "--output", signature, file], keyring.passphraseFile);
+  if (signed.exitCode !== 0) throw new UsageError(`gpg could not sign ${file}: ${lastLine(signed.stderr)}`);
+}
+async function keyIds(publicKey) {
+  const home = scratchDir("phoreus-gpg-");
+  chmodSync(home, 448);
+  try {
+    const shown2 = await gpg(home, ["--with-colons", "--show-keys", publicKey]);
+    return shown2.stdout.split("\n").filter((l) => /^(pub|sub):/.test(l)).map((l) => (l.split(":")[4] ?? "").toLowerCase()).filter((id) => /^[0-9a-f]{16}$/.test(id));
+  } finally {
+    await run("gpgconf", ["--homedir", home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: home } });
+    removeScratch(home);
+  }
+}
+function signingSecrets(key, passphrase) {
+  const lines = key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----"));
+  return [key.trim(), ...lines, ...passphrase ? [passphrase] : []].filter((secret) => secret !== "");
+}
+
+// src/audit/signature.ts
+var SIGNATURES = "%{RSAHEADER:pgpsig}\\n%{DSAHEADER:pgpsig}\\n%{SIGPGP:pgpsig}\\n%{SIGGPG:pgpsig}\\n";
+function signerKeyIds(text) {
+  return [...new Set([...text.matchAll(/Key ID ([0-9a-fA-F]{16})/g)].map((m) => (m[1] ?? "").toLowerCase()))];
+}
+async function checkSignature(rpm, publicKey) {
+  const file = basename(rpm);
+  if (!existsSync4(publicKey) || !statSync3(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
+  const ids = await keyIds(publicKey);
+  if (ids.length === 0) throw new UsageError(`${publicKey} holds no OpenPGP public key; export one with \`gpg --armor --export KEYID\``);
+  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", SIGNATURES, rpm]);
+  const signers = signerKeyIds(q.stdout);
+  if (signers.length === 0) {
+    return [finding("PH402", file, 1, `${file} is not signed: a release is signed with the release key (\`build --sign-key\`, the signing-key input) so that dnf can check where it came from`)];
+  }
+  const foreign = signers.filter((id) => !ids.includes(id));
+  if (foreign.length === signers.length) {
+    return [finding("PH402", file, 1, `${file} is signed by key ${foreign.join(", ")}, not by the given key (${ids.join(", ")}): sign it with the release key`)];
+  }
+  const db = scratchDir("phoreus-rpmdb-");
+  try {
+    const dbArgs = ["--dbpath", join5(db, "rpmdb")];
+    const init = await run("rpm", [...dbArgs, "--initdb"]);
+    const imported = init.exitCode === 0 ? await run("rpmkeys", [...dbArgs, "--import", publicKey]) : init;
+    if (imported.exitCode !== 0) throw new UsageError(`rpm cannot import ${publicKey} into a temporary rpm database: ${lastLine(imported.stderr)}`);
+    const checked = await run("rpmkeys", [...dbArgs, "--checksig", "--verbose", rpm]);
+    const output = `${checked.stdout}
+${checked.stderr}`;
+    if (checked.exitCode !== 0 || /NOT OK|NOKEY|BAD/i.test(output)) {
+      const bad = output.split("\n").map((l) => l.trim()).filter((l) => /NOT OK|NOKEY|BAD/i.test(l));
+      return [finding("PH402", file, 1, `the signature of ${file} does not verify with the given key: ${bad.join("; ") || lastLine(output)}`)];
+    }
+    return [];
+  } finally {
+    removeScratch(db);
+  }
+}
+
 // src/audit/smoke-test.ts
-import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync, openSync as openSync2, readdirSync as readdirSync3, readFileSync as readFileSync2, symlinkSync, writeFileSync, writeSync } from "node:fs";
-import { dirname, join as join5, posix as posix2 } from "node:path";
+import { closeSync as closeSync2, existsSync as existsSync6, lstatSync, mkdirSync, openSync as openSync2, readdirSync as readdirSync3, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync2, writeSync } from "node:fs";
+import { dirname, join as join7, posix as posix3 } from "node:path";
 
 // src/build/modulefile.ts
 function luaString(text) {
@@ -30266,28 +30803,28 @@ module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
 }
 
 // src/tools/python.ts
-import { existsSync as existsSync3, readdirSync as readdirSync2 } from "node:fs";
+import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join as join3 } from "node:path";
+import { delimiter as delimiter2, join as join6 } from "node:path";
 var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
 function versionDirs(root, minor) {
-  if (!existsSync3(root)) return [];
-  return readdirSync2(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join3(root, d));
+  if (!existsSync5(root)) return [];
+  return readdirSync2(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join6(root, d));
 }
 function pythonCandidates(minor, env = process.env) {
   const exe = `python${minor}`;
   const candidates = [];
   if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join3(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join3(dir, arch2, "bin", exe));
+    for (const dir of versionDirs(join6(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join6(dir, arch2, "bin", exe));
     }
   }
-  const pyenvRoot = env.PYENV_ROOT ?? join3(homedir(), ".pyenv");
-  for (const dir of versionDirs(join3(pyenvRoot, "versions"), minor)) candidates.push(join3(dir, "bin", exe));
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (dir && !dir.includes("shims")) candidates.push(join3(dir, exe));
+  const pyenvRoot = env.PYENV_ROOT ?? join6(homedir(), ".pyenv");
+  for (const dir of versionDirs(join6(pyenvRoot, "versions"), minor)) candidates.push(join6(dir, "bin", exe));
+  for (const dir of (env.PATH ?? "").split(delimiter2)) {
+    if (dir && !dir.includes("shims")) candidates.push(join6(dir, exe));
   }
-  return candidates.filter((c) => existsSync3(c));
+  return candidates.filter((c) => existsSync5(c));
 }
 async function reportsVersion(python, minor) {
   const result = await run(python, ["-c", PROBE]);
@@ -30302,57 +30839,6 @@ async function findPython(minor, explicit) {
     if (await reportsVersion(candidate, minor)) return candidate;
   }
   throw new UsageError(`no Python ${minor} found (looked for python${minor} in the setup-python tool cache, pyenv and PATH); add actions/setup-python with python-version: '${minor}' to the workflow, or pass --python`);
-}
-
-// src/tools/system.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { delimiter as delimiter2, join as join4 } from "node:path";
-var PROVIDERS = {
-  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
-  rpm: { apt: "rpm", dnf: "rpm" },
-  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
-  cpio: { apt: "cpio", dnf: "cpio" },
-  tar: { apt: "tar", dnf: "tar" },
-  unshare: { apt: "util-linux", dnf: "util-linux" }
-};
-function which(command, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    const candidate = join4(dir, command);
-    if (dir && existsSync4(candidate)) return candidate;
-  }
-  return void 0;
-}
-async function asRoot() {
-  if (process.getuid?.() === 0) return [];
-  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
-  return void 0;
-}
-async function installPackages(packages, what, log) {
-  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
-  const root = await asRoot();
-  if (!manager || !root) {
-    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
-  }
-  const names = manager === "apt" ? packages.apt : packages.dnf;
-  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
-    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
-    for (const [cmd, args] of steps) {
-      const [first, ...rest] = [...root, cmd, ...args];
-      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
-    }
-  });
-}
-async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which(c));
-  if (missing.length === 0) return;
-  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
-  await installPackages({
-    apt: [...new Set(missing.map((c) => provider(c).apt))],
-    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
-  }, missing.join(", "), log);
-  const still = commands.filter((c) => !which(c));
-  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
 }
 
 // src/audit/smoke-command.ts
@@ -30393,8 +30879,8 @@ var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/p
 var NOBODY = "65534";
 var TREE = "usr/local/phoreus/";
 function lmodInit(env = process.env) {
-  const candidates = env.LMOD_PKG ? [join5(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
-  return candidates.find((c) => existsSync5(c));
+  const candidates = env.LMOD_PKG ? [join7(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  return candidates.find((c) => existsSync6(c));
 }
 async function smokeTestUnavailable() {
   if (!await asRoot()) return "it needs root or passwordless sudo";
@@ -30410,14 +30896,14 @@ var UnsafePayload = class extends Error {
   name = "UnsafePayload";
 };
 function target(root, name) {
-  const normal = posix2.normalize(`/${name}`).slice(1);
+  const normal = posix3.normalize(`/${name}`).slice(1);
   if (!normal.startsWith(TREE)) return void 0;
   let at = root;
   for (const part of normal.split("/").slice(0, -1)) {
-    at = join5(at, part);
-    if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix2.relative(root, at)}`);
+    at = join7(at, part);
+    if (existsSync6(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix3.relative(root, at)}`);
   }
-  return join5(root, normal);
+  return join7(root, normal);
 }
 var payloadExtractor = (root) => (header) => extractEntry(root, header);
 function extractEntry(root, header) {
@@ -30448,11 +30934,11 @@ function provideInterpreter(root, interpreterHome, interpreterModule) {
   for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
     if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
   }
-  mkdirSync(join5(root, interpreterHome), { recursive: true });
-  const module = join5(root, "usr/local/phoreus/modulefiles", `${interpreterModule}.lua`);
-  if (existsSync5(module)) return;
+  mkdirSync(join7(root, interpreterHome), { recursive: true });
+  const module = join7(root, "usr/local/phoreus/modulefiles", `${interpreterModule}.lua`);
+  if (existsSync6(module)) return;
   mkdirSync(dirname(module), { recursive: true });
-  writeFileSync(module, [
+  writeFileSync2(module, [
     'whatis("Python interpreter module for the smoke test")',
     `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
     `prepend_path("LD_LIBRARY_PATH", ${luaString(`${interpreterHome}/lib`)})`,
@@ -30477,7 +30963,7 @@ async function runInstalled(root, interpreterHome, pythonPrefix, script) {
     "mount -t tmpfs tmpfs /usr/local",
     "mkdir -p /usr/local/phoreus /usr/local/smoke-home",
     `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
-    `mount --bind ${quote(join5(root, "usr/local/phoreus"))} /usr/local/phoreus`,
+    `mount --bind ${quote(join7(root, "usr/local/phoreus"))} /usr/local/phoreus`,
     `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
     "cd /usr/local/smoke-home",
     // A clean user environment: nothing of the host's Python setup leaks in.
@@ -30495,16 +30981,16 @@ function smallFile(path) {
   }
 }
 function toolMetadata(venv, tool, interpreter) {
-  const bin = join5(venv, "bin");
-  const installed = new Set(existsSync5(bin) ? readdirSync3(bin).filter((f) => {
-    const st = lstatSync(join5(bin, f));
+  const bin = join7(venv, "bin");
+  const installed = new Set(existsSync6(bin) ? readdirSync3(bin).filter((f) => {
+    const st = lstatSync(join7(bin, f));
     return st.isFile() || st.isSymbolicLink();
   }) : []);
-  const site = join5(venv, "lib", `python${interpreter}`, "site-packages");
-  const distInfo = existsSync5(site) ? readdirSync3(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
+  const site = join7(venv, "lib", `python${interpreter}`, "site-packages");
+  const distInfo = existsSync6(site) ? readdirSync3(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
   if (!distInfo) return { installed };
-  const entryPoints = smallFile(join5(site, distInfo, "entry_points.txt"));
-  const topLevel = smallFile(join5(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join5(site, distInfo, "RECORD")) ?? "");
+  const entryPoints = smallFile(join7(site, distInfo, "entry_points.txt"));
+  const topLevel = smallFile(join7(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join7(site, distInfo, "RECORD")) ?? "");
   return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
 }
 function recordedTopLevel(record) {
@@ -30527,7 +31013,7 @@ async function smokeTest(input, log, ran = { passed: false }) {
     const python = await findPython(input.interpreter, input.python);
     const pythonPrefix = dirname(dirname(python));
     const module = `${input.tool}/${input.version}`;
-    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join5(root, `usr/local/phoreus/${input.tool}/${input.version}/venv`), input.tool, input.interpreter));
+    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join7(root, `usr/local/phoreus/${input.tool}/${input.version}/venv`), input.tool, input.interpreter));
     const command = chosen.command;
     ran.command = command;
     ran.what = chosen.what;
@@ -30553,7 +31039,7 @@ ${output}`)];
 var WHOLE_LIMIT = 32 * 1024 * 1024;
 var MAX_ENTRIES = 4e5;
 function largeEntry(header, spool, buildPaths, done) {
-  const hash = createHash2("sha256");
+  const hash = createHash3("sha256");
   const scanner = new BuildPathScanner(buildPaths);
   let head = Buffer.alloc(0);
   let fd;
@@ -30567,7 +31053,7 @@ function largeEntry(header, spool, buildPaths, done) {
       if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
       if (received === 0 && isRegular(header.mode) && isElf(head)) {
         if (roomFor(spool, header.size)) {
-          path = join6(spool, "large.elf");
+          path = join8(spool, "large.elf");
           fd = openSync3(path, "w");
         } else {
           unread = true;
@@ -30582,10 +31068,10 @@ function largeEntry(header, spool, buildPaths, done) {
         closeSync3(fd);
         const readFd = openSync3(path, "r");
         try {
-          elf = readElf(fileSource(readFd, statSync3(path).size));
+          elf = readElf(fileSource(readFd, statSync4(path).size));
         } finally {
           closeSync3(readFd);
-          rmSync2(path, { force: true });
+          rmSync3(path, { force: true });
         }
       }
       done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest("base64url"), head, ...scanner.found ? { buildPath: scanner.found } : {}, ...elf ? { elf } : {}, ...unread ? { elfUnread: true } : {} });
@@ -30601,7 +31087,7 @@ async function audit(options, log) {
   assertBinaryRpm(options.rpm);
   const start = performance.now();
   const distro2 = distro(options.distro);
-  const file = basename(options.rpm);
+  const file = basename2(options.rpm);
   const header = await readHeader(options.rpm);
   const paths = header.files.map((f) => f.path);
   const identity = payloadIdentity(paths);
@@ -30621,25 +31107,31 @@ async function audit(options, log) {
     interpreterModule,
     waivers: options.waiversFor?.(minor) ?? []
   });
+  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
   const spool = scratchDir("phoreus-audit-");
   let entries2 = 0;
   try {
     await readPayload(options.rpm, (entry) => {
       if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => auditor.add(e), WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+      return gathered((e) => {
+        auditor.add(e);
+        sbom.see(e);
+      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
     });
   } finally {
     removeScratch(spool);
   }
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename(options.modulefile), text: readText(options.modulefile, dirname2(options.modulefile)) } : void 0;
+  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname2(options.modulefile)) } : void 0;
   const findings = [
     ...checkIdentity(header, identity, ctx),
     ...checkRequires(header, ctx),
     ...checkProvides(header, ctx),
     ...checkScriptlets(header, ctx),
-    ...auditor.finish(beside)
+    ...auditor.finish(beside),
+    ...sbom.finish(minor, header.arch),
+    ...options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []
   ];
   let smokeSkipped;
   const smokeRan = { passed: false };
@@ -30959,15 +31451,15 @@ function checkOverrideKeys(loaded) {
 }
 
 // src/config/load.ts
-import { existsSync as existsSync6, statSync as statSync4 } from "node:fs";
-import { join as join7, relative as relative2 } from "node:path";
+import { existsSync as existsSync7, statSync as statSync5 } from "node:fs";
+import { join as join9, relative as relative2 } from "node:path";
 function loadConfig(project, explicit) {
-  const path = explicit ?? join7(project, "phoreus.yaml");
-  if (!existsSync6(path)) {
+  const path = explicit ?? join9(project, "phoreus.yaml");
+  if (!existsSync7(path)) {
     if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
     return void 0;
   }
-  if (!statSync4(path).isFile()) throw new UsageError(`configuration file ${path} is not a file; fix --config`);
+  if (!statSync5(path).isFile()) throw new UsageError(`configuration file ${path} is not a file; fix --config`);
   const rel = relative2(project, path);
   const root = explicit && rel.startsWith("..") ? process.cwd() : project;
   return parseConfig(rel.startsWith("..") ? path : rel, readText(path, root));
@@ -31167,11 +31659,11 @@ import { EOL } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -31187,7 +31679,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -31585,6 +32077,8 @@ var AUDIT_OPTIONS = {
   "interpreter-home": { type: "string" },
   "interpreter-module": { type: "string" },
   python: { type: "string" },
+  "require-signature": { type: "boolean", default: false },
+  key: { type: "string" },
   quiet: { type: "boolean", default: false }
 };
 async function auditCommand(args) {
@@ -31592,6 +32086,10 @@ async function auditCommand(args) {
   const [rpm] = flags.positionals;
   if (rpm === void 0) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME2} audit FILE.rpm [options]`);
   const format = parseFormat(flags.string("format") ?? "text");
+  const key = flags.string("key");
+  if (flags.boolean("require-signature") !== (key !== void 0)) {
+    throw new UsageError("--require-signature and --key PUBKEY go together: the RPM must be signed by the key in PUBKEY (ASCII-armoured, `gpg --armor --export KEYID`)");
+  }
   const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
   const config = flags.string("config") && absolutePath(flags.string("config") ?? "");
   const waiversFor = config ? configuredWaivers(dirname3(config), config) : void 0;
@@ -31604,7 +32102,8 @@ async function auditCommand(args) {
     ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),
     ...optional("interpreterHome", flags.string("interpreter-home")),
     ...optional("interpreterModule", flags.string("interpreter-module")),
-    ...optional("waiversFor", waiversFor)
+    ...optional("waiversFor", waiversFor),
+    ...optional("signedBy", key && absolutePath(key))
   }, log);
   process.stdout.write(renderAudit(format, result));
   return exitCode;
@@ -31614,7 +32113,7 @@ async function auditCommand(args) {
 import { mkdirSync as mkdirSync10 } from "node:fs";
 
 // src/tools/files.ts
-import { copyFileSync, mkdirSync as mkdirSync2, renameSync, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { copyFileSync, mkdirSync as mkdirSync2, renameSync, rmSync as rmSync4, writeFileSync as writeFileSync3 } from "node:fs";
 import { dirname as dirname4 } from "node:path";
 function viaTemporary(target2, write) {
   mkdirSync2(dirname4(target2), { recursive: true });
@@ -31623,22 +32122,22 @@ function viaTemporary(target2, write) {
     write(temp);
     renameSync(temp, target2);
   } finally {
-    rmSync3(temp, { force: true });
+    rmSync4(temp, { force: true });
   }
 }
 function writeWhole(target2, content) {
-  viaTemporary(target2, (temp) => writeFileSync2(temp, content));
+  viaTemporary(target2, (temp) => writeFileSync3(temp, content));
 }
 function copyWhole(source, target2) {
   viaTemporary(target2, (temp) => copyFileSync(source, temp));
 }
 
 // src/commands/build-command.ts
-import { join as join22 } from "node:path";
+import { join as join24 } from "node:path";
 
 // src/build/build.ts
-import { existsSync as existsSync15 } from "node:fs";
-import { join as join21 } from "node:path";
+import { existsSync as existsSync16 } from "node:fs";
+import { join as join23 } from "node:path";
 
 // src/checks/identity.ts
 function checkToolName(name, source) {
@@ -31659,15 +32158,15 @@ function checkInterpreterSanctioned(interpreter, sanctioned, source) {
 }
 
 // src/checks/verify.ts
-import { existsSync as existsSync11 } from "node:fs";
-import { dirname as dirname6, join as join14, relative as relative3 } from "node:path";
+import { existsSync as existsSync12 } from "node:fs";
+import { dirname as dirname6, join as join16, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
-import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync4 } from "node:fs";
-import { join as join8, posix as posix3 } from "node:path";
+import { existsSync as existsSync8, lstatSync as lstatSync2, readdirSync as readdirSync4 } from "node:fs";
+import { join as join10, posix as posix4 } from "node:path";
 function confined(path) {
-  if (path === "" || posix3.isAbsolute(path) || path.includes("\\")) return void 0;
-  const normal = posix3.normalize(path);
+  if (path === "" || posix4.isAbsolute(path) || path.includes("\\")) return void 0;
+  const normal = posix4.normalize(path);
   if (normal === ".." || normal.startsWith("../")) return void 0;
   return normal === "." ? "" : normal.replace(/\/$/, "");
 }
@@ -31677,12 +32176,12 @@ function copyDestination(to, interpreter) {
 function symlinkIn(root, rel) {
   let path = root;
   for (const part of rel.split("/").filter(Boolean)) {
-    path = join8(path, part);
+    path = join10(path, part);
     if (isSymlink2(path)) return path;
   }
   const walk = (dir) => {
     for (const entry of readdirSync4(dir, { withFileTypes: true })) {
-      const full = join8(dir, entry.name);
+      const full = join10(dir, entry.name);
       if (entry.isSymbolicLink()) return full;
       if (entry.isDirectory()) {
         const found = walk(full);
@@ -31691,7 +32190,7 @@ function symlinkIn(root, rel) {
     }
     return void 0;
   };
-  return existsSync7(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
+  return existsSync8(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
 }
 function isSymlink2(path) {
   try {
@@ -31721,11 +32220,11 @@ function checkCopyFiles(loaded, project) {
     const from = confined(entry.from);
     if (from === void 0) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
-    } else if (!existsSync7(join8(project, from))) {
+    } else if (!existsSync8(join10(project, from))) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
     } else {
       const link = symlinkIn(project, from);
-      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix3.relative(project, link)}, which could point anywhere; copy real files only`));
+      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix4.relative(project, link)}, which could point anywhere; copy real files only`));
     }
     if (copyDestination(entry.to, "3.11") === void 0) {
       findings.push(finding("PH113", loaded.file, line("to"), `${key}.to: "${entry.to}" leaves the venv; give a path relative to the venv (bin/, {site-packages}/ \u2026), without ".."`));
@@ -31735,14 +32234,14 @@ function checkCopyFiles(loaded, project) {
 }
 
 // src/tools/resources.ts
-import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname5, join as join9 } from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import { dirname as dirname5, join as join11 } from "node:path";
 import { fileURLToPath } from "node:url";
-function resourcePath(relative6) {
+function resourcePath(relative7) {
   let dir = dirname5(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join9(dir, relative6);
-    if (existsSync8(candidate)) return candidate;
+    const candidate = join11(dir, relative7);
+    if (existsSync9(candidate)) return candidate;
     const parent = dirname5(dir);
     if (parent === dir) return void 0;
     dir = parent;
@@ -31750,35 +32249,35 @@ function resourcePath(relative6) {
 }
 
 // src/tools/venv.ts
-import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync10, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync5, statSync as statSync6, writeFileSync as writeFileSync4 } from "node:fs";
-import { basename as basename3, join as join12 } from "node:path";
+import { createHash as createHash5 } from "node:crypto";
+import { existsSync as existsSync11, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { basename as basename4, join as join14 } from "node:path";
 
 // src/tools/blob-store.ts
-import { createHash as createHash3 } from "node:crypto";
-import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync9, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync4, statSync as statSync5, utimesSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename2, join as join10 } from "node:path";
+import { createHash as createHash4 } from "node:crypto";
+import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync6, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { basename as basename3, join as join12 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
 async function sha256File(path) {
-  const hash = createHash3("sha256");
+  const hash = createHash4("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk);
   return hash.digest("hex");
 }
 var BlobStore = class {
   dir;
   constructor(root) {
-    this.dir = join10(root, "sha256");
+    this.dir = join12(root, "sha256");
   }
   /** Whether a blob of this digest is present (unchecked: `place` checks). */
   has(digest) {
-    return HEX.test(digest) && existsSync9(join10(this.dir, digest));
+    return HEX.test(digest) && existsSync10(join12(this.dir, digest));
   }
   /** The name recorded with a blob, when it is a plain distribution file name. */
   name(digest) {
     if (!HEX.test(digest)) return void 0;
     try {
-      const name = readFileSync3(join10(this.dir, `${digest}.name`), "utf8").trim();
+      const name = readFileSync3(join12(this.dir, `${digest}.name`), "utf8").trim();
       return DISTRIBUTION_FILE.test(name) ? name : void 0;
     } catch {
       return void 0;
@@ -31790,13 +32289,13 @@ var BlobStore = class {
    */
   async add(file, digest) {
     const hex = digest ?? await sha256File(file);
-    const name = basename2(file);
+    const name = basename3(file);
     if (!HEX.test(hex) || !DISTRIBUTION_FILE.test(name)) throw new Error(`not a storable distribution file: ${name}`);
     mkdirSync3(this.dir, { recursive: true });
-    const target2 = join10(this.dir, hex);
+    const target2 = join12(this.dir, hex);
     const temp = `${target2}.${process.pid}.${Date.now()}.tmp`;
     copyFileSync2(file, temp);
-    writeFileSync3(`${temp}.name`, `${name}
+    writeFileSync4(`${temp}.name`, `${name}
 `);
     renameSync2(`${temp}.name`, `${target2}.name`);
     renameSync2(temp, target2);
@@ -31811,27 +32310,27 @@ var BlobStore = class {
     const name = this.name(digest);
     if (!name || !this.has(digest)) return void 0;
     mkdirSync3(dir, { recursive: true });
-    const path = join10(dir, name);
+    const path = join12(dir, name);
     try {
-      copyFileSync2(join10(this.dir, digest), path, constants3.COPYFILE_FICLONE);
+      copyFileSync2(join12(this.dir, digest), path, constants3.COPYFILE_FICLONE);
     } catch {
       return void 0;
     }
     if (await sha256File(path) !== digest) {
-      rmSync4(path, { force: true });
+      rmSync5(path, { force: true });
       this.drop(digest);
       return void 0;
     }
     const now = /* @__PURE__ */ new Date();
     try {
-      utimesSync(join10(this.dir, digest), now, now);
+      utimesSync(join12(this.dir, digest), now, now);
     } catch {
     }
     return { digest, name, path };
   }
   drop(digest) {
-    rmSync4(join10(this.dir, digest), { force: true });
-    rmSync4(join10(this.dir, `${digest}.name`), { force: true });
+    rmSync5(join12(this.dir, digest), { force: true });
+    rmSync5(join12(this.dir, `${digest}.name`), { force: true });
   }
   /**
    * Keeps the store under `maxBytes` by removing the least recently used blobs, except the
@@ -31839,19 +32338,19 @@ var BlobStore = class {
    * go too.
    */
   evict(maxBytes, keep) {
-    if (!existsSync9(this.dir)) return { removed: 0, bytes: 0 };
+    if (!existsSync10(this.dir)) return { removed: 0, bytes: 0 };
     const blobs = [];
     let total = 0;
     for (const entry of readdirSync5(this.dir)) {
-      const path = join10(this.dir, entry);
+      const path = join12(this.dir, entry);
       let stat2;
       try {
-        stat2 = statSync5(path);
+        stat2 = statSync6(path);
       } catch {
         continue;
       }
       if (entry.endsWith(".tmp") || entry.endsWith(".tmp.name")) {
-        if (Date.now() - stat2.mtimeMs > 864e5) rmSync4(path, { force: true });
+        if (Date.now() - stat2.mtimeMs > 864e5) rmSync5(path, { force: true });
         continue;
       }
       if (!HEX.test(entry)) continue;
@@ -31872,11 +32371,11 @@ var BlobStore = class {
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join11 } from "node:path";
+import { join as join13 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join11(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join11(env.XDG_CACHE_HOME ?? join11(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join13(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join13(env.XDG_CACHE_HOME ?? join13(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/http.ts
@@ -31887,14 +32386,14 @@ var HttpFailure = class extends Error {
 };
 var MAX_REDIRECTS = 5;
 function once(url2, authorization, timeoutMs, maxBytes, readBody) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const get = url2.protocol === "https:" ? httpsGet : httpGet;
     const request = get(url2, { headers: { accept: "*/*", ...authorization ? { authorization } : {} }, timeout: timeoutMs }, (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (!readBody || status < 200 || status >= 300) {
         response.resume();
-        resolve2({ status, body: Buffer.alloc(0), ...location ? { location } : {} });
+        resolve3({ status, body: Buffer.alloc(0), ...location ? { location } : {} });
         return;
       }
       const chunks = [];
@@ -31907,7 +32406,7 @@ function once(url2, authorization, timeoutMs, maxBytes, readBody) {
         }
         chunks.push(chunk);
       });
-      response.on("end", () => resolve2({ status, body: Buffer.concat(chunks) }));
+      response.on("end", () => resolve3({ status, body: Buffer.concat(chunks) }));
       response.on("error", reject);
     });
     request.on("timeout", () => request.destroy(new HttpFailure(`no answer within ${Math.round(timeoutMs / 1e3)} s`)));
@@ -32008,14 +32507,14 @@ async function bundledPip(python) {
   return wheel;
 }
 async function pipInVenv(venvPython, basePython) {
-  const lib = join12(venvPython, "..", "..", "lib");
-  const hasPip = existsSync10(lib) && readdirSync6(lib).some((v) => existsSync10(join12(lib, v, "site-packages", "pip", "__init__.py")));
+  const lib = join14(venvPython, "..", "..", "lib");
+  const hasPip = existsSync11(lib) && readdirSync6(lib).some((v) => existsSync11(join14(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync4(join12(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync4(join14(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -32045,12 +32544,12 @@ async function install(python, lockPath, allowed, store, target2) {
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
       const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
-      return run(join12(target2, "bin", "python"), [`${locked ? join12(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+      return run(join14(target2, "bin", "python"), [`${locked ? join14(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
     let installed = await pipRun(installArgs);
     if (installed.exitCode !== 0) {
-      const fetched = await run(join12(target2, "bin", "python"), [
+      const fetched = await run(join14(target2, "bin", "python"), [
         `${bundled}/pip`,
         "download",
         "--quiet",
@@ -32070,8 +32569,8 @@ async function install(python, lockPath, allowed, store, target2) {
     }
     const digests = [];
     for (const file of readdirSync6(files)) {
-      const path = join12(files, file);
-      if (!statSync6(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
+      const path = join14(files, file);
+      if (!statSync7(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
       if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
       if (!store.has(digest)) await store.add(path, digest);
@@ -32084,32 +32583,32 @@ async function install(python, lockPath, allowed, store, target2) {
 }
 async function pythonVenv(python, lockPath, log) {
   const lockText = readFileSync4(lockPath, "utf8");
-  const key = createHash4("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
-  const venv = join12(cacheRoot(), "venvs", `${basename3(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join12(venv, "bin", "python");
+  const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
+  const venv = join14(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join14(venv, "bin", "python");
   const allowed = allowedDigests(lockText);
-  const store = new BlobStore(join12(cacheRoot(), "blobs"));
-  if (existsSync10(venv)) {
+  const store = new BlobStore(join14(cacheRoot(), "blobs"));
+  if (existsSync11(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
     if (!wrong) return venvPython;
-    log.warning(`The kept environment for ${basename3(lockPath)} failed its check (${wrong}): rebuilding it from the lock`);
-    rmSync5(venv, { recursive: true, force: true });
+    log.warning(`The kept environment for ${basename4(lockPath)} failed its check (${wrong}): rebuilding it from the lock`);
+    rmSync6(venv, { recursive: true, force: true });
   }
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  mkdirSync4(join12(cacheRoot(), "venvs"), { recursive: true });
+  mkdirSync4(join14(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
     const digests = await install(python, lockPath, allowed, store, staging);
-    writeFileSync4(join12(staging, MANIFEST), `${JSON.stringify({ lock: basename3(lockPath), python, wheels: digests }, null, 1)}
+    writeFileSync5(join14(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
       renameSync3(staging, venv);
     } catch {
       const wrong = await verifyKept(venv, python, allowed, store);
-      if (wrong) throw new UsageError(`the environment for ${basename3(lockPath)} another run made fails its check (${wrong}); run again`);
+      if (wrong) throw new UsageError(`the environment for ${basename4(lockPath)} another run made fails its check (${wrong}); run again`);
     }
   } finally {
-    rmSync5(staging, { recursive: true, force: true });
+    rmSync6(staging, { recursive: true, force: true });
   }
   return venvPython;
 }
@@ -32124,8 +32623,8 @@ async function pipToolsPython(python, minor, log) {
 }
 
 // src/tools/pip-compile.ts
-import { readFileSync as readFileSync5, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join13 } from "node:path";
+import { readFileSync as readFileSync5, writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join15 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
   const out = { extraIndexUrls: [] };
@@ -32141,8 +32640,8 @@ function indexesOf(options) {
 async function recompile(pipToolsPython2, project, seed, options, sources) {
   const work = scratchDir("phoreus-drift-");
   try {
-    const output = join13(work, "requirements.lock");
-    writeFileSync5(output, seed);
+    const output = join15(work, "requirements.lock");
+    writeFileSync6(output, seed);
     const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
@@ -32327,7 +32826,7 @@ var DEFAULT_IN = "requirements.in";
 var DEFAULT_LOCK = "requirements.lock";
 function chooseInterpreter(options, config, lockPath) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync11(lockPath)) {
+  if (lockPath && existsSync12(lockPath)) {
     const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath, options.project)))?.pythonVersion;
     if (recorded) return recorded;
   }
@@ -32340,13 +32839,13 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join14(project, name), project));
+    const file = parseRequirementsFile(readText(join16(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join14(dirname6(name), option.value).split("\\").join("/");
+      const included = join16(dirname6(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync11(full)) {
+      if (!full || !existsSync12(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
@@ -32360,7 +32859,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join14(project, rel), project)));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join16(project, rel), project)));
   }
   return findings;
 }
@@ -32397,23 +32896,23 @@ async function verify(options, log) {
   if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
   if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
   findings.push(...scanConda(project));
-  const inPath = join14(project, inName);
-  const lockPath = join14(project, lockName);
+  const inPath = join16(project, inName);
+  const lockPath = join16(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file, loaded } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
-  if (!existsSync11(inPath)) {
+  if (!existsSync12(inPath)) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync11(lockPath)) {
+  if (!existsSync12(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
   }
-  if (!existsSync11(lockPath)) return finish(result);
+  if (!existsSync12(lockPath)) return finish(result);
   const lock = parseRequirementsFile(readText(lockPath, project));
   const ctx = { lockName, inName, lock, interpreter, env };
   findings.push(...checkLock(ctx));
   const lockCredentials = checkCredentials(lockName, lock);
   findings.push(...lockCredentials.findings);
   secrets.push(...lockCredentials.secrets);
-  if (existsSync11(inPath)) {
+  if (existsSync12(inPath)) {
     const inputs = loadInputs(project, inName, findings);
     for (const input of inputs) {
       const scan = checkCredentials(input.name, input.file);
@@ -32427,7 +32926,7 @@ async function verify(options, log) {
     return finish(result);
   }
   const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync11(inPath)) return finish(result);
+  if (!header?.args || !existsSync12(inPath)) return finish(result);
   result.drift = "checked";
   findings.push(...await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log));
   return finish(result);
@@ -32458,7 +32957,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source of sources) {
-    if (source === "-" || !insideProject(options.project, source) || !existsSync11(join14(options.project, source))) {
+    if (source === "-" || !insideProject(options.project, source) || !existsSync12(join16(options.project, source))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -32581,8 +33080,8 @@ async function sourceDateEpoch(project) {
 }
 
 // src/build/app-wheel.ts
-import { cpSync, existsSync as existsSync12, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
-import { basename as basename4, join as join15, relative as relative4, sep as sep2 } from "node:path";
+import { cpSync, existsSync as existsSync13, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
+import { basename as basename5, join as join17, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED_ANYWHERE = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
 var NOT_COPIED_AT_TOP = /* @__PURE__ */ new Set(["build", "dist", ".venv", "venv", "node_modules", ".tox", ".nox", ".eggs"]);
@@ -32592,7 +33091,7 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync12(join15(project, "pyproject.toml")) || existsSync12(join15(project, "setup.py"));
+  return existsSync13(join17(project, "pyproject.toml")) || existsSync13(join17(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
@@ -32610,20 +33109,20 @@ async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ["-c", script, wheel]);
   const [name, version] = r.stdout.trim().split("\n");
-  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename4(wheel)}: ${lastLine(r.stderr)}`);
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename5(wheel)}: ${lastLine(r.stderr)}`);
   if (!DIST_NAME.test(name) || !DIST_VERSION.test(version)) {
     throw new BuildFailure(`the application wheel's metadata names "${shown(name)}" version "${shown(version)}", which is not a valid distribution name and version; fix [project] name and version in pyproject.toml`);
   }
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join15(project, BUILD_LOCK);
-  return existsSync12(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+  const buildLock = join17(project, BUILD_LOCK);
+  return existsSync13(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source = join15(work, "src");
+    const source = join17(work, "src");
     const root = realpathSync2(project);
     cpSync(project, source, {
       recursive: true,
@@ -32643,19 +33142,19 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join15(work, "wheel"),
+      join17(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : pipIndexArgs(options),
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder2, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join15(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join17(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join15(out, file);
-    cpSync(join15(work, "wheel", file), path);
+    const path = join17(out, file);
+    cpSync(join17(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -32663,22 +33162,22 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 }
 
 // src/build/package.ts
-import { chmodSync, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import { basename as basename5, join as join17 } from "node:path";
+import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
+import { basename as basename7, join as join19 } from "node:path";
 
 // src/build/rpmbuild.ts
-import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join16 } from "node:path";
+import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join18 } from "node:path";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources = join16(input.topdir, "SOURCES");
-  const specs = join16(input.topdir, "SPECS");
+  const sources = join18(input.topdir, "SOURCES");
+  const specs = join18(input.topdir, "SPECS");
   mkdirSync6(sources, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source] of Object.entries(input.sources)) {
-    if ("content" in source) writeFileSync6(join16(sources, name), source.content);
-    else copyFileSync3(source.path, join16(sources, name));
+    if ("content" in source) writeFileSync7(join18(sources, name), source.content);
+    else copyFileSync3(source.path, join18(sources, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -32690,15 +33189,15 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join16(sources, tarball.name),
+      join18(sources, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join16(specs, input.specName);
-  writeFileSync6(specPath, input.spec);
+  const specPath = join18(specs, input.specName);
+  writeFileSync7(specPath, input.spec);
   const result = await run("rpmbuild", [
     "-ba",
     "--nodeps",
@@ -32723,212 +33222,44 @@ ${result.stderr}`;
     const reason2 = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
     throw new BuildFailure(`rpmbuild failed: ${reason2}`);
   }
-  const rpmDir = join16(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join16(rpmDir, f));
-  const srpmDir = join16(input.topdir, "SRPMS");
+  const rpmDir = join18(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join18(rpmDir, f));
+  const srpmDir = join18(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join16(srpmDir, srpm), log };
+  return { rpms, srpm: join18(srpmDir, srpm), log };
 }
 
-// src/build/spec.ts
-var SOURCES = {
-  lock: "requirements.lock",
-  wheelhouse: "wheelhouse.tar",
-  relocate: "relocate.py",
-  modulefile: "modulefile.lua",
-  config: "phoreus-config.json",
-  moduleDefault: "modulerc.lua",
-  installLock: "install.lock",
-  copyFiles: "copyfiles.tar"
-};
-function specText(text) {
-  return text.replace(/[\r\n]+/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "").replace(/%/g, "%%").trim();
-}
-function specWord(word) {
-  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return quoted.replace(/%/g, "%%");
-}
-var judgeBy = (pattern, hint) => (value) => pattern.test(value) ? void 0 : hint;
-function checkInput(input) {
-  const { id, app } = input;
-  assertSafe("tool name", id.tool, judgeToolName);
-  assertSafe("tool version", id.version, judgeToolVersion);
-  assertSafe("release", id.release, judgeRelease);
-  assertSafe("interpreter", id.interpreter, judgeBy(INTERPRETER, "use X.Y"));
-  assertSafe("interpreter home", id.interpreterHome, judgeHome);
-  assertSafe("interpreter module", id.interpreterModule, judgeModule);
-  if (input.url !== void 0) assertSafe("URL", input.url, judgeBy(/^[\x21-\x7e]+$/, "a URL is one word of printable ASCII"));
-  if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) throw new Error(`spec input epoch ${input.epoch} is not a time in seconds`);
-  if (input.pipWheel !== void 0) assertSafe("pip wheel", input.pipWheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
-  if (app) {
-    assertSafe("application wheel", app.wheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
-    assertSafe("application name", app.name, judgeBy(DIST_NAME, "not a distribution name"));
-    assertSafe("application version", app.version, judgeBy(DIST_VERSION, "not a version"));
+// src/build/wheel-metadata.ts
+import { basename as basename6 } from "node:path";
+var SCRIPT = `import email.parser, json, sys, zipfile
+out = {}
+for path in sys.argv[1:]:
+    with zipfile.ZipFile(path) as z:
+        names = [n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if not names:
+            out[path] = {"classifiers": []}
+            continue
+        m = email.parser.Parser().parsestr(z.read(names[0]).decode("utf-8", "replace"))
+        out[path] = {"expression": m.get("License-Expression"), "license": m.get("License"), "classifiers": m.get_all("Classifier") or []}
+json.dump(out, sys.stdout)
+`;
+async function wheelLicences(python, wheels) {
+  if (wheels.length === 0) return /* @__PURE__ */ new Map();
+  const r = await run(python, ["-I", "-c", SCRIPT, ...wheels]);
+  if (r.exitCode !== 0) throw new BuildFailure(`cannot read the metadata of the wheels for the SBOM: ${lastLine(r.stderr)}`);
+  const parsed = JSON.parse(r.stdout);
+  const found = /* @__PURE__ */ new Map();
+  for (const wheel of wheels) {
+    const fields = parsed[wheel];
+    if (!fields) throw new BuildFailure(`the metadata of ${basename6(wheel)} was not read for the SBOM`);
+    found.set(wheel, {
+      classifiers: fields.classifiers,
+      ...fields.expression ? { expression: fields.expression } : {},
+      ...fields.license ? { license: fields.license } : {}
+    });
   }
-}
-function changelogDate(epoch) {
-  const d = new Date(epoch * 1e3);
-  const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
-  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
-  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, "0")} ${d.getUTCFullYear()}`;
-}
-function renderSpec(input) {
-  checkInput(input);
-  const { id, app } = input;
-  const installLock = input.installLock || app !== void 0;
-  const source = (name) => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
-  const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
-  const sources = [
-    `Source0:        ${SOURCES.lock}`,
-    `Source1:        ${SOURCES.wheelhouse}`,
-    `Source2:        ${SOURCES.relocate}`,
-    `Source3:        ${SOURCES.modulefile}`,
-    `Source4:        ${SOURCES.config}`,
-    ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
-    ...app ? [`Source7:        ${app.wheel}`] : [],
-    ...installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
-    ...input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []
-  ];
-  const lock = installLock ? source(SOURCES.installLock) : "requirements.lock";
-  const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
-  const buildDir = "cd %{name}-%{version}";
-  const build2 = [
-    buildDir,
-    buildPython,
-    "# Charter \xA77: create the venv, install the locked pip, dependencies and application;",
-    "# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never",
-    "# into the venv.",
-    "unset PYTHONDONTWRITEBYTECODE",
-    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
-    "rm -rf venv pip-run pycache",
-    '"$build_python" -m venv --without-pip venv',
-    ...input.pipWheel ? ["# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.", `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`] : [
-      "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
-      `pip_wheel="$("$build_python" -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`
-    ],
-    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
-    "# One pip run, while site-packages holds nothing: no dependency's code runs here.",
-    "# --ignore-installed: the pip that runs is on the path and would count as installed.",
-    ...app ? [`cp ${source(app.wheel)} wheelhouse/`] : [],
-    `venv/bin/python pip-run/pip ${pipInstall} --ignore-installed -r ${lock}`,
-    "# pip check with the venv's site hooks off (-I -S) and its site-packages put on the path",
-    "# explicitly: a .pth file of a locked wheel never runs on the build host.",
-    `venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' pip-run venv/lib/python%{pyver}/site-packages check`
-  ];
-  const root = '"$RPM_BUILD_ROOT"';
-  const install2 = [
-    buildDir,
-    buildPython,
-    `mkdir -p ${root}%{phoreus_prefix}`,
-    "# Moved, not copied: the venv is packaged where it was built.",
-    `mv venv ${root}%{venv}`,
-    "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
-    "# interpreter version, for the installed path.",
-    `"$build_python" ${source(SOURCES.relocate)} ${root}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
-    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", `tar -xf ${source(SOURCES.copyFiles)} -C ${root}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : [],
-    "# No setuid, setgid, sticky or group/world-writable file ships (PH315).",
-    `chmod -R u+rwX,go+rX,go-w,a-st ${root}%{phoreus_prefix}`,
-    "# Bytecode for the installed path, on every core; wheels that ship bytecode list it in",
-    "# RECORD: those rows are kept true to what was compiled.",
-    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
-    `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
-    `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
-    `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
-    ...input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []
-  ];
-  const meta = input.meta ? [
-    "",
-    `%package -n ${metaPackageName(id)}`,
-    `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
-    `Requires:       ${packageName(id)} = %{version}-%{release}`,
-    "",
-    `%description -n ${metaPackageName(id)}`,
-    `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
-    "Installing a newer version of this package moves the default; it never touches",
-    "the environment of any version (charter \xA711).",
-    "",
-    `%files -n ${metaPackageName(id)}`,
-    "%{modulefile_dir}/.modulerc.lua"
-  ] : [];
-  return [
-    `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
-    `%global tool ${id.tool}`,
-    `%global tool_version ${id.version}`,
-    `%global pyver ${id.interpreter}`,
-    `%global phoreus_root ${PHOREUS_ROOT}`,
-    `%global phoreus_prefix ${phoreusPrefix(id)}`,
-    `%global venv ${venvPath(id)}`,
-    `%global python_home ${id.interpreterHome}`,
-    `%global modulefile_dir ${modulefileDir(id)}`,
-    `%global modulefile ${modulefilePath(id)}`,
-    "# The interpreter the venv is built with: the target one, unless the builder names another of the same X.Y.",
-    `%{!?phoreus_build_python:%global phoreus_build_python ${interpreterPath(id)}}`,
-    "",
-    "# A venv is a frozen runtime stack: no automatic requires or provides (Debian and",
-    "# Fedora rpm would generate python3dist(), python(abi) and sonames), no build-id links",
-    "# (two tools shipping one wheel would conflict), no debuginfo, no strip, no",
-    "# byte-compilation by the system interpreter, no shebang mangling.",
-    "AutoReqProv:    no",
-    "%global debug_package %{nil}",
-    "%global _build_id_links none",
-    "%global __os_install_post %{nil}",
-    "%global __brp_mangle_shebangs %{nil}",
-    "%global __brp_python_bytecompile %{nil}",
-    "%global __brp_strip %{nil}",
-    `%global _binary_payload ${input.distro.payload}`,
-    `%global _source_payload ${input.distro.payload}`,
-    "# Reproducible packages: the build time and every file time are this build's",
-    "# SOURCE_DATE_EPOCH, kept here so a rebuild of the SRPM anywhere gives the same payload.",
-    "# rpm clamps file times only to a positive epoch.",
-    `%{lua: posix.setenv("SOURCE_DATE_EPOCH", "${Math.max(input.epoch, 1)}")}`,
-    "%global use_source_date_epoch_as_buildtime 1",
-    "%global clamp_mtime_to_source_date_epoch 1",
-    "%global _buildhost phoreus-rpm",
-    "",
-    "Name:           phoreus-%{tool}-%{tool_version}",
-    "Version:        %{tool_version}",
-    `Release:        ${id.release}%{?dist}`,
-    // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
-    `Summary:        ${specText(input.summary) || "No summary given"}`,
-    `License:        ${specText(input.license) || "Unspecified"}`,
-    ...input.url ? [`URL:            ${specText(input.url)}`] : [],
-    `ExclusiveArch:  ${input.arch}`,
-    ...sources,
-    "",
-    "Requires:       phoreus",
-    `Requires:       ${id.interpreterModule}`,
-    `BuildRequires:  ${id.interpreterModule}`,
-    "",
-    "%description",
-    input.description.map(specText).join("\n\n"),
-    ...meta,
-    "",
-    "%prep",
-    "rm -rf %{name}-%{version}",
-    "mkdir %{name}-%{version}",
-    buildDir,
-    `tar -xf ${source(SOURCES.wheelhouse)}`,
-    `cp ${source(SOURCES.lock)} requirements.lock`,
-    "",
-    "%build",
-    ...build2,
-    "",
-    "%install",
-    ...install2,
-    "",
-    "%files",
-    "%defattr(-,root,root,-)",
-    "%dir %{phoreus_root}/%{tool}",
-    "%{phoreus_prefix}/",
-    "%dir %{modulefile_dir}",
-    "%{modulefile}",
-    "",
-    "%changelog",
-    `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
-    `- Built from requirements.lock by ${specText(input.generator)}`,
-    ""
-  ].join("\n");
+  return found;
 }
 
 // src/build/package.ts
@@ -32936,10 +33267,10 @@ function normaliseModes(path) {
   const stat2 = lstatSync4(path);
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
-    chmodSync(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join17(path, entry));
+    chmodSync2(path, 493);
+    for (const entry of readdirSync9(path)) normaliseModes(join19(path, entry));
   } else {
-    chmodSync(path, stat2.mode & 73 ? 493 : 420);
+    chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
 }
 function stageCopyFiles(project, entries2, interpreter, stage) {
@@ -32949,17 +33280,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source = join17(project, from);
-    const target2 = join17(stage, "copyfiles", to);
-    if (statSync7(source).isDirectory()) {
+    const source = join19(project, from);
+    const target2 = join19(stage, "copyfiles", to);
+    if (statSync8(source).isDirectory()) {
       cpSync2(source, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join17(target2, basename5(source)) : target2;
-      mkdirSync7(join17(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join19(target2, basename7(source)) : target2;
+      mkdirSync7(join19(file, ".."), { recursive: true });
       copyFileSync4(source, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join17(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join19(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -32987,16 +33318,18 @@ async function buildPackages(a, log) {
     ...a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {},
     meta: a.meta,
     epoch: a.epoch,
-    generator: `${TOOL_NAME2} ${TOOL_VERSION2}`
+    generator: `${TOOL_NAME2} ${TOOL_VERSION2}`,
+    sbom: true
   }));
-  const stage = join17(a.work, "stage");
-  mkdirSync7(join17(stage, "wheelhouse"), { recursive: true });
+  const sbom = redact(await sbomOf(a));
+  const stage = join19(a.work, "stage");
+  mkdirSync7(join19(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join17(a.wheelhouse.dir, file), join17(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join19(a.wheelhouse.dir, file), join19(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join17(a.work, "rpmbuild"),
+    topdir: join19(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -33014,20 +33347,53 @@ async function buildPackages(a, log) {
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: redact(`${JSON.stringify(a.inForce, null, 2)}
 `) },
+      [SOURCES.sbom]: { content: sbom },
       ...a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {},
       ...a.app ? { [a.app.file]: { path: a.app.path } } : {}
     }
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join17(a.work, `${id.tool}-${id.version}.lua`);
-  writeFileSync7(modulefilePath2, modulefile);
-  return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, ...meta ? { metaRpm: meta } : {} };
+  const modulefilePath2 = join19(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync8(modulefilePath2, modulefile);
+  const sbomPath = join19(a.work, SOURCES.sbom);
+  writeFileSync8(sbomPath, sbom);
+  return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
+async function sbomOf(a) {
+  const pins2 = new Map(lockedPackages(a.lockText, a.id.interpreter, a.arch).map((p) => [normalizeName(p.name), p]));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join19(a.wheelhouse.dir, file));
+  const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
+  const distributions = [];
+  for (const [name, wheel] of a.wheelhouse.files) {
+    const pin = pins2.get(name);
+    if (!pin) throw new BuildFailure(`${wheel} is in the wheelhouse but ${name} is not pinned in the lock`);
+    const source = a.wheelhouse.built.get(name)?.sdist;
+    const locked = source ?? wheel;
+    distributions.push({
+      name: pin.name,
+      version: pin.version,
+      file: locked,
+      sha256: await sha256File(join19(a.wheelhouse.dir, locked)),
+      licence: found.get(join19(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      ...source ? { fromSource: true } : {}
+    });
+  }
+  const application = a.app ? { name: a.app.name, version: a.app.version, file: a.app.file, sha256: await sha256File(a.app.path), licence: found.get(a.app.path) ?? { classifiers: [] } } : void 0;
+  return renderSbom({
+    rpm: { name: packageName(a.id), version: a.id.version, release: `${a.id.release}${a.distro.dist}`, arch: a.arch, summary: a.summary, license: a.license },
+    distributions,
+    ...application ? { application } : {},
+    interpreter: { module: a.id.interpreterModule, version: a.id.interpreter },
+    generator: { name: TOOL_NAME2, version: TOOL_VERSION2 },
+    epoch: a.epoch
+  });
+}
+var sbomFileName = (rpm) => `${basename7(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
-  const copy = (path, name = basename5(path)) => {
-    const target2 = join17(out, name);
+  const copy = (path, name = basename7(path)) => {
+    const target2 = join19(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -33035,14 +33401,15 @@ function place(built, out, id) {
     rpm: copy(built.rpm),
     srpm: copy(built.srpm),
     modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
+    sbom: copy(built.sbom, sbomFileName(built.rpm)),
     ...built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}
   };
 }
 
 // src/build/source-build.ts
-import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync13, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync6 } from "node:fs";
-import { basename as basename6, join as join18 } from "node:path";
+import { createHash as createHash6 } from "node:crypto";
+import { existsSync as existsSync14, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
+import { basename as basename8, join as join20 } from "node:path";
 
 // src/build/sdist-backend.ts
 var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
@@ -33150,11 +33517,11 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join18(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join20(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join18(request.project, candidate);
-    if (!existsSync13(path)) continue;
+    const path = join20(request.project, candidate);
+    if (!existsSync14(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
       throw new BuildFailure(`${candidate} does not pin ${missing.join(", ")}, which ${request.name}'s sdist needs to build (its [build-system] requires ${system.requires.join(", ")}); add them to the .in file it is compiled from and compile it again with pip-compile --generate-hashes --allow-unsafe`);
@@ -33166,24 +33533,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join18(request.project, lock), log);
+    const python = await pythonVenv(request.python, join20(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join18(work, "venv");
+  const venv = join20(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join18(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join20(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join18(request.dir, `.sdist-${request.name}`);
-  rmSync6(work, { recursive: true, force: true });
+  const work = join20(request.dir, `.sdist-${request.name}`);
+  rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join18(work, "wheel");
+    const wheelDir = join20(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -33203,23 +33570,23 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join18(wheelDir, wheel)) ?? "");
-    const data = readFileSync6(join18(wheelDir, wheel));
-    renameSync4(join18(wheelDir, wheel), join18(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join20(wheelDir, wheel)) ?? "");
+    const data = readFileSync6(join20(wheelDir, wheel));
+    renameSync4(join20(wheelDir, wheel), join20(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
-      sdist: basename6(request.sdist),
+      sdist: basename8(request.sdist),
       sdistSha256: request.sdistSha256,
       wheel,
-      sha256: createHash5("sha256").update(data).digest("hex"),
+      sha256: createHash6("sha256").update(data).digest("hex"),
       backend: system.backend,
       reason: request.reason,
       ...generator ? { generator } : {},
       ...lock ? { pinnedBy: lock } : { unpinned }
     };
   } finally {
-    rmSync6(work, { recursive: true, force: true });
+    rmSync7(work, { recursive: true, force: true });
   }
 }
 function failureMessage(request, system, lock, output) {
@@ -33232,8 +33599,8 @@ function failureMessage(request, system, lock, output) {
 }
 
 // src/build/wheelhouse.ts
-import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join19 } from "node:path";
+import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
+import { join as join21 } from "node:path";
 
 // src/build/wheel-tags.ts
 var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
@@ -33297,7 +33664,7 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join19(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join21(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
     const parsed = JSON.parse(readFileSync7(file, "utf8"));
@@ -33308,10 +33675,10 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync9(join19(file, ".."), { recursive: true });
+  mkdirSync9(join21(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync8(temp, `${JSON.stringify(merged, null, 1)}
+  writeFileSync9(temp, `${JSON.stringify(merged, null, 1)}
 `);
   renameSync5(temp, file);
 }
@@ -33325,7 +33692,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join19(cacheRoot(), "blobs"));
+  store = new BlobStore(join21(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -33340,7 +33707,7 @@ var WheelhouseFetch = class {
     const placed = await this.store.place(digest, this.request.dir);
     if (!placed) return false;
     if (sdist ? !sdistFits(placed.name, p) : !wheelFits(placed.name, p, this.supported)) {
-      rmSync7(placed.path, { force: true });
+      rmSync8(placed.path, { force: true });
       return false;
     }
     this.keep(p, sdist, digest, placed.name);
@@ -33361,11 +33728,11 @@ var WheelhouseFetch = class {
     let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
     while (wanted.length > 0) {
       this.contacted = true;
-      const staging = join19(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
-      rmSync7(staging, { recursive: true, force: true });
+      const staging = join21(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      rmSync8(staging, { recursive: true, force: true });
       mkdirSync9(staging, { recursive: true });
-      const lockFile = join19(r.dir, ".requirements.lock");
-      writeFileSync8(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
+      const lockFile = join21(r.dir, ".requirements.lock");
+      writeFileSync9(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
         "pip",
@@ -33383,9 +33750,9 @@ var WheelhouseFetch = class {
         "-r",
         lockFile
       ]);
-      rmSync7(lockFile, { force: true });
+      rmSync8(lockFile, { force: true });
       await this.keepDownloads(staging, wanted, sdist);
-      rmSync7(staging, { recursive: true, force: true });
+      rmSync8(staging, { recursive: true, force: true });
       if (result.exitCode === 0) break;
       const missing = missingPackage(result.stderr);
       const index = missing ? await failingIndex(missing, indexUrls(r)) : void 0;
@@ -33397,8 +33764,8 @@ var WheelhouseFetch = class {
   }
   async keepDownloads(staging, wanted, sdist) {
     for (const file of readdirSync11(staging)) {
-      const path = join19(staging, file);
-      if (!statSync8(path).isFile()) continue;
+      const path = join21(staging, file);
+      if (!statSync9(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
       const fits = pkg && (sdist ? sdistFits(file, pkg) : wheelFits(file, pkg, this.supported));
@@ -33445,8 +33812,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join19(request.dir, sdist),
-      sdistSha256: await sha256File(join19(request.dir, sdist)),
+      sdist: join21(request.dir, sdist),
+      sdistSha256: await sha256File(join21(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -33454,7 +33821,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join19(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join21(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -33463,7 +33830,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync8(join19(request.dir, file)).size;
+    bytes += statSync9(join21(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -33486,8 +33853,8 @@ function downloadError(stderr, request) {
 }
 
 // src/publish/published-repo.ts
-import { existsSync as existsSync14, readFileSync as readFileSync8, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join20 } from "node:path";
+import { existsSync as existsSync15, readFileSync as readFileSync8, writeFileSync as writeFileSync10 } from "node:fs";
+import { join as join22 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -33519,8 +33886,8 @@ async function fetchFromRepo(repo, path) {
 }
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join20(repo.replace(/^file:\/\//, ""), path);
-  if (!existsSync14(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
+  const file = join22(repo.replace(/^file:\/\//, ""), path);
+  if (!existsSync15(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
   return readFileSync8(file);
 }
 async function decompress(name, data) {
@@ -33529,8 +33896,8 @@ async function decompress(name, data) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
     const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join20(dir, "primary");
-      writeFileSync9(file, data);
+      const file = join22(dir, "primary");
+      writeFileSync10(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
       return r.stdout;
@@ -33545,6 +33912,34 @@ async function publishedPackages(repo) {
   const location = primaryLocation(repomd);
   if (!location) throw new BuildFailure("the published repository's repomd.xml names no primary metadata");
   return primaryPackages(await decompress(location, await fetchBytes(repo, location)));
+}
+
+// src/build/sign.ts
+import { basename as basename9 } from "node:path";
+async function signPackages(keyring, files, log) {
+  await requireTools(["rpmsign", "rpmkeys"], log);
+  const wrong = judgePath(keyring.home);
+  if (wrong) throw new BuildFailure(`the temporary keyring ${shown(keyring.home)} cannot be named to rpmsign: ${wrong}; set TMPDIR to such a path`);
+  const signed = await run("rpmsign", [
+    "--addsign",
+    "--define",
+    `__gpg ${which("gpg") ?? "gpg"}`,
+    "--define",
+    `_gpg_path ${keyring.home}`,
+    "--define",
+    `_gpg_name ${keyring.fingerprint}`,
+    "--define",
+    "_gpg_digest_algo sha256",
+    "--define",
+    `_gpg_sign_cmd_extra_args ${unlockArgs(keyring)}`,
+    ...files
+  ], { env: { ...process.env, GNUPGHOME: keyring.home } });
+  if (signed.exitCode !== 0) throw new BuildFailure(`rpmsign failed: ${lastLine(signed.stderr)}`);
+  for (const file of files) {
+    const wrong2 = await checkSignature(file, keyring.publicKey);
+    if (wrong2.length > 0) throw new BuildFailure(`the signature rpmsign made on ${basename9(file)} does not verify: ${wrong2[0]?.message ?? ""}`);
+    log.info(`signed ${basename9(file)} with key ${keyring.fingerprint}`);
+  }
 }
 
 // src/build/build.ts
@@ -33577,6 +33972,25 @@ var Build = class {
   work = scratchDir("phoreus-build-");
   cleanup() {
     removeScratch(this.work);
+  }
+  /**
+   * The release key is tried before anything is built, so that a wrong key or passphrase stops
+   * the build at once, and then put away: no keyring exists while the project's and the locked
+   * packages' code runs (build backends, sdists, rpmbuild), only while signing.
+   */
+  async tryKey() {
+    const signing = this.options.signing;
+    if (signing) await closeKeyring(await openKeyring(signing.key, signing.passphrase, signing.source, this.log));
+  }
+  async sign(files) {
+    const signing = this.options.signing;
+    if (!signing) return;
+    const keyring = await openKeyring(signing.key, signing.passphrase, signing.source, this.log);
+    try {
+      await signPackages(keyring, files, this.log);
+    } finally {
+      await closeKeyring(keyring);
+    }
   }
   stop(failure, identity) {
     return {
@@ -33636,7 +34050,7 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
         forceSource: plan.forceSource,
-        dir: join21(this.work, "wheelhouse"),
+        dir: join23(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -33650,8 +34064,8 @@ var Build = class {
     });
   }
   buildLockText() {
-    const path = join21(this.options.project, BUILD_LOCK);
-    return existsSync15(path) ? readText(path, this.options.project) : "";
+    const path = join23(this.options.project, BUILD_LOCK);
+    return existsSync16(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
   async appWheel(python, builder2, epoch) {
@@ -33660,7 +34074,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder2, join21(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join23(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -33735,7 +34149,7 @@ var Build = class {
     const waived = waivedLines(audited.findings, venv);
     if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
       const description = [...input.description, ...waivedParagraphs(waived)];
-      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join21(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
+      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join23(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
       audited = await this.timed("Audit the RPM again", () => auditOf(built));
       if (waivedLines(audited.findings, venv).join("\n") !== waived.join("\n")) {
         throw new BuildFailure("the second build's waived findings differ from the first's, so its description cannot name them: the build is not reproducible; look for files that change between builds");
@@ -33745,6 +34159,7 @@ var Build = class {
     if (audited.smokeTest) this.smokeTest = audited.smokeTest;
     this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return void 0;
+    if (this.options.signing) await this.timed("Sign the RPM and SRPM", () => this.sign([built.rpm, ...built.metaRpm ? [built.metaRpm] : [], built.srpm]));
     return place(built, this.options.out, input.id);
   }
 };
@@ -33782,6 +34197,7 @@ async function build(options, log) {
   try {
     const verification = await run2.verify();
     if (countBySeverity(run2.findings).errors > 0) return run2.stop("the lock verification found errors");
+    await run2.tryKey();
     return await buildVerified(run2, verification, options, log, distro2, arch2);
   } catch (error) {
     if (error instanceof BuildFailure) return run2.stop(error.message);
@@ -33804,7 +34220,7 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
   await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
-  const lockText = readText(join21(options.project, verification.lock), options.project);
+  const lockText = readText(join23(options.project, verification.lock), options.project);
   const packages = lockedPackages(lockText, interpreter, arch2);
   const { wheelhouse, builder: builder2 } = await run2.fetch(python, lockText, packages, plan, epoch);
   const app = await run2.appWheel(python, builder2, epoch);
@@ -33934,7 +34350,7 @@ async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync10(options.out, { recursive: true });
-  const report = join22(options.out, "build-report.json");
+  const report = join24(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -33954,10 +34370,10 @@ async function runBuild(options, log) {
 async function runBuildAll(options, log) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join22(options.out, pairDirectory(entry)) }, log));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join24(options.out, pairDirectory(entry)) }, log));
     runs.push(run2);
   }
-  const report = join22(options.out, "build-report.json");
+  const report = join24(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -33967,6 +34383,23 @@ built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
   const last = runs[runs.length - 1];
   if (!last) throw new UsageError("the configuration names no (interpreter, distro) pair to build");
   return { result: last.result, report, text, exitCode: failed.length > 0 ? 1 : 0, runs };
+}
+
+// src/cli/signing-flags.ts
+import { existsSync as existsSync17, readFileSync as readFileSync9, statSync as statSync10 } from "node:fs";
+var SIGNING_OPTIONS = {
+  "sign-key": { type: "string" }
+};
+function signingFlag(flags) {
+  const file = flags.string("sign-key");
+  if (file === void 0) return void 0;
+  const path = absolutePath(file);
+  if (!existsSync17(path) || !statSync10(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
+  const key = readFileSync9(path, "utf8");
+  const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || void 0;
+  delete process.env.PHOREUS_SIGN_PASSPHRASE;
+  registerSecrets(signingSecrets(key, passphrase));
+  return { key, source: `the signing key ${file}`, ...passphrase ? { passphrase } : {} };
 }
 
 // src/cli/build.ts
@@ -33982,7 +34415,8 @@ var BUILD_OPTIONS = {
   "interpreter-module": { type: "string" },
   meta: { type: "boolean", default: false },
   all: { type: "boolean", default: false },
-  verbose: { type: "boolean", default: false }
+  verbose: { type: "boolean", default: false },
+  ...SIGNING_OPTIONS
 };
 async function buildCommand(args) {
   const flags = parseFlags("build", args, BUILD_OPTIONS);
@@ -33999,6 +34433,8 @@ async function buildCommand(args) {
     ...optional("interpreterModule", flags.string("interpreter-module")),
     ...optional("refName", process.env.GITHUB_REF_TYPE === "tag" || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : void 0)
   };
+  const signing = signingFlag(flags);
+  if (signing) options.signing = signing;
   const log = streamLog((text2) => process.stderr.write(redact(text2)), flags.boolean("quiet"));
   const smoke = await smokeTestFlag(flags, log);
   if (smoke) options.smokeTest = smoke;
@@ -34035,7 +34471,9 @@ Commands:
   build     Build the RPM, the SRPM and the Lmod modulefile of the project,
             and audit the RPM before writing anything
   audit     Audit a binary RPM, built by any means, against the charter
-            (rules PH202-PH206, PH301-PH314)
+            (rules PH202-PH206, PH301-PH317, PH402, PH403)
+  publish   Add RPMs to a yum/dnf repository that only grows (PH401), and sign
+            its repomd.xml
   matrix    Print the build matrix of phoreus.yaml (every interpreter x distro)
             as JSON for a workflow's strategy.matrix
 
@@ -34079,6 +34517,8 @@ ${PROJECT_OPTIONS2}
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
   --verbose              also print the configuration in force (always in build-report.json
                          and the SRPM)
+  --sign-key FILE        sign the audited RPM and SRPM with this ASCII-armoured OpenPGP secret
+                         key (passphrase from PHOREUS_SIGN_PASSPHRASE)
 ${COMMON}
 
 ${EXIT_STATUS}`;
@@ -34100,6 +34540,25 @@ Options:
                          Lmod and run --smoke-command (default: on when running as root)
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
   --python PATH          the Python X.Y the smoke test mounts as the interpreter
+  --require-signature    the RPM must be signed by the key of --key (PH402)
+  --key PUBKEY           ASCII-armoured OpenPGP public key, with --require-signature
+  --quiet                no progress messages on stderr
+${COMMON}
+
+${EXIT_STATUS}`;
+var PUBLISH_HELP = `Usage: ${TOOL_NAME2} publish --repo DIR FILE.rpm... [options]
+
+Add binary and source RPMs to the yum/dnf repository in DIR (created when new) with
+createrepo_c --update. A name, version, release and arch already there is refused (PH401) and
+the repository is left byte for byte as it was; nothing is ever replaced or removed. A meta
+default package older than the newest one published is left out, so the default module never
+moves back. The new state is built beside DIR and swapped in only when complete.
+
+Options:
+  --repo DIR             the repository's directory
+  --sign-key FILE        sign repodata/repomd.xml (repomd.xml.asc) with this ASCII-armoured
+                         OpenPGP secret key (passphrase from PHOREUS_SIGN_PASSPHRASE)
+  --format FORMAT        text (default), json or sarif
   --quiet                no progress messages on stderr
 ${COMMON}
 
@@ -34130,8 +34589,264 @@ async function matrixCommand(args) {
   return 0;
 }
 
+// src/publish/repository.ts
+import { chmodSync as chmodSync3, copyFileSync as copyFileSync5, existsSync as existsSync18, linkSync, mkdirSync as mkdirSync11, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11 } from "node:fs";
+import { basename as basename10, dirname as dirname7, join as join25, relative as relative5, resolve as resolve2 } from "node:path";
+
+// src/publish/rpm-version.ts
+function rpmvercmp(a, b) {
+  if (a === b) return 0;
+  let i = 0;
+  let j = 0;
+  const separator = /[^A-Za-z0-9~^]/;
+  while (i < a.length || j < b.length) {
+    while (i < a.length && separator.test(a[i] ?? "")) i++;
+    while (j < b.length && separator.test(b[j] ?? "")) j++;
+    if (a[i] === "~" || b[j] === "~") {
+      if (a[i] !== "~") return 1;
+      if (b[j] !== "~") return -1;
+      i++;
+      j++;
+      continue;
+    }
+    if (a[i] === "^" || b[j] === "^") {
+      if (i >= a.length) return -1;
+      if (j >= b.length) return 1;
+      if (a[i] !== "^") return 1;
+      if (b[j] !== "^") return -1;
+      i++;
+      j++;
+      continue;
+    }
+    if (i >= a.length || j >= b.length) break;
+    const numeric = /[0-9]/.test(a[i] ?? "");
+    const run2 = numeric ? /^[0-9]+/ : /^[A-Za-z]+/;
+    const x = run2.exec(a.slice(i))?.[0] ?? "";
+    const y = run2.exec(b.slice(j))?.[0] ?? "";
+    if (y === "") return numeric ? 1 : -1;
+    i += x.length;
+    j += y.length;
+    if (numeric) {
+      const xn = x.replace(/^0+/, "");
+      const yn = y.replace(/^0+/, "");
+      if (xn.length !== yn.length) return xn.length > yn.length ? 1 : -1;
+      if (xn !== yn) return xn > yn ? 1 : -1;
+    } else if (x !== y) {
+      return x > y ? 1 : -1;
+    }
+  }
+  if (i >= a.length && j >= b.length) return 0;
+  return i >= a.length ? -1 : 1;
+}
+function compareVersionRelease(a, b) {
+  return rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release);
+}
+
+// src/publish/repository.ts
+var PACKAGES = "Packages";
+var RPM_MAGIC2 = Buffer.from([237, 171, 238, 219]);
+var nevra = (p) => `${p.name}-${p.version}-${p.release}.${p.arch}`;
+async function readCandidate(file) {
+  if (!existsSync18(file) || !statSync11(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
+  const lead = readFileSync10(file).subarray(0, 4);
+  if (!lead.equals(RPM_MAGIC2)) throw new UsageError(`${file} is not an RPM (it does not start with the RPM magic number)`);
+  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", "%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{BUILDTIME}\\t%{SOURCERPM}\\n[%{FILENAMES}\\n]", file]);
+  if (q.exitCode !== 0) throw new UsageError(`${file} is not a readable RPM: ${lastLine(q.stderr)}`);
+  const [head = "", ...files] = q.stdout.split("\n");
+  const [name = "", version = "", release = "", arch2 = "", buildTime = "0", sourceRpm = ""] = head.split("	");
+  return {
+    file,
+    name,
+    version,
+    release,
+    arch: sourceRpm === "(none)" ? "src" : arch2,
+    buildTime: Number(buildTime) || 0,
+    meta: files.some((f) => /^\/usr\/local\/phoreus\/modulefiles\/[^/]+\/\.modulerc\.lua$/.test(f))
+  };
+}
+function filesUnder(root, dir = root) {
+  return readdirSync12(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = join25(dir, e.name);
+    return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
+  });
+}
+function stageCopy(repo, stage) {
+  for (const file of filesUnder(repo)) {
+    const target2 = join25(stage, file);
+    mkdirSync11(dirname7(target2), { recursive: true });
+    if (file.startsWith("repodata/")) {
+      copyFileSync5(join25(repo, file), target2);
+    } else {
+      linkSync(join25(repo, file), target2);
+    }
+  }
+}
+function revisionOf(candidates, repomd) {
+  const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
+  if (process.env.SOURCE_DATE_EPOCH && Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
+  const previous = Number(/<revision>(\d+)<\/revision>/.exec(repomd ?? "")?.[1] ?? 0);
+  return Math.max(previous, ...candidates.map((c) => c.buildTime));
+}
+function staleMetaPackages(candidates, published) {
+  const stale = /* @__PURE__ */ new Map();
+  for (const c of candidates.filter((x) => x.meta)) {
+    const rivals = [...published, ...candidates.filter((x) => x !== c)].filter((p) => p.name === c.name && p.arch === c.arch);
+    const newer = rivals.find((p) => compareVersionRelease(p, c) > 0);
+    if (newer) stale.set(c.file, `${c.name} ${newer.version}-${newer.release} is newer: the default module stays ${newer.version}`);
+  }
+  return stale;
+}
+async function publish(request, log) {
+  await requireTools(["createrepo_c", "rpm"], log);
+  const repo = resolve2(request.repo);
+  if (existsSync18(repo) && !statSync11(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
+  const repomdPath = join25(repo, "repodata", "repomd.xml");
+  const exists2 = existsSync18(repomdPath);
+  if (!exists2 && existsSync18(repo) && readdirSync12(repo).length > 0) {
+    throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
+  }
+  if (exists2 && existsSync18(`${repomdPath}.asc`) && !request.keyring) {
+    throw new UsageError(`${repomdPath} is signed (repomd.xml.asc): give the signing key (--sign-key, the signing-key input) so that the new repomd.xml is signed too`);
+  }
+  if (request.rpms.length === 0) throw new UsageError("nothing to publish: pass one or more RPMs");
+  const candidates = [];
+  for (const file of request.rpms) candidates.push(await readCandidate(resolve2(file)));
+  const published = exists2 ? await publishedPackages(repo) : [];
+  const result = { repo, findings: [], added: [], leftOut: [], packages: published.length, signed: false };
+  const seen = /* @__PURE__ */ new Map();
+  for (const c of candidates) {
+    const same = published.find((p) => nevra(p) === nevra(c));
+    const twice = seen.get(nevra(c));
+    const file = join25(PACKAGES, basename10(c.file));
+    if (same) {
+      result.findings.push(finding("PH401", basename10(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
+    } else if (twice) {
+      throw new UsageError(`${basename10(c.file)} and ${basename10(twice)} are both ${nevra(c)}; publish one`);
+    } else if (existsSync18(join25(repo, file))) {
+      result.findings.push(finding("PH401", basename10(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
+    }
+    seen.set(nevra(c), c.file);
+  }
+  if (result.findings.length > 0) return result;
+  const stale = staleMetaPackages(candidates, published);
+  for (const [file, reason2] of stale) {
+    result.leftOut.push({ file, reason: reason2 });
+    log.warning(`${basename10(file)} is left out: ${reason2}`);
+  }
+  const adding = candidates.filter((c) => !stale.has(c.file));
+  if (adding.length === 0) return result;
+  const parent = dirname7(repo);
+  mkdirSync11(parent, { recursive: true });
+  const stage = scratchDir(`.${basename10(repo)}.publish-`, parent);
+  try {
+    chmodSync3(stage, existsSync18(repo) ? statSync11(repo).mode & 4095 : 493);
+    if (existsSync18(repo)) stageCopy(repo, stage);
+    rmSync9(join25(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync11(join25(stage, PACKAGES), { recursive: true, mode: 493 });
+    for (const c of adding) {
+      const target2 = join25(stage, PACKAGES, basename10(c.file));
+      copyFileSync5(c.file, target2);
+      chmodSync3(target2, 420);
+      result.added.push(join25(PACKAGES, basename10(c.file)));
+    }
+    const revision = revisionOf(adding, exists2 ? readFileSync10(repomdPath, "utf8") : void 0);
+    const created = await log.group("createrepo_c --update", () => run("createrepo_c", [
+      "--update",
+      "--keep-all-metadata",
+      "--no-database",
+      "--workers",
+      "1",
+      "--revision",
+      String(revision),
+      "--set-timestamp-to-revision",
+      stage
+    ]));
+    if (created.exitCode !== 0) throw new BuildFailure(`createrepo_c failed: ${lastLine(created.stderr) || lastLine(created.stdout)}`);
+    const after = await publishedPackages(stage);
+    const missing = [...published, ...adding].filter((p) => !after.some((q) => nevra(q) === nevra(p)));
+    if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(", ")}: nothing was published`);
+    if (request.keyring) {
+      await detachSign(request.keyring, join25(stage, "repodata", "repomd.xml"), join25(stage, "repodata", "repomd.xml.asc"));
+      result.signed = true;
+    }
+    swapIn(stage, repo);
+    result.packages = after.length;
+    result.revision = revision;
+    return result;
+  } finally {
+    removeScratch(stage);
+  }
+}
+function swapIn(stage, repo) {
+  if (!existsSync18(repo)) {
+    renameSync6(stage, repo);
+    return;
+  }
+  const previous = `${stage}.previous`;
+  renameSync6(repo, previous);
+  try {
+    renameSync6(stage, repo);
+  } catch (error) {
+    renameSync6(previous, repo);
+    throw error;
+  }
+  rmSync9(previous, { recursive: true, force: true });
+}
+
+// src/commands/publish-command.ts
+function publishSubject(result) {
+  return {
+    mode: "publish",
+    project: result.repo,
+    added: result.added,
+    leftOut: result.leftOut,
+    packages: result.packages,
+    ...result.revision !== void 0 ? { revision: result.revision } : {},
+    signed: result.signed
+  };
+}
+function renderPublish(format, result) {
+  if (format === "json") return renderJson(publishSubject(result), result.findings);
+  if (format === "sarif") return renderSarif(result.findings);
+  const lines = [
+    ...result.added.map((file) => `added: ${file}`),
+    ...result.leftOut.map((l) => `left out: ${l.file}: ${l.reason}`)
+  ];
+  return `${lines.map((l) => `${l}
+`).join("")}${renderText(publishSubject(result), result.findings)}`;
+}
+async function runPublish(repo, rpms, signing, log) {
+  const keyring = signing ? await openKeyring(signing.key, signing.passphrase, signing.source, log) : void 0;
+  try {
+    const result = await publish({ repo, rpms, ...keyring ? { keyring } : {} }, log);
+    return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+  } finally {
+    if (keyring) await closeKeyring(keyring);
+  }
+}
+
+// src/cli/publish.ts
+var PUBLISH_OPTIONS = {
+  ...SIGNING_OPTIONS,
+  repo: { type: "string" },
+  format: { type: "string", default: "text" },
+  quiet: { type: "boolean", default: false }
+};
+async function publishCommand(args) {
+  const flags = parseFlags("publish", args, PUBLISH_OPTIONS, Number.MAX_SAFE_INTEGER);
+  const repo = flags.string("repo");
+  if (repo === void 0) throw new UsageError(`publish needs the repository: ${TOOL_NAME2} publish --repo DIR FILE.rpm...`);
+  if (flags.positionals.length === 0) throw new UsageError(`publish needs one or more RPMs: ${TOOL_NAME2} publish --repo DIR FILE.rpm...`);
+  const format = parseFormat(flags.string("format") ?? "text");
+  const signing = signingFlag(flags);
+  const log = streamLog((text) => process.stderr.write(redact(text)), flags.boolean("quiet"));
+  const { result, exitCode } = await runPublish(absolutePath(repo), flags.positionals.map((p) => absolutePath(p)), signing, log);
+  process.stdout.write(redact(renderPublish(format, result)));
+  return exitCode;
+}
+
 // src/cli/verify.ts
-import { relative as relative5 } from "node:path";
+import { relative as relative6 } from "node:path";
 
 // src/commands/verify-command.ts
 function verifySubject(result) {
@@ -34168,7 +34883,7 @@ async function verifyCommand(args) {
   const options = { ...projectOptions(flags), offline: flags.boolean("offline") };
   const log = streamLog((text) => process.stderr.write(redact(text)), flags.boolean("quiet"));
   const { result, exitCode } = await runVerify(options, log);
-  process.stdout.write(render(format, result, relative5(process.cwd(), options.project)));
+  process.stdout.write(render(format, result, relative6(process.cwd(), options.project)));
   return exitCode;
 }
 
@@ -34177,7 +34892,8 @@ var COMMANDS = {
   verify: { options: VERIFY_OPTIONS, run: verifyCommand, help: VERIFY_HELP, takesToolVersion: true },
   build: { options: BUILD_OPTIONS, run: buildCommand, help: BUILD_HELP, takesToolVersion: true },
   audit: { options: AUDIT_OPTIONS, run: auditCommand, help: AUDIT_HELP, takesToolVersion: false },
-  matrix: { options: MATRIX_OPTIONS, run: matrixCommand, help: MATRIX_HELP, takesToolVersion: false }
+  matrix: { options: MATRIX_OPTIONS, run: matrixCommand, help: MATRIX_HELP, takesToolVersion: false },
+  publish: { options: PUBLISH_OPTIONS, run: publishCommand, help: PUBLISH_HELP, takesToolVersion: false }
 };
 var HELP_FLAGS = ["-h", "--help", "help"];
 var VERSION_FLAGS = ["-V", "--version"];

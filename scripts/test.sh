@@ -15,12 +15,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 declare -A PACKAGE_OF=(
   [rpmbuild]=rpm [rpm]=rpm [rpm2cpio]=rpm2cpio [cpio]=cpio [createrepo_c]=createrepo-c
   [gcc]=gcc [readelf]=binutils [unshare]=util-linux [setpriv]=util-linux [luac5.3]=lua5.3 [zstd]=zstd
+  [rpmsign]=rpm [rpmkeys]=rpm [gpg]=gnupg [gpgconf]=gnupg [gpgv]=gpgv
 )
 missing=()
 for program in "${!PACKAGE_OF[@]}"; do
   command -v "$program" >/dev/null || missing+=("${PACKAGE_OF[$program]}")
 done
 [ -f /usr/share/lmod/lmod/init/bash ] || missing+=(lmod)
+# createrepo_c's own reader of repositories, which the publish tests list a repository with.
+/usr/bin/python3 -c 'import createrepo_c' 2>/dev/null || missing+=(python3-createrepo-c)
 # GNU time measures the audit's peak memory (the shell's own `time` cannot).
 [ -x /usr/bin/time ] || missing+=(time)
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -2,8 +2,9 @@
 import { AUDIT_OPTIONS, auditCommand } from './cli/audit.js';
 import { BUILD_OPTIONS, buildCommand } from './cli/build.js';
 import { renameToolVersion, requestOf, type OptionSpec } from './cli/flags.js';
-import { AUDIT_HELP, BUILD_HELP, MATRIX_HELP, TOOL_HELP, VERIFY_HELP } from './cli/help.js';
+import { AUDIT_HELP, BUILD_HELP, MATRIX_HELP, PUBLISH_HELP, TOOL_HELP, VERIFY_HELP } from './cli/help.js';
 import { MATRIX_OPTIONS, matrixCommand } from './cli/matrix.js';
+import { PUBLISH_OPTIONS, publishCommand } from './cli/publish.js';
 import { VERIFY_OPTIONS, verifyCommand } from './cli/verify.js';
 import { errorLine, exitStatus, UsageError } from './inputs/usage-error.js';
 import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   build: { options: BUILD_OPTIONS, run: buildCommand, help: BUILD_HELP, takesToolVersion: true },
   audit: { options: AUDIT_OPTIONS, run: auditCommand, help: AUDIT_HELP, takesToolVersion: false },
   matrix: { options: MATRIX_OPTIONS, run: matrixCommand, help: MATRIX_HELP, takesToolVersion: false },
+  publish: { options: PUBLISH_OPTIONS, run: publishCommand, help: PUBLISH_HELP, takesToolVersion: false },
 };
 
 const HELP_FLAGS = ['-h', '--help', 'help'];

@@ -8,12 +8,13 @@ import { auditMode } from './action/audit.js';
 import { buildMode } from './action/build.js';
 import { input } from './action/common.js';
 import { matrixMode } from './action/matrix.js';
+import { publishMode } from './action/publish.js';
 import { verifyMode } from './action/verify.js';
 import { errorLine, exitStatus, UsageError } from './inputs/usage-error.js';
 import { redact } from './report/redact.js';
 import { superviseRun } from './tools/lifecycle.js';
 
-const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode };
+const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode, publish: publishMode };
 
 /** Runs the mode the inputs ask for; a failure is one line on the step and the process's exit status. */
 export async function run(): Promise<void> {

@@ -23,6 +23,7 @@ export async function auditMode(workspace: string): Promise<void> {
     ...optional('interpreterHome', input('interpreter-home')),
     ...optional('interpreterModule', input('interpreter-module')),
     ...optional('waiversFor', waiversFor),
+    ...optional('signedBy', input('public-key') && absolutePath(input('public-key') ?? '', workspace)),
     ...((await resolveSmokeTest(smoke, false, actionLog)) ? { smokeTest: { ...optional('command', input('smoke-command')), ...optional('python', input('python')) } } : {}),
   }, actionLog);
   actionLog.info(renderAudit('text', result).trimEnd());

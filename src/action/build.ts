@@ -13,7 +13,10 @@ import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
 import { renderSarif } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
 import { actionLog } from '../report/log.js';
-import { findingOutputs, input, maskSecrets, outputPath, readCommonOptions } from './common.js';
+import { findingOutputs, input, maskSecrets, outputPath, readCommonOptions, readSigning } from './common.js';
+import { artifactFileName, reportArtifactName } from '../publish/artifacts.js';
+import { subjectLines, type Subject } from '../publish/subjects.js';
+import type { BuildRun } from '../commands/build-command.js';
 
 export async function buildMode(workspace: string): Promise<void> {
   const options: BuildOptions = {
@@ -30,6 +33,7 @@ export async function buildMode(workspace: string): Promise<void> {
     ...optional('interpreterModule', input('interpreter-module')),
     ...optional('publishedRepo', input('published-repo')),
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' ? process.env.GITHUB_REF_NAME : undefined),
+    ...optional('signing', readSigning()),
   };
   if (parseBoolean('cache', input('cache'), true) && cache.isFeatureAvailable()) options.store = new WheelhouseCache(actionLog);
   if (await resolveSmokeTest(parseBoolean('smoke-test', input('smoke-test'), false), false, actionLog)) {
@@ -50,7 +54,9 @@ export async function buildMode(workspace: string): Promise<void> {
     core.setOutput('srpm', last.artifacts.srpm);
     core.setOutput('modulefile', last.artifacts.modulefile);
     if (last.artifacts.metaRpm) core.setOutput('meta-rpm', last.artifacts.metaRpm);
+    core.setOutput('sbom', last.artifacts.sbom);
   }
+  if (exitCode === 0) core.setOutput('subjects', await subjectLines(runs.flatMap(subjectsOf)));
   const packagedTool = last?.identity ? { name: last.identity.tool, version: last.identity.version } : undefined;
   const { errors } = findingOutputs(findings, workspace, () => renderSarif(findings, prefix, packagedTool));
 
@@ -86,4 +92,13 @@ export async function buildMode(workspace: string): Promise<void> {
   }
   const failure = runs.find((r) => r.exitCode !== 0)?.result.failure;
   if (exitCode !== 0) core.setFailed(outward(`the build stopped: ${failure ?? `${errors} error finding(s)`}`));
+}
+
+/** Every file a build produced, by the name its artifact gives it: the provenance subjects. */
+function subjectsOf({ result: b, report }: BuildRun): Subject[] {
+  if (!b.artifacts || !b.identity) return [];
+  const { rpm, metaRpm, srpm, modulefile, sbom } = b.artifacts;
+  const named = (path: string): Subject => ({ path, name: artifactFileName(path, b.interpreter, b.distro) });
+  const pair = { tool: b.identity.tool, version: b.identity.version, interpreter: b.interpreter, distro: b.distro, arch: b.arch };
+  return [named(rpm), ...(metaRpm ? [named(metaRpm)] : []), named(srpm), named(modulefile), named(sbom), { path: report, name: `${reportArtifactName(pair)}/build-report.json` }];
 }

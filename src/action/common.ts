@@ -5,8 +5,9 @@ import { shown } from '../inputs/values.js';
 import { writeWhole } from '../tools/files.js';
 import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../checks/finding.js';
-import { absolutePath, optional, parseInterpreter, parseList, type VerifyOptions } from '../inputs/options.js';
+import { absolutePath, optional, parseInterpreter, parseList, type SigningKey, type VerifyOptions } from '../inputs/options.js';
 import { literalCredentials, registerSecrets } from '../report/redact.js';
+import { signingSecrets } from '../tools/gpg.js';
 
 export function input(name: string): string | undefined {
   const value = core.getInput(name);
@@ -29,6 +30,24 @@ export function readCommonOptions(workspace: string): VerifyOptions {
     ...optional('indexUrl', indexUrl),
     ...optional('python', input('python')),
   };
+}
+
+/**
+ * The signing-key and signing-passphrase inputs, masked (the key line by line, as the runner
+ * masks) before anything else can print them.
+ */
+export function readSigning(): SigningKey | undefined {
+  const key = input('signing-key');
+  const passphrase = input('signing-passphrase');
+  maskSecrets(signingSecrets(key ?? '', passphrase));
+  // No child process (a build backend, an sdist's setup.py, rpmbuild) inherits them.
+  delete process.env['INPUT_SIGNING-KEY'];
+  delete process.env['INPUT_SIGNING-PASSPHRASE'];
+  if (!key) {
+    if (passphrase) throw new UsageError('the signing-passphrase input is set but signing-key is not: give the ASCII-armoured secret key (from a secret) in signing-key');
+    return undefined;
+  }
+  return { key, source: 'the signing-key input', ...(passphrase ? { passphrase } : {}) };
 }
 
 /** Secrets masked by the runner in its log and by this process in everything it writes. */

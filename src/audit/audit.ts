@@ -21,6 +21,8 @@ import { fileSource, isElf, readElf } from './elf.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
 import { BuildPathScanner, PayloadAuditor } from './payload.js';
 import { assertBinaryRpm, readHeader, readPayload } from './rpm-file.js';
+import { SbomCheck } from './sbom-rules.js';
+import { checkSignature } from './signature.js';
 import { smokeTest, type SmokeTestRun } from './smoke-test.js';
 
 export interface AuditOptions {
@@ -37,6 +39,8 @@ export interface AuditOptions {
   waiversFor?: (interpreter: string) => readonly Waiver[];
   /** Install, load and run the tool after the rules (PH314). */
   smokeTest?: { command?: string; python?: string };
+  /** An ASCII-armoured OpenPGP public key: the RPM must carry a signature by it that verifies (PH402). */
+  signedBy?: string;
 }
 
 export interface AuditResult {
@@ -132,12 +136,16 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     waivers: options.waiversFor?.(minor) ?? [],
   });
 
+  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
   const spool = scratchDir('phoreus-audit-');
   let entries = 0;
   try {
     await readPayload(options.rpm, (entry) => {
       if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => auditor.add(e), WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+      return gathered((e) => {
+        auditor.add(e);
+        sbom.see(e);
+      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
     });
   } finally {
     removeScratch(spool);
@@ -151,6 +159,8 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     ...checkProvides(header, ctx),
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside),
+    ...sbom.finish(minor, header.arch),
+    ...(options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []),
   ];
 
   let smokeSkipped: string | undefined;

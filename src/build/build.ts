@@ -35,6 +35,8 @@ import { PACKAGE_BUILD_LOCKS, type SourceBuilt } from './source-build.js';
 import { fetchWheelhouse, type Wheelhouse } from './wheelhouse.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { redact } from '../report/redact.js';
+import { closeKeyring, openKeyring } from '../tools/gpg.js';
+import { signPackages } from './sign.js';
 
 export type { BuildArtifacts } from './package.js';
 export { lockedPackages } from '../checks/lockfile.js';
@@ -94,6 +96,27 @@ class Build {
 
   cleanup(): void {
     removeScratch(this.work);
+  }
+
+  /**
+   * The release key is tried before anything is built, so that a wrong key or passphrase stops
+   * the build at once, and then put away: no keyring exists while the project's and the locked
+   * packages' code runs (build backends, sdists, rpmbuild), only while signing.
+   */
+  async tryKey(): Promise<void> {
+    const signing = this.options.signing;
+    if (signing) await closeKeyring(await openKeyring(signing.key, signing.passphrase, signing.source, this.log));
+  }
+
+  private async sign(files: string[]): Promise<void> {
+    const signing = this.options.signing;
+    if (!signing) return;
+    const keyring = await openKeyring(signing.key, signing.passphrase, signing.source, this.log);
+    try {
+      await signPackages(keyring, files, this.log);
+    } finally {
+      await closeKeyring(keyring);
+    }
   }
 
   stop(failure: string, identity?: PackageIdentity): BuildResult {
@@ -248,6 +271,8 @@ class Build {
     if (audited.smokeTest) this.smokeTest = audited.smokeTest;
     this.payload = { files: audited.files, bytes: audited.bytes };
     if (countBySeverity(audited.findings).errors > 0) return undefined;
+    // Signed only once the audit has passed: a signature vouches for an audited package.
+    if (this.options.signing) await this.timed('Sign the RPM and SRPM', () => this.sign([built.rpm, ...(built.metaRpm ? [built.metaRpm] : []), built.srpm]));
     return place(built, this.options.out, input.id);
   }
 }
@@ -294,6 +319,7 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
   try {
     const verification = await run.verify();
     if (countBySeverity(run.findings).errors > 0) return run.stop('the lock verification found errors');
+    await run.tryKey();
     return await buildVerified(run, verification, options, log, distro, arch);
   } catch (error) {
     if (error instanceof BuildFailure) return run.stop(error.message);

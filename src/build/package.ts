@@ -20,7 +20,11 @@ import { BuildFailure } from './failure.js';
 import { packageName, type PackageIdentity } from './layout.js';
 import { renderModuleDefault, renderModulefile, type ModuleText } from './modulefile.js';
 import { rpmbuild } from './rpmbuild.js';
+import { renderSbom, type SbomDistribution } from './sbom.js';
 import { renderSpec, SOURCES } from './spec.js';
+import { wheelLicences } from './wheel-metadata.js';
+import { lockedPackages } from '../checks/lockfile.js';
+import { normalizeName } from '../requirements/pep508.js';
 import type { Wheelhouse } from './wheelhouse.js';
 
 export interface BuildArtifacts {
@@ -28,6 +32,8 @@ export interface BuildArtifacts {
   metaRpm?: string;
   srpm: string;
   modulefile: string;
+  /** The CycloneDX SBOM, also shipped in the RPM beside the lock. */
+  sbom: string;
 }
 
 export interface PackageInput {
@@ -103,8 +109,9 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
     installLock,
     copyFiles: a.copyFiles.length > 0,
     ...(a.app ? { app: { wheel: a.app.file, name: a.app.name, version: a.app.version } } : {}),
-    meta: a.meta, epoch: a.epoch, generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+    meta: a.meta, epoch: a.epoch, generator: `${TOOL_NAME} ${TOOL_VERSION}`, sbom: true,
   }));
+  const sbom = redact(await sbomOf(a));
 
   const stage = join(a.work, 'stage');
   mkdirSync(join(stage, 'wheelhouse'), { recursive: true });
@@ -125,6 +132,7 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
       [SOURCES.relocate]: { path: relocate },
       [SOURCES.modulefile]: { content: modulefile },
       [SOURCES.config]: { content: redact(`${JSON.stringify(a.inForce, null, 2)}\n`) },
+      [SOURCES.sbom]: { content: sbom },
       ...(a.meta ? { [SOURCES.moduleDefault]: { content: renderModuleDefault(id) } } : {}),
       ...(a.app ? { [a.app.file]: { path: a.app.path } } : {}),
     },
@@ -134,8 +142,44 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
   const meta = built.rpms.find((r) => r !== main);
   const modulefilePath = join(a.work, `${id.tool}-${id.version}.lua`);
   writeFileSync(modulefilePath, modulefile);
-  return { rpm: main, srpm: built.srpm, modulefile: modulefilePath, ...(meta ? { metaRpm: meta } : {}) };
+  const sbomPath = join(a.work, SOURCES.sbom);
+  writeFileSync(sbomPath, sbom);
+  return { rpm: main, srpm: built.srpm, modulefile: modulefilePath, sbom: sbomPath, ...(meta ? { metaRpm: meta } : {}) };
 }
+
+/**
+ * The SBOM of what %build installs: each wheel of the wheelhouse as the lock pins it, hashed
+ * as the lock let it in (the sdist, for a wheel built here from one), and the application.
+ */
+async function sbomOf(a: PackageInput): Promise<string> {
+  const pins = new Map(lockedPackages(a.lockText, a.id.interpreter, a.arch).map((p) => [normalizeName(p.name), p]));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join(a.wheelhouse.dir, file));
+  const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
+  const distributions: SbomDistribution[] = [];
+  for (const [name, wheel] of a.wheelhouse.files) {
+    const pin = pins.get(name);
+    if (!pin) throw new BuildFailure(`${wheel} is in the wheelhouse but ${name} is not pinned in the lock`);
+    const source = a.wheelhouse.built.get(name)?.sdist;
+    const locked = source ?? wheel;
+    distributions.push({
+      name: pin.name, version: pin.version, file: locked, sha256: await sha256File(join(a.wheelhouse.dir, locked)),
+      licence: found.get(join(a.wheelhouse.dir, wheel)) ?? { classifiers: [] }, ...(source ? { fromSource: true } : {}),
+    });
+  }
+  const application: SbomDistribution | undefined = a.app
+    ? { name: a.app.name, version: a.app.version, file: a.app.file, sha256: await sha256File(a.app.path), licence: found.get(a.app.path) ?? { classifiers: [] } }
+    : undefined;
+  return renderSbom({
+    rpm: { name: packageName(a.id), version: a.id.version, release: `${a.id.release}${a.distro.dist}`, arch: a.arch, summary: a.summary, license: a.license },
+    distributions, ...(application ? { application } : {}),
+    interpreter: { module: a.id.interpreterModule, version: a.id.interpreter },
+    generator: { name: TOOL_NAME, version: TOOL_VERSION },
+    epoch: a.epoch,
+  });
+}
+
+/** The SBOM beside the RPM: the RPM's file name, .cdx.json for .rpm. */
+export const sbomFileName = (rpm: string): string => `${basename(rpm).replace(/\.rpm$/, '')}.cdx.json`;
 
 /** Copies what was built and audited into the output directory. */
 export function place(built: BuildArtifacts, out: string, id: PackageIdentity): BuildArtifacts {
@@ -147,6 +191,7 @@ export function place(built: BuildArtifacts, out: string, id: PackageIdentity): 
   };
   return {
     rpm: copy(built.rpm), srpm: copy(built.srpm), modulefile: copy(built.modulefile, `${id.tool}-${id.version}.lua`),
+    sbom: copy(built.sbom, sbomFileName(built.rpm)),
     ...(built.metaRpm ? { metaRpm: copy(built.metaRpm) } : {}),
   };
 }

@@ -23,6 +23,7 @@ export const SOURCES = {
   moduleDefault: 'modulerc.lua',
   installLock: 'install.lock',
   copyFiles: 'copyfiles.tar',
+  sbom: 'sbom.cdx.json',
 } as const;
 
 export interface SpecInput {
@@ -43,6 +44,8 @@ export interface SpecInput {
   installLock: boolean;
   /** Files of the project copied into the venv (Source9, a tarball laid out as the venv). */
   copyFiles: boolean;
+  /** Whether the CycloneDX SBOM (Source10) ships beside the lock. */
+  sbom?: boolean;
   /** The application, installed by name with --no-deps from its own wheel. */
   app?: { wheel: string; name: string; version: string };
   /** The meta default package phoreus-<tool>, which requires this version and marks it the default module. */
@@ -116,6 +119,7 @@ export function renderSpec(input: SpecInput): string {
     ...(app ? [`Source7:        ${app.wheel}`] : []),
     ...(installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
     ...(input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []),
+    ...(input.sbom ? [`Source10:       ${SOURCES.sbom}`] : []),
   ];
   const lock = installLock ? source(SOURCES.installLock) : 'requirements.lock';
   const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
@@ -165,6 +169,7 @@ export function renderSpec(input: SpecInput): string {
     `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
     `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
     `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
+    ...(input.sbom ? [`install -m 0644 ${source(SOURCES.sbom)} ${root}%{phoreus_prefix}/${SOURCES.sbom}`] : []),
     `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
     ...(input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []),
   ];

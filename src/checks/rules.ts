@@ -59,6 +59,8 @@ export const RULES = {
   PH318: { title: 'ELF file for another architecture that nothing loads', severity: 'warning', charter: '§4, §14', waivable: true },
   PH319: { title: 'audit waiver matches no finding', severity: 'warning', charter: '§13, §14' },
   PH401: { title: 'version already published', severity: 'error', charter: '§11' },
+  PH402: { title: 'RPM not signed by the release key', severity: 'error', charter: '§11, §15' },
+  PH403: { title: 'embedded SBOM differs from the installed distributions', severity: 'error', charter: '§13, §15' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

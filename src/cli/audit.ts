@@ -18,6 +18,8 @@ export const AUDIT_OPTIONS: OptionSpec = {
   'interpreter-home': { type: 'string' },
   'interpreter-module': { type: 'string' },
   python: { type: 'string' },
+  'require-signature': { type: 'boolean', default: false },
+  key: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 };
 
@@ -27,6 +29,10 @@ export async function auditCommand(args: string[]): Promise<number> {
   const [rpm] = flags.positionals;
   if (rpm === undefined) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME} audit FILE.rpm [options]`);
   const format = parseFormat(flags.string('format') ?? 'text');
+  const key = flags.string('key');
+  if (flags.boolean('require-signature') !== (key !== undefined)) {
+    throw new UsageError('--require-signature and --key PUBKEY go together: the RPM must be signed by the key in PUBKEY (ASCII-armoured, `gpg --armor --export KEYID`)');
+  }
   const log = streamLog((text) => process.stderr.write(text), flags.boolean('quiet'));
   const config = flags.string('config') && absolutePath(flags.string('config') ?? '');
   const waiversFor = config ? configuredWaivers(dirname(config), config) : undefined;
@@ -40,6 +46,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     ...optional('interpreterHome', flags.string('interpreter-home')),
     ...optional('interpreterModule', flags.string('interpreter-module')),
     ...optional('waiversFor', waiversFor),
+    ...optional('signedBy', key && absolutePath(key)),
   }, log);
   process.stdout.write(renderAudit(format, result));
   return exitCode;

@@ -3,6 +3,7 @@ import { runBuild, runBuildAll } from '../commands/build-command.js';
 import { absolutePath, optional, type BuildOptions } from '../inputs/options.js';
 import { streamLog } from '../report/log.js';
 import { redact } from '../report/redact.js';
+import { SIGNING_OPTIONS, signingFlag } from './signing-flags.js';
 import { parseFlags, PROJECT_OPTIONS, projectOptions, type OptionSpec } from './flags.js';
 import { SMOKE_TEST_OPTIONS, smokeTestFlag } from './smoke-test-flags.js';
 
@@ -19,6 +20,7 @@ export const BUILD_OPTIONS: OptionSpec = {
   meta: { type: 'boolean', default: false },
   all: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
+  ...SIGNING_OPTIONS,
 };
 
 export async function buildCommand(args: string[]): Promise<number> {
@@ -36,6 +38,8 @@ export async function buildCommand(args: string[]): Promise<number> {
     ...optional('interpreterModule', flags.string('interpreter-module')),
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' || !process.env.GITHUB_REF_TYPE ? process.env.GITHUB_REF_NAME : undefined),
   };
+  const signing = signingFlag(flags);
+  if (signing) options.signing = signing;
   const log = streamLog((text) => process.stderr.write(redact(text)), flags.boolean('quiet'));
   const smoke = await smokeTestFlag(flags, log);
   if (smoke) options.smokeTest = smoke;

@@ -31,7 +31,9 @@ Commands:
   build     Build the RPM, the SRPM and the Lmod modulefile of the project,
             and audit the RPM before writing anything
   audit     Audit a binary RPM, built by any means, against the charter
-            (rules PH202-PH206, PH301-PH314)
+            (rules PH202-PH206, PH301-PH317, PH402, PH403)
+  publish   Add RPMs to a yum/dnf repository that only grows (PH401), and sign
+            its repomd.xml
   matrix    Print the build matrix of phoreus.yaml (every interpreter x distro)
             as JSON for a workflow's strategy.matrix
 
@@ -77,6 +79,8 @@ ${PROJECT_OPTIONS}
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
   --verbose              also print the configuration in force (always in build-report.json
                          and the SRPM)
+  --sign-key FILE        sign the audited RPM and SRPM with this ASCII-armoured OpenPGP secret
+                         key (passphrase from PHOREUS_SIGN_PASSPHRASE)
 ${COMMON}
 
 ${EXIT_STATUS}`;
@@ -99,6 +103,26 @@ Options:
                          Lmod and run --smoke-command (default: on when running as root)
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
   --python PATH          the Python X.Y the smoke test mounts as the interpreter
+  --require-signature    the RPM must be signed by the key of --key (PH402)
+  --key PUBKEY           ASCII-armoured OpenPGP public key, with --require-signature
+  --quiet                no progress messages on stderr
+${COMMON}
+
+${EXIT_STATUS}`;
+
+export const PUBLISH_HELP = `Usage: ${TOOL_NAME} publish --repo DIR FILE.rpm... [options]
+
+Add binary and source RPMs to the yum/dnf repository in DIR (created when new) with
+createrepo_c --update. A name, version, release and arch already there is refused (PH401) and
+the repository is left byte for byte as it was; nothing is ever replaced or removed. A meta
+default package older than the newest one published is left out, so the default module never
+moves back. The new state is built beside DIR and swapped in only when complete.
+
+Options:
+  --repo DIR             the repository's directory
+  --sign-key FILE        sign repodata/repomd.xml (repomd.xml.asc) with this ASCII-armoured
+                         OpenPGP secret key (passphrase from PHOREUS_SIGN_PASSPHRASE)
+  --format FORMAT        text (default), json or sarif
   --quiet                no progress messages on stderr
 ${COMMON}
 

@@ -46,6 +46,15 @@ export interface BuildOptions extends VerifyOptions {
   publishedRepo?: string;
   /** Also log the configuration in force (the report and the SRPM always hold it). */
   verbose?: boolean;
+  /** Sign the audited RPM and SRPM with this ASCII-armoured secret key; `source` names where it came from. */
+  signing?: SigningKey;
+}
+
+export interface SigningKey {
+  key: string;
+  passphrase?: string;
+  /** Where the key came from, as messages name it ("--sign-key FILE", "the signing-key input"). */
+  source: string;
 }
 
 /** A place that keeps the wheelhouse between runs: restored before the fetch, saved right after it. */

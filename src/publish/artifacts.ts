@@ -1,6 +1,6 @@
 /**
- * Uploads what a build made with @actions/artifact: the RPM, the SRPM and the modulefile each
- * as its own unzipped artifact, the JSON report zipped; names say tool, version, interpreter,
+ * Uploads what a build made with @actions/artifact: the RPM, the SRPM, the modulefile and the
+ * SBOM each as its own unzipped artifact, the JSON report zipped; names say tool, version, interpreter,
  * distro and arch, so the jobs of a matrix never collide.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,17 +15,23 @@ export interface UploadedArtifacts {
   metaRpm?: number;
   srpm?: number;
   modulefile?: number;
+  sbom?: number;
   report?: number;
 }
 
 /** File names for upload: the pair (interpreter, distro) is written in, before the suffix. Pure. */
 export function artifactFileName(file: string, interpreter: string, distro: string): string {
   const name = basename(file);
-  const suffix = /\.src\.rpm$/.test(name) ? '.src.rpm' : /\.rpm$/.test(name) ? '.rpm' : /\.[^.]+$/.exec(name)?.[0] ?? '';
+  const suffix = /\.(src\.rpm|rpm|cdx\.json)$/.exec(name)?.[0] ?? /\.[^.]+$/.exec(name)?.[0] ?? '';
   const stem = name.slice(0, name.length - suffix.length);
   // The RPM's own name already holds %{dist} and the arch; the modulefile's does not.
   const pair = suffix === '.lua' ? `py${interpreter}.${distro}` : `py${interpreter}`;
   return `${stem}.${pair}${suffix}`;
+}
+
+/** The zipped artifact that holds build-report.json. Pure. */
+export function reportArtifactName(pair: { tool: string; version: string; interpreter: string; distro: string; arch: string }): string {
+  return `phoreus-${pair.tool}-${pair.version}-py${pair.interpreter}-${pair.distro}-${pair.arch}-report`;
 }
 
 export async function uploadBuild(
@@ -50,7 +56,8 @@ export async function uploadBuild(
     if (artifacts.metaRpm) uploaded.metaRpm = await single(artifacts.metaRpm);
     uploaded.srpm = await single(artifacts.srpm);
     uploaded.modulefile = await single(artifacts.modulefile);
-    const reportName = `phoreus-${pair.tool}-${pair.version}-py${pair.interpreter}-${pair.distro}-${pair.arch}-report`;
+    uploaded.sbom = await single(artifacts.sbom);
+    const reportName = reportArtifactName(pair);
     mkdirSync(join(stage, 'report'), { recursive: true });
     const reportCopy = join(stage, 'report', 'build-report.json');
     copyFileSync(report, reportCopy);

@@ -65,9 +65,9 @@ export function adoptChild(child: ChildProcess): void {
   child.once('error', () => children.delete(child));
 }
 
-/** A new directory in the system's temporary directory, removed on exit and on interruption unless removed before. */
-export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+/** A new directory in the system's temporary directory (or `parent`), removed on exit and on interruption unless removed before. */
+export function scratchDir(prefix: string, parent = tmpdir()): string {
+  const dir = mkdtempSync(join(parent, prefix));
   scratch.add(dir);
   return dir;
 }

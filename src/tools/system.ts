@@ -16,6 +16,11 @@ const PROVIDERS: Record<string, { apt: string; dnf: string }> = {
   cpio: { apt: 'cpio', dnf: 'cpio' },
   tar: { apt: 'tar', dnf: 'tar' },
   unshare: { apt: 'util-linux', dnf: 'util-linux' },
+  rpmsign: { apt: 'rpm', dnf: 'rpm-sign' },
+  rpmkeys: { apt: 'rpm', dnf: 'rpm' },
+  gpg: { apt: 'gnupg', dnf: 'gnupg2' },
+  gpgconf: { apt: 'gnupg', dnf: 'gnupg2' },
+  createrepo_c: { apt: 'createrepo-c', dnf: 'createrepo_c' },
 };
 
 export function which(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {

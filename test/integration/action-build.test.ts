@@ -78,7 +78,7 @@ describe('action, mode build, on a runner with artifact and cache services', () 
 
     const artifacts = services.artifacts();
     const ids = JSON.parse(first.outputs['artifact-ids'] ?? '{}');
-    expect(Object.keys(ids).sort()).toEqual(['distro', 'interpreter', 'modulefile', 'report', 'rpm', 'srpm']);
+    expect(Object.keys(ids).sort()).toEqual(['distro', 'interpreter', 'modulefile', 'report', 'rpm', 'sbom', 'srpm']);
     const byId = new Map(artifacts.map((a) => [a.id, a]));
     const rpmArtifact = byId.get(ids.rpm);
     expect(rpmArtifact?.name).toBe('phoreus-hello-tool-1.0.0-1.0.0-1.el9.x86_64.py3.11.rpm');
@@ -87,6 +87,8 @@ describe('action, mode build, on a runner with artifact and cache services', () 
     expect([...(byId.get(ids.srpm)?.files.values() ?? [])][0]?.equals(readFileSync(srpm ?? ''))).toBe(true);
     expect(byId.get(ids.modulefile)?.name).toBe('hello-tool-1.0.0.py3.11.el9.lua');
     expect([...(byId.get(ids.modulefile)?.files.values() ?? [])][0]?.toString()).toBe(readFileSync(modulefile ?? '', 'utf8'));
+    expect(byId.get(ids.sbom)?.name).toBe('phoreus-hello-tool-1.0.0-1.0.0-1.el9.x86_64.py3.11.cdx.json');
+    expect([...(byId.get(ids.sbom)?.files.values() ?? [])][0]?.toString()).toBe(readFileSync(first.outputs.sbom ?? '', 'utf8'));
     expect(byId.get(ids.report)?.name).toBe('phoreus-hello-tool-1.0.0-py3.11-el9-x86_64-report');
     expect(JSON.parse(byId.get(ids.report)?.files.get('build-report.json')?.toString() ?? '{}').ok).toBe(true);
   });

@@ -85,7 +85,8 @@ const CASES: Case[] = [
         t.path(`${SP}/alpha/__init__.py`), t.path(`${SP}/alpha/__pycache__/__init__.cpython-311.pyc`), `/${SP}/alpha/__init__.py`]);
       if (r.status !== 0) throw new Error(r.stderr);
     } },
-  { rule: 'PH308', what: 'an installed version the lock does not pin', names: `/${SP}/alpha-1.0.dist-info`,
+  // The SBOM, written for the 1.0 the lock pins, no longer tells the truth either (PH403).
+  { rule: 'PH308', what: 'an installed version the lock does not pin', names: `/${SP}/alpha-1.0.dist-info`, also: ['PH403'],
     change: (t) => t.write(`${SP}/alpha-1.0.dist-info/METADATA`, t.read(`${SP}/alpha-1.0.dist-info/METADATA`).replace('Version: 1.0', 'Version: 1.1')) },
   { rule: 'PH309', what: 'an extension needing GLIBC_2.36 on el9 (glibc 2.34)', names: `/${SP}/fastcount/_random.so`,
     change: async (t, work) => {
@@ -115,6 +116,8 @@ const CASES: Case[] = [
     change: (t) => chmodSync(t.path(`${SP}/alpha`), 0o777) },
   { rule: 'PH316', what: 'a .pth file that runs code at every start', names: `/${SP}/hook.pth`,
     change: (t) => t.write(`${SP}/hook.pth`, 'import os; os.environ.setdefault("HOOKED", "1")\n') },
+  { rule: 'PH403', what: 'an SBOM that lists a version the venv does not hold', names: `/${SP}/alpha-1.0.dist-info`,
+    change: (t) => t.write(`${VENV.replace(/\/venv$/, '')}/sbom.cdx.json`, t.read(`${VENV.replace(/\/venv$/, '')}/sbom.cdx.json`).replace('"version": "1.0"', '"version": "1.0.1"')) },
   { rule: 'PH317', what: 'a modulefile value that breaks out of its line in the shell', names: `/${MODULEFILE}`,
     change: (t) => t.write(MODULEFILE, `${t.read(MODULEFILE)}setenv("GREETING", "hi\\n/tmp/payload")\n`) },
 ];

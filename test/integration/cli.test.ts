@@ -92,7 +92,10 @@ describe('version', () => {
 
 describe('bad input: one line on stderr, exit status 2 or 1, never an internal error', () => {
   const cases: Array<[string, () => string[], number, RegExp]> = [
-    ['no command', () => [], 2, /^phoreus-rpm: a command is needed: verify, build, audit, matrix; run `phoreus-rpm --help`$/],
+    ['no command', () => [], 2, /^phoreus-rpm: a command is needed: verify, build, audit, matrix, publish; run `phoreus-rpm --help`$/],
+    ['publish without --repo', () => ['publish', join(work, 'truncated.rpm')], 2, /^phoreus-rpm: publish needs the repository: phoreus-rpm publish --repo DIR FILE\.rpm\.\.\.$/],
+    ['publish of a file that is not an RPM', () => ['publish', '--repo', join(work, 'repo'), join(work, 'a-directory.rpm')], 2, /a-directory\.rpm does not exist or is not a file/],
+    ['a --sign-key that does not exist', () => ['build', '--project', SEQSTATS, '--sign-key', join(work, 'no-key.asc')], 2, /^phoreus-rpm: --sign-key .*no-key\.asc does not exist or is not a file/],
     ['an unknown command', () => ['pack'], 2, /^phoreus-rpm: unknown command "pack"; run `phoreus-rpm --help`$/],
     ['help on an unknown command', () => ['help', 'pack'], 2, /unknown command "pack"/],
     ['an unknown flag', () => ['verify', '--no-such-flag'], 2, /^phoreus-rpm: Unknown option '--no-such-flag'; run `phoreus-rpm verify --help`$/],

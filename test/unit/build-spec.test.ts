@@ -205,6 +205,13 @@ describe('renderSpec: sources', () => {
     ]);
   });
 
+  it('ships the CycloneDX SBOM as Source10, installed beside the lock', () => {
+    const spec = renderSpec(input({ sbom: true }));
+    expect(sources(spec)).toContain(`Source10: ${SOURCES.sbom}`);
+    expect(section(spec, '%install')).toContain('install -m 0644 "$RPM_SOURCE_DIR"/sbom.cdx.json "$RPM_BUILD_ROOT"%{phoreus_prefix}/sbom.cdx.json');
+    expect(renderSpec(input())).not.toContain('Source10');
+  });
+
   it('adds the module default, the application wheel and the install lock when they apply', () => {
     expect(sources(renderSpec(input({ meta: true })))).toEqual([
       'Source0: requirements.lock',

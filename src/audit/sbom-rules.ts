@@ -1,0 +1,63 @@
+/**
+ * PH403: the CycloneDX SBOM shipped beside the lock tells the truth about the payload — every
+ * distribution installed in the venv (its dist-info METADATA) is in it with its version, it
+ * lists nothing that is not installed, and each hash it gives for a locked distribution is one
+ * the lock allows. Fed the payload's small files as they stream by. Pure: no I/O.
+ */
+import { posix } from 'node:path';
+import { finding, type Finding } from '../checks/finding.js';
+import { lockedPackages } from '../checks/lockfile.js';
+import { sbomDistributions } from '../build/sbom.js';
+import { SOURCES } from '../build/spec.js';
+import { normalizeName } from '../requirements/pep508.js';
+import { satisfies } from '../requirements/versions.js';
+import type { CpioEntry } from './cpio.js';
+
+export class SbomCheck {
+  private sbom: string | undefined;
+  private lock: string | undefined;
+  private readonly installed = new Map<string, { version: string; path: string }>();
+  readonly path: string;
+
+  constructor(private readonly prefix: string, private readonly sitePackages: string) {
+    this.path = `${prefix}/${SOURCES.sbom}`;
+  }
+
+  see(entry: CpioEntry): void {
+    const path = `/${entry.name}`;
+    if (path === this.path) this.sbom = entry.data.toString('utf8');
+    else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString('utf8');
+    else if (posix.dirname(posix.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
+      const text = entry.data.toString('utf8');
+      const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
+      const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();
+      if (name && version) this.installed.set(normalizeName(name), { version, path: posix.dirname(path) });
+    }
+  }
+
+  finish(interpreter: string, arch: string): Finding[] {
+    if (this.sbom === undefined) {
+      return [finding('PH403', this.path, 1, `the RPM ships no SBOM at ${this.path}, so what it installs cannot be shown to an auditor (charter §13, §15); build it with phoreus-rpm, which writes one`)];
+    }
+    const listed = sbomDistributions(this.sbom);
+    if (!listed) return [finding('PH403', this.path, 1, 'the SBOM is not a CycloneDX JSON document with components; ship the one the build wrote')];
+    const findings: Finding[] = [];
+    for (const [name, dist] of this.installed) {
+      const entry = listed.get(name);
+      if (!entry) findings.push(finding('PH403', dist.path, 1, `${name} ${dist.version} is installed but the SBOM does not list it: the SBOM must name everything in the venv`));
+      else if (!satisfies(dist.version, [{ operator: '==', version: entry.version }])) findings.push(finding('PH403', dist.path, 1, `${name} ${dist.version} is installed but the SBOM says ${entry.version}`));
+    }
+    for (const [name, entry] of listed) {
+      if (!this.installed.has(name)) findings.push(finding('PH403', this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));
+    }
+    if (this.lock === undefined) return findings;
+    for (const pin of lockedPackages(this.lock, interpreter, arch)) {
+      const entry = listed.get(normalizeName(pin.name));
+      if (!entry) continue;
+      if (!entry.sha256.some((h) => pin.hashes.includes(h))) {
+        findings.push(finding('PH403', this.path, 1, `the SBOM gives ${pin.name} ${entry.version} the sha256 ${entry.sha256[0] ?? '(none)'}, which requirements.lock does not allow for ${pin.name}==${pin.version}`));
+      }
+    }
+    return findings;
+  }
+}
