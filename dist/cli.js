@@ -27129,14 +27129,14 @@ var require_undici = __commonJS({
 });
 
 // src/cli/audit.ts
-import { dirname as dirname3 } from "node:path";
+import { dirname as dirname4 } from "node:path";
 
 // src/audit/audit.ts
-import { closeSync as closeSync3, openSync as openSync3, rmSync as rmSync3, statfsSync, statSync as statSync4, writeSync as writeSync2 } from "node:fs";
+import { closeSync as closeSync3, openSync as openSync3, rmSync as rmSync4, statfsSync, statSync as statSync4, writeSync as writeSync2 } from "node:fs";
 import { createHash as createHash3 } from "node:crypto";
-import { basename as basename2, dirname as dirname2, join as join8 } from "node:path";
+import { basename as basename2, dirname as dirname3, join as join8 } from "node:path";
 
-// src/report/redact.ts
+// src/core/redact.ts
 var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\s]*)@/g;
 var ONLY_ENV_REFERENCES = /^(\$\{[A-Z0-9_]+\}|:)*$/;
 var MIN_LITERAL = 4;
@@ -27172,7 +27172,7 @@ function redact(text) {
   return out;
 }
 
-// src/report/outward.ts
+// src/core/outward.ts
 var UNPRINTABLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 function printable(text) {
   return text.replace(UNPRINTABLE, "");
@@ -27180,8 +27180,12 @@ function printable(text) {
 function outward(text) {
   return printable(redact(text));
 }
+function shown(value, max = 80) {
+  const clean = value.replace(/[^\x20-\x7e]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+}
 
-// src/checks/rules.ts
+// src/core/rules.ts
 var RULES = {
   PH101: { title: "requirements.lock missing", severity: "error", charter: "\xA76.1, \xA713, \xA714" },
   PH102: { title: "requirements.in missing", severity: "error", charter: "\xA76.1, \xA714" },
@@ -27232,7 +27236,7 @@ var RULES = {
 var RULE_IDS = Object.keys(RULES);
 var WAIVABLE_RULES = RULE_IDS.filter((id) => RULES[id].waivable === true);
 
-// src/checks/finding.ts
+// src/core/finding.ts
 var MAX_MESSAGE = 1e3;
 var cut = (text, max) => text.length > max ? `${text.slice(0, max - 3)}...` : text;
 function finding(rule, file, line, message) {
@@ -27255,7 +27259,7 @@ function sortFindings(findings) {
   );
 }
 
-// src/build/layout.ts
+// src/core/layout.ts
 var PHOREUS_ROOT = "/usr/local/phoreus";
 var DEFAULT_INTERPRETER_HOME = `${PHOREUS_ROOT}/python/{python}`;
 var DEFAULT_INTERPRETER_MODULE = "phoreus-python-{python}";
@@ -27264,18 +27268,24 @@ function expandPython(pattern, interpreter) {
 }
 var packageName = (id) => `phoreus-${id.tool}-${id.version}`;
 var metaPackageName = (id) => `phoreus-${id.tool}`;
-var phoreusPrefix = (id) => `${PHOREUS_ROOT}/${id.tool}/${id.version}`;
+var MODULEFILE_ROOT = `${PHOREUS_ROOT}/modulefiles`;
+var toolDir = (tool) => `${PHOREUS_ROOT}/${tool}`;
+var phoreusPrefix = (id) => `${toolDir(id.tool)}/${id.version}`;
 var venvPath = (id) => `${phoreusPrefix(id)}/venv`;
-var modulefileDir = (id) => `${PHOREUS_ROOT}/modulefiles/${id.tool}`;
+var modulefileDir = (id) => `${MODULEFILE_ROOT}/${id.tool}`;
 var modulefilePath = (id) => `${modulefileDir(id)}/${id.version}.lua`;
 var interpreterPath = (id) => `${id.interpreterHome}/bin/python${id.interpreter}`;
 
-// src/inputs/usage-error.ts
+// src/core/errors.ts
 var ExpectedError = class extends Error {
 };
 var UsageError = class extends ExpectedError {
   name = "UsageError";
   exitStatus = 2;
+};
+var BuildFailure = class extends ExpectedError {
+  name = "BuildFailure";
+  exitStatus = 1;
 };
 var INTERNAL_ERROR_STATUS = 70;
 function errorLine(error) {
@@ -27285,12 +27295,9 @@ function errorLine(error) {
 function exitStatus(error) {
   return error instanceof ExpectedError ? error.exitStatus : INTERNAL_ERROR_STATUS;
 }
-
-// src/build/failure.ts
-var BuildFailure = class extends ExpectedError {
-  name = "BuildFailure";
-  exitStatus = 1;
-};
+function findingsExitStatus(findings, stopped = false) {
+  return stopped || countBySeverity(findings).errors > 0 ? 1 : 0;
+}
 
 // src/plan/distros.ts
 var ZSTD = "w3T0.zstdio";
@@ -27340,9 +27347,4085 @@ function manylinuxTags(glibc, arch2) {
   return tags;
 }
 
+// src/core/files.ts
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+var MAX_TEXT_BYTES = 16 * 1024 * 1024;
+function insideProject(project, relPath) {
+  if (isAbsolute(relPath)) return void 0;
+  const full = normalize(join(project, relPath));
+  const rel = relative(project, full);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return void 0;
+  return full;
+}
+function isWithin(root, path) {
+  const rel = relative(root, path);
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+function readText(path, root) {
+  let real;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new UsageError(`${path} cannot be read: it does not exist, or a symlink on its way is broken`);
+  }
+  if (!isWithin(realpathSync(root), real)) {
+    throw new UsageError(`${path} leads outside ${root} (to ${shown(real)}): inputs are read from the project only; replace the symlink with the file itself`);
+  }
+  const stat2 = statSync(real);
+  if (!stat2.isFile()) throw new UsageError(`${path} is not a regular file`);
+  if (stat2.size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${stat2.size} bytes, larger than any requirements or configuration file should be`);
+  return readFileSync(real, "utf8");
+}
+function viaTemporary(target2, write) {
+  mkdirSync(dirname(target2), { recursive: true });
+  const temp = `${target2}.${process.pid}.partial`;
+  try {
+    write(temp);
+    renameSync(temp, target2);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+function writeWhole(target2, content) {
+  viaTemporary(target2, (temp) => writeFileSync(temp, content));
+}
+function copyWhole(source, target2) {
+  viaTemporary(target2, (temp) => copyFileSync(source, temp));
+}
+
+// src/inputs/options.ts
+import { isAbsolute as isAbsolute2, resolve } from "node:path";
+
+// src/inputs/values.ts
+var MAX_VALUE_LENGTH = 64;
+var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
+var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
+var RPM_RELEASE = /^[0-9A-Za-z]+(?:[._+~][0-9A-Za-z]+)*$/;
+var MODULE_NAME = /^[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*$/;
+var PATH_SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$|^\.[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
+var MAX_PATH_LENGTH = 1024;
+var INTERPRETER = /^3\.\d{1,2}$/;
+var DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+var DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
+var WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
+function judgeRelease(value) {
+  if (value.length > MAX_VALUE_LENGTH || !RPM_RELEASE.test(value)) {
+    return `use letters and digits joined by single ".", "_", "+" or "~" (no "-", "%", spaces or newlines), at most ${MAX_VALUE_LENGTH} characters, for example "1" or "2.el9_1"`;
+  }
+  return void 0;
+}
+function judgeModule(value) {
+  const expanded = value.split("{python}").join("3.11");
+  if (expanded.length > MAX_VALUE_LENGTH || !MODULE_NAME.test(expanded)) {
+    return `use letters and digits joined by single ".", "_", "+" or "-" (an RPM package name, which the RPM requires), with {python} for X.Y, at most ${MAX_VALUE_LENGTH} characters, for example "phoreus-python-{python}"`;
+  }
+  return void 0;
+}
+function judgePath(value) {
+  const segments = value.split("/").slice(1);
+  const normalised = value.startsWith("/") && segments.length > 0 && segments.every((s) => PATH_SEGMENT.test(s));
+  if (!normalised || value.length > MAX_PATH_LENGTH) {
+    return 'use an absolute, normalised path of letters, digits, ".", "_", "+" and "-" (no "..", "//", trailing "/", spaces or quotes)';
+  }
+  return void 0;
+}
+function judgeHome(value) {
+  const wrong = judgePath(value.split("{python}").join("3.11"));
+  return wrong ? `${wrong}, with {python} for X.Y, for example "${DEFAULT_INTERPRETER_HOME}"` : void 0;
+}
+function judgeEnvValue(value) {
+  return /[\x00-\x1f\x7f]/.test(value) ? "an environment value holds no control characters" : void 0;
+}
+function judgeToolName(value) {
+  if (value.length <= MAX_VALUE_LENGTH && TOOL_NAME.test(value)) return void 0;
+  return `use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_VALUE_LENGTH} characters`;
+}
+function judgeToolVersion(value) {
+  if (value.length <= MAX_VALUE_LENGTH && TOOL_VERSION.test(value)) return void 0;
+  return `use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_VALUE_LENGTH} characters`;
+}
+var UnsafeValue = class extends Error {
+  name = "UnsafeValue";
+};
+function assertSafe(what, value, judge) {
+  const wrong = judge(value);
+  if (wrong) throw new UnsafeValue(`${what} "${shown(value)}" is not safe: ${wrong}`);
+  return value;
+}
+
+// src/inputs/options.ts
+var FORMATS = ["text", "json", "sarif"];
+function parseFormat(value) {
+  if (FORMATS.includes(value)) return value;
+  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(", ")}`);
+}
+function parseInterpreter(value) {
+  if (value === void 0 || value === "") return void 0;
+  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${shown(value)}" is not of the form 3.X (for example 3.11)`);
+  return value;
+}
+function checkValues(options) {
+  const check = (value, flag, judge) => {
+    const wrong = value === void 0 ? void 0 : judge(value);
+    if (wrong) throw new UsageError(`${flag} "${shown(value ?? "")}" is not safe: ${wrong}`);
+  };
+  check(options.release, "release (--release, the release input)", judgeRelease);
+  check(options.interpreterHome, "interpreter home (--interpreter-home, the interpreter-home input)", judgeHome);
+  check(options.interpreterModule, "interpreter module (--interpreter-module, the interpreter-module input)", judgeModule);
+}
+function absolutePath(path, base = process.cwd()) {
+  return isAbsolute2(path) ? path : resolve(base, path);
+}
+function optional(key, value) {
+  return value === void 0 || value === "" ? {} : { [key]: value };
+}
+
+// src/tools/lifecycle.ts
+import { mkdtempSync, rmSync as rmSync2 } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join2 } from "node:path";
+var children = /* @__PURE__ */ new Set();
+var scratch = /* @__PURE__ */ new Set();
+var handling = false;
+var GRACE_MS = 3e3;
+function superviseRun() {
+  if (handling) return;
+  handling = true;
+  const own = mkdtempSync(join2(tmpdir(), "phoreus-rpm-"));
+  scratch.add(own);
+  process.env.TMPDIR = own;
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => void stopEverything(signal));
+  }
+}
+function signalGroup(child, signal) {
+  if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+    }
+  }
+}
+async function stopEverything(signal) {
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files
+`);
+  for (const child of children) signalGroup(child, "SIGTERM");
+  const deadline = Date.now() + GRACE_MS;
+  while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+    await new Promise((resolve3) => setTimeout(resolve3, 50));
+  }
+  for (const child of children) signalGroup(child, "SIGKILL");
+  removeAllScratch();
+  process.exit(signal === "SIGINT" ? 130 : 143);
+}
+function adoptChild(child) {
+  children.add(child);
+  child.once("close", () => children.delete(child));
+  child.once("error", () => children.delete(child));
+}
+function scratchDir(prefix, parent = tmpdir()) {
+  const dir = mkdtempSync(join2(parent, prefix));
+  scratch.add(dir);
+  return dir;
+}
+function removeScratch(dir) {
+  rmSync2(dir, { recursive: true, force: true });
+  scratch.delete(dir);
+}
+function removeAllScratch() {
+  for (const dir of scratch) {
+    try {
+      rmSync2(dir, { recursive: true, force: true });
+    } catch {
+    }
+  }
+  scratch.clear();
+}
+process.once("exit", removeAllScratch);
+
+// src/audit/cpio.ts
+var HEADER = 110;
+var TRAILER = "TRAILER!!!";
+var MAX_NAME = 16384;
+var S_IFMT = 61440;
+var S_IFREG = 32768;
+var S_IFLNK = 40960;
+var S_IFDIR = 16384;
+var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
+var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
+var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
+var pad4 = (n) => (4 - n % 4) % 4;
+function fanOut(readers) {
+  return {
+    data: (chunk) => {
+      for (const r of readers) r.data(chunk);
+    },
+    end: () => {
+      for (const r of readers) r.end();
+    }
+  };
+}
+var CpioReader = class {
+  constructor(onEntry) {
+    this.onEntry = onEntry;
+  }
+  onEntry;
+  /** Unread bytes of the header or name being read; data is never gathered here. */
+  chunks = [];
+  available = 0;
+  done = false;
+  header;
+  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
+  current;
+  /**
+   * Hard links whose data has not come yet: newc stores a link set's data once, with its
+   * last link, so the earlier ones wait for it (by inode).
+   */
+  links = /* @__PURE__ */ new Map();
+  take(n) {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0];
+      const used = Math.min(head.length, n - filled);
+      head.copy(out, filled, 0, used);
+      filled += used;
+      if (used === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(used);
+    }
+    this.available -= n;
+    return out;
+  }
+  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */
+  stream(chunk) {
+    const current = this.current;
+    if (!current) return chunk;
+    const data = Math.min(current.remaining, chunk.length);
+    if (data > 0) {
+      current.reader?.data(chunk.subarray(0, data));
+      current.remaining -= data;
+    }
+    let rest = chunk.subarray(data);
+    if (current.remaining === 0) {
+      const pad = Math.min(current.padding, rest.length);
+      current.padding -= pad;
+      rest = rest.subarray(pad);
+      if (current.padding === 0) {
+        this.current = void 0;
+        current.reader?.end();
+      }
+    }
+    return rest;
+  }
+  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
+  push(input) {
+    if (this.done || input.length === 0) return;
+    let chunk = this.stream(input);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.available += chunk.length;
+    }
+    while (!this.done && !this.current) {
+      if (!this.header) {
+        if (this.available < HEADER) return;
+        const header = this.take(HEADER);
+        const magic = header.toString("latin1", 0, 6);
+        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, "?")}")`);
+        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
+        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
+        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error("a cpio header field is not hexadecimal");
+        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
+        this.header = parsed;
+      }
+      const { ino, mode, nlink, size, nameSize } = this.header;
+      const nameBlock = nameSize + pad4(HEADER + nameSize);
+      if (this.available < nameBlock) return;
+      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1).replace(/^\.\//, "");
+      this.header = void 0;
+      if (name === TRAILER) {
+        this.done = true;
+        this.chunks = [];
+        for (const waiting of this.links.values()) {
+          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
+        }
+        this.links.clear();
+        return;
+      }
+      let reader;
+      if (nlink > 1 && isRegular(mode) && size === 0) {
+        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);
+      } else if (nlink > 1 && isRegular(mode)) {
+        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
+        this.links.delete(ino);
+        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
+      } else {
+        reader = this.onEntry({ name, mode, size });
+      }
+      this.current = { reader, remaining: size, padding: pad4(size) };
+      const buffered = this.take(this.available);
+      this.chunks = [];
+      chunk = this.stream(buffered);
+      if (chunk.length > 0) {
+        this.chunks.push(chunk);
+        this.available = chunk.length;
+      }
+    }
+  }
+  /** True once the trailer was read. */
+  get finished() {
+    return this.done;
+  }
+};
+function gathered(whole, limit = Number.POSITIVE_INFINITY, large) {
+  return (header) => {
+    if (header.size > limit && large) return large(header);
+    const pieces = [];
+    return {
+      data: (chunk) => {
+        pieces.push(chunk);
+      },
+      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) })
+    };
+  };
+}
+
+// src/audit/elf.ts
+import { readSync } from "node:fs";
+var EM_X86_64 = 62;
+var EM_AARCH64 = 183;
+var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
+var SHT_DYNAMIC = 6;
+var SHT_GNU_VERNEED = 1879048190;
+var DT_NEEDED = 1;
+var DT_SONAME = 14;
+var DT_RPATH = 15;
+var DT_RUNPATH = 29;
+var bufferSource = (bytes) => ({
+  length: bytes.length,
+  read: (offset, length) => bytes.subarray(offset, offset + length)
+});
+var PAGE = 65536;
+var PAGES_KEPT = 64;
+function fileSource(fd, size) {
+  const pages = /* @__PURE__ */ new Map();
+  const page = (n) => {
+    let p = pages.get(n);
+    if (!p) {
+      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
+      readSync(fd, p, 0, p.length, n * PAGE);
+      if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value);
+      pages.set(n, p);
+    }
+    return p;
+  };
+  return {
+    length: size,
+    read(offset, length) {
+      const end = Math.min(size, offset + length);
+      if (offset >= end) return Buffer.alloc(0);
+      const first = Math.floor(offset / PAGE);
+      const last = Math.floor((end - 1) / PAGE);
+      if (first === last) return page(first).subarray(offset - first * PAGE, end - first * PAGE);
+      const parts = [];
+      for (let n = first; n <= last; n++) parts.push(page(n));
+      return Buffer.concat(parts).subarray(offset - first * PAGE, end - first * PAGE);
+    }
+  };
+}
+var MAX_NAME2 = 4096;
+function readElf(input) {
+  const source = Buffer.isBuffer(input) ? bufferSource(input) : input;
+  const head = source.read(0, 64);
+  if (!isElf(head) || source.length < 64) return void 0;
+  const is64 = head[4] === 2;
+  const little = head[5] === 1;
+  const at = (o, n) => {
+    const b = source.read(o, n);
+    if (b.length < n) throw new RangeError("past the end of the file");
+    return b;
+  };
+  const u16 = (o) => little ? at(o, 2).readUInt16LE(0) : at(o, 2).readUInt16BE(0);
+  const u32 = (o) => little ? at(o, 4).readUInt32LE(0) : at(o, 4).readUInt32BE(0);
+  const word = (o) => is64 ? Number(little ? at(o, 8).readBigUInt64LE(0) : at(o, 8).readBigUInt64BE(0)) : u32(o);
+  const sword = (o) => is64 ? Number(little ? at(o, 8).readBigInt64LE(0) : at(o, 8).readBigInt64BE(0)) : u32(o);
+  try {
+    const machine = u16(18);
+    const shoff = word(is64 ? 40 : 32);
+    const shentsize = u16(is64 ? 58 : 46);
+    const shnum = u16(is64 ? 60 : 48);
+    const info2 = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
+    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source.length) return info2;
+    const sections = Array.from({ length: shnum }, (_, i) => {
+      const at2 = shoff + i * shentsize;
+      return {
+        type: u32(at2 + 4),
+        offset: word(at2 + (is64 ? 24 : 16)),
+        size: word(at2 + (is64 ? 32 : 20)),
+        link: u32(at2 + (is64 ? 40 : 24)),
+        info: u32(at2 + (is64 ? 44 : 28))
+      };
+    });
+    const str2 = (sectionIndex, offset) => {
+      const s = sections[sectionIndex];
+      if (!s) return "";
+      const start = s.offset + offset;
+      const chunk = source.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
+      const end = chunk.indexOf(0);
+      return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
+    };
+    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
+    if (dynamic) {
+      const entSize = is64 ? 16 : 8;
+      for (let at2 = dynamic.offset; at2 + entSize <= dynamic.offset + dynamic.size; at2 += entSize) {
+        const tag = sword(at2);
+        if (tag === 0) break;
+        const value = word(at2 + (is64 ? 8 : 4));
+        if (tag === DT_NEEDED) info2.needed.push(str2(dynamic.link, value));
+        else if (tag === DT_SONAME) info2.soname = str2(dynamic.link, value);
+        else if (tag === DT_RPATH || tag === DT_RUNPATH) info2.rpath.push(...str2(dynamic.link, value).split(":").filter(Boolean));
+      }
+    }
+    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
+    if (verneed) {
+      let at2 = verneed.offset;
+      for (let n = 0; n < Math.max(verneed.info, 1) && at2 < verneed.offset + verneed.size; n++) {
+        const count = u16(at2 + 2);
+        const file = str2(verneed.link, u32(at2 + 4));
+        const names = [];
+        let aux = at2 + u32(at2 + 8);
+        for (let k = 0; k < count; k++) {
+          names.push(str2(verneed.link, u32(aux + 8)));
+          const nextAux = u32(aux + 12);
+          if (nextAux === 0) break;
+          aux += nextAux;
+        }
+        info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
+        const next = u32(at2 + 12);
+        if (next === 0) break;
+        at2 += next;
+      }
+    }
+    return info2;
+  } catch {
+    return void 0;
+  }
+}
+function newestGlibc(info2) {
+  let best;
+  for (const names of Object.values(info2.versionsNeeded)) {
+    for (const name of names) {
+      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
+      if (!m) continue;
+      const v = [Number(m[1]), Number(m[2])];
+      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
+    }
+  }
+  return best;
+}
+
+// src/audit/header-rules.ts
+var SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
+var INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
+var depName = (dep) => dep.split(/\s+/)[0] ?? dep;
+function checkRequires(header, ctx) {
+  const findings = [];
+  const names = header.requires.map(depName).filter((n) => !n.startsWith("rpmlib("));
+  for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
+    findings.push(finding("PH202", ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter \xA73.1, \xA710): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
+  }
+  const modules = [...new Set(names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule))];
+  if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
+    const found = modules.length ? modules.join(", ") : "none";
+    findings.push(finding("PH203", ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter \xA75)`));
+  }
+  if (!names.includes("phoreus")) {
+    findings.push(finding("PH203", ctx.file, 1, 'the RPM does not require phoreus: add "Requires: phoreus" (charter \xA75, \xA78)'));
+  }
+  return findings;
+}
+var SONAME = /^lib[^()\s]*\.so(\.|\(|$)/;
+function checkProvides(header, ctx) {
+  return header.provides.map(depName).filter((n) => /^python(3(\.\d+)?)?dist\(|^python\(abi\)|^python3(\.\d+)?-/.test(n) || SONAME.test(n)).map((n) => finding("PH311", ctx.file, 1, `the RPM provides ${n}, so it would satisfy other packages' dependencies with files of a private venv; disable automatic provides (AutoReqProv: no)`));
+}
+var RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
+var VENV = "\\/usr\\/local\\/phoreus\\/[^\\s/]+\\/[^\\s/]+\\/venv";
+var WRITES = new RegExp(`(^|[\\s;&|(])(rm|cp|mv|ln|install|sed\\s+-i|tee|touch|chmod|chown|truncate|patch)\\s[^\\n]*${VENV}|>>?\\s*${VENV}|-m\\s+compileall\\b[^\\n]*${VENV}|find\\s[^\\n]*${VENV}[^\\n]*-(delete|exec)`, "m");
+function checkScriptlets(header, ctx) {
+  const findings = [];
+  for (const s of header.scriptlets) {
+    const kind = s.kind.replace(/\s*\(.*$/, "");
+    if (RUNS_INSTALLER.test(s.body)) {
+      findings.push(finding("PH206", ctx.file, 1, `the ${kind} runs a package installer or environment manager (${RUNS_INSTALLER.exec(s.body)?.[0].trim()}): dependencies are resolved at build time only, never on the installed system (charter \xA710, \xA711); remove it`));
+    } else if (WRITES.test(s.body)) {
+      findings.push(finding("PH206", ctx.file, 1, `the ${kind} writes into an installed venv: no virtual environment may be modified in place (charter \xA711); remove it`));
+    }
+  }
+  return findings;
+}
+function payloadIdentity(paths) {
+  for (const path of paths) {
+    if (!path.startsWith(`${PHOREUS_ROOT}/`)) continue;
+    const m = /^([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path.slice(PHOREUS_ROOT.length + 1));
+    if (m && m[1] !== "modulefiles" && m[1] !== "python") return { tool: m[1] ?? "", version: m[2] ?? "" };
+  }
+  return void 0;
+}
+function checkIdentity(header, identity, ctx) {
+  if (!identity) {
+    return [finding("PH313", ctx.file, 1, `the payload has no venv under ${PHOREUS_ROOT}/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter \xA73.1)`)];
+  }
+  const expected = packageName(identity);
+  const findings = [];
+  if (header.name !== expected) {
+    findings.push(finding("PH313", ctx.file, 1, `the RPM is named ${header.name} but its files are under ${phoreusPrefix(identity)}/: name it ${expected} (charter \xA78)`));
+  }
+  if (header.version !== identity.version) {
+    findings.push(finding("PH313", ctx.file, 1, `the RPM's Version is ${header.version} but its files are under ${phoreusPrefix(identity)}/: the two must agree (charter \xA78)`));
+  }
+  return findings;
+}
+
+// src/audit/payload.ts
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+
+// src/core/waivers.ts
+var MAX_GLOB_LENGTH = 512;
+var MAX_REASON_LENGTH = 500;
+function refuseWaivedRule(rule) {
+  const waivable = `waivable rules: ${WAIVABLE_RULES.join(", ")}`;
+  if (!RULE_IDS.includes(rule)) return `is not a rule of docs/rules.md; ${waivable}`;
+  const id = rule;
+  if (WAIVABLE_RULES.includes(id)) return void 0;
+  if (/^PH[124]/.test(id)) return `cannot be waived: it judges the project, the lock or the release, not payload files; ${waivable}`;
+  return `cannot be waived: a waiver of "${RULES[id].title}" would defeat the charter (${RULES[id].charter}); fix what it finds; ${waivable}`;
+}
+function judgeWaiverPath(glob) {
+  if (glob.length > MAX_GLOB_LENGTH) return `is longer than ${MAX_GLOB_LENGTH} characters`;
+  if (!/^[\x20-\x7e]+$/.test(glob) || glob.trim() !== glob) return "must be printable ASCII without leading or trailing spaces";
+  if (glob.startsWith("/")) return "is absolute: give a glob relative to the venv, such as lib/python3.*/site-packages/pkg/bin/arm64/*";
+  if (/[\\[\]{}]/.test(glob)) return "holds a backslash, brackets or braces: only *, ** and ? are wildcards here";
+  const segments = glob.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) return 'has an empty, "." or ".." segment: give a plain path inside the venv';
+  if (segments.every((s) => /^[*?]+$/.test(s))) return "is wildcards alone, which would waive the rule for the whole venv: name the directory or files";
+  return void 0;
+}
+function globPattern(glob) {
+  let source = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? "";
+    if (c === "*" && glob[i + 1] === "*") {
+      i++;
+      if (glob[i + 1] === "/") {
+        i++;
+        source += "(?:[^/]*/)*";
+      } else {
+        source += ".*";
+      }
+    } else if (c === "*") {
+      source += "[^/]*";
+    } else if (c === "?") {
+      source += "[^/]";
+    } else {
+      source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+    }
+  }
+  return new RegExp(`^${source}$`);
+}
+var WaiverSet = class {
+  constructor(waivers, root) {
+    this.root = root;
+    this.patterns = waivers.map((waiver2) => ({ waiver: waiver2, pattern: globPattern(waiver2.path) }));
+  }
+  root;
+  used = /* @__PURE__ */ new Set();
+  patterns;
+  /** The waiver that covers a finding of this rule on this payload path, if any. */
+  covering(rule, path) {
+    if (!path.startsWith(`${this.root}/`)) return void 0;
+    const relative7 = path.slice(this.root.length + 1);
+    return this.patterns.find((p) => p.waiver.rule === rule && p.pattern.test(relative7))?.waiver;
+  }
+  /** The finding, marked waived when a waiver covers it. */
+  apply(f) {
+    const waiver2 = this.covering(f.rule, f.file);
+    if (!waiver2) return f;
+    this.used.add(waiver2);
+    return { ...f, waived: { reason: waiver2.reason, by: `${waiver2.file}:${waiver2.line}` } };
+  }
+  /** PH319 for each waiver that covered no finding. */
+  unmatched() {
+    return this.patterns.filter((p) => !this.used.has(p.waiver)).map(({ waiver: waiver2 }) => finding("PH319", waiver2.file, waiver2.line, `the waiver of ${waiver2.rule} for ${waiver2.path} matches no finding in this RPM: the file is gone, the glob is wrong, or the finding is fixed; correct the glob or remove the waiver`));
+  }
+};
+function waivedLine(f, root) {
+  return f.file.startsWith(`${root}/`) ? `${f.rule} ${f.file.slice(root.length + 1)}: ${f.waived?.reason ?? ""}` : `${f.rule}: ${f.message}`;
+}
+function waivedLines(findings, root) {
+  return findings.filter((f) => f.waived).map((f) => waivedLine(f, root));
+}
+var DESCRIBED_WAIVERS = 50;
+function waivedParagraphs(lines) {
+  if (lines.length === 0) return [];
+  const shown2 = lines.slice(0, DESCRIBED_WAIVERS);
+  const more = lines.length - shown2.length;
+  return [
+    "Audit findings waived by audit.waive in phoreus.yaml, each with its reason:",
+    ...shown2.map((line) => `- ${line}`),
+    ...more > 0 ? [`- and ${more} more, listed in the build report`] : []
+  ];
+}
+
+// src/requirements/pep508.ts
+function normalizeName(name) {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+var NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
+var OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)/;
+var VERSION = /^[A-Za-z0-9_.*+!-]+/;
+var URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+var NAMED_URL = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
+function looksLikeLocation(text) {
+  if (NAMED_URL.test(text)) return false;
+  return URL_SCHEME.test(text) || text.startsWith(".") || text.startsWith("/") || text.startsWith("~") || /\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz)$/i.test(text) || text.includes("/") && !text.includes(" @ ") && !/[<>=!~;]/.test(text.split("/")[0] ?? "");
+}
+function eggName(url2) {
+  const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url2);
+  return egg?.[1] ?? "";
+}
+function parseRequirement(input) {
+  const text = input.trim();
+  if (text === "") return { ok: false, error: "empty requirement" };
+  if (looksLikeLocation(text)) {
+    const [location, marker2] = splitMarker(text, true);
+    return { ok: true, requirement: { name: eggName(location), extras: [], specifier: [], url: location, ...markerField(marker2) } };
+  }
+  const nameMatch = NAME.exec(text);
+  if (!nameMatch) return { ok: false, error: `"${text}" does not start with a package name` };
+  const name = nameMatch[0];
+  let rest = text.slice(name.length).trimStart();
+  const extras = [];
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close < 0) return { ok: false, error: `unclosed "[" in the extras of ${name}` };
+    for (const extra of rest.slice(1, close).split(",")) {
+      const e = extra.trim();
+      if (e === "") continue;
+      if (!NAME.test(e) || NAME.exec(e)?.[0] !== e) return { ok: false, error: `invalid extra "${e}" of ${name}` };
+      extras.push(e);
+    }
+    rest = rest.slice(close + 1).trimStart();
+  }
+  if (rest.startsWith("@")) {
+    const [url2, marker2] = splitMarker(rest.slice(1).trim(), true);
+    if (url2 === "") return { ok: false, error: `"${name} @" is not followed by a URL` };
+    return { ok: true, requirement: { name, extras, specifier: [], url: url2, ...markerField(marker2) } };
+  }
+  const [specText2, marker] = splitMarker(rest, false);
+  const specifier = parseSpecifier(specText2);
+  if (typeof specifier === "string") return { ok: false, error: `${specifier} in the requirement on ${name}` };
+  return { ok: true, requirement: { name, extras, specifier, ...markerField(marker) } };
+}
+function markerField(marker) {
+  return marker === void 0 || marker === "" ? {} : { marker };
+}
+function splitMarker(text, afterUrl) {
+  const at = afterUrl ? text.search(/\s;/) : text.indexOf(";");
+  if (at < 0) return [text.trim(), void 0];
+  const cut2 = afterUrl ? text.indexOf(";", at) : at;
+  return [text.slice(0, at).trim(), text.slice(cut2 + 1).trim()];
+}
+function parseSpecifier(input) {
+  let text = input.trim();
+  if (text.startsWith("(")) {
+    if (!text.endsWith(")")) return 'unclosed "(" in a version specifier';
+    text = text.slice(1, -1).trim();
+  }
+  if (text === "") return [];
+  const clauses = [];
+  for (const part of text.split(",")) {
+    const clause = part.trim();
+    const op = OPERATOR.exec(clause);
+    if (!op) return `"${clause}" is not a version specifier (expected ==, >=, ~= \u2026)`;
+    const version = clause.slice(op[0].length).trim();
+    const v = VERSION.exec(version);
+    if (!v || v[0] !== version) return `"${clause}" has no valid version`;
+    clauses.push({ operator: op[0], version });
+  }
+  return clauses;
+}
+function formatSpecifier(clauses) {
+  return clauses.map((c) => `${c.operator}${c.version}`).join(",");
+}
+
+// src/requirements/versions.ts
+var import_pep440 = __toESM(require_pep440(), 1);
+function isValidVersion(version) {
+  return (0, import_pep440.valid)(version) !== null;
+}
+function satisfies(version, clauses) {
+  if (clauses.length === 0) return true;
+  if (!isValidVersion(version)) return false;
+  return (0, import_pep440.satisfies)(version, formatSpecifier(clauses), { prereleases: true });
+}
+
+// src/requirements/markers.ts
+var import_pep4402 = __toESM(require_pep440(), 1);
+function targetEnvironment(interpreter, arch2 = "x86_64") {
+  return {
+    python_version: interpreter,
+    python_full_version: `${interpreter}.0`,
+    os_name: "posix",
+    sys_platform: "linux",
+    platform_system: "Linux",
+    platform_machine: arch2,
+    platform_python_implementation: "CPython",
+    implementation_name: "cpython",
+    implementation_version: `${interpreter}.0`,
+    platform_release: "",
+    platform_version: "",
+    extra: ""
+  };
+}
+var VARIABLES = /* @__PURE__ */ new Set([
+  "python_version",
+  "python_full_version",
+  "os_name",
+  "sys_platform",
+  "platform_system",
+  "platform_machine",
+  "platform_python_implementation",
+  "implementation_name",
+  "implementation_version",
+  "platform_release",
+  "platform_version",
+  "extra",
+  // Legacy spellings pip still accepts.
+  "os.name",
+  "sys.platform",
+  "platform.version",
+  "platform.machine",
+  "platform.python_implementation",
+  "python_implementation"
+]);
+var LEGACY_NAMES = {
+  "os.name": "os_name",
+  "sys.platform": "sys_platform",
+  "platform.version": "platform_version",
+  "platform.machine": "platform_machine",
+  "platform.python_implementation": "platform_python_implementation",
+  python_implementation: "platform_python_implementation"
+};
+function tokenize(text) {
+  const tokens = [];
+  let i = 0;
+  while (i < text.length) {
+    const rest = text.slice(i);
+    const space = /^\s+/.exec(rest);
+    if (space) {
+      i += space[0].length;
+      continue;
+    }
+    if (rest[0] === "(") {
+      tokens.push({ kind: "lparen", text: "(" });
+      i++;
+      continue;
+    }
+    if (rest[0] === ")") {
+      tokens.push({ kind: "rparen", text: ")" });
+      i++;
+      continue;
+    }
+    const quote2 = rest[0];
+    if (quote2 === '"' || quote2 === "'") {
+      const end = rest.indexOf(quote2, 1);
+      if (end < 0) throw new Error("unterminated string in marker");
+      tokens.push({ kind: "str", text: rest.slice(1, end) });
+      i += end + 1;
+      continue;
+    }
+    const op = /^(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)/.exec(rest);
+    if (op) {
+      tokens.push({ kind: "op", text: op[0].replace(/\s+/, " ") });
+      i += op[0].length;
+      continue;
+    }
+    const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
+    if (word) {
+      if (word[0] === "and" || word[0] === "or") tokens.push({ kind: word[0], text: word[0] });
+      else if (VARIABLES.has(word[0])) tokens.push({ kind: "var", text: LEGACY_NAMES[word[0]] ?? word[0].replace(/\./g, "_") });
+      else throw new Error(`unknown marker variable "${word[0]}"`);
+      i += word[0].length;
+      continue;
+    }
+    throw new Error(`unexpected "${rest[0]}" in marker`);
+  }
+  return tokens;
+}
+function compareValues(op, left, right, versionOperands) {
+  if (op === "in") return right.includes(left);
+  if (op === "not in") return !right.includes(left);
+  if (versionOperands && (0, import_pep4402.valid)(left) && (op === "==" || op === "!=") && /^[0-9][0-9.]*\.\*$/.test(right)) {
+    return satisfies(left, [{ operator: op, version: right }]);
+  }
+  if (versionOperands && (0, import_pep4402.valid)(left) && (0, import_pep4402.valid)(right)) {
+    if (op === "===") return left === right;
+    return satisfies(left, [{ operator: op, version: right }]);
+  }
+  switch (op) {
+    case "==":
+    case "===":
+      return left === right;
+    case "!=":
+      return left !== right;
+    case "<":
+      return left < right;
+    case "<=":
+      return left <= right;
+    case ">":
+      return left > right;
+    case ">=":
+      return left >= right;
+    default:
+      return false;
+  }
+}
+var VERSION_VARIABLES = /* @__PURE__ */ new Set(["python_version", "python_full_version", "implementation_version", "platform_release"]);
+function evaluateMarker(marker, env) {
+  const tokens = tokenize(marker);
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const value = () => {
+    const t = tokens[pos++];
+    if (!t) throw new Error("marker ends too early");
+    if (t.kind === "str") return { text: t.text, isVersion: false };
+    if (t.kind === "var") return { text: env[t.text] ?? "", isVersion: VERSION_VARIABLES.has(t.text) };
+    throw new Error(`expected a value in marker, found "${t.text}"`);
+  };
+  const atom = () => {
+    if (peek()?.kind === "lparen") {
+      pos++;
+      const result2 = orExpr();
+      if (tokens[pos++]?.kind !== "rparen") throw new Error('unclosed "(" in marker');
+      return result2;
+    }
+    const left = value();
+    const op = tokens[pos++];
+    if (!op || op.kind !== "op") throw new Error("expected a comparison in marker");
+    const right = value();
+    return compareValues(op.text, left.text, right.text, left.isVersion || right.isVersion);
+  };
+  const andExpr = () => {
+    let result2 = atom();
+    while (peek()?.kind === "and") {
+      pos++;
+      result2 = atom() && result2;
+    }
+    return result2;
+  };
+  const orExpr = () => {
+    let result2 = andExpr();
+    while (peek()?.kind === "or") {
+      pos++;
+      result2 = andExpr() || result2;
+    }
+    return result2;
+  };
+  const result = orExpr();
+  if (pos !== tokens.length) throw new Error(`unexpected "${tokens[pos]?.text}" in marker`);
+  return result;
+}
+
+// src/requirements/parse.ts
+var LINE_OPTIONS_WITH_VALUE = {
+  "-i": "--index-url",
+  "--index-url": "--index-url",
+  "--extra-index-url": "--extra-index-url",
+  "-f": "--find-links",
+  "--find-links": "--find-links",
+  "-r": "--requirement",
+  "--requirement": "--requirement",
+  "-c": "--constraint",
+  "--constraint": "--constraint",
+  "--trusted-host": "--trusted-host",
+  "--only-binary": "--only-binary",
+  "--no-binary": "--no-binary",
+  "--use-feature": "--use-feature"
+};
+var LINE_FLAGS = /* @__PURE__ */ new Set(["--no-index", "--pre", "--prefer-binary", "--require-hashes"]);
+var PER_REQUIREMENT_WITH_VALUE = /* @__PURE__ */ new Set(["--hash", "--config-settings", "--global-option"]);
+var COMMENT = /(^|\s+)#.*$/;
+var UNSAFE_HEADER = /The following packages are considered to be unsafe in a requirements file/;
+function physicalLines(content) {
+  const lines = content.split(/\r\n|\r|\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+function logicalLines(lines) {
+  const out = [];
+  let pending = [];
+  let start = 0;
+  lines.forEach((raw, index) => {
+    const isComment = /^\s*#/.test(raw);
+    if (!raw.endsWith("\\") || isComment) {
+      if (pending.length > 0) {
+        pending.push(isComment ? ` ${raw}` : raw);
+        out.push({ line: start, text: pending.join("") });
+        pending = [];
+      } else {
+        out.push({ line: index + 1, text: raw });
+      }
+    } else {
+      if (pending.length === 0) start = index + 1;
+      pending.push(raw.replace(/\\+$/, ""));
+    }
+  });
+  if (pending.length > 0) out.push({ line: start, text: pending.join("") });
+  return out.map((l) => ({ line: l.line, text: l.text.replace(COMMENT, "").trim() })).filter((l) => l.text !== "");
+}
+function shellWords(text) {
+  const words = [];
+  let current = "";
+  let inWord = false;
+  let quote2 = null;
+  for (const ch of text) {
+    if (quote2) {
+      if (ch === quote2) quote2 = null;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote2 = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (quote2) return null;
+  if (inWord) words.push(current);
+  return words;
+}
+function parseHash(value) {
+  const m = /^([A-Za-z0-9]+):(.+)$/.exec(value);
+  return m ? { algorithm: (m[1] ?? "").toLowerCase(), digest: m[2] ?? "" } : null;
+}
+function parseRequirementsFile(content) {
+  const lines = physicalLines(content);
+  const file = { entries: [], comments: [], problems: [] };
+  let unsafeFrom = Number.POSITIVE_INFINITY;
+  lines.forEach((raw, index) => {
+    const start = /(^|\s)#/.exec(raw);
+    if (start) {
+      const text = raw.slice(start.index + start[0].length).replace(/^ /, "");
+      file.comments.push({ line: index + 1, text });
+      if (UNSAFE_HEADER.test(text) && unsafeFrom === Number.POSITIVE_INFINITY) unsafeFrom = index + 1;
+    }
+  });
+  for (const { line, text } of logicalLines(lines)) {
+    parseLogicalLine(file, line, text, line > unsafeFrom);
+  }
+  return file;
+}
+function parseLogicalLine(file, line, text, unsafeSection) {
+  const problem = (message, kind = "syntax") => {
+    file.problems.push({ line, kind, message });
+  };
+  const words = text.split(/\s+/);
+  const firstOption = words.findIndex((w) => w.startsWith("-"));
+  const requirementText = (firstOption < 0 ? words : words.slice(0, firstOption)).join(" ");
+  const optionWords = shellWords(firstOption < 0 ? "" : words.slice(firstOption).join(" "));
+  if (optionWords === null) {
+    problem("unclosed quote");
+    return;
+  }
+  const hashes = [];
+  let editable;
+  for (let i = 0; i < optionWords.length; i++) {
+    const word = optionWords[i] ?? "";
+    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    const inline = eq > 0 ? word.slice(eq + 1) : void 0;
+    const shortGlued = /^-[ircfe]./.test(word) && !word.startsWith("--") ? word.slice(0, 2) : void 0;
+    const name = shortGlued ?? flag;
+    const takeValue = () => {
+      if (inline !== void 0) return inline;
+      if (shortGlued) return word.slice(2);
+      i++;
+      return optionWords[i];
+    };
+    if (name === "-e" || name === "--editable") {
+      const value = takeValue();
+      if (value === void 0 || value.trim() === "") problem(`${name} needs a value`);
+      else editable = value;
+    } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
+      const value = takeValue();
+      if (value === void 0) {
+        problem(`${name} needs a value`);
+        continue;
+      }
+      if (name !== "--hash") {
+        file.entries.push({ kind: "option", line, name, value });
+        continue;
+      }
+      const parsed2 = parseHash(value);
+      if (parsed2) hashes.push(parsed2);
+      else problem(`"--hash=${value}" is not of the form --hash=sha256:<hex digest>`, "hash");
+    } else if (LINE_OPTIONS_WITH_VALUE[name]) {
+      const value = takeValue();
+      if (value === void 0) problem(`${name} needs a value`);
+      else file.entries.push({ kind: "option", line, name: LINE_OPTIONS_WITH_VALUE[name], value });
+    } else if (LINE_FLAGS.has(name)) {
+      file.entries.push({ kind: "option", line, name });
+    } else {
+      problem(`unknown option "${name.slice(0, 40)}"`);
+    }
+  }
+  const written = editable ?? requirementText;
+  if (written === "") {
+    if (hashes.length > 0) problem("--hash given without a requirement", "hash");
+    return;
+  }
+  if (editable !== void 0 && requirementText !== "") problem(`"${requirementText}" and -e ${editable} on one line`);
+  const parsed = parseRequirement(written);
+  const entry = { kind: "requirement", line, text: written, editable: editable !== void 0, hashes, unsafeSection };
+  if (parsed.ok) entry.requirement = parsed.requirement;
+  else problem(parsed.error, "requirement");
+  file.entries.push(entry);
+}
+function requirementEntries(file) {
+  return file.entries.filter((e) => e.kind === "requirement");
+}
+function optionEntries(file) {
+  return file.entries.filter((e) => e.kind === "option");
+}
+
+// src/requirements/header.ts
+var AUTOGENERATED = /^This file is autogenerated by pip-compile(?: with [Pp]ython (\d+\.\d+))?/;
+var COMMAND_INTRO = /^(by the following command|To update, run):\s*$/;
+function parseCompileHeader(file) {
+  const comments = file.comments.filter((c) => c.line <= 12);
+  const auto = comments.find((c) => AUTOGENERATED.test(c.text.trim()));
+  if (!auto) return void 0;
+  const header = { line: auto.line };
+  const version = AUTOGENERATED.exec(auto.text.trim())?.[1];
+  if (version) header.pythonVersion = version;
+  const intro = comments.find((c) => c.line > auto.line && COMMAND_INTRO.test(c.text.trim()));
+  const command = intro && comments.find((c) => c.line > intro.line && c.text.trim() !== "");
+  if (!command) return header;
+  header.command = command.text.trim();
+  header.commandLine = command.line;
+  const words = shellWords(header.command);
+  if (!words) return header;
+  const start = pipCompileStart(words);
+  if (start >= 0) header.args = words.slice(start);
+  return header;
+}
+function pipCompileStart(words) {
+  const at = words.findIndex((w) => w === "pip-compile" || w.endsWith("/pip-compile"));
+  if (at >= 0) return at + 1;
+  const m = words.findIndex((w, i) => w === "-m" && words[i + 1] === "piptools" && words[i + 2] === "compile");
+  return m >= 0 ? m + 3 : -1;
+}
+function generatesHashes(args) {
+  return args.includes("--generate-hashes");
+}
+
+// src/checks/lockfile.ts
+var REGENERATE = (ctx) => `pip-compile --generate-hashes --allow-unsafe --output-file=${ctx.lockName} ${ctx.inName}`;
+function appliesTo(entry, env) {
+  const marker = entry.requirement?.marker;
+  if (!marker) return true;
+  try {
+    return evaluateMarker(marker, env);
+  } catch {
+    return true;
+  }
+}
+function exactPin(entry) {
+  const spec = entry.requirement?.specifier ?? [];
+  const only = spec[0];
+  if (spec.length !== 1 || !only || entry.requirement?.url) return void 0;
+  if (only.operator === "===") return only.version;
+  if (only.operator === "==" && !only.version.includes("*")) return only.version;
+  return void 0;
+}
+function lockedPackages(lockText, interpreter, arch2) {
+  const env = targetEnvironment(interpreter, arch2);
+  return requirementEntries(parseRequirementsFile(lockText)).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
+    name: e.requirement?.name ?? "",
+    version: exactPin(e) ?? "",
+    hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
+  }));
+}
+function namedEntries(lock) {
+  return requirementEntries(lock).filter((e) => e.requirement && !e.requirement.url && !e.editable);
+}
+function checkParseProblems(ctx) {
+  return ctx.lock.problems.map((p) => {
+    const message = `${redact(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
+    if (p.kind === "hash") return finding("PH104", ctx.lockName, p.line, message);
+    if (p.kind === "requirement") return finding("PH103", ctx.lockName, p.line, `cannot read this requirement: ${message}`);
+    return finding("PH106", ctx.lockName, p.line, `pip-compile does not write this line: ${message}`);
+  });
+}
+function checkPins(ctx) {
+  const findings = [];
+  const seen = /* @__PURE__ */ new Map();
+  for (const entry of namedEntries(ctx.lock)) {
+    const req = entry.requirement;
+    if (!req) continue;
+    if (req.marker) {
+      try {
+        evaluateMarker(req.marker, ctx.env);
+      } catch (error) {
+        findings.push(finding("PH103", ctx.lockName, entry.line, `the marker of ${req.name} cannot be read (${error.message}); regenerate the lock with \`${REGENERATE(ctx)}\``));
+      }
+    }
+    if (exactPin(entry) === void 0) {
+      const spec = req.specifier.length ? `"${formatSpecifier(req.specifier)}"` : "no version at all";
+      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned with ${spec}, not one exact version; pin it with == by regenerating the lock with \`${REGENERATE(ctx)}\``));
+    }
+    if (!appliesTo(entry, ctx.env)) continue;
+    const key = normalizeName(req.name);
+    const first = seen.get(key);
+    if (first) {
+      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned twice (also on line ${first.line}); keep one pin by regenerating the lock with \`${REGENERATE(ctx)}\``));
+    } else {
+      seen.set(key, entry);
+    }
+  }
+  return findings;
+}
+var SHA256 = /^[0-9a-f]{64}$/i;
+function checkHashes(ctx) {
+  const findings = [];
+  for (const entry of requirementEntries(ctx.lock)) {
+    if (entry.editable) continue;
+    const name = entry.requirement?.name || redact(entry.text);
+    const sha256 = entry.hashes.filter((h) => h.algorithm === "sha256");
+    const malformed = sha256.find((h) => !SHA256.test(h.digest));
+    if (malformed) {
+      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has --hash=sha256:${malformed.digest.slice(0, 16)}\u2026, which is not a 64-digit hex sha256 digest; regenerate the lock with \`${REGENERATE(ctx)}\``));
+    } else if (sha256.length === 0) {
+      const others = entry.hashes.map((h) => h.algorithm);
+      const why = others.length ? ` (only ${[...new Set(others)].join(", ")}, which do not count)` : "";
+      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has no --hash=sha256:${why}; regenerate the lock with \`${REGENERATE(ctx)}\` so pip can install it with --require-hashes`));
+    }
+  }
+  return findings;
+}
+function checkLocations(ctx) {
+  const findings = [];
+  for (const entry of requirementEntries(ctx.lock)) {
+    const shown2 = redact(entry.text);
+    const fix = "publish it to the package index as a versioned release and pin it with == instead";
+    if (entry.editable) {
+      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown2}": a built RPM cannot depend on a working tree; ${fix}`));
+      continue;
+    }
+    const url2 = entry.requirement?.url;
+    if (!url2) continue;
+    const kind = /^(git|hg|svn|bzr)\+/.test(url2) ? "VCS requirement" : /^file:/i.test(url2) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url2) ? "local-path requirement" : "direct-URL requirement";
+    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown2}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
+  }
+  return findings;
+}
+var WRITTEN_BY_PIP_COMPILE = /* @__PURE__ */ new Set(["--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-binary", "--only-binary"]);
+function checkOptions(ctx) {
+  return optionEntries(ctx.lock).filter((o) => !WRITTEN_BY_PIP_COMPILE.has(o.name)).map((o) => finding("PH106", ctx.lockName, o.line, `pip-compile never writes ${o.name} into a lock${o.name === "--requirement" || o.name === "--constraint" ? ": it would pull in requirements this lock does not pin with hashes" : ""}; remove the line and regenerate the lock with \`${REGENERATE(ctx)}\``));
+}
+function checkHeader(ctx) {
+  const header = parseCompileHeader(ctx.lock);
+  if (!header) {
+    return [finding("PH106", ctx.lockName, 1, `${ctx.lockName} has no pip-compile header ("This file is autogenerated by pip-compile"); generate it with \`${REGENERATE(ctx)}\``)];
+  }
+  const findings = [];
+  const line = header.commandLine ?? header.line;
+  if (!header.command) {
+    findings.push(finding("PH106", ctx.lockName, header.line, `the pip-compile header records no command, so --generate-hashes cannot be confirmed; regenerate with \`${REGENERATE(ctx)}\``));
+  } else if (!header.args) {
+    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redact(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
+  } else if (!generatesHashes(header.args)) {
+    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redact(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
+  }
+  if (header.pythonVersion && header.pythonVersion !== ctx.interpreter) {
+    findings.push(finding("PH109", ctx.lockName, header.line, `the lock was compiled with Python ${header.pythonVersion} but the target interpreter is ${ctx.interpreter}; pins and hashes differ between Python versions, so re-run pip-compile with python${ctx.interpreter} (\`python${ctx.interpreter} -m piptools compile \u2026\`)`));
+  }
+  return findings;
+}
+function checkPipPinned(ctx) {
+  const pinned = namedEntries(ctx.lock).some((e) => normalizeName(e.requirement?.name ?? "") === "pip" && exactPin(e) !== void 0);
+  if (pinned) return [];
+  const commented = ctx.lock.comments.find((c) => c.text.trim() === "pip");
+  return [finding("PH111", ctx.lockName, commented?.line ?? 1, `pip is not pinned in the lock, so the build cannot upgrade pip deterministically; add pip to ${ctx.inName} or regenerate with --allow-unsafe: \`${REGENERATE(ctx)}\``)];
+}
+function checkCredentials(fileName, file) {
+  const findings = [];
+  const secrets = [];
+  const report = (line, what, text) => {
+    const found = literalCredentials(text);
+    if (found.length === 0) return;
+    secrets.push(...found);
+    findings.push(finding("PH112", fileName, line, `${what} holds a credential (${redact(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
+  };
+  for (const option of optionEntries(file)) {
+    if (option.value) report(option.line, option.name, option.value);
+  }
+  for (const entry of requirementEntries(file)) {
+    report(entry.line, "the requirement", entry.text);
+  }
+  for (const comment of file.comments) {
+    report(comment.line, "a comment (the recorded pip-compile command)", comment.text);
+  }
+  return { findings, secrets };
+}
+function checkLock(ctx) {
+  return [
+    ...checkParseProblems(ctx),
+    ...checkHeader(ctx),
+    ...checkOptions(ctx),
+    ...checkPins(ctx),
+    ...checkHashes(ctx),
+    ...checkLocations(ctx),
+    ...checkPipPinned(ctx)
+  ];
+}
+
+// src/audit/modulefile-rules.ts
+var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
+var STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
+var DESCRIPTION = new RegExp(String.raw`\b(whatis|help)\s*\(\s*(${STRING}|\[(=*)\[[\s\S]*?\]\3\])\s*\)`, "g");
+function withoutComments(text) {
+  return text.replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, (m) => m.replace(/[^\n]/g, " ")).split("\n").map((line) => {
+    const strings2 = new RegExp(`${STRING}|--.*$`, "g");
+    return line.replace(strings2, (m) => m.startsWith("--") ? "" : m);
+  }).join("\n");
+}
+var unquote = (literal) => literal.slice(1, -1).replace(/\\(.)/g, "$1");
+function evaluate(expr, locals) {
+  const e = expr.trim();
+  if (/^("|')/.test(e)) return unquote(e);
+  if (/^\w+$/.test(e)) return locals.get(e);
+  const join27 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join27) return void 0;
+  const parts = (join27[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const values = parts.map((p) => evaluate(p, locals));
+  return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
+}
+var SETTERS = /\b(setenv|pushenv|prepend_path|append_path|remove_path|set_alias|set_shell_function)\s*\(/g;
+function holdsControl(body) {
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c < 32 && c !== 9 || c === 127) return true;
+    if (body[i] !== "\\") continue;
+    const next = body.slice(i + 1);
+    if (next.charCodeAt(0) < 32 || /^[nrvfabz]/.test(next) || /^x[01][0-9a-fA-F]/i.test(next)) return true;
+    const decimal = /^\d{1,3}/.exec(next)?.[0];
+    if (decimal !== void 0 && (Number(decimal) < 32 || Number(decimal) === 127)) return true;
+    i++;
+  }
+  return false;
+}
+function checkSetterValues(file, code) {
+  const findings = [];
+  for (const m of code.matchAll(SETTERS)) {
+    const start = (m.index ?? 0) + m[0].length;
+    let depth = 1;
+    let end = start;
+    while (end < code.length && depth > 0) {
+      const c = code[end];
+      if (c === "(") depth++;
+      else if (c === ")") depth--;
+      end++;
+    }
+    const args = code.slice(start, end - 1);
+    const literals = args.match(/"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\[(=*)\[[\s\S]*?\]\1\]/g) ?? [];
+    if (literals.some((l) => l.startsWith("[") ? /[\r\n]/.test(l) : holdsControl(l.slice(1, -1)))) {
+      const line = code.slice(0, m.index).split("\n").length;
+      findings.push(finding("PH317", file, line, `${m[1]} is given a value with a newline or another control character: Lmod writes it into the user's shell as code, so loading the module would run what follows; remove the control characters`));
+    }
+  }
+  return findings;
+}
+function checkModulefile(file, text, interpreterModule, venv) {
+  const findings = [];
+  const code = withoutComments(text);
+  findings.push(...checkSetterValues(file, code));
+  const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, " "));
+  described.split("\n").forEach((line, i) => {
+    const m = FORBIDDEN.exec(line);
+    if (m) findings.push(finding("PH204", file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove the line`));
+  });
+  const locals = /* @__PURE__ */ new Map();
+  for (const m of code.matchAll(new RegExp(`\\blocal\\s+(\\w+)\\s*=\\s*(${STRING}|pathJoin\\s*\\([^)]*\\))`, "g"))) {
+    const value = evaluate(m[2] ?? "", locals);
+    if (value !== void 0) locals.set(m[1] ?? "", value);
+  }
+  const calls = (name, first) => [...code.matchAll(new RegExp(`\\b${name}\\s*\\(\\s*["']${first}["']\\s*,\\s*((?:pathJoin\\s*\\([^)]*\\))|${STRING}|\\w+)`, "g"))].map((m) => evaluate(m[1] ?? "", locals) ?? "");
+  const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter \xA75, \xA79)`));
+  }
+  const virtualEnv = calls("setenv", "VIRTUAL_ENV");
+  if (!virtualEnv.some((v) => v.replace(/\/+$/, "") === venv)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(", ") || "an expression"})` : ""}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
+  }
+  const path = calls("prepend_path", "PATH");
+  if (!path.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
+  }
+  return findings;
+}
+
+// src/audit/pyc.ts
+var MAGIC = [
+  { version: "3.8", final: 3413, from: 3400 },
+  { version: "3.9", final: 3425, from: 3420 },
+  { version: "3.10", final: 3439, from: 3430 },
+  { version: "3.11", final: 3495, from: 3450 },
+  { version: "3.12", final: 3531, from: 3500 },
+  { version: "3.13", final: 3571, from: 3550 },
+  { version: "3.14", final: 3627, from: 3600 }
+];
+var KNOWN_VERSIONS = MAGIC.map((m) => m.version);
+function magicOf(version) {
+  return MAGIC.find((m) => m.version === version)?.final;
+}
+function readPycHeader(data) {
+  if (data.length < 16 || data[2] !== 13 || data[3] !== 10) return void 0;
+  const magic = (data[0] ?? 0) | (data[1] ?? 0) << 8;
+  const flags = (data[4] ?? 0) | (data[5] ?? 0) << 8;
+  const entry = MAGIC.find((m) => magic >= m.from && magic <= m.final);
+  return { magic, ...entry ? { version: entry.version } : {}, isFinal: entry?.final === magic, hashBased: (flags & 1) === 1 };
+}
+function pycTag(fileName) {
+  return /\.(cpython-\d+)(?:\.opt-\d)?\.pyc$/.exec(fileName)?.[1];
+}
+function tagOf(version) {
+  return `cpython-${version.replace(".", "")}`;
+}
+var SHORT_STRINGS = /* @__PURE__ */ new Set([122, 90]);
+var LONG_STRINGS = /* @__PURE__ */ new Set([97, 65, 117, 116]);
+var FLAG_REF = 128;
+function holdsString(data, text) {
+  const needle = Buffer.from(text, "utf8");
+  for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
+    if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
+    if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
+  }
+  return false;
+}
+
+// src/audit/payload.ts
+var CAP = 25;
+var BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
+var PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+var BASE_LIBRARIES = /* @__PURE__ */ new Set([
+  "libc.so.6",
+  "libm.so.6",
+  "libdl.so.2",
+  "librt.so.1",
+  "libpthread.so.0",
+  "libutil.so.1",
+  "libnsl.so.1",
+  "libcrypt.so.1",
+  "libresolv.so.2",
+  "libgcc_s.so.1",
+  "libstdc++.so.6",
+  "ld-linux-x86-64.so.2",
+  "ld-linux-aarch64.so.1",
+  "libX11.so.6",
+  "libXext.so.6",
+  "libXrender.so.1",
+  "libICE.so.6",
+  "libSM.so.6",
+  "libGL.so.1",
+  "libgobject-2.0.so.0",
+  "libgthread-2.0.so.0",
+  "libglib-2.0.so.0",
+  "libz.so.1"
+]);
+var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
+var MACHINE_NAMES = { 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390", 40: "ARM", 62: "x86_64", 183: "aarch64", 243: "RISC-V" };
+var machineName = (machine) => `${MACHINE_NAMES[machine] ?? "another machine"} (ELF machine ${machine})`;
+var SYSTEM_LIBRARY_DIRS = /* @__PURE__ */ new Set(["/lib", "/lib64", "/usr/lib", "/usr/lib64"]);
+var UNSAFE_MODE = 3586;
+var PayloadAuditor = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.prefix = phoreusPrefix(ctx);
+    this.venv = `${this.prefix}/venv`;
+    this.waivers = new WaiverSet(ctx.waivers ?? [], this.venv);
+    this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
+    this.modulefile = modulefilePath(ctx);
+  }
+  ctx;
+  findings = [];
+  /** Findings per rule, the waived apart: each kind is capped on its own. */
+  counts = /* @__PURE__ */ new Map();
+  foreign = [];
+  shebangs = [];
+  files = /* @__PURE__ */ new Map();
+  symlinks = /* @__PURE__ */ new Map();
+  records = [];
+  metadata = [];
+  elfNeeds = [];
+  provided = /* @__PURE__ */ new Set();
+  pycVersions = /* @__PURE__ */ new Map();
+  texts = { pyvenv: void 0, modulefile: void 0, lock: void 0, config: void 0 };
+  entries = 0;
+  bytes = 0;
+  /** Every path the payload holds, to find the header's files it does not (ghosts). */
+  paths = /* @__PURE__ */ new Set();
+  prefix;
+  venv;
+  sitePackages;
+  modulefile;
+  waivers;
+  get stats() {
+    return { files: this.entries, bytes: this.bytes };
+  }
+  report(rule, file, line, message) {
+    const made = finding(rule, file, line, message);
+    const f = this.waivers.apply(made);
+    const key = `${rule}${f.waived ? " waived" : ""}`;
+    const count = this.counts.get(key) ?? { rule, waived: f.waived !== void 0, n: 0 };
+    count.n++;
+    this.counts.set(key, count);
+    if (count.n <= CAP) this.findings.push(f);
+  }
+  /**
+   * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
+   * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
+   * never this large in a venv: they are reported as unreadable.
+   */
+  addLarge(file) {
+    const path = `/${file.name}`;
+    this.entries++;
+    this.paths.add(path);
+    this.checkPlace(path, file.mode);
+    if (!isRegular(file.mode)) return;
+    this.bytes += file.size;
+    this.files.set(path, { sha256: file.sha256, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
+    if (file.elf) this.checkElf(path, file.elf);
+    else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
+    else if (path.endsWith(".pyc")) this.checkPycHeader(path, file.head);
+    const unreadable = largeText(path, this);
+    if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
+    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, file.head);
+  }
+  add(entry) {
+    const path = `/${entry.name}`;
+    this.entries++;
+    this.paths.add(path);
+    this.checkPlace(path, entry.mode);
+    if (isSymlink(entry.mode)) {
+      const target2 = entry.data.toString("utf8");
+      this.symlinks.set(path, target2);
+      const marker = buildPathIn(Buffer.from(target2), this.ctx.buildPaths);
+      if (marker) this.report("PH305", path, 1, `the symlink points at ${target2}, a build-time path (${marker}); relocate it to the installed path`);
+      return;
+    }
+    if (!isRegular(entry.mode)) return;
+    this.bytes += entry.data.length;
+    const data = entry.data;
+    const facts = { sha256: createHash("sha256").update(data).digest("base64url"), size: data.length };
+    this.files.set(path, facts);
+    const elf = readElf(data);
+    if (elf) {
+      this.checkElf(path, elf);
+    } else if (path.endsWith(".pyc")) {
+      const compiledFor = this.checkPyc(path, data);
+      if (compiledFor) facts.compiledFor = compiledFor;
+    } else {
+      const marker = buildPathIn(data, this.ctx.buildPaths);
+      if (marker) facts.buildPath = marker;
+    }
+    this.remember(path, data);
+  }
+  /** PH301: everything under the tool version's prefix, or its modulefile. */
+  checkPlace(path, mode) {
+    const allowedDirs = [toolDir(this.ctx.tool), modulefileDir(this.ctx)];
+    if (path === this.prefix || path.startsWith(`${this.prefix}/`) || path === this.modulefile) return;
+    if (isDirectory(mode) && allowedDirs.includes(path)) return;
+    this.report("PH301", path, 1, `${path} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
+  }
+  remember(path, data) {
+    const text = () => data.toString("utf8");
+    if (path === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
+    else if (path === this.modulefile) this.texts.modulefile = text();
+    else if (path === `${this.prefix}/requirements.lock`) this.texts.lock = text();
+    else if (path === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
+    else if (/\.dist-info\/RECORD$/.test(path)) this.records.push({ path, text: text() });
+    else if (/\.dist-info\/METADATA$/.test(path)) this.metadata.push({ path, text: text() });
+    else if (/\.dist-info\/direct_url\.json$/.test(path)) this.checkDirectUrl(path, text());
+    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, data);
+    if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) this.checkPathHooks(path, text());
+  }
+  /**
+   * PH305: pip writes direct_url.json (PEP 610) for a distribution installed from a path or
+   * URL rather than by name; a file: URL names a directory of the machine that installed it,
+   * which RECORD lists like any file, so the text markers never judge it.
+   */
+  checkDirectUrl(path, text) {
+    let url2;
+    try {
+      url2 = JSON.parse(text).url;
+    } catch {
+      return;
+    }
+    if (typeof url2 === "string" && /^file:/i.test(url2)) {
+      this.report("PH305", path, 1, `direct_url.json names ${url2}, a path on the machine that installed the distribution: install it by name from a wheelhouse (pip --no-index --find-links), for which pip writes no direct_url.json`);
+    }
+  }
+  /** PH304: scripts on PATH must run the venv's own interpreter (judged in judgeShebangs). */
+  checkShebang(path, data) {
+    if (data[0] !== 35 || data[1] !== 33) return;
+    const head = data.subarray(0, 512).toString("utf8").split("\n");
+    const first = (head[0] ?? "").slice(2).trim();
+    const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
+    const interpreter = first === "/bin/sh" && exec ? exec[1] ?? "" : first.split(/\s+/)[0] ?? "";
+    const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) ?? "";
+    const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec !== null;
+    if (runsPython) this.shebangs.push({ path, line: exec ? 2 : 1, interpreter, first });
+  }
+  /**
+   * PH304 once the payload's symlinks are known: the interpreter path as the kernel resolves
+   * it ("//", "/./" and ".." taken as they are, through the payload's own directory links)
+   * must be a file in the venv's bin/.
+   */
+  judgeShebangs() {
+    for (const { path, line, interpreter, first } of this.shebangs) {
+      const resolved = interpreter.startsWith("/") ? this.resolveDirectories(interpreter) : interpreter;
+      if (resolved.startsWith(`${this.venv}/bin/`) && resolved.length > this.venv.length + 5) continue;
+      const named = resolved === interpreter ? interpreter : `${interpreter} (that is, ${resolved})`;
+      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith("/") ? `"${interpreter}" is a relative path` : `${named} is outside the venv`;
+      this.report("PH304", path, line, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
+    }
+  }
+  /** An absolute path with its directories resolved as the kernel would, through the payload's symlinks; its last name kept. */
+  resolveDirectories(path) {
+    const pending = path.split("/");
+    const last = pending.pop() ?? "";
+    if (last === "." || last === "..") pending.push(last);
+    let dir = "/";
+    for (let hops = 0; pending.length > 0; ) {
+      const part = pending.shift() ?? "";
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        dir = posix.dirname(dir);
+        continue;
+      }
+      const next = posix.join(dir, part);
+      const target2 = this.symlinks.get(next);
+      if (target2 !== void 0 && hops++ < 40) {
+        pending.unshift(...(target2.startsWith("/") ? target2 : `${dir}/${target2}`).split("/"));
+        dir = "/";
+      } else {
+        dir = next;
+      }
+    }
+    return last === "." || last === ".." ? dir : posix.join(dir, last);
+  }
+  /**
+   * PH303: .pth files and site/usercustomize may not reach outside the venv. PH316: a .pth
+   * line that starts with "import" is code Python runs at every start of the venv.
+   */
+  checkPathHooks(path, text) {
+    const dir = posix.dirname(path);
+    text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) return;
+      const isCode = path.endsWith(".py") || /^import[\s\t]/.test(line);
+      if (path.endsWith(".pth") && isCode) {
+        this.report("PH316", path, i + 1, `${posix.basename(path)} runs code at every start of Python in the venv ("${line.length > 60 ? `${line.slice(0, 57)}...` : line}"): check that the package needs it; its build never runs it (pip check runs with site hooks off)`);
+      }
+      const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? "") : [line];
+      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith(".pth")) return;
+      for (const candidate of candidates) {
+        const resolved = posix.resolve(dir, candidate);
+        if (resolved !== this.venv && !resolved.startsWith(`${this.venv}/`)) {
+          this.report("PH303", path, i + 1, `${posix.basename(path)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
+        }
+      }
+    });
+  }
+  /**
+   * PH307: bytecode for interpreter X.Y only. Returns what the co_filename names when it is not
+   * the installed source path (PH305, judged at the end: bytecode without its source beside it
+   * cannot be compiled again, and is left as its wheel ships it).
+   */
+  checkPyc(path, data) {
+    if (!this.checkPycHeader(path, data)) return void 0;
+    if (!path.includes("/__pycache__/")) return void 0;
+    const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
+    if (holdsString(data, source)) return void 0;
+    const rel = source.slice(this.sitePackages.length + 1);
+    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
+    return { source, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not exactly ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+  }
+  /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */
+  checkPycHeader(path, data) {
+    const header = readPycHeader(data);
+    const expected = magicOf(this.ctx.interpreter);
+    const tag = pycTag(path);
+    if (!header) {
+      this.report("PH307", path, 1, "the file is not Python bytecode (bad magic); remove it");
+      return false;
+    }
+    if (!this.waivers.covering("PH307", path)) {
+      this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
+      if (tag) this.pycVersions.set(tag.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path);
+    }
+    if (header.magic !== expected || tag && tag !== tagOf(this.ctx.interpreter)) {
+      const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
+      this.report("PH307", path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
+    }
+    return true;
+  }
+  /**
+   * PH315 and PH301 on the header's file list, which is what rpm installs: no setuid,
+   * setgid, sticky or world-writable file, nothing but files, directories and symlinks, and
+   * no file the payload does not hold (a %ghost) outside the prefix.
+   */
+  checkHeaderFiles(files) {
+    for (const { path, mode } of files) {
+      if (mode < 0) {
+        this.report("PH301", this.prefix, 1, `the header lists a file whose name breaks its line (${path}): a name with a newline has no place in a venv`);
+        continue;
+      }
+      const type = mode & 61440;
+      if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) {
+        this.report("PH315", path, 1, `the RPM installs a device, pipe or socket (mode ${mode.toString(8)}): a venv holds files, directories and symlinks only; remove it`);
+      } else if (type !== S_IFLNK && (mode & UNSAFE_MODE) !== 0) {
+        const what = [mode & 2048 ? "setuid" : "", mode & 1024 ? "setgid" : "", mode & 512 ? "sticky" : "", mode & 2 ? "world-writable" : ""].filter(Boolean).join(", ");
+        this.report("PH315", path, 1, `the RPM installs it ${what} (mode ${(mode & 4095).toString(8)}): a setuid file runs as its owner, a world-writable one lets any user change the tool (charter \xA73.1, \xA711); give it mode 644 or 755`);
+      }
+      if (!this.paths.has(path)) this.checkPlace(path, mode);
+    }
+  }
+  /**
+   * PH306 (an interpreter copied into bin/), PH309 (glibc), PH305 (RPATH); an ELF file of
+   * another machine is judged at the end by what would load it (PH309, PH318), and is neither
+   * a library the venv provides nor one whose needs count; needed libraries are judged at the
+   * end too (PH310).
+   */
+  checkElf(path, elf) {
+    if (path.startsWith(`${this.venv}/bin/`) && /\/python[\d.]*$/.test(path)) {
+      const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
+      this.report("PH306", path, 1, `${posix.basename(path)} is a copy of an interpreter, not a link to the target interpreter ${target2}: a copy runs with the build machine's RUNPATH and prefix; create the venv with links (python -m venv --symlinks, the default on Linux)`);
+    }
+    const machine = ELF_MACHINES[this.ctx.arch];
+    if (machine !== void 0 && elf.machine !== machine) {
+      this.foreign.push({ path, machine: elf.machine, ...elf.soname ? { soname: elf.soname } : {} });
+      return;
+    }
+    if (elf.soname) this.provided.add(elf.soname);
+    this.provided.add(posix.basename(path));
+    this.elfNeeds.push({ path, needed: elf.needed });
+    const glibc = newestGlibc(elf);
+    const [major, minor] = this.ctx.distro.glibc;
+    if (glibc && (glibc[0] > major || glibc[0] === major && glibc[1] > minor)) {
+      this.report("PH309", path, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
+    }
+    for (const entry of elf.rpath) this.checkRunpath(path, entry);
+  }
+  /**
+   * PH305: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
+   * interpreter's home or the system's own library directories; anything else is a directory
+   * of the build machine (its interpreter, a build tree, a home) or of another tree.
+   */
+  checkRunpath(path, entry) {
+    if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
+    const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith("/tmp/") ? "/tmp/" : void 0);
+    if (marker) {
+      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+      return;
+    }
+    if (!entry.startsWith("/")) {
+      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a relative directory the loader takes from the current directory of whoever runs the tool; use $ORIGIN-relative paths`);
+      return;
+    }
+    const dir = posix.normalize(entry).replace(/\/+$/, "");
+    const within = (root) => dir === root || dir.startsWith(`${root}/`);
+    if (within(this.venv) || within(this.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
+    this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${this.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
+  }
+  /**
+   * PH309 and PH318 for ELF files of another machine. The target can never load one: that
+   * is an error where something would load it — Python importing it as an extension module,
+   * an ELF file of the venv needing it, the shell running it from bin/ — and otherwise an
+   * inert file of the wheel (a binary bundled for every platform), worth a warning only.
+   */
+  judgeForeignElf() {
+    const neededBy = /* @__PURE__ */ new Map();
+    for (const { path, needed } of this.elfNeeds) for (const lib of needed) if (!neededBy.has(lib)) neededBy.set(lib, path);
+    for (const elf of this.foreign) {
+      const what = `the ELF file is built for ${machineName(elf.machine)}, not ${this.ctx.arch}`;
+      const fix = `lock the package's wheel for ${this.ctx.arch} (its platform tag), or build it from its sdist on ${this.ctx.arch} (packages.forceSource)`;
+      const user = neededBy.get(elf.soname ?? "") ?? neededBy.get(posix.basename(elf.path));
+      if (this.isExtensionModule(elf.path)) {
+        this.report("PH309", elf.path, 1, `${what}, and it is an extension module Python would import: the import fails on the target; ${fix}`);
+      } else if (user) {
+        this.report("PH309", elf.path, 1, `${what}, and ${user} needs it: the loader cannot load it on the target; ${fix}`);
+      } else if (posix.dirname(elf.path) === `${this.venv}/bin`) {
+        this.report("PH309", elf.path, 1, `${what}, and it is a program on PATH once the module is loaded: it cannot run on the target; ${fix}`);
+      } else {
+        this.report("PH318", elf.path, 1, `${what}; nothing in the venv imports, links or runs it, so it is inert on the target (a binary a wheel bundles for each platform): waive it in phoreus.yaml (audit.waive) with the reason, or remove the package if it needs it`);
+      }
+    }
+  }
+  /** Whether Python would import the file as an extension module: a tagged .so, or a plain one in a package or site-packages itself. */
+  isExtensionModule(path) {
+    if (!path.startsWith(`${this.venv}/lib/`) || !path.endsWith(".so")) return false;
+    const name = posix.basename(path);
+    if (/\.(cpython-[^/]*|abi3)\.so$/.test(name)) return true;
+    const dir = posix.dirname(path);
+    return /^[A-Za-z_][A-Za-z0-9_]*\.so$/.test(name) && (dir === this.sitePackages || this.files.has(`${dir}/__init__.py`));
+  }
+  finish(modulefileBeside) {
+    this.checkPyvenv();
+    this.checkPythonLinks();
+    this.judgeShebangs();
+    this.checkRecords();
+    this.checkDistributions();
+    this.judgeForeignElf();
+    this.checkLibraries();
+    this.checkBuildPaths();
+    if (new Set(this.pycVersions.keys()).size > 1) {
+      this.report("PH307", this.venv, 1, `the venv holds bytecode for several interpreters (${[...this.pycVersions.keys()].sort().join(", ")}): one venv, one interpreter`);
+    }
+    if (this.texts.modulefile === void 0) {
+      this.report("PH205", this.modulefile, 1, `the RPM ships no modulefile at ${this.modulefile} (charter \xA79)`);
+    } else {
+      for (const f of checkModulefile(this.modulefile, this.texts.modulefile, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+    }
+    if (modulefileBeside) {
+      for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+    }
+    for (const { rule, waived, n } of this.counts.values()) {
+      if (n <= CAP) continue;
+      const more = finding(rule, this.venv, 1, `${n - CAP} more ${waived ? "waived " : ""}${rule} findings like the ones above`);
+      this.findings.push(waived ? { ...more, waived: { reason: "waived by the entries of the findings above", by: "audit.waive" } } : more);
+    }
+    this.findings.push(...this.waivers.unmatched());
+    return this.findings;
+  }
+  /** PH302 and PH306: the venv is isolated and points at the target interpreter. */
+  checkPyvenv() {
+    const file = `${this.venv}/pyvenv.cfg`;
+    const text = this.texts.pyvenv;
+    if (text === void 0) {
+      this.report("PH302", file, 1, "pyvenv.cfg is missing: the payload is not a virtual environment (charter \xA73.1)");
+      return;
+    }
+    const values = /* @__PURE__ */ new Map();
+    text.split(/\r?\n/).forEach((line, i) => {
+      const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
+      if (m) values.set((m[1] ?? "").toLowerCase(), { value: m[2] ?? "", line: i + 1 });
+    });
+    const isolation = values.get("include-system-site-packages");
+    if (!isolation || isolation.value.toLowerCase() !== "false") {
+      this.report("PH302", file, isolation?.line ?? 1, `include-system-site-packages is ${isolation ? `"${isolation.value}"` : "not set"}: it must be false, so no system site-packages leak in (charter \xA73.1)`);
+    }
+    const home = values.get("home");
+    const expected = `${this.ctx.interpreterHome}/bin`;
+    if (!home || home.value.replace(/\/+$/, "") !== expected) {
+      this.report("PH306", file, home?.line ?? 1, `home is ${home ? home.value : "not set"}, not the target interpreter's ${expected}: the venv would not find its interpreter once installed`);
+    }
+  }
+  /** PH306: bin/python* lead to the target interpreter. */
+  checkPythonLinks() {
+    const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
+    for (const [path, link] of this.symlinks) {
+      if (!path.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
+      let current = path;
+      let resolved = posix.resolve(posix.dirname(current), link);
+      for (let hops = 0; hops < 8; hops++) {
+        const next = this.symlinks.get(resolved);
+        if (next === void 0) break;
+        current = resolved;
+        resolved = posix.resolve(posix.dirname(current), next);
+      }
+      if (resolved !== target2) {
+        this.report("PH306", path, 1, `${posix.basename(path)} leads to ${resolved}, not the target interpreter ${target2}`);
+      }
+    }
+  }
+  /** PH312: every distribution has its RECORD, and files match their RECORD rows. */
+  checkRecords() {
+    const distributions = /* @__PURE__ */ new Set();
+    for (const path of this.paths) {
+      const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
+      if (m?.[1] && m[1].startsWith(`${this.venv}/`)) distributions.add(m[1]);
+    }
+    for (const dist of distributions) {
+      if (!this.files.has(`${dist}/RECORD`)) {
+        this.report("PH312", dist, 1, `${posix.basename(dist)} has no RECORD: nothing can tell whether its files are the ones its wheel installed; ship the RECORD pip writes, never delete it`);
+      }
+    }
+    for (const record of this.records) {
+      const base = posix.dirname(posix.dirname(record.path));
+      record.text.split(/\r?\n/).forEach((row, i) => {
+        const m = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/.exec(row);
+        if (!m) return;
+        const file = posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, ""));
+        const facts = this.files.get(file);
+        if (!facts) {
+          if (!this.symlinks.has(file)) this.report("PH312", record.path, i + 1, `${file} is listed in RECORD but not shipped`);
+        } else if (facts.sha256 !== m[2]) {
+          this.report("PH312", file, 1, `the file no longer matches the sha256 its distribution's RECORD gives (line ${i + 1} of ${record.path}): it was stripped, mangled or edited after pip installed it; ship it as installed`);
+        }
+      });
+    }
+  }
+  /** PH308: the installed distributions are the lock's plus the application. */
+  checkDistributions() {
+    if (this.texts.lock === void 0) {
+      this.report("PH308", `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
+      return;
+    }
+    const locked = new Map(lockedPackages(this.texts.lock, this.ctx.interpreter, this.ctx.arch).map((p) => [normalizeName(p.name), p]));
+    const config = parseConfigJson(this.texts.config);
+    const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
+    const skipped = new Set((config.skipped ?? []).map(normalizeName));
+    const installed = /* @__PURE__ */ new Map();
+    for (const meta of this.metadata) {
+      if (!meta.path.startsWith(`${this.sitePackages}/`)) continue;
+      const name = /^Name:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+      const version = /^Version:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+      if (name && version) installed.set(normalizeName(name), { version, path: posix.dirname(meta.path) });
+    }
+    for (const [name, dist] of installed) {
+      const pin = locked.get(name);
+      if (!pin) {
+        if (name !== application) this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter \xA76.1)`);
+      } else if (!satisfies(dist.version, [{ operator: "==", version: pin.version }])) {
+        this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
+      }
+    }
+    for (const [name, pin] of locked) {
+      if (!installed.has(name) && !skipped.has(name)) {
+        this.report("PH308", `${this.prefix}/requirements.lock`, 1, `${pin.name}==${pin.version} is in the lock but not installed in the venv`);
+      }
+    }
+  }
+  /** PH310: every needed shared library is in the venv or in the distro's base set. */
+  checkLibraries() {
+    for (const { path, needed } of this.elfNeeds) {
+      for (const lib of needed) {
+        if (!this.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
+          this.report("PH310", path, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
+        }
+      }
+    }
+  }
+  /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
+  checkBuildPaths() {
+    const verbatim = /* @__PURE__ */ new Set();
+    for (const record of this.records) {
+      const base = posix.dirname(posix.dirname(record.path));
+      for (const row of record.text.split(/\r?\n/)) {
+        const m = /^(.*),sha256=([A-Za-z0-9_-]+),/.exec(row);
+        const file = m ? posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, "")) : void 0;
+        if (file && this.files.get(file)?.sha256 === m?.[2] && !file.startsWith(`${this.venv}/bin/`)) verbatim.add(file);
+      }
+    }
+    for (const [path, facts] of this.files) {
+      if (facts.buildPath && !verbatim.has(path)) this.report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report("PH305", path, 1, facts.compiledFor.message);
+    }
+  }
+};
+function largeText(path, auditor) {
+  if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return "PH312";
+  if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) return "PH303";
+  if (path === `${auditor.venv}/pyvenv.cfg`) return "PH302";
+  if (path === auditor.modulefile) return "PH205";
+  if (path === `${auditor.prefix}/requirements.lock`) return "PH308";
+  return void 0;
+}
+var BuildPathScanner = class {
+  constructor(literal) {
+    this.literal = literal;
+    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
+  }
+  literal;
+  tail = Buffer.alloc(0);
+  overlap;
+  found;
+  push(chunk) {
+    if (this.found) return;
+    const window = Buffer.concat([this.tail, chunk]);
+    this.found = buildPathIn(window, this.literal);
+    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
+  }
+};
+function parseConfigJson(text) {
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    return {};
+  }
+}
+function buildPathIn(data, literal) {
+  for (const marker of [...literal, ...BUILD_MARKERS]) {
+    if (marker && data.includes(marker)) return marker;
+  }
+  if (data.includes("/tmp/pip-")) {
+    const m = PIP_TEMP.exec(data.toString("latin1"));
+    if (m) return m[0];
+  }
+  return void 0;
+}
+
+// src/audit/rpm-file.ts
+import { spawn as spawn2 } from "node:child_process";
+import { closeSync, existsSync, openSync, readSync as readSync2, statSync as statSync2 } from "node:fs";
+
+// src/tools/process.ts
+import { spawn } from "node:child_process";
+var MAX_OUTPUT = 16 * 1024 * 1024;
+function run(command, args, options = {}) {
+  return new Promise((resolve3) => {
+    let child;
+    try {
+      child = spawn(command, [...args], { cwd: options.cwd, env: definedEnv(options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    } catch (error) {
+      resolve3({ exitCode: 127, stdout: "", stderr: error.message });
+      return;
+    }
+    adoptChild(child);
+    const out = { stdout: "", stderr: "" };
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    const keep = (stream) => (chunk) => {
+      out[stream] += chunk;
+      if (out[stream].length > MAX_OUTPUT) out[stream] = out[stream].slice(-MAX_OUTPUT);
+    };
+    child.stdout.on("data", keep("stdout"));
+    child.stderr.on("data", keep("stderr"));
+    let timedOut = false;
+    const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, options.timeoutMs);
+    child.once("error", (error) => {
+      if (timer) clearTimeout(timer);
+      resolve3({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
+    });
+    child.once("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (timedOut) {
+        resolve3({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
+${command} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1e3)} s and was stopped`, timedOut: true });
+      } else {
+        resolve3({ exitCode: code ?? (signal ? 128 : 1), ...out });
+      }
+    });
+  });
+}
+function definedEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter((e) => e[1] !== void 0));
+}
+function lastLine(text) {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  return lines[lines.length - 1] ?? "";
+}
+
+// src/audit/rpm-file.ts
+var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
+var FILES = "[FILE	%{FILEMODES}	%{FILENAMES}\n]";
+var SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
+var RPM_MAGIC = Buffer.from([237, 171, 238, 219]);
+var SOURCE_TYPE = 1;
+function assertBinaryRpm(path) {
+  const again = "pass the path of a binary RPM";
+  if (!existsSync(path)) throw new UsageError(`${path} does not exist; ${again}`);
+  if (!statSync2(path).isFile()) throw new UsageError(`${path} is not a file; ${again}`);
+  const lead = Buffer.alloc(8);
+  const fd = openSync(path, "r");
+  try {
+    readSync2(fd, lead, 0, lead.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!lead.subarray(0, 4).equals(RPM_MAGIC)) throw new UsageError(`${path} is not an RPM (it does not start with the RPM magic number); ${again}`);
+  if (lead.readUInt16BE(6) === SOURCE_TYPE) throw new UsageError(`${path} is a source RPM; pass the binary RPM built from it`);
+}
+function parseScriptlets(text) {
+  const scriptlets = [];
+  let current;
+  for (const line of text.split("\n")) {
+    const m = SCRIPT_HEADER.exec(line);
+    if (m) {
+      current = { kind: `${m[1]} ${m[2]}${m[3] ?? ""}`.trim(), body: m[4] ?? "" };
+      scriptlets.push(current);
+    } else if (current) {
+      current.body += `${current.body ? "\n" : ""}${line}`;
+    }
+  }
+  return scriptlets;
+}
+function parseFiles(text) {
+  const files = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const m = /^FILE\t(\d+)\t(\/.*)$/.exec(line);
+    files.push(m ? { path: m[2] ?? "", mode: Number(m[1]) } : { path: line, mode: -1 });
+  }
+  return files;
+}
+async function readHeader(rpm) {
+  const [q, scripts, files] = await Promise.all([
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]),
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]),
+    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm])
+  ]);
+  if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
+  const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [], files: [] };
+  for (const line of q.stdout.split("\n")) {
+    const [key, value = ""] = line.split("	");
+    if (key === "NAME") header.name = value;
+    else if (key === "VERSION") header.version = value;
+    else if (key === "RELEASE") header.release = value;
+    else if (key === "ARCH") header.arch = value;
+    else if (key === "REQUIRE") header.requires.push(value);
+    else if (key === "PROVIDE") header.provides.push(value);
+  }
+  header.scriptlets = parseScriptlets(scripts.stdout);
+  header.files = parseFiles(files.stdout);
+  return header;
+}
+function readPayload(rpm, onEntry) {
+  return new Promise((resolve3, reject) => {
+    const child = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    adoptChild(child);
+    const reader = new CpioReader(onEntry);
+    let stderr = "";
+    let failed = false;
+    child.stdout.on("data", (chunk) => {
+      if (failed) return;
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        failed = true;
+        child.kill();
+        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+      }
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d.toString();
+    });
+    child.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
+    child.on("close", (code) => {
+      if (failed) return;
+      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
+      else resolve3();
+    });
+  });
+}
+
+// src/audit/sbom-rules.ts
+import { posix as posix2 } from "node:path";
+
+// src/build/sbom.ts
+import { createHash as createHash2 } from "node:crypto";
+var oneLine = (text) => {
+  const t = text?.trim();
+  return t && !t.includes("\n") && t.length <= 200 && !/^unknown$/i.test(t) ? t : void 0;
+};
+function licences(fields) {
+  const expression = oneLine(fields.expression);
+  if (expression) return [{ expression }];
+  const classified = fields.classifiers.filter((c) => c.startsWith("License :: ")).map((c) => c.split("::").map((p) => p.trim()).pop() ?? "").filter((name) => name !== "" && name !== "OSI Approved");
+  if (classified.length > 0) return [...new Set(classified)].sort().map((name) => ({ license: { name } }));
+  const field = oneLine(fields.license);
+  return field ? [{ license: { name: field } }] : [];
+}
+var pypiPurl = (name, version) => `pkg:pypi/${normalizeName(name)}@${encodeURIComponent(version)}`;
+var rpmPurl = (rpm) => `pkg:rpm/phoreus/${encodeURIComponent(rpm.name)}@${encodeURIComponent(`${rpm.version}-${rpm.release}`)}?arch=${encodeURIComponent(rpm.arch)}`;
+function component(d, type) {
+  const purl = pypiPurl(d.name, d.version);
+  const found = licences(d.licence);
+  return {
+    type,
+    "bom-ref": purl,
+    name: d.name,
+    version: d.version,
+    hashes: [{ alg: "SHA-256", content: d.sha256 }],
+    ...found.length > 0 ? { licenses: found } : {},
+    purl,
+    properties: [
+      { name: "phoreus:file", value: d.file },
+      ...d.fromSource ? [{ name: "phoreus:built-from-sdist", value: "true" }] : []
+    ]
+  };
+}
+function contentUuid(text) {
+  const bytes = createHash2("sha256").update(text).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] ?? 0) & 15 | 80;
+  bytes[8] = (bytes[8] ?? 0) & 63 | 128;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+function renderSbom(input) {
+  const top = rpmPurl(input.rpm);
+  const interpreterRef = `pkg:rpm/phoreus/${encodeURIComponent(input.interpreter.module)}`;
+  const libraries = [...input.distributions].sort((a, b) => normalizeName(a.name).localeCompare(normalizeName(b.name))).map((d) => component(d, "library"));
+  const application = input.application ? component(input.application, "application") : void 0;
+  const components = [
+    ...application ? [application] : [],
+    ...libraries,
+    {
+      type: "platform",
+      "bom-ref": interpreterRef,
+      name: input.interpreter.module,
+      version: input.interpreter.version,
+      purl: interpreterRef,
+      description: `Python ${input.interpreter.version}, the interpreter module the RPM requires`
+    }
+  ];
+  const refs = (list) => list.map((c) => String(c["bom-ref"]));
+  const body = {
+    bomFormat: "CycloneDX",
+    specVersion: "1.6",
+    version: 1,
+    metadata: {
+      timestamp: new Date(input.epoch * 1e3).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      tools: { components: [{ type: "application", name: input.generator.name, version: input.generator.version }] },
+      component: {
+        type: "application",
+        "bom-ref": top,
+        name: input.rpm.name,
+        version: `${input.rpm.version}-${input.rpm.release}`,
+        description: input.rpm.summary,
+        licenses: [{ license: { name: input.rpm.license } }],
+        purl: top
+      }
+    },
+    components,
+    dependencies: [
+      { ref: top, dependsOn: [...application ? refs([application]) : [], ...refs(libraries), interpreterRef] },
+      ...application ? [{ ref: String(application["bom-ref"]), dependsOn: refs(libraries) }] : [],
+      ...libraries.map((l) => ({ ref: String(l["bom-ref"]), dependsOn: [] })),
+      { ref: interpreterRef, dependsOn: [] }
+    ]
+  };
+  const serialNumber = `urn:uuid:${contentUuid(JSON.stringify(body))}`;
+  const { bomFormat, specVersion, ...rest } = body;
+  return `${JSON.stringify({ bomFormat, specVersion, serialNumber, ...rest }, null, 2)}
+`;
+}
+function sbomDistributions(text) {
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+  const components = doc.components;
+  if (!Array.isArray(components)) return void 0;
+  const found = /* @__PURE__ */ new Map();
+  for (const c of components) {
+    const purl = typeof c.purl === "string" ? c.purl : "";
+    if (!purl.startsWith("pkg:pypi/") || typeof c.name !== "string" || typeof c.version !== "string") continue;
+    const hashes = Array.isArray(c.hashes) ? c.hashes : [];
+    found.set(normalizeName(c.name), { version: c.version, sha256: hashes.filter((h) => h.alg === "SHA-256" && typeof h.content === "string").map((h) => String(h.content).toLowerCase()) });
+  }
+  return found;
+}
+
+// src/build/spec.ts
+var SOURCES = {
+  lock: "requirements.lock",
+  wheelhouse: "wheelhouse.tar",
+  relocate: "relocate.py",
+  modulefile: "modulefile.lua",
+  config: "phoreus-config.json",
+  moduleDefault: "modulerc.lua",
+  installLock: "install.lock",
+  copyFiles: "copyfiles.tar",
+  sbom: "sbom.cdx.json"
+};
+function specText(text) {
+  return text.replace(/[\r\n]+/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "").replace(/%/g, "%%").trim();
+}
+function specWord(word) {
+  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return quoted.replace(/%/g, "%%");
+}
+var judgeBy = (pattern, hint) => (value) => pattern.test(value) ? void 0 : hint;
+function checkInput(input) {
+  const { id, app } = input;
+  assertSafe("tool name", id.tool, judgeToolName);
+  assertSafe("tool version", id.version, judgeToolVersion);
+  assertSafe("release", id.release, judgeRelease);
+  assertSafe("interpreter", id.interpreter, judgeBy(INTERPRETER, "use X.Y"));
+  assertSafe("interpreter home", id.interpreterHome, judgeHome);
+  assertSafe("interpreter module", id.interpreterModule, judgeModule);
+  if (input.url !== void 0) assertSafe("URL", input.url, judgeBy(/^[\x21-\x7e]+$/, "a URL is one word of printable ASCII"));
+  if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) throw new Error(`spec input epoch ${input.epoch} is not a time in seconds`);
+  if (input.pipWheel !== void 0) assertSafe("pip wheel", input.pipWheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
+  if (app) {
+    assertSafe("application wheel", app.wheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
+    assertSafe("application name", app.name, judgeBy(DIST_NAME, "not a distribution name"));
+    assertSafe("application version", app.version, judgeBy(DIST_VERSION, "not a version"));
+  }
+}
+function changelogDate(epoch) {
+  const d = new Date(epoch * 1e3);
+  const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
+  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, "0")} ${d.getUTCFullYear()}`;
+}
+function renderSpec(input) {
+  checkInput(input);
+  const { id, app } = input;
+  const installLock = input.installLock || app !== void 0;
+  const source = (name) => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
+  const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
+  const sources = [
+    `Source0:        ${SOURCES.lock}`,
+    `Source1:        ${SOURCES.wheelhouse}`,
+    `Source2:        ${SOURCES.relocate}`,
+    `Source3:        ${SOURCES.modulefile}`,
+    `Source4:        ${SOURCES.config}`,
+    ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
+    ...app ? [`Source7:        ${app.wheel}`] : [],
+    ...installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
+    ...input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : [],
+    ...input.sbom ? [`Source10:       ${SOURCES.sbom}`] : []
+  ];
+  const lock = installLock ? source(SOURCES.installLock) : "requirements.lock";
+  const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
+  const buildDir = "cd %{name}-%{version}";
+  const build2 = [
+    buildDir,
+    buildPython,
+    "# Charter \xA77: create the venv, install the locked pip, dependencies and application;",
+    "# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never",
+    "# into the venv.",
+    "unset PYTHONDONTWRITEBYTECODE",
+    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
+    "rm -rf venv pip-run pycache",
+    '"$build_python" -m venv --without-pip venv',
+    ...input.pipWheel ? ["# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.", `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`] : [
+      "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
+      `pip_wheel="$("$build_python" -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`
+    ],
+    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
+    "# One pip run, while site-packages holds nothing: no dependency's code runs here.",
+    "# --ignore-installed: the pip that runs is on the path and would count as installed.",
+    ...app ? [`cp ${source(app.wheel)} wheelhouse/`] : [],
+    `venv/bin/python pip-run/pip ${pipInstall} --ignore-installed -r ${lock}`,
+    "# pip check with the venv's site hooks off (-I -S) and its site-packages put on the path",
+    "# explicitly: a .pth file of a locked wheel never runs on the build host.",
+    `venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' pip-run venv/lib/python%{pyver}/site-packages check`
+  ];
+  const root = '"$RPM_BUILD_ROOT"';
+  const install2 = [
+    buildDir,
+    buildPython,
+    `mkdir -p ${root}%{phoreus_prefix}`,
+    "# Moved, not copied: the venv is packaged where it was built.",
+    `mv venv ${root}%{venv}`,
+    "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
+    "# interpreter version, for the installed path.",
+    `"$build_python" ${source(SOURCES.relocate)} ${root}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
+    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", `tar -xf ${source(SOURCES.copyFiles)} -C ${root}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : [],
+    "# No setuid, setgid, sticky or group/world-writable file ships (PH315).",
+    `chmod -R u+rwX,go+rX,go-w,a-st ${root}%{phoreus_prefix}`,
+    "# Bytecode for the installed path, on every core; wheels that ship bytecode list it in",
+    "# RECORD: those rows are kept true to what was compiled.",
+    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
+    `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
+    `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
+    ...input.sbom ? [`install -m 0644 ${source(SOURCES.sbom)} ${root}%{phoreus_prefix}/${SOURCES.sbom}`] : [],
+    `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
+    ...input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []
+  ];
+  const meta = input.meta ? [
+    "",
+    `%package -n ${metaPackageName(id)}`,
+    `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
+    `Requires:       ${packageName(id)} = %{version}-%{release}`,
+    "",
+    `%description -n ${metaPackageName(id)}`,
+    `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
+    "Installing a newer version of this package moves the default; it never touches",
+    "the environment of any version (charter \xA711).",
+    "",
+    `%files -n ${metaPackageName(id)}`,
+    "%{modulefile_dir}/.modulerc.lua"
+  ] : [];
+  return [
+    `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
+    `%global tool ${id.tool}`,
+    `%global tool_version ${id.version}`,
+    `%global pyver ${id.interpreter}`,
+    `%global phoreus_root ${PHOREUS_ROOT}`,
+    `%global phoreus_prefix ${phoreusPrefix(id)}`,
+    `%global venv ${venvPath(id)}`,
+    `%global python_home ${id.interpreterHome}`,
+    `%global modulefile_dir ${modulefileDir(id)}`,
+    `%global modulefile ${modulefilePath(id)}`,
+    "# The interpreter the venv is built with: the target one, unless the builder names another of the same X.Y.",
+    `%{!?phoreus_build_python:%global phoreus_build_python ${interpreterPath(id)}}`,
+    "",
+    "# A venv is a frozen runtime stack: no automatic requires or provides (Debian and",
+    "# Fedora rpm would generate python3dist(), python(abi) and sonames), no build-id links",
+    "# (two tools shipping one wheel would conflict), no debuginfo, no strip, no",
+    "# byte-compilation by the system interpreter, no shebang mangling.",
+    "AutoReqProv:    no",
+    "%global debug_package %{nil}",
+    "%global _build_id_links none",
+    "%global __os_install_post %{nil}",
+    "%global __brp_mangle_shebangs %{nil}",
+    "%global __brp_python_bytecompile %{nil}",
+    "%global __brp_strip %{nil}",
+    `%global _binary_payload ${input.distro.payload}`,
+    `%global _source_payload ${input.distro.payload}`,
+    "# Reproducible packages: the build time and every file time are this build's",
+    "# SOURCE_DATE_EPOCH, kept here so a rebuild of the SRPM anywhere gives the same payload.",
+    "# rpm clamps file times only to a positive epoch.",
+    `%{lua: posix.setenv("SOURCE_DATE_EPOCH", "${Math.max(input.epoch, 1)}")}`,
+    "%global use_source_date_epoch_as_buildtime 1",
+    "%global clamp_mtime_to_source_date_epoch 1",
+    "%global _buildhost phoreus-rpm",
+    "",
+    "Name:           phoreus-%{tool}-%{tool_version}",
+    "Version:        %{tool_version}",
+    `Release:        ${id.release}%{?dist}`,
+    // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
+    `Summary:        ${specText(input.summary) || "No summary given"}`,
+    `License:        ${specText(input.license) || "Unspecified"}`,
+    ...input.url ? [`URL:            ${specText(input.url)}`] : [],
+    `ExclusiveArch:  ${input.arch}`,
+    ...sources,
+    "",
+    "Requires:       phoreus",
+    `Requires:       ${id.interpreterModule}`,
+    `BuildRequires:  ${id.interpreterModule}`,
+    "",
+    "%description",
+    input.description.map(specText).join("\n\n"),
+    ...meta,
+    "",
+    "%prep",
+    "rm -rf %{name}-%{version}",
+    "mkdir %{name}-%{version}",
+    buildDir,
+    `tar -xf ${source(SOURCES.wheelhouse)}`,
+    `cp ${source(SOURCES.lock)} requirements.lock`,
+    "",
+    "%build",
+    ...build2,
+    "",
+    "%install",
+    ...install2,
+    "",
+    "%files",
+    "%defattr(-,root,root,-)",
+    "%dir %{phoreus_root}/%{tool}",
+    "%{phoreus_prefix}/",
+    "%dir %{modulefile_dir}",
+    "%{modulefile}",
+    "",
+    "%changelog",
+    `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
+    `- Built from requirements.lock by ${specText(input.generator)}`,
+    ""
+  ].join("\n");
+}
+
+// src/audit/sbom-rules.ts
+var SbomCheck = class {
+  constructor(prefix, sitePackages) {
+    this.prefix = prefix;
+    this.sitePackages = sitePackages;
+    this.path = `${prefix}/${SOURCES.sbom}`;
+  }
+  prefix;
+  sitePackages;
+  sbom;
+  lock;
+  installed = /* @__PURE__ */ new Map();
+  path;
+  see(entry) {
+    const path = `/${entry.name}`;
+    if (path === this.path) this.sbom = entry.data.toString("utf8");
+    else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString("utf8");
+    else if (posix2.dirname(posix2.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
+      const text = entry.data.toString("utf8");
+      const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
+      const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();
+      if (name && version) this.installed.set(normalizeName(name), { version, path: posix2.dirname(path) });
+    }
+  }
+  finish(interpreter, arch2) {
+    if (this.sbom === void 0) {
+      return [finding("PH403", this.path, 1, `the RPM ships no SBOM at ${this.path}, so what it installs cannot be shown to an auditor (charter \xA713, \xA715); build it with phoreus-rpm, which writes one`)];
+    }
+    const listed = sbomDistributions(this.sbom);
+    if (!listed) return [finding("PH403", this.path, 1, "the SBOM is not a CycloneDX JSON document with components; ship the one the build wrote")];
+    const findings = [];
+    for (const [name, dist] of this.installed) {
+      const entry = listed.get(name);
+      if (!entry) findings.push(finding("PH403", dist.path, 1, `${name} ${dist.version} is installed but the SBOM does not list it: the SBOM must name everything in the venv`));
+      else if (!satisfies(dist.version, [{ operator: "==", version: entry.version }])) findings.push(finding("PH403", dist.path, 1, `${name} ${dist.version} is installed but the SBOM says ${entry.version}`));
+    }
+    for (const [name, entry] of listed) {
+      if (!this.installed.has(name)) findings.push(finding("PH403", this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));
+    }
+    if (this.lock === void 0) return findings;
+    for (const pin of lockedPackages(this.lock, interpreter, arch2)) {
+      const entry = listed.get(normalizeName(pin.name));
+      if (!entry) continue;
+      if (!entry.sha256.some((h) => pin.hashes.includes(h))) {
+        findings.push(finding("PH403", this.path, 1, `the SBOM gives ${pin.name} ${entry.version} the sha256 ${entry.sha256[0] ?? "(none)"}, which requirements.lock does not allow for ${pin.name}==${pin.version}`));
+      }
+    }
+    return findings;
+  }
+};
+
+// src/audit/signature.ts
+import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
+import { basename, join as join5 } from "node:path";
+
+// src/tools/gpg.ts
+import { chmodSync, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join4 } from "node:path";
+
+// src/tools/system.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { delimiter, join as join3 } from "node:path";
+var PROVIDERS = {
+  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
+  rpm: { apt: "rpm", dnf: "rpm" },
+  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
+  cpio: { apt: "cpio", dnf: "cpio" },
+  tar: { apt: "tar", dnf: "tar" },
+  unshare: { apt: "util-linux", dnf: "util-linux" },
+  rpmsign: { apt: "rpm", dnf: "rpm-sign" },
+  rpmkeys: { apt: "rpm", dnf: "rpm" },
+  gpg: { apt: "gnupg", dnf: "gnupg2" },
+  gpgconf: { apt: "gnupg", dnf: "gnupg2" },
+  createrepo_c: { apt: "createrepo-c", dnf: "createrepo_c" }
+};
+function which(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    const candidate = join3(dir, command);
+    if (dir && existsSync2(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function asRoot() {
+  if (process.getuid?.() === 0) return [];
+  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
+  return void 0;
+}
+async function installPackages(packages, what, log) {
+  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
+  const root = await asRoot();
+  if (!manager || !root) {
+    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
+  }
+  const names = manager === "apt" ? packages.apt : packages.dnf;
+  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
+    for (const [cmd, args] of steps) {
+      const [first, ...rest] = [...root, cmd, ...args];
+      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
+    }
+  });
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which(c));
+  if (missing.length === 0) return;
+  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
+  await installPackages({
+    apt: [...new Set(missing.map((c) => provider(c).apt))],
+    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
+  }, missing.join(", "), log);
+  const still = commands.filter((c) => !which(c));
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
+}
+
+// src/tools/gpg.ts
+var SECRET_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/;
+function gpg(home, args, passphraseFile) {
+  const unlock = passphraseFile ? ["--pinentry-mode", "loopback", "--passphrase-file", passphraseFile] : ["--pinentry-mode", "loopback"];
+  return run("gpg", ["--homedir", home, "--batch", "--no-tty", "--no-options", ...unlock, ...args], { env: { ...process.env, GNUPGHOME: home } });
+}
+function unlockArgs(keyring) {
+  return ["--batch", "--no-tty", "--pinentry-mode", "loopback", ...keyring.passphraseFile ? ["--passphrase-file", keyring.passphraseFile] : []].join(" ");
+}
+async function openKeyring(secretKey, passphrase, what, log) {
+  if (!SECRET_KEY.test(secretKey)) throw new UsageError(`${what} is not an ASCII-armoured OpenPGP secret key; export one with \`gpg --armor --export-secret-keys KEYID\``);
+  await requireTools(["gpg", "gpgconf"], log);
+  const home = scratchDir("phoreus-gpg-");
+  chmodSync(home, 448);
+  const keyring = { home, fingerprint: "", publicKey: join4(home, "public.asc") };
+  try {
+    if (passphrase) {
+      keyring.passphraseFile = join4(home, "passphrase");
+      writeFileSync2(keyring.passphraseFile, passphrase, { mode: 384 });
+    }
+    const secretFile = join4(home, "secret.asc");
+    writeFileSync2(secretFile, secretKey, { mode: 384 });
+    const imported = await gpg(home, ["--import", secretFile], keyring.passphraseFile);
+    rmSync3(secretFile, { force: true });
+    if (imported.exitCode !== 0) throw new UsageError(`${what} could not be imported by gpg: ${lastLine(imported.stderr)}`);
+    const listed = await gpg(home, ["--with-colons", "--list-secret-keys"]);
+    const lines = listed.stdout.split("\n");
+    const secrets = lines.filter((l) => l.startsWith("sec:"));
+    if (secrets.length !== 1) throw new UsageError(`${what} holds ${secrets.length} secret keys; give exactly one`);
+    if (!(secrets[0]?.split(":")[11] ?? "").includes("S")) throw new UsageError(`${what} cannot make signatures (it has no signing capability); give a signing key`);
+    keyring.fingerprint = lines.find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
+    const probe = join4(home, "probe");
+    writeFileSync2(probe, "phoreus-rpm signing probe\n");
+    const signed = await gpg(home, ["--local-user", keyring.fingerprint, "--detach-sign", "--output", `${probe}.sig`, probe], keyring.passphraseFile);
+    if (signed.exitCode !== 0) {
+      throw new UsageError(`${what} cannot sign: ${lastLine(signed.stderr)}; give its passphrase in PHOREUS_SIGN_PASSPHRASE (the signing-passphrase input)`);
+    }
+    const exported = await gpg(home, ["--armor", "--output", keyring.publicKey, "--export", keyring.fingerprint]);
+    if (exported.exitCode !== 0) throw new UsageError(`the public half of ${what} could not be exported: ${lastLine(exported.stderr)}`);
+    return keyring;
+  } catch (error) {
+    await closeKeyring(keyring);
+    throw error;
+  }
+}
+async function closeKeyring(keyring) {
+  await run("gpgconf", ["--homedir", keyring.home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: keyring.home } });
+  removeScratch(keyring.home);
+}
+async function detachSign(keyring, file, signature) {
+  const signed = await gpg(keyring.home, ["--local-user", keyring.fingerprint, "--armor", "--yes", "--detach-sign", "--output", signature, file], keyring.passphraseFile);
+  if (signed.exitCode !== 0) throw new UsageError(`gpg could not sign ${file}: ${lastLine(signed.stderr)}`);
+}
+async function keyIds(publicKey) {
+  const home = scratchDir("phoreus-gpg-");
+  chmodSync(home, 448);
+  try {
+    const shown2 = await gpg(home, ["--with-colons", "--show-keys", publicKey]);
+    return shown2.stdout.split("\n").filter((l) => /^(pub|sub):/.test(l)).map((l) => (l.split(":")[4] ?? "").toLowerCase()).filter((id) => /^[0-9a-f]{16}$/.test(id));
+  } finally {
+    await run("gpgconf", ["--homedir", home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: home } });
+    removeScratch(home);
+  }
+}
+function signingSecrets(key, passphrase) {
+  const lines = key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----"));
+  return [key.trim(), ...lines, ...passphrase ? [passphrase] : []].filter((secret) => secret !== "");
+}
+
+// src/audit/signature.ts
+var SIGNATURES = "%{RSAHEADER:pgpsig}\\n%{DSAHEADER:pgpsig}\\n%{SIGPGP:pgpsig}\\n%{SIGGPG:pgpsig}\\n";
+function signerKeyIds(text) {
+  return [...new Set([...text.matchAll(/Key ID ([0-9a-fA-F]{16})/g)].map((m) => (m[1] ?? "").toLowerCase()))];
+}
+async function checkSignature(rpm, publicKey) {
+  const file = basename(rpm);
+  if (!existsSync3(publicKey) || !statSync3(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
+  const ids = await keyIds(publicKey);
+  if (ids.length === 0) throw new UsageError(`${publicKey} holds no OpenPGP public key; export one with \`gpg --armor --export KEYID\``);
+  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", SIGNATURES, rpm]);
+  const signers = signerKeyIds(q.stdout);
+  if (signers.length === 0) {
+    return [finding("PH402", file, 1, `${file} is not signed: a release is signed with the release key (\`build --sign-key\`, the signing-key input) so that dnf can check where it came from`)];
+  }
+  const foreign = signers.filter((id) => !ids.includes(id));
+  if (foreign.length === signers.length) {
+    return [finding("PH402", file, 1, `${file} is signed by key ${foreign.join(", ")}, not by the given key (${ids.join(", ")}): sign it with the release key`)];
+  }
+  const db = scratchDir("phoreus-rpmdb-");
+  try {
+    const dbArgs = ["--dbpath", join5(db, "rpmdb")];
+    const init = await run("rpm", [...dbArgs, "--initdb"]);
+    const imported = init.exitCode === 0 ? await run("rpmkeys", [...dbArgs, "--import", publicKey]) : init;
+    if (imported.exitCode !== 0) throw new UsageError(`rpm cannot import ${publicKey} into a temporary rpm database: ${lastLine(imported.stderr)}`);
+    const checked = await run("rpmkeys", [...dbArgs, "--checksig", "--verbose", rpm]);
+    const output = `${checked.stdout}
+${checked.stderr}`;
+    if (checked.exitCode !== 0 || /NOT OK|NOKEY|BAD/i.test(output)) {
+      const bad = output.split("\n").map((l) => l.trim()).filter((l) => /NOT OK|NOKEY|BAD/i.test(l));
+      return [finding("PH402", file, 1, `the signature of ${file} does not verify with the given key: ${bad.join("; ") || lastLine(output)}`)];
+    }
+    return [];
+  } finally {
+    removeScratch(db);
+  }
+}
+
+// src/audit/smoke-test.ts
+import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync } from "node:fs";
+import { dirname as dirname2, join as join7, posix as posix3 } from "node:path";
+
+// src/build/modulefile.ts
+function luaString(text) {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
+}
+function checkEnv(env) {
+  for (const [name, value] of Object.entries(env)) {
+    assertSafe("module environment name", name, (n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) && !/^PYTHON/i.test(n) ? void 0 : "a variable name, never PYTHON*");
+    assertSafe(`value of ${name}`, value, judgeEnvValue);
+  }
+}
+function renderModulefile(id, text) {
+  checkEnv(text.env);
+  const prefix = phoreusPrefix(id);
+  const lines = [
+    `-- ${id.tool}/${id.version}: Lmod modulefile of phoreus-${id.tool}-${id.version}, generated by phoreus-rpm.`,
+    "-- Loads the interpreter module, then activates the tool's own virtual environment.",
+    ...text.whatis.map((w) => `whatis(${luaString(w)})`),
+    `help(${luaString(text.help)})`,
+    "",
+    // Two versions of one tool in one shell would shadow each other on PATH; Lmod swaps
+    // same-name modules on load, and this keeps any other route from stacking them.
+    `conflict(${luaString(id.tool)})`,
+    `load(${luaString(id.interpreterModule)})`,
+    "",
+    `local prefix = ${luaString(prefix)}`,
+    'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
+    'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
+    ...Object.entries(text.env).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function renderModuleDefault(id) {
+  return `-- Default version of ${id.tool}, set by the meta package phoreus-${id.tool}.
+module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
+`;
+}
+
+// src/tools/python.ts
+import { existsSync as existsSync4, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter as delimiter2, join as join6 } from "node:path";
+var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
+function versionDirs(root, minor) {
+  if (!existsSync4(root)) return [];
+  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join6(root, d));
+}
+function pythonCandidates(minor, env = process.env) {
+  const exe = `python${minor}`;
+  const candidates = [];
+  if (env.RUNNER_TOOL_CACHE) {
+    for (const dir of versionDirs(join6(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join6(dir, arch2, "bin", exe));
+    }
+  }
+  const pyenvRoot = env.PYENV_ROOT ?? join6(homedir(), ".pyenv");
+  for (const dir of versionDirs(join6(pyenvRoot, "versions"), minor)) candidates.push(join6(dir, "bin", exe));
+  for (const dir of (env.PATH ?? "").split(delimiter2)) {
+    if (dir && !dir.includes("shims")) candidates.push(join6(dir, exe));
+  }
+  return candidates.filter((c) => existsSync4(c));
+}
+async function reportsVersion(python, minor) {
+  const result = await run(python, ["-c", PROBE]);
+  return result.exitCode === 0 && result.stdout.trim() === minor;
+}
+async function findPython(minor, explicit) {
+  if (explicit) {
+    if (await reportsVersion(explicit, minor)) return explicit;
+    throw new UsageError(`--python ${explicit} is not a working Python ${minor}; point it at a python${minor} executable`);
+  }
+  for (const candidate of pythonCandidates(minor)) {
+    if (await reportsVersion(candidate, minor)) return candidate;
+  }
+  throw new UsageError(`no Python ${minor} found (looked for python${minor} in the setup-python tool cache, pyenv and PATH); add actions/setup-python with python-version: '${minor}' to the workflow, or pass --python`);
+}
+
+// src/audit/smoke-command.ts
+var SCRIPT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,100}$/;
+var MODULE_NAME2 = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
+function consoleScripts(entryPoints) {
+  const names = [];
+  let section = "";
+  for (const raw of entryPoints.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+    const header = /^\[([^\]]+)\]$/.exec(line);
+    if (header) {
+      section = (header[1] ?? "").trim();
+      continue;
+    }
+    const name = /^([^=\s]+)\s*=/.exec(line)?.[1];
+    if (section === "console_scripts" && name && SCRIPT_NAME.test(name)) names.push(name);
+  }
+  return names;
+}
+function toolScript(tool, scripts) {
+  return scripts.find((s) => s === tool) ?? scripts.find((s) => s.toLowerCase() === tool.toLowerCase()) ?? scripts.find((s) => normalizeName(s) === normalizeName(tool));
+}
+function defaultSmokeCommand(tool, meta) {
+  const script = toolScript(tool, consoleScripts(meta.entryPoints ?? "").filter((s) => meta.installed.has(s))) ?? (meta.installed.has(tool) && SCRIPT_NAME.test(tool) ? tool : void 0);
+  if (script) return { command: `${script} --version || ${script} --help`, what: `the console script ${script}` };
+  const modules = (meta.topLevel ?? "").split("\n").map((l) => l.trim()).filter((m) => MODULE_NAME2.test(m) && !m.startsWith("_") && m !== "tests");
+  if (modules.length > 0) {
+    const list = [...new Set(modules)].sort().slice(0, 8);
+    return { command: `python -c "import ${list.join(", ")}"`, what: `an import of ${list.join(", ")}` };
+  }
+  return { command: 'python -c "import sys; print(sys.prefix)"', what: "the venv's python" };
+}
+
+// src/audit/smoke-test.ts
+var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/profile", "/opt/apps/lmod/lmod/init/bash"];
+var NOBODY = "65534";
+var TREE = `${PHOREUS_ROOT.slice(1)}/`;
+function lmodInit(env = process.env) {
+  const candidates = env.LMOD_PKG ? [join7(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  return candidates.find((c) => existsSync5(c));
+}
+async function smokeTestUnavailable() {
+  if (!await asRoot()) return "it needs root or passwordless sudo";
+  if (!which("unshare") || !which("setpriv")) return "unshare and setpriv (util-linux) are not installed";
+  if (!lmodInit()) return "Lmod is not installed (apt-get install lmod, or dnf install Lmod)";
+  return void 0;
+}
+async function provideSmokeTestTools(log) {
+  if (!lmodInit()) await installPackages({ apt: ["lmod"], dnf: ["Lmod"] }, "Lmod", log);
+  await requireTools(["unshare", "setpriv"], log);
+}
+var UnsafePayload = class extends Error {
+  name = "UnsafePayload";
+};
+function target(root, name) {
+  const normal = posix3.normalize(`/${name}`).slice(1);
+  if (!normal.startsWith(TREE)) return void 0;
+  let at = root;
+  for (const part of normal.split("/").slice(0, -1)) {
+    at = join7(at, part);
+    if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix3.relative(root, at)}`);
+  }
+  return join7(root, normal);
+}
+var payloadExtractor = (root) => (header) => extractEntry(root, header);
+function extractEntry(root, header) {
+  const path = target(root, header.name);
+  const none = { data: () => void 0, end: () => void 0 };
+  if (!path) return none;
+  if (isDirectory(header.mode)) {
+    mkdirSync2(path, { recursive: true, mode: 493 });
+    return none;
+  }
+  mkdirSync2(dirname2(path), { recursive: true, mode: 493 });
+  if (isSymlink(header.mode)) {
+    const pieces = [];
+    return { data: (c) => {
+      pieces.push(c);
+    }, end: () => symlinkSync(Buffer.concat(pieces).toString("utf8"), path) };
+  }
+  if (!isRegular(header.mode)) return none;
+  const fd = openSync2(path, "wx", header.mode & 73 ? 493 : 420);
+  return { data: (c) => {
+    writeSync(fd, c);
+  }, end: () => closeSync2(fd) };
+}
+async function extractPayloads(rpms, root) {
+  for (const rpm of rpms) await readPayload(rpm, payloadExtractor(root));
+}
+function provideInterpreter(root, interpreterHome, interpreterModule) {
+  for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
+    if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
+  }
+  mkdirSync2(join7(root, interpreterHome), { recursive: true });
+  const module = join7(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
+  if (existsSync5(module)) return;
+  mkdirSync2(dirname2(module), { recursive: true });
+  writeFileSync3(module, [
+    'whatis("Python interpreter module for the smoke test")',
+    `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
+    `prepend_path("LD_LIBRARY_PATH", ${luaString(`${interpreterHome}/lib`)})`,
+    ""
+  ].join("\n"));
+}
+var quote = (word) => `'${word.replace(/'/g, "'\\''")}'`;
+async function runInstalled(root, interpreterHome, pythonPrefix, script) {
+  const prefix = await asRoot();
+  const init = lmodInit();
+  if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
+  const wrong = judgeHome(interpreterHome);
+  if (wrong) throw new UsageError(`the smoke test's interpreter home is not safe: ${wrong}`);
+  const user = [
+    "unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION",
+    `source ${quote(init)}`,
+    `module use ${MODULEFILE_ROOT}`,
+    script
+  ].join("\n");
+  const setup = [
+    "set -e",
+    "mount -t tmpfs tmpfs /usr/local",
+    `mkdir -p ${PHOREUS_ROOT} /usr/local/smoke-home`,
+    `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
+    `mount --bind ${quote(join7(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
+    `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
+    "cd /usr/local/smoke-home",
+    // A clean user environment: nothing of the host's Python setup leaks in.
+    `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --no-new-privs env -i HOME=/usr/local/smoke-home PATH=/usr/bin:/bin LANG=C.UTF-8 bash -c ${quote(user)}`
+  ].join("\n");
+  const [command, ...args] = [...prefix, "unshare", "--mount", "--net", "--propagation", "private", "bash", "-c", setup];
+  return run(command ?? "unshare", args);
+}
+function smallFile(path) {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size <= 256 * 1024 ? readFileSync2(path, "utf8") : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function toolMetadata(venv, tool, interpreter) {
+  const bin = join7(venv, "bin");
+  const installed = new Set(existsSync5(bin) ? readdirSync2(bin).filter((f) => {
+    const st = lstatSync(join7(bin, f));
+    return st.isFile() || st.isSymbolicLink();
+  }) : []);
+  const site = join7(venv, "lib", `python${interpreter}`, "site-packages");
+  const distInfo = existsSync5(site) ? readdirSync2(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
+  if (!distInfo) return { installed };
+  const entryPoints = smallFile(join7(site, distInfo, "entry_points.txt"));
+  const topLevel = smallFile(join7(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join7(site, distInfo, "RECORD")) ?? "");
+  return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
+}
+function recordedTopLevel(record) {
+  const modules = record.split("\n").map((line) => /^([A-Za-z_]\w*)(?:\/__init__\.py|\.py),/.exec(line)?.[1]).filter((m) => m !== void 0);
+  return modules.join("\n");
+}
+async function smokeTest(input, log, ran = { passed: false }) {
+  const modulefile = modulefilePath(input);
+  if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
+    return [finding("PH314", modulefile, 1, "smoke test not run: the payload's tool name or version is not a plain name (PH207), so it is not loaded")];
+  }
+  const root = scratchDir("phoreus-smoke-");
+  try {
+    try {
+      await extractPayloads([input.rpm], root);
+    } catch (error) {
+      return [finding("PH314", modulefile, 1, `smoke test not run: the payload cannot be extracted safely (${error.message})`)];
+    }
+    provideInterpreter(root, input.interpreterHome, input.interpreterModule);
+    const python = await findPython(input.interpreter, input.python);
+    const pythonPrefix = dirname2(dirname2(python));
+    const module = `${input.tool}/${input.version}`;
+    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join7(root, venvPath(input)), input.tool, input.interpreter));
+    const command = chosen.command;
+    ran.command = command;
+    ran.what = chosen.what;
+    log.info(`Smoke test: module load ${module} && ${command}`);
+    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${quote(module)} || exit 97
+${command}`);
+    if (r.exitCode === 0) {
+      log.info(`Smoke test passed: ${r.stdout.trim().split("\n").slice(-3).join(" | ")}`);
+      ran.passed = true;
+      return [];
+    }
+    const output = `${r.stdout}
+${r.stderr}`.trim().split("\n").slice(-12).join("\n");
+    const what = r.exitCode === 97 ? `module load ${module} failed` : `"${command}" exited with status ${r.exitCode}`;
+    return [finding("PH314", modulefile, 1, `smoke test: after installing the payload and loading the module, ${what}:
+${output}`)];
+  } finally {
+    removeScratch(root);
+  }
+}
+
+// src/audit/audit.ts
+var WHOLE_LIMIT = 32 * 1024 * 1024;
+var MAX_ENTRIES = 4e5;
+function largeEntry(header, spool, buildPaths, done) {
+  const hash = createHash3("sha256");
+  const scanner = new BuildPathScanner(buildPaths);
+  let head = Buffer.alloc(0);
+  let fd;
+  let path;
+  let received = 0;
+  let unread = false;
+  return {
+    data(chunk) {
+      hash.update(chunk);
+      scanner.push(chunk);
+      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
+      if (received === 0 && isRegular(header.mode) && isElf(head)) {
+        if (roomFor(spool, header.size)) {
+          path = join8(spool, "large.elf");
+          fd = openSync3(path, "w");
+        } else {
+          unread = true;
+        }
+      }
+      if (fd !== void 0) writeSync2(fd, chunk);
+      received += chunk.length;
+    },
+    end() {
+      let elf;
+      if (fd !== void 0 && path) {
+        closeSync3(fd);
+        const readFd = openSync3(path, "r");
+        try {
+          elf = readElf(fileSource(readFd, statSync4(path).size));
+        } finally {
+          closeSync3(readFd);
+          rmSync4(path, { force: true });
+        }
+      }
+      done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest("base64url"), head, ...scanner.found ? { buildPath: scanner.found } : {}, ...elf ? { elf } : {}, ...unread ? { elfUnread: true } : {} });
+    }
+  };
+}
+function roomFor(dir, bytes) {
+  const fs2 = statfsSync(dir);
+  return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
+}
+async function audit(options, log) {
+  checkValues(options);
+  assertBinaryRpm(options.rpm);
+  const start = performance.now();
+  const distro2 = distro(options.distro);
+  const file = basename2(options.rpm);
+  const header = await readHeader(options.rpm);
+  const paths = header.files.map((f) => f.path);
+  const identity = payloadIdentity(paths);
+  const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
+  const own = identity ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`), ""), version: header.version };
+  const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
+  const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
+  const buildPaths = options.buildPaths ?? [];
+  const auditor = new PayloadAuditor({
+    tool: own.tool,
+    version: own.version,
+    interpreter: minor,
+    distro: distro2,
+    arch: header.arch,
+    buildPaths,
+    interpreterHome,
+    interpreterModule,
+    waivers: options.waiversFor?.(minor) ?? []
+  });
+  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
+  const spool = scratchDir("phoreus-audit-");
+  let entries2 = 0;
+  try {
+    await readPayload(options.rpm, (entry) => {
+      if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
+      return gathered((e) => {
+        auditor.add(e);
+        sbom.see(e);
+      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+    });
+  } finally {
+    removeScratch(spool);
+  }
+  auditor.checkHeaderFiles(header.files);
+  const ctx = { file, interpreterModule };
+  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname3(options.modulefile)) } : void 0;
+  const findings = [
+    ...checkIdentity(header, identity, ctx),
+    ...checkRequires(header, ctx),
+    ...checkProvides(header, ctx),
+    ...checkScriptlets(header, ctx),
+    ...auditor.finish(beside),
+    ...sbom.finish(minor, header.arch),
+    ...options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []
+  ];
+  let smokeSkipped;
+  const smokeRan = { passed: false };
+  if (options.smokeTest) {
+    const errors = countBySeverity(findings).errors;
+    if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
+    else if (!identity) smokeSkipped = "the payload has no venv to run";
+    if (smokeSkipped) {
+      log.info(`No smoke test: ${smokeSkipped}`);
+    } else if (identity) {
+      findings.push(...await smokeTest({
+        rpm: options.rpm,
+        tool: identity.tool,
+        version: identity.version,
+        interpreter: minor,
+        interpreterModule,
+        interpreterHome,
+        ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
+        ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
+      }, log, smokeRan));
+    }
+  }
+  const seconds = (performance.now() - start) / 1e3;
+  log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
+  return {
+    rpm: options.rpm,
+    name: header.name,
+    interpreter: minor,
+    findings: sortFindings(findings),
+    files: auditor.stats.files,
+    bytes: auditor.stats.bytes,
+    seconds,
+    ...identity ? { tool: identity.tool, version: identity.version } : {},
+    ...smokeSkipped ? { smokeSkipped } : {},
+    ...smokeRan.command ? { smokeTest: smokeRan } : {}
+  };
+}
+
+// src/config/config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/config/schema.ts
+var import_yaml = __toESM(require_dist(), 1);
+function validate(node, schema, lines, path = "") {
+  const errors = [];
+  const index = /* @__PURE__ */ new Map();
+  let keyLine = 1;
+  walk(node, schema, path);
+  return { errors, index };
+  function lineOf(n) {
+    const offset = n?.range?.[0];
+    return offset === void 0 ? keyLine : lines.linePos(offset).line;
+  }
+  function fail(n, at, message) {
+    errors.push({ line: (0, import_yaml.isScalar)(n) && n.value === null ? keyLine : lineOf(n), path: at, message });
+  }
+  function describe(n) {
+    if ((0, import_yaml.isMap)(n)) return "a mapping";
+    if ((0, import_yaml.isSeq)(n)) return "a list";
+    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} "${shown(String(n.value), 40)}"`;
+    return "empty";
+  }
+  function judged(n, at, judge) {
+    const value = (0, import_yaml.isScalar)(n) ? String(n.value) : "";
+    const wrong = judge?.(value);
+    if (wrong) fail(n, at, `${at}: "${shown(value)}" is not safe: ${wrong}`);
+  }
+  function walk(n, s, at) {
+    index.set(at, lineOf(n));
+    const where = at || "the top level";
+    switch (s.type) {
+      case "string":
+        if (s.missing && (n === null || n === void 0 || (0, import_yaml.isScalar)(n) && (n.value === null || String(n.value).trim() === ""))) {
+          return fail(n, at, `${where} ${s.missing}`);
+        }
+        if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
+          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
+        }
+        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
+        if (s.pattern && !s.pattern.test(n.value)) return fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? "is not valid"}`);
+        {
+          const refused = s.refuse?.(n.value);
+          if (refused) return fail(n, at, `${where}: "${shown(n.value)}" ${refused}`);
+        }
+        return judged(n, at, s.judge);
+      case "scalar":
+        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") return fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
+        return judged(n, at, s.judge);
+      case "boolean":
+        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") fail(n, at, `${where} must be true or false, not ${describe(n)}`);
+        return;
+      case "list":
+        if (!(0, import_yaml.isSeq)(n)) return fail(n, at, `${where} must be a list, not ${describe(n)}`);
+        n.items.forEach((item, i) => walk(item, s.items, `${at}[${i}]`));
+        return;
+      case "object":
+      case "map": {
+        if (!(0, import_yaml.isMap)(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
+        if (s.type === "object") {
+          const present = new Set(n.items.map((p) => (0, import_yaml.isScalar)(p.key) ? String(p.key.value) : ""));
+          for (const key of s.required ?? []) {
+            if (!present.has(key)) fail(n, at, `${where} needs "${key}"`);
+          }
+        }
+        for (const pair of n.items) {
+          const keyNode = pair.key;
+          const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
+          const child = at ? `${at}.${key}` : key;
+          keyLine = lineOf(keyNode);
+          if (s.type === "object") {
+            const field = s.fields[key];
+            if (!field) {
+              const known = Object.keys(s.fields);
+              const near = known.find((k) => closeTo(k, key));
+              fail(keyNode, child, `unknown key "${shown(key)}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
+              continue;
+            }
+            walk(pair.value, field, child);
+            index.set(child, lineOf(keyNode));
+          } else {
+            if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
+              fail(keyNode, child, `"${shown(key)}" in ${where} ${s.keys.hint}`);
+              continue;
+            }
+            walk(pair.value, s.values, child);
+            index.set(child, lineOf(keyNode));
+          }
+        }
+        return;
+      }
+    }
+  }
+}
+function closeTo(a, b) {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const keep = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = keep;
+    }
+  }
+  return (row[b.length] ?? 99) <= 2;
+}
+
+// src/config/config.ts
+var DEFAULT_SANCTIONED = ["3.10", "3.11"];
+var str = { type: "string" };
+var strings = { type: "list", items: str };
+var url = { type: "string", pattern: /^(https?|file):\/\/\S+$/, hint: "is not an http(s):// or file:// URL" };
+var interpreterList = { type: "list", items: { type: "string", pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
+var PLATFORM_KEYS = ["linux-x64", "linux-aarch64"];
+var PLATFORM = { pattern: /^linux-(x64|aarch64)$/, hint: `is not a Phoreus platform key (${PLATFORM_KEYS.join(", ")})` };
+var reason = { type: "string", missing: "needs a reason: say why this package is an exception on this platform" };
+var exceptions = {
+  type: "map",
+  keys: { pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, hint: "is not a package name" },
+  values: { type: "map", keys: PLATFORM, values: reason }
+};
+var copyFile = { type: "object", fields: { from: str, to: str }, required: ["from", "to"] };
+var waiver = {
+  type: "object",
+  required: ["rule", "path", "reason"],
+  fields: {
+    rule: { type: "string", refuse: refuseWaivedRule },
+    path: { type: "string", missing: "needs a glob of the waived files, relative to the venv", refuse: judgeWaiverPath },
+    reason: {
+      type: "string",
+      missing: "needs a reason: say why the finding is accepted (it is shown in every report and in the RPM's description)",
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
+      refuse: (v) => v.length > MAX_REASON_LENGTH || /[\x00-\x1f\x7f]/.test(v.trim()) ? `must be one line of at most ${MAX_REASON_LENGTH} characters` : void 0
+    }
+  }
+};
+var overridable = {
+  tool: {
+    type: "object",
+    fields: { name: str, version: str, summary: str, license: str, url: { type: "string", pattern: /^https?:\/\/\S+$/, hint: "is not an http(s):// URL (RPM's URL tag takes one word)" }, release: { type: "scalar", judge: judgeRelease } }
+  },
+  requirements: { type: "string", hint: "must be a path inside the project" },
+  lock: { type: "string", hint: "must be a path inside the project" },
+  registries: {
+    type: "object",
+    fields: { "index-url": url, "extra-index-urls": { type: "list", items: url }, "find-links": strings }
+  },
+  module: {
+    type: "object",
+    fields: {
+      whatis: strings,
+      help: str,
+      env: {
+        type: "map",
+        keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "is not an environment variable name" },
+        values: { type: "scalar", judge: judgeEnvValue }
+      }
+    }
+  },
+  packages: {
+    type: "object",
+    fields: {
+      skip: exceptions,
+      forceSource: exceptions,
+      platformSpecific: { type: "map", keys: PLATFORM, values: { type: "object", fields: { copyFiles: { type: "list", items: copyFile } } } }
+    }
+  },
+  audit: { type: "object", fields: { waive: { type: "list", items: waiver } } }
+};
+var CONFIG_SCHEMA = {
+  type: "object",
+  fields: {
+    ...overridable,
+    policy: {
+      type: "object",
+      fields: { interpreters: interpreterList, "interpreter-home": { type: "string", judge: judgeHome }, "interpreter-module": { type: "string", judge: judgeModule }, distros: strings }
+    },
+    interpreters: {
+      type: "map",
+      keys: { pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' },
+      values: { type: "object", fields: overridable }
+    }
+  }
+};
+function parseConfig(file, text) {
+  const lines = new import_yaml2.LineCounter();
+  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const findings = [];
+  for (const error of doc.errors) {
+    const line = lines.linePos(error.pos[0]).line;
+    findings.push(finding("PH113", file, line, `${file} is not valid YAML: ${error.message.split("\n")[0]}; fix the syntax`));
+  }
+  if (findings.length > 0) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
+  if (doc.contents === null) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
+  const { errors, index } = validate(doc.contents, CONFIG_SCHEMA, lines);
+  for (const error of errors) findings.push(finding("PH113", file, error.line, `${error.message}; fix ${file}`));
+  const raw = findings.length === 0 ? doc.toJS() ?? {} : {};
+  return { file, raw, index, findings };
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function mergeOverride(base, override) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] = isRecord(current) && isRecord(value) ? mergeOverride(current, value) : value;
+  }
+  return out;
+}
+function effectiveConfig(loaded, interpreter) {
+  const { interpreters, ...shared } = loaded.raw;
+  const override = isRecord(interpreters) && isRecord(interpreters[interpreter]) ? interpreters[interpreter] : {};
+  const merged = mergeOverride(shared, override);
+  const tool = isRecord(merged.tool) ? merged.tool : {};
+  const policy = isRecord(merged.policy) ? merged.policy : {};
+  return {
+    tool: Object.fromEntries(Object.entries(tool).map(([k, v]) => [k, String(v)])),
+    ...typeof merged.requirements === "string" ? { requirements: merged.requirements } : {},
+    ...typeof merged.lock === "string" ? { lock: merged.lock } : {},
+    registries: isRecord(merged.registries) ? merged.registries : {},
+    policy: { ...policy, interpreters: policy.interpreters ?? DEFAULT_SANCTIONED },
+    module: isRecord(merged.module) ? { ...merged.module, ...isRecord(merged.module.env) ? { env: Object.fromEntries(Object.entries(merged.module.env).map(([k, v]) => [k, String(v)])) } : {} } : {},
+    packages: isRecord(merged.packages) ? merged.packages : {},
+    waivers: waiversOf(loaded, interpreter)
+  };
+}
+function waiversOf(loaded, interpreter) {
+  const listAt = (raw) => isRecord(raw) && isRecord(raw.audit) ? raw.audit.waive : void 0;
+  const { interpreters } = loaded.raw;
+  const override = isRecord(interpreters) ? listAt(interpreters[interpreter]) : void 0;
+  const [key, list] = override !== void 0 ? [`interpreters.${interpreter}.audit.waive`, override] : ["audit.waive", listAt(loaded.raw)];
+  if (!Array.isArray(list)) return [];
+  return list.filter(isRecord).map((entry, i) => ({
+    rule: String(entry.rule),
+    path: String(entry.path),
+    reason: String(entry.reason).trim(),
+    file: loaded.file ?? "phoreus.yaml",
+    line: loaded.index?.get(`${key}[${i}]`) ?? 1
+  }));
+}
+function exceptionsFor(exceptions2, platform2) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, platforms] of Object.entries(exceptions2 ?? {})) {
+    const reason2 = platforms[platform2];
+    if (reason2) out.set(name, reason2);
+  }
+  return out;
+}
+function checkModuleEnv(loaded) {
+  const findings = [];
+  const visit = (env, path) => {
+    if (!isRecord(env)) return;
+    for (const [name, value] of Object.entries(env)) {
+      if (/^PYTHON/i.test(name) || /site-packages/.test(String(value))) {
+        findings.push(finding("PH204", loaded.file, loaded.index.get(`${path}.${name}`) ?? 1, `${path}.${name}: the modulefile may not set ${name}${/^PYTHON/i.test(name) ? "" : " to a site-packages path"}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove it`));
+      }
+    }
+  };
+  visit(isRecord(loaded.raw.module) ? loaded.raw.module.env : void 0, "module.env");
+  const interpreters = loaded.raw.interpreters;
+  if (isRecord(interpreters)) {
+    for (const [key, override] of Object.entries(interpreters)) {
+      if (isRecord(override) && isRecord(override.module)) visit(override.module.env, `interpreters.${key}.module.env`);
+    }
+  }
+  return findings;
+}
+function checkOverrideKeys(loaded) {
+  const { interpreters } = loaded.raw;
+  if (!isRecord(interpreters)) return [];
+  const sanctioned = effectiveConfig(loaded, "").policy.interpreters;
+  return Object.keys(interpreters).filter((key) => !sanctioned.includes(key)).map(
+    (key) => finding("PH201", loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(", ")}); add it to policy.interpreters or remove the override`)
+  );
+}
+
+// src/config/load.ts
+import { existsSync as existsSync6, statSync as statSync5 } from "node:fs";
+import { join as join9, relative as relative2 } from "node:path";
+function loadConfig(project, explicit) {
+  const path = explicit ?? join9(project, "phoreus.yaml");
+  if (!existsSync6(path)) {
+    if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
+    return void 0;
+  }
+  if (!statSync5(path).isFile()) throw new UsageError(`configuration file ${path} is not a file; fix --config`);
+  const rel = relative2(project, path);
+  const root = explicit && rel.startsWith("..") ? process.cwd() : project;
+  return parseConfig(rel.startsWith("..") ? path : rel, readText(path, root));
+}
+
+// package.json
+var package_default = { name: "phoreus-rpm", version: "0.1.0", homepage: "https://github.com/phoreus/phoreus-rpm" };
+
+// src/core/about.ts
+var TOOL_NAME2 = package_default.name;
+var TOOL_VERSION2 = package_default.version;
+var TOOL_URL = package_default.homepage;
+var RULES_URL = `${TOOL_URL}/blob/main/docs/rules.md`;
+
+// src/report/formats.ts
+var GENERATOR = { name: TOOL_NAME2, version: TOOL_VERSION2 };
+var nameAndVersion = (tool) => tool.version ? `${tool.name} ${tool.version}` : tool.name;
+function findingLine(f) {
+  const waived = f.waived ? ` [waived by ${f.waived.by}: ${f.waived.reason}]` : "";
+  return `${f.file}:${f.line}: ${f.waived ? "waived " : ""}${f.severity} ${f.rule}: ${f.message}${waived}`;
+}
+function renderText(subject, findings) {
+  const lines = findings.map(findingLine);
+  const { errors, warnings, waived } = countBySeverity(findings);
+  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${waived ? `, ${waived} waived` : ""}${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
+  if (subject.packagedTool) lines.push(`packaged tool: ${nameAndVersion(subject.packagedTool)}`);
+  lines.push(`generator: ${nameAndVersion(GENERATOR)}`);
+  return outward(`${lines.join("\n")}
+`);
+}
+function renderJson(subject, findings) {
+  return outward(`${JSON.stringify({ generator: GENERATOR, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
+`);
+}
+function renderSarif(findings, uriPrefix = "", packagedTool) {
+  const used = [...new Set(findings.map((f) => f.rule))].sort();
+  const sarif = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          // The driver is this tool only; the packaged tool is in the run's properties.
+          driver: {
+            name: TOOL_NAME2,
+            version: TOOL_VERSION2,
+            semanticVersion: TOOL_VERSION2,
+            informationUri: TOOL_URL,
+            rules: used.map((id) => ({
+              id,
+              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
+              shortDescription: { text: RULES[id].title },
+              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
+              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
+              defaultConfiguration: { level: RULES[id].severity },
+              properties: { tags: ["phoreus", "packaging"], precision: "very-high" }
+            }))
+          }
+        },
+        ...packagedTool ? { properties: { packagedTool } } : {},
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: used.indexOf(f.rule),
+          level: f.severity,
+          message: { text: f.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
+                region: { startLine: f.line }
+              }
+            }
+          ],
+          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` },
+          // SARIF's own form of an accepted finding: still a result, suppressed with its justification.
+          ...f.waived ? { suppressions: [{ kind: "external", status: "accepted", justification: `${f.waived.reason} (${f.waived.by})` }] } : {}
+        }))
+      }
+    ]
+  };
+  return outward(`${JSON.stringify(sarif, null, 2)}
+`);
+}
+function joinUri(prefix, file) {
+  const clean = file === "." ? "" : file;
+  if (!prefix || prefix === ".") return clean || ".";
+  return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
+}
+
+// src/commands/audit-command.ts
+function auditSubject(result) {
+  return {
+    mode: "audit",
+    project: result.rpm,
+    interpreter: result.interpreter,
+    package: result.name,
+    ...result.tool ? { packagedTool: { name: result.tool, ...result.version ? { version: result.version } : {} } } : {},
+    files: result.files,
+    bytes: result.bytes,
+    seconds: Number(result.seconds.toFixed(3)),
+    ...result.smokeTest ? { smokeTest: result.smokeTest } : {},
+    ...result.smokeSkipped ? { smokeSkipped: result.smokeSkipped } : {}
+  };
+}
+function smokeTestLine(ran, skipped) {
+  if (ran?.command) return `smoke test ${ran.passed ? "passed" : "failed"}: ${ran.what ?? "the command"}: ${ran.command}`;
+  return skipped ? `smoke test not run: ${skipped}` : void 0;
+}
+function renderAudit(format, result) {
+  if (format === "json") return renderJson(auditSubject(result), result.findings);
+  if (format === "sarif") return renderSarif(result.findings, "", auditSubject(result).packagedTool);
+  const line = smokeTestLine(result.smokeTest, result.smokeSkipped);
+  return renderText(auditSubject(result), result.findings) + (line ? outward(`${line}
+`) : "");
+}
+async function resolveSmokeTest(asked, defaultOn, log) {
+  if (asked === false) return false;
+  if (asked === true && await smokeTestUnavailable()) await provideSmokeTestTools(log);
+  const unavailable = await smokeTestUnavailable();
+  if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
+  if (unavailable) {
+    if (defaultOn) log.info(`No smoke test: ${unavailable}`);
+    return false;
+  }
+  return asked === true || defaultOn;
+}
+function configuredWaivers(project, config) {
+  const loaded = loadConfig(project, config);
+  if (!loaded) return void 0;
+  const [wrong] = loaded.findings;
+  if (wrong) throw new UsageError(`${wrong.file}:${wrong.line}: ${wrong.message}`);
+  return (interpreter) => effectiveConfig(loaded, interpreter).waivers;
+}
+async function runAudit(options, log) {
+  await requireTools(["rpm", "rpm2cpio"], log);
+  const result = await audit(options, log);
+  return { result, exitCode: findingsExitStatus(result.findings) };
+}
+
+// node_modules/@actions/http-client/lib/index.js
+var tunnel = __toESM(require_tunnel2(), 1);
+var import_undici = __toESM(require_undici(), 1);
+var HttpCodes;
+(function(HttpCodes2) {
+  HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
+  HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
+  HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
+  HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
+  HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
+  HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
+  HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
+  HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
+  HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+  HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
+  HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
+  HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
+  HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
+  HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
+  HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
+  HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+  HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
+  HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+  HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
+  HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
+  HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
+  HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
+  HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
+  HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
+  HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
+  HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+  HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function(Headers2) {
+  Headers2["Accept"] = "accept";
+  Headers2["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function(MediaTypes2) {
+  MediaTypes2["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+var HttpRedirectCodes = [
+  HttpCodes.MovedPermanently,
+  HttpCodes.ResourceMoved,
+  HttpCodes.SeeOther,
+  HttpCodes.TemporaryRedirect,
+  HttpCodes.PermanentRedirect
+];
+var HttpResponseRetryCodes = [
+  HttpCodes.BadGateway,
+  HttpCodes.ServiceUnavailable,
+  HttpCodes.GatewayTimeout
+];
+
+// node_modules/@actions/core/lib/summary.js
+import { EOL } from "os";
+import { constants, promises } from "fs";
+var __awaiter = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve3, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var { access, appendFile, writeFile } = promises;
+var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
+var Summary = class {
+  constructor() {
+    this._buffer = "";
+  }
+  /**
+   * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+   * Also checks r/w permissions.
+   *
+   * @returns step summary file path
+   */
+  filePath() {
+    return __awaiter(this, void 0, void 0, function* () {
+      if (this._filePath) {
+        return this._filePath;
+      }
+      const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+      if (!pathFromEnv) {
+        throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+      }
+      try {
+        yield access(pathFromEnv, constants.R_OK | constants.W_OK);
+      } catch (_a) {
+        throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+      }
+      this._filePath = pathFromEnv;
+      return this._filePath;
+    });
+  }
+  /**
+   * Wraps content in an HTML tag, adding any HTML attributes
+   *
+   * @param {string} tag HTML tag to wrap
+   * @param {string | null} content content within the tag
+   * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+   *
+   * @returns {string} content wrapped in HTML element
+   */
+  wrap(tag, content, attrs = {}) {
+    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
+    if (!content) {
+      return `<${tag}${htmlAttrs}>`;
+    }
+    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+  }
+  /**
+   * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+   *
+   * @param {SummaryWriteOptions} [options] (optional) options for write operation
+   *
+   * @returns {Promise<Summary>} summary instance
+   */
+  write(options) {
+    return __awaiter(this, void 0, void 0, function* () {
+      const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+      const filePath = yield this.filePath();
+      const writeFunc = overwrite ? writeFile : appendFile;
+      yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
+      return this.emptyBuffer();
+    });
+  }
+  /**
+   * Clears the summary buffer and wipes the summary file
+   *
+   * @returns {Summary} summary instance
+   */
+  clear() {
+    return __awaiter(this, void 0, void 0, function* () {
+      return this.emptyBuffer().write({ overwrite: true });
+    });
+  }
+  /**
+   * Returns the current summary buffer as a string
+   *
+   * @returns {string} string of summary buffer
+   */
+  stringify() {
+    return this._buffer;
+  }
+  /**
+   * If the summary buffer is empty
+   *
+   * @returns {boolen} true if the buffer is empty
+   */
+  isEmptyBuffer() {
+    return this._buffer.length === 0;
+  }
+  /**
+   * Resets the summary buffer without writing to summary file
+   *
+   * @returns {Summary} summary instance
+   */
+  emptyBuffer() {
+    this._buffer = "";
+    return this;
+  }
+  /**
+   * Adds raw text to the summary buffer
+   *
+   * @param {string} text content to add
+   * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+   *
+   * @returns {Summary} summary instance
+   */
+  addRaw(text, addEOL = false) {
+    this._buffer += text;
+    return addEOL ? this.addEOL() : this;
+  }
+  /**
+   * Adds the operating system-specific end-of-line marker to the buffer
+   *
+   * @returns {Summary} summary instance
+   */
+  addEOL() {
+    return this.addRaw(EOL);
+  }
+  /**
+   * Adds an HTML codeblock to the summary buffer
+   *
+   * @param {string} code content to render within fenced code block
+   * @param {string} lang (optional) language to syntax highlight code
+   *
+   * @returns {Summary} summary instance
+   */
+  addCodeBlock(code, lang) {
+    const attrs = Object.assign({}, lang && { lang });
+    const element = this.wrap("pre", this.wrap("code", code), attrs);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML list to the summary buffer
+   *
+   * @param {string[]} items list of items to render
+   * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+   *
+   * @returns {Summary} summary instance
+   */
+  addList(items, ordered = false) {
+    const tag = ordered ? "ol" : "ul";
+    const listItems = items.map((item) => this.wrap("li", item)).join("");
+    const element = this.wrap(tag, listItems);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML table to the summary buffer
+   *
+   * @param {SummaryTableCell[]} rows table rows
+   *
+   * @returns {Summary} summary instance
+   */
+  addTable(rows) {
+    const tableBody = rows.map((row) => {
+      const cells = row.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
+        }
+        const { header, data, colspan, rowspan } = cell;
+        const tag = header ? "th" : "td";
+        const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
+        return this.wrap(tag, data, attrs);
+      }).join("");
+      return this.wrap("tr", cells);
+    }).join("");
+    const element = this.wrap("table", tableBody);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds a collapsable HTML details element to the summary buffer
+   *
+   * @param {string} label text for the closed state
+   * @param {string} content collapsable content
+   *
+   * @returns {Summary} summary instance
+   */
+  addDetails(label, content) {
+    const element = this.wrap("details", this.wrap("summary", label) + content);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML image tag to the summary buffer
+   *
+   * @param {string} src path to the image you to embed
+   * @param {string} alt text description of the image
+   * @param {SummaryImageOptions} options (optional) addition image attributes
+   *
+   * @returns {Summary} summary instance
+   */
+  addImage(src, alt, options) {
+    const { width, height } = options || {};
+    const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
+    const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML section heading element
+   *
+   * @param {string} text heading text
+   * @param {number | string} [level=1] (optional) the heading level, default: 1
+   *
+   * @returns {Summary} summary instance
+   */
+  addHeading(text, level) {
+    const tag = `h${level}`;
+    const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
+    const element = this.wrap(allowedTag, text);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML thematic break (<hr>) to the summary buffer
+   *
+   * @returns {Summary} summary instance
+   */
+  addSeparator() {
+    const element = this.wrap("hr", null);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML line break (<br>) to the summary buffer
+   *
+   * @returns {Summary} summary instance
+   */
+  addBreak() {
+    const element = this.wrap("br", null);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML blockquote to the summary buffer
+   *
+   * @param {string} text quote text
+   * @param {string} cite (optional) citation url
+   *
+   * @returns {Summary} summary instance
+   */
+  addQuote(text, cite) {
+    const attrs = Object.assign({}, cite && { cite });
+    const element = this.wrap("blockquote", text, attrs);
+    return this.addRaw(element).addEOL();
+  }
+  /**
+   * Adds an HTML anchor tag to the summary buffer
+   *
+   * @param {string} text link text/content
+   * @param {string} href hyperlink
+   *
+   * @returns {Summary} summary instance
+   */
+  addLink(text, href) {
+    const element = this.wrap("a", text, { href });
+    return this.addRaw(element).addEOL();
+  }
+};
+var _summary = new Summary();
+
+// node_modules/@actions/core/lib/platform.js
+import os from "os";
+
+// node_modules/@actions/io/lib/io-util.js
+import * as fs from "fs";
+var { chmod, copyFile: copyFile2, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
+var IS_WINDOWS = process.platform === "win32";
+var READONLY = fs.constants.O_RDONLY;
+
+// node_modules/@actions/exec/lib/toolrunner.js
+var IS_WINDOWS2 = process.platform === "win32";
+
+// node_modules/@actions/core/lib/platform.js
+var platform = os.platform();
+var arch = os.arch();
+
+// node_modules/@actions/core/lib/core.js
+var ExitCode;
+(function(ExitCode2) {
+  ExitCode2[ExitCode2["Success"] = 0] = "Success";
+  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+
+// src/core/log.ts
+function streamLog(write, quiet = false) {
+  return {
+    info: (message) => {
+      if (!quiet) write(`${outward(message)}
+`);
+    },
+    warning: (message) => write(`warning: ${outward(message)}
+`),
+    group: async (name, body) => {
+      if (!quiet) write(`== ${outward(name)}
+`);
+      return body();
+    }
+  };
+}
+
+// src/cli/flags.ts
+import { parseArgs } from "node:util";
+var CONVENTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" }
+};
+var PROJECT_OPTIONS = {
+  project: { type: "string", default: "." },
+  interpreter: { type: "string" },
+  config: { type: "string" },
+  tool: { type: "string" },
+  "tool-version": { type: "string" },
+  "index-url": { type: "string" },
+  "extra-index-url": { type: "string", multiple: true, default: [] },
+  python: { type: "string" },
+  quiet: { type: "boolean", default: false }
+};
+var Flags = class {
+  constructor(values, positionals) {
+    this.values = values;
+    this.positionals = positionals;
+  }
+  values;
+  positionals;
+  string(name) {
+    const v = this.values[name];
+    return typeof v === "string" ? v : void 0;
+  }
+  boolean(name) {
+    return this.values[name] === true;
+  }
+  list(name) {
+    const v = this.values[name];
+    return Array.isArray(v) ? v.map(String) : [];
+  }
+};
+function requestOf(args, options) {
+  const { tokens } = parseArgs({ args, options: { ...options, ...CONVENTIONS }, strict: false, allowPositionals: true, tokens: true });
+  const asked = (name) => tokens.some((t) => t.kind === "option" && t.name === name && t.value === void 0);
+  if (asked("help")) return "help";
+  return asked("version") ? "version" : "run";
+}
+function renameToolVersion(args, warn) {
+  const renamed = args.map((arg, i) => {
+    if (arg.startsWith("--version=")) return `--tool-version=${arg.slice("--version=".length)}`;
+    const next = args[i + 1];
+    return arg === "--version" && next !== void 0 && !next.startsWith("-") ? "--tool-version" : arg;
+  });
+  if (renamed.some((arg, i) => arg !== args[i])) warn("--version VALUE is deprecated: the packaged tool's version is --tool-version VALUE; --version alone prints this tool's version");
+  return renamed;
+}
+function parseFlags(command, args, options, positionals = 0) {
+  try {
+    const parsed = parseArgs({ args, strict: true, allowPositionals: positionals > 0, options });
+    if (parsed.positionals.length > positionals) throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
+    return new Flags(parsed.values, parsed.positionals);
+  } catch (error) {
+    const [what] = error.message.split(/\.(?: |\n|$)/);
+    throw new UsageError(`${what}; run \`${TOOL_NAME2} ${command} --help\``);
+  }
+}
+function projectOptions(flags) {
+  return {
+    project: absolutePath(flags.string("project") ?? "."),
+    offline: false,
+    extraIndexUrls: flags.list("extra-index-url"),
+    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
+    ...optional("config", flags.string("config") && absolutePath(flags.string("config") ?? "")),
+    ...optional("tool", flags.string("tool")),
+    ...optional("version", flags.string("tool-version")),
+    ...optional("indexUrl", flags.string("index-url")),
+    ...optional("python", flags.string("python"))
+  };
+}
+
+// src/cli/smoke-test-flags.ts
+var SMOKE_TEST_OPTIONS = {
+  "smoke-test": { type: "boolean" },
+  "no-smoke-test": { type: "boolean" },
+  "smoke-command": { type: "string" }
+};
+async function smokeTestFlag(flags, log) {
+  const asked = flags.boolean("no-smoke-test") ? false : flags.boolean("smoke-test") ? true : void 0;
+  const on = await resolveSmokeTest(asked, process.getuid?.() === 0, log);
+  const command = flags.string("smoke-command");
+  return on ? command ? { command } : {} : void 0;
+}
+
+// src/cli/audit.ts
+var AUDIT_OPTIONS = {
+  ...SMOKE_TEST_OPTIONS,
+  interpreter: { type: "string" },
+  distro: { type: "string", default: "el9" },
+  format: { type: "string", default: "text" },
+  modulefile: { type: "string" },
+  config: { type: "string" },
+  "interpreter-home": { type: "string" },
+  "interpreter-module": { type: "string" },
+  python: { type: "string" },
+  "require-signature": { type: "boolean", default: false },
+  key: { type: "string" },
+  quiet: { type: "boolean", default: false }
+};
+async function auditCommand(args) {
+  const flags = parseFlags("audit", args, AUDIT_OPTIONS, 1);
+  const [rpm] = flags.positionals;
+  if (rpm === void 0) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME2} audit FILE.rpm [options]`);
+  const format = parseFormat(flags.string("format") ?? "text");
+  const key = flags.string("key");
+  if (flags.boolean("require-signature") !== (key !== void 0)) {
+    throw new UsageError("--require-signature and --key PUBKEY go together: the RPM must be signed by the key in PUBKEY (ASCII-armoured, `gpg --armor --export KEYID`)");
+  }
+  const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
+  const config = flags.string("config") && absolutePath(flags.string("config") ?? "");
+  const waiversFor = config ? configuredWaivers(dirname4(config), config) : void 0;
+  const smoke = await smokeTestFlag(flags, log);
+  const { result, exitCode } = await runAudit({
+    rpm: absolutePath(rpm),
+    ...smoke ? { smokeTest: { ...smoke, ...optional("python", flags.string("python")) } } : {},
+    distro: flags.string("distro") ?? "el9",
+    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
+    ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),
+    ...optional("interpreterHome", flags.string("interpreter-home")),
+    ...optional("interpreterModule", flags.string("interpreter-module")),
+    ...optional("waiversFor", waiversFor),
+    ...optional("signedBy", key && absolutePath(key))
+  }, log);
+  process.stdout.write(renderAudit(format, result));
+  return exitCode;
+}
+
+// src/commands/build-command.ts
+import { mkdirSync as mkdirSync10 } from "node:fs";
+import { join as join25 } from "node:path";
+
+// src/build/build.ts
+import { existsSync as existsSync16 } from "node:fs";
+import { join as join24 } from "node:path";
+
+// src/checks/identity.ts
+function checkToolName(name, source) {
+  const wrong = judgeToolName(name);
+  if (!wrong) return [];
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_VALUE_LENGTH);
+  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
+  return [finding("PH207", source.file, source.line, `tool name "${shown(name)}" is not safe as an RPM name, a path segment and a module name; ${wrong}${hint}`)];
+}
+function checkToolVersion(version, source) {
+  const wrong = judgeToolVersion(version);
+  if (!wrong) return [];
+  return [finding("PH207", source.file, source.line, `version "${shown(version)}" is not safe as an RPM version and a path segment; ${wrong}`)];
+}
+function checkInterpreterSanctioned(interpreter, sanctioned, source) {
+  if (sanctioned.includes(interpreter)) return [];
+  return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
+}
+
+// src/checks/verify.ts
+import { existsSync as existsSync12 } from "node:fs";
+import { dirname as dirname6, join as join17, relative as relative3 } from "node:path";
+
+// src/config/copy-files.ts
+import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
+import { join as join10, posix as posix4 } from "node:path";
+function confined(path) {
+  if (path === "" || posix4.isAbsolute(path) || path.includes("\\")) return void 0;
+  const normal = posix4.normalize(path);
+  if (normal === ".." || normal.startsWith("../")) return void 0;
+  return normal === "." ? "" : normal.replace(/\/$/, "");
+}
+function copyDestination(to, interpreter) {
+  return confined(to.split("{site-packages}").join(`lib/python${interpreter}/site-packages`));
+}
+function symlinkIn(root, rel) {
+  let path = root;
+  for (const part of rel.split("/").filter(Boolean)) {
+    path = join10(path, part);
+    if (isSymlink2(path)) return path;
+  }
+  const walk = (dir) => {
+    for (const entry of readdirSync3(dir, { withFileTypes: true })) {
+      const full = join10(dir, entry.name);
+      if (entry.isSymbolicLink()) return full;
+      if (entry.isDirectory()) {
+        const found = walk(full);
+        if (found) return found;
+      }
+    }
+    return void 0;
+  };
+  return existsSync7(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
+}
+function isSymlink2(path) {
+  try {
+    return lstatSync2(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+function entries(raw) {
+  const out = [];
+  const fromPackages = (packages, prefix) => {
+    const specific = packages?.platformSpecific ?? {};
+    for (const [platform2, settings] of Object.entries(specific)) {
+      (settings?.copyFiles ?? []).forEach((entry, i) => out.push({ key: `${prefix}packages.platformSpecific.${platform2}.copyFiles[${i}]`, entry }));
+    }
+  };
+  fromPackages(raw.packages, "");
+  for (const [interpreter, override] of Object.entries(raw.interpreters ?? {})) {
+    fromPackages(override?.packages, `interpreters.${interpreter}.`);
+  }
+  return out;
+}
+function checkCopyFiles(loaded, project) {
+  const findings = [];
+  for (const { key, entry } of entries(loaded.raw)) {
+    const line = (field) => loaded.index.get(`${key}.${field}`) ?? loaded.index.get(key) ?? 1;
+    const from = confined(entry.from);
+    if (from === void 0) {
+      findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
+    } else if (!existsSync7(join10(project, from))) {
+      findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
+    } else {
+      const link = symlinkIn(project, from);
+      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix4.relative(project, link)}, which could point anywhere; copy real files only`));
+    }
+    if (copyDestination(entry.to, "3.11") === void 0) {
+      findings.push(finding("PH113", loaded.file, line("to"), `${key}.to: "${entry.to}" leaves the venv; give a path relative to the venv (bin/, {site-packages}/ \u2026), without ".."`));
+    }
+  }
+  return findings;
+}
+
 // src/plan/project.ts
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, normalize, relative, sep } from "node:path";
+import { existsSync as existsSync8, readdirSync as readdirSync4, statSync as statSync6 } from "node:fs";
+import { join as join11 } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -28102,103 +32185,15 @@ function parse(toml, options = {}) {
 // node_modules/smol-toml/dist/stringify.js
 var HAS_WELLFORMED = !!"".isWellFormed;
 
-// src/inputs/values.ts
-var MAX_VALUE_LENGTH = 64;
-var TOOL_NAME = /^[a-z0-9]+(?:[._+-][a-z0-9]+)*$/;
-var TOOL_VERSION = /^[0-9][0-9A-Za-z]*(?:[._+~][0-9A-Za-z]+)*$/;
-var RPM_RELEASE = /^[0-9A-Za-z]+(?:[._+~][0-9A-Za-z]+)*$/;
-var MODULE_NAME = /^[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*$/;
-var PATH_SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$|^\.[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
-var MAX_PATH_LENGTH = 1024;
-var INTERPRETER = /^3\.\d{1,2}$/;
-var DIST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-var DIST_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63}$/;
-var WHEEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.whl$/;
-function judgeRelease(value) {
-  if (value.length > MAX_VALUE_LENGTH || !RPM_RELEASE.test(value)) {
-    return `use letters and digits joined by single ".", "_", "+" or "~" (no "-", "%", spaces or newlines), at most ${MAX_VALUE_LENGTH} characters, for example "1" or "2.el9_1"`;
-  }
-  return void 0;
-}
-function judgeModule(value) {
-  const expanded = value.split("{python}").join("3.11");
-  if (expanded.length > MAX_VALUE_LENGTH || !MODULE_NAME.test(expanded)) {
-    return `use letters and digits joined by single ".", "_", "+" or "-" (an RPM package name, which the RPM requires), with {python} for X.Y, at most ${MAX_VALUE_LENGTH} characters, for example "phoreus-python-{python}"`;
-  }
-  return void 0;
-}
-function judgePath(value) {
-  const segments = value.split("/").slice(1);
-  const normalised = value.startsWith("/") && segments.length > 0 && segments.every((s) => PATH_SEGMENT.test(s));
-  if (!normalised || value.length > MAX_PATH_LENGTH) {
-    return 'use an absolute, normalised path of letters, digits, ".", "_", "+" and "-" (no "..", "//", trailing "/", spaces or quotes)';
-  }
-  return void 0;
-}
-function judgeHome(value) {
-  const wrong = judgePath(value.split("{python}").join("3.11"));
-  return wrong ? `${wrong}, with {python} for X.Y, for example "/usr/local/phoreus/python/{python}"` : void 0;
-}
-function judgeEnvValue(value) {
-  return /[\x00-\x1f\x7f]/.test(value) ? "an environment value holds no control characters" : void 0;
-}
-function judgeToolName(value) {
-  if (value.length <= MAX_VALUE_LENGTH && TOOL_NAME.test(value)) return void 0;
-  return `use lower-case letters and digits joined by single ".", "_", "+" or "-", at most ${MAX_VALUE_LENGTH} characters`;
-}
-function judgeToolVersion(value) {
-  if (value.length <= MAX_VALUE_LENGTH && TOOL_VERSION.test(value)) return void 0;
-  return `use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_VALUE_LENGTH} characters`;
-}
-function shown(value, max = 80) {
-  const clean = value.replace(/[^\x20-\x7e]/g, "?");
-  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
-}
-var UnsafeValue = class extends Error {
-  name = "UnsafeValue";
-};
-function assertSafe(what, value, judge) {
-  const wrong = judge(value);
-  if (wrong) throw new UnsafeValue(`${what} "${shown(value)}" is not safe: ${wrong}`);
-  return value;
-}
-
 // src/plan/project.ts
-var MAX_TEXT_BYTES = 16 * 1024 * 1024;
 function assertProjectDir(project) {
-  if (!existsSync(project) || !statSync(project).isDirectory()) {
+  if (!existsSync8(project) || !statSync6(project).isDirectory()) {
     throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
   }
 }
-function insideProject(project, relPath) {
-  if (isAbsolute(relPath)) return void 0;
-  const full = normalize(join(project, relPath));
-  const rel = relative(project, full);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return void 0;
-  return full;
-}
-function isWithin(root, path) {
-  const rel = relative(root, path);
-  return rel === "" || rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-function readText(path, root) {
-  let real;
-  try {
-    real = realpathSync(path);
-  } catch {
-    throw new UsageError(`${path} cannot be read: it does not exist, or a symlink on its way is broken`);
-  }
-  if (!isWithin(realpathSync(root), real)) {
-    throw new UsageError(`${path} leads outside ${root} (to ${shown(real)}): inputs are read from the project only; replace the symlink with the file itself`);
-  }
-  const stat2 = statSync(real);
-  if (!stat2.isFile()) throw new UsageError(`${path} is not a regular file`);
-  if (stat2.size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${stat2.size} bytes, larger than any requirements or configuration file should be`);
-  return readFileSync(real, "utf8");
-}
 function readPyproject(project) {
-  const path = join(project, "pyproject.toml");
-  if (!existsSync(path)) return {};
+  const path = join11(project, "pyproject.toml");
+  if (!existsSync8(path)) return {};
   const text = readText(path, project);
   let parsed;
   try {
@@ -28224,7 +32219,7 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   const walk = (dir, depth) => {
     let entries2;
     try {
-      entries2 = readdirSync(join(project, dir), { withFileTypes: true });
+      entries2 = readdirSync4(join11(project, dir), { withFileTypes: true });
     } catch {
       return;
     }
@@ -28242,4005 +32237,14 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   return out;
 }
 
-// src/inputs/options.ts
-import { isAbsolute as isAbsolute2, resolve } from "node:path";
-var FORMATS = ["text", "json", "sarif"];
-function parseFormat(value) {
-  if (FORMATS.includes(value)) return value;
-  throw new UsageError(`format "${value}" is not one of ${FORMATS.join(", ")}`);
-}
-function parseInterpreter(value) {
-  if (value === void 0 || value === "") return void 0;
-  if (!INTERPRETER.test(value)) throw new UsageError(`interpreter "${shown(value)}" is not of the form 3.X (for example 3.11)`);
-  return value;
-}
-function checkValues(options) {
-  const check = (value, flag, judge) => {
-    const wrong = value === void 0 ? void 0 : judge(value);
-    if (wrong) throw new UsageError(`${flag} "${shown(value ?? "")}" is not safe: ${wrong}`);
-  };
-  check(options.release, "release (--release, the release input)", judgeRelease);
-  check(options.interpreterHome, "interpreter home (--interpreter-home, the interpreter-home input)", judgeHome);
-  check(options.interpreterModule, "interpreter module (--interpreter-module, the interpreter-module input)", judgeModule);
-}
-function absolutePath(path, base = process.cwd()) {
-  return isAbsolute2(path) ? path : resolve(base, path);
-}
-function optional(key, value) {
-  return value === void 0 || value === "" ? {} : { [key]: value };
-}
-
-// src/tools/lifecycle.ts
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as join2 } from "node:path";
-var children = /* @__PURE__ */ new Set();
-var scratch = /* @__PURE__ */ new Set();
-var handling = false;
-var GRACE_MS = 3e3;
-function superviseRun() {
-  if (handling) return;
-  handling = true;
-  const own = mkdtempSync(join2(tmpdir(), "phoreus-rpm-"));
-  scratch.add(own);
-  process.env.TMPDIR = own;
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.once(signal, () => void stopEverything(signal));
-  }
-}
-function signalGroup(child, signal) {
-  if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-    }
-  }
-}
-async function stopEverything(signal) {
-  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files
-`);
-  for (const child of children) signalGroup(child, "SIGTERM");
-  const deadline = Date.now() + GRACE_MS;
-  while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
-    await new Promise((resolve3) => setTimeout(resolve3, 50));
-  }
-  for (const child of children) signalGroup(child, "SIGKILL");
-  removeAllScratch();
-  process.exit(signal === "SIGINT" ? 130 : 143);
-}
-function adoptChild(child) {
-  children.add(child);
-  child.once("close", () => children.delete(child));
-  child.once("error", () => children.delete(child));
-}
-function scratchDir(prefix, parent = tmpdir()) {
-  const dir = mkdtempSync(join2(parent, prefix));
-  scratch.add(dir);
-  return dir;
-}
-function removeScratch(dir) {
-  rmSync(dir, { recursive: true, force: true });
-  scratch.delete(dir);
-}
-function removeAllScratch() {
-  for (const dir of scratch) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-    }
-  }
-  scratch.clear();
-}
-process.once("exit", removeAllScratch);
-
-// src/audit/cpio.ts
-var HEADER = 110;
-var TRAILER = "TRAILER!!!";
-var MAX_NAME = 16384;
-var S_IFMT = 61440;
-var S_IFREG = 32768;
-var S_IFLNK = 40960;
-var S_IFDIR = 16384;
-var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
-var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
-var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
-var pad4 = (n) => (4 - n % 4) % 4;
-function fanOut(readers) {
-  return {
-    data: (chunk) => {
-      for (const r of readers) r.data(chunk);
-    },
-    end: () => {
-      for (const r of readers) r.end();
-    }
-  };
-}
-var CpioReader = class {
-  constructor(onEntry) {
-    this.onEntry = onEntry;
-  }
-  onEntry;
-  /** Unread bytes of the header or name being read; data is never gathered here. */
-  chunks = [];
-  available = 0;
-  done = false;
-  header;
-  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
-  current;
-  /**
-   * Hard links whose data has not come yet: newc stores a link set's data once, with its
-   * last link, so the earlier ones wait for it (by inode).
-   */
-  links = /* @__PURE__ */ new Map();
-  take(n) {
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.chunks[0];
-      const used = Math.min(head.length, n - filled);
-      head.copy(out, filled, 0, used);
-      filled += used;
-      if (used === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(used);
-    }
-    this.available -= n;
-    return out;
-  }
-  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */
-  stream(chunk) {
-    const current = this.current;
-    if (!current) return chunk;
-    const data = Math.min(current.remaining, chunk.length);
-    if (data > 0) {
-      current.reader?.data(chunk.subarray(0, data));
-      current.remaining -= data;
-    }
-    let rest = chunk.subarray(data);
-    if (current.remaining === 0) {
-      const pad = Math.min(current.padding, rest.length);
-      current.padding -= pad;
-      rest = rest.subarray(pad);
-      if (current.padding === 0) {
-        this.current = void 0;
-        current.reader?.end();
-      }
-    }
-    return rest;
-  }
-  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
-  push(input) {
-    if (this.done || input.length === 0) return;
-    let chunk = this.stream(input);
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.available += chunk.length;
-    }
-    while (!this.done && !this.current) {
-      if (!this.header) {
-        if (this.available < HEADER) return;
-        const header = this.take(HEADER);
-        const magic = header.toString("latin1", 0, 6);
-        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, "?")}")`);
-        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
-        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
-        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error("a cpio header field is not hexadecimal");
-        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
-        this.header = parsed;
-      }
-      const { ino, mode, nlink, size, nameSize } = this.header;
-      const nameBlock = nameSize + pad4(HEADER + nameSize);
-      if (this.available < nameBlock) return;
-      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1).replace(/^\.\//, "");
-      this.header = void 0;
-      if (name === TRAILER) {
-        this.done = true;
-        this.chunks = [];
-        for (const waiting of this.links.values()) {
-          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
-        }
-        this.links.clear();
-        return;
-      }
-      let reader;
-      if (nlink > 1 && isRegular(mode) && size === 0) {
-        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);
-      } else if (nlink > 1 && isRegular(mode)) {
-        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
-        this.links.delete(ino);
-        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
-      } else {
-        reader = this.onEntry({ name, mode, size });
-      }
-      this.current = { reader, remaining: size, padding: pad4(size) };
-      const buffered = this.take(this.available);
-      this.chunks = [];
-      chunk = this.stream(buffered);
-      if (chunk.length > 0) {
-        this.chunks.push(chunk);
-        this.available = chunk.length;
-      }
-    }
-  }
-  /** True once the trailer was read. */
-  get finished() {
-    return this.done;
-  }
-};
-function gathered(whole, limit = Number.POSITIVE_INFINITY, large) {
-  return (header) => {
-    if (header.size > limit && large) return large(header);
-    const pieces = [];
-    return {
-      data: (chunk) => {
-        pieces.push(chunk);
-      },
-      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) })
-    };
-  };
-}
-
-// src/audit/elf.ts
-import { readSync } from "node:fs";
-var EM_X86_64 = 62;
-var EM_AARCH64 = 183;
-var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
-var SHT_DYNAMIC = 6;
-var SHT_GNU_VERNEED = 1879048190;
-var DT_NEEDED = 1;
-var DT_SONAME = 14;
-var DT_RPATH = 15;
-var DT_RUNPATH = 29;
-var bufferSource = (bytes) => ({
-  length: bytes.length,
-  read: (offset, length) => bytes.subarray(offset, offset + length)
-});
-var PAGE = 65536;
-var PAGES_KEPT = 64;
-function fileSource(fd, size) {
-  const pages = /* @__PURE__ */ new Map();
-  const page = (n) => {
-    let p = pages.get(n);
-    if (!p) {
-      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
-      readSync(fd, p, 0, p.length, n * PAGE);
-      if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value);
-      pages.set(n, p);
-    }
-    return p;
-  };
-  return {
-    length: size,
-    read(offset, length) {
-      const end = Math.min(size, offset + length);
-      if (offset >= end) return Buffer.alloc(0);
-      const first = Math.floor(offset / PAGE);
-      const last = Math.floor((end - 1) / PAGE);
-      if (first === last) return page(first).subarray(offset - first * PAGE, end - first * PAGE);
-      const parts = [];
-      for (let n = first; n <= last; n++) parts.push(page(n));
-      return Buffer.concat(parts).subarray(offset - first * PAGE, end - first * PAGE);
-    }
-  };
-}
-var MAX_NAME2 = 4096;
-function readElf(input) {
-  const source = Buffer.isBuffer(input) ? bufferSource(input) : input;
-  const head = source.read(0, 64);
-  if (!isElf(head) || source.length < 64) return void 0;
-  const is64 = head[4] === 2;
-  const little = head[5] === 1;
-  const at = (o, n) => {
-    const b = source.read(o, n);
-    if (b.length < n) throw new RangeError("past the end of the file");
-    return b;
-  };
-  const u16 = (o) => little ? at(o, 2).readUInt16LE(0) : at(o, 2).readUInt16BE(0);
-  const u32 = (o) => little ? at(o, 4).readUInt32LE(0) : at(o, 4).readUInt32BE(0);
-  const word = (o) => is64 ? Number(little ? at(o, 8).readBigUInt64LE(0) : at(o, 8).readBigUInt64BE(0)) : u32(o);
-  const sword = (o) => is64 ? Number(little ? at(o, 8).readBigInt64LE(0) : at(o, 8).readBigInt64BE(0)) : u32(o);
-  try {
-    const machine = u16(18);
-    const shoff = word(is64 ? 40 : 32);
-    const shentsize = u16(is64 ? 58 : 46);
-    const shnum = u16(is64 ? 60 : 48);
-    const info2 = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
-    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source.length) return info2;
-    const sections = Array.from({ length: shnum }, (_, i) => {
-      const at2 = shoff + i * shentsize;
-      return {
-        type: u32(at2 + 4),
-        offset: word(at2 + (is64 ? 24 : 16)),
-        size: word(at2 + (is64 ? 32 : 20)),
-        link: u32(at2 + (is64 ? 40 : 24)),
-        info: u32(at2 + (is64 ? 44 : 28))
-      };
-    });
-    const str2 = (sectionIndex, offset) => {
-      const s = sections[sectionIndex];
-      if (!s) return "";
-      const start = s.offset + offset;
-      const chunk = source.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
-      const end = chunk.indexOf(0);
-      return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
-    };
-    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
-    if (dynamic) {
-      const entSize = is64 ? 16 : 8;
-      for (let at2 = dynamic.offset; at2 + entSize <= dynamic.offset + dynamic.size; at2 += entSize) {
-        const tag = sword(at2);
-        if (tag === 0) break;
-        const value = word(at2 + (is64 ? 8 : 4));
-        if (tag === DT_NEEDED) info2.needed.push(str2(dynamic.link, value));
-        else if (tag === DT_SONAME) info2.soname = str2(dynamic.link, value);
-        else if (tag === DT_RPATH || tag === DT_RUNPATH) info2.rpath.push(...str2(dynamic.link, value).split(":").filter(Boolean));
-      }
-    }
-    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
-    if (verneed) {
-      let at2 = verneed.offset;
-      for (let n = 0; n < Math.max(verneed.info, 1) && at2 < verneed.offset + verneed.size; n++) {
-        const count = u16(at2 + 2);
-        const file = str2(verneed.link, u32(at2 + 4));
-        const names = [];
-        let aux = at2 + u32(at2 + 8);
-        for (let k = 0; k < count; k++) {
-          names.push(str2(verneed.link, u32(aux + 8)));
-          const nextAux = u32(aux + 12);
-          if (nextAux === 0) break;
-          aux += nextAux;
-        }
-        info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
-        const next = u32(at2 + 12);
-        if (next === 0) break;
-        at2 += next;
-      }
-    }
-    return info2;
-  } catch {
-    return void 0;
-  }
-}
-function newestGlibc(info2) {
-  let best;
-  for (const names of Object.values(info2.versionsNeeded)) {
-    for (const name of names) {
-      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
-      if (!m) continue;
-      const v = [Number(m[1]), Number(m[2])];
-      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
-    }
-  }
-  return best;
-}
-
-// src/audit/header-rules.ts
-var SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
-var INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
-var depName = (dep) => dep.split(/\s+/)[0] ?? dep;
-function checkRequires(header, ctx) {
-  const findings = [];
-  const names = header.requires.map(depName).filter((n) => !n.startsWith("rpmlib("));
-  for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
-    findings.push(finding("PH202", ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter \xA73.1, \xA710): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
-  }
-  const modules = [...new Set(names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule))];
-  if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
-    const found = modules.length ? modules.join(", ") : "none";
-    findings.push(finding("PH203", ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter \xA75)`));
-  }
-  if (!names.includes("phoreus")) {
-    findings.push(finding("PH203", ctx.file, 1, 'the RPM does not require phoreus: add "Requires: phoreus" (charter \xA75, \xA78)'));
-  }
-  return findings;
-}
-var SONAME = /^lib[^()\s]*\.so(\.|\(|$)/;
-function checkProvides(header, ctx) {
-  return header.provides.map(depName).filter((n) => /^python(3(\.\d+)?)?dist\(|^python\(abi\)|^python3(\.\d+)?-/.test(n) || SONAME.test(n)).map((n) => finding("PH311", ctx.file, 1, `the RPM provides ${n}, so it would satisfy other packages' dependencies with files of a private venv; disable automatic provides (AutoReqProv: no)`));
-}
-var RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
-var VENV = "\\/usr\\/local\\/phoreus\\/[^\\s/]+\\/[^\\s/]+\\/venv";
-var WRITES = new RegExp(`(^|[\\s;&|(])(rm|cp|mv|ln|install|sed\\s+-i|tee|touch|chmod|chown|truncate|patch)\\s[^\\n]*${VENV}|>>?\\s*${VENV}|-m\\s+compileall\\b[^\\n]*${VENV}|find\\s[^\\n]*${VENV}[^\\n]*-(delete|exec)`, "m");
-function checkScriptlets(header, ctx) {
-  const findings = [];
-  for (const s of header.scriptlets) {
-    const kind = s.kind.replace(/\s*\(.*$/, "");
-    if (RUNS_INSTALLER.test(s.body)) {
-      findings.push(finding("PH206", ctx.file, 1, `the ${kind} runs a package installer or environment manager (${RUNS_INSTALLER.exec(s.body)?.[0].trim()}): dependencies are resolved at build time only, never on the installed system (charter \xA710, \xA711); remove it`));
-    } else if (WRITES.test(s.body)) {
-      findings.push(finding("PH206", ctx.file, 1, `the ${kind} writes into an installed venv: no virtual environment may be modified in place (charter \xA711); remove it`));
-    }
-  }
-  return findings;
-}
-function payloadIdentity(paths) {
-  for (const path of paths) {
-    const m = /^\/usr\/local\/phoreus\/([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path);
-    if (m && m[1] !== "modulefiles" && m[1] !== "python") return { tool: m[1] ?? "", version: m[2] ?? "" };
-  }
-  return void 0;
-}
-function checkIdentity(header, identity, ctx) {
-  if (!identity) {
-    return [finding("PH313", ctx.file, 1, "the payload has no venv under /usr/local/phoreus/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter \xA73.1)")];
-  }
-  const expected = `phoreus-${identity.tool}-${identity.version}`;
-  const findings = [];
-  if (header.name !== expected) {
-    findings.push(finding("PH313", ctx.file, 1, `the RPM is named ${header.name} but its files are under /usr/local/phoreus/${identity.tool}/${identity.version}/: name it ${expected} (charter \xA78)`));
-  }
-  if (header.version !== identity.version) {
-    findings.push(finding("PH313", ctx.file, 1, `the RPM's Version is ${header.version} but its files are under /usr/local/phoreus/${identity.tool}/${identity.version}/: the two must agree (charter \xA78)`));
-  }
-  return findings;
-}
-
-// src/audit/payload.ts
-import { createHash } from "node:crypto";
-import { posix } from "node:path";
-
-// src/checks/waivers.ts
-var MAX_GLOB_LENGTH = 512;
-var MAX_REASON_LENGTH = 500;
-function refuseWaivedRule(rule) {
-  const waivable = `waivable rules: ${WAIVABLE_RULES.join(", ")}`;
-  if (!RULE_IDS.includes(rule)) return `is not a rule of docs/rules.md; ${waivable}`;
-  const id = rule;
-  if (WAIVABLE_RULES.includes(id)) return void 0;
-  if (/^PH[124]/.test(id)) return `cannot be waived: it judges the project, the lock or the release, not payload files; ${waivable}`;
-  return `cannot be waived: a waiver of "${RULES[id].title}" would defeat the charter (${RULES[id].charter}); fix what it finds; ${waivable}`;
-}
-function judgeWaiverPath(glob) {
-  if (glob.length > MAX_GLOB_LENGTH) return `is longer than ${MAX_GLOB_LENGTH} characters`;
-  if (!/^[\x20-\x7e]+$/.test(glob) || glob.trim() !== glob) return "must be printable ASCII without leading or trailing spaces";
-  if (glob.startsWith("/")) return "is absolute: give a glob relative to the venv, such as lib/python3.*/site-packages/pkg/bin/arm64/*";
-  if (/[\\[\]{}]/.test(glob)) return "holds a backslash, brackets or braces: only *, ** and ? are wildcards here";
-  const segments = glob.split("/");
-  if (segments.some((s) => s === "" || s === "." || s === "..")) return 'has an empty, "." or ".." segment: give a plain path inside the venv';
-  if (segments.every((s) => /^[*?]+$/.test(s))) return "is wildcards alone, which would waive the rule for the whole venv: name the directory or files";
-  return void 0;
-}
-function globPattern(glob) {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] ?? "";
-    if (c === "*" && glob[i + 1] === "*") {
-      i++;
-      if (glob[i + 1] === "/") {
-        i++;
-        source += "(?:[^/]*/)*";
-      } else {
-        source += ".*";
-      }
-    } else if (c === "*") {
-      source += "[^/]*";
-    } else if (c === "?") {
-      source += "[^/]";
-    } else {
-      source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${source}$`);
-}
-var WaiverSet = class {
-  constructor(waivers, root) {
-    this.root = root;
-    this.patterns = waivers.map((waiver2) => ({ waiver: waiver2, pattern: globPattern(waiver2.path) }));
-  }
-  root;
-  used = /* @__PURE__ */ new Set();
-  patterns;
-  /** The waiver that covers a finding of this rule on this payload path, if any. */
-  covering(rule, path) {
-    if (!path.startsWith(`${this.root}/`)) return void 0;
-    const relative7 = path.slice(this.root.length + 1);
-    return this.patterns.find((p) => p.waiver.rule === rule && p.pattern.test(relative7))?.waiver;
-  }
-  /** The finding, marked waived when a waiver covers it. */
-  apply(f) {
-    const waiver2 = this.covering(f.rule, f.file);
-    if (!waiver2) return f;
-    this.used.add(waiver2);
-    return { ...f, waived: { reason: waiver2.reason, by: `${waiver2.file}:${waiver2.line}` } };
-  }
-  /** PH319 for each waiver that covered no finding. */
-  unmatched() {
-    return this.patterns.filter((p) => !this.used.has(p.waiver)).map(({ waiver: waiver2 }) => finding("PH319", waiver2.file, waiver2.line, `the waiver of ${waiver2.rule} for ${waiver2.path} matches no finding in this RPM: the file is gone, the glob is wrong, or the finding is fixed; correct the glob or remove the waiver`));
-  }
-};
-function waivedLine(f, root) {
-  return f.file.startsWith(`${root}/`) ? `${f.rule} ${f.file.slice(root.length + 1)}: ${f.waived?.reason ?? ""}` : `${f.rule}: ${f.message}`;
-}
-function waivedLines(findings, root) {
-  return findings.filter((f) => f.waived).map((f) => waivedLine(f, root));
-}
-var DESCRIBED_WAIVERS = 50;
-function waivedParagraphs(lines) {
-  if (lines.length === 0) return [];
-  const shown2 = lines.slice(0, DESCRIBED_WAIVERS);
-  const more = lines.length - shown2.length;
-  return [
-    "Audit findings waived by audit.waive in phoreus.yaml, each with its reason:",
-    ...shown2.map((line) => `- ${line}`),
-    ...more > 0 ? [`- and ${more} more, listed in the build report`] : []
-  ];
-}
-
-// src/requirements/pep508.ts
-function normalizeName(name) {
-  return name.replace(/[-_.]+/g, "-").toLowerCase();
-}
-var NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/;
-var OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)/;
-var VERSION = /^[A-Za-z0-9_.*+!-]+/;
-var URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
-var NAMED_URL = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*@/;
-function looksLikeLocation(text) {
-  if (NAMED_URL.test(text)) return false;
-  return URL_SCHEME.test(text) || text.startsWith(".") || text.startsWith("/") || text.startsWith("~") || /\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz)$/i.test(text) || text.includes("/") && !text.includes(" @ ") && !/[<>=!~;]/.test(text.split("/")[0] ?? "");
-}
-function eggName(url2) {
-  const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(url2);
-  return egg?.[1] ?? "";
-}
-function parseRequirement(input) {
-  const text = input.trim();
-  if (text === "") return { ok: false, error: "empty requirement" };
-  if (looksLikeLocation(text)) {
-    const [location, marker2] = splitMarker(text, true);
-    return { ok: true, requirement: { name: eggName(location), extras: [], specifier: [], url: location, ...markerField(marker2) } };
-  }
-  const nameMatch = NAME.exec(text);
-  if (!nameMatch) return { ok: false, error: `"${text}" does not start with a package name` };
-  const name = nameMatch[0];
-  let rest = text.slice(name.length).trimStart();
-  const extras = [];
-  if (rest.startsWith("[")) {
-    const close = rest.indexOf("]");
-    if (close < 0) return { ok: false, error: `unclosed "[" in the extras of ${name}` };
-    for (const extra of rest.slice(1, close).split(",")) {
-      const e = extra.trim();
-      if (e === "") continue;
-      if (!NAME.test(e) || NAME.exec(e)?.[0] !== e) return { ok: false, error: `invalid extra "${e}" of ${name}` };
-      extras.push(e);
-    }
-    rest = rest.slice(close + 1).trimStart();
-  }
-  if (rest.startsWith("@")) {
-    const [url2, marker2] = splitMarker(rest.slice(1).trim(), true);
-    if (url2 === "") return { ok: false, error: `"${name} @" is not followed by a URL` };
-    return { ok: true, requirement: { name, extras, specifier: [], url: url2, ...markerField(marker2) } };
-  }
-  const [specText2, marker] = splitMarker(rest, false);
-  const specifier = parseSpecifier(specText2);
-  if (typeof specifier === "string") return { ok: false, error: `${specifier} in the requirement on ${name}` };
-  return { ok: true, requirement: { name, extras, specifier, ...markerField(marker) } };
-}
-function markerField(marker) {
-  return marker === void 0 || marker === "" ? {} : { marker };
-}
-function splitMarker(text, afterUrl) {
-  const at = afterUrl ? text.search(/\s;/) : text.indexOf(";");
-  if (at < 0) return [text.trim(), void 0];
-  const cut2 = afterUrl ? text.indexOf(";", at) : at;
-  return [text.slice(0, at).trim(), text.slice(cut2 + 1).trim()];
-}
-function parseSpecifier(input) {
-  let text = input.trim();
-  if (text.startsWith("(")) {
-    if (!text.endsWith(")")) return 'unclosed "(" in a version specifier';
-    text = text.slice(1, -1).trim();
-  }
-  if (text === "") return [];
-  const clauses = [];
-  for (const part of text.split(",")) {
-    const clause = part.trim();
-    const op = OPERATOR.exec(clause);
-    if (!op) return `"${clause}" is not a version specifier (expected ==, >=, ~= \u2026)`;
-    const version = clause.slice(op[0].length).trim();
-    const v = VERSION.exec(version);
-    if (!v || v[0] !== version) return `"${clause}" has no valid version`;
-    clauses.push({ operator: op[0], version });
-  }
-  return clauses;
-}
-function formatSpecifier(clauses) {
-  return clauses.map((c) => `${c.operator}${c.version}`).join(",");
-}
-
-// src/requirements/versions.ts
-var import_pep440 = __toESM(require_pep440(), 1);
-function isValidVersion(version) {
-  return (0, import_pep440.valid)(version) !== null;
-}
-function satisfies(version, clauses) {
-  if (clauses.length === 0) return true;
-  if (!isValidVersion(version)) return false;
-  return (0, import_pep440.satisfies)(version, formatSpecifier(clauses), { prereleases: true });
-}
-
-// src/requirements/markers.ts
-var import_pep4402 = __toESM(require_pep440(), 1);
-function targetEnvironment(interpreter, arch2 = "x86_64") {
-  return {
-    python_version: interpreter,
-    python_full_version: `${interpreter}.0`,
-    os_name: "posix",
-    sys_platform: "linux",
-    platform_system: "Linux",
-    platform_machine: arch2,
-    platform_python_implementation: "CPython",
-    implementation_name: "cpython",
-    implementation_version: `${interpreter}.0`,
-    platform_release: "",
-    platform_version: "",
-    extra: ""
-  };
-}
-var VARIABLES = /* @__PURE__ */ new Set([
-  "python_version",
-  "python_full_version",
-  "os_name",
-  "sys_platform",
-  "platform_system",
-  "platform_machine",
-  "platform_python_implementation",
-  "implementation_name",
-  "implementation_version",
-  "platform_release",
-  "platform_version",
-  "extra",
-  // Legacy spellings pip still accepts.
-  "os.name",
-  "sys.platform",
-  "platform.version",
-  "platform.machine",
-  "platform.python_implementation",
-  "python_implementation"
-]);
-var LEGACY_NAMES = {
-  "os.name": "os_name",
-  "sys.platform": "sys_platform",
-  "platform.version": "platform_version",
-  "platform.machine": "platform_machine",
-  "platform.python_implementation": "platform_python_implementation",
-  python_implementation: "platform_python_implementation"
-};
-function tokenize(text) {
-  const tokens = [];
-  let i = 0;
-  while (i < text.length) {
-    const rest = text.slice(i);
-    const space = /^\s+/.exec(rest);
-    if (space) {
-      i += space[0].length;
-      continue;
-    }
-    if (rest[0] === "(") {
-      tokens.push({ kind: "lparen", text: "(" });
-      i++;
-      continue;
-    }
-    if (rest[0] === ")") {
-      tokens.push({ kind: "rparen", text: ")" });
-      i++;
-      continue;
-    }
-    const quote2 = rest[0];
-    if (quote2 === '"' || quote2 === "'") {
-      const end = rest.indexOf(quote2, 1);
-      if (end < 0) throw new Error("unterminated string in marker");
-      tokens.push({ kind: "str", text: rest.slice(1, end) });
-      i += end + 1;
-      continue;
-    }
-    const op = /^(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)/.exec(rest);
-    if (op) {
-      tokens.push({ kind: "op", text: op[0].replace(/\s+/, " ") });
-      i += op[0].length;
-      continue;
-    }
-    const word = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
-    if (word) {
-      if (word[0] === "and" || word[0] === "or") tokens.push({ kind: word[0], text: word[0] });
-      else if (VARIABLES.has(word[0])) tokens.push({ kind: "var", text: LEGACY_NAMES[word[0]] ?? word[0].replace(/\./g, "_") });
-      else throw new Error(`unknown marker variable "${word[0]}"`);
-      i += word[0].length;
-      continue;
-    }
-    throw new Error(`unexpected "${rest[0]}" in marker`);
-  }
-  return tokens;
-}
-function compareValues(op, left, right, versionOperands) {
-  if (op === "in") return right.includes(left);
-  if (op === "not in") return !right.includes(left);
-  if (versionOperands && (0, import_pep4402.valid)(left) && (op === "==" || op === "!=") && /^[0-9][0-9.]*\.\*$/.test(right)) {
-    return satisfies(left, [{ operator: op, version: right }]);
-  }
-  if (versionOperands && (0, import_pep4402.valid)(left) && (0, import_pep4402.valid)(right)) {
-    if (op === "===") return left === right;
-    return satisfies(left, [{ operator: op, version: right }]);
-  }
-  switch (op) {
-    case "==":
-    case "===":
-      return left === right;
-    case "!=":
-      return left !== right;
-    case "<":
-      return left < right;
-    case "<=":
-      return left <= right;
-    case ">":
-      return left > right;
-    case ">=":
-      return left >= right;
-    default:
-      return false;
-  }
-}
-var VERSION_VARIABLES = /* @__PURE__ */ new Set(["python_version", "python_full_version", "implementation_version", "platform_release"]);
-function evaluateMarker(marker, env) {
-  const tokens = tokenize(marker);
-  let pos = 0;
-  const peek = () => tokens[pos];
-  const value = () => {
-    const t = tokens[pos++];
-    if (!t) throw new Error("marker ends too early");
-    if (t.kind === "str") return { text: t.text, isVersion: false };
-    if (t.kind === "var") return { text: env[t.text] ?? "", isVersion: VERSION_VARIABLES.has(t.text) };
-    throw new Error(`expected a value in marker, found "${t.text}"`);
-  };
-  const atom = () => {
-    if (peek()?.kind === "lparen") {
-      pos++;
-      const result2 = orExpr();
-      if (tokens[pos++]?.kind !== "rparen") throw new Error('unclosed "(" in marker');
-      return result2;
-    }
-    const left = value();
-    const op = tokens[pos++];
-    if (!op || op.kind !== "op") throw new Error("expected a comparison in marker");
-    const right = value();
-    return compareValues(op.text, left.text, right.text, left.isVersion || right.isVersion);
-  };
-  const andExpr = () => {
-    let result2 = atom();
-    while (peek()?.kind === "and") {
-      pos++;
-      result2 = atom() && result2;
-    }
-    return result2;
-  };
-  const orExpr = () => {
-    let result2 = andExpr();
-    while (peek()?.kind === "or") {
-      pos++;
-      result2 = andExpr() || result2;
-    }
-    return result2;
-  };
-  const result = orExpr();
-  if (pos !== tokens.length) throw new Error(`unexpected "${tokens[pos]?.text}" in marker`);
-  return result;
-}
-
-// src/requirements/parse.ts
-var LINE_OPTIONS_WITH_VALUE = {
-  "-i": "--index-url",
-  "--index-url": "--index-url",
-  "--extra-index-url": "--extra-index-url",
-  "-f": "--find-links",
-  "--find-links": "--find-links",
-  "-r": "--requirement",
-  "--requirement": "--requirement",
-  "-c": "--constraint",
-  "--constraint": "--constraint",
-  "--trusted-host": "--trusted-host",
-  "--only-binary": "--only-binary",
-  "--no-binary": "--no-binary",
-  "--use-feature": "--use-feature"
-};
-var LINE_FLAGS = /* @__PURE__ */ new Set(["--no-index", "--pre", "--prefer-binary", "--require-hashes"]);
-var PER_REQUIREMENT_WITH_VALUE = /* @__PURE__ */ new Set(["--hash", "--config-settings", "--global-option"]);
-var COMMENT = /(^|\s+)#.*$/;
-var UNSAFE_HEADER = /The following packages are considered to be unsafe in a requirements file/;
-function physicalLines(content) {
-  const lines = content.split(/\r\n|\r|\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-function logicalLines(lines) {
-  const out = [];
-  let pending = [];
-  let start = 0;
-  lines.forEach((raw, index) => {
-    const isComment = /^\s*#/.test(raw);
-    if (!raw.endsWith("\\") || isComment) {
-      if (pending.length > 0) {
-        pending.push(isComment ? ` ${raw}` : raw);
-        out.push({ line: start, text: pending.join("") });
-        pending = [];
-      } else {
-        out.push({ line: index + 1, text: raw });
-      }
-    } else {
-      if (pending.length === 0) start = index + 1;
-      pending.push(raw.replace(/\\+$/, ""));
-    }
-  });
-  if (pending.length > 0) out.push({ line: start, text: pending.join("") });
-  return out.map((l) => ({ line: l.line, text: l.text.replace(COMMENT, "").trim() })).filter((l) => l.text !== "");
-}
-function shellWords(text) {
-  const words = [];
-  let current = "";
-  let inWord = false;
-  let quote2 = null;
-  for (const ch of text) {
-    if (quote2) {
-      if (ch === quote2) quote2 = null;
-      else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote2 = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += ch;
-      inWord = true;
-    }
-  }
-  if (quote2) return null;
-  if (inWord) words.push(current);
-  return words;
-}
-function parseHash(value) {
-  const m = /^([A-Za-z0-9]+):(.+)$/.exec(value);
-  return m ? { algorithm: (m[1] ?? "").toLowerCase(), digest: m[2] ?? "" } : null;
-}
-function parseRequirementsFile(content) {
-  const lines = physicalLines(content);
-  const file = { entries: [], comments: [], problems: [] };
-  let unsafeFrom = Number.POSITIVE_INFINITY;
-  lines.forEach((raw, index) => {
-    const start = /(^|\s)#/.exec(raw);
-    if (start) {
-      const text = raw.slice(start.index + start[0].length).replace(/^ /, "");
-      file.comments.push({ line: index + 1, text });
-      if (UNSAFE_HEADER.test(text) && unsafeFrom === Number.POSITIVE_INFINITY) unsafeFrom = index + 1;
-    }
-  });
-  for (const { line, text } of logicalLines(lines)) {
-    parseLogicalLine(file, line, text, line > unsafeFrom);
-  }
-  return file;
-}
-function parseLogicalLine(file, line, text, unsafeSection) {
-  const problem = (message, kind = "syntax") => {
-    file.problems.push({ line, kind, message });
-  };
-  const words = text.split(/\s+/);
-  const firstOption = words.findIndex((w) => w.startsWith("-"));
-  const requirementText = (firstOption < 0 ? words : words.slice(0, firstOption)).join(" ");
-  const optionWords = shellWords(firstOption < 0 ? "" : words.slice(firstOption).join(" "));
-  if (optionWords === null) {
-    problem("unclosed quote");
-    return;
-  }
-  const hashes = [];
-  let editable;
-  for (let i = 0; i < optionWords.length; i++) {
-    const word = optionWords[i] ?? "";
-    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
-    const flag = eq > 0 ? word.slice(0, eq) : word;
-    const inline = eq > 0 ? word.slice(eq + 1) : void 0;
-    const shortGlued = /^-[ircfe]./.test(word) && !word.startsWith("--") ? word.slice(0, 2) : void 0;
-    const name = shortGlued ?? flag;
-    const takeValue = () => {
-      if (inline !== void 0) return inline;
-      if (shortGlued) return word.slice(2);
-      i++;
-      return optionWords[i];
-    };
-    if (name === "-e" || name === "--editable") {
-      const value = takeValue();
-      if (value === void 0 || value.trim() === "") problem(`${name} needs a value`);
-      else editable = value;
-    } else if (PER_REQUIREMENT_WITH_VALUE.has(name)) {
-      const value = takeValue();
-      if (value === void 0) {
-        problem(`${name} needs a value`);
-        continue;
-      }
-      if (name !== "--hash") {
-        file.entries.push({ kind: "option", line, name, value });
-        continue;
-      }
-      const parsed2 = parseHash(value);
-      if (parsed2) hashes.push(parsed2);
-      else problem(`"--hash=${value}" is not of the form --hash=sha256:<hex digest>`, "hash");
-    } else if (LINE_OPTIONS_WITH_VALUE[name]) {
-      const value = takeValue();
-      if (value === void 0) problem(`${name} needs a value`);
-      else file.entries.push({ kind: "option", line, name: LINE_OPTIONS_WITH_VALUE[name], value });
-    } else if (LINE_FLAGS.has(name)) {
-      file.entries.push({ kind: "option", line, name });
-    } else {
-      problem(`unknown option "${name.slice(0, 40)}"`);
-    }
-  }
-  const written = editable ?? requirementText;
-  if (written === "") {
-    if (hashes.length > 0) problem("--hash given without a requirement", "hash");
-    return;
-  }
-  if (editable !== void 0 && requirementText !== "") problem(`"${requirementText}" and -e ${editable} on one line`);
-  const parsed = parseRequirement(written);
-  const entry = { kind: "requirement", line, text: written, editable: editable !== void 0, hashes, unsafeSection };
-  if (parsed.ok) entry.requirement = parsed.requirement;
-  else problem(parsed.error, "requirement");
-  file.entries.push(entry);
-}
-function requirementEntries(file) {
-  return file.entries.filter((e) => e.kind === "requirement");
-}
-function optionEntries(file) {
-  return file.entries.filter((e) => e.kind === "option");
-}
-
-// src/requirements/header.ts
-var AUTOGENERATED = /^This file is autogenerated by pip-compile(?: with [Pp]ython (\d+\.\d+))?/;
-var COMMAND_INTRO = /^(by the following command|To update, run):\s*$/;
-function parseCompileHeader(file) {
-  const comments = file.comments.filter((c) => c.line <= 12);
-  const auto = comments.find((c) => AUTOGENERATED.test(c.text.trim()));
-  if (!auto) return void 0;
-  const header = { line: auto.line };
-  const version = AUTOGENERATED.exec(auto.text.trim())?.[1];
-  if (version) header.pythonVersion = version;
-  const intro = comments.find((c) => c.line > auto.line && COMMAND_INTRO.test(c.text.trim()));
-  const command = intro && comments.find((c) => c.line > intro.line && c.text.trim() !== "");
-  if (!command) return header;
-  header.command = command.text.trim();
-  header.commandLine = command.line;
-  const words = shellWords(header.command);
-  if (!words) return header;
-  const start = pipCompileStart(words);
-  if (start >= 0) header.args = words.slice(start);
-  return header;
-}
-function pipCompileStart(words) {
-  const at = words.findIndex((w) => w === "pip-compile" || w.endsWith("/pip-compile"));
-  if (at >= 0) return at + 1;
-  const m = words.findIndex((w, i) => w === "-m" && words[i + 1] === "piptools" && words[i + 2] === "compile");
-  return m >= 0 ? m + 3 : -1;
-}
-function generatesHashes(args) {
-  return args.includes("--generate-hashes");
-}
-
-// src/checks/lockfile.ts
-var REGENERATE = (ctx) => `pip-compile --generate-hashes --allow-unsafe --output-file=${ctx.lockName} ${ctx.inName}`;
-function appliesTo(entry, env) {
-  const marker = entry.requirement?.marker;
-  if (!marker) return true;
-  try {
-    return evaluateMarker(marker, env);
-  } catch {
-    return true;
-  }
-}
-function exactPin(entry) {
-  const spec = entry.requirement?.specifier ?? [];
-  const only = spec[0];
-  if (spec.length !== 1 || !only || entry.requirement?.url) return void 0;
-  if (only.operator === "===") return only.version;
-  if (only.operator === "==" && !only.version.includes("*")) return only.version;
-  return void 0;
-}
-function lockedPackages(lockText, interpreter, arch2) {
-  const env = targetEnvironment(interpreter, arch2);
-  return requirementEntries(parseRequirementsFile(lockText)).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
-    name: e.requirement?.name ?? "",
-    version: exactPin(e) ?? "",
-    hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
-  }));
-}
-function namedEntries(lock) {
-  return requirementEntries(lock).filter((e) => e.requirement && !e.requirement.url && !e.editable);
-}
-function checkParseProblems(ctx) {
-  return ctx.lock.problems.map((p) => {
-    const message = `${redact(p.message)}; regenerate the lock with \`${REGENERATE(ctx)}\` instead of editing it`;
-    if (p.kind === "hash") return finding("PH104", ctx.lockName, p.line, message);
-    if (p.kind === "requirement") return finding("PH103", ctx.lockName, p.line, `cannot read this requirement: ${message}`);
-    return finding("PH106", ctx.lockName, p.line, `pip-compile does not write this line: ${message}`);
-  });
-}
-function checkPins(ctx) {
-  const findings = [];
-  const seen = /* @__PURE__ */ new Map();
-  for (const entry of namedEntries(ctx.lock)) {
-    const req = entry.requirement;
-    if (!req) continue;
-    if (req.marker) {
-      try {
-        evaluateMarker(req.marker, ctx.env);
-      } catch (error) {
-        findings.push(finding("PH103", ctx.lockName, entry.line, `the marker of ${req.name} cannot be read (${error.message}); regenerate the lock with \`${REGENERATE(ctx)}\``));
-      }
-    }
-    if (exactPin(entry) === void 0) {
-      const spec = req.specifier.length ? `"${formatSpecifier(req.specifier)}"` : "no version at all";
-      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned with ${spec}, not one exact version; pin it with == by regenerating the lock with \`${REGENERATE(ctx)}\``));
-    }
-    if (!appliesTo(entry, ctx.env)) continue;
-    const key = normalizeName(req.name);
-    const first = seen.get(key);
-    if (first) {
-      findings.push(finding("PH103", ctx.lockName, entry.line, `${req.name} is pinned twice (also on line ${first.line}); keep one pin by regenerating the lock with \`${REGENERATE(ctx)}\``));
-    } else {
-      seen.set(key, entry);
-    }
-  }
-  return findings;
-}
-var SHA256 = /^[0-9a-f]{64}$/i;
-function checkHashes(ctx) {
-  const findings = [];
-  for (const entry of requirementEntries(ctx.lock)) {
-    if (entry.editable) continue;
-    const name = entry.requirement?.name || redact(entry.text);
-    const sha256 = entry.hashes.filter((h) => h.algorithm === "sha256");
-    const malformed = sha256.find((h) => !SHA256.test(h.digest));
-    if (malformed) {
-      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has --hash=sha256:${malformed.digest.slice(0, 16)}\u2026, which is not a 64-digit hex sha256 digest; regenerate the lock with \`${REGENERATE(ctx)}\``));
-    } else if (sha256.length === 0) {
-      const others = entry.hashes.map((h) => h.algorithm);
-      const why = others.length ? ` (only ${[...new Set(others)].join(", ")}, which do not count)` : "";
-      findings.push(finding("PH104", ctx.lockName, entry.line, `${name} has no --hash=sha256:${why}; regenerate the lock with \`${REGENERATE(ctx)}\` so pip can install it with --require-hashes`));
-    }
-  }
-  return findings;
-}
-function checkLocations(ctx) {
-  const findings = [];
-  for (const entry of requirementEntries(ctx.lock)) {
-    const shown2 = redact(entry.text);
-    const fix = "publish it to the package index as a versioned release and pin it with == instead";
-    if (entry.editable) {
-      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown2}": a built RPM cannot depend on a working tree; ${fix}`));
-      continue;
-    }
-    const url2 = entry.requirement?.url;
-    if (!url2) continue;
-    const kind = /^(git|hg|svn|bzr)\+/.test(url2) ? "VCS requirement" : /^file:/i.test(url2) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url2) ? "local-path requirement" : "direct-URL requirement";
-    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown2}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
-  }
-  return findings;
-}
-var WRITTEN_BY_PIP_COMPILE = /* @__PURE__ */ new Set(["--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-binary", "--only-binary"]);
-function checkOptions(ctx) {
-  return optionEntries(ctx.lock).filter((o) => !WRITTEN_BY_PIP_COMPILE.has(o.name)).map((o) => finding("PH106", ctx.lockName, o.line, `pip-compile never writes ${o.name} into a lock${o.name === "--requirement" || o.name === "--constraint" ? ": it would pull in requirements this lock does not pin with hashes" : ""}; remove the line and regenerate the lock with \`${REGENERATE(ctx)}\``));
-}
-function checkHeader(ctx) {
-  const header = parseCompileHeader(ctx.lock);
-  if (!header) {
-    return [finding("PH106", ctx.lockName, 1, `${ctx.lockName} has no pip-compile header ("This file is autogenerated by pip-compile"); generate it with \`${REGENERATE(ctx)}\``)];
-  }
-  const findings = [];
-  const line = header.commandLine ?? header.line;
-  if (!header.command) {
-    findings.push(finding("PH106", ctx.lockName, header.line, `the pip-compile header records no command, so --generate-hashes cannot be confirmed; regenerate with \`${REGENERATE(ctx)}\``));
-  } else if (!header.args) {
-    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redact(header.command)}" is not a pip-compile invocation (CUSTOM_COMPILE_COMMAND hides it); unset CUSTOM_COMPILE_COMMAND and regenerate with \`${REGENERATE(ctx)}\``));
-  } else if (!generatesHashes(header.args)) {
-    findings.push(finding("PH106", ctx.lockName, line, `the recorded command "${redact(header.command)}" lacks --generate-hashes; regenerate with \`${REGENERATE(ctx)}\``));
-  }
-  if (header.pythonVersion && header.pythonVersion !== ctx.interpreter) {
-    findings.push(finding("PH109", ctx.lockName, header.line, `the lock was compiled with Python ${header.pythonVersion} but the target interpreter is ${ctx.interpreter}; pins and hashes differ between Python versions, so re-run pip-compile with python${ctx.interpreter} (\`python${ctx.interpreter} -m piptools compile \u2026\`)`));
-  }
-  return findings;
-}
-function checkPipPinned(ctx) {
-  const pinned = namedEntries(ctx.lock).some((e) => normalizeName(e.requirement?.name ?? "") === "pip" && exactPin(e) !== void 0);
-  if (pinned) return [];
-  const commented = ctx.lock.comments.find((c) => c.text.trim() === "pip");
-  return [finding("PH111", ctx.lockName, commented?.line ?? 1, `pip is not pinned in the lock, so the build cannot upgrade pip deterministically; add pip to ${ctx.inName} or regenerate with --allow-unsafe: \`${REGENERATE(ctx)}\``)];
-}
-function checkCredentials(fileName, file) {
-  const findings = [];
-  const secrets = [];
-  const report = (line, what, text) => {
-    const found = literalCredentials(text);
-    if (found.length === 0) return;
-    secrets.push(...found);
-    findings.push(finding("PH112", fileName, line, `${what} holds a credential (${redact(text)}); remove it from the file and pass the URL with its credential through an environment variable or a secret (PIP_INDEX_URL, or \${TOKEN} in the URL)`));
-  };
-  for (const option of optionEntries(file)) {
-    if (option.value) report(option.line, option.name, option.value);
-  }
-  for (const entry of requirementEntries(file)) {
-    report(entry.line, "the requirement", entry.text);
-  }
-  for (const comment of file.comments) {
-    report(comment.line, "a comment (the recorded pip-compile command)", comment.text);
-  }
-  return { findings, secrets };
-}
-function checkLock(ctx) {
-  return [
-    ...checkParseProblems(ctx),
-    ...checkHeader(ctx),
-    ...checkOptions(ctx),
-    ...checkPins(ctx),
-    ...checkHashes(ctx),
-    ...checkLocations(ctx),
-    ...checkPipPinned(ctx)
-  ];
-}
-
-// src/audit/modulefile-rules.ts
-var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
-var STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
-var DESCRIPTION = new RegExp(String.raw`\b(whatis|help)\s*\(\s*(${STRING}|\[(=*)\[[\s\S]*?\]\3\])\s*\)`, "g");
-function withoutComments(text) {
-  return text.replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, (m) => m.replace(/[^\n]/g, " ")).split("\n").map((line) => {
-    const strings2 = new RegExp(`${STRING}|--.*$`, "g");
-    return line.replace(strings2, (m) => m.startsWith("--") ? "" : m);
-  }).join("\n");
-}
-var unquote = (literal) => literal.slice(1, -1).replace(/\\(.)/g, "$1");
-function evaluate(expr, locals) {
-  const e = expr.trim();
-  if (/^("|')/.test(e)) return unquote(e);
-  if (/^\w+$/.test(e)) return locals.get(e);
-  const join26 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join26) return void 0;
-  const parts = (join26[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
-  const values = parts.map((p) => evaluate(p, locals));
-  return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
-}
-var SETTERS = /\b(setenv|pushenv|prepend_path|append_path|remove_path|set_alias|set_shell_function)\s*\(/g;
-function holdsControl(body) {
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    if (c < 32 && c !== 9 || c === 127) return true;
-    if (body[i] !== "\\") continue;
-    const next = body.slice(i + 1);
-    if (next.charCodeAt(0) < 32 || /^[nrvfabz]/.test(next) || /^x[01][0-9a-fA-F]/i.test(next)) return true;
-    const decimal = /^\d{1,3}/.exec(next)?.[0];
-    if (decimal !== void 0 && (Number(decimal) < 32 || Number(decimal) === 127)) return true;
-    i++;
-  }
-  return false;
-}
-function checkSetterValues(file, code) {
-  const findings = [];
-  for (const m of code.matchAll(SETTERS)) {
-    const start = (m.index ?? 0) + m[0].length;
-    let depth = 1;
-    let end = start;
-    while (end < code.length && depth > 0) {
-      const c = code[end];
-      if (c === "(") depth++;
-      else if (c === ")") depth--;
-      end++;
-    }
-    const args = code.slice(start, end - 1);
-    const literals = args.match(/"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\[(=*)\[[\s\S]*?\]\1\]/g) ?? [];
-    if (literals.some((l) => l.startsWith("[") ? /[\r\n]/.test(l) : holdsControl(l.slice(1, -1)))) {
-      const line = code.slice(0, m.index).split("\n").length;
-      findings.push(finding("PH317", file, line, `${m[1]} is given a value with a newline or another control character: Lmod writes it into the user's shell as code, so loading the module would run what follows; remove the control characters`));
-    }
-  }
-  return findings;
-}
-function checkModulefile(file, text, interpreterModule, venv) {
-  const findings = [];
-  const code = withoutComments(text);
-  findings.push(...checkSetterValues(file, code));
-  const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, " "));
-  described.split("\n").forEach((line, i) => {
-    const m = FORBIDDEN.exec(line);
-    if (m) findings.push(finding("PH204", file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove the line`));
-  });
-  const locals = /* @__PURE__ */ new Map();
-  for (const m of code.matchAll(new RegExp(`\\blocal\\s+(\\w+)\\s*=\\s*(${STRING}|pathJoin\\s*\\([^)]*\\))`, "g"))) {
-    const value = evaluate(m[2] ?? "", locals);
-    if (value !== void 0) locals.set(m[1] ?? "", value);
-  }
-  const calls = (name, first) => [...code.matchAll(new RegExp(`\\b${name}\\s*\\(\\s*["']${first}["']\\s*,\\s*((?:pathJoin\\s*\\([^)]*\\))|${STRING}|\\w+)`, "g"))].map((m) => evaluate(m[1] ?? "", locals) ?? "");
-  const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter \xA75, \xA79)`));
-  }
-  const virtualEnv = calls("setenv", "VIRTUAL_ENV");
-  if (!virtualEnv.some((v) => v.replace(/\/+$/, "") === venv)) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(", ") || "an expression"})` : ""}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
-  }
-  const path = calls("prepend_path", "PATH");
-  if (!path.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
-  }
-  return findings;
-}
-
-// src/audit/pyc.ts
-var MAGIC = [
-  { version: "3.8", final: 3413, from: 3400 },
-  { version: "3.9", final: 3425, from: 3420 },
-  { version: "3.10", final: 3439, from: 3430 },
-  { version: "3.11", final: 3495, from: 3450 },
-  { version: "3.12", final: 3531, from: 3500 },
-  { version: "3.13", final: 3571, from: 3550 },
-  { version: "3.14", final: 3627, from: 3600 }
-];
-var KNOWN_VERSIONS = MAGIC.map((m) => m.version);
-function magicOf(version) {
-  return MAGIC.find((m) => m.version === version)?.final;
-}
-function readPycHeader(data) {
-  if (data.length < 16 || data[2] !== 13 || data[3] !== 10) return void 0;
-  const magic = (data[0] ?? 0) | (data[1] ?? 0) << 8;
-  const flags = (data[4] ?? 0) | (data[5] ?? 0) << 8;
-  const entry = MAGIC.find((m) => magic >= m.from && magic <= m.final);
-  return { magic, ...entry ? { version: entry.version } : {}, isFinal: entry?.final === magic, hashBased: (flags & 1) === 1 };
-}
-function pycTag(fileName) {
-  return /\.(cpython-\d+)(?:\.opt-\d)?\.pyc$/.exec(fileName)?.[1];
-}
-function tagOf(version) {
-  return `cpython-${version.replace(".", "")}`;
-}
-var SHORT_STRINGS = /* @__PURE__ */ new Set([122, 90]);
-var LONG_STRINGS = /* @__PURE__ */ new Set([97, 65, 117, 116]);
-var FLAG_REF = 128;
-function holdsString(data, text) {
-  const needle = Buffer.from(text, "utf8");
-  for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
-    if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
-    if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
-  }
-  return false;
-}
-
-// src/audit/payload.ts
-var CAP = 25;
-var BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
-var PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
-var BASE_LIBRARIES = /* @__PURE__ */ new Set([
-  "libc.so.6",
-  "libm.so.6",
-  "libdl.so.2",
-  "librt.so.1",
-  "libpthread.so.0",
-  "libutil.so.1",
-  "libnsl.so.1",
-  "libcrypt.so.1",
-  "libresolv.so.2",
-  "libgcc_s.so.1",
-  "libstdc++.so.6",
-  "ld-linux-x86-64.so.2",
-  "ld-linux-aarch64.so.1",
-  "libX11.so.6",
-  "libXext.so.6",
-  "libXrender.so.1",
-  "libICE.so.6",
-  "libSM.so.6",
-  "libGL.so.1",
-  "libgobject-2.0.so.0",
-  "libgthread-2.0.so.0",
-  "libglib-2.0.so.0",
-  "libz.so.1"
-]);
-var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
-var MACHINE_NAMES = { 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390", 40: "ARM", 62: "x86_64", 183: "aarch64", 243: "RISC-V" };
-var machineName = (machine) => `${MACHINE_NAMES[machine] ?? "another machine"} (ELF machine ${machine})`;
-var SYSTEM_LIBRARY_DIRS = /* @__PURE__ */ new Set(["/lib", "/lib64", "/usr/lib", "/usr/lib64"]);
-var UNSAFE_MODE = 3586;
-var PayloadAuditor = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-    this.prefix = `/usr/local/phoreus/${ctx.tool}/${ctx.version}`;
-    this.venv = `${this.prefix}/venv`;
-    this.waivers = new WaiverSet(ctx.waivers ?? [], this.venv);
-    this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
-    this.modulefile = `/usr/local/phoreus/modulefiles/${ctx.tool}/${ctx.version}.lua`;
-  }
-  ctx;
-  findings = [];
-  /** Findings per rule, the waived apart: each kind is capped on its own. */
-  counts = /* @__PURE__ */ new Map();
-  foreign = [];
-  shebangs = [];
-  files = /* @__PURE__ */ new Map();
-  symlinks = /* @__PURE__ */ new Map();
-  records = [];
-  metadata = [];
-  elfNeeds = [];
-  provided = /* @__PURE__ */ new Set();
-  pycVersions = /* @__PURE__ */ new Map();
-  texts = { pyvenv: void 0, modulefile: void 0, lock: void 0, config: void 0 };
-  entries = 0;
-  bytes = 0;
-  /** Every path the payload holds, to find the header's files it does not (ghosts). */
-  paths = /* @__PURE__ */ new Set();
-  prefix;
-  venv;
-  sitePackages;
-  modulefile;
-  waivers;
-  get stats() {
-    return { files: this.entries, bytes: this.bytes };
-  }
-  report(rule, file, line, message) {
-    const made = finding(rule, file, line, message);
-    const f = this.waivers.apply(made);
-    const key = `${rule}${f.waived ? " waived" : ""}`;
-    const count = this.counts.get(key) ?? { rule, waived: f.waived !== void 0, n: 0 };
-    count.n++;
-    this.counts.set(key, count);
-    if (count.n <= CAP) this.findings.push(f);
-  }
-  /**
-   * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
-   * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
-   * never this large in a venv: they are reported as unreadable.
-   */
-  addLarge(file) {
-    const path = `/${file.name}`;
-    this.entries++;
-    this.paths.add(path);
-    this.checkPlace(path, file.mode);
-    if (!isRegular(file.mode)) return;
-    this.bytes += file.size;
-    this.files.set(path, { sha256: file.sha256, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
-    if (file.elf) this.checkElf(path, file.elf);
-    else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
-    else if (path.endsWith(".pyc")) this.checkPycHeader(path, file.head);
-    const unreadable = largeText(path, this);
-    if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
-    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, file.head);
-  }
-  add(entry) {
-    const path = `/${entry.name}`;
-    this.entries++;
-    this.paths.add(path);
-    this.checkPlace(path, entry.mode);
-    if (isSymlink(entry.mode)) {
-      const target2 = entry.data.toString("utf8");
-      this.symlinks.set(path, target2);
-      const marker = buildPathIn(Buffer.from(target2), this.ctx.buildPaths);
-      if (marker) this.report("PH305", path, 1, `the symlink points at ${target2}, a build-time path (${marker}); relocate it to the installed path`);
-      return;
-    }
-    if (!isRegular(entry.mode)) return;
-    this.bytes += entry.data.length;
-    const data = entry.data;
-    const facts = { sha256: createHash("sha256").update(data).digest("base64url"), size: data.length };
-    this.files.set(path, facts);
-    const elf = readElf(data);
-    if (elf) {
-      this.checkElf(path, elf);
-    } else if (path.endsWith(".pyc")) {
-      const compiledFor = this.checkPyc(path, data);
-      if (compiledFor) facts.compiledFor = compiledFor;
-    } else {
-      const marker = buildPathIn(data, this.ctx.buildPaths);
-      if (marker) facts.buildPath = marker;
-    }
-    this.remember(path, data);
-  }
-  /** PH301: everything under the tool version's prefix, or its modulefile. */
-  checkPlace(path, mode) {
-    const allowedDirs = [`/usr/local/phoreus/${this.ctx.tool}`, `/usr/local/phoreus/modulefiles/${this.ctx.tool}`];
-    if (path === this.prefix || path.startsWith(`${this.prefix}/`) || path === this.modulefile) return;
-    if (isDirectory(mode) && allowedDirs.includes(path)) return;
-    this.report("PH301", path, 1, `${path} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
-  }
-  remember(path, data) {
-    const text = () => data.toString("utf8");
-    if (path === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
-    else if (path === this.modulefile) this.texts.modulefile = text();
-    else if (path === `${this.prefix}/requirements.lock`) this.texts.lock = text();
-    else if (path === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
-    else if (/\.dist-info\/RECORD$/.test(path)) this.records.push({ path, text: text() });
-    else if (/\.dist-info\/METADATA$/.test(path)) this.metadata.push({ path, text: text() });
-    else if (/\.dist-info\/direct_url\.json$/.test(path)) this.checkDirectUrl(path, text());
-    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, data);
-    if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) this.checkPathHooks(path, text());
-  }
-  /**
-   * PH305: pip writes direct_url.json (PEP 610) for a distribution installed from a path or
-   * URL rather than by name; a file: URL names a directory of the machine that installed it,
-   * which RECORD lists like any file, so the text markers never judge it.
-   */
-  checkDirectUrl(path, text) {
-    let url2;
-    try {
-      url2 = JSON.parse(text).url;
-    } catch {
-      return;
-    }
-    if (typeof url2 === "string" && /^file:/i.test(url2)) {
-      this.report("PH305", path, 1, `direct_url.json names ${url2}, a path on the machine that installed the distribution: install it by name from a wheelhouse (pip --no-index --find-links), for which pip writes no direct_url.json`);
-    }
-  }
-  /** PH304: scripts on PATH must run the venv's own interpreter (judged in judgeShebangs). */
-  checkShebang(path, data) {
-    if (data[0] !== 35 || data[1] !== 33) return;
-    const head = data.subarray(0, 512).toString("utf8").split("\n");
-    const first = (head[0] ?? "").slice(2).trim();
-    const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
-    const interpreter = first === "/bin/sh" && exec ? exec[1] ?? "" : first.split(/\s+/)[0] ?? "";
-    const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) ?? "";
-    const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec !== null;
-    if (runsPython) this.shebangs.push({ path, line: exec ? 2 : 1, interpreter, first });
-  }
-  /**
-   * PH304 once the payload's symlinks are known: the interpreter path as the kernel resolves
-   * it ("//", "/./" and ".." taken as they are, through the payload's own directory links)
-   * must be a file in the venv's bin/.
-   */
-  judgeShebangs() {
-    for (const { path, line, interpreter, first } of this.shebangs) {
-      const resolved = interpreter.startsWith("/") ? this.resolveDirectories(interpreter) : interpreter;
-      if (resolved.startsWith(`${this.venv}/bin/`) && resolved.length > this.venv.length + 5) continue;
-      const named = resolved === interpreter ? interpreter : `${interpreter} (that is, ${resolved})`;
-      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith("/") ? `"${interpreter}" is a relative path` : `${named} is outside the venv`;
-      this.report("PH304", path, line, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
-    }
-  }
-  /** An absolute path with its directories resolved as the kernel would, through the payload's symlinks; its last name kept. */
-  resolveDirectories(path) {
-    const pending = path.split("/");
-    const last = pending.pop() ?? "";
-    if (last === "." || last === "..") pending.push(last);
-    let dir = "/";
-    for (let hops = 0; pending.length > 0; ) {
-      const part = pending.shift() ?? "";
-      if (part === "" || part === ".") continue;
-      if (part === "..") {
-        dir = posix.dirname(dir);
-        continue;
-      }
-      const next = posix.join(dir, part);
-      const target2 = this.symlinks.get(next);
-      if (target2 !== void 0 && hops++ < 40) {
-        pending.unshift(...(target2.startsWith("/") ? target2 : `${dir}/${target2}`).split("/"));
-        dir = "/";
-      } else {
-        dir = next;
-      }
-    }
-    return last === "." || last === ".." ? dir : posix.join(dir, last);
-  }
-  /**
-   * PH303: .pth files and site/usercustomize may not reach outside the venv. PH316: a .pth
-   * line that starts with "import" is code Python runs at every start of the venv.
-   */
-  checkPathHooks(path, text) {
-    const dir = posix.dirname(path);
-    text.split(/\r\n|\r|\n/).forEach((raw, i) => {
-      const line = raw.trim();
-      if (line === "" || line.startsWith("#")) return;
-      const isCode = path.endsWith(".py") || /^import[\s\t]/.test(line);
-      if (path.endsWith(".pth") && isCode) {
-        this.report("PH316", path, i + 1, `${posix.basename(path)} runs code at every start of Python in the venv ("${line.length > 60 ? `${line.slice(0, 57)}...` : line}"): check that the package needs it; its build never runs it (pip check runs with site hooks off)`);
-      }
-      const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? "") : [line];
-      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith(".pth")) return;
-      for (const candidate of candidates) {
-        const resolved = posix.resolve(dir, candidate);
-        if (resolved !== this.venv && !resolved.startsWith(`${this.venv}/`)) {
-          this.report("PH303", path, i + 1, `${posix.basename(path)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
-        }
-      }
-    });
-  }
-  /**
-   * PH307: bytecode for interpreter X.Y only. Returns what the co_filename names when it is not
-   * the installed source path (PH305, judged at the end: bytecode without its source beside it
-   * cannot be compiled again, and is left as its wheel ships it).
-   */
-  checkPyc(path, data) {
-    if (!this.checkPycHeader(path, data)) return void 0;
-    if (!path.includes("/__pycache__/")) return void 0;
-    const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
-    if (holdsString(data, source)) return void 0;
-    const rel = source.slice(this.sitePackages.length + 1);
-    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
-    return { source, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not exactly ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
-  }
-  /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */
-  checkPycHeader(path, data) {
-    const header = readPycHeader(data);
-    const expected = magicOf(this.ctx.interpreter);
-    const tag = pycTag(path);
-    if (!header) {
-      this.report("PH307", path, 1, "the file is not Python bytecode (bad magic); remove it");
-      return false;
-    }
-    if (!this.waivers.covering("PH307", path)) {
-      this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
-      if (tag) this.pycVersions.set(tag.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path);
-    }
-    if (header.magic !== expected || tag && tag !== tagOf(this.ctx.interpreter)) {
-      const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
-      this.report("PH307", path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
-    }
-    return true;
-  }
-  /**
-   * PH315 and PH301 on the header's file list, which is what rpm installs: no setuid,
-   * setgid, sticky or world-writable file, nothing but files, directories and symlinks, and
-   * no file the payload does not hold (a %ghost) outside the prefix.
-   */
-  checkHeaderFiles(files) {
-    for (const { path, mode } of files) {
-      if (mode < 0) {
-        this.report("PH301", this.prefix, 1, `the header lists a file whose name breaks its line (${path}): a name with a newline has no place in a venv`);
-        continue;
-      }
-      const type = mode & 61440;
-      if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) {
-        this.report("PH315", path, 1, `the RPM installs a device, pipe or socket (mode ${mode.toString(8)}): a venv holds files, directories and symlinks only; remove it`);
-      } else if (type !== S_IFLNK && (mode & UNSAFE_MODE) !== 0) {
-        const what = [mode & 2048 ? "setuid" : "", mode & 1024 ? "setgid" : "", mode & 512 ? "sticky" : "", mode & 2 ? "world-writable" : ""].filter(Boolean).join(", ");
-        this.report("PH315", path, 1, `the RPM installs it ${what} (mode ${(mode & 4095).toString(8)}): a setuid file runs as its owner, a world-writable one lets any user change the tool (charter \xA73.1, \xA711); give it mode 644 or 755`);
-      }
-      if (!this.paths.has(path)) this.checkPlace(path, mode);
-    }
-  }
-  /**
-   * PH306 (an interpreter copied into bin/), PH309 (glibc), PH305 (RPATH); an ELF file of
-   * another machine is judged at the end by what would load it (PH309, PH318), and is neither
-   * a library the venv provides nor one whose needs count; needed libraries are judged at the
-   * end too (PH310).
-   */
-  checkElf(path, elf) {
-    if (path.startsWith(`${this.venv}/bin/`) && /\/python[\d.]*$/.test(path)) {
-      const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
-      this.report("PH306", path, 1, `${posix.basename(path)} is a copy of an interpreter, not a link to the target interpreter ${target2}: a copy runs with the build machine's RUNPATH and prefix; create the venv with links (python -m venv --symlinks, the default on Linux)`);
-    }
-    const machine = ELF_MACHINES[this.ctx.arch];
-    if (machine !== void 0 && elf.machine !== machine) {
-      this.foreign.push({ path, machine: elf.machine, ...elf.soname ? { soname: elf.soname } : {} });
-      return;
-    }
-    if (elf.soname) this.provided.add(elf.soname);
-    this.provided.add(posix.basename(path));
-    this.elfNeeds.push({ path, needed: elf.needed });
-    const glibc = newestGlibc(elf);
-    const [major, minor] = this.ctx.distro.glibc;
-    if (glibc && (glibc[0] > major || glibc[0] === major && glibc[1] > minor)) {
-      this.report("PH309", path, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
-    }
-    for (const entry of elf.rpath) this.checkRunpath(path, entry);
-  }
-  /**
-   * PH305: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
-   * interpreter's home or the system's own library directories; anything else is a directory
-   * of the build machine (its interpreter, a build tree, a home) or of another tree.
-   */
-  checkRunpath(path, entry) {
-    if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
-    const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith("/tmp/") ? "/tmp/" : void 0);
-    if (marker) {
-      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
-      return;
-    }
-    if (!entry.startsWith("/")) {
-      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a relative directory the loader takes from the current directory of whoever runs the tool; use $ORIGIN-relative paths`);
-      return;
-    }
-    const dir = posix.normalize(entry).replace(/\/+$/, "");
-    const within = (root) => dir === root || dir.startsWith(`${root}/`);
-    if (within(this.venv) || within(this.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
-    this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${this.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
-  }
-  /**
-   * PH309 and PH318 for ELF files of another machine. The target can never load one: that
-   * is an error where something would load it — Python importing it as an extension module,
-   * an ELF file of the venv needing it, the shell running it from bin/ — and otherwise an
-   * inert file of the wheel (a binary bundled for every platform), worth a warning only.
-   */
-  judgeForeignElf() {
-    const neededBy = /* @__PURE__ */ new Map();
-    for (const { path, needed } of this.elfNeeds) for (const lib of needed) if (!neededBy.has(lib)) neededBy.set(lib, path);
-    for (const elf of this.foreign) {
-      const what = `the ELF file is built for ${machineName(elf.machine)}, not ${this.ctx.arch}`;
-      const fix = `lock the package's wheel for ${this.ctx.arch} (its platform tag), or build it from its sdist on ${this.ctx.arch} (packages.forceSource)`;
-      const user = neededBy.get(elf.soname ?? "") ?? neededBy.get(posix.basename(elf.path));
-      if (this.isExtensionModule(elf.path)) {
-        this.report("PH309", elf.path, 1, `${what}, and it is an extension module Python would import: the import fails on the target; ${fix}`);
-      } else if (user) {
-        this.report("PH309", elf.path, 1, `${what}, and ${user} needs it: the loader cannot load it on the target; ${fix}`);
-      } else if (posix.dirname(elf.path) === `${this.venv}/bin`) {
-        this.report("PH309", elf.path, 1, `${what}, and it is a program on PATH once the module is loaded: it cannot run on the target; ${fix}`);
-      } else {
-        this.report("PH318", elf.path, 1, `${what}; nothing in the venv imports, links or runs it, so it is inert on the target (a binary a wheel bundles for each platform): waive it in phoreus.yaml (audit.waive) with the reason, or remove the package if it needs it`);
-      }
-    }
-  }
-  /** Whether Python would import the file as an extension module: a tagged .so, or a plain one in a package or site-packages itself. */
-  isExtensionModule(path) {
-    if (!path.startsWith(`${this.venv}/lib/`) || !path.endsWith(".so")) return false;
-    const name = posix.basename(path);
-    if (/\.(cpython-[^/]*|abi3)\.so$/.test(name)) return true;
-    const dir = posix.dirname(path);
-    return /^[A-Za-z_][A-Za-z0-9_]*\.so$/.test(name) && (dir === this.sitePackages || this.files.has(`${dir}/__init__.py`));
-  }
-  finish(modulefileBeside) {
-    this.checkPyvenv();
-    this.checkPythonLinks();
-    this.judgeShebangs();
-    this.checkRecords();
-    this.checkDistributions();
-    this.judgeForeignElf();
-    this.checkLibraries();
-    this.checkBuildPaths();
-    if (new Set(this.pycVersions.keys()).size > 1) {
-      this.report("PH307", this.venv, 1, `the venv holds bytecode for several interpreters (${[...this.pycVersions.keys()].sort().join(", ")}): one venv, one interpreter`);
-    }
-    if (this.texts.modulefile === void 0) {
-      this.report("PH205", this.modulefile, 1, `the RPM ships no modulefile at ${this.modulefile} (charter \xA79)`);
-    } else {
-      for (const f of checkModulefile(this.modulefile, this.texts.modulefile, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
-    }
-    if (modulefileBeside) {
-      for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
-    }
-    for (const { rule, waived, n } of this.counts.values()) {
-      if (n <= CAP) continue;
-      const more = finding(rule, this.venv, 1, `${n - CAP} more ${waived ? "waived " : ""}${rule} findings like the ones above`);
-      this.findings.push(waived ? { ...more, waived: { reason: "waived by the entries of the findings above", by: "audit.waive" } } : more);
-    }
-    this.findings.push(...this.waivers.unmatched());
-    return this.findings;
-  }
-  /** PH302 and PH306: the venv is isolated and points at the target interpreter. */
-  checkPyvenv() {
-    const file = `${this.venv}/pyvenv.cfg`;
-    const text = this.texts.pyvenv;
-    if (text === void 0) {
-      this.report("PH302", file, 1, "pyvenv.cfg is missing: the payload is not a virtual environment (charter \xA73.1)");
-      return;
-    }
-    const values = /* @__PURE__ */ new Map();
-    text.split(/\r?\n/).forEach((line, i) => {
-      const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
-      if (m) values.set((m[1] ?? "").toLowerCase(), { value: m[2] ?? "", line: i + 1 });
-    });
-    const isolation = values.get("include-system-site-packages");
-    if (!isolation || isolation.value.toLowerCase() !== "false") {
-      this.report("PH302", file, isolation?.line ?? 1, `include-system-site-packages is ${isolation ? `"${isolation.value}"` : "not set"}: it must be false, so no system site-packages leak in (charter \xA73.1)`);
-    }
-    const home = values.get("home");
-    const expected = `${this.ctx.interpreterHome}/bin`;
-    if (!home || home.value.replace(/\/+$/, "") !== expected) {
-      this.report("PH306", file, home?.line ?? 1, `home is ${home ? home.value : "not set"}, not the target interpreter's ${expected}: the venv would not find its interpreter once installed`);
-    }
-  }
-  /** PH306: bin/python* lead to the target interpreter. */
-  checkPythonLinks() {
-    const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
-    for (const [path, link] of this.symlinks) {
-      if (!path.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
-      let current = path;
-      let resolved = posix.resolve(posix.dirname(current), link);
-      for (let hops = 0; hops < 8; hops++) {
-        const next = this.symlinks.get(resolved);
-        if (next === void 0) break;
-        current = resolved;
-        resolved = posix.resolve(posix.dirname(current), next);
-      }
-      if (resolved !== target2) {
-        this.report("PH306", path, 1, `${posix.basename(path)} leads to ${resolved}, not the target interpreter ${target2}`);
-      }
-    }
-  }
-  /** PH312: every distribution has its RECORD, and files match their RECORD rows. */
-  checkRecords() {
-    const distributions = /* @__PURE__ */ new Set();
-    for (const path of this.paths) {
-      const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
-      if (m?.[1] && m[1].startsWith(`${this.venv}/`)) distributions.add(m[1]);
-    }
-    for (const dist of distributions) {
-      if (!this.files.has(`${dist}/RECORD`)) {
-        this.report("PH312", dist, 1, `${posix.basename(dist)} has no RECORD: nothing can tell whether its files are the ones its wheel installed; ship the RECORD pip writes, never delete it`);
-      }
-    }
-    for (const record of this.records) {
-      const base = posix.dirname(posix.dirname(record.path));
-      record.text.split(/\r?\n/).forEach((row, i) => {
-        const m = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/.exec(row);
-        if (!m) return;
-        const file = posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, ""));
-        const facts = this.files.get(file);
-        if (!facts) {
-          if (!this.symlinks.has(file)) this.report("PH312", record.path, i + 1, `${file} is listed in RECORD but not shipped`);
-        } else if (facts.sha256 !== m[2]) {
-          this.report("PH312", file, 1, `the file no longer matches the sha256 its distribution's RECORD gives (line ${i + 1} of ${record.path}): it was stripped, mangled or edited after pip installed it; ship it as installed`);
-        }
-      });
-    }
-  }
-  /** PH308: the installed distributions are the lock's plus the application. */
-  checkDistributions() {
-    if (this.texts.lock === void 0) {
-      this.report("PH308", `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
-      return;
-    }
-    const locked = new Map(lockedPackages(this.texts.lock, this.ctx.interpreter, this.ctx.arch).map((p) => [normalizeName(p.name), p]));
-    const config = parseConfigJson(this.texts.config);
-    const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
-    const skipped = new Set((config.skipped ?? []).map(normalizeName));
-    const installed = /* @__PURE__ */ new Map();
-    for (const meta of this.metadata) {
-      if (!meta.path.startsWith(`${this.sitePackages}/`)) continue;
-      const name = /^Name:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
-      const version = /^Version:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
-      if (name && version) installed.set(normalizeName(name), { version, path: posix.dirname(meta.path) });
-    }
-    for (const [name, dist] of installed) {
-      const pin = locked.get(name);
-      if (!pin) {
-        if (name !== application) this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter \xA76.1)`);
-      } else if (!satisfies(dist.version, [{ operator: "==", version: pin.version }])) {
-        this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
-      }
-    }
-    for (const [name, pin] of locked) {
-      if (!installed.has(name) && !skipped.has(name)) {
-        this.report("PH308", `${this.prefix}/requirements.lock`, 1, `${pin.name}==${pin.version} is in the lock but not installed in the venv`);
-      }
-    }
-  }
-  /** PH310: every needed shared library is in the venv or in the distro's base set. */
-  checkLibraries() {
-    for (const { path, needed } of this.elfNeeds) {
-      for (const lib of needed) {
-        if (!this.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
-          this.report("PH310", path, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
-        }
-      }
-    }
-  }
-  /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
-  checkBuildPaths() {
-    const verbatim = /* @__PURE__ */ new Set();
-    for (const record of this.records) {
-      const base = posix.dirname(posix.dirname(record.path));
-      for (const row of record.text.split(/\r?\n/)) {
-        const m = /^(.*),sha256=([A-Za-z0-9_-]+),/.exec(row);
-        const file = m ? posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, "")) : void 0;
-        if (file && this.files.get(file)?.sha256 === m?.[2] && !file.startsWith(`${this.venv}/bin/`)) verbatim.add(file);
-      }
-    }
-    for (const [path, facts] of this.files) {
-      if (facts.buildPath && !verbatim.has(path)) this.report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
-      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report("PH305", path, 1, facts.compiledFor.message);
-    }
-  }
-};
-function largeText(path, auditor) {
-  if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return "PH312";
-  if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) return "PH303";
-  if (path === `${auditor.venv}/pyvenv.cfg`) return "PH302";
-  if (path === auditor.modulefile) return "PH205";
-  if (path === `${auditor.prefix}/requirements.lock`) return "PH308";
-  return void 0;
-}
-var BuildPathScanner = class {
-  constructor(literal) {
-    this.literal = literal;
-    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
-  }
-  literal;
-  tail = Buffer.alloc(0);
-  overlap;
-  found;
-  push(chunk) {
-    if (this.found) return;
-    const window = Buffer.concat([this.tail, chunk]);
-    this.found = buildPathIn(window, this.literal);
-    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
-  }
-};
-function parseConfigJson(text) {
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch {
-    return {};
-  }
-}
-function buildPathIn(data, literal) {
-  for (const marker of [...literal, ...BUILD_MARKERS]) {
-    if (marker && data.includes(marker)) return marker;
-  }
-  if (data.includes("/tmp/pip-")) {
-    const m = PIP_TEMP.exec(data.toString("latin1"));
-    if (m) return m[0];
-  }
-  return void 0;
-}
-
-// src/audit/rpm-file.ts
-import { spawn as spawn2 } from "node:child_process";
-import { closeSync, existsSync as existsSync2, openSync, readSync as readSync2, statSync as statSync2 } from "node:fs";
-
-// src/tools/process.ts
-import { spawn } from "node:child_process";
-var MAX_OUTPUT = 16 * 1024 * 1024;
-function run(command, args, options = {}) {
-  return new Promise((resolve3) => {
-    let child;
-    try {
-      child = spawn(command, [...args], { cwd: options.cwd, env: definedEnv(options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
-    } catch (error) {
-      resolve3({ exitCode: 127, stdout: "", stderr: error.message });
-      return;
-    }
-    adoptChild(child);
-    const out = { stdout: "", stderr: "" };
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    const keep = (stream) => (chunk) => {
-      out[stream] += chunk;
-      if (out[stream].length > MAX_OUTPUT) out[stream] = out[stream].slice(-MAX_OUTPUT);
-    };
-    child.stdout.on("data", keep("stdout"));
-    child.stderr.on("data", keep("stderr"));
-    let timedOut = false;
-    const timer = options.timeoutMs === void 0 ? void 0 : setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    }, options.timeoutMs);
-    child.once("error", (error) => {
-      if (timer) clearTimeout(timer);
-      resolve3({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
-    });
-    child.once("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (timedOut) {
-        resolve3({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
-${command} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1e3)} s and was stopped`, timedOut: true });
-      } else {
-        resolve3({ exitCode: code ?? (signal ? 128 : 1), ...out });
-      }
-    });
-  });
-}
-function definedEnv(env) {
-  return Object.fromEntries(Object.entries(env).filter((e) => e[1] !== void 0));
-}
-function lastLine(text) {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return lines[lines.length - 1] ?? "";
-}
-
-// src/audit/rpm-file.ts
-var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
-var FILES = "[FILE	%{FILEMODES}	%{FILENAMES}\n]";
-var SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
-var RPM_MAGIC = Buffer.from([237, 171, 238, 219]);
-var SOURCE_TYPE = 1;
-function assertBinaryRpm(path) {
-  const again = "pass the path of a binary RPM";
-  if (!existsSync2(path)) throw new UsageError(`${path} does not exist; ${again}`);
-  if (!statSync2(path).isFile()) throw new UsageError(`${path} is not a file; ${again}`);
-  const lead = Buffer.alloc(8);
-  const fd = openSync(path, "r");
-  try {
-    readSync2(fd, lead, 0, lead.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (!lead.subarray(0, 4).equals(RPM_MAGIC)) throw new UsageError(`${path} is not an RPM (it does not start with the RPM magic number); ${again}`);
-  if (lead.readUInt16BE(6) === SOURCE_TYPE) throw new UsageError(`${path} is a source RPM; pass the binary RPM built from it`);
-}
-function parseScriptlets(text) {
-  const scriptlets = [];
-  let current;
-  for (const line of text.split("\n")) {
-    const m = SCRIPT_HEADER.exec(line);
-    if (m) {
-      current = { kind: `${m[1]} ${m[2]}${m[3] ?? ""}`.trim(), body: m[4] ?? "" };
-      scriptlets.push(current);
-    } else if (current) {
-      current.body += `${current.body ? "\n" : ""}${line}`;
-    }
-  }
-  return scriptlets;
-}
-function parseFiles(text) {
-  const files = [];
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const m = /^FILE\t(\d+)\t(\/.*)$/.exec(line);
-    files.push(m ? { path: m[2] ?? "", mode: Number(m[1]) } : { path: line, mode: -1 });
-  }
-  return files;
-}
-async function readHeader(rpm) {
-  const [q, scripts, files] = await Promise.all([
-    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", QUERY, rpm]),
-    run("rpm", ["-qp", "--nosignature", "--nodigest", "--scripts", "--triggers", rpm]),
-    run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", FILES, rpm])
-  ]);
-  if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
-  const header = { name: "", version: "", release: "", arch: "", requires: [], provides: [], scriptlets: [], files: [] };
-  for (const line of q.stdout.split("\n")) {
-    const [key, value = ""] = line.split("	");
-    if (key === "NAME") header.name = value;
-    else if (key === "VERSION") header.version = value;
-    else if (key === "RELEASE") header.release = value;
-    else if (key === "ARCH") header.arch = value;
-    else if (key === "REQUIRE") header.requires.push(value);
-    else if (key === "PROVIDE") header.provides.push(value);
-  }
-  header.scriptlets = parseScriptlets(scripts.stdout);
-  header.files = parseFiles(files.stdout);
-  return header;
-}
-function readPayload(rpm, onEntry) {
-  return new Promise((resolve3, reject) => {
-    const child = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-    adoptChild(child);
-    const reader = new CpioReader(onEntry);
-    let stderr = "";
-    let failed = false;
-    child.stdout.on("data", (chunk) => {
-      if (failed) return;
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        failed = true;
-        child.kill();
-        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-      }
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d.toString();
-    });
-    child.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
-    child.on("close", (code) => {
-      if (failed) return;
-      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
-      else resolve3();
-    });
-  });
-}
-
-// src/audit/sbom-rules.ts
-import { posix as posix2 } from "node:path";
-
-// src/build/sbom.ts
-import { createHash as createHash2 } from "node:crypto";
-var oneLine = (text) => {
-  const t = text?.trim();
-  return t && !t.includes("\n") && t.length <= 200 && !/^unknown$/i.test(t) ? t : void 0;
-};
-function licences(fields) {
-  const expression = oneLine(fields.expression);
-  if (expression) return [{ expression }];
-  const classified = fields.classifiers.filter((c) => c.startsWith("License :: ")).map((c) => c.split("::").map((p) => p.trim()).pop() ?? "").filter((name) => name !== "" && name !== "OSI Approved");
-  if (classified.length > 0) return [...new Set(classified)].sort().map((name) => ({ license: { name } }));
-  const field = oneLine(fields.license);
-  return field ? [{ license: { name: field } }] : [];
-}
-var pypiPurl = (name, version) => `pkg:pypi/${normalizeName(name)}@${encodeURIComponent(version)}`;
-var rpmPurl = (rpm) => `pkg:rpm/phoreus/${encodeURIComponent(rpm.name)}@${encodeURIComponent(`${rpm.version}-${rpm.release}`)}?arch=${encodeURIComponent(rpm.arch)}`;
-function component(d, type) {
-  const purl = pypiPurl(d.name, d.version);
-  const found = licences(d.licence);
-  return {
-    type,
-    "bom-ref": purl,
-    name: d.name,
-    version: d.version,
-    hashes: [{ alg: "SHA-256", content: d.sha256 }],
-    ...found.length > 0 ? { licenses: found } : {},
-    purl,
-    properties: [
-      { name: "phoreus:file", value: d.file },
-      ...d.fromSource ? [{ name: "phoreus:built-from-sdist", value: "true" }] : []
-    ]
-  };
-}
-function contentUuid(text) {
-  const bytes = createHash2("sha256").update(text).digest().subarray(0, 16);
-  bytes[6] = (bytes[6] ?? 0) & 15 | 80;
-  bytes[8] = (bytes[8] ?? 0) & 63 | 128;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-function renderSbom(input) {
-  const top = rpmPurl(input.rpm);
-  const interpreterRef = `pkg:rpm/phoreus/${encodeURIComponent(input.interpreter.module)}`;
-  const libraries = [...input.distributions].sort((a, b) => normalizeName(a.name).localeCompare(normalizeName(b.name))).map((d) => component(d, "library"));
-  const application = input.application ? component(input.application, "application") : void 0;
-  const components = [
-    ...application ? [application] : [],
-    ...libraries,
-    {
-      type: "platform",
-      "bom-ref": interpreterRef,
-      name: input.interpreter.module,
-      version: input.interpreter.version,
-      purl: interpreterRef,
-      description: `Python ${input.interpreter.version}, the interpreter module the RPM requires`
-    }
-  ];
-  const refs = (list) => list.map((c) => String(c["bom-ref"]));
-  const body = {
-    bomFormat: "CycloneDX",
-    specVersion: "1.6",
-    version: 1,
-    metadata: {
-      timestamp: new Date(input.epoch * 1e3).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      tools: { components: [{ type: "application", name: input.generator.name, version: input.generator.version }] },
-      component: {
-        type: "application",
-        "bom-ref": top,
-        name: input.rpm.name,
-        version: `${input.rpm.version}-${input.rpm.release}`,
-        description: input.rpm.summary,
-        licenses: [{ license: { name: input.rpm.license } }],
-        purl: top
-      }
-    },
-    components,
-    dependencies: [
-      { ref: top, dependsOn: [...application ? refs([application]) : [], ...refs(libraries), interpreterRef] },
-      ...application ? [{ ref: String(application["bom-ref"]), dependsOn: refs(libraries) }] : [],
-      ...libraries.map((l) => ({ ref: String(l["bom-ref"]), dependsOn: [] })),
-      { ref: interpreterRef, dependsOn: [] }
-    ]
-  };
-  const serialNumber = `urn:uuid:${contentUuid(JSON.stringify(body))}`;
-  const { bomFormat, specVersion, ...rest } = body;
-  return `${JSON.stringify({ bomFormat, specVersion, serialNumber, ...rest }, null, 2)}
-`;
-}
-function sbomDistributions(text) {
-  let doc;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-  const components = doc.components;
-  if (!Array.isArray(components)) return void 0;
-  const found = /* @__PURE__ */ new Map();
-  for (const c of components) {
-    const purl = typeof c.purl === "string" ? c.purl : "";
-    if (!purl.startsWith("pkg:pypi/") || typeof c.name !== "string" || typeof c.version !== "string") continue;
-    const hashes = Array.isArray(c.hashes) ? c.hashes : [];
-    found.set(normalizeName(c.name), { version: c.version, sha256: hashes.filter((h) => h.alg === "SHA-256" && typeof h.content === "string").map((h) => String(h.content).toLowerCase()) });
-  }
-  return found;
-}
-
-// src/build/spec.ts
-var SOURCES = {
-  lock: "requirements.lock",
-  wheelhouse: "wheelhouse.tar",
-  relocate: "relocate.py",
-  modulefile: "modulefile.lua",
-  config: "phoreus-config.json",
-  moduleDefault: "modulerc.lua",
-  installLock: "install.lock",
-  copyFiles: "copyfiles.tar",
-  sbom: "sbom.cdx.json"
-};
-function specText(text) {
-  return text.replace(/[\r\n]+/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "").replace(/%/g, "%%").trim();
-}
-function specWord(word) {
-  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-  return quoted.replace(/%/g, "%%");
-}
-var judgeBy = (pattern, hint) => (value) => pattern.test(value) ? void 0 : hint;
-function checkInput(input) {
-  const { id, app } = input;
-  assertSafe("tool name", id.tool, judgeToolName);
-  assertSafe("tool version", id.version, judgeToolVersion);
-  assertSafe("release", id.release, judgeRelease);
-  assertSafe("interpreter", id.interpreter, judgeBy(INTERPRETER, "use X.Y"));
-  assertSafe("interpreter home", id.interpreterHome, judgeHome);
-  assertSafe("interpreter module", id.interpreterModule, judgeModule);
-  if (input.url !== void 0) assertSafe("URL", input.url, judgeBy(/^[\x21-\x7e]+$/, "a URL is one word of printable ASCII"));
-  if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) throw new Error(`spec input epoch ${input.epoch} is not a time in seconds`);
-  if (input.pipWheel !== void 0) assertSafe("pip wheel", input.pipWheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
-  if (app) {
-    assertSafe("application wheel", app.wheel, judgeBy(WHEEL_FILE, "not a wheel file name"));
-    assertSafe("application name", app.name, judgeBy(DIST_NAME, "not a distribution name"));
-    assertSafe("application version", app.version, judgeBy(DIST_VERSION, "not a version"));
-  }
-}
-function changelogDate(epoch) {
-  const d = new Date(epoch * 1e3);
-  const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
-  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
-  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, "0")} ${d.getUTCFullYear()}`;
-}
-function renderSpec(input) {
-  checkInput(input);
-  const { id, app } = input;
-  const installLock = input.installLock || app !== void 0;
-  const source = (name) => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
-  const pipInstall = "install --no-index --find-links wheelhouse --require-hashes --no-compile";
-  const sources = [
-    `Source0:        ${SOURCES.lock}`,
-    `Source1:        ${SOURCES.wheelhouse}`,
-    `Source2:        ${SOURCES.relocate}`,
-    `Source3:        ${SOURCES.modulefile}`,
-    `Source4:        ${SOURCES.config}`,
-    ...input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : [],
-    ...app ? [`Source7:        ${app.wheel}`] : [],
-    ...installLock ? [`Source8:        ${SOURCES.installLock}`] : [],
-    ...input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : [],
-    ...input.sbom ? [`Source10:       ${SOURCES.sbom}`] : []
-  ];
-  const lock = installLock ? source(SOURCES.installLock) : "requirements.lock";
-  const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
-  const buildDir = "cd %{name}-%{version}";
-  const build2 = [
-    buildDir,
-    buildPython,
-    "# Charter \xA77: create the venv, install the locked pip, dependencies and application;",
-    "# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never",
-    "# into the venv.",
-    "unset PYTHONDONTWRITEBYTECODE",
-    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
-    "rm -rf venv pip-run pycache",
-    '"$build_python" -m venv --without-pip venv',
-    ...input.pipWheel ? ["# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.", `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`] : [
-      "# The lock pins no pip (PH111): install with the interpreter's bundled pip.",
-      `pip_wheel="$("$build_python" -c 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])')"`
-    ],
-    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
-    "# One pip run, while site-packages holds nothing: no dependency's code runs here.",
-    "# --ignore-installed: the pip that runs is on the path and would count as installed.",
-    ...app ? [`cp ${source(app.wheel)} wheelhouse/`] : [],
-    `venv/bin/python pip-run/pip ${pipInstall} --ignore-installed -r ${lock}`,
-    "# pip check with the venv's site hooks off (-I -S) and its site-packages put on the path",
-    "# explicitly: a .pth file of a locked wheel never runs on the build host.",
-    `venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c 'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())' pip-run venv/lib/python%{pyver}/site-packages check`
-  ];
-  const root = '"$RPM_BUILD_ROOT"';
-  const install2 = [
-    buildDir,
-    buildPython,
-    `mkdir -p ${root}%{phoreus_prefix}`,
-    "# Moved, not copied: the venv is packaged where it was built.",
-    `mv venv ${root}%{venv}`,
-    "# Relocation drops bytecode no RECORD lists; it is compiled below, by the target",
-    "# interpreter version, for the installed path.",
-    `"$build_python" ${source(SOURCES.relocate)} ${root}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
-    ...input.copyFiles ? ["# copyFiles of phoreus.yaml, laid out as the venv.", `tar -xf ${source(SOURCES.copyFiles)} -C ${root}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : [],
-    "# No setuid, setgid, sticky or group/world-writable file ships (PH315).",
-    `chmod -R u+rwX,go+rX,go-w,a-st ${root}%{phoreus_prefix}`,
-    "# Bytecode for the installed path, on every core; wheels that ship bytecode list it in",
-    "# RECORD: those rows are kept true to what was compiled.",
-    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
-    `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
-    `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
-    ...input.sbom ? [`install -m 0644 ${source(SOURCES.sbom)} ${root}%{phoreus_prefix}/${SOURCES.sbom}`] : [],
-    `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
-    ...input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []
-  ];
-  const meta = input.meta ? [
-    "",
-    `%package -n ${metaPackageName(id)}`,
-    `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
-    `Requires:       ${packageName(id)} = %{version}-%{release}`,
-    "",
-    `%description -n ${metaPackageName(id)}`,
-    `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
-    "Installing a newer version of this package moves the default; it never touches",
-    "the environment of any version (charter \xA711).",
-    "",
-    `%files -n ${metaPackageName(id)}`,
-    "%{modulefile_dir}/.modulerc.lua"
-  ] : [];
-  return [
-    `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
-    `%global tool ${id.tool}`,
-    `%global tool_version ${id.version}`,
-    `%global pyver ${id.interpreter}`,
-    `%global phoreus_root ${PHOREUS_ROOT}`,
-    `%global phoreus_prefix ${phoreusPrefix(id)}`,
-    `%global venv ${venvPath(id)}`,
-    `%global python_home ${id.interpreterHome}`,
-    `%global modulefile_dir ${modulefileDir(id)}`,
-    `%global modulefile ${modulefilePath(id)}`,
-    "# The interpreter the venv is built with: the target one, unless the builder names another of the same X.Y.",
-    `%{!?phoreus_build_python:%global phoreus_build_python ${interpreterPath(id)}}`,
-    "",
-    "# A venv is a frozen runtime stack: no automatic requires or provides (Debian and",
-    "# Fedora rpm would generate python3dist(), python(abi) and sonames), no build-id links",
-    "# (two tools shipping one wheel would conflict), no debuginfo, no strip, no",
-    "# byte-compilation by the system interpreter, no shebang mangling.",
-    "AutoReqProv:    no",
-    "%global debug_package %{nil}",
-    "%global _build_id_links none",
-    "%global __os_install_post %{nil}",
-    "%global __brp_mangle_shebangs %{nil}",
-    "%global __brp_python_bytecompile %{nil}",
-    "%global __brp_strip %{nil}",
-    `%global _binary_payload ${input.distro.payload}`,
-    `%global _source_payload ${input.distro.payload}`,
-    "# Reproducible packages: the build time and every file time are this build's",
-    "# SOURCE_DATE_EPOCH, kept here so a rebuild of the SRPM anywhere gives the same payload.",
-    "# rpm clamps file times only to a positive epoch.",
-    `%{lua: posix.setenv("SOURCE_DATE_EPOCH", "${Math.max(input.epoch, 1)}")}`,
-    "%global use_source_date_epoch_as_buildtime 1",
-    "%global clamp_mtime_to_source_date_epoch 1",
-    "%global _buildhost phoreus-rpm",
-    "",
-    "Name:           phoreus-%{tool}-%{tool_version}",
-    "Version:        %{tool_version}",
-    `Release:        ${id.release}%{?dist}`,
-    // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
-    `Summary:        ${specText(input.summary) || "No summary given"}`,
-    `License:        ${specText(input.license) || "Unspecified"}`,
-    ...input.url ? [`URL:            ${specText(input.url)}`] : [],
-    `ExclusiveArch:  ${input.arch}`,
-    ...sources,
-    "",
-    "Requires:       phoreus",
-    `Requires:       ${id.interpreterModule}`,
-    `BuildRequires:  ${id.interpreterModule}`,
-    "",
-    "%description",
-    input.description.map(specText).join("\n\n"),
-    ...meta,
-    "",
-    "%prep",
-    "rm -rf %{name}-%{version}",
-    "mkdir %{name}-%{version}",
-    buildDir,
-    `tar -xf ${source(SOURCES.wheelhouse)}`,
-    `cp ${source(SOURCES.lock)} requirements.lock`,
-    "",
-    "%build",
-    ...build2,
-    "",
-    "%install",
-    ...install2,
-    "",
-    "%files",
-    "%defattr(-,root,root,-)",
-    "%dir %{phoreus_root}/%{tool}",
-    "%{phoreus_prefix}/",
-    "%dir %{modulefile_dir}",
-    "%{modulefile}",
-    "",
-    "%changelog",
-    `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
-    `- Built from requirements.lock by ${specText(input.generator)}`,
-    ""
-  ].join("\n");
-}
-
-// src/audit/sbom-rules.ts
-var SbomCheck = class {
-  constructor(prefix, sitePackages) {
-    this.prefix = prefix;
-    this.sitePackages = sitePackages;
-    this.path = `${prefix}/${SOURCES.sbom}`;
-  }
-  prefix;
-  sitePackages;
-  sbom;
-  lock;
-  installed = /* @__PURE__ */ new Map();
-  path;
-  see(entry) {
-    const path = `/${entry.name}`;
-    if (path === this.path) this.sbom = entry.data.toString("utf8");
-    else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString("utf8");
-    else if (posix2.dirname(posix2.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
-      const text = entry.data.toString("utf8");
-      const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
-      const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();
-      if (name && version) this.installed.set(normalizeName(name), { version, path: posix2.dirname(path) });
-    }
-  }
-  finish(interpreter, arch2) {
-    if (this.sbom === void 0) {
-      return [finding("PH403", this.path, 1, `the RPM ships no SBOM at ${this.path}, so what it installs cannot be shown to an auditor (charter \xA713, \xA715); build it with phoreus-rpm, which writes one`)];
-    }
-    const listed = sbomDistributions(this.sbom);
-    if (!listed) return [finding("PH403", this.path, 1, "the SBOM is not a CycloneDX JSON document with components; ship the one the build wrote")];
-    const findings = [];
-    for (const [name, dist] of this.installed) {
-      const entry = listed.get(name);
-      if (!entry) findings.push(finding("PH403", dist.path, 1, `${name} ${dist.version} is installed but the SBOM does not list it: the SBOM must name everything in the venv`));
-      else if (!satisfies(dist.version, [{ operator: "==", version: entry.version }])) findings.push(finding("PH403", dist.path, 1, `${name} ${dist.version} is installed but the SBOM says ${entry.version}`));
-    }
-    for (const [name, entry] of listed) {
-      if (!this.installed.has(name)) findings.push(finding("PH403", this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));
-    }
-    if (this.lock === void 0) return findings;
-    for (const pin of lockedPackages(this.lock, interpreter, arch2)) {
-      const entry = listed.get(normalizeName(pin.name));
-      if (!entry) continue;
-      if (!entry.sha256.some((h) => pin.hashes.includes(h))) {
-        findings.push(finding("PH403", this.path, 1, `the SBOM gives ${pin.name} ${entry.version} the sha256 ${entry.sha256[0] ?? "(none)"}, which requirements.lock does not allow for ${pin.name}==${pin.version}`));
-      }
-    }
-    return findings;
-  }
-};
-
-// src/audit/signature.ts
-import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
-import { basename, join as join5 } from "node:path";
-
-// src/tools/gpg.ts
-import { chmodSync, rmSync as rmSync2, writeFileSync } from "node:fs";
-import { join as join4 } from "node:path";
-
-// src/tools/system.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { delimiter, join as join3 } from "node:path";
-var PROVIDERS = {
-  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
-  rpm: { apt: "rpm", dnf: "rpm" },
-  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
-  cpio: { apt: "cpio", dnf: "cpio" },
-  tar: { apt: "tar", dnf: "tar" },
-  unshare: { apt: "util-linux", dnf: "util-linux" },
-  rpmsign: { apt: "rpm", dnf: "rpm-sign" },
-  rpmkeys: { apt: "rpm", dnf: "rpm" },
-  gpg: { apt: "gnupg", dnf: "gnupg2" },
-  gpgconf: { apt: "gnupg", dnf: "gnupg2" },
-  createrepo_c: { apt: "createrepo-c", dnf: "createrepo_c" }
-};
-function which(command, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    const candidate = join3(dir, command);
-    if (dir && existsSync3(candidate)) return candidate;
-  }
-  return void 0;
-}
-async function asRoot() {
-  if (process.getuid?.() === 0) return [];
-  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
-  return void 0;
-}
-async function installPackages(packages, what, log) {
-  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
-  const root = await asRoot();
-  if (!manager || !root) {
-    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
-  }
-  const names = manager === "apt" ? packages.apt : packages.dnf;
-  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
-    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
-    for (const [cmd, args] of steps) {
-      const [first, ...rest] = [...root, cmd, ...args];
-      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
-    }
-  });
-}
-async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which(c));
-  if (missing.length === 0) return;
-  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
-  await installPackages({
-    apt: [...new Set(missing.map((c) => provider(c).apt))],
-    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
-  }, missing.join(", "), log);
-  const still = commands.filter((c) => !which(c));
-  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
-}
-
-// src/tools/gpg.ts
-var SECRET_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/;
-function gpg(home, args, passphraseFile) {
-  const unlock = passphraseFile ? ["--pinentry-mode", "loopback", "--passphrase-file", passphraseFile] : ["--pinentry-mode", "loopback"];
-  return run("gpg", ["--homedir", home, "--batch", "--no-tty", "--no-options", ...unlock, ...args], { env: { ...process.env, GNUPGHOME: home } });
-}
-function unlockArgs(keyring) {
-  return ["--batch", "--no-tty", "--pinentry-mode", "loopback", ...keyring.passphraseFile ? ["--passphrase-file", keyring.passphraseFile] : []].join(" ");
-}
-async function openKeyring(secretKey, passphrase, what, log) {
-  if (!SECRET_KEY.test(secretKey)) throw new UsageError(`${what} is not an ASCII-armoured OpenPGP secret key; export one with \`gpg --armor --export-secret-keys KEYID\``);
-  await requireTools(["gpg", "gpgconf"], log);
-  const home = scratchDir("phoreus-gpg-");
-  chmodSync(home, 448);
-  const keyring = { home, fingerprint: "", publicKey: join4(home, "public.asc") };
-  try {
-    if (passphrase) {
-      keyring.passphraseFile = join4(home, "passphrase");
-      writeFileSync(keyring.passphraseFile, passphrase, { mode: 384 });
-    }
-    const secretFile = join4(home, "secret.asc");
-    writeFileSync(secretFile, secretKey, { mode: 384 });
-    const imported = await gpg(home, ["--import", secretFile], keyring.passphraseFile);
-    rmSync2(secretFile, { force: true });
-    if (imported.exitCode !== 0) throw new UsageError(`${what} could not be imported by gpg: ${lastLine(imported.stderr)}`);
-    const listed = await gpg(home, ["--with-colons", "--list-secret-keys"]);
-    const lines = listed.stdout.split("\n");
-    const secrets = lines.filter((l) => l.startsWith("sec:"));
-    if (secrets.length !== 1) throw new UsageError(`${what} holds ${secrets.length} secret keys; give exactly one`);
-    if (!(secrets[0]?.split(":")[11] ?? "").includes("S")) throw new UsageError(`${what} cannot make signatures (it has no signing capability); give a signing key`);
-    keyring.fingerprint = lines.find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
-    const probe = join4(home, "probe");
-    writeFileSync(probe, "phoreus-rpm signing probe\n");
-    const signed = await gpg(home, ["--local-user", keyring.fingerprint, "--detach-sign", "--output", `${probe}.sig`, probe], keyring.passphraseFile);
-    if (signed.exitCode !== 0) {
-      throw new UsageError(`${what} cannot sign: ${lastLine(signed.stderr)}; give its passphrase in PHOREUS_SIGN_PASSPHRASE (the signing-passphrase input)`);
-    }
-    const exported = await gpg(home, ["--armor", "--output", keyring.publicKey, "--export", keyring.fingerprint]);
-    if (exported.exitCode !== 0) throw new UsageError(`the public half of ${what} could not be exported: ${lastLine(exported.stderr)}`);
-    return keyring;
-  } catch (error) {
-    await closeKeyring(keyring);
-    throw error;
-  }
-}
-async function closeKeyring(keyring) {
-  await run("gpgconf", ["--homedir", keyring.home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: keyring.home } });
-  removeScratch(keyring.home);
-}
-async function detachSign(keyring, file, signature) {
-  const signed = await gpg(keyring.home, ["--local-user", keyring.fingerprint, "--armor", "--yes", "--detach-sign", "--output", signature, file], keyring.passphraseFile);
-  if (signed.exitCode !== 0) throw new UsageError(`gpg could not sign ${file}: ${lastLine(signed.stderr)}`);
-}
-async function keyIds(publicKey) {
-  const home = scratchDir("phoreus-gpg-");
-  chmodSync(home, 448);
-  try {
-    const shown2 = await gpg(home, ["--with-colons", "--show-keys", publicKey]);
-    return shown2.stdout.split("\n").filter((l) => /^(pub|sub):/.test(l)).map((l) => (l.split(":")[4] ?? "").toLowerCase()).filter((id) => /^[0-9a-f]{16}$/.test(id));
-  } finally {
-    await run("gpgconf", ["--homedir", home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: home } });
-    removeScratch(home);
-  }
-}
-function signingSecrets(key, passphrase) {
-  const lines = key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----"));
-  return [key.trim(), ...lines, ...passphrase ? [passphrase] : []].filter((secret) => secret !== "");
-}
-
-// src/audit/signature.ts
-var SIGNATURES = "%{RSAHEADER:pgpsig}\\n%{DSAHEADER:pgpsig}\\n%{SIGPGP:pgpsig}\\n%{SIGGPG:pgpsig}\\n";
-function signerKeyIds(text) {
-  return [...new Set([...text.matchAll(/Key ID ([0-9a-fA-F]{16})/g)].map((m) => (m[1] ?? "").toLowerCase()))];
-}
-async function checkSignature(rpm, publicKey) {
-  const file = basename(rpm);
-  if (!existsSync4(publicKey) || !statSync3(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
-  const ids = await keyIds(publicKey);
-  if (ids.length === 0) throw new UsageError(`${publicKey} holds no OpenPGP public key; export one with \`gpg --armor --export KEYID\``);
-  const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", SIGNATURES, rpm]);
-  const signers = signerKeyIds(q.stdout);
-  if (signers.length === 0) {
-    return [finding("PH402", file, 1, `${file} is not signed: a release is signed with the release key (\`build --sign-key\`, the signing-key input) so that dnf can check where it came from`)];
-  }
-  const foreign = signers.filter((id) => !ids.includes(id));
-  if (foreign.length === signers.length) {
-    return [finding("PH402", file, 1, `${file} is signed by key ${foreign.join(", ")}, not by the given key (${ids.join(", ")}): sign it with the release key`)];
-  }
-  const db = scratchDir("phoreus-rpmdb-");
-  try {
-    const dbArgs = ["--dbpath", join5(db, "rpmdb")];
-    const init = await run("rpm", [...dbArgs, "--initdb"]);
-    const imported = init.exitCode === 0 ? await run("rpmkeys", [...dbArgs, "--import", publicKey]) : init;
-    if (imported.exitCode !== 0) throw new UsageError(`rpm cannot import ${publicKey} into a temporary rpm database: ${lastLine(imported.stderr)}`);
-    const checked = await run("rpmkeys", [...dbArgs, "--checksig", "--verbose", rpm]);
-    const output = `${checked.stdout}
-${checked.stderr}`;
-    if (checked.exitCode !== 0 || /NOT OK|NOKEY|BAD/i.test(output)) {
-      const bad = output.split("\n").map((l) => l.trim()).filter((l) => /NOT OK|NOKEY|BAD/i.test(l));
-      return [finding("PH402", file, 1, `the signature of ${file} does not verify with the given key: ${bad.join("; ") || lastLine(output)}`)];
-    }
-    return [];
-  } finally {
-    removeScratch(db);
-  }
-}
-
-// src/audit/smoke-test.ts
-import { closeSync as closeSync2, existsSync as existsSync6, lstatSync, mkdirSync, openSync as openSync2, readdirSync as readdirSync3, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync2, writeSync } from "node:fs";
-import { dirname, join as join7, posix as posix3 } from "node:path";
-
-// src/build/modulefile.ts
-function luaString(text) {
-  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
-}
-function checkEnv(env) {
-  for (const [name, value] of Object.entries(env)) {
-    assertSafe("module environment name", name, (n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) && !/^PYTHON/i.test(n) ? void 0 : "a variable name, never PYTHON*");
-    assertSafe(`value of ${name}`, value, judgeEnvValue);
-  }
-}
-function renderModulefile(id, text) {
-  checkEnv(text.env);
-  const prefix = phoreusPrefix(id);
-  const lines = [
-    `-- ${id.tool}/${id.version}: Lmod modulefile of phoreus-${id.tool}-${id.version}, generated by phoreus-rpm.`,
-    "-- Loads the interpreter module, then activates the tool's own virtual environment.",
-    ...text.whatis.map((w) => `whatis(${luaString(w)})`),
-    `help(${luaString(text.help)})`,
-    "",
-    // Two versions of one tool in one shell would shadow each other on PATH; Lmod swaps
-    // same-name modules on load, and this keeps any other route from stacking them.
-    `conflict(${luaString(id.tool)})`,
-    `load(${luaString(id.interpreterModule)})`,
-    "",
-    `local prefix = ${luaString(prefix)}`,
-    'setenv("VIRTUAL_ENV", pathJoin(prefix, "venv"))',
-    'prepend_path("PATH", pathJoin(prefix, "venv/bin"))',
-    ...Object.entries(text.env).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, value]) => `setenv(${luaString(name)}, ${luaString(value)})`)
-  ];
-  return `${lines.join("\n")}
-`;
-}
-function renderModuleDefault(id) {
-  return `-- Default version of ${id.tool}, set by the meta package phoreus-${id.tool}.
-module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
-`;
-}
-
-// src/tools/python.ts
-import { existsSync as existsSync5, readdirSync as readdirSync2 } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter as delimiter2, join as join6 } from "node:path";
-var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
-function versionDirs(root, minor) {
-  if (!existsSync5(root)) return [];
-  return readdirSync2(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join6(root, d));
-}
-function pythonCandidates(minor, env = process.env) {
-  const exe = `python${minor}`;
-  const candidates = [];
-  if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join6(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join6(dir, arch2, "bin", exe));
-    }
-  }
-  const pyenvRoot = env.PYENV_ROOT ?? join6(homedir(), ".pyenv");
-  for (const dir of versionDirs(join6(pyenvRoot, "versions"), minor)) candidates.push(join6(dir, "bin", exe));
-  for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    if (dir && !dir.includes("shims")) candidates.push(join6(dir, exe));
-  }
-  return candidates.filter((c) => existsSync5(c));
-}
-async function reportsVersion(python, minor) {
-  const result = await run(python, ["-c", PROBE]);
-  return result.exitCode === 0 && result.stdout.trim() === minor;
-}
-async function findPython(minor, explicit) {
-  if (explicit) {
-    if (await reportsVersion(explicit, minor)) return explicit;
-    throw new UsageError(`--python ${explicit} is not a working Python ${minor}; point it at a python${minor} executable`);
-  }
-  for (const candidate of pythonCandidates(minor)) {
-    if (await reportsVersion(candidate, minor)) return candidate;
-  }
-  throw new UsageError(`no Python ${minor} found (looked for python${minor} in the setup-python tool cache, pyenv and PATH); add actions/setup-python with python-version: '${minor}' to the workflow, or pass --python`);
-}
-
-// src/audit/smoke-command.ts
-var SCRIPT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,100}$/;
-var MODULE_NAME2 = /^[A-Za-z_][A-Za-z0-9_]{0,100}$/;
-function consoleScripts(entryPoints) {
-  const names = [];
-  let section = "";
-  for (const raw of entryPoints.split("\n")) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[([^\]]+)\]$/.exec(line);
-    if (header) {
-      section = (header[1] ?? "").trim();
-      continue;
-    }
-    const name = /^([^=\s]+)\s*=/.exec(line)?.[1];
-    if (section === "console_scripts" && name && SCRIPT_NAME.test(name)) names.push(name);
-  }
-  return names;
-}
-function toolScript(tool, scripts) {
-  return scripts.find((s) => s === tool) ?? scripts.find((s) => s.toLowerCase() === tool.toLowerCase()) ?? scripts.find((s) => normalizeName(s) === normalizeName(tool));
-}
-function defaultSmokeCommand(tool, meta) {
-  const script = toolScript(tool, consoleScripts(meta.entryPoints ?? "").filter((s) => meta.installed.has(s))) ?? (meta.installed.has(tool) && SCRIPT_NAME.test(tool) ? tool : void 0);
-  if (script) return { command: `${script} --version || ${script} --help`, what: `the console script ${script}` };
-  const modules = (meta.topLevel ?? "").split("\n").map((l) => l.trim()).filter((m) => MODULE_NAME2.test(m) && !m.startsWith("_") && m !== "tests");
-  if (modules.length > 0) {
-    const list = [...new Set(modules)].sort().slice(0, 8);
-    return { command: `python -c "import ${list.join(", ")}"`, what: `an import of ${list.join(", ")}` };
-  }
-  return { command: 'python -c "import sys; print(sys.prefix)"', what: "the venv's python" };
-}
-
-// src/audit/smoke-test.ts
-var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/profile", "/opt/apps/lmod/lmod/init/bash"];
-var NOBODY = "65534";
-var TREE = "usr/local/phoreus/";
-function lmodInit(env = process.env) {
-  const candidates = env.LMOD_PKG ? [join7(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
-  return candidates.find((c) => existsSync6(c));
-}
-async function smokeTestUnavailable() {
-  if (!await asRoot()) return "it needs root or passwordless sudo";
-  if (!which("unshare") || !which("setpriv")) return "unshare and setpriv (util-linux) are not installed";
-  if (!lmodInit()) return "Lmod is not installed (apt-get install lmod, or dnf install Lmod)";
-  return void 0;
-}
-async function provideSmokeTestTools(log) {
-  if (!lmodInit()) await installPackages({ apt: ["lmod"], dnf: ["Lmod"] }, "Lmod", log);
-  await requireTools(["unshare", "setpriv"], log);
-}
-var UnsafePayload = class extends Error {
-  name = "UnsafePayload";
-};
-function target(root, name) {
-  const normal = posix3.normalize(`/${name}`).slice(1);
-  if (!normal.startsWith(TREE)) return void 0;
-  let at = root;
-  for (const part of normal.split("/").slice(0, -1)) {
-    at = join7(at, part);
-    if (existsSync6(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix3.relative(root, at)}`);
-  }
-  return join7(root, normal);
-}
-var payloadExtractor = (root) => (header) => extractEntry(root, header);
-function extractEntry(root, header) {
-  const path = target(root, header.name);
-  const none = { data: () => void 0, end: () => void 0 };
-  if (!path) return none;
-  if (isDirectory(header.mode)) {
-    mkdirSync(path, { recursive: true, mode: 493 });
-    return none;
-  }
-  mkdirSync(dirname(path), { recursive: true, mode: 493 });
-  if (isSymlink(header.mode)) {
-    const pieces = [];
-    return { data: (c) => {
-      pieces.push(c);
-    }, end: () => symlinkSync(Buffer.concat(pieces).toString("utf8"), path) };
-  }
-  if (!isRegular(header.mode)) return none;
-  const fd = openSync2(path, "wx", header.mode & 73 ? 493 : 420);
-  return { data: (c) => {
-    writeSync(fd, c);
-  }, end: () => closeSync2(fd) };
-}
-async function extractPayloads(rpms, root) {
-  for (const rpm of rpms) await readPayload(rpm, payloadExtractor(root));
-}
-function provideInterpreter(root, interpreterHome, interpreterModule) {
-  for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
-    if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
-  }
-  mkdirSync(join7(root, interpreterHome), { recursive: true });
-  const module = join7(root, "usr/local/phoreus/modulefiles", `${interpreterModule}.lua`);
-  if (existsSync6(module)) return;
-  mkdirSync(dirname(module), { recursive: true });
-  writeFileSync2(module, [
-    'whatis("Python interpreter module for the smoke test")',
-    `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
-    `prepend_path("LD_LIBRARY_PATH", ${luaString(`${interpreterHome}/lib`)})`,
-    ""
-  ].join("\n"));
-}
-var quote = (word) => `'${word.replace(/'/g, "'\\''")}'`;
-async function runInstalled(root, interpreterHome, pythonPrefix, script) {
-  const prefix = await asRoot();
-  const init = lmodInit();
-  if (!prefix || !init) throw new UsageError(`the smoke test cannot run here: ${await smokeTestUnavailable()}`);
-  const wrong = judgeHome(interpreterHome);
-  if (wrong) throw new UsageError(`the smoke test's interpreter home is not safe: ${wrong}`);
-  const user = [
-    "unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION",
-    `source ${quote(init)}`,
-    "module use /usr/local/phoreus/modulefiles",
-    script
-  ].join("\n");
-  const setup = [
-    "set -e",
-    "mount -t tmpfs tmpfs /usr/local",
-    "mkdir -p /usr/local/phoreus /usr/local/smoke-home",
-    `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
-    `mount --bind ${quote(join7(root, "usr/local/phoreus"))} /usr/local/phoreus`,
-    `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
-    "cd /usr/local/smoke-home",
-    // A clean user environment: nothing of the host's Python setup leaks in.
-    `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --no-new-privs env -i HOME=/usr/local/smoke-home PATH=/usr/bin:/bin LANG=C.UTF-8 bash -c ${quote(user)}`
-  ].join("\n");
-  const [command, ...args] = [...prefix, "unshare", "--mount", "--net", "--propagation", "private", "bash", "-c", setup];
-  return run(command ?? "unshare", args);
-}
-function smallFile(path) {
-  try {
-    const st = lstatSync(path);
-    return st.isFile() && st.size <= 256 * 1024 ? readFileSync2(path, "utf8") : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function toolMetadata(venv, tool, interpreter) {
-  const bin = join7(venv, "bin");
-  const installed = new Set(existsSync6(bin) ? readdirSync3(bin).filter((f) => {
-    const st = lstatSync(join7(bin, f));
-    return st.isFile() || st.isSymbolicLink();
-  }) : []);
-  const site = join7(venv, "lib", `python${interpreter}`, "site-packages");
-  const distInfo = existsSync6(site) ? readdirSync3(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
-  if (!distInfo) return { installed };
-  const entryPoints = smallFile(join7(site, distInfo, "entry_points.txt"));
-  const topLevel = smallFile(join7(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join7(site, distInfo, "RECORD")) ?? "");
-  return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
-}
-function recordedTopLevel(record) {
-  const modules = record.split("\n").map((line) => /^([A-Za-z_]\w*)(?:\/__init__\.py|\.py),/.exec(line)?.[1]).filter((m) => m !== void 0);
-  return modules.join("\n");
-}
-async function smokeTest(input, log, ran = { passed: false }) {
-  const modulefile = `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`;
-  if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
-    return [finding("PH314", modulefile, 1, "smoke test not run: the payload's tool name or version is not a plain name (PH207), so it is not loaded")];
-  }
-  const root = scratchDir("phoreus-smoke-");
-  try {
-    try {
-      await extractPayloads([input.rpm], root);
-    } catch (error) {
-      return [finding("PH314", modulefile, 1, `smoke test not run: the payload cannot be extracted safely (${error.message})`)];
-    }
-    provideInterpreter(root, input.interpreterHome, input.interpreterModule);
-    const python = await findPython(input.interpreter, input.python);
-    const pythonPrefix = dirname(dirname(python));
-    const module = `${input.tool}/${input.version}`;
-    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join7(root, `usr/local/phoreus/${input.tool}/${input.version}/venv`), input.tool, input.interpreter));
-    const command = chosen.command;
-    ran.command = command;
-    ran.what = chosen.what;
-    log.info(`Smoke test: module load ${module} && ${command}`);
-    const r = await runInstalled(root, input.interpreterHome, pythonPrefix, `module load ${quote(module)} || exit 97
-${command}`);
-    if (r.exitCode === 0) {
-      log.info(`Smoke test passed: ${r.stdout.trim().split("\n").slice(-3).join(" | ")}`);
-      ran.passed = true;
-      return [];
-    }
-    const output = `${r.stdout}
-${r.stderr}`.trim().split("\n").slice(-12).join("\n");
-    const what = r.exitCode === 97 ? `module load ${module} failed` : `"${command}" exited with status ${r.exitCode}`;
-    return [finding("PH314", modulefile, 1, `smoke test: after installing the payload and loading the module, ${what}:
-${output}`)];
-  } finally {
-    removeScratch(root);
-  }
-}
-
-// src/audit/audit.ts
-var WHOLE_LIMIT = 32 * 1024 * 1024;
-var MAX_ENTRIES = 4e5;
-function largeEntry(header, spool, buildPaths, done) {
-  const hash = createHash3("sha256");
-  const scanner = new BuildPathScanner(buildPaths);
-  let head = Buffer.alloc(0);
-  let fd;
-  let path;
-  let received = 0;
-  let unread = false;
-  return {
-    data(chunk) {
-      hash.update(chunk);
-      scanner.push(chunk);
-      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
-      if (received === 0 && isRegular(header.mode) && isElf(head)) {
-        if (roomFor(spool, header.size)) {
-          path = join8(spool, "large.elf");
-          fd = openSync3(path, "w");
-        } else {
-          unread = true;
-        }
-      }
-      if (fd !== void 0) writeSync2(fd, chunk);
-      received += chunk.length;
-    },
-    end() {
-      let elf;
-      if (fd !== void 0 && path) {
-        closeSync3(fd);
-        const readFd = openSync3(path, "r");
-        try {
-          elf = readElf(fileSource(readFd, statSync4(path).size));
-        } finally {
-          closeSync3(readFd);
-          rmSync3(path, { force: true });
-        }
-      }
-      done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest("base64url"), head, ...scanner.found ? { buildPath: scanner.found } : {}, ...elf ? { elf } : {}, ...unread ? { elfUnread: true } : {} });
-    }
-  };
-}
-function roomFor(dir, bytes) {
-  const fs2 = statfsSync(dir);
-  return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
-}
-async function audit(options, log) {
-  checkValues(options);
-  assertBinaryRpm(options.rpm);
-  const start = performance.now();
-  const distro2 = distro(options.distro);
-  const file = basename2(options.rpm);
-  const header = await readHeader(options.rpm);
-  const paths = header.files.map((f) => f.path);
-  const identity = payloadIdentity(paths);
-  const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
-  const own = identity ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`), ""), version: header.version };
-  const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
-  const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
-  const buildPaths = options.buildPaths ?? [];
-  const auditor = new PayloadAuditor({
-    tool: own.tool,
-    version: own.version,
-    interpreter: minor,
-    distro: distro2,
-    arch: header.arch,
-    buildPaths,
-    interpreterHome,
-    interpreterModule,
-    waivers: options.waiversFor?.(minor) ?? []
-  });
-  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
-  const spool = scratchDir("phoreus-audit-");
-  let entries2 = 0;
-  try {
-    await readPayload(options.rpm, (entry) => {
-      if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => {
-        auditor.add(e);
-        sbom.see(e);
-      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
-    });
-  } finally {
-    removeScratch(spool);
-  }
-  auditor.checkHeaderFiles(header.files);
-  const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname2(options.modulefile)) } : void 0;
-  const findings = [
-    ...checkIdentity(header, identity, ctx),
-    ...checkRequires(header, ctx),
-    ...checkProvides(header, ctx),
-    ...checkScriptlets(header, ctx),
-    ...auditor.finish(beside),
-    ...sbom.finish(minor, header.arch),
-    ...options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []
-  ];
-  let smokeSkipped;
-  const smokeRan = { passed: false };
-  if (options.smokeTest) {
-    const errors = countBySeverity(findings).errors;
-    if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
-    else if (!identity) smokeSkipped = "the payload has no venv to run";
-    if (smokeSkipped) {
-      log.info(`No smoke test: ${smokeSkipped}`);
-    } else if (identity) {
-      findings.push(...await smokeTest({
-        rpm: options.rpm,
-        tool: identity.tool,
-        version: identity.version,
-        interpreter: minor,
-        interpreterModule,
-        interpreterHome,
-        ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
-        ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
-      }, log, smokeRan));
-    }
-  }
-  const seconds = (performance.now() - start) / 1e3;
-  log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
-  return {
-    rpm: options.rpm,
-    name: header.name,
-    interpreter: minor,
-    findings: sortFindings(findings),
-    files: auditor.stats.files,
-    bytes: auditor.stats.bytes,
-    seconds,
-    ...identity ? { tool: identity.tool, version: identity.version } : {},
-    ...smokeSkipped ? { smokeSkipped } : {},
-    ...smokeRan.command ? { smokeTest: smokeRan } : {}
-  };
-}
-
-// src/config/config.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-
-// src/config/schema.ts
-var import_yaml = __toESM(require_dist(), 1);
-function validate(node, schema, lines, path = "") {
-  const errors = [];
-  const index = /* @__PURE__ */ new Map();
-  let keyLine = 1;
-  walk(node, schema, path);
-  return { errors, index };
-  function lineOf(n) {
-    const offset = n?.range?.[0];
-    return offset === void 0 ? keyLine : lines.linePos(offset).line;
-  }
-  function fail(n, at, message) {
-    errors.push({ line: (0, import_yaml.isScalar)(n) && n.value === null ? keyLine : lineOf(n), path: at, message });
-  }
-  function describe(n) {
-    if ((0, import_yaml.isMap)(n)) return "a mapping";
-    if ((0, import_yaml.isSeq)(n)) return "a list";
-    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} "${shown(String(n.value), 40)}"`;
-    return "empty";
-  }
-  function judged(n, at, judge) {
-    const value = (0, import_yaml.isScalar)(n) ? String(n.value) : "";
-    const wrong = judge?.(value);
-    if (wrong) fail(n, at, `${at}: "${shown(value)}" is not safe: ${wrong}`);
-  }
-  function walk(n, s, at) {
-    index.set(at, lineOf(n));
-    const where = at || "the top level";
-    switch (s.type) {
-      case "string":
-        if (s.missing && (n === null || n === void 0 || (0, import_yaml.isScalar)(n) && (n.value === null || String(n.value).trim() === ""))) {
-          return fail(n, at, `${where} ${s.missing}`);
-        }
-        if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
-          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
-        }
-        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
-        if (s.pattern && !s.pattern.test(n.value)) return fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? "is not valid"}`);
-        {
-          const refused = s.refuse?.(n.value);
-          if (refused) return fail(n, at, `${where}: "${shown(n.value)}" ${refused}`);
-        }
-        return judged(n, at, s.judge);
-      case "scalar":
-        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") return fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
-        return judged(n, at, s.judge);
-      case "boolean":
-        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") fail(n, at, `${where} must be true or false, not ${describe(n)}`);
-        return;
-      case "list":
-        if (!(0, import_yaml.isSeq)(n)) return fail(n, at, `${where} must be a list, not ${describe(n)}`);
-        n.items.forEach((item, i) => walk(item, s.items, `${at}[${i}]`));
-        return;
-      case "object":
-      case "map": {
-        if (!(0, import_yaml.isMap)(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
-        if (s.type === "object") {
-          const present = new Set(n.items.map((p) => (0, import_yaml.isScalar)(p.key) ? String(p.key.value) : ""));
-          for (const key of s.required ?? []) {
-            if (!present.has(key)) fail(n, at, `${where} needs "${key}"`);
-          }
-        }
-        for (const pair of n.items) {
-          const keyNode = pair.key;
-          const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
-          const child = at ? `${at}.${key}` : key;
-          keyLine = lineOf(keyNode);
-          if (s.type === "object") {
-            const field = s.fields[key];
-            if (!field) {
-              const known = Object.keys(s.fields);
-              const near = known.find((k) => closeTo(k, key));
-              fail(keyNode, child, `unknown key "${shown(key)}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
-              continue;
-            }
-            walk(pair.value, field, child);
-            index.set(child, lineOf(keyNode));
-          } else {
-            if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
-              fail(keyNode, child, `"${shown(key)}" in ${where} ${s.keys.hint}`);
-              continue;
-            }
-            walk(pair.value, s.values, child);
-            index.set(child, lineOf(keyNode));
-          }
-        }
-        return;
-      }
-    }
-  }
-}
-function closeTo(a, b) {
-  if (Math.abs(a.length - b.length) > 2) return false;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const keep = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = keep;
-    }
-  }
-  return (row[b.length] ?? 99) <= 2;
-}
-
-// src/config/config.ts
-var DEFAULT_SANCTIONED = ["3.10", "3.11"];
-var str = { type: "string" };
-var strings = { type: "list", items: str };
-var url = { type: "string", pattern: /^(https?|file):\/\/\S+$/, hint: "is not an http(s):// or file:// URL" };
-var interpreterList = { type: "list", items: { type: "string", pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' } };
-var PLATFORM_KEYS = ["linux-x64", "linux-aarch64"];
-var PLATFORM = { pattern: /^linux-(x64|aarch64)$/, hint: `is not a Phoreus platform key (${PLATFORM_KEYS.join(", ")})` };
-var reason = { type: "string", missing: "needs a reason: say why this package is an exception on this platform" };
-var exceptions = {
-  type: "map",
-  keys: { pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, hint: "is not a package name" },
-  values: { type: "map", keys: PLATFORM, values: reason }
-};
-var copyFile = { type: "object", fields: { from: str, to: str }, required: ["from", "to"] };
-var waiver = {
-  type: "object",
-  required: ["rule", "path", "reason"],
-  fields: {
-    rule: { type: "string", refuse: refuseWaivedRule },
-    path: { type: "string", missing: "needs a glob of the waived files, relative to the venv", refuse: judgeWaiverPath },
-    reason: {
-      type: "string",
-      missing: "needs a reason: say why the finding is accepted (it is shown in every report and in the RPM's description)",
-      // eslint-disable-next-line no-control-regex -- control characters are what is refused
-      refuse: (v) => v.length > MAX_REASON_LENGTH || /[\x00-\x1f\x7f]/.test(v.trim()) ? `must be one line of at most ${MAX_REASON_LENGTH} characters` : void 0
-    }
-  }
-};
-var overridable = {
-  tool: {
-    type: "object",
-    fields: { name: str, version: str, summary: str, license: str, url: { type: "string", pattern: /^https?:\/\/\S+$/, hint: "is not an http(s):// URL (RPM's URL tag takes one word)" }, release: { type: "scalar", judge: judgeRelease } }
-  },
-  requirements: { type: "string", hint: "must be a path inside the project" },
-  lock: { type: "string", hint: "must be a path inside the project" },
-  registries: {
-    type: "object",
-    fields: { "index-url": url, "extra-index-urls": { type: "list", items: url }, "find-links": strings }
-  },
-  module: {
-    type: "object",
-    fields: {
-      whatis: strings,
-      help: str,
-      env: {
-        type: "map",
-        keys: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "is not an environment variable name" },
-        values: { type: "scalar", judge: judgeEnvValue }
-      }
-    }
-  },
-  packages: {
-    type: "object",
-    fields: {
-      skip: exceptions,
-      forceSource: exceptions,
-      platformSpecific: { type: "map", keys: PLATFORM, values: { type: "object", fields: { copyFiles: { type: "list", items: copyFile } } } }
-    }
-  },
-  audit: { type: "object", fields: { waive: { type: "list", items: waiver } } }
-};
-var CONFIG_SCHEMA = {
-  type: "object",
-  fields: {
-    ...overridable,
-    policy: {
-      type: "object",
-      fields: { interpreters: interpreterList, "interpreter-home": { type: "string", judge: judgeHome }, "interpreter-module": { type: "string", judge: judgeModule }, distros: strings }
-    },
-    interpreters: {
-      type: "map",
-      keys: { pattern: INTERPRETER, hint: 'is not an interpreter version of the form 3.X (quote it: "3.10")' },
-      values: { type: "object", fields: overridable }
-    }
-  }
-};
-function parseConfig(file, text) {
-  const lines = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const findings = [];
-  for (const error of doc.errors) {
-    const line = lines.linePos(error.pos[0]).line;
-    findings.push(finding("PH113", file, line, `${file} is not valid YAML: ${error.message.split("\n")[0]}; fix the syntax`));
-  }
-  if (findings.length > 0) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
-  if (doc.contents === null) return { file, raw: {}, index: /* @__PURE__ */ new Map(), findings };
-  const { errors, index } = validate(doc.contents, CONFIG_SCHEMA, lines);
-  for (const error of errors) findings.push(finding("PH113", file, error.line, `${error.message}; fix ${file}`));
-  const raw = findings.length === 0 ? doc.toJS() ?? {} : {};
-  return { file, raw, index, findings };
-}
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function mergeOverride(base, override) {
-  const out = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    const current = out[key];
-    out[key] = isRecord(current) && isRecord(value) ? mergeOverride(current, value) : value;
-  }
-  return out;
-}
-function effectiveConfig(loaded, interpreter) {
-  const { interpreters, ...shared } = loaded.raw;
-  const override = isRecord(interpreters) && isRecord(interpreters[interpreter]) ? interpreters[interpreter] : {};
-  const merged = mergeOverride(shared, override);
-  const tool = isRecord(merged.tool) ? merged.tool : {};
-  const policy = isRecord(merged.policy) ? merged.policy : {};
-  return {
-    tool: Object.fromEntries(Object.entries(tool).map(([k, v]) => [k, String(v)])),
-    ...typeof merged.requirements === "string" ? { requirements: merged.requirements } : {},
-    ...typeof merged.lock === "string" ? { lock: merged.lock } : {},
-    registries: isRecord(merged.registries) ? merged.registries : {},
-    policy: { ...policy, interpreters: policy.interpreters ?? DEFAULT_SANCTIONED },
-    module: isRecord(merged.module) ? { ...merged.module, ...isRecord(merged.module.env) ? { env: Object.fromEntries(Object.entries(merged.module.env).map(([k, v]) => [k, String(v)])) } : {} } : {},
-    packages: isRecord(merged.packages) ? merged.packages : {},
-    waivers: waiversOf(loaded, interpreter)
-  };
-}
-function waiversOf(loaded, interpreter) {
-  const listAt = (raw) => isRecord(raw) && isRecord(raw.audit) ? raw.audit.waive : void 0;
-  const { interpreters } = loaded.raw;
-  const override = isRecord(interpreters) ? listAt(interpreters[interpreter]) : void 0;
-  const [key, list] = override !== void 0 ? [`interpreters.${interpreter}.audit.waive`, override] : ["audit.waive", listAt(loaded.raw)];
-  if (!Array.isArray(list)) return [];
-  return list.filter(isRecord).map((entry, i) => ({
-    rule: String(entry.rule),
-    path: String(entry.path),
-    reason: String(entry.reason).trim(),
-    file: loaded.file ?? "phoreus.yaml",
-    line: loaded.index?.get(`${key}[${i}]`) ?? 1
-  }));
-}
-function exceptionsFor(exceptions2, platform2) {
-  const out = /* @__PURE__ */ new Map();
-  for (const [name, platforms] of Object.entries(exceptions2 ?? {})) {
-    const reason2 = platforms[platform2];
-    if (reason2) out.set(name, reason2);
-  }
-  return out;
-}
-function checkModuleEnv(loaded) {
-  const findings = [];
-  const visit = (env, path) => {
-    if (!isRecord(env)) return;
-    for (const [name, value] of Object.entries(env)) {
-      if (/^PYTHON/i.test(name) || /site-packages/.test(String(value))) {
-        findings.push(finding("PH204", loaded.file, loaded.index.get(`${path}.${name}`) ?? 1, `${path}.${name}: the modulefile may not set ${name}${/^PYTHON/i.test(name) ? "" : " to a site-packages path"}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove it`));
-      }
-    }
-  };
-  visit(isRecord(loaded.raw.module) ? loaded.raw.module.env : void 0, "module.env");
-  const interpreters = loaded.raw.interpreters;
-  if (isRecord(interpreters)) {
-    for (const [key, override] of Object.entries(interpreters)) {
-      if (isRecord(override) && isRecord(override.module)) visit(override.module.env, `interpreters.${key}.module.env`);
-    }
-  }
-  return findings;
-}
-function checkOverrideKeys(loaded) {
-  const { interpreters } = loaded.raw;
-  if (!isRecord(interpreters)) return [];
-  const sanctioned = effectiveConfig(loaded, "").policy.interpreters;
-  return Object.keys(interpreters).filter((key) => !sanctioned.includes(key)).map(
-    (key) => finding("PH201", loaded.file, loaded.index.get(`interpreters.${key}`) ?? 1, `interpreters."${key}" overrides an interpreter that is not sanctioned (sanctioned: ${sanctioned.join(", ")}); add it to policy.interpreters or remove the override`)
-  );
-}
-
-// src/config/load.ts
-import { existsSync as existsSync7, statSync as statSync5 } from "node:fs";
-import { join as join9, relative as relative2 } from "node:path";
-function loadConfig(project, explicit) {
-  const path = explicit ?? join9(project, "phoreus.yaml");
-  if (!existsSync7(path)) {
-    if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
-    return void 0;
-  }
-  if (!statSync5(path).isFile()) throw new UsageError(`configuration file ${path} is not a file; fix --config`);
-  const rel = relative2(project, path);
-  const root = explicit && rel.startsWith("..") ? process.cwd() : project;
-  return parseConfig(rel.startsWith("..") ? path : rel, readText(path, root));
-}
-
-// package.json
-var package_default = { name: "phoreus-rpm", version: "0.1.0", homepage: "https://github.com/phoreus/phoreus-rpm" };
-
-// src/report/about.ts
-var TOOL_NAME2 = package_default.name;
-var TOOL_VERSION2 = package_default.version;
-var TOOL_URL = package_default.homepage;
-var RULES_URL = `${TOOL_URL}/blob/main/docs/rules.md`;
-
-// src/report/formats.ts
-var GENERATOR = { name: TOOL_NAME2, version: TOOL_VERSION2 };
-var nameAndVersion = (tool) => tool.version ? `${tool.name} ${tool.version}` : tool.name;
-function findingLine(f) {
-  const waived = f.waived ? ` [waived by ${f.waived.by}: ${f.waived.reason}]` : "";
-  return `${f.file}:${f.line}: ${f.waived ? "waived " : ""}${f.severity} ${f.rule}: ${f.message}${waived}`;
-}
-function renderText(subject, findings) {
-  const lines = findings.map(findingLine);
-  const { errors, warnings, waived } = countBySeverity(findings);
-  lines.push(`${subject.mode}: ${errors} error(s), ${warnings} warning(s)${waived ? `, ${waived} waived` : ""}${subject.interpreter ? ` for Python ${subject.interpreter}` : ""} in ${subject.project}`);
-  if (subject.packagedTool) lines.push(`packaged tool: ${nameAndVersion(subject.packagedTool)}`);
-  lines.push(`generator: ${nameAndVersion(GENERATOR)}`);
-  return outward(`${lines.join("\n")}
-`);
-}
-function renderJson(subject, findings) {
-  return outward(`${JSON.stringify({ generator: GENERATOR, ...subject, summary: countBySeverity(findings), findings }, null, 2)}
-`);
-}
-function renderSarif(findings, uriPrefix = "", packagedTool) {
-  const used = [...new Set(findings.map((f) => f.rule))].sort();
-  const sarif = {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          // The driver is this tool only; the packaged tool is in the run's properties.
-          driver: {
-            name: TOOL_NAME2,
-            version: TOOL_VERSION2,
-            semanticVersion: TOOL_VERSION2,
-            informationUri: TOOL_URL,
-            rules: used.map((id) => ({
-              id,
-              name: RULES[id].title.replace(/(^|\W+)(\w)/g, (_m, _s, c) => c.toUpperCase()),
-              shortDescription: { text: RULES[id].title },
-              fullDescription: { text: `${RULES[id].title} (Phoreus Python Packaging Charter ${RULES[id].charter})` },
-              helpUri: `${RULES_URL}#${id.toLowerCase()}`,
-              defaultConfiguration: { level: RULES[id].severity },
-              properties: { tags: ["phoreus", "packaging"], precision: "very-high" }
-            }))
-          }
-        },
-        ...packagedTool ? { properties: { packagedTool } } : {},
-        results: findings.map((f) => ({
-          ruleId: f.rule,
-          ruleIndex: used.indexOf(f.rule),
-          level: f.severity,
-          message: { text: f.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: joinUri(uriPrefix, f.file) },
-                region: { startLine: f.line }
-              }
-            }
-          ],
-          partialFingerprints: { primaryLocationLineHash: `${f.rule}:${joinUri(uriPrefix, f.file)}:${f.line}` },
-          // SARIF's own form of an accepted finding: still a result, suppressed with its justification.
-          ...f.waived ? { suppressions: [{ kind: "external", status: "accepted", justification: `${f.waived.reason} (${f.waived.by})` }] } : {}
-        }))
-      }
-    ]
-  };
-  return outward(`${JSON.stringify(sarif, null, 2)}
-`);
-}
-function joinUri(prefix, file) {
-  const clean = file === "." ? "" : file;
-  if (!prefix || prefix === ".") return clean || ".";
-  return clean ? `${prefix.replace(/\/+$/, "")}/${clean}` : prefix;
-}
-
-// src/commands/audit-command.ts
-function auditSubject(result) {
-  return {
-    mode: "audit",
-    project: result.rpm,
-    interpreter: result.interpreter,
-    package: result.name,
-    ...result.tool ? { packagedTool: { name: result.tool, ...result.version ? { version: result.version } : {} } } : {},
-    files: result.files,
-    bytes: result.bytes,
-    seconds: Number(result.seconds.toFixed(3)),
-    ...result.smokeTest ? { smokeTest: result.smokeTest } : {},
-    ...result.smokeSkipped ? { smokeSkipped: result.smokeSkipped } : {}
-  };
-}
-function smokeTestLine(ran, skipped) {
-  if (ran?.command) return `smoke test ${ran.passed ? "passed" : "failed"}: ${ran.what ?? "the command"}: ${ran.command}`;
-  return skipped ? `smoke test not run: ${skipped}` : void 0;
-}
-function renderAudit(format, result) {
-  if (format === "json") return renderJson(auditSubject(result), result.findings);
-  if (format === "sarif") return renderSarif(result.findings, "", auditSubject(result).packagedTool);
-  const line = smokeTestLine(result.smokeTest, result.smokeSkipped);
-  return renderText(auditSubject(result), result.findings) + (line ? outward(`${line}
-`) : "");
-}
-async function resolveSmokeTest(asked, defaultOn, log) {
-  if (asked === false) return false;
-  if (asked === true && await smokeTestUnavailable()) await provideSmokeTestTools(log);
-  const unavailable = await smokeTestUnavailable();
-  if (asked === true && unavailable) throw new UsageError(`the smoke test cannot run here: ${unavailable}`);
-  if (unavailable) {
-    if (defaultOn) log.info(`No smoke test: ${unavailable}`);
-    return false;
-  }
-  return asked === true || defaultOn;
-}
-function configuredWaivers(project, config) {
-  const loaded = loadConfig(project, config);
-  if (!loaded) return void 0;
-  const [wrong] = loaded.findings;
-  if (wrong) throw new UsageError(`${wrong.file}:${wrong.line}: ${wrong.message}`);
-  return (interpreter) => effectiveConfig(loaded, interpreter).waivers;
-}
-async function runAudit(options, log) {
-  await requireTools(["rpm", "rpm2cpio"], log);
-  const result = await audit(options, log);
-  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
-}
-
-// node_modules/@actions/http-client/lib/index.js
-var tunnel = __toESM(require_tunnel2(), 1);
-var import_undici = __toESM(require_undici(), 1);
-var HttpCodes;
-(function(HttpCodes2) {
-  HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
-  HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
-  HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
-  HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
-  HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
-  HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
-  HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
-  HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
-  HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-  HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
-  HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
-  HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
-  HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
-  HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
-  HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
-  HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-  HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
-  HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-  HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
-  HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
-  HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
-  HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
-  HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
-  HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
-  HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
-  HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-  HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2["Accept"] = "accept";
-  Headers2["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function(MediaTypes2) {
-  MediaTypes2["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-var HttpRedirectCodes = [
-  HttpCodes.MovedPermanently,
-  HttpCodes.ResourceMoved,
-  HttpCodes.SeeOther,
-  HttpCodes.TemporaryRedirect,
-  HttpCodes.PermanentRedirect
-];
-var HttpResponseRetryCodes = [
-  HttpCodes.BadGateway,
-  HttpCodes.ServiceUnavailable,
-  HttpCodes.GatewayTimeout
-];
-
-// node_modules/@actions/core/lib/summary.js
-import { EOL } from "os";
-import { constants, promises } from "fs";
-var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve3, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var { access, appendFile, writeFile } = promises;
-var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
-var Summary = class {
-  constructor() {
-    this._buffer = "";
-  }
-  /**
-   * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-   * Also checks r/w permissions.
-   *
-   * @returns step summary file path
-   */
-  filePath() {
-    return __awaiter(this, void 0, void 0, function* () {
-      if (this._filePath) {
-        return this._filePath;
-      }
-      const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-      if (!pathFromEnv) {
-        throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-      }
-      try {
-        yield access(pathFromEnv, constants.R_OK | constants.W_OK);
-      } catch (_a) {
-        throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-      }
-      this._filePath = pathFromEnv;
-      return this._filePath;
-    });
-  }
-  /**
-   * Wraps content in an HTML tag, adding any HTML attributes
-   *
-   * @param {string} tag HTML tag to wrap
-   * @param {string | null} content content within the tag
-   * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-   *
-   * @returns {string} content wrapped in HTML element
-   */
-  wrap(tag, content, attrs = {}) {
-    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
-    if (!content) {
-      return `<${tag}${htmlAttrs}>`;
-    }
-    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-  }
-  /**
-   * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-   *
-   * @param {SummaryWriteOptions} [options] (optional) options for write operation
-   *
-   * @returns {Promise<Summary>} summary instance
-   */
-  write(options) {
-    return __awaiter(this, void 0, void 0, function* () {
-      const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-      const filePath = yield this.filePath();
-      const writeFunc = overwrite ? writeFile : appendFile;
-      yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
-      return this.emptyBuffer();
-    });
-  }
-  /**
-   * Clears the summary buffer and wipes the summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  clear() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.emptyBuffer().write({ overwrite: true });
-    });
-  }
-  /**
-   * Returns the current summary buffer as a string
-   *
-   * @returns {string} string of summary buffer
-   */
-  stringify() {
-    return this._buffer;
-  }
-  /**
-   * If the summary buffer is empty
-   *
-   * @returns {boolen} true if the buffer is empty
-   */
-  isEmptyBuffer() {
-    return this._buffer.length === 0;
-  }
-  /**
-   * Resets the summary buffer without writing to summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  emptyBuffer() {
-    this._buffer = "";
-    return this;
-  }
-  /**
-   * Adds raw text to the summary buffer
-   *
-   * @param {string} text content to add
-   * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
-    return addEOL ? this.addEOL() : this;
-  }
-  /**
-   * Adds the operating system-specific end-of-line marker to the buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addEOL() {
-    return this.addRaw(EOL);
-  }
-  /**
-   * Adds an HTML codeblock to the summary buffer
-   *
-   * @param {string} code content to render within fenced code block
-   * @param {string} lang (optional) language to syntax highlight code
-   *
-   * @returns {Summary} summary instance
-   */
-  addCodeBlock(code, lang) {
-    const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code), attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML list to the summary buffer
-   *
-   * @param {string[]} items list of items to render
-   * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addList(items, ordered = false) {
-    const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML table to the summary buffer
-   *
-   * @param {SummaryTableCell[]} rows table rows
-   *
-   * @returns {Summary} summary instance
-   */
-  addTable(rows) {
-    const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
-        }
-        const { header, data, colspan, rowspan } = cell;
-        const tag = header ? "th" : "td";
-        const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
-        return this.wrap(tag, data, attrs);
-      }).join("");
-      return this.wrap("tr", cells);
-    }).join("");
-    const element = this.wrap("table", tableBody);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds a collapsable HTML details element to the summary buffer
-   *
-   * @param {string} label text for the closed state
-   * @param {string} content collapsable content
-   *
-   * @returns {Summary} summary instance
-   */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML image tag to the summary buffer
-   *
-   * @param {string} src path to the image you to embed
-   * @param {string} alt text description of the image
-   * @param {SummaryImageOptions} options (optional) addition image attributes
-   *
-   * @returns {Summary} summary instance
-   */
-  addImage(src, alt, options) {
-    const { width, height } = options || {};
-    const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
-    const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML section heading element
-   *
-   * @param {string} text heading text
-   * @param {number | string} [level=1] (optional) the heading level, default: 1
-   *
-   * @returns {Summary} summary instance
-   */
-  addHeading(text, level) {
-    const tag = `h${level}`;
-    const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML thematic break (<hr>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addSeparator() {
-    const element = this.wrap("hr", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML line break (<br>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addBreak() {
-    const element = this.wrap("br", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML blockquote to the summary buffer
-   *
-   * @param {string} text quote text
-   * @param {string} cite (optional) citation url
-   *
-   * @returns {Summary} summary instance
-   */
-  addQuote(text, cite) {
-    const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML anchor tag to the summary buffer
-   *
-   * @param {string} text link text/content
-   * @param {string} href hyperlink
-   *
-   * @returns {Summary} summary instance
-   */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
-    return this.addRaw(element).addEOL();
-  }
-};
-var _summary = new Summary();
-
-// node_modules/@actions/core/lib/platform.js
-import os from "os";
-
-// node_modules/@actions/io/lib/io-util.js
-import * as fs from "fs";
-var { chmod, copyFile: copyFile2, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
-var IS_WINDOWS = process.platform === "win32";
-var READONLY = fs.constants.O_RDONLY;
-
-// node_modules/@actions/exec/lib/toolrunner.js
-var IS_WINDOWS2 = process.platform === "win32";
-
-// node_modules/@actions/core/lib/platform.js
-var platform = os.platform();
-var arch = os.arch();
-
-// node_modules/@actions/core/lib/core.js
-var ExitCode;
-(function(ExitCode2) {
-  ExitCode2[ExitCode2["Success"] = 0] = "Success";
-  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-
-// src/report/log.ts
-function streamLog(write, quiet = false) {
-  return {
-    info: (message) => {
-      if (!quiet) write(`${outward(message)}
-`);
-    },
-    warning: (message) => write(`warning: ${outward(message)}
-`),
-    group: async (name, body) => {
-      if (!quiet) write(`== ${outward(name)}
-`);
-      return body();
-    }
-  };
-}
-
-// src/cli/flags.ts
-import { parseArgs } from "node:util";
-var CONVENTIONS = {
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" }
-};
-var PROJECT_OPTIONS = {
-  project: { type: "string", default: "." },
-  interpreter: { type: "string" },
-  config: { type: "string" },
-  tool: { type: "string" },
-  "tool-version": { type: "string" },
-  "index-url": { type: "string" },
-  "extra-index-url": { type: "string", multiple: true, default: [] },
-  python: { type: "string" },
-  quiet: { type: "boolean", default: false }
-};
-var Flags = class {
-  constructor(values, positionals) {
-    this.values = values;
-    this.positionals = positionals;
-  }
-  values;
-  positionals;
-  string(name) {
-    const v = this.values[name];
-    return typeof v === "string" ? v : void 0;
-  }
-  boolean(name) {
-    return this.values[name] === true;
-  }
-  list(name) {
-    const v = this.values[name];
-    return Array.isArray(v) ? v.map(String) : [];
-  }
-};
-function requestOf(args, options) {
-  const { tokens } = parseArgs({ args, options: { ...options, ...CONVENTIONS }, strict: false, allowPositionals: true, tokens: true });
-  const asked = (name) => tokens.some((t) => t.kind === "option" && t.name === name && t.value === void 0);
-  if (asked("help")) return "help";
-  return asked("version") ? "version" : "run";
-}
-function renameToolVersion(args, warn) {
-  const renamed = args.map((arg, i) => {
-    if (arg.startsWith("--version=")) return `--tool-version=${arg.slice("--version=".length)}`;
-    const next = args[i + 1];
-    return arg === "--version" && next !== void 0 && !next.startsWith("-") ? "--tool-version" : arg;
-  });
-  if (renamed.some((arg, i) => arg !== args[i])) warn("--version VALUE is deprecated: the packaged tool's version is --tool-version VALUE; --version alone prints this tool's version");
-  return renamed;
-}
-function parseFlags(command, args, options, positionals = 0) {
-  try {
-    const parsed = parseArgs({ args, strict: true, allowPositionals: positionals > 0, options });
-    if (parsed.positionals.length > positionals) throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
-    return new Flags(parsed.values, parsed.positionals);
-  } catch (error) {
-    const [what] = error.message.split(/\.(?: |\n|$)/);
-    throw new UsageError(`${what}; run \`${TOOL_NAME2} ${command} --help\``);
-  }
-}
-function projectOptions(flags) {
-  return {
-    project: absolutePath(flags.string("project") ?? "."),
-    offline: false,
-    extraIndexUrls: flags.list("extra-index-url"),
-    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
-    ...optional("config", flags.string("config") && absolutePath(flags.string("config") ?? "")),
-    ...optional("tool", flags.string("tool")),
-    ...optional("version", flags.string("tool-version")),
-    ...optional("indexUrl", flags.string("index-url")),
-    ...optional("python", flags.string("python"))
-  };
-}
-
-// src/cli/smoke-test-flags.ts
-var SMOKE_TEST_OPTIONS = {
-  "smoke-test": { type: "boolean" },
-  "no-smoke-test": { type: "boolean" },
-  "smoke-command": { type: "string" }
-};
-async function smokeTestFlag(flags, log) {
-  const asked = flags.boolean("no-smoke-test") ? false : flags.boolean("smoke-test") ? true : void 0;
-  const on = await resolveSmokeTest(asked, process.getuid?.() === 0, log);
-  const command = flags.string("smoke-command");
-  return on ? command ? { command } : {} : void 0;
-}
-
-// src/cli/audit.ts
-var AUDIT_OPTIONS = {
-  ...SMOKE_TEST_OPTIONS,
-  interpreter: { type: "string" },
-  distro: { type: "string", default: "el9" },
-  format: { type: "string", default: "text" },
-  modulefile: { type: "string" },
-  config: { type: "string" },
-  "interpreter-home": { type: "string" },
-  "interpreter-module": { type: "string" },
-  python: { type: "string" },
-  "require-signature": { type: "boolean", default: false },
-  key: { type: "string" },
-  quiet: { type: "boolean", default: false }
-};
-async function auditCommand(args) {
-  const flags = parseFlags("audit", args, AUDIT_OPTIONS, 1);
-  const [rpm] = flags.positionals;
-  if (rpm === void 0) throw new UsageError(`audit needs the path of a binary RPM: ${TOOL_NAME2} audit FILE.rpm [options]`);
-  const format = parseFormat(flags.string("format") ?? "text");
-  const key = flags.string("key");
-  if (flags.boolean("require-signature") !== (key !== void 0)) {
-    throw new UsageError("--require-signature and --key PUBKEY go together: the RPM must be signed by the key in PUBKEY (ASCII-armoured, `gpg --armor --export KEYID`)");
-  }
-  const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
-  const config = flags.string("config") && absolutePath(flags.string("config") ?? "");
-  const waiversFor = config ? configuredWaivers(dirname3(config), config) : void 0;
-  const smoke = await smokeTestFlag(flags, log);
-  const { result, exitCode } = await runAudit({
-    rpm: absolutePath(rpm),
-    ...smoke ? { smokeTest: { ...smoke, ...optional("python", flags.string("python")) } } : {},
-    distro: flags.string("distro") ?? "el9",
-    ...optional("interpreter", parseInterpreter(flags.string("interpreter"))),
-    ...optional("modulefile", flags.string("modulefile") && absolutePath(flags.string("modulefile") ?? "")),
-    ...optional("interpreterHome", flags.string("interpreter-home")),
-    ...optional("interpreterModule", flags.string("interpreter-module")),
-    ...optional("waiversFor", waiversFor),
-    ...optional("signedBy", key && absolutePath(key))
-  }, log);
-  process.stdout.write(renderAudit(format, result));
-  return exitCode;
-}
-
-// src/commands/build-command.ts
-import { mkdirSync as mkdirSync10 } from "node:fs";
-
-// src/tools/files.ts
-import { copyFileSync, mkdirSync as mkdirSync2, renameSync, rmSync as rmSync4, writeFileSync as writeFileSync3 } from "node:fs";
-import { dirname as dirname4 } from "node:path";
-function viaTemporary(target2, write) {
-  mkdirSync2(dirname4(target2), { recursive: true });
-  const temp = `${target2}.${process.pid}.partial`;
-  try {
-    write(temp);
-    renameSync(temp, target2);
-  } finally {
-    rmSync4(temp, { force: true });
-  }
-}
-function writeWhole(target2, content) {
-  viaTemporary(target2, (temp) => writeFileSync3(temp, content));
-}
-function copyWhole(source, target2) {
-  viaTemporary(target2, (temp) => copyFileSync(source, temp));
-}
-
-// src/commands/build-command.ts
-import { join as join24 } from "node:path";
-
-// src/build/build.ts
-import { existsSync as existsSync16 } from "node:fs";
-import { join as join23 } from "node:path";
-
-// src/checks/identity.ts
-function checkToolName(name, source) {
-  const wrong = judgeToolName(name);
-  if (!wrong) return [];
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "").slice(0, MAX_VALUE_LENGTH);
-  const hint = suggestion && TOOL_NAME.test(suggestion) ? ` (for example "${suggestion}")` : "";
-  return [finding("PH207", source.file, source.line, `tool name "${shown(name)}" is not safe as an RPM name, a path segment and a module name; ${wrong}${hint}`)];
-}
-function checkToolVersion(version, source) {
-  const wrong = judgeToolVersion(version);
-  if (!wrong) return [];
-  return [finding("PH207", source.file, source.line, `version "${shown(version)}" is not safe as an RPM version and a path segment; ${wrong}`)];
-}
-function checkInterpreterSanctioned(interpreter, sanctioned, source) {
-  if (sanctioned.includes(interpreter)) return [];
-  return [finding("PH201", source.file, source.line, `Python ${interpreter} is not a sanctioned interpreter (sanctioned: ${sanctioned.join(", ")}); build for one of those, or add ${interpreter} to policy.interpreters in phoreus.yaml once the Packaging Authority sanctions it`)];
-}
-
-// src/checks/verify.ts
-import { existsSync as existsSync12 } from "node:fs";
-import { dirname as dirname6, join as join16, relative as relative3 } from "node:path";
-
-// src/config/copy-files.ts
-import { existsSync as existsSync8, lstatSync as lstatSync2, readdirSync as readdirSync4 } from "node:fs";
-import { join as join10, posix as posix4 } from "node:path";
-function confined(path) {
-  if (path === "" || posix4.isAbsolute(path) || path.includes("\\")) return void 0;
-  const normal = posix4.normalize(path);
-  if (normal === ".." || normal.startsWith("../")) return void 0;
-  return normal === "." ? "" : normal.replace(/\/$/, "");
-}
-function copyDestination(to, interpreter) {
-  return confined(to.split("{site-packages}").join(`lib/python${interpreter}/site-packages`));
-}
-function symlinkIn(root, rel) {
-  let path = root;
-  for (const part of rel.split("/").filter(Boolean)) {
-    path = join10(path, part);
-    if (isSymlink2(path)) return path;
-  }
-  const walk = (dir) => {
-    for (const entry of readdirSync4(dir, { withFileTypes: true })) {
-      const full = join10(dir, entry.name);
-      if (entry.isSymbolicLink()) return full;
-      if (entry.isDirectory()) {
-        const found = walk(full);
-        if (found) return found;
-      }
-    }
-    return void 0;
-  };
-  return existsSync8(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
-}
-function isSymlink2(path) {
-  try {
-    return lstatSync2(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-function entries(raw) {
-  const out = [];
-  const fromPackages = (packages, prefix) => {
-    const specific = packages?.platformSpecific ?? {};
-    for (const [platform2, settings] of Object.entries(specific)) {
-      (settings?.copyFiles ?? []).forEach((entry, i) => out.push({ key: `${prefix}packages.platformSpecific.${platform2}.copyFiles[${i}]`, entry }));
-    }
-  };
-  fromPackages(raw.packages, "");
-  for (const [interpreter, override] of Object.entries(raw.interpreters ?? {})) {
-    fromPackages(override?.packages, `interpreters.${interpreter}.`);
-  }
-  return out;
-}
-function checkCopyFiles(loaded, project) {
-  const findings = [];
-  for (const { key, entry } of entries(loaded.raw)) {
-    const line = (field) => loaded.index.get(`${key}.${field}`) ?? loaded.index.get(key) ?? 1;
-    const from = confined(entry.from);
-    if (from === void 0) {
-      findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
-    } else if (!existsSync8(join10(project, from))) {
-      findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
-    } else {
-      const link = symlinkIn(project, from);
-      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix4.relative(project, link)}, which could point anywhere; copy real files only`));
-    }
-    if (copyDestination(entry.to, "3.11") === void 0) {
-      findings.push(finding("PH113", loaded.file, line("to"), `${key}.to: "${entry.to}" leaves the venv; give a path relative to the venv (bin/, {site-packages}/ \u2026), without ".."`));
-    }
-  }
-  return findings;
-}
-
 // src/tools/resources.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { dirname as dirname5, join as join11 } from "node:path";
+import { dirname as dirname5, join as join12 } from "node:path";
 import { fileURLToPath } from "node:url";
 function resourcePath(relative7) {
   let dir = dirname5(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join11(dir, relative7);
+    const candidate = join12(dir, relative7);
     if (existsSync9(candidate)) return candidate;
     const parent = dirname5(dir);
     if (parent === dir) return void 0;
@@ -32250,13 +32254,13 @@ function resourcePath(relative7) {
 
 // src/tools/venv.ts
 import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync11, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename4, join as join14 } from "node:path";
+import { existsSync as existsSync11, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
+import { basename as basename4, join as join15 } from "node:path";
 
 // src/tools/blob-store.ts
 import { createHash as createHash4 } from "node:crypto";
-import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync6, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
-import { basename as basename3, join as join12 } from "node:path";
+import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync7, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { basename as basename3, join as join13 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
 async function sha256File(path) {
@@ -32267,17 +32271,17 @@ async function sha256File(path) {
 var BlobStore = class {
   dir;
   constructor(root) {
-    this.dir = join12(root, "sha256");
+    this.dir = join13(root, "sha256");
   }
   /** Whether a blob of this digest is present (unchecked: `place` checks). */
   has(digest) {
-    return HEX.test(digest) && existsSync10(join12(this.dir, digest));
+    return HEX.test(digest) && existsSync10(join13(this.dir, digest));
   }
   /** The name recorded with a blob, when it is a plain distribution file name. */
   name(digest) {
     if (!HEX.test(digest)) return void 0;
     try {
-      const name = readFileSync3(join12(this.dir, `${digest}.name`), "utf8").trim();
+      const name = readFileSync3(join13(this.dir, `${digest}.name`), "utf8").trim();
       return DISTRIBUTION_FILE.test(name) ? name : void 0;
     } catch {
       return void 0;
@@ -32292,7 +32296,7 @@ var BlobStore = class {
     const name = basename3(file);
     if (!HEX.test(hex) || !DISTRIBUTION_FILE.test(name)) throw new Error(`not a storable distribution file: ${name}`);
     mkdirSync3(this.dir, { recursive: true });
-    const target2 = join12(this.dir, hex);
+    const target2 = join13(this.dir, hex);
     const temp = `${target2}.${process.pid}.${Date.now()}.tmp`;
     copyFileSync2(file, temp);
     writeFileSync4(`${temp}.name`, `${name}
@@ -32310,9 +32314,9 @@ var BlobStore = class {
     const name = this.name(digest);
     if (!name || !this.has(digest)) return void 0;
     mkdirSync3(dir, { recursive: true });
-    const path = join12(dir, name);
+    const path = join13(dir, name);
     try {
-      copyFileSync2(join12(this.dir, digest), path, constants3.COPYFILE_FICLONE);
+      copyFileSync2(join13(this.dir, digest), path, constants3.COPYFILE_FICLONE);
     } catch {
       return void 0;
     }
@@ -32323,14 +32327,14 @@ var BlobStore = class {
     }
     const now = /* @__PURE__ */ new Date();
     try {
-      utimesSync(join12(this.dir, digest), now, now);
+      utimesSync(join13(this.dir, digest), now, now);
     } catch {
     }
     return { digest, name, path };
   }
   drop(digest) {
-    rmSync5(join12(this.dir, digest), { force: true });
-    rmSync5(join12(this.dir, `${digest}.name`), { force: true });
+    rmSync5(join13(this.dir, digest), { force: true });
+    rmSync5(join13(this.dir, `${digest}.name`), { force: true });
   }
   /**
    * Keeps the store under `maxBytes` by removing the least recently used blobs, except the
@@ -32342,10 +32346,10 @@ var BlobStore = class {
     const blobs = [];
     let total = 0;
     for (const entry of readdirSync5(this.dir)) {
-      const path = join12(this.dir, entry);
+      const path = join13(this.dir, entry);
       let stat2;
       try {
-        stat2 = statSync6(path);
+        stat2 = statSync7(path);
       } catch {
         continue;
       }
@@ -32371,11 +32375,11 @@ var BlobStore = class {
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join13(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join13(env.XDG_CACHE_HOME ?? join13(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join14(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join14(env.XDG_CACHE_HOME ?? join14(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/http.ts
@@ -32507,14 +32511,14 @@ async function bundledPip(python) {
   return wheel;
 }
 async function pipInVenv(venvPython, basePython) {
-  const lib = join14(venvPython, "..", "..", "lib");
-  const hasPip = existsSync11(lib) && readdirSync6(lib).some((v) => existsSync11(join14(lib, v, "site-packages", "pip", "__init__.py")));
+  const lib = join15(venvPython, "..", "..", "lib");
+  const hasPip = existsSync11(lib) && readdirSync6(lib).some((v) => existsSync11(join15(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync4(join14(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync4(join15(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -32544,12 +32548,12 @@ async function install(python, lockPath, allowed, store, target2) {
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
       const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
-      return run(join14(target2, "bin", "python"), [`${locked ? join14(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+      return run(join15(target2, "bin", "python"), [`${locked ? join15(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
     let installed = await pipRun(installArgs);
     if (installed.exitCode !== 0) {
-      const fetched = await run(join14(target2, "bin", "python"), [
+      const fetched = await run(join15(target2, "bin", "python"), [
         `${bundled}/pip`,
         "download",
         "--quiet",
@@ -32569,8 +32573,8 @@ async function install(python, lockPath, allowed, store, target2) {
     }
     const digests = [];
     for (const file of readdirSync6(files)) {
-      const path = join14(files, file);
-      if (!statSync7(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
+      const path = join15(files, file);
+      if (!statSync8(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
       if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
       if (!store.has(digest)) await store.add(path, digest);
@@ -32584,10 +32588,10 @@ async function install(python, lockPath, allowed, store, target2) {
 async function pythonVenv(python, lockPath, log) {
   const lockText = readFileSync4(lockPath, "utf8");
   const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
-  const venv = join14(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join14(venv, "bin", "python");
+  const venv = join15(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join15(venv, "bin", "python");
   const allowed = allowedDigests(lockText);
-  const store = new BlobStore(join14(cacheRoot(), "blobs"));
+  const store = new BlobStore(join15(cacheRoot(), "blobs"));
   if (existsSync11(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
     if (!wrong) return venvPython;
@@ -32595,11 +32599,11 @@ async function pythonVenv(python, lockPath, log) {
     rmSync6(venv, { recursive: true, force: true });
   }
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  mkdirSync4(join14(cacheRoot(), "venvs"), { recursive: true });
+  mkdirSync4(join15(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
     const digests = await install(python, lockPath, allowed, store, staging);
-    writeFileSync5(join14(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
+    writeFileSync5(join15(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
       renameSync3(staging, venv);
@@ -32624,7 +32628,7 @@ async function pipToolsPython(python, minor, log) {
 
 // src/tools/pip-compile.ts
 import { readFileSync as readFileSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
   const out = { extraIndexUrls: [] };
@@ -32640,7 +32644,7 @@ function indexesOf(options) {
 async function recompile(pipToolsPython2, project, seed, options, sources) {
   const work = scratchDir("phoreus-drift-");
   try {
-    const output = join15(work, "requirements.lock");
+    const output = join16(work, "requirements.lock");
     writeFileSync6(output, seed);
     const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
@@ -32839,11 +32843,11 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join16(project, name), project));
+    const file = parseRequirementsFile(readText(join17(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join16(dirname6(name), option.value).split("\\").join("/");
+      const included = join17(dirname6(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
       if (!full || !existsSync12(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
@@ -32859,7 +32863,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join16(project, rel), project)));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join17(project, rel), project)));
   }
   return findings;
 }
@@ -32896,8 +32900,8 @@ async function verify(options, log) {
   if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
   if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
   findings.push(...scanConda(project));
-  const inPath = join16(project, inName);
-  const lockPath = join16(project, lockName);
+  const inPath = join17(project, inName);
+  const lockPath = join17(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file, loaded } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
   if (!existsSync12(inPath)) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
@@ -32957,7 +32961,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source of sources) {
-    if (source === "-" || !insideProject(options.project, source) || !existsSync12(join16(options.project, source))) {
+    if (source === "-" || !insideProject(options.project, source) || !existsSync12(join17(options.project, source))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -33081,7 +33085,7 @@ async function sourceDateEpoch(project) {
 
 // src/build/app-wheel.ts
 import { cpSync, existsSync as existsSync13, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
-import { basename as basename5, join as join17, relative as relative4, sep as sep2 } from "node:path";
+import { basename as basename5, join as join18, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED_ANYWHERE = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
 var NOT_COPIED_AT_TOP = /* @__PURE__ */ new Set(["build", "dist", ".venv", "venv", "node_modules", ".tox", ".nox", ".eggs"]);
@@ -33091,7 +33095,7 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync13(join17(project, "pyproject.toml")) || existsSync13(join17(project, "setup.py"));
+  return existsSync13(join18(project, "pyproject.toml")) || existsSync13(join18(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
@@ -33116,13 +33120,13 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join17(project, BUILD_LOCK);
+  const buildLock = join18(project, BUILD_LOCK);
   return existsSync13(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source = join17(work, "src");
+    const source = join18(work, "src");
     const root = realpathSync2(project);
     cpSync(project, source, {
       recursive: true,
@@ -33142,19 +33146,19 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join17(work, "wheel"),
+      join18(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : pipIndexArgs(options),
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder2, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join17(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join18(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join17(out, file);
-    cpSync(join17(work, "wheel", file), path);
+    const path = join18(out, file);
+    cpSync(join18(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -33162,22 +33166,22 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 }
 
 // src/build/package.ts
-import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { basename as basename7, join as join19 } from "node:path";
+import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync8 } from "node:fs";
+import { basename as basename7, join as join20 } from "node:path";
 
 // src/build/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources = join18(input.topdir, "SOURCES");
-  const specs = join18(input.topdir, "SPECS");
+  const sources = join19(input.topdir, "SOURCES");
+  const specs = join19(input.topdir, "SPECS");
   mkdirSync6(sources, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source] of Object.entries(input.sources)) {
-    if ("content" in source) writeFileSync7(join18(sources, name), source.content);
-    else copyFileSync3(source.path, join18(sources, name));
+    if ("content" in source) writeFileSync7(join19(sources, name), source.content);
+    else copyFileSync3(source.path, join19(sources, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -33189,14 +33193,14 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join18(sources, tarball.name),
+      join19(sources, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join18(specs, input.specName);
+  const specPath = join19(specs, input.specName);
   writeFileSync7(specPath, input.spec);
   const result = await run("rpmbuild", [
     "-ba",
@@ -33222,12 +33226,12 @@ ${result.stderr}`;
     const reason2 = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
     throw new BuildFailure(`rpmbuild failed: ${reason2}`);
   }
-  const rpmDir = join18(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join18(rpmDir, f));
-  const srpmDir = join18(input.topdir, "SRPMS");
+  const rpmDir = join19(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join19(rpmDir, f));
+  const srpmDir = join19(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join18(srpmDir, srpm), log };
+  return { rpms, srpm: join19(srpmDir, srpm), log };
 }
 
 // src/build/wheel-metadata.ts
@@ -33268,7 +33272,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync2(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join19(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join20(path, entry));
   } else {
     chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -33280,17 +33284,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source = join19(project, from);
-    const target2 = join19(stage, "copyfiles", to);
-    if (statSync8(source).isDirectory()) {
+    const source = join20(project, from);
+    const target2 = join20(stage, "copyfiles", to);
+    if (statSync9(source).isDirectory()) {
       cpSync2(source, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join19(target2, basename7(source)) : target2;
-      mkdirSync7(join19(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join20(target2, basename7(source)) : target2;
+      mkdirSync7(join20(file, ".."), { recursive: true });
       copyFileSync4(source, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join19(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join20(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -33322,14 +33326,14 @@ async function buildPackages(a, log) {
     sbom: true
   }));
   const sbom = redact(await sbomOf(a));
-  const stage = join19(a.work, "stage");
-  mkdirSync7(join19(stage, "wheelhouse"), { recursive: true });
+  const stage = join20(a.work, "stage");
+  mkdirSync7(join20(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join19(a.wheelhouse.dir, file), join19(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join20(a.wheelhouse.dir, file), join20(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join19(a.work, "rpmbuild"),
+    topdir: join20(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -33354,15 +33358,15 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join19(a.work, `${id.tool}-${id.version}.lua`);
+  const modulefilePath2 = join20(a.work, `${id.tool}-${id.version}.lua`);
   writeFileSync8(modulefilePath2, modulefile);
-  const sbomPath = join19(a.work, SOURCES.sbom);
+  const sbomPath = join20(a.work, SOURCES.sbom);
   writeFileSync8(sbomPath, sbom);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
 async function sbomOf(a) {
   const pins2 = new Map(lockedPackages(a.lockText, a.id.interpreter, a.arch).map((p) => [normalizeName(p.name), p]));
-  const wheels = [...a.wheelhouse.files.values()].map((file) => join19(a.wheelhouse.dir, file));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join20(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions = [];
   for (const [name, wheel] of a.wheelhouse.files) {
@@ -33374,8 +33378,8 @@ async function sbomOf(a) {
       name: pin.name,
       version: pin.version,
       file: locked,
-      sha256: await sha256File(join19(a.wheelhouse.dir, locked)),
-      licence: found.get(join19(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      sha256: await sha256File(join20(a.wheelhouse.dir, locked)),
+      licence: found.get(join20(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
       ...source ? { fromSource: true } : {}
     });
   }
@@ -33393,7 +33397,7 @@ var sbomFileName = (rpm) => `${basename7(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
   const copy = (path, name = basename7(path)) => {
-    const target2 = join19(out, name);
+    const target2 = join20(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -33409,7 +33413,7 @@ function place(built, out, id) {
 // src/build/source-build.ts
 import { createHash as createHash6 } from "node:crypto";
 import { existsSync as existsSync14, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
-import { basename as basename8, join as join20 } from "node:path";
+import { basename as basename8, join as join21 } from "node:path";
 
 // src/build/sdist-backend.ts
 var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
@@ -33517,10 +33521,10 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join20(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join21(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join20(request.project, candidate);
+    const path = join21(request.project, candidate);
     if (!existsSync14(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
@@ -33533,24 +33537,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join20(request.project, lock), log);
+    const python = await pythonVenv(request.python, join21(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join20(work, "venv");
+  const venv = join21(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join20(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join21(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join20(request.dir, `.sdist-${request.name}`);
+  const work = join21(request.dir, `.sdist-${request.name}`);
   rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join20(work, "wheel");
+    const wheelDir = join21(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -33570,9 +33574,9 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join20(wheelDir, wheel)) ?? "");
-    const data = readFileSync6(join20(wheelDir, wheel));
-    renameSync4(join20(wheelDir, wheel), join20(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join21(wheelDir, wheel)) ?? "");
+    const data = readFileSync6(join21(wheelDir, wheel));
+    renameSync4(join21(wheelDir, wheel), join21(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
@@ -33599,8 +33603,8 @@ function failureMessage(request, system, lock, output) {
 }
 
 // src/build/wheelhouse.ts
-import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join21 } from "node:path";
+import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10, writeFileSync as writeFileSync9 } from "node:fs";
+import { join as join22 } from "node:path";
 
 // src/build/wheel-tags.ts
 var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
@@ -33664,7 +33668,7 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join21(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join22(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
     const parsed = JSON.parse(readFileSync7(file, "utf8"));
@@ -33675,7 +33679,7 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync9(join21(file, ".."), { recursive: true });
+  mkdirSync9(join22(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync9(temp, `${JSON.stringify(merged, null, 1)}
@@ -33692,7 +33696,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join21(cacheRoot(), "blobs"));
+  store = new BlobStore(join22(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -33728,10 +33732,10 @@ var WheelhouseFetch = class {
     let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
     while (wanted.length > 0) {
       this.contacted = true;
-      const staging = join21(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      const staging = join22(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
       rmSync8(staging, { recursive: true, force: true });
       mkdirSync9(staging, { recursive: true });
-      const lockFile = join21(r.dir, ".requirements.lock");
+      const lockFile = join22(r.dir, ".requirements.lock");
       writeFileSync9(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
@@ -33764,8 +33768,8 @@ var WheelhouseFetch = class {
   }
   async keepDownloads(staging, wanted, sdist) {
     for (const file of readdirSync11(staging)) {
-      const path = join21(staging, file);
-      if (!statSync9(path).isFile()) continue;
+      const path = join22(staging, file);
+      if (!statSync10(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
       const fits = pkg && (sdist ? sdistFits(file, pkg) : wheelFits(file, pkg, this.supported));
@@ -33812,8 +33816,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join21(request.dir, sdist),
-      sdistSha256: await sha256File(join21(request.dir, sdist)),
+      sdist: join22(request.dir, sdist),
+      sdistSha256: await sha256File(join22(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -33821,7 +33825,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join21(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join22(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -33830,7 +33834,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync9(join21(request.dir, file)).size;
+    bytes += statSync10(join22(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -33854,7 +33858,7 @@ function downloadError(stderr, request) {
 
 // src/publish/published-repo.ts
 import { existsSync as existsSync15, readFileSync as readFileSync8, writeFileSync as writeFileSync10 } from "node:fs";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -33886,7 +33890,7 @@ async function fetchFromRepo(repo, path) {
 }
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join22(repo.replace(/^file:\/\//, ""), path);
+  const file = join23(repo.replace(/^file:\/\//, ""), path);
   if (!existsSync15(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
   return readFileSync8(file);
 }
@@ -33896,7 +33900,7 @@ async function decompress(name, data) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
     const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join22(dir, "primary");
+      const file = join23(dir, "primary");
       writeFileSync10(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
@@ -34050,7 +34054,7 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
         packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
         forceSource: plan.forceSource,
-        dir: join23(this.work, "wheelhouse"),
+        dir: join24(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -34064,7 +34068,7 @@ var Build = class {
     });
   }
   buildLockText() {
-    const path = join23(this.options.project, BUILD_LOCK);
+    const path = join24(this.options.project, BUILD_LOCK);
     return existsSync16(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
@@ -34074,7 +34078,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder2, join23(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join24(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -34111,7 +34115,7 @@ var Build = class {
     const repo = this.options.publishedRepo;
     if (!repo || this.checkedPublication) return;
     this.checkedPublication = true;
-    const name = `phoreus-${tool}-${version}`;
+    const name = packageName({ tool, version });
     const fullRelease = `${release}${this.distro.dist}`;
     const published = await this.timed("Check the published repository", () => publishedPackages(repo));
     const same = published.find((p) => p.name === name && p.version === version && p.release === fullRelease && (p.arch === this.arch || p.arch === "src"));
@@ -34149,7 +34153,7 @@ var Build = class {
     const waived = waivedLines(audited.findings, venv);
     if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
       const description = [...input.description, ...waivedParagraphs(waived)];
-      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join23(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
+      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join24(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
       audited = await this.timed("Audit the RPM again", () => auditOf(built));
       if (waivedLines(audited.findings, venv).join("\n") !== waived.join("\n")) {
         throw new BuildFailure("the second build's waived findings differ from the first's, so its description cannot name them: the build is not reproducible; look for files that change between builds");
@@ -34220,7 +34224,7 @@ async function buildVerified(run2, verification, options, log, distro2, arch2) {
   await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
-  const lockText = readText(join23(options.project, verification.lock), options.project);
+  const lockText = readText(join24(options.project, verification.lock), options.project);
   const packages = lockedPackages(lockText, interpreter, arch2);
   const { wheelhouse, builder: builder2 } = await run2.fetch(python, lockText, packages, plan, epoch);
   const app = await run2.appWheel(python, builder2, epoch);
@@ -34350,7 +34354,7 @@ async function runBuild(options, log) {
   const result = await build(options, log);
   const subject = buildSubject(result, options.project);
   mkdirSync10(options.out, { recursive: true });
-  const report = join24(options.out, "build-report.json");
+  const report = join25(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -34363,17 +34367,16 @@ async function runBuild(options, log) {
     lines.push(`build stopped: ${result.failure ?? "see the findings"}`);
   }
   lines.push(`report: ${report}`);
-  const failed = !result.ok || countBySeverity(result.findings).errors > 0;
   return { result, report, text: outward(`${lines.join("\n")}
-`), exitCode: failed ? 1 : 0 };
+`), exitCode: findingsExitStatus(result.findings, !result.ok) };
 }
 async function runBuildAll(options, log) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join24(options.out, pairDirectory(entry)) }, log));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join25(options.out, pairDirectory(entry)) }, log));
     runs.push(run2);
   }
-  const report = join24(options.out, "build-report.json");
+  const report = join25(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -34382,11 +34385,11 @@ built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
 `;
   const last = runs[runs.length - 1];
   if (!last) throw new UsageError("the configuration names no (interpreter, distro) pair to build");
-  return { result: last.result, report, text, exitCode: failed.length > 0 ? 1 : 0, runs };
+  return { result: last.result, report, text, exitCode: Math.max(0, ...runs.map((r) => r.exitCode)), runs };
 }
 
 // src/cli/signing-flags.ts
-import { existsSync as existsSync17, readFileSync as readFileSync9, statSync as statSync10 } from "node:fs";
+import { existsSync as existsSync17, readFileSync as readFileSync9, statSync as statSync11 } from "node:fs";
 var SIGNING_OPTIONS = {
   "sign-key": { type: "string" }
 };
@@ -34394,7 +34397,7 @@ function signingFlag(flags) {
   const file = flags.string("sign-key");
   if (file === void 0) return void 0;
   const path = absolutePath(file);
-  if (!existsSync17(path) || !statSync10(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
+  if (!existsSync17(path) || !statSync11(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
   const key = readFileSync9(path, "utf8");
   const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || void 0;
   delete process.env.PHOREUS_SIGN_PASSPHRASE;
@@ -34507,8 +34510,8 @@ ${PROJECT_OPTIONS2}
   --release N            RPM release (default: 1)
   --find-links DIR|URL   extra wheel location (repeatable)
   --out DIR              output directory (default: ./out)
-  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
-  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: ${DEFAULT_INTERPRETER_HOME})
+  --interpreter-module M interpreter module, {python} for X.Y (default: ${DEFAULT_INTERPRETER_MODULE})
   --meta                 also build the meta default package phoreus-<tool>
   --all                  build every (interpreter, distro) pair of phoreus.yaml, each into
                          <out>/<distro>-py<X.Y>/
@@ -34534,8 +34537,8 @@ Options:
   --modulefile FILE      the modulefile shipped beside the RPM, checked too
   --config FILE          the project's phoreus.yaml: its audit.waive entries apply, as in the
                          build (waived findings are reported as such and fail nothing)
-  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
-  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: ${DEFAULT_INTERPRETER_HOME})
+  --interpreter-module M interpreter module, {python} for X.Y (default: ${DEFAULT_INTERPRETER_MODULE})
   --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
                          Lmod and run --smoke-command (default: on when running as root)
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)
@@ -34590,8 +34593,8 @@ async function matrixCommand(args) {
 }
 
 // src/publish/repository.ts
-import { chmodSync as chmodSync3, copyFileSync as copyFileSync5, existsSync as existsSync18, linkSync, mkdirSync as mkdirSync11, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11 } from "node:fs";
-import { basename as basename10, dirname as dirname7, join as join25, relative as relative5, resolve as resolve2 } from "node:path";
+import { chmodSync as chmodSync3, copyFileSync as copyFileSync5, existsSync as existsSync18, linkSync, mkdirSync as mkdirSync11, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync12 } from "node:fs";
+import { basename as basename10, dirname as dirname7, join as join26, relative as relative5, resolve as resolve2 } from "node:path";
 
 // src/publish/rpm-version.ts
 function rpmvercmp(a, b) {
@@ -34647,7 +34650,7 @@ var PACKAGES = "Packages";
 var RPM_MAGIC2 = Buffer.from([237, 171, 238, 219]);
 var nevra = (p) => `${p.name}-${p.version}-${p.release}.${p.arch}`;
 async function readCandidate(file) {
-  if (!existsSync18(file) || !statSync11(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
+  if (!existsSync18(file) || !statSync12(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
   const lead = readFileSync10(file).subarray(0, 4);
   if (!lead.equals(RPM_MAGIC2)) throw new UsageError(`${file} is not an RPM (it does not start with the RPM magic number)`);
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", "%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{BUILDTIME}\\t%{SOURCERPM}\\n[%{FILENAMES}\\n]", file]);
@@ -34666,18 +34669,18 @@ async function readCandidate(file) {
 }
 function filesUnder(root, dir = root) {
   return readdirSync12(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join25(dir, e.name);
+    const full = join26(dir, e.name);
     return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
   });
 }
 function stageCopy(repo, stage) {
   for (const file of filesUnder(repo)) {
-    const target2 = join25(stage, file);
+    const target2 = join26(stage, file);
     mkdirSync11(dirname7(target2), { recursive: true });
     if (file.startsWith("repodata/")) {
-      copyFileSync5(join25(repo, file), target2);
+      copyFileSync5(join26(repo, file), target2);
     } else {
-      linkSync(join25(repo, file), target2);
+      linkSync(join26(repo, file), target2);
     }
   }
 }
@@ -34699,8 +34702,8 @@ function staleMetaPackages(candidates, published) {
 async function publish(request, log) {
   await requireTools(["createrepo_c", "rpm"], log);
   const repo = resolve2(request.repo);
-  if (existsSync18(repo) && !statSync11(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
-  const repomdPath = join25(repo, "repodata", "repomd.xml");
+  if (existsSync18(repo) && !statSync12(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
+  const repomdPath = join26(repo, "repodata", "repomd.xml");
   const exists2 = existsSync18(repomdPath);
   if (!exists2 && existsSync18(repo) && readdirSync12(repo).length > 0) {
     throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
@@ -34717,12 +34720,12 @@ async function publish(request, log) {
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
-    const file = join25(PACKAGES, basename10(c.file));
+    const file = join26(PACKAGES, basename10(c.file));
     if (same) {
       result.findings.push(finding("PH401", basename10(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename10(c.file)} and ${basename10(twice)} are both ${nevra(c)}; publish one`);
-    } else if (existsSync18(join25(repo, file))) {
+    } else if (existsSync18(join26(repo, file))) {
       result.findings.push(finding("PH401", basename10(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
@@ -34739,15 +34742,15 @@ async function publish(request, log) {
   mkdirSync11(parent, { recursive: true });
   const stage = scratchDir(`.${basename10(repo)}.publish-`, parent);
   try {
-    chmodSync3(stage, existsSync18(repo) ? statSync11(repo).mode & 4095 : 493);
+    chmodSync3(stage, existsSync18(repo) ? statSync12(repo).mode & 4095 : 493);
     if (existsSync18(repo)) stageCopy(repo, stage);
-    rmSync9(join25(stage, "repodata", "repomd.xml.asc"), { force: true });
-    mkdirSync11(join25(stage, PACKAGES), { recursive: true, mode: 493 });
+    rmSync9(join26(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync11(join26(stage, PACKAGES), { recursive: true, mode: 493 });
     for (const c of adding) {
-      const target2 = join25(stage, PACKAGES, basename10(c.file));
+      const target2 = join26(stage, PACKAGES, basename10(c.file));
       copyFileSync5(c.file, target2);
       chmodSync3(target2, 420);
-      result.added.push(join25(PACKAGES, basename10(c.file)));
+      result.added.push(join26(PACKAGES, basename10(c.file)));
     }
     const revision = revisionOf(adding, exists2 ? readFileSync10(repomdPath, "utf8") : void 0);
     const created = await log.group("createrepo_c --update", () => run("createrepo_c", [
@@ -34766,7 +34769,7 @@ async function publish(request, log) {
     const missing = [...published, ...adding].filter((p) => !after.some((q) => nevra(q) === nevra(p)));
     if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(", ")}: nothing was published`);
     if (request.keyring) {
-      await detachSign(request.keyring, join25(stage, "repodata", "repomd.xml"), join25(stage, "repodata", "repomd.xml.asc"));
+      await detachSign(request.keyring, join26(stage, "repodata", "repomd.xml"), join26(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
     }
     swapIn(stage, repo);
@@ -34819,7 +34822,7 @@ async function runPublish(repo, rpms, signing, log) {
   const keyring = signing ? await openKeyring(signing.key, signing.passphrase, signing.source, log) : void 0;
   try {
     const result = await publish({ repo, rpms, ...keyring ? { keyring } : {} }, log);
-    return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+    return { result, exitCode: findingsExitStatus(result.findings) };
   } finally {
     if (keyring) await closeKeyring(keyring);
   }
@@ -34868,7 +34871,7 @@ function render(format, result, uriPrefix) {
 }
 async function runVerify(options, log) {
   const result = await verify(options, log);
-  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+  return { result, exitCode: findingsExitStatus(result.findings) };
 }
 
 // src/cli/verify.ts

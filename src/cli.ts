@@ -6,9 +6,9 @@ import { AUDIT_HELP, BUILD_HELP, MATRIX_HELP, PUBLISH_HELP, TOOL_HELP, VERIFY_HE
 import { MATRIX_OPTIONS, matrixCommand } from './cli/matrix.js';
 import { PUBLISH_OPTIONS, publishCommand } from './cli/publish.js';
 import { VERIFY_OPTIONS, verifyCommand } from './cli/verify.js';
-import { errorLine, exitStatus, UsageError } from './inputs/usage-error.js';
-import { TOOL_NAME, TOOL_VERSION } from './report/about.js';
-import { redact } from './report/redact.js';
+import { errorLine, exitStatus, UsageError } from './core/errors.js';
+import { TOOL_NAME, TOOL_VERSION } from './core/about.js';
+import { redact } from './core/redact.js';
 import { superviseRun } from './tools/lifecycle.js';
 
 interface Command {

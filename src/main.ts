@@ -10,8 +10,8 @@ import { input } from './action/common.js';
 import { matrixMode } from './action/matrix.js';
 import { publishMode } from './action/publish.js';
 import { verifyMode } from './action/verify.js';
-import { errorLine, exitStatus, UsageError } from './inputs/usage-error.js';
-import { redact } from './report/redact.js';
+import { errorLine, exitStatus, UsageError } from './core/errors.js';
+import { redact } from './core/redact.js';
 import { superviseRun } from './tools/lifecycle.js';
 
 const MODES: Record<string, (workspace: string) => Promise<void>> = { verify: verifyMode, build: buildMode, audit: auditMode, matrix: matrixMode, publish: publishMode };

@@ -1,12 +1,12 @@
 /** Mode audit: the charter's rules on any binary RPM, and optionally its smoke test. */
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { outward } from '../report/outward.js';
+import { outward } from '../core/outward.js';
 import { configuredWaivers, renderAudit, resolveSmokeTest, runAudit } from '../commands/audit-command.js';
 import { absolutePath, optional, parseBoolean, parseInterpreter } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { UsageError } from '../core/errors.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../report/log.js';
+import { actionLog } from '../core/log.js';
 import { findingOutputs, input, writeOutput } from './common.js';
 
 export async function auditMode(workspace: string): Promise<void> {

@@ -3,20 +3,18 @@ import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
-import { outward } from '../report/outward.js';
+import { outward } from '../core/outward.js';
 import { resolveSmokeTest } from '../commands/audit-command.js';
-import { runBuild, runBuildAll } from '../commands/build-command.js';
+import { runBuild, runBuildAll, type BuildRun } from '../commands/build-command.js';
 import { describeSourceBuild } from '../build/build.js';
 import { optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
-import { uploadBuild } from '../publish/artifacts.js';
+import { uploadBuild, artifactFileName, reportArtifactName } from '../publish/artifacts.js';
 import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
 import { renderSarif } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../report/log.js';
+import { actionLog } from '../core/log.js';
 import { findingOutputs, input, maskSecrets, outputPath, readCommonOptions, readSigning } from './common.js';
-import { artifactFileName, reportArtifactName } from '../publish/artifacts.js';
 import { subjectLines, type Subject } from '../publish/subjects.js';
-import type { BuildRun } from '../commands/build-command.js';
 
 export async function buildMode(workspace: string): Promise<void> {
   const options: BuildOptions = {

@@ -1,12 +1,12 @@
 /** Reading the action's inputs, and what every mode writes back to the runner. */
 import { resolve, sep } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
-import { shown } from '../inputs/values.js';
-import { writeWhole } from '../tools/files.js';
+import { UsageError } from '../core/errors.js';
+import { shown } from '../core/outward.js';
+import { writeWhole } from '../core/files.js';
 import * as core from '@actions/core';
-import { countBySeverity, type Finding } from '../checks/finding.js';
+import { countBySeverity, type Finding } from '../core/finding.js';
 import { absolutePath, optional, parseInterpreter, parseList, type SigningKey, type VerifyOptions } from '../inputs/options.js';
-import { literalCredentials, registerSecrets } from '../report/redact.js';
+import { literalCredentials, registerSecrets } from '../core/redact.js';
 import { signingSecrets } from '../tools/gpg.js';
 
 export function input(name: string): string | undefined {

@@ -4,11 +4,11 @@ import { basename, dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { renderPublish, runPublish } from '../commands/publish-command.js';
 import { absolutePath, parseList } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { UsageError } from '../core/errors.js';
 import { subjectLines } from '../publish/subjects.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../report/log.js';
-import { outward } from '../report/outward.js';
+import { actionLog } from '../core/log.js';
+import { outward } from '../core/outward.js';
 import { findingOutputs, input, outputPath, readSigning, writeOutput } from './common.js';
 
 /** The rpms input: paths, one per line, relative to the workspace; a "*" in the file name matches as in a shell. */

@@ -1,12 +1,12 @@
 /** Mode verify: the lockfile check, as a pull-request check. */
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
-import { outward } from '../report/outward.js';
+import { outward } from '../core/outward.js';
 import { render, runVerify, verifySubject } from '../commands/verify-command.js';
 import { parseBoolean } from '../inputs/options.js';
 import { renderJson } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../report/log.js';
+import { actionLog } from '../core/log.js';
 import { findingOutputs, input, maskSecrets, readCommonOptions, writeOutput } from './common.js';
 
 export async function verifyMode(workspace: string): Promise<void> {

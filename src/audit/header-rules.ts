@@ -2,7 +2,8 @@
  * The rules on an RPM's header: what it requires and provides, its scriptlets, and whether
  * its name and version agree with where its files go. PH202, PH203, PH206, PH311, PH313. Pure.
  */
-import { finding, type Finding } from '../checks/finding.js';
+import { finding, type Finding } from '../core/finding.js';
+import { packageName, PHOREUS_ROOT, phoreusPrefix } from '../core/layout.js';
 
 export interface Scriptlet {
   /** "postinstall scriptlet (using /bin/sh)", "triggerin script (through /bin/sh) -- foo" … */
@@ -78,10 +79,11 @@ export function checkScriptlets(header: RpmHeader, ctx: HeaderContext): Finding[
   return findings;
 }
 
-/** Tool and version from the payload's prefix, /usr/local/phoreus/<tool>/<version>/…. */
+/** Tool and version from the payload's prefix, <phoreus root>/<tool>/<version>/…. */
 export function payloadIdentity(paths: readonly string[]): { tool: string; version: string } | undefined {
   for (const path of paths) {
-    const m = /^\/usr\/local\/phoreus\/([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path);
+    if (!path.startsWith(`${PHOREUS_ROOT}/`)) continue;
+    const m = /^([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path.slice(PHOREUS_ROOT.length + 1));
     if (m && m[1] !== 'modulefiles' && m[1] !== 'python') return { tool: m[1] ?? '', version: m[2] ?? '' };
   }
   return undefined;
@@ -89,15 +91,15 @@ export function payloadIdentity(paths: readonly string[]): { tool: string; versi
 
 export function checkIdentity(header: RpmHeader, identity: { tool: string; version: string } | undefined, ctx: HeaderContext): Finding[] {
   if (!identity) {
-    return [finding('PH313', ctx.file, 1, 'the payload has no venv under /usr/local/phoreus/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter §3.1)')];
+    return [finding('PH313', ctx.file, 1, `the payload has no venv under ${PHOREUS_ROOT}/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter §3.1)`)];
   }
-  const expected = `phoreus-${identity.tool}-${identity.version}`;
+  const expected = packageName(identity);
   const findings: Finding[] = [];
   if (header.name !== expected) {
-    findings.push(finding('PH313', ctx.file, 1, `the RPM is named ${header.name} but its files are under /usr/local/phoreus/${identity.tool}/${identity.version}/: name it ${expected} (charter §8)`));
+    findings.push(finding('PH313', ctx.file, 1, `the RPM is named ${header.name} but its files are under ${phoreusPrefix(identity)}/: name it ${expected} (charter §8)`));
   }
   if (header.version !== identity.version) {
-    findings.push(finding('PH313', ctx.file, 1, `the RPM's Version is ${header.version} but its files are under /usr/local/phoreus/${identity.tool}/${identity.version}/: the two must agree (charter §8)`));
+    findings.push(finding('PH313', ctx.file, 1, `the RPM's Version is ${header.version} but its files are under ${phoreusPrefix(identity)}/: the two must agree (charter §8)`));
   }
   return findings;
 }

@@ -4,7 +4,7 @@
  * PYTHONPATH, PYTHONHOME, PYTHONUSERBASE or a site-packages path (PH204). Pure: it reads
  * the Lua of a modulefile as text, evaluating only string locals and pathJoin().
  */
-import { finding, type Finding } from '../checks/finding.js';
+import { finding, type Finding } from '../core/finding.js';
 
 const FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
 const STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { finding, type Finding } from '../checks/finding.js';
-import type { RuleId } from '../checks/rules.js';
-import { WaiverSet, type Waiver } from '../checks/waivers.js';
+import { finding, type Finding } from '../core/finding.js';
+import type { RuleId } from '../core/rules.js';
+import { WaiverSet, type Waiver } from '../core/waivers.js';
 import type { Distro } from '../plan/distros.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { satisfies } from '../requirements/versions.js';
@@ -17,6 +17,7 @@ import { isDirectory, isRegular, isSymlink, S_IFDIR, S_IFLNK, S_IFREG, type Cpio
 import { EM_AARCH64, EM_X86_64, newestGlibc, readElf, type ElfInfo } from './elf.js';
 import { checkModulefile } from './modulefile-rules.js';
 import { holdsString, magicOf, pycTag, readPycHeader, tagOf } from './pyc.js';
+import { modulefileDir, modulefilePath, phoreusPrefix, toolDir } from '../core/layout.js';
 
 export interface PayloadContext {
   tool: string;
@@ -126,11 +127,11 @@ export class PayloadAuditor {
   private readonly waivers: WaiverSet;
 
   constructor(private readonly ctx: PayloadContext) {
-    this.prefix = `/usr/local/phoreus/${ctx.tool}/${ctx.version}`;
+    this.prefix = phoreusPrefix(ctx);
     this.venv = `${this.prefix}/venv`;
     this.waivers = new WaiverSet(ctx.waivers ?? [], this.venv);
     this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
-    this.modulefile = `/usr/local/phoreus/modulefiles/${ctx.tool}/${ctx.version}.lua`;
+    this.modulefile = modulefilePath(ctx);
   }
 
   get stats(): { files: number; bytes: number } {
@@ -201,7 +202,7 @@ export class PayloadAuditor {
 
   /** PH301: everything under the tool version's prefix, or its modulefile. */
   private checkPlace(path: string, mode: number): void {
-    const allowedDirs = [`/usr/local/phoreus/${this.ctx.tool}`, `/usr/local/phoreus/modulefiles/${this.ctx.tool}`];
+    const allowedDirs = [toolDir(this.ctx.tool), modulefileDir(this.ctx)];
     if (path === this.prefix || path.startsWith(`${this.prefix}/`) || path === this.modulefile) return;
     if (isDirectory(mode) && allowedDirs.includes(path)) return;
     this.report('PH301', path, 1, `${path} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter §3.1, §10); remove it from %files`);

@@ -5,8 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { BuildFailure } from '../build/failure.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { BuildFailure, UsageError } from '../core/errors.js';
 import { lastLine, run } from '../tools/process.js';
 import { adoptChild } from '../tools/lifecycle.js';
 import { CpioReader, type CpioHeader, type EntryReader } from './cpio.js';

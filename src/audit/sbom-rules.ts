@@ -5,7 +5,7 @@
  * the lock allows. Fed the payload's small files as they stream by. Pure: no I/O.
  */
 import { posix } from 'node:path';
-import { finding, type Finding } from '../checks/finding.js';
+import { finding, type Finding } from '../core/finding.js';
 import { lockedPackages } from '../checks/lockfile.js';
 import { sbomDistributions } from '../build/sbom.js';
 import { SOURCES } from '../build/spec.js';

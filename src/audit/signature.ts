@@ -6,8 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { finding, type Finding } from '../checks/finding.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { finding, type Finding } from '../core/finding.js';
+import { UsageError } from '../core/errors.js';
 import { keyIds } from '../tools/gpg.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { lastLine, run } from '../tools/process.js';

@@ -12,10 +12,10 @@
  */
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { finding, type Finding } from '../checks/finding.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { finding, type Finding } from '../core/finding.js';
+import { UsageError } from '../core/errors.js';
 import { judgeHome, judgeModule, judgeToolName, judgeToolVersion } from '../inputs/values.js';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 import { luaString } from '../build/modulefile.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { findPython } from '../tools/python.js';
@@ -25,11 +25,12 @@ import { isDirectory, isRegular, isSymlink, type CpioHeader, type EntryReader } 
 import { readPayload } from './rpm-file.js';
 import { defaultSmokeCommand, type ToolMetadata } from './smoke-command.js';
 import { normalizeName } from '../requirements/pep508.js';
+import { MODULEFILE_ROOT, modulefilePath, PHOREUS_ROOT, venvPath } from '../core/layout.js';
 
 const LMOD_INITS = ['/usr/share/lmod/lmod/init/bash', '/usr/share/lmod/lmod/init/profile', '/opt/apps/lmod/lmod/init/bash'];
 /** The user the command runs as: nobody, who owns nothing the payload could harm. */
 const NOBODY = '65534';
-const TREE = 'usr/local/phoreus/';
+const TREE = `${PHOREUS_ROOT.slice(1)}/`;
 
 export function lmodInit(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = env.LMOD_PKG ? [join(env.LMOD_PKG, 'init', 'bash'), ...LMOD_INITS] : LMOD_INITS;
@@ -107,7 +108,7 @@ export function provideInterpreter(root: string, interpreterHome: string, interp
     if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
   }
   mkdirSync(join(root, interpreterHome), { recursive: true });
-  const module = join(root, 'usr/local/phoreus/modulefiles', `${interpreterModule}.lua`);
+  const module = join(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
   if (existsSync(module)) return;
   mkdirSync(dirname(module), { recursive: true });
   // As phoreus-python-X.Y would: its programs on PATH, and its libpython found at its home
@@ -138,15 +139,15 @@ export async function runInstalled(root: string, interpreterHome: string, python
   const user = [
     'unset PYTHONPATH PYTHONHOME VIRTUAL_ENV PYENV_VERSION',
     `source ${quote(init)}`,
-    'module use /usr/local/phoreus/modulefiles',
+    `module use ${MODULEFILE_ROOT}`,
     script,
   ].join('\n');
   const setup = [
     'set -e',
     'mount -t tmpfs tmpfs /usr/local',
-    'mkdir -p /usr/local/phoreus /usr/local/smoke-home',
+    `mkdir -p ${PHOREUS_ROOT} /usr/local/smoke-home`,
     `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
-    `mount --bind ${quote(join(root, 'usr/local/phoreus'))} /usr/local/phoreus`,
+    `mount --bind ${quote(join(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
     `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
     'cd /usr/local/smoke-home',
     // A clean user environment: nothing of the host's Python setup leaks in.
@@ -205,7 +206,7 @@ function recordedTopLevel(record: string): string {
 }
 
 export async function smokeTest(input: SmokeTestInput, log: Log, ran: SmokeTestRun = { passed: false }): Promise<Finding[]> {
-  const modulefile = `/usr/local/phoreus/modulefiles/${input.tool}/${input.version}.lua`;
+  const modulefile = modulefilePath(input);
   // The names come from the payload: they reach Lmod and a shell only if they are plain names.
   if (judgeToolName(input.tool) || judgeToolVersion(input.version)) {
     return [finding('PH314', modulefile, 1, 'smoke test not run: the payload\'s tool name or version is not a plain name (PH207), so it is not loaded')];
@@ -222,7 +223,7 @@ export async function smokeTest(input: SmokeTestInput, log: Log, ran: SmokeTestR
     const python = await findPython(input.interpreter, input.python);
     const pythonPrefix = dirname(dirname(python));
     const module = `${input.tool}/${input.version}`;
-    const chosen = input.command ? { command: input.command, what: 'the configured command' } : defaultSmokeCommand(input.tool, toolMetadata(join(root, `usr/local/phoreus/${input.tool}/${input.version}/venv`), input.tool, input.interpreter));
+    const chosen = input.command ? { command: input.command, what: 'the configured command' } : defaultSmokeCommand(input.tool, toolMetadata(join(root, venvPath(input)), input.tool, input.interpreter));
     const command = chosen.command;
     ran.command = command;
     ran.what = chosen.what;

@@ -6,13 +6,14 @@
  */
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { DIST_NAME, DIST_VERSION, shown, WHEEL_FILE } from '../inputs/values.js';
+import { DIST_NAME, DIST_VERSION, WHEEL_FILE } from '../inputs/values.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
-import { BuildFailure } from './failure.js';
-import type { Log } from '../report/log.js';
+import { BuildFailure } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { lastLine, run } from '../tools/process.js';
 import { pipIndexArgs, pipNetworkEnv } from '../tools/index-access.js';
 import { pipInVenv, pythonVenv, venvEnv } from '../tools/venv.js';
+import { shown } from '../core/outward.js';
 
 export const BUILD_LOCK = 'requirements-build.lock';
 

@@ -4,7 +4,7 @@
  * PYTHONHOME or a site-packages path. Pure rendering.
  */
 import { assertSafe, judgeEnvValue } from '../inputs/values.js';
-import { phoreusPrefix, type PackageIdentity } from './layout.js';
+import { phoreusPrefix, type PackageIdentity } from '../core/layout.js';
 
 export interface ModuleText {
   whatis: string[];

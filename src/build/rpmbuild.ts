@@ -5,11 +5,11 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { judgePath, shown } from '../inputs/values.js';
-import { UsageError } from '../inputs/usage-error.js';
-import { BuildFailure } from './failure.js';
+import { judgePath } from '../inputs/values.js';
+import { UsageError, BuildFailure } from '../core/errors.js';
 import type { Arch } from '../plan/distros.js';
 import { lastLine, run } from '../tools/process.js';
+import { shown } from '../core/outward.js';
 
 export interface RpmbuildInput {
   topdir: string;

@@ -6,12 +6,13 @@
  */
 import { basename } from 'node:path';
 import { checkSignature } from '../audit/signature.js';
-import { judgePath, shown } from '../inputs/values.js';
-import type { Log } from '../report/log.js';
+import { judgePath } from '../inputs/values.js';
+import type { Log } from '../core/log.js';
 import { unlockArgs, type Keyring } from '../tools/gpg.js';
 import { lastLine, run } from '../tools/process.js';
 import { requireTools, which } from '../tools/system.js';
-import { BuildFailure } from './failure.js';
+import { BuildFailure } from '../core/errors.js';
+import { shown } from '../core/outward.js';
 
 export async function signPackages(keyring: Keyring, files: readonly string[], log: Log): Promise<void> {
   await requireTools(['rpmsign', 'rpmkeys'], log);

@@ -15,15 +15,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { basename, join } from 'node:path';
 import { WHEEL_FILE } from '../inputs/values.js';
 import { hostArch, type Arch, type Distro } from '../plan/distros.js';
-import { readText } from '../plan/project.js';
+import { readText } from '../core/files.js';
 import { normalizeName } from '../requirements/pep508.js';
-import type { Log } from '../report/log.js';
-import { redact } from '../report/redact.js';
+import type { Log } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { pipNetworkEnv } from '../tools/index-access.js';
 import { lastLine, run } from '../tools/process.js';
 import { bundledPip, pipInVenv, pythonVenv, venvEnv } from '../tools/venv.js';
 import { BUILD_LOCK } from './app-wheel.js';
-import { BuildFailure } from './failure.js';
+import { BuildFailure } from '../core/errors.js';
 import { buildSystem, generatorOf, unpinnedRequires, type BuildSystem } from './sdist-backend.js';
 import { failureLines, needsSystemTools } from './sdist-failure.js';
 

@@ -12,7 +12,7 @@ import type { Arch, Distro } from '../plan/distros.js';
 import {
   interpreterPath, metaPackageName, modulefileDir, modulefilePath, packageName, PHOREUS_ROOT, phoreusPrefix, venvPath,
   type PackageIdentity,
-} from './layout.js';
+} from '../core/layout.js';
 
 export const SOURCES = {
   lock: 'requirements.lock',

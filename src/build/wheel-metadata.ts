@@ -1,6 +1,6 @@
 /** The licence fields of wheels' METADATA, read in one run of the build interpreter's zipfile. */
 import { basename } from 'node:path';
-import { BuildFailure } from './failure.js';
+import { BuildFailure } from '../core/errors.js';
 import { lastLine, run } from '../tools/process.js';
 import type { LicenceFields } from './sbom.js';
 

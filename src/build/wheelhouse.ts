@@ -9,13 +9,13 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BuildFailure } from './failure.js';
+import { BuildFailure } from '../core/errors.js';
 import { manylinuxTags, type Arch, type Distro } from '../plan/distros.js';
 import type { LockedPackage } from '../checks/lockfile.js';
 import { lockSubset, withExtraHashes } from '../requirements/blocks.js';
 import { normalizeName } from '../requirements/pep508.js';
-import type { Log } from '../report/log.js';
-import { redact } from '../report/redact.js';
+import type { Log } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { BlobStore, sha256File } from '../tools/blob-store.js';
 import { cacheRoot } from '../tools/cache-dir.js';
 import { failingIndex, indexUrls, missingPackage, pipIndexArgs } from '../tools/index-access.js';

@@ -1,5 +1,5 @@
 /** PH110: conda and mamba have no place in a Phoreus project (charter §10). Pure: judges names and contents. */
-import { finding, type Finding } from './finding.js';
+import { finding, type Finding } from '../core/finding.js';
 
 const CONDA_FILE = /(^|\/)(environment\.ya?ml|conda-lock\.ya?ml|[^/]*\.conda-lock\.ya?ml|conda-[^/]*\.lock|\.condarc|condarc|meta\.yaml|conda_build_config\.yaml)$/;
 const CONDA_CALL = /(^|[\s;&|(`"'])(conda|mamba|micromamba)(\s+|\.exe\s+)(install|create|env|run|activate|update|build|remove|lock)\b|setup-miniconda|setup-micromamba|provision-with-micromamba|miniforge|anaconda\.org\/conda/;

@@ -3,7 +3,7 @@
  * must give the same pins and hashes. This module holds the pure parts: which arguments to
  * re-run with, and how two locks differ.
  */
-import { finding, type Finding } from './finding.js';
+import { finding, type Finding } from '../core/finding.js';
 import { appliesTo, exactPin } from './lockfile.js';
 import type { MarkerEnvironment } from '../requirements/markers.js';
 import { normalizeName } from '../requirements/pep508.js';

@@ -1,6 +1,7 @@
 /** PH201 and PH207: the interpreter is sanctioned; the tool name and version are safe everywhere they go. Pure. */
-import { judgeToolName, judgeToolVersion, MAX_VALUE_LENGTH, shown, TOOL_NAME } from '../inputs/values.js';
-import { finding, type Finding } from './finding.js';
+import { judgeToolName, judgeToolVersion, MAX_VALUE_LENGTH, TOOL_NAME } from '../inputs/values.js';
+import { finding, type Finding } from '../core/finding.js';
+import { shown } from '../core/outward.js';
 
 export interface IdentitySource {
   /** Where the value came from, for the finding: a file relative to the project and its line. */

@@ -1,10 +1,10 @@
 /** The rules on requirements.lock alone: PH103–PH106, PH109, PH111, PH112. Pure: no I/O. */
-import { finding, type Finding } from './finding.js';
+import { finding, type Finding } from '../core/finding.js';
 import { evaluateMarker, targetEnvironment, type MarkerEnvironment } from '../requirements/markers.js';
 import { normalizeName, formatSpecifier } from '../requirements/pep508.js';
 import { generatesHashes, parseCompileHeader } from '../requirements/header.js';
 import { optionEntries, parseRequirementsFile, requirementEntries, type RequirementEntry, type RequirementsFile } from '../requirements/parse.js';
-import { literalCredentials, redact } from '../report/redact.js';
+import { literalCredentials, redact } from '../core/redact.js';
 
 export interface LockContext {
   /** Path of the lock relative to the project, as findings name it. */

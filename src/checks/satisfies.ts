@@ -1,5 +1,5 @@
 /** PH107: the lock satisfies requirements.in (and the files it includes). Pure: no I/O. */
-import { finding, type Finding } from './finding.js';
+import { finding, type Finding } from '../core/finding.js';
 import { appliesTo, exactPin } from './lockfile.js';
 import type { MarkerEnvironment } from '../requirements/markers.js';
 import { formatSpecifier, normalizeName } from '../requirements/pep508.js';

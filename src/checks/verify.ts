@@ -9,21 +9,22 @@ import { checkModuleEnv, checkOverrideKeys, effectiveConfig, type EffectiveConfi
 import { checkCopyFiles } from '../config/copy-files.js';
 import { loadConfig } from '../config/load.js';
 import type { VerifyOptions } from '../inputs/options.js';
-import { assertProjectDir, insideProject, projectFiles, readPyproject, readText } from '../plan/project.js';
+import { assertProjectDir, projectFiles, readPyproject } from '../plan/project.js';
 import { targetEnvironment } from '../requirements/markers.js';
 import { parseCompileHeader } from '../requirements/header.js';
 import { optionEntries, parseRequirementsFile } from '../requirements/parse.js';
-import type { Log } from '../report/log.js';
-import { literalCredentials, redact, registerSecrets } from '../report/redact.js';
+import type { Log } from '../core/log.js';
+import { literalCredentials, redact, registerSecrets } from '../core/redact.js';
 import { findPython } from '../tools/python.js';
 import { pipToolsPython } from '../tools/pip-tools.js';
 import { recompile } from '../tools/pip-compile.js';
 import { condaFileFinding, isCondaFile, scanForCondaCalls, SCANNED_FILE } from './conda.js';
 import { compareLocks, rerunArguments, seedLock } from './drift.js';
-import { finding, sortFindings, type Finding } from './finding.js';
+import { finding, sortFindings, type Finding } from '../core/finding.js';
 import { checkInterpreterSanctioned, checkToolName, checkToolVersion } from './identity.js';
 import { checkCredentials, checkLock, type LockContext } from './lockfile.js';
 import { checkSatisfies, type InputFile } from './satisfies.js';
+import { readText, insideProject } from '../core/files.js';
 
 export interface VerifyResult {
   findings: Finding[];

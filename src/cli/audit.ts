@@ -2,9 +2,9 @@
 import { dirname } from 'node:path';
 import { configuredWaivers, renderAudit, runAudit } from '../commands/audit-command.js';
 import { absolutePath, optional, parseFormat, parseInterpreter } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
-import { TOOL_NAME } from '../report/about.js';
-import { streamLog } from '../report/log.js';
+import { UsageError } from '../core/errors.js';
+import { TOOL_NAME } from '../core/about.js';
+import { streamLog } from '../core/log.js';
 import { parseFlags, type OptionSpec } from './flags.js';
 import { SMOKE_TEST_OPTIONS, smokeTestFlag } from './smoke-test-flags.js';
 

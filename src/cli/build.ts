@@ -1,8 +1,8 @@
 /** `build` on the command line: the RPM, SRPM and modulefile, audited; the summary on stdout. */
 import { runBuild, runBuildAll } from '../commands/build-command.js';
 import { absolutePath, optional, type BuildOptions } from '../inputs/options.js';
-import { streamLog } from '../report/log.js';
-import { redact } from '../report/redact.js';
+import { streamLog } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { SIGNING_OPTIONS, signingFlag } from './signing-flags.js';
 import { parseFlags, PROJECT_OPTIONS, projectOptions, type OptionSpec } from './flags.js';
 import { SMOKE_TEST_OPTIONS, smokeTestFlag } from './smoke-test-flags.js';

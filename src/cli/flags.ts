@@ -1,8 +1,8 @@
 /** Command-line flags: the options each command accepts, parsed strictly, read through typed accessors. */
 import { parseArgs } from 'node:util';
 import { absolutePath, optional, parseInterpreter, type VerifyOptions } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
-import { TOOL_NAME } from '../report/about.js';
+import { UsageError } from '../core/errors.js';
+import { TOOL_NAME } from '../core/about.js';
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean | string[] }>;
 

@@ -1,5 +1,6 @@
 /** The help texts: the tool's, and each command's own. */
-import { TOOL_NAME } from '../report/about.js';
+import { TOOL_NAME } from '../core/about.js';
+import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE } from '../core/layout.js';
 
 const EXIT_STATUS = `Exit status: 0 no error finding, 1 error findings or a failed build, 2 a usage or
 environment error (one line on stderr saying what to fix), 70 an internal error (a bug).
@@ -69,8 +70,8 @@ ${PROJECT_OPTIONS}
   --release N            RPM release (default: 1)
   --find-links DIR|URL   extra wheel location (repeatable)
   --out DIR              output directory (default: ./out)
-  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
-  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: ${DEFAULT_INTERPRETER_HOME})
+  --interpreter-module M interpreter module, {python} for X.Y (default: ${DEFAULT_INTERPRETER_MODULE})
   --meta                 also build the meta default package phoreus-<tool>
   --all                  build every (interpreter, distro) pair of phoreus.yaml, each into
                          <out>/<distro>-py<X.Y>/
@@ -97,8 +98,8 @@ Options:
   --modulefile FILE      the modulefile shipped beside the RPM, checked too
   --config FILE          the project's phoreus.yaml: its audit.waive entries apply, as in the
                          build (waived findings are reported as such and fail nothing)
-  --interpreter-home P   target interpreter home, {python} for X.Y (default: /usr/local/phoreus/python/{python})
-  --interpreter-module M interpreter module, {python} for X.Y (default: phoreus-python-{python})
+  --interpreter-home P   target interpreter home, {python} for X.Y (default: ${DEFAULT_INTERPRETER_HOME})
+  --interpreter-module M interpreter module, {python} for X.Y (default: ${DEFAULT_INTERPRETER_MODULE})
   --[no-]smoke-test      install the RPM in a private mount namespace, load its module with
                          Lmod and run --smoke-command (default: on when running as root)
   --smoke-command CMD    the smoke test's command (default: TOOL --version, else TOOL --help)

@@ -1,10 +1,10 @@
 /** `publish` on the command line: RPMs added to a repository that only grows, the report on stdout. */
 import { renderPublish, runPublish } from '../commands/publish-command.js';
 import { absolutePath, parseFormat } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
-import { TOOL_NAME } from '../report/about.js';
-import { streamLog } from '../report/log.js';
-import { redact } from '../report/redact.js';
+import { UsageError } from '../core/errors.js';
+import { TOOL_NAME } from '../core/about.js';
+import { streamLog } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { parseFlags, type OptionSpec } from './flags.js';
 import { SIGNING_OPTIONS, signingFlag } from './signing-flags.js';
 

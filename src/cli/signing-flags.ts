@@ -1,8 +1,8 @@
 /** --sign-key FILE, with the passphrase from PHOREUS_SIGN_PASSPHRASE: shared by build and publish. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { absolutePath, type SigningKey } from '../inputs/options.js';
-import { UsageError } from '../inputs/usage-error.js';
-import { registerSecrets } from '../report/redact.js';
+import { UsageError } from '../core/errors.js';
+import { registerSecrets } from '../core/redact.js';
 import { signingSecrets } from '../tools/gpg.js';
 import type { Flags, OptionSpec } from './flags.js';
 

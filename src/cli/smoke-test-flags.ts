@@ -1,6 +1,6 @@
 /** --smoke-test, --no-smoke-test and --smoke-command, shared by build and audit. */
 import { resolveSmokeTest } from '../commands/audit-command.js';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 import type { Flags, OptionSpec } from './flags.js';
 
 export const SMOKE_TEST_OPTIONS: OptionSpec = {

@@ -2,8 +2,8 @@
 import { relative } from 'node:path';
 import { render, runVerify } from '../commands/verify-command.js';
 import { parseFormat, type VerifyOptions } from '../inputs/options.js';
-import { streamLog } from '../report/log.js';
-import { redact } from '../report/redact.js';
+import { streamLog } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { parseFlags, PROJECT_OPTIONS, projectOptions, type OptionSpec } from './flags.js';
 
 export const VERIFY_OPTIONS: OptionSpec = {

@@ -1,15 +1,14 @@
 /** `audit`: the charter's rules on a binary RPM, shared by the CLI, the action and the build. */
 import { audit, type AuditOptions, type AuditResult } from '../audit/audit.js';
-import { countBySeverity } from '../checks/finding.js';
-import type { Waiver } from '../checks/waivers.js';
+import { findingsExitStatus, UsageError } from '../core/errors.js';
+import type { Waiver } from '../core/waivers.js';
 import { effectiveConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import type { OutputFormat } from '../inputs/options.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 import { provideSmokeTestTools, smokeTestUnavailable, type SmokeTestRun } from '../audit/smoke-test.js';
-import { outward } from '../report/outward.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { outward } from '../core/outward.js';
 import { requireTools } from '../tools/system.js';
 
 export function auditSubject(result: AuditResult): ReportSubject {
@@ -72,5 +71,5 @@ export function configuredWaivers(project: string, config?: string): ((interpret
 export async function runAudit(options: AuditOptions, log: Log): Promise<{ result: AuditResult; exitCode: number }> {
   await requireTools(['rpm', 'rpm2cpio'], log);
   const result = await audit(options, log);
-  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+  return { result, exitCode: findingsExitStatus(result.findings) };
 }

@@ -1,15 +1,14 @@
 /** `build`: the RPM, SRPM, modulefile and JSON report, shared by the CLI and the action. */
 import { mkdirSync } from 'node:fs';
-import { writeWhole } from '../tools/files.js';
+import { writeWhole } from '../core/files.js';
 import { join } from 'node:path';
 import { build, describeSourceBuild, type BuildResult } from '../build/build.js';
-import { packageName } from '../build/layout.js';
-import { countBySeverity } from '../checks/finding.js';
+import { packageName } from '../core/layout.js';
+import { findingsExitStatus, UsageError } from '../core/errors.js';
 import type { BuildOptions } from '../inputs/options.js';
 import { GENERATOR, renderJson, renderText, type ReportSubject } from '../report/formats.js';
-import type { Log } from '../report/log.js';
-import { outward } from '../report/outward.js';
-import { UsageError } from '../inputs/usage-error.js';
+import type { Log } from '../core/log.js';
+import { outward } from '../core/outward.js';
 import { pairDirectory } from '../plan/matrix.js';
 import { assertProjectDir } from '../plan/project.js';
 import { smokeTestLine } from './audit-command.js';
@@ -63,8 +62,7 @@ export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRu
     lines.push(`build stopped: ${result.failure ?? 'see the findings'}`);
   }
   lines.push(`report: ${report}`);
-  const failed = !result.ok || countBySeverity(result.findings).errors > 0;
-  return { result, report, text: outward(`${lines.join('\n')}\n`), exitCode: failed ? 1 : 0 };
+  return { result, report, text: outward(`${lines.join('\n')}\n`), exitCode: findingsExitStatus(result.findings, !result.ok) };
 }
 
 /**
@@ -85,5 +83,5 @@ export async function runBuildAll(options: BuildOptions, log: Log): Promise<Buil
   const text = `${runs.map((r) => r.text).join('\n')}\nbuilt ${runs.length - failed.length} of ${runs.length}; summary: ${report}\n`;
   const last = runs[runs.length - 1];
   if (!last) throw new UsageError('the configuration names no (interpreter, distro) pair to build');
-  return { result: last.result, report, text, exitCode: failed.length > 0 ? 1 : 0, runs };
+  return { result: last.result, report, text, exitCode: Math.max(0, ...runs.map((r) => r.exitCode)), runs };
 }

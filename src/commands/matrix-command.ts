@@ -1,6 +1,6 @@
 /** `matrix`: the (interpreter, distro) pairs of the configuration, as a workflow's strategy.matrix. */
 import { loadConfig } from '../config/load.js';
-import { UsageError } from '../inputs/usage-error.js';
+import { UsageError } from '../core/errors.js';
 import { buildMatrix, type MatrixEntry } from '../plan/matrix.js';
 import { assertProjectDir } from '../plan/project.js';
 

@@ -1,9 +1,9 @@
 /** `publish`: RPMs added to a repository that only grows, as a report; shared by the CLI and the action. */
-import { countBySeverity } from '../checks/finding.js';
+import { findingsExitStatus } from '../core/errors.js';
 import type { OutputFormat, SigningKey } from '../inputs/options.js';
 import { publish, type PublishResult } from '../publish/repository.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 import { closeKeyring, openKeyring } from '../tools/gpg.js';
 
 export function publishSubject(result: PublishResult): ReportSubject {
@@ -32,7 +32,7 @@ export async function runPublish(repo: string, rpms: string[], signing: SigningK
   const keyring = signing ? await openKeyring(signing.key, signing.passphrase, signing.source, log) : undefined;
   try {
     const result = await publish({ repo, rpms, ...(keyring ? { keyring } : {}) }, log);
-    return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+    return { result, exitCode: findingsExitStatus(result.findings) };
   } finally {
     if (keyring) await closeKeyring(keyring);
   }

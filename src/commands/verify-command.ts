@@ -1,9 +1,9 @@
 /** `verify`: the lockfile check as a report, shared by the CLI and the action. */
-import { countBySeverity } from '../checks/finding.js';
+import { findingsExitStatus } from '../core/errors.js';
 import { verify, type VerifyResult } from '../checks/verify.js';
 import type { OutputFormat, VerifyOptions } from '../inputs/options.js';
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../report/formats.js';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 
 export function verifySubject(result: VerifyResult): ReportSubject {
   return {
@@ -26,5 +26,5 @@ export function render(format: OutputFormat, result: VerifyResult, uriPrefix: st
 
 export async function runVerify(options: VerifyOptions, log: Log): Promise<{ result: VerifyResult; exitCode: number }> {
   const result = await verify(options, log);
-  return { result, exitCode: countBySeverity(result.findings).errors > 0 ? 1 : 0 };
+  return { result, exitCode: findingsExitStatus(result.findings) };
 }

@@ -3,9 +3,9 @@
  * that win over it key by key (lists are replaced, not appended). Parsing is pure: the caller reads the file.
  */
 import { LineCounter, parseDocument } from 'yaml';
-import { finding, type Finding } from '../checks/finding.js';
-import type { RuleId } from '../checks/rules.js';
-import { judgeWaiverPath, MAX_REASON_LENGTH, refuseWaivedRule, type Waiver } from '../checks/waivers.js';
+import { finding, type Finding } from '../core/finding.js';
+import type { RuleId } from '../core/rules.js';
+import { judgeWaiverPath, MAX_REASON_LENGTH, refuseWaivedRule, type Waiver } from '../core/waivers.js';
 import { INTERPRETER, judgeEnvValue, judgeHome, judgeModule, judgeRelease } from '../inputs/values.js';
 import { validate, type LineIndex, type Schema } from './schema.js';
 

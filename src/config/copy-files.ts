@@ -5,7 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { finding, type Finding } from '../checks/finding.js';
+import { finding, type Finding } from '../core/finding.js';
 import type { CopyFile, LoadedConfig } from './config.js';
 
 /** A relative path that stays below its root, normalized; undefined when it escapes. */

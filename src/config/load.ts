@@ -1,8 +1,8 @@
 /** Finding and reading the configuration file: --config, else phoreus.yaml in the project. */
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
-import { readText } from '../plan/project.js';
+import { UsageError } from '../core/errors.js';
+import { readText } from '../core/files.js';
 import { parseConfig, type LoadedConfig } from './config.js';
 
 export function loadConfig(project: string, explicit?: string): LoadedConfig | undefined {

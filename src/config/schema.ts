@@ -3,7 +3,8 @@
  * every error names its line: unknown keys (typos), wrong types, malformed values.
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
-import { shown, type Judgement } from '../inputs/values.js';
+import { type Judgement } from '../inputs/values.js';
+import { shown } from '../core/outward.js';
 
 export type Schema =
   /** `missing`: what to say when the value is empty, instead of a type error. */

@@ -1,7 +1,8 @@
 /** What a run is asked to do, whichever front end (action inputs or CLI flags) asked. */
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from './usage-error.js';
-import { INTERPRETER, judgeHome, judgeModule, judgeRelease, shown, type Judgement } from './values.js';
+import { UsageError } from '../core/errors.js';
+import { INTERPRETER, judgeHome, judgeModule, judgeRelease, type Judgement } from './values.js';
+import { shown } from '../core/outward.js';
 
 export const FORMATS = ['text', 'json', 'sarif'] as const;
 export type OutputFormat = (typeof FORMATS)[number];

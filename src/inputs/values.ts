@@ -7,6 +7,8 @@
  * Each grammar leaves no room for RPM macros (%), shell (quotes, $, `, ;, spaces), Lua
  * (quotes, brackets) or path tricks (.., //, a trailing /).
  */
+import { shown } from '../core/outward.js';
+import { DEFAULT_INTERPRETER_HOME } from '../core/layout.js';
 
 export const MAX_VALUE_LENGTH = 64;
 
@@ -62,7 +64,7 @@ export function judgePath(value: string): Judgement {
 /** An interpreter home: such a path, or a pattern of one with {python}. */
 export function judgeHome(value: string): Judgement {
   const wrong = judgePath(value.split('{python}').join('3.11'));
-  return wrong ? `${wrong}, with {python} for X.Y, for example "/usr/local/phoreus/python/{python}"` : undefined;
+  return wrong ? `${wrong}, with {python} for X.Y, for example "${DEFAULT_INTERPRETER_HOME}"` : undefined;
 }
 
 /**
@@ -82,12 +84,6 @@ export function judgeToolName(value: string): Judgement {
 export function judgeToolVersion(value: string): Judgement {
   if (value.length <= MAX_VALUE_LENGTH && TOOL_VERSION.test(value)) return undefined;
   return `use digits and letters joined by single ".", "_", "+" or "~" (no "-"), starting with a digit, at most ${MAX_VALUE_LENGTH} characters`;
-}
-
-/** Shows a value inside a message without letting control characters or length through. */
-export function shown(value: string, max = 80): string {
-  const clean = value.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }
 
 /** A value that failed its grammar: the programming error of a caller that skipped validation. */

@@ -3,7 +3,7 @@
  * compression and base shared libraries, and from the glibc baseline the manylinux tags a
  * wheel may carry to run there.
  */
-import { UsageError } from '../inputs/usage-error.js';
+import { UsageError } from '../core/errors.js';
 
 export interface Distro {
   key: string;

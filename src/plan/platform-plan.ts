@@ -4,7 +4,7 @@
  * venv. Pure.
  */
 import { exceptionsFor, type CopyFile, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
-import { finding, type Finding } from '../checks/finding.js';
+import { finding, type Finding } from '../core/finding.js';
 import { normalizeName } from '../requirements/pep508.js';
 
 export interface PlatformPlan {

@@ -1,53 +1,14 @@
 /** Reading the project: its files (confined to the project directory) and its own metadata. */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { UsageError } from '../inputs/usage-error.js';
-import { shown } from '../inputs/values.js';
-
-/** Larger text inputs are refused rather than read: no requirements file is this big. */
-const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+import { UsageError } from '../core/errors.js';
+import { readText } from '../core/files.js';
 
 export function assertProjectDir(project: string): void {
   if (!existsSync(project) || !statSync(project).isDirectory()) {
     throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
   }
-}
-
-/** Resolves a project-relative path, or undefined when it escapes the project. */
-export function insideProject(project: string, relPath: string): string | undefined {
-  if (isAbsolute(relPath)) return undefined;
-  const full = normalize(join(project, relPath));
-  const rel = relative(project, full);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
-  return full;
-}
-
-/** True when `path` is `root` or below it (both already resolved). */
-export function isWithin(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-/**
- * Reads a text file that must lie inside `root` once every symlink is resolved: a link in the
- * project to /proc/self/environ or ~/.ssh is refused, never read. Only regular files, and
- * none larger than any requirements or configuration file should be.
- */
-export function readText(path: string, root: string): string {
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch {
-    throw new UsageError(`${path} cannot be read: it does not exist, or a symlink on its way is broken`);
-  }
-  if (!isWithin(realpathSync(root), real)) {
-    throw new UsageError(`${path} leads outside ${root} (to ${shown(real)}): inputs are read from the project only; replace the symlink with the file itself`);
-  }
-  const stat = statSync(real);
-  if (!stat.isFile()) throw new UsageError(`${path} is not a regular file`);
-  if (stat.size > MAX_TEXT_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, larger than any requirements or configuration file should be`);
-  return readFileSync(real, 'utf8');
 }
 
 export interface ProjectMetadata {

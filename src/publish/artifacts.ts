@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import type { BuildArtifacts } from '../build/package.js';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 
 export interface UploadedArtifacts {
   rpm?: number;

@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { BuildFailure } from '../build/failure.js';
-import { redact } from '../report/redact.js';
+import { BuildFailure } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { fetchUrl } from '../tools/http.js';
 import { run } from '../tools/process.js';
 

@@ -8,10 +8,9 @@
  */
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { BuildFailure } from '../build/failure.js';
-import { finding, type Finding } from '../checks/finding.js';
-import { UsageError } from '../inputs/usage-error.js';
-import type { Log } from '../report/log.js';
+import { BuildFailure, UsageError } from '../core/errors.js';
+import { finding, type Finding } from '../core/finding.js';
+import type { Log } from '../core/log.js';
 import { detachSign, type Keyring } from '../tools/gpg.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { lastLine, run } from '../tools/process.js';

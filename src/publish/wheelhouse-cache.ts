@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as cache from '@actions/cache';
-import type { Log } from '../report/log.js';
+import type { Log } from '../core/log.js';
 import { cacheRoot } from '../tools/cache-dir.js';
 
 export interface CacheScope {

@@ -1,8 +1,8 @@
 /** Renderings of a verification: plain text for people, JSON for scripts, SARIF 2.1.0 for code scanning. Pure. */
-import { countBySeverity, type Finding } from '../checks/finding.js';
-import { RULES, type RuleId } from '../checks/rules.js';
-import { RULES_URL, TOOL_NAME, TOOL_URL, TOOL_VERSION } from './about.js';
-import { outward } from './outward.js';
+import { countBySeverity, type Finding } from '../core/finding.js';
+import { RULES, type RuleId } from '../core/rules.js';
+import { RULES_URL, TOOL_NAME, TOOL_URL, TOOL_VERSION } from '../core/about.js';
+import { outward } from '../core/outward.js';
 
 /** The Python tool a report is about (the one packaged, or to be), as opposed to this tool, which made the report. */
 export interface PackagedTool {

@@ -1,9 +1,9 @@
 /** Findings on a runner: annotations on their files and lines, and a table in the job summary. */
 import * as core from '@actions/core';
-import { countBySeverity, type Finding } from '../checks/finding.js';
-import { RULES } from '../checks/rules.js';
+import { countBySeverity, type Finding } from '../core/finding.js';
+import { RULES } from '../core/rules.js';
 import { GENERATOR } from './formats.js';
-import { outward } from './outward.js';
+import { outward } from '../core/outward.js';
 
 /**
  * Path of a project file as the repository sees it, for annotations; none for "." (an input)

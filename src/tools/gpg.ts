@@ -5,8 +5,8 @@
  */
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
-import type { Log } from '../report/log.js';
+import { UsageError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { removeScratch, scratchDir } from './lifecycle.js';
 import { lastLine, run } from './process.js';
 import { requireTools } from './system.js';

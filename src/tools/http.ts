@@ -6,7 +6,7 @@
  */
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { registerSecrets } from '../report/redact.js';
+import { registerSecrets } from '../core/redact.js';
 
 export interface HttpAnswer {
   status: number;

@@ -5,7 +5,7 @@
  * and the status, instead of as a package without a compatible file.
  */
 import { normalizeName } from '../requirements/pep508.js';
-import { redact } from '../report/redact.js';
+import { redact } from '../core/redact.js';
 import { fetchUrl } from './http.js';
 
 const DEFAULT_TIMEOUT_S = 15;

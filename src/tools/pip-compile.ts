@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { removeScratch, scratchDir } from './lifecycle.js';
 import { join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
-import { redact } from '../report/redact.js';
+import { UsageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { failingIndex, indexUrls, missingPackage, pipNetworkEnv } from './index-access.js';
 import { lastLine, run } from './process.js';
 import { venvEnv } from './venv.js';

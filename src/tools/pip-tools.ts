@@ -3,8 +3,8 @@
  * lock this project ships for that Python minor (tools/pip-tools/requirements-X.Y.lock):
  * the action obeys the charter it enforces.
  */
-import { UsageError } from '../inputs/usage-error.js';
-import type { Log } from '../report/log.js';
+import { UsageError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { resourcePath } from './resources.js';
 import { pythonVenv } from './venv.js';
 

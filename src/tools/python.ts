@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
+import { UsageError } from '../core/errors.js';
 import { run } from './process.js';
 
 const PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';

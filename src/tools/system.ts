@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
-import type { Log } from '../report/log.js';
+import { UsageError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { lastLine, run } from './process.js';
 
 /** For each command, the package that provides it on Debian/Ubuntu and on Fedora/EL. */

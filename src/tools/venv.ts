@@ -10,10 +10,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../inputs/usage-error.js';
+import { UsageError } from '../core/errors.js';
 import { parseRequirementsFile, requirementEntries } from '../requirements/parse.js';
-import type { Log } from '../report/log.js';
-import { redact } from '../report/redact.js';
+import type { Log } from '../core/log.js';
+import { redact } from '../core/redact.js';
 import { BlobStore, DISTRIBUTION_FILE, sha256File } from './blob-store.js';
 import { cacheRoot } from './cache-dir.js';
 import { pipNetworkArgs } from './index-access.js';

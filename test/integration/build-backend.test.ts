@@ -12,7 +12,7 @@ import { cli } from '../support/hostile.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, pythonPath, run, TEST_CACHE } from '../support/processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 
 describe('build: the application backend pinned by requirements-build.lock', () => {
   let work: string;

@@ -14,7 +14,7 @@ import { scratchRoot } from '../support/installed-system.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 
 const CONFIG = `# hello-tool for both sanctioned interpreters
 tool:

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servePackageIndex, type PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 
 describe('build: refusals, and sdists only where sound', () => {
   let work: string;

@@ -14,7 +14,7 @@ import { cli } from '../support/hostile.js';
 import { servePackageIndex, type PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, REPO, run, TEST_CACHE } from '../support/processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 
 /** The blob of the cache whose recorded name matches, as its digest. */
 function blobNamed(cache: string, pattern: RegExp): string {

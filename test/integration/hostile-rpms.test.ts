@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpioReader } from '../../src/audit/cpio.js';
 import { payloadExtractor, smokeTest } from '../../src/audit/smoke-test.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 import { newc, payloadEntries, S_IFLNK, S_IFREG } from '../support/craft-rpm.js';
 import { EPOCH, lockHelloTool, type BuiltTool } from '../support/hello-tool.js';
 import { cli, expectRefusal, outputs } from '../support/hostile.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PackageIdentity } from '../../src/build/layout.js';
+import type { PackageIdentity } from '../../src/core/layout.js';
 import { renderModulefile } from '../../src/build/modulefile.js';
 import { lmodInit } from '../../src/audit/smoke-test.js';
 import { UnsafeValue } from '../../src/inputs/values.js';

@@ -16,7 +16,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPackages } from '../../src/build/sign.js';
 import { lockedPackages } from '../../src/checks/lockfile.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 import { closeKeyring, openKeyring } from '../../src/tools/gpg.js';
 import { normalizeName } from '../../src/requirements/pep508.js';
 import { EPOCH, filesIn, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';

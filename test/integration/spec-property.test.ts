@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PackageIdentity } from '../../src/build/layout.js';
+import type { PackageIdentity } from '../../src/core/layout.js';
 import { renderSpec, type SpecInput } from '../../src/build/spec.js';
 import { UnsafeValue } from '../../src/inputs/values.js';
 import { distro } from '../../src/plan/distros.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servePackageIndex, type PackageIndex } from '../support/package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, run, runCli, TEST_CACHE } from '../support/processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 
 describe('verify: drift check against a local index (pip-tools bootstrap needs the public package index once)', () => {
   let work: string;

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provideInterpreter, runInstalled } from '../../src/audit/smoke-test.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
 import { scratchRoot } from '../support/installed-system.js';
 import { isolatedEnv, pythonPath, REPO, run, runCli, TEST_CACHE } from '../support/processes.js';

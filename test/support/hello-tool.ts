@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { servePackageIndex, type PackageIndex } from './package-index.js';
 import { isolatedEnv, makeWheel, pythonPath, REPO, run, runCli, TEST_CACHE } from './processes.js';
 import { pipToolsPython } from '../../src/tools/pip-tools.js';
-import { streamLog } from '../../src/report/log.js';
+import { streamLog } from '../../src/core/log.js';
 import { requiredCommand } from './required-tools.js';
 
 export const EPOCH = '1700000000';

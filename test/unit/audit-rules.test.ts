@@ -23,11 +23,11 @@ import {
 import { checkModulefile } from '../../src/audit/modulefile-rules.js';
 import { buildPathIn, PayloadAuditor, type PayloadContext } from '../../src/audit/payload.js';
 import { parseScriptlets } from '../../src/audit/rpm-file.js';
-import type { PackageIdentity } from '../../src/build/layout.js';
+import type { PackageIdentity } from '../../src/core/layout.js';
 import { renderModulefile, type ModuleText } from '../../src/build/modulefile.js';
-import { countBySeverity, type Finding } from '../../src/checks/finding.js';
-import type { RuleId } from '../../src/checks/rules.js';
-import type { Waiver } from '../../src/checks/waivers.js';
+import { countBySeverity, type Finding } from '../../src/core/finding.js';
+import type { RuleId } from '../../src/core/rules.js';
+import type { Waiver } from '../../src/core/waivers.js';
 import { distro } from '../../src/plan/distros.js';
 import { requiredCommand } from '../support/required-tools.js';
 

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { renderSpec } from '../../src/build/spec.js';
-import { countBySeverity, finding, type Finding } from '../../src/checks/finding.js';
-import { RULES, WAIVABLE_RULES } from '../../src/checks/rules.js';
+import { countBySeverity, finding, type Finding } from '../../src/core/finding.js';
+import { RULES, WAIVABLE_RULES } from '../../src/core/rules.js';
 import {
   DESCRIBED_WAIVERS, globPattern, judgeWaiverPath, refuseWaivedRule, waivedLines, waivedParagraphs, WaiverSet, type Waiver,
-} from '../../src/checks/waivers.js';
+} from '../../src/core/waivers.js';
 import { effectiveConfig, parseConfig } from '../../src/config/config.js';
 import { distro } from '../../src/plan/distros.js';
 import { renderJson, renderSarif, renderText } from '../../src/report/formats.js';

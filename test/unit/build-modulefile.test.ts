@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PackageIdentity } from '../../src/build/layout.js';
+import type { PackageIdentity } from '../../src/core/layout.js';
 import { luaString, renderModuleDefault, renderModulefile, type ModuleText } from '../../src/build/modulefile.js';
 import { requiredCommand } from '../support/required-tools.js';
 

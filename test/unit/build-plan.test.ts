@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { lockedPackages } from '../../src/build/build.js';
 import { platformOptions } from '../../src/build/wheelhouse.js';
 import { missingPackage } from '../../src/tools/index-access.js';
-import { UsageError } from '../../src/inputs/usage-error.js';
+import { UsageError } from '../../src/core/errors.js';
 import { DISTRO_KEYS, distro, manylinuxTags, platformKey } from '../../src/plan/distros.js';
 import { resolveTool, resolveVersion, versionFromRef } from '../../src/plan/identity.js';
 

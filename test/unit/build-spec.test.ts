@@ -4,7 +4,7 @@
  * and the escaping of free text so a summary cannot expand a macro or add a tag.
  */
 import { describe, expect, it } from 'vitest';
-import type { PackageIdentity } from '../../src/build/layout.js';
+import type { PackageIdentity } from '../../src/core/layout.js';
 import { renderSpec, SOURCES, specText, type SpecInput } from '../../src/build/spec.js';
 import { distro } from '../../src/plan/distros.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { finding } from '../../src/checks/finding.js';
+import { finding } from '../../src/core/finding.js';
 import { writeSummary } from '../../src/report/github.js';
 
 const FINDINGS = [

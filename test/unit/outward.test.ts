@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finding } from '../../src/checks/finding.js';
-import { inertForRunner, outward, printable } from '../../src/report/outward.js';
-import { literalCredentials, redact, registerSecrets } from '../../src/report/redact.js';
+import { finding } from '../../src/core/finding.js';
+import { inertForRunner, outward, printable } from '../../src/core/outward.js';
+import { literalCredentials, redact, registerSecrets } from '../../src/core/redact.js';
 import { parseWorkflowCommands } from '../support/action-runner.js';
 
 /** A password as users write them: any printable character but the ones that end a URL's authority. */

@@ -1,10 +1,10 @@
 /** Credential redaction and the text, JSON and SARIF 2.1.0 renderings of findings. */
 import { describe, expect, it } from 'vitest';
-import { finding, type Finding } from '../../src/checks/finding.js';
-import { RULES } from '../../src/checks/rules.js';
+import { finding, type Finding } from '../../src/core/finding.js';
+import { RULES } from '../../src/core/rules.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { renderJson, renderSarif, renderText, type ReportSubject } from '../../src/report/formats.js';
-import { literalCredentials, redact } from '../../src/report/redact.js';
+import { literalCredentials, redact } from '../../src/core/redact.js';
 
 describe('redact', () => {
   it('replaces the user-info of a URL with ***', () => {

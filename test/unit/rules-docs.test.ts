@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RULE_IDS, RULES } from '../../src/checks/rules.js';
+import { RULE_IDS, RULES } from '../../src/core/rules.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/rules.md', import.meta.url));
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
 import { checkValues } from '../../src/inputs/options.js';
-import { UsageError } from '../../src/inputs/usage-error.js';
+import { UsageError } from '../../src/core/errors.js';
 import { judgeHome, judgeModule, judgePath, judgeRelease } from '../../src/inputs/values.js';
 
 const HOSTILE = ['1%{lua: os.execute("touch /tmp/x")}', '1\nRequires: evil', '1\r%post', '1 2', "1'", '1"', '1;x', '1$(id)', '1`id`', '1-2', '', '%{?dist}', 'x'.repeat(65)];

@@ -30,3 +30,9 @@ export function outward(text: string): string {
 export function inertForRunner(text: string): string {
   return text.replace(/^(\s*):(?=:)/gm, '$1:\u200b').replace(/##\[/g, '##\u200b[');
 }
+
+/** Shows a value inside a message without letting control characters or length through. */
+export function shown(value: string, max = 80): string {
+  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+}

@@ -1,4 +1,4 @@
-import { outward } from '../report/outward.js';
+import { outward } from './outward.js';
 import { RULES, type RuleId } from './rules.js';
 
 export type Severity = 'error' | 'warning';

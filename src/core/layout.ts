@@ -21,10 +21,15 @@ export function expandPython(pattern: string, interpreter: string): string {
   return pattern.split('{python}').join(interpreter);
 }
 
-export const packageName = (id: PackageIdentity): string => `phoreus-${id.tool}-${id.version}`;
-export const metaPackageName = (id: PackageIdentity): string => `phoreus-${id.tool}`;
-export const phoreusPrefix = (id: PackageIdentity): string => `${PHOREUS_ROOT}/${id.tool}/${id.version}`;
-export const venvPath = (id: PackageIdentity): string => `${phoreusPrefix(id)}/venv`;
-export const modulefileDir = (id: PackageIdentity): string => `${PHOREUS_ROOT}/modulefiles/${id.tool}`;
-export const modulefilePath = (id: PackageIdentity): string => `${modulefileDir(id)}/${id.version}.lua`;
+/** What the installed paths depend on: the tool and its version. */
+type ToolVersion = Pick<PackageIdentity, 'tool' | 'version'>;
+
+export const packageName = (id: ToolVersion): string => `phoreus-${id.tool}-${id.version}`;
+export const metaPackageName = (id: Pick<PackageIdentity, 'tool'>): string => `phoreus-${id.tool}`;
+export const MODULEFILE_ROOT = `${PHOREUS_ROOT}/modulefiles`;
+export const toolDir = (tool: string): string => `${PHOREUS_ROOT}/${tool}`;
+export const phoreusPrefix = (id: ToolVersion): string => `${toolDir(id.tool)}/${id.version}`;
+export const venvPath = (id: ToolVersion): string => `${phoreusPrefix(id)}/venv`;
+export const modulefileDir = (id: Pick<PackageIdentity, 'tool'>): string => `${MODULEFILE_ROOT}/${id.tool}`;
+export const modulefilePath = (id: ToolVersion): string => `${modulefileDir(id)}/${id.version}.lua`;
 export const interpreterPath = (id: PackageIdentity): string => `${id.interpreterHome}/bin/python${id.interpreter}`;
