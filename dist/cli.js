@@ -29440,7 +29440,7 @@ function readPayload(rpm, onEntry) {
 // src/audit/sbom-rules.ts
 import { posix as posix2 } from "node:path";
 
-// src/build/sbom.ts
+// src/rpm/sbom.ts
 import { createHash as createHash2 } from "node:crypto";
 var oneLine = (text) => {
   const t = text?.trim();
@@ -29547,7 +29547,7 @@ function sbomDistributions(text) {
   return found;
 }
 
-// src/build/spec.ts
+// src/rpm/spec.ts
 var SOURCES = {
   lock: "requirements.lock",
   wheelhouse: "wheelhouse.tar",
@@ -29976,7 +29976,7 @@ ${checked.stderr}`;
 import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync } from "node:fs";
 import { dirname as dirname2, join as join7, posix as posix3 } from "node:path";
 
-// src/build/modulefile.ts
+// src/rpm/modulefile.ts
 function luaString(text) {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`)}"`;
 }
@@ -31325,7 +31325,7 @@ async function auditCommand(args) {
 import { mkdirSync as mkdirSync10 } from "node:fs";
 import { join as join25 } from "node:path";
 
-// src/build/build.ts
+// src/pipeline/build.ts
 import { existsSync as existsSync16 } from "node:fs";
 import { join as join24 } from "node:path";
 
@@ -33083,7 +33083,7 @@ async function sourceDateEpoch(project) {
   return git.exitCode === 0 && Number.isInteger(commit) && commit > 0 ? commit : 0;
 }
 
-// src/build/app-wheel.ts
+// src/rpm/app-wheel.ts
 import { cpSync, existsSync as existsSync13, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
 import { basename as basename5, join as join18, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
@@ -33165,11 +33165,11 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
   }
 }
 
-// src/build/package.ts
+// src/rpm/package.ts
 import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync8 } from "node:fs";
 import { basename as basename7, join as join20 } from "node:path";
 
-// src/build/rpmbuild.ts
+// src/rpm/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
 import { join as join19 } from "node:path";
 async function rpmbuild(input) {
@@ -33234,7 +33234,7 @@ ${result.stderr}`;
   return { rpms, srpm: join19(srpmDir, srpm), log };
 }
 
-// src/build/wheel-metadata.ts
+// src/rpm/wheel-metadata.ts
 import { basename as basename6 } from "node:path";
 var SCRIPT = `import email.parser, json, sys, zipfile
 out = {}
@@ -33266,7 +33266,7 @@ async function wheelLicences(python, wheels) {
   return found;
 }
 
-// src/build/package.ts
+// src/rpm/package.ts
 function normaliseModes(path) {
   const stat2 = lstatSync4(path);
   if (stat2.isSymbolicLink()) return;
@@ -33410,12 +33410,12 @@ function place(built, out, id) {
   };
 }
 
-// src/build/source-build.ts
+// src/rpm/source-build.ts
 import { createHash as createHash6 } from "node:crypto";
 import { existsSync as existsSync14, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
 import { basename as basename8, join as join21 } from "node:path";
 
-// src/build/sdist-backend.ts
+// src/rpm/sdist-backend.ts
 var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
 var LEGACY_REQUIRES = ["setuptools>=40.8.0"];
 function buildSystem(pyproject) {
@@ -33448,7 +33448,7 @@ function generatorOf(wheelFile) {
   return m ? m[2] ? `${m[1]} ${m[2]}` : m[1] : void 0;
 }
 
-// src/build/sdist-failure.ts
+// src/rpm/sdist-failure.ts
 var FRAMING = /subprocess-exited-with-error|Failed building wheel|Failed to build|did not run successfully|This error originates from a subprocess|lines of output\]|end of output|exit code:|See above for output|ERROR: Could not build wheels|legacy-install-failure|ERROR: Failed to build installable wheels|finished with status 'error'|^Building wheel for /;
 var REASON = /\b(error|Error|ERROR|fatal|No such file|not found|cannot find|[A-Z]\w*(Error|Exception)|invalid command|undefined reference|Unable to)\b/;
 var NEEDS_SYSTEM = [
@@ -33473,7 +33473,7 @@ function needsSystemTools(output) {
   return NEEDS_SYSTEM.some((pattern) => pattern.test(output));
 }
 
-// src/build/source-build.ts
+// src/rpm/source-build.ts
 var PACKAGE_BUILD_LOCKS = "build-locks";
 function isSound(wheel, hostGlibc2, distro2, arch2, hostArch2) {
   if (/-none-any\.whl$/.test(wheel)) return true;
@@ -33602,11 +33602,11 @@ function failureMessage(request, system, lock, output) {
   return lock ? `${what}; the build requirements pinned by ${lock} do not build it: pin the versions its [build-system] needs and compile ${lock} again` : system.requires.length === 0 ? `${what}; pin a version of ${request.name} that builds` : `${what}; pin a version of ${request.name} that builds, or pin its build requirements (${system.requires.join(", ")}) in ${PACKAGE_BUILD_LOCKS}/${normalizeName(request.name)}.lock (pip-compile --generate-hashes --allow-unsafe)`;
 }
 
-// src/build/wheelhouse.ts
+// src/rpm/wheelhouse.ts
 import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10, writeFileSync as writeFileSync9 } from "node:fs";
 import { join as join22 } from "node:path";
 
-// src/build/wheel-tags.ts
+// src/rpm/wheel-tags.ts
 var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
 function parseWheelName(file) {
   const m = WHEEL.exec(file);
@@ -33646,7 +33646,7 @@ function sameVersion(file, pin) {
   return file === pin || satisfies(file, [{ operator: "==", version: pin }]);
 }
 
-// src/build/wheelhouse.ts
+// src/rpm/wheelhouse.ts
 function platformOptions(interpreter, distro2, arch2) {
   const abi = `cp${interpreter.replace(".", "")}`;
   return [
@@ -33918,7 +33918,7 @@ async function publishedPackages(repo) {
   return primaryPackages(await decompress(location, await fetchBytes(repo, location)));
 }
 
-// src/build/sign.ts
+// src/publish/sign.ts
 import { basename as basename9 } from "node:path";
 async function signPackages(keyring, files, log) {
   await requireTools(["rpmsign", "rpmkeys"], log);
@@ -33946,7 +33946,7 @@ async function signPackages(keyring, files, log) {
   }
 }
 
-// src/build/build.ts
+// src/pipeline/build.ts
 function targetArch(asked) {
   const arch2 = hostArch();
   if (asked && !ARCHES.includes(asked)) throw new UsageError(`arch "${asked}" is not one of ${ARCHES.join(", ")}`);

@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 const packageJsonPath = fileURLToPath(new URL('../package.json', import.meta.url));
 
 /**
- * src/report/about.ts reads this tool's name, version and home from package.json: only those
+ * src/core/about.ts reads this tool's name, version and home from package.json: only those
  * go into the bundles, so that they change with package.json only when the identity does.
  */
 const toolIdentity = {

@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { outward } from '../core/outward.js';
 import { resolveSmokeTest } from '../commands/audit-command.js';
 import { runBuild, runBuildAll, type BuildRun } from '../commands/build-command.js';
-import { describeSourceBuild } from '../build/build.js';
+import { describeSourceBuild } from '../pipeline/build.js';
 import { optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
 import { uploadBuild, artifactFileName, reportArtifactName } from '../publish/artifacts.js';
 import { WheelhouseCache } from '../publish/wheelhouse-cache.js';

@@ -7,8 +7,8 @@
 import { posix } from 'node:path';
 import { finding, type Finding } from '../core/finding.js';
 import { lockedPackages } from '../checks/lockfile.js';
-import { sbomDistributions } from '../build/sbom.js';
-import { SOURCES } from '../build/spec.js';
+import { sbomDistributions } from '../rpm/sbom.js';
+import { SOURCES } from '../rpm/spec.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { satisfies } from '../requirements/versions.js';
 import type { CpioEntry } from './cpio.js';

@@ -16,7 +16,7 @@ import { finding, type Finding } from '../core/finding.js';
 import { UsageError } from '../core/errors.js';
 import { judgeHome, judgeModule, judgeToolName, judgeToolVersion } from '../inputs/values.js';
 import type { Log } from '../core/log.js';
-import { luaString } from '../build/modulefile.js';
+import { luaString } from '../rpm/modulefile.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { findPython } from '../tools/python.js';
 import { run, type RunResult } from '../tools/process.js';

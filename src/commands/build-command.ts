@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { writeWhole } from '../core/files.js';
 import { join } from 'node:path';
-import { build, describeSourceBuild, type BuildResult } from '../build/build.js';
+import { build, describeSourceBuild, type BuildResult } from '../pipeline/build.js';
 import { packageName } from '../core/layout.js';
 import { findingsExitStatus, UsageError } from '../core/errors.js';
 import type { BuildOptions } from '../inputs/options.js';

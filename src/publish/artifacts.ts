@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
-import type { BuildArtifacts } from '../build/package.js';
+import type { BuildArtifacts } from '../rpm/package.js';
 import type { Log } from '../core/log.js';
 
 export interface UploadedArtifacts {

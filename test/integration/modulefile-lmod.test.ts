@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PackageIdentity } from '../../src/core/layout.js';
-import { renderModulefile } from '../../src/build/modulefile.js';
+import { renderModulefile } from '../../src/rpm/modulefile.js';
 import { lmodInit } from '../../src/audit/smoke-test.js';
 import { UnsafeValue } from '../../src/inputs/values.js';
 import { run } from '../support/processes.js';

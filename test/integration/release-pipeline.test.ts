@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPackages } from '../../src/build/sign.js';
+import { signPackages } from '../../src/publish/sign.js';
 import { lockedPackages } from '../../src/checks/lockfile.js';
 import { streamLog } from '../../src/core/log.js';
 import { closeKeyring, openKeyring } from '../../src/tools/gpg.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PackageIdentity } from '../../src/core/layout.js';
-import { renderSpec, type SpecInput } from '../../src/build/spec.js';
+import { renderSpec, type SpecInput } from '../../src/rpm/spec.js';
 import { UnsafeValue } from '../../src/inputs/values.js';
 import { distro } from '../../src/plan/distros.js';
 import { run } from '../support/processes.js';

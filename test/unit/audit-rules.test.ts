@@ -24,7 +24,7 @@ import { checkModulefile } from '../../src/audit/modulefile-rules.js';
 import { buildPathIn, PayloadAuditor, type PayloadContext } from '../../src/audit/payload.js';
 import { parseScriptlets } from '../../src/audit/rpm-file.js';
 import type { PackageIdentity } from '../../src/core/layout.js';
-import { renderModulefile, type ModuleText } from '../../src/build/modulefile.js';
+import { renderModulefile, type ModuleText } from '../../src/rpm/modulefile.js';
 import { countBySeverity, type Finding } from '../../src/core/finding.js';
 import type { RuleId } from '../../src/core/rules.js';
 import type { Waiver } from '../../src/core/waivers.js';

@@ -5,7 +5,7 @@
  * description.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { renderSpec } from '../../src/build/spec.js';
+import { renderSpec } from '../../src/rpm/spec.js';
 import { countBySeverity, finding, type Finding } from '../../src/core/finding.js';
 import { RULES, WAIVABLE_RULES } from '../../src/core/rules.js';
 import {

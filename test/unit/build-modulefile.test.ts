@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PackageIdentity } from '../../src/core/layout.js';
-import { luaString, renderModuleDefault, renderModulefile, type ModuleText } from '../../src/build/modulefile.js';
+import { luaString, renderModuleDefault, renderModulefile, type ModuleText } from '../../src/rpm/modulefile.js';
 import { requiredCommand } from '../support/required-tools.js';
 
 const ID: PackageIdentity = {

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { lockedPackages } from '../../src/build/build.js';
-import { platformOptions } from '../../src/build/wheelhouse.js';
+import { lockedPackages } from '../../src/pipeline/build.js';
+import { platformOptions } from '../../src/rpm/wheelhouse.js';
 import { missingPackage } from '../../src/tools/index-access.js';
 import { UsageError } from '../../src/core/errors.js';
 import { DISTRO_KEYS, distro, manylinuxTags, platformKey } from '../../src/plan/distros.js';

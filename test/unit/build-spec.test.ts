@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PackageIdentity } from '../../src/core/layout.js';
-import { renderSpec, SOURCES, specText, type SpecInput } from '../../src/build/spec.js';
+import { renderSpec, SOURCES, specText, type SpecInput } from '../../src/rpm/spec.js';
 import { distro } from '../../src/plan/distros.js';
 
 const ID: PackageIdentity = {

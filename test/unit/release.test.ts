@@ -1,6 +1,6 @@
 /** The pure parts of the release pipeline: SBOM rendering and reading, rpm's version order, meta default packages, signer key IDs, secrets of a key. */
 import { describe, expect, it } from 'vitest';
-import { licences, pypiPurl, renderSbom, sbomDistributions, type SbomInput } from '../../src/build/sbom.js';
+import { licences, pypiPurl, renderSbom, sbomDistributions, type SbomInput } from '../../src/rpm/sbom.js';
 import { SbomCheck } from '../../src/audit/sbom-rules.js';
 import { signerKeyIds } from '../../src/audit/signature.js';
 import { artifactFileName } from '../../src/publish/artifacts.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { leftOut } from '../../src/build/app-wheel.js';
-import { buildSystem, generatorOf, LEGACY_BACKEND, unpinnedRequires } from '../../src/build/sdist-backend.js';
-import { failureLines, needsSystemTools } from '../../src/build/sdist-failure.js';
+import { leftOut } from '../../src/rpm/app-wheel.js';
+import { buildSystem, generatorOf, LEGACY_BACKEND, unpinnedRequires } from '../../src/rpm/sdist-backend.js';
+import { failureLines, needsSystemTools } from '../../src/rpm/sdist-failure.js';
 
 const H = `--hash=sha256:${'a'.repeat(64)}`;
 

@@ -3,7 +3,7 @@
  * for CPython X.Y on a distro's glibc and arch, and sdists recognised by name.
  */
 import { describe, expect, it } from 'vitest';
-import { parseWheelName, sdistFits, supportedTags, wheelFits } from '../../src/build/wheel-tags.js';
+import { parseWheelName, sdistFits, supportedTags, wheelFits } from '../../src/rpm/wheel-tags.js';
 import { distro } from '../../src/plan/distros.js';
 
 const el9 = supportedTags('3.11', distro('el9'), 'x86_64');

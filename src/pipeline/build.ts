@@ -26,18 +26,18 @@ import { sourceDateEpoch } from '../tools/epoch.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { findPython } from '../tools/python.js';
 import { requireTools } from '../tools/system.js';
-import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type AppWheel } from './app-wheel.js';
+import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type AppWheel } from '../rpm/app-wheel.js';
 import { packageName, DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython, venvPath, type PackageIdentity } from '../core/layout.js';
-import { buildPackages, place, type BuildArtifacts } from './package.js';
-import { PACKAGE_BUILD_LOCKS, type SourceBuilt } from './source-build.js';
-import { fetchWheelhouse, type Wheelhouse } from './wheelhouse.js';
+import { buildPackages, place, type BuildArtifacts } from '../rpm/package.js';
+import { PACKAGE_BUILD_LOCKS, type SourceBuilt } from '../rpm/source-build.js';
+import { fetchWheelhouse, type Wheelhouse } from '../rpm/wheelhouse.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { redact } from '../core/redact.js';
 import { closeKeyring, openKeyring } from '../tools/gpg.js';
-import { signPackages } from './sign.js';
+import { signPackages } from '../publish/sign.js';
 import { readText } from '../core/files.js';
 
-export type { BuildArtifacts } from './package.js';
+export type { BuildArtifacts } from '../rpm/package.js';
 export { lockedPackages } from '../checks/lockfile.js';
 
 export interface BuildResult {
