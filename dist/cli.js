@@ -27284,6 +27284,12 @@ var UsageError = class extends ExpectedError {
   exitStatus = 2;
 };
 var BuildFailure = class extends ExpectedError {
+  /** `log`: the failed tool's whole output, kept in the output directory under its name. */
+  constructor(message, log) {
+    super(message);
+    this.log = log;
+  }
+  log;
   name = "BuildFailure";
   exitStatus = 1;
 };
@@ -28694,7 +28700,6 @@ var MAGIC = [
   { version: "3.13", final: 3571, from: 3550 },
   { version: "3.14", final: 3627, from: 3600 }
 ];
-var KNOWN_VERSIONS = MAGIC.map((m) => m.version);
 function magicOf(version) {
   return MAGIC.find((m) => m.version === version)?.final;
 }
@@ -33172,6 +33177,7 @@ import { basename as basename7, join as join20 } from "node:path";
 // src/rpm/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
 import { join as join19 } from "node:path";
+var RPMBUILD_LOG = "rpmbuild.log";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
@@ -33220,18 +33226,17 @@ async function rpmbuild(input) {
       PHOREUS_BUILD_PYTHON: input.buildPython
     }
   });
-  const log = `${result.stdout}
-${result.stderr}`;
   if (result.exitCode !== 0) {
     const reason2 = result.stderr.split("\n").filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(" | ") || lastLine(result.stderr);
-    throw new BuildFailure(`rpmbuild failed: ${reason2}`);
+    throw new BuildFailure(`rpmbuild failed: ${reason2}`, { name: RPMBUILD_LOG, text: `${result.stdout}
+${result.stderr}` });
   }
   const rpmDir = join19(input.topdir, "RPMS", input.arch);
   const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join19(rpmDir, f));
   const srpmDir = join19(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join19(srpmDir, srpm), log };
+  return { rpms, srpm: join19(srpmDir, srpm) };
 }
 
 // src/rpm/wheel-metadata.ts
@@ -34204,11 +34209,17 @@ async function build(options, log) {
     await run2.tryKey();
     return await buildVerified(run2, verification, options, log, distro2, arch2);
   } catch (error) {
-    if (error instanceof BuildFailure) return run2.stop(error.message);
+    if (error instanceof BuildFailure) return run2.stop(keepFailureLog(error, options.out));
     throw error;
   } finally {
     run2.cleanup();
   }
+}
+function keepFailureLog(failure, out) {
+  if (!failure.log) return failure.message;
+  const path = join24(out, failure.log.name);
+  writeWhole(path, outward(failure.log.text));
+  return `${failure.message} (its whole output: ${path})`;
 }
 async function buildVerified(run2, verification, options, log, distro2, arch2) {
   const interpreter = verification.interpreter;
@@ -34501,7 +34512,7 @@ var BUILD_HELP = `Usage: ${TOOL_NAME2} build [options]
 
 Build the project's RPM, SRPM and Lmod modulefile for one interpreter and distro, audit the
 RPM, and write them with build-report.json to the output directory (only the report when the
-build or its audit fails).
+build or its audit fails, and rpmbuild.log, its whole output, when rpmbuild fails).
 
 Options:
 ${PROJECT_OPTIONS2}

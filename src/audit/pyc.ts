@@ -14,8 +14,6 @@ const MAGIC: ReadonlyArray<{ version: string; final: number; from: number }> = [
   { version: '3.14', final: 3627, from: 3600 },
 ];
 
-export const KNOWN_VERSIONS = MAGIC.map((m) => m.version);
-
 export function magicOf(version: string): number | undefined {
   return MAGIC.find((m) => m.version === version)?.final;
 }

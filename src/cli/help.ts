@@ -61,7 +61,7 @@ export const BUILD_HELP = `Usage: ${TOOL_NAME} build [options]
 
 Build the project's RPM, SRPM and Lmod modulefile for one interpreter and distro, audit the
 RPM, and write them with build-report.json to the output directory (only the report when the
-build or its audit fails).
+build or its audit fails, and rpmbuild.log, its whole output, when rpmbuild fails).
 
 Options:
 ${PROJECT_OPTIONS}

@@ -24,6 +24,11 @@ export class UsageError extends ExpectedError {
 export class BuildFailure extends ExpectedError {
   override name = 'BuildFailure';
   readonly exitStatus = 1;
+
+  /** `log`: the failed tool's whole output, kept in the output directory under its name. */
+  constructor(message: string, readonly log?: { name: string; text: string }) {
+    super(message);
+  }
 }
 
 /** The exit status of a bug (sysexits' EX_SOFTWARE), distinct from every status the tool means. */

@@ -1,9 +1,12 @@
 /**
  * The build (charter §3, §5, §7, §8, §9, §11): verification, wheelhouse, application wheel,
- * packages, audit. One method per step; each step is timed for the summary. Nothing is
- * written to the output directory on failure except the report.
+ * packages, audit, signature. One method per step; each step is timed for the summary.
+ * Nothing is written to the output directory on failure but the report and, when rpmbuild
+ * failed, its whole output (rpmbuild.log).
  */
 import { existsSync } from 'node:fs';
+import { writeWhole } from '../core/files.js';
+import { outward } from '../core/outward.js';
 import { join } from 'node:path';
 import { audit, type AuditResult } from '../audit/audit.js';
 import type { SmokeTestRun } from '../audit/smoke-test.js';
@@ -36,9 +39,6 @@ import { redact } from '../core/redact.js';
 import { closeKeyring, openKeyring } from '../tools/gpg.js';
 import { signPackages } from '../publish/sign.js';
 import { readText } from '../core/files.js';
-
-export type { BuildArtifacts } from '../rpm/package.js';
-export { lockedPackages } from '../checks/lockfile.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -321,11 +321,22 @@ export async function build(options: BuildOptions, log: Log): Promise<BuildResul
     await run.tryKey();
     return await buildVerified(run, verification, options, log, distro, arch);
   } catch (error) {
-    if (error instanceof BuildFailure) return run.stop(error.message);
+    if (error instanceof BuildFailure) return run.stop(keepFailureLog(error, options.out));
     throw error;
   } finally {
     run.cleanup();
   }
+}
+
+/**
+ * The one line saying why the build stopped; the failed tool's whole output, when the failure
+ * carries it, is kept in the output directory beside the report (masked and printable) and named.
+ */
+export function keepFailureLog(failure: BuildFailure, out: string): string {
+  if (!failure.log) return failure.message;
+  const path = join(out, failure.log.name);
+  writeWhole(path, outward(failure.log.text));
+  return `${failure.message} (its whole output: ${path})`;
 }
 
 async function buildVerified(run: Build, verification: VerifyResult, options: BuildOptions, log: Log, distro: Distro, arch: Arch): Promise<BuildResult> {

@@ -28,8 +28,10 @@ export interface RpmbuildInput {
 export interface RpmbuildOutput {
   rpms: string[];
   srpm: string;
-  log: string;
 }
+
+/** The name rpmbuild's output is kept under, in the output directory, when it fails. */
+export const RPMBUILD_LOG = 'rpmbuild.log';
 
 export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
   // _topdir becomes a macro definition: a space, a quote or a "%" in it would rewrite the spec.
@@ -64,15 +66,14 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
       PHOREUS_BUILD_PYTHON: input.buildPython,
     },
   });
-  const log = `${result.stdout}\n${result.stderr}`;
   if (result.exitCode !== 0) {
     const reason = result.stderr.split('\n').filter((l) => /error|Error|ERROR/.test(l)).slice(-3).join(' | ') || lastLine(result.stderr);
-    throw new BuildFailure(`rpmbuild failed: ${reason}`);
+    throw new BuildFailure(`rpmbuild failed: ${reason}`, { name: RPMBUILD_LOG, text: `${result.stdout}\n${result.stderr}` });
   }
   const rpmDir = join(input.topdir, 'RPMS', input.arch);
   const rpms = readdirSync(rpmDir).filter((f) => f.endsWith('.rpm')).sort().map((f) => join(rpmDir, f));
   const srpmDir = join(input.topdir, 'SRPMS');
   const srpm = readdirSync(srpmDir).find((f) => f.endsWith('.src.rpm'));
   if (rpms.length === 0 || !srpm) throw new BuildFailure('rpmbuild reported success but wrote no RPM');
-  return { rpms, srpm: join(srpmDir, srpm), log };
+  return { rpms, srpm: join(srpmDir, srpm) };
 }

@@ -1,8 +1,7 @@
 /** Running the bundles and Python the way a user or a runner would, with a pip that sees only the test's index. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pythonCandidates } from '../../src/tools/python.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(REPO, 'dist', 'cli.js');
@@ -51,21 +50,11 @@ export function runAction(env: Record<string, string>, cwd = REPO): Promise<Ran>
   return run(process.execPath, [ACTION], { env, cwd });
 }
 
-/** A CPython X.Y of this machine (pyenv here; the setup-python tool cache on a runner). */
+/** A CPython X.Y of this machine, found as the tool finds one (pyenv here; the setup-python tool cache on a runner). */
 export function pythonPath(minor: string): string {
-  const roots = [join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions')];
-  if (process.env.RUNNER_TOOL_CACHE) roots.push(join(process.env.RUNNER_TOOL_CACHE, 'Python'));
-  for (const root of roots) {
-    if (!existsSync(root)) continue;
-    const dirs = readdirSync(root).filter((d) => d.startsWith(`${minor}.`)).sort().reverse();
-    for (const d of dirs) {
-      for (const sub of ['bin', 'x64/bin']) {
-        const p = join(root, d, sub, `python${minor}`);
-        if (existsSync(p)) return p;
-      }
-    }
-  }
-  throw new Error(`Python ${minor} is not installed; install it with \`pyenv install ${minor}\` (or actions/setup-python on GitHub)`);
+  const found = pythonCandidates(minor)[0];
+  if (!found) throw new Error(`Python ${minor} is not installed; install it with \`pyenv install ${minor}\` (or actions/setup-python on GitHub)`);
+  return found;
 }
 
 export function makeWheel(outdir: string, name: string, version: string, extra: string[] = []): string {

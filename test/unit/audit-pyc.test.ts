@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdsString, KNOWN_VERSIONS, magicOf, pycTag, readPycHeader, tagOf } from '../../src/audit/pyc.js';
+import { holdsString, magicOf, pycTag, readPycHeader, tagOf } from '../../src/audit/pyc.js';
 import { pythonPath } from '../support/processes.js';
 import { installedPythons, SUITE_INTERPRETERS } from '../support/required-tools.js';
 
@@ -139,8 +139,8 @@ describe('readPycHeader on made-up headers', () => {
     expect(readPycHeader(noCrLf)).toBeUndefined();
   });
 
-  it('knows a final magic for every known version, increasing with the version', () => {
-    const magics = KNOWN_VERSIONS.map((v) => magicOf(v) as number);
+  it('knows a final magic for every version from 3.8 to 3.14, increasing with the version', () => {
+    const magics = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].map((v) => magicOf(v) as number);
     expect(magics.every((m) => Number.isInteger(m))).toBe(true);
     expect([...magics].sort((a, b) => a - b)).toEqual(magics);
     expect(magicOf('3.7')).toBeUndefined();

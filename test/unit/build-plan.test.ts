@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { lockedPackages } from '../../src/pipeline/build.js';
+import { lockedPackages } from '../../src/checks/lockfile.js';
 import { platformOptions } from '../../src/rpm/wheelhouse.js';
 import { missingPackage } from '../../src/tools/index-access.js';
 import { UsageError } from '../../src/core/errors.js';
