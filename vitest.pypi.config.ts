@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/pypi/**/*.test.ts'],
-    globalSetup: ['test/support/leftovers.ts'],
+    globalSetup: ['test/support/leftovers.ts', 'test/support/bundle.ts'],
     testTimeout: 1_800_000,
     hookTimeout: 1_800_000,
     pool: 'forks',

@@ -1,8 +1,13 @@
 // Builds the two committed, self-contained bundles: dist/index.js (the action, from its entry
-// point src/index.ts) and dist/cli.js.
+// point src/index.ts) and dist/cli.js. `--outdir DIR` writes them to DIR instead: the tests'
+// global setup (test/support/bundle.ts) bundles the current sources so, never the committed dist/.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath, URL } from 'node:url';
 import { build } from 'esbuild';
+
+const { values: { outdir } } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
 
 const packageJsonPath = fileURLToPath(new URL('../package.json', import.meta.url));
 
@@ -33,10 +38,10 @@ const shared = {
   banner: { js: "import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);" },
 };
 
-await build({ ...shared, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
+await build({ ...shared, entryPoints: ['src/index.ts'], outfile: join(outdir, 'index.js') });
 await build({
   ...shared,
   entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+  outfile: join(outdir, 'cli.js'),
   banner: { js: `#!/usr/bin/env node\n${shared.banner.js}` },
 });

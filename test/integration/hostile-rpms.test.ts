@@ -15,7 +15,7 @@ import { newc, payloadEntries, S_IFLNK, S_IFREG } from '../support/craft-rpm.js'
 import { EPOCH, lockHelloTool, type BuiltTool } from '../support/hello-tool.js';
 import { cli, expectRefusal, outputs } from '../support/hostile.js';
 import type { PackageIndex } from '../support/package-index.js';
-import { isolatedEnv, REPO, run } from '../support/processes.js';
+import { CLI, isolatedEnv, run } from '../support/processes.js';
 import { helloToolCorpus, type HelloToolCorpus, type RpmCorpus } from '../support/rpm-corpus.js';
 
 const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
@@ -205,7 +205,7 @@ describe('hostile RPMs given to audit', () => {
       });
       expect(readFileSync(rpm).length).toBeLessThan(64 * 1024 * 1024);
       const tmp = mkdtempSync(join(work, 'tmp-'));
-      const r = await run('/usr/bin/time', ['-f', 'maxrss-kb=%M', process.execPath, join(REPO, 'dist', 'cli.js'), 'audit', rpm, '--interpreter', '3.11', '--format', 'json', '--no-smoke-test'], { env: isolatedEnv({ TMPDIR: tmp }) });
+      const r = await run('/usr/bin/time', ['-f', 'maxrss-kb=%M', process.execPath, CLI, 'audit', rpm, '--interpreter', '3.11', '--format', 'json', '--no-smoke-test'], { env: isolatedEnv({ TMPDIR: tmp }) });
       const report = JSON.parse(r.stdout);
       expect(report.bytes).toBeGreaterThan(2 * 1024 * 1024 * 1024);
       const kb = Number(/maxrss-kb=(\d+)/.exec(r.stderr)?.[1]);

@@ -4,8 +4,10 @@ import { join, resolve } from 'node:path';
 import { pythonCandidates } from '../../src/tools/python.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
-export const CLI = join(REPO, 'dist', 'cli.js');
-export const ACTION = join(REPO, 'dist', 'index.js');
+/** The bundles of the current sources, made by the global setup (test/support/bundle.ts). */
+const BUNDLE = process.env.PHOREUS_RPM_TEST_BUNDLE ?? join(REPO, 'dist');
+export const CLI = join(BUNDLE, 'cli.js');
+export const ACTION = join(BUNDLE, 'index.js');
 /** Kept between runs, so pip-tools is bootstrapped once per machine. */
 export const TEST_CACHE = join(REPO, 'node_modules', '.cache', 'phoreus-rpm-test');
 
