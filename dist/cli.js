@@ -27301,8 +27301,8 @@ function errorLine(error) {
 function exitStatus(error) {
   return error instanceof ExpectedError ? error.exitStatus : INTERNAL_ERROR_STATUS;
 }
-function findingsExitStatus(findings, stopped = false) {
-  return stopped || countBySeverity(findings).errors > 0 ? 1 : 0;
+function findingsExitStatus(findings, stopped2 = false) {
+  return stopped2 || countBySeverity(findings).errors > 0 ? 1 : 0;
 }
 
 // src/plan/distros.ts
@@ -28462,9 +28462,9 @@ function exactPin(entry) {
   if (only.operator === "==" && !only.version.includes("*")) return only.version;
   return void 0;
 }
-function lockedPackages(lockText, interpreter, arch2) {
+function lockedPackages(lock, interpreter, arch2) {
   const env = targetEnvironment(interpreter, arch2);
-  return requirementEntries(parseRequirementsFile(lockText)).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
+  return requirementEntries(typeof lock === "string" ? parseRequirementsFile(lock) : lock).filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== void 0).map((e) => ({
     name: e.requirement?.name ?? "",
     version: exactPin(e) ?? "",
     hashes: e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())
@@ -28619,9 +28619,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join27 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join27) return void 0;
-  const parts = (join27[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join28 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join28) return void 0;
+  const parts = (join28[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -31328,9 +31328,111 @@ async function auditCommand(args) {
 
 // src/commands/build-command.ts
 import { mkdirSync as mkdirSync10 } from "node:fs";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 
 // src/pipeline/build.ts
+import { join as join25 } from "node:path";
+
+// src/plan/identity.ts
+function versionFromRef(refName) {
+  const m = /^v(\d[^\s/]*)$/.exec(refName ?? "");
+  return m?.[1];
+}
+function resolveTool(s) {
+  return s.tool ?? s.configTool ?? (s.projectName ? normalizeName(s.projectName) : void 0);
+}
+function resolveVersion(s) {
+  return s.version ?? versionFromRef(s.refName) ?? s.configVersion ?? s.projectVersion;
+}
+
+// src/plan/platform-plan.ts
+var normalized = (m) => new Map([...m].map(([k, v]) => [normalizeName(k), v]));
+function platformPlan(config, platform2) {
+  return {
+    platform: platform2,
+    skip: normalized(exceptionsFor(config.packages.skip, platform2)),
+    forceSource: normalized(exceptionsFor(config.packages.forceSource, platform2)),
+    copyFiles: config.packages.platformSpecific?.[platform2]?.copyFiles ?? []
+  };
+}
+function skipFindings(plan, loaded, interpreter) {
+  const lineOf = (name) => {
+    const keys = [`interpreters.${interpreter}.packages.skip`, "packages.skip"];
+    for (const key of keys) {
+      const section = key.startsWith("interpreters") ? loaded.raw.interpreters?.[interpreter]?.packages?.skip : loaded.raw.packages?.skip;
+      const written = Object.keys(section ?? {}).find((k) => normalizeName(k) === name);
+      const line = written ? loaded.index.get(`${key}.${written}.${plan.platform}`) : void 0;
+      if (line) return line;
+    }
+    return 1;
+  };
+  return [...plan.skip].map(([name, reason2]) => finding("PH115", loaded.file, lineOf(name), `${name} is left out of the ${plan.platform} build for Python ${interpreter}: "${reason2}"`));
+}
+
+// src/tools/epoch.ts
+async function sourceDateEpoch(project) {
+  const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
+  if (process.env.SOURCE_DATE_EPOCH && Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
+  const git = await run("git", ["-C", project, "log", "-1", "--format=%ct", "--", "."]);
+  const commit = Number(git.stdout.trim());
+  return git.exitCode === 0 && Number.isInteger(commit) && commit > 0 ? commit : 0;
+}
+
+// src/pipeline/in-force.ts
+function redactRegistries(options, registries) {
+  return {
+    ...registries,
+    ...options.indexUrl ? { "index-url": "(from the index-url input)" } : {},
+    ...options.extraIndexUrls.length ? { "extra-index-urls": options.extraIndexUrls.map(() => "(from the extra-index-url input)") } : {}
+  };
+}
+function configurationInForce(config, made, options) {
+  const { id, plan, app } = made;
+  return {
+    tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
+    interpreter: id.interpreter,
+    distro: made.distro,
+    arch: made.arch,
+    platform: plan.platform,
+    policy: { ...config.policy, "interpreter-home": id.interpreterHome, "interpreter-module": id.interpreterModule },
+    requirements: made.requirements,
+    lock: made.lock,
+    registries: redactRegistries(options, config.registries),
+    module: config.module,
+    ...app ? { application: { name: app.name, version: app.version } } : {},
+    skipped: made.skipped.map((s) => s.name),
+    skipReasons: Object.fromEntries(plan.skip),
+    forceSource: Object.fromEntries(plan.forceSource),
+    sourceBuilds: made.sourceBuilds,
+    copyFiles: plan.copyFiles,
+    ...config.waivers.length > 0 ? { audit: { waive: config.waivers.map(({ rule, path, reason: reason2 }) => ({ rule, path, reason: reason2 })) } } : {}
+  };
+}
+function describeSourceBuild(b) {
+  return `${b.name} ${b.version} (sdist sha256:${b.sdistSha256}, wheel sha256:${b.sha256}, built by ${b.generator ?? b.backend}, ${b.pinnedBy ? `pinned by ${b.pinnedBy}` : b.unpinned?.length ? `backend not pinned: ${b.unpinned.join(", ")}` : "no build requirements"})`;
+}
+function packageTexts(config, made, packageCount) {
+  const { id, plan } = made;
+  const summary2 = config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${id.interpreter} environment, for Phoreus`;
+  const venv = venvPath(id);
+  return {
+    summary: summary2,
+    module: {
+      whatis: config.module.whatis ?? [`Name: ${id.tool}`, `Version: ${id.version}`, `Description: ${summary2}`, `Interpreter: Python ${id.interpreter} (${id.interpreterModule})`],
+      help: config.module.help ?? `${id.tool} ${id.version}, in its own virtual environment under ${venv}.
+Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirements.lock.`,
+      env: config.module.env ?? {}
+    },
+    description: [
+      `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${packageCount} packages from requirements.lock, installed with hash verification into ${venv}.`,
+      `Interpreter: Python ${id.interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`,
+      ...made.skipped.length ? [`Left out on ${plan.platform}: ${made.skipped.map((s) => `${s.name} (${s.reason})`).join("; ")}.`] : [],
+      ...made.sourceBuilds.length ? [`Built here from their sdists: ${made.sourceBuilds.map(describeSourceBuild).join("; ")}.`] : []
+    ]
+  };
+}
+
+// src/pipeline/steps.ts
 import { existsSync as existsSync16 } from "node:fs";
 import { join as join24 } from "node:path";
 
@@ -32833,10 +32935,22 @@ function checkSatisfies(inputs, lockName, lock, env) {
 // src/checks/verify.ts
 var DEFAULT_IN = "requirements.in";
 var DEFAULT_LOCK = "requirements.lock";
-function chooseInterpreter(options, config, lockPath) {
+function lockReader(project) {
+  const read = /* @__PURE__ */ new Map();
+  return (path) => {
+    let lock = read.get(path);
+    if (!lock) {
+      const text = readText(path, project);
+      lock = { text, file: parseRequirementsFile(text) };
+      read.set(path, lock);
+    }
+    return lock;
+  };
+}
+function chooseInterpreter(options, config, lockPath, readLock) {
   if (options.interpreter) return options.interpreter;
   if (lockPath && existsSync12(lockPath)) {
-    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath, options.project)))?.pythonVersion;
+    const recorded = parseCompileHeader(readLock(lockPath).file)?.pythonVersion;
     if (recorded) return recorded;
   }
   const sanctioned = [...config.policy.interpreters].sort((a, b) => a.localeCompare(b, void 0, { numeric: true }));
@@ -32878,64 +32992,94 @@ function configuredPath(project, value, fallback, key, loaded, findings) {
   findings.push(finding("PH113", loaded?.file ?? ".", loaded?.index.get(key) ?? 1, `${key}: "${value}" is outside the project; give a path relative to the project directory`));
   return fallback;
 }
-async function verify(options, log) {
+function readConfiguration(options, readLock, findings) {
   const { project } = options;
-  assertProjectDir(project);
-  const findings = [];
-  const secrets = [];
-  registerSecrets([options.indexUrl ?? "", ...options.extraIndexUrls].flatMap(literalCredentials));
-  const loaded = loadConfig(options.project, options.config);
+  const loaded = loadConfig(project, options.config);
   if (loaded) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, "");
-  const interpreter = chooseInterpreter(options, shared, insideProject(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, insideProject(project, shared.lock ?? DEFAULT_LOCK), readLock);
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, "requirements", loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, "lock", loaded, findings);
-  const env = targetEnvironment(interpreter);
-  log.info(`Verifying ${lockName} and ${inName} in ${project} for Python ${interpreter}`);
-  const configFile = loaded?.file ?? lockName;
-  findings.push(...checkInterpreterSanctioned(interpreter, config.policy.interpreters, { file: configFile, line: loaded?.index.get("policy.interpreters") ?? 1 }));
-  findings.push(...checkConfigCredentials(loaded, config, secrets));
-  const metadata = readPyproject(project);
+  return { loaded, config, interpreter, inName, lockName };
+}
+function identitySources(options, config, metadata) {
+  return {
+    ...optional("tool", options.tool),
+    ...optional("version", options.version),
+    ...optional("configTool", config.tool.name),
+    ...optional("configVersion", config.tool.version),
+    ...optional("projectName", metadata.name?.value),
+    ...optional("projectVersion", metadata.version?.value)
+  };
+}
+function checkIdentityInputs(options, loaded, config, metadata) {
   const tool = options.tool ?? config.tool.name ?? metadata.name?.value;
   const version = options.version ?? config.tool.version ?? metadata.version?.value;
   const sourceOf = (flag, key, meta) => flag !== void 0 ? { file: ".", line: 1 } : loaded?.index.has(key) ? { file: loaded.file, line: loaded.index.get(key) ?? 1 } : { file: "pyproject.toml", line: meta?.line ?? 1 };
-  if (tool !== void 0) findings.push(...checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)));
-  if (version !== void 0) findings.push(...checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)));
-  findings.push(...scanConda(project));
-  const inPath = join17(project, inName);
+  const findings = [
+    ...tool !== void 0 ? checkToolName(tool, sourceOf(options.tool, "tool.name", metadata.name)) : [],
+    ...version !== void 0 ? checkToolVersion(version, sourceOf(options.version, "tool.version", metadata.version)) : []
+  ];
+  return { tool, version, findings };
+}
+function checkLockAgainstInputs(project, ctx, inPresent, findings, secrets) {
+  findings.push(...checkLock(ctx));
+  const lockCredentials = checkCredentials(ctx.lockName, ctx.lock);
+  findings.push(...lockCredentials.findings);
+  secrets.push(...lockCredentials.secrets);
+  if (!inPresent) return;
+  const inputs = loadInputs(project, ctx.inName, findings);
+  for (const input of inputs) {
+    const scan = checkCredentials(input.name, input.file);
+    findings.push(...scan.findings);
+    secrets.push(...scan.secrets);
+  }
+  findings.push(...checkSatisfies(inputs, ctx.lockName, ctx.lock, ctx.env));
+}
+async function verify(options, log, arch2) {
+  const { project } = options;
+  assertProjectDir(project);
+  const readLock = lockReader(project);
+  const findings = [];
+  const secrets = [];
+  registerSecrets([options.indexUrl ?? "", ...options.extraIndexUrls].flatMap(literalCredentials));
+  const { loaded, config, interpreter, inName, lockName } = readConfiguration(options, readLock, findings);
+  log.info(`Verifying ${lockName} and ${inName} in ${project} for Python ${interpreter}`);
+  findings.push(...checkInterpreterSanctioned(interpreter, config.policy.interpreters, { file: loaded?.file ?? lockName, line: loaded?.index.get("policy.interpreters") ?? 1 }));
+  findings.push(...checkConfigCredentials(loaded, config, secrets));
+  const metadata = readPyproject(project);
+  const { tool, version, findings: identityFindings } = checkIdentityInputs(options, loaded, config, metadata);
+  findings.push(...identityFindings, ...scanConda(project));
+  const inPresent = existsSync12(join17(project, inName));
   const lockPath = join17(project, lockName);
-  const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file, loaded } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
-  if (!existsSync12(inPath)) {
+  const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
+  if (!inPresent) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
   if (!existsSync12(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
+    return finish(result);
   }
-  if (!existsSync12(lockPath)) return finish(result);
-  const lock = parseRequirementsFile(readText(lockPath, project));
-  const ctx = { lockName, inName, lock, interpreter, env };
-  findings.push(...checkLock(ctx));
-  const lockCredentials = checkCredentials(lockName, lock);
-  findings.push(...lockCredentials.findings);
-  secrets.push(...lockCredentials.secrets);
-  if (existsSync12(inPath)) {
-    const inputs = loadInputs(project, inName, findings);
-    for (const input of inputs) {
-      const scan = checkCredentials(input.name, input.file);
-      findings.push(...scan.findings);
-      secrets.push(...scan.secrets);
-    }
-    findings.push(...checkSatisfies(inputs, lockName, lock, env));
-  }
+  const read = readLock(lockPath);
+  const platform2 = arch2 ? platformPlan(config, platformKey(arch2)) : void 0;
+  result.plan = {
+    loaded: loaded ?? { file: "phoreus.yaml", index: /* @__PURE__ */ new Map(), raw: {} },
+    config,
+    lock: read,
+    identity: identitySources(options, config, metadata),
+    ...platform2 ? { platform: platform2 } : {}
+  };
+  const ctx = { lockName, inName, lock: read.file, interpreter, env: targetEnvironment(interpreter) };
+  checkLockAgainstInputs(project, ctx, inPresent, findings, secrets);
   if (options.offline) {
     result.drift = "skipped: offline";
     return finish(result);
   }
-  const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync12(inPath)) return finish(result);
+  const header = parseCompileHeader(read.file);
+  if (!header?.args || !inPresent) return finish(result);
   result.drift = "checked";
   findings.push(...await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log));
   return finish(result);
@@ -32984,40 +33128,94 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   });
 }
 
-// src/plan/identity.ts
-function versionFromRef(refName) {
-  const m = /^v(\d[^\s/]*)$/.exec(refName ?? "");
-  return m?.[1];
+// src/publish/published-repo.ts
+import { existsSync as existsSync13, readFileSync as readFileSync6, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join18 } from "node:path";
+import { gunzipSync } from "node:zlib";
+function primaryLocation(repomd) {
+  const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
+  return /<location\s+href="([^"]+)"/.exec(data)?.[1];
 }
-function resolveTool(s) {
-  return s.tool ?? s.configTool ?? (s.projectName ? normalizeName(s.projectName) : void 0);
+var unescapeXml = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+function primaryPackages(primary) {
+  const packages = [];
+  for (const m of primary.matchAll(/<package\b[^>]*type="rpm"[^>]*>([\s\S]*?)<\/package>/g)) {
+    const body = m[1] ?? "";
+    const name = /<name>([^<]*)<\/name>/.exec(body)?.[1];
+    const arch2 = /<arch>([^<]*)<\/arch>/.exec(body)?.[1];
+    const version = /<version\s+[^>]*ver="([^"]*)"[^>]*rel="([^"]*)"/.exec(body);
+    if (name && arch2 && version) packages.push({ name: unescapeXml(name), arch: arch2, version: unescapeXml(version[1] ?? ""), release: unescapeXml(version[2] ?? "") });
+  }
+  return packages;
 }
-function resolveVersion(s) {
-  return s.version ?? versionFromRef(s.refName) ?? s.configVersion ?? s.projectVersion;
+var FETCH_TIMEOUT_MS = 6e4;
+async function fetchFromRepo(repo, path) {
+  const address = `${repo.replace(/\/+$/, "")}/${path}`;
+  let answer;
+  try {
+    answer = await fetchUrl(address, { timeoutMs: FETCH_TIMEOUT_MS });
+  } catch (error) {
+    throw new BuildFailure(`the published repository cannot be reached at ${redact(address)} (${redact(error.message)}); fix the published-repo input or the network`);
+  }
+  if (answer.status !== 200) throw new BuildFailure(`the published repository answered HTTP ${answer.status} for ${redact(address)}; fix the published-repo input`);
+  return answer.body;
+}
+async function fetchBytes(repo, path) {
+  if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
+  const file = join18(repo.replace(/^file:\/\//, ""), path);
+  if (!existsSync13(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
+  return readFileSync6(file);
+}
+async function decompress(name, data) {
+  if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");
+  if (name.endsWith(".xz") || name.endsWith(".zst") || name.endsWith(".bz2")) {
+    const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
+    const dir = scratchDir("phoreus-repodata-");
+    try {
+      const file = join18(dir, "primary");
+      writeFileSync7(file, data);
+      const r = await run(tool, ["-dc", file]);
+      if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
+      return r.stdout;
+    } finally {
+      removeScratch(dir);
+    }
+  }
+  return data.toString("utf8");
+}
+async function publishedPackages(repo) {
+  const repomd = (await fetchBytes(repo, "repodata/repomd.xml")).toString("utf8");
+  const location = primaryLocation(repomd);
+  if (!location) throw new BuildFailure("the published repository's repomd.xml names no primary metadata");
+  return primaryPackages(await decompress(location, await fetchBytes(repo, location)));
 }
 
-// src/plan/platform-plan.ts
-var normalized = (m) => new Map([...m].map(([k, v]) => [normalizeName(k), v]));
-function platformPlan(config, platform2) {
-  return {
-    platform: platform2,
-    skip: normalized(exceptionsFor(config.packages.skip, platform2)),
-    forceSource: normalized(exceptionsFor(config.packages.forceSource, platform2)),
-    copyFiles: config.packages.platformSpecific?.[platform2]?.copyFiles ?? []
-  };
-}
-function skipFindings(plan, loaded, interpreter) {
-  const lineOf = (name) => {
-    const keys = [`interpreters.${interpreter}.packages.skip`, "packages.skip"];
-    for (const key of keys) {
-      const section = key.startsWith("interpreters") ? loaded.raw.interpreters?.[interpreter]?.packages?.skip : loaded.raw.packages?.skip;
-      const written = Object.keys(section ?? {}).find((k) => normalizeName(k) === name);
-      const line = written ? loaded.index.get(`${key}.${written}.${plan.platform}`) : void 0;
-      if (line) return line;
-    }
-    return 1;
-  };
-  return [...plan.skip].map(([name, reason2]) => finding("PH115", loaded.file, lineOf(name), `${name} is left out of the ${plan.platform} build for Python ${interpreter}: "${reason2}"`));
+// src/publish/sign.ts
+import { basename as basename5 } from "node:path";
+async function signPackages(keyring, files, log) {
+  await requireTools(["rpmsign", "rpmkeys"], log);
+  const wrong = judgePath(keyring.home);
+  if (wrong) throw new BuildFailure(`the temporary keyring ${shown(keyring.home)} cannot be named to rpmsign: ${wrong}; set TMPDIR to such a path`);
+  const signed = await run("rpmsign", [
+    "--addsign",
+    "--define",
+    `__gpg ${which("gpg") ?? "gpg"}`,
+    "--define",
+    `_gpg_path ${keyring.home}`,
+    "--define",
+    `_gpg_name ${keyring.fingerprint}`,
+    "--define",
+    "_gpg_digest_algo sha256",
+    "--define",
+    `_gpg_sign_cmd_extra_args ${unlockArgs(keyring)}`,
+    ...files
+  ], { env: { ...process.env, GNUPGHOME: keyring.home } });
+  if (signed.exitCode !== 0) throw new BuildFailure(`rpmsign failed: ${lastLine(signed.stderr)}`);
+  for (const file of files) {
+    const wrong2 = await checkSignature(file, keyring.publicKey);
+    if (wrong2.length > 0) throw new BuildFailure(`the signature rpmsign made on ${basename5(file)} does not verify: ${wrong2[0]?.message ?? ""}`);
+    log.info(`signed ${basename5(file)} with key ${keyring.fingerprint}`);
+  }
 }
 
 // src/requirements/blocks.ts
@@ -33079,18 +33277,9 @@ function withoutRequirements(lockText, names) {
 `;
 }
 
-// src/tools/epoch.ts
-async function sourceDateEpoch(project) {
-  const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
-  if (process.env.SOURCE_DATE_EPOCH && Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
-  const git = await run("git", ["-C", project, "log", "-1", "--format=%ct", "--", "."]);
-  const commit = Number(git.stdout.trim());
-  return git.exitCode === 0 && Number.isInteger(commit) && commit > 0 ? commit : 0;
-}
-
 // src/rpm/app-wheel.ts
-import { cpSync, existsSync as existsSync13, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
-import { basename as basename5, join as join18, relative as relative4, sep as sep2 } from "node:path";
+import { cpSync, existsSync as existsSync14, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
+import { basename as basename6, join as join19, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED_ANYWHERE = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
 var NOT_COPIED_AT_TOP = /* @__PURE__ */ new Set(["build", "dist", ".venv", "venv", "node_modules", ".tox", ".nox", ".eggs"]);
@@ -33100,7 +33289,7 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync13(join18(project, "pyproject.toml")) || existsSync13(join18(project, "setup.py"));
+  return existsSync14(join19(project, "pyproject.toml")) || existsSync14(join19(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
@@ -33118,20 +33307,20 @@ async function wheelMetadata(python, wheel) {
   const script = 'import sys, zipfile, email.parser\nz = zipfile.ZipFile(sys.argv[1])\nm = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]\nh = email.parser.Parser().parsestr(z.read(m).decode())\nprint(h["Name"]); print(h["Version"])';
   const r = await run(python, ["-c", script, wheel]);
   const [name, version] = r.stdout.trim().split("\n");
-  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename5(wheel)}: ${lastLine(r.stderr)}`);
+  if (r.exitCode !== 0 || !name || !version) throw new BuildFailure(`cannot read the metadata of ${basename6(wheel)}: ${lastLine(r.stderr)}`);
   if (!DIST_NAME.test(name) || !DIST_VERSION.test(version)) {
     throw new BuildFailure(`the application wheel's metadata names "${shown(name)}" version "${shown(version)}", which is not a valid distribution name and version; fix [project] name and version in pyproject.toml`);
   }
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join18(project, BUILD_LOCK);
-  return existsSync13(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+  const buildLock = join19(project, BUILD_LOCK);
+  return existsSync14(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source = join18(work, "src");
+    const source = join19(work, "src");
     const root = realpathSync2(project);
     cpSync(project, source, {
       recursive: true,
@@ -33151,19 +33340,19 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join18(work, "wheel"),
+      join19(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : pipIndexArgs(options),
       source
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder2, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join18(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join19(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join18(out, file);
-    cpSync(join18(work, "wheel", file), path);
+    const path = join19(out, file);
+    cpSync(join19(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -33171,23 +33360,23 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 }
 
 // src/rpm/package.ts
-import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync8 } from "node:fs";
-import { basename as basename7, join as join20 } from "node:path";
+import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
+import { basename as basename8, join as join21 } from "node:path";
 
 // src/rpm/rpmbuild.ts
-import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join19 } from "node:path";
+import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join20 } from "node:path";
 var RPMBUILD_LOG = "rpmbuild.log";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources = join19(input.topdir, "SOURCES");
-  const specs = join19(input.topdir, "SPECS");
+  const sources = join20(input.topdir, "SOURCES");
+  const specs = join20(input.topdir, "SPECS");
   mkdirSync6(sources, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source] of Object.entries(input.sources)) {
-    if ("content" in source) writeFileSync7(join19(sources, name), source.content);
-    else copyFileSync3(source.path, join19(sources, name));
+    if ("content" in source) writeFileSync8(join20(sources, name), source.content);
+    else copyFileSync3(source.path, join20(sources, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -33199,15 +33388,15 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join19(sources, tarball.name),
+      join20(sources, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join19(specs, input.specName);
-  writeFileSync7(specPath, input.spec);
+  const specPath = join20(specs, input.specName);
+  writeFileSync8(specPath, input.spec);
   const result = await run("rpmbuild", [
     "-ba",
     "--nodeps",
@@ -33231,16 +33420,16 @@ async function rpmbuild(input) {
     throw new BuildFailure(`rpmbuild failed: ${reason2}`, { name: RPMBUILD_LOG, text: `${result.stdout}
 ${result.stderr}` });
   }
-  const rpmDir = join19(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join19(rpmDir, f));
-  const srpmDir = join19(input.topdir, "SRPMS");
+  const rpmDir = join20(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join20(rpmDir, f));
+  const srpmDir = join20(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join19(srpmDir, srpm) };
+  return { rpms, srpm: join20(srpmDir, srpm) };
 }
 
 // src/rpm/wheel-metadata.ts
-import { basename as basename6 } from "node:path";
+import { basename as basename7 } from "node:path";
 var SCRIPT = `import email.parser, json, sys, zipfile
 out = {}
 for path in sys.argv[1:]:
@@ -33261,7 +33450,7 @@ async function wheelLicences(python, wheels) {
   const found = /* @__PURE__ */ new Map();
   for (const wheel of wheels) {
     const fields = parsed[wheel];
-    if (!fields) throw new BuildFailure(`the metadata of ${basename6(wheel)} was not read for the SBOM`);
+    if (!fields) throw new BuildFailure(`the metadata of ${basename7(wheel)} was not read for the SBOM`);
     found.set(wheel, {
       classifiers: fields.classifiers,
       ...fields.expression ? { expression: fields.expression } : {},
@@ -33277,7 +33466,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync2(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join20(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join21(path, entry));
   } else {
     chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -33289,17 +33478,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source = join20(project, from);
-    const target2 = join20(stage, "copyfiles", to);
+    const source = join21(project, from);
+    const target2 = join21(stage, "copyfiles", to);
     if (statSync9(source).isDirectory()) {
       cpSync2(source, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join20(target2, basename7(source)) : target2;
-      mkdirSync7(join20(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join21(target2, basename8(source)) : target2;
+      mkdirSync7(join21(file, ".."), { recursive: true });
       copyFileSync4(source, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join20(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join21(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -33331,14 +33520,14 @@ async function buildPackages(a, log) {
     sbom: true
   }));
   const sbom = redact(await sbomOf(a));
-  const stage = join20(a.work, "stage");
-  mkdirSync7(join20(stage, "wheelhouse"), { recursive: true });
+  const stage = join21(a.work, "stage");
+  mkdirSync7(join21(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join20(a.wheelhouse.dir, file), join20(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join21(a.wheelhouse.dir, file), join21(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join20(a.work, "rpmbuild"),
+    topdir: join21(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -33363,15 +33552,15 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join20(a.work, `${id.tool}-${id.version}.lua`);
-  writeFileSync8(modulefilePath2, modulefile);
-  const sbomPath = join20(a.work, SOURCES.sbom);
-  writeFileSync8(sbomPath, sbom);
+  const modulefilePath2 = join21(a.work, `${id.tool}-${id.version}.lua`);
+  writeFileSync9(modulefilePath2, modulefile);
+  const sbomPath = join21(a.work, SOURCES.sbom);
+  writeFileSync9(sbomPath, sbom);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
 async function sbomOf(a) {
-  const pins2 = new Map(lockedPackages(a.lockText, a.id.interpreter, a.arch).map((p) => [normalizeName(p.name), p]));
-  const wheels = [...a.wheelhouse.files.values()].map((file) => join20(a.wheelhouse.dir, file));
+  const pins2 = new Map(a.packages.map((p) => [normalizeName(p.name), p]));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join21(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions = [];
   for (const [name, wheel] of a.wheelhouse.files) {
@@ -33383,8 +33572,8 @@ async function sbomOf(a) {
       name: pin.name,
       version: pin.version,
       file: locked,
-      sha256: await sha256File(join20(a.wheelhouse.dir, locked)),
-      licence: found.get(join20(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      sha256: await sha256File(join21(a.wheelhouse.dir, locked)),
+      licence: found.get(join21(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
       ...source ? { fromSource: true } : {}
     });
   }
@@ -33398,11 +33587,11 @@ async function sbomOf(a) {
     epoch: a.epoch
   });
 }
-var sbomFileName = (rpm) => `${basename7(rpm).replace(/\.rpm$/, "")}.cdx.json`;
+var sbomFileName = (rpm) => `${basename8(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
-  const copy = (path, name = basename7(path)) => {
-    const target2 = join20(out, name);
+  const copy = (path, name = basename8(path)) => {
+    const target2 = join21(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -33417,8 +33606,8 @@ function place(built, out, id) {
 
 // src/rpm/source-build.ts
 import { createHash as createHash6 } from "node:crypto";
-import { existsSync as existsSync14, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync6, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
-import { basename as basename8, join as join21 } from "node:path";
+import { existsSync as existsSync15, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync7, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
+import { basename as basename9, join as join22 } from "node:path";
 
 // src/rpm/sdist-backend.ts
 var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
@@ -33526,11 +33715,11 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join21(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join22(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join21(request.project, candidate);
-    if (!existsSync14(path)) continue;
+    const path = join22(request.project, candidate);
+    if (!existsSync15(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
       throw new BuildFailure(`${candidate} does not pin ${missing.join(", ")}, which ${request.name}'s sdist needs to build (its [build-system] requires ${system.requires.join(", ")}); add them to the .in file it is compiled from and compile it again with pip-compile --generate-hashes --allow-unsafe`);
@@ -33542,24 +33731,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join21(request.project, lock), log);
+    const python = await pythonVenv(request.python, join22(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join21(work, "venv");
+  const venv = join22(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join21(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join22(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join21(request.dir, `.sdist-${request.name}`);
+  const work = join22(request.dir, `.sdist-${request.name}`);
   rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join21(work, "wheel");
+    const wheelDir = join22(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -33579,13 +33768,13 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join21(wheelDir, wheel)) ?? "");
-    const data = readFileSync6(join21(wheelDir, wheel));
-    renameSync4(join21(wheelDir, wheel), join21(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join22(wheelDir, wheel)) ?? "");
+    const data = readFileSync7(join22(wheelDir, wheel));
+    renameSync4(join22(wheelDir, wheel), join22(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
-      sdist: basename8(request.sdist),
+      sdist: basename9(request.sdist),
       sdistSha256: request.sdistSha256,
       wheel,
       sha256: createHash6("sha256").update(data).digest("hex"),
@@ -33608,8 +33797,8 @@ function failureMessage(request, system, lock, output) {
 }
 
 // src/rpm/wheelhouse.ts
-import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync7, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join22 } from "node:path";
+import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync8, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10, writeFileSync as writeFileSync10 } from "node:fs";
+import { join as join23 } from "node:path";
 
 // src/rpm/wheel-tags.ts
 var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
@@ -33673,10 +33862,10 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join22(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join23(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
-    const parsed = JSON.parse(readFileSync7(file, "utf8"));
+    const parsed = JSON.parse(readFileSync8(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     return Object.fromEntries(Object.entries(parsed).filter((e) => typeof e[1] === "string"));
   } catch {
@@ -33684,10 +33873,10 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync9(join22(file, ".."), { recursive: true });
+  mkdirSync9(join23(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync9(temp, `${JSON.stringify(merged, null, 1)}
+  writeFileSync10(temp, `${JSON.stringify(merged, null, 1)}
 `);
   renameSync5(temp, file);
 }
@@ -33701,7 +33890,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join22(cacheRoot(), "blobs"));
+  store = new BlobStore(join23(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -33737,11 +33926,11 @@ var WheelhouseFetch = class {
     let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
     while (wanted.length > 0) {
       this.contacted = true;
-      const staging = join22(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      const staging = join23(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
       rmSync8(staging, { recursive: true, force: true });
       mkdirSync9(staging, { recursive: true });
-      const lockFile = join22(r.dir, ".requirements.lock");
-      writeFileSync9(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
+      const lockFile = join23(r.dir, ".requirements.lock");
+      writeFileSync10(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
         "pip",
@@ -33773,7 +33962,7 @@ var WheelhouseFetch = class {
   }
   async keepDownloads(staging, wanted, sdist) {
     for (const file of readdirSync11(staging)) {
-      const path = join22(staging, file);
+      const path = join23(staging, file);
       if (!statSync10(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
@@ -33821,8 +34010,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join22(request.dir, sdist),
-      sdistSha256: await sha256File(join22(request.dir, sdist)),
+      sdist: join23(request.dir, sdist),
+      sdistSha256: await sha256File(join23(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -33830,7 +34019,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join22(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join23(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -33839,7 +34028,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync10(join22(request.dir, file)).size;
+    bytes += statSync10(join23(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -33861,113 +34050,17 @@ function downloadError(stderr, request) {
   return `fetching the wheelhouse failed: ${redact(firstError(stderr) || "pip download failed")}`;
 }
 
-// src/publish/published-repo.ts
-import { existsSync as existsSync15, readFileSync as readFileSync8, writeFileSync as writeFileSync10 } from "node:fs";
-import { join as join23 } from "node:path";
-import { gunzipSync } from "node:zlib";
-function primaryLocation(repomd) {
-  const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
-  return /<location\s+href="([^"]+)"/.exec(data)?.[1];
-}
-var unescapeXml = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
-function primaryPackages(primary) {
-  const packages = [];
-  for (const m of primary.matchAll(/<package\b[^>]*type="rpm"[^>]*>([\s\S]*?)<\/package>/g)) {
-    const body = m[1] ?? "";
-    const name = /<name>([^<]*)<\/name>/.exec(body)?.[1];
-    const arch2 = /<arch>([^<]*)<\/arch>/.exec(body)?.[1];
-    const version = /<version\s+[^>]*ver="([^"]*)"[^>]*rel="([^"]*)"/.exec(body);
-    if (name && arch2 && version) packages.push({ name: unescapeXml(name), arch: arch2, version: unescapeXml(version[1] ?? ""), release: unescapeXml(version[2] ?? "") });
-  }
-  return packages;
-}
-var FETCH_TIMEOUT_MS = 6e4;
-async function fetchFromRepo(repo, path) {
-  const address = `${repo.replace(/\/+$/, "")}/${path}`;
-  let answer;
-  try {
-    answer = await fetchUrl(address, { timeoutMs: FETCH_TIMEOUT_MS });
-  } catch (error) {
-    throw new BuildFailure(`the published repository cannot be reached at ${redact(address)} (${redact(error.message)}); fix the published-repo input or the network`);
-  }
-  if (answer.status !== 200) throw new BuildFailure(`the published repository answered HTTP ${answer.status} for ${redact(address)}; fix the published-repo input`);
-  return answer.body;
-}
-async function fetchBytes(repo, path) {
-  if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join23(repo.replace(/^file:\/\//, ""), path);
-  if (!existsSync15(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
-  return readFileSync8(file);
-}
-async function decompress(name, data) {
-  if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");
-  if (name.endsWith(".xz") || name.endsWith(".zst") || name.endsWith(".bz2")) {
-    const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
-    const dir = scratchDir("phoreus-repodata-");
-    try {
-      const file = join23(dir, "primary");
-      writeFileSync10(file, data);
-      const r = await run(tool, ["-dc", file]);
-      if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
-      return r.stdout;
-    } finally {
-      removeScratch(dir);
-    }
-  }
-  return data.toString("utf8");
-}
-async function publishedPackages(repo) {
-  const repomd = (await fetchBytes(repo, "repodata/repomd.xml")).toString("utf8");
-  const location = primaryLocation(repomd);
-  if (!location) throw new BuildFailure("the published repository's repomd.xml names no primary metadata");
-  return primaryPackages(await decompress(location, await fetchBytes(repo, location)));
-}
-
-// src/publish/sign.ts
-import { basename as basename9 } from "node:path";
-async function signPackages(keyring, files, log) {
-  await requireTools(["rpmsign", "rpmkeys"], log);
-  const wrong = judgePath(keyring.home);
-  if (wrong) throw new BuildFailure(`the temporary keyring ${shown(keyring.home)} cannot be named to rpmsign: ${wrong}; set TMPDIR to such a path`);
-  const signed = await run("rpmsign", [
-    "--addsign",
-    "--define",
-    `__gpg ${which("gpg") ?? "gpg"}`,
-    "--define",
-    `_gpg_path ${keyring.home}`,
-    "--define",
-    `_gpg_name ${keyring.fingerprint}`,
-    "--define",
-    "_gpg_digest_algo sha256",
-    "--define",
-    `_gpg_sign_cmd_extra_args ${unlockArgs(keyring)}`,
-    ...files
-  ], { env: { ...process.env, GNUPGHOME: keyring.home } });
-  if (signed.exitCode !== 0) throw new BuildFailure(`rpmsign failed: ${lastLine(signed.stderr)}`);
-  for (const file of files) {
-    const wrong2 = await checkSignature(file, keyring.publicKey);
-    if (wrong2.length > 0) throw new BuildFailure(`the signature rpmsign made on ${basename9(file)} does not verify: ${wrong2[0]?.message ?? ""}`);
-    log.info(`signed ${basename9(file)} with key ${keyring.fingerprint}`);
-  }
-}
-
-// src/pipeline/build.ts
-function targetArch(asked) {
-  const arch2 = hostArch();
-  if (asked && !ARCHES.includes(asked)) throw new UsageError(`arch "${asked}" is not one of ${ARCHES.join(", ")}`);
-  if (asked && asked !== arch2) {
-    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch2}, the target is ${asked}; run the job on an ${asked} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
-  }
-  return arch2;
-}
+// src/pipeline/steps.ts
 var Build = class {
-  constructor(options, log, distro2, arch2) {
+  constructor(options, services, log, distro2, arch2) {
     this.options = options;
+    this.services = services;
     this.log = log;
     this.distro = distro2;
     this.arch = arch2;
   }
   options;
+  services;
   log;
   distro;
   arch;
@@ -33977,10 +34070,16 @@ var Build = class {
   interpreter = "";
   skipped = [];
   sourceBuilds = [];
+  smokeTest;
+  payload;
   lockName = "requirements.lock";
   work = scratchDir("phoreus-build-");
   cleanup() {
     removeScratch(this.work);
+  }
+  /** The findings so far, in their stable order. */
+  sortedFindings() {
+    return sortFindings(this.findings);
   }
   /**
    * The release key is tried before anything is built, so that a wrong key or passphrase stops
@@ -34001,24 +34100,6 @@ var Build = class {
       await closeKeyring(keyring);
     }
   }
-  stop(failure, identity) {
-    return {
-      ok: false,
-      findings: sortFindings(this.findings),
-      secrets: this.secrets,
-      interpreter: this.interpreter,
-      distro: this.distro.key,
-      arch: this.arch,
-      wheels: 0,
-      wheelhouseFromCache: false,
-      skipped: this.skipped,
-      sourceBuilds: this.sourceBuilds,
-      timings: this.timings,
-      config: {},
-      failure,
-      ...identity ? { identity } : {}
-    };
-  }
   async timed(phase, body) {
     const start = performance.now();
     try {
@@ -34030,10 +34111,10 @@ var Build = class {
   get indexOptions() {
     return { extraIndexUrls: this.options.extraIndexUrls, findLinks: this.options.findLinks, ...this.options.indexUrl ? { indexUrl: this.options.indexUrl } : {} };
   }
-  /** Step 1: the lockfile rules; an error stops the build before anything is built. */
+  /** Step 1: the lockfile rules, offline; an error stops the build before anything is built. */
   async verify() {
     const version = resolveVersion({ ...this.options.version ? { version: this.options.version } : {}, ...this.options.refName ? { refName: this.options.refName } : {} });
-    const result = await this.timed("Verify the lock", () => verify({ ...this.options, offline: true, ...version ? { version } : {} }, this.log));
+    const result = await this.timed("Verify the lock", () => verify({ ...this.options, offline: true, ...version ? { version } : {} }, this.log, this.arch));
     this.findings.push(...result.findings);
     this.secrets = result.secrets;
     this.interpreter = result.interpreter;
@@ -34043,11 +34124,11 @@ var Build = class {
   /**
    * Step 2: everything the build takes from the package index — every locked file but the
    * skipped ones, for the target's glibc, ABI and arch, and the application's locked build
-   * backend — then kept in the cache, if there is one, right away.
+   * backend — then kept in the store, if there is one, right away.
    */
-  async fetch(python, lockText, packages, plan, epoch) {
+  async fetch(python, lockText, packages, platform2, epoch) {
     const scope = { interpreter: this.interpreter, distro: this.distro.key, arch: this.arch, lockText: `${lockText}\0${this.buildLockText()}` };
-    await this.options.store?.restore(scope);
+    await this.services.store?.restore(scope);
     return this.timed("Fetch the wheelhouse", async () => {
       const wheelhouse = await fetchWheelhouse({
         python,
@@ -34056,9 +34137,9 @@ var Build = class {
         arch: this.arch,
         epoch,
         ...this.indexOptions,
-        lockText: withoutRequirements(lockText, new Set(plan.skip.keys())),
-        packages: packages.filter((p) => !plan.skip.has(normalizeName(p.name))),
-        forceSource: plan.forceSource,
+        lockText: withoutRequirements(lockText, new Set(platform2.skip.keys())),
+        packages: packages.filter((p) => !platform2.skip.has(normalizeName(p.name))),
+        forceSource: platform2.forceSource,
         dir: join24(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
@@ -34068,7 +34149,7 @@ var Build = class {
         this.findings.push(finding("PH116", this.lockName, lineOfPin(lockText, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(", ")}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
       }
       const builder2 = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : void 0;
-      await this.options.store?.save(scope);
+      await this.services.store?.save(scope);
       return { wheelhouse, ...builder2 ? { builder: builder2 } : {} };
     });
   }
@@ -34091,11 +34172,11 @@ var Build = class {
     });
   }
   /** Step 4: which tool and version this is, once the application's metadata is known. */
-  identity(config, app, packages) {
-    const sources = identitySources(this.options, config);
-    const tool = resolveTool(sources) ?? (app ? normalizeName(app.name) : void 0);
+  identity(plan, app, packages) {
+    const { config } = plan;
+    const tool = resolveTool(plan.identity) ?? (app ? normalizeName(app.name) : void 0);
     if (!tool) throw new UsageError("the project is only a lock and names no tool: pass --tool (the action's tool input) or set tool.name in phoreus.yaml");
-    const version = resolveVersion(sources) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
+    const version = resolveVersion(plan.identity) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
     const unsafe = [...checkToolName(tool, { file: ".", line: 1 }), ...checkToolVersion(version, { file: ".", line: 1 })];
     if (unsafe.length > 0) {
@@ -34105,21 +34186,22 @@ var Build = class {
     return {
       tool,
       version,
-      release: this.options.release ?? config.tool.release ?? "1",
+      release: this.release(config),
       interpreter: this.interpreter,
       interpreterHome: expandPython(this.options.interpreterHome ?? config.policy["interpreter-home"] ?? DEFAULT_INTERPRETER_HOME, this.interpreter),
       interpreterModule: expandPython(this.options.interpreterModule ?? config.policy["interpreter-module"] ?? DEFAULT_INTERPRETER_MODULE, this.interpreter)
     };
   }
+  release(config) {
+    return this.options.release ?? config.tool.release ?? "1";
+  }
   /**
-   * PH401 (charter §11): a released version is never rebuilt in place. Checked as soon as the
-   * name, version and release are known: before anything is built when inputs, tag or
-   * metadata give them.
+   * PH401 (charter §11): a released version is never rebuilt in place. Checked once, as soon
+   * as the name, version and release are known.
    */
   async refuseRepublication(tool, version, release) {
     const repo = this.options.publishedRepo;
-    if (!repo || this.checkedPublication) return;
-    this.checkedPublication = true;
+    if (!repo) return;
     const name = packageName({ tool, version });
     const fullRelease = `${release}${this.distro.dist}`;
     const published = await this.timed("Check the published repository", () => publishedPackages(repo));
@@ -34131,14 +34213,11 @@ var Build = class {
     this.findings.push(finding("PH401", ".", 1, `${name}-${version}-${fullRelease}.${same.arch} is already published in ${redact(repo)}: a released version is never rebuilt in place (charter \xA711); bump the version, or the release (release input) for a rebuild of the same version`));
     throw new BuildFailure(`${name}-${version}-${fullRelease} is already published`);
   }
-  checkedPublication = false;
-  smokeTest;
-  payload;
   /**
    * Steps 5 and 6: the RPM and SRPM, then their audit; only an RPM that passes reaches the
-   * output. When the audit waives findings, the packages are built again with a description
-   * that names them (known only once the RPM is audited), so the RPM says what was accepted
-   * and the SRPM rebuilds to the same description.
+   * output, signed when a key is given. When the audit waives findings, the packages are
+   * built again with a description that names them (known only once the RPM is audited), so
+   * the RPM says what was accepted and the SRPM rebuilds to the same description.
    */
   async packageAndAudit(input, waivers) {
     const auditOf = (built2) => audit({
@@ -34172,133 +34251,116 @@ var Build = class {
     return place(built, this.options.out, input.id);
   }
 };
-function identitySources(options, config) {
-  const pyproject = readPyproject(options.project);
-  return {
-    ...options.tool ? { tool: options.tool } : {},
-    ...options.version ? { version: options.version } : {},
-    ...options.refName ? { refName: options.refName } : {},
-    ...config.tool.name ? { configTool: config.tool.name } : {},
-    ...config.tool.version ? { configVersion: config.tool.version } : {},
-    ...pyproject.name ? { projectName: pyproject.name.value } : {},
-    ...pyproject.version ? { projectVersion: pyproject.version.value } : {}
-  };
-}
 function lineOfPin(lockText, name) {
   const index = lockText.split("\n").findIndex((l) => normalizeName(/^([A-Za-z0-9._-]+)/.exec(l)?.[1] ?? "") === normalizeName(name));
   return index + 1 || 1;
 }
-function describeSourceBuild(b) {
-  return `${b.name} ${b.version} (sdist sha256:${b.sdistSha256}, wheel sha256:${b.sha256}, built by ${b.generator ?? b.backend}, ${b.pinnedBy ? `pinned by ${b.pinnedBy}` : b.unpinned?.length ? `backend not pinned: ${b.unpinned.join(", ")}` : "no build requirements"})`;
+
+// src/pipeline/build.ts
+function targetArch(asked) {
+  const arch2 = hostArch();
+  if (asked && !ARCHES.includes(asked)) throw new UsageError(`arch "${asked}" is not one of ${ARCHES.join(", ")}`);
+  if (asked && asked !== arch2) {
+    throw new UsageError(`a virtual environment cannot be cross-built: this runner is ${arch2}, the target is ${asked}; run the job on an ${asked} runner (for aarch64: runs-on: ubuntu-24.04-arm)`);
+  }
+  return arch2;
 }
-function redactRegistries(options, registries) {
+function stopped(run2, failure, identity) {
   return {
-    ...registries,
-    ...options.indexUrl ? { "index-url": "(from the index-url input)" } : {},
-    ...options.extraIndexUrls.length ? { "extra-index-urls": options.extraIndexUrls.map(() => "(from the extra-index-url input)") } : {}
+    ok: false,
+    findings: run2.sortedFindings(),
+    secrets: run2.secrets,
+    interpreter: run2.interpreter,
+    distro: run2.distro.key,
+    arch: run2.arch,
+    wheels: 0,
+    wheelhouseFromCache: false,
+    skipped: run2.skipped,
+    sourceBuilds: run2.sourceBuilds,
+    timings: run2.timings,
+    config: {},
+    failure,
+    ...identity ? { identity } : {}
   };
 }
-async function build(options, log) {
+function keepFailureLog(failure, out) {
+  if (!failure.log) return failure.message;
+  const path = join25(out, failure.log.name);
+  writeWhole(path, outward(failure.log.text));
+  return `${failure.message} (its whole output: ${path})`;
+}
+async function build(options, log, services = {}) {
   checkValues(options);
   const arch2 = targetArch(options.arch);
-  const distro2 = distro(options.distro);
-  const run2 = new Build(options, log, distro2, arch2);
+  const run2 = new Build(options, services, log, distro(options.distro), arch2);
   try {
     const verification = await run2.verify();
-    if (countBySeverity(run2.findings).errors > 0) return run2.stop("the lock verification found errors");
+    const plan = verification.plan;
+    if (countBySeverity(run2.findings).errors > 0 || !plan?.platform) return stopped(run2, "the lock verification found errors");
     await run2.tryKey();
-    return await buildVerified(run2, verification, options, log, distro2, arch2);
+    return await buildVerified(run2, verification, { ...plan, platform: plan.platform }, options, log);
   } catch (error) {
-    if (error instanceof BuildFailure) return run2.stop(keepFailureLog(error, options.out));
+    if (error instanceof BuildFailure) return stopped(run2, keepFailureLog(error, options.out));
     throw error;
   } finally {
     run2.cleanup();
   }
 }
-function keepFailureLog(failure, out) {
-  if (!failure.log) return failure.message;
-  const path = join24(out, failure.log.name);
-  writeWhole(path, outward(failure.log.text));
-  return `${failure.message} (its whole output: ${path})`;
-}
-async function buildVerified(run2, verification, options, log, distro2, arch2) {
-  const interpreter = verification.interpreter;
-  const loaded = verification.loaded ?? { file: "phoreus.yaml", index: /* @__PURE__ */ new Map(), raw: {} };
-  const config = effectiveConfig(loaded, interpreter);
-  const plan = platformPlan(config, platformKey(arch2));
-  run2.findings.push(...skipFindings(plan, loaded, interpreter));
-  run2.skipped = [...plan.skip].map(([name, reason2]) => ({ name, reason: reason2 }));
-  for (const { name, reason: reason2 } of run2.skipped) log.warning(`${name} is skipped on ${plan.platform}: ${reason2}`);
-  const sources = identitySources(options, config);
-  const early = { tool: resolveTool(sources), version: resolveVersion(sources) };
-  if (early.tool && early.version) await run2.refuseRepublication(early.tool, early.version, options.release ?? config.tool.release ?? "1");
+async function buildVerified(run2, verification, plan, options, log) {
+  const { config, lock, platform: platform2 } = plan;
+  const interpreter = run2.interpreter;
+  run2.findings.push(...skipFindings(platform2, plan.loaded, interpreter));
+  run2.skipped = [...platform2.skip].map(([name, reason2]) => ({ name, reason: reason2 }));
+  for (const { name, reason: reason2 } of run2.skipped) log.warning(`${name} is skipped on ${platform2.platform}: ${reason2}`);
+  const early = { tool: resolveTool(plan.identity), version: resolveVersion(plan.identity) };
+  const knownEarly = Boolean(early.tool && early.version);
+  if (early.tool && early.version) await run2.refuseRepublication(early.tool, early.version, run2.release(config));
   await requireTools(["rpmbuild", "rpm", "rpm2cpio", "tar"], log);
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
-  const lockText = readText(join24(options.project, verification.lock), options.project);
-  const packages = lockedPackages(lockText, interpreter, arch2);
-  const { wheelhouse, builder: builder2 } = await run2.fetch(python, lockText, packages, plan, epoch);
+  const packages = lockedPackages(lock.file, interpreter, run2.arch);
+  const { wheelhouse, builder: builder2 } = await run2.fetch(python, lock.text, packages, platform2, epoch);
   const app = await run2.appWheel(python, builder2, epoch);
-  const id = run2.identity(config, app, packages);
-  await run2.refuseRepublication(id.tool, id.version, id.release);
-  const inForce = {
-    tool: { ...config.tool, name: id.tool, version: id.version, release: id.release },
-    interpreter,
-    distro: distro2.key,
-    arch: arch2,
-    platform: plan.platform,
-    policy: { ...config.policy, "interpreter-home": id.interpreterHome, "interpreter-module": id.interpreterModule },
-    requirements: verification.requirements,
-    lock: verification.lock,
-    registries: redactRegistries(options, config.registries),
-    module: config.module,
-    ...app ? { application: { name: app.name, version: app.version } } : {},
-    skipped: run2.skipped.map((s) => s.name),
-    skipReasons: Object.fromEntries(plan.skip),
-    forceSource: Object.fromEntries(plan.forceSource),
+  const id = run2.identity(plan, app, packages);
+  if (!knownEarly) await run2.refuseRepublication(id.tool, id.version, id.release);
+  const made = {
+    id,
+    distro: run2.distro.key,
+    arch: run2.arch,
+    plan: platform2,
+    app,
+    skipped: run2.skipped,
     sourceBuilds: run2.sourceBuilds,
-    copyFiles: plan.copyFiles,
-    ...config.waivers.length > 0 ? { audit: { waive: config.waivers.map(({ rule, path, reason: reason2 }) => ({ rule, path, reason: reason2 })) } } : {}
+    requirements: verification.requirements,
+    lock: verification.lock
   };
+  const inForce = configurationInForce(config, made, options);
   if (options.verbose) log.info(`Configuration in force:
 ${JSON.stringify(inForce, null, 2)}`);
-  const summary2 = config.tool.summary ?? `${id.tool} ${id.version} in its own Python ${interpreter} environment, for Phoreus`;
-  const venv = venvPath(id);
   const artifacts = await run2.packageAndAudit({
     id,
     epoch,
     python,
     project: options.project,
-    lockText,
+    lockText: lock.text,
+    packages,
     wheelhouse,
     app,
     meta: options.meta,
     inForce,
-    summary: summary2,
+    ...packageTexts(config, made, packages.length),
     license: config.tool.license ?? "Unspecified",
     ...config.tool.url ? { url: config.tool.url } : {},
-    copyFiles: plan.copyFiles,
-    module: {
-      whatis: config.module.whatis ?? [`Name: ${id.tool}`, `Version: ${id.version}`, `Description: ${summary2}`, `Interpreter: Python ${interpreter} (${id.interpreterModule})`],
-      help: config.module.help ?? `${id.tool} ${id.version}, in its own virtual environment under ${venv}.
-Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirements.lock.`,
-      env: config.module.env ?? {}
-    },
-    description: [
-      `Hermetically packaged Python application stack for ${id.tool} ${id.version}, including its fully frozen dependency graph: ${packages.length} packages from requirements.lock, installed with hash verification into ${venv}.`,
-      `Interpreter: Python ${interpreter}, from ${id.interpreterModule}. Load it with: module load ${id.tool}/${id.version}`,
-      ...run2.skipped.length ? [`Left out on ${plan.platform}: ${run2.skipped.map((s) => `${s.name} (${s.reason})`).join("; ")}.`] : [],
-      ...run2.sourceBuilds.length ? [`Built here from their sdists: ${run2.sourceBuilds.map(describeSourceBuild).join("; ")}.`] : []
-    ]
+    copyFiles: platform2.copyFiles
   }, config.waivers);
-  if (!artifacts) return run2.stop("the audit of the built RPM found errors", id);
+  if (!artifacts) return stopped(run2, "the audit of the built RPM found errors", id);
   return {
     ok: true,
-    findings: sortFindings(run2.findings),
+    findings: run2.sortedFindings(),
     secrets: run2.secrets,
     interpreter,
-    distro: distro2.key,
-    arch: arch2,
+    distro: run2.distro.key,
+    arch: run2.arch,
     identity: id,
     artifacts,
     wheels: wheelhouse.files.size,
@@ -34360,12 +34422,12 @@ function buildSubject(result, project) {
     config: result.config
   };
 }
-async function runBuild(options, log) {
+async function runBuild(options, log, services = {}) {
   assertProjectDir(options.project);
-  const result = await build(options, log);
+  const result = await build(options, log, services);
   const subject = buildSubject(result, options.project);
   mkdirSync10(options.out, { recursive: true });
-  const report = join25(options.out, "build-report.json");
+  const report = join26(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -34381,13 +34443,13 @@ async function runBuild(options, log) {
   return { result, report, text: outward(`${lines.join("\n")}
 `), exitCode: findingsExitStatus(result.findings, !result.ok) };
 }
-async function runBuildAll(options, log) {
+async function runBuildAll(options, log, services = {}) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join25(options.out, pairDirectory(entry)) }, log));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join26(options.out, pairDirectory(entry)) }, log, services));
     runs.push(run2);
   }
-  const report = join25(options.out, "build-report.json");
+  const report = join26(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -34605,7 +34667,7 @@ async function matrixCommand(args) {
 
 // src/publish/repository.ts
 import { chmodSync as chmodSync3, copyFileSync as copyFileSync5, existsSync as existsSync18, linkSync, mkdirSync as mkdirSync11, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync12 } from "node:fs";
-import { basename as basename10, dirname as dirname7, join as join26, relative as relative5, resolve as resolve2 } from "node:path";
+import { basename as basename10, dirname as dirname7, join as join27, relative as relative5, resolve as resolve2 } from "node:path";
 
 // src/publish/rpm-version.ts
 function rpmvercmp(a, b) {
@@ -34680,18 +34742,18 @@ async function readCandidate(file) {
 }
 function filesUnder(root, dir = root) {
   return readdirSync12(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join26(dir, e.name);
+    const full = join27(dir, e.name);
     return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
   });
 }
 function stageCopy(repo, stage) {
   for (const file of filesUnder(repo)) {
-    const target2 = join26(stage, file);
+    const target2 = join27(stage, file);
     mkdirSync11(dirname7(target2), { recursive: true });
     if (file.startsWith("repodata/")) {
-      copyFileSync5(join26(repo, file), target2);
+      copyFileSync5(join27(repo, file), target2);
     } else {
-      linkSync(join26(repo, file), target2);
+      linkSync(join27(repo, file), target2);
     }
   }
 }
@@ -34714,7 +34776,7 @@ async function publish(request, log) {
   await requireTools(["createrepo_c", "rpm"], log);
   const repo = resolve2(request.repo);
   if (existsSync18(repo) && !statSync12(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
-  const repomdPath = join26(repo, "repodata", "repomd.xml");
+  const repomdPath = join27(repo, "repodata", "repomd.xml");
   const exists2 = existsSync18(repomdPath);
   if (!exists2 && existsSync18(repo) && readdirSync12(repo).length > 0) {
     throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
@@ -34731,12 +34793,12 @@ async function publish(request, log) {
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
-    const file = join26(PACKAGES, basename10(c.file));
+    const file = join27(PACKAGES, basename10(c.file));
     if (same) {
       result.findings.push(finding("PH401", basename10(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename10(c.file)} and ${basename10(twice)} are both ${nevra(c)}; publish one`);
-    } else if (existsSync18(join26(repo, file))) {
+    } else if (existsSync18(join27(repo, file))) {
       result.findings.push(finding("PH401", basename10(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
@@ -34755,13 +34817,13 @@ async function publish(request, log) {
   try {
     chmodSync3(stage, existsSync18(repo) ? statSync12(repo).mode & 4095 : 493);
     if (existsSync18(repo)) stageCopy(repo, stage);
-    rmSync9(join26(stage, "repodata", "repomd.xml.asc"), { force: true });
-    mkdirSync11(join26(stage, PACKAGES), { recursive: true, mode: 493 });
+    rmSync9(join27(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync11(join27(stage, PACKAGES), { recursive: true, mode: 493 });
     for (const c of adding) {
-      const target2 = join26(stage, PACKAGES, basename10(c.file));
+      const target2 = join27(stage, PACKAGES, basename10(c.file));
       copyFileSync5(c.file, target2);
       chmodSync3(target2, 420);
-      result.added.push(join26(PACKAGES, basename10(c.file)));
+      result.added.push(join27(PACKAGES, basename10(c.file)));
     }
     const revision = revisionOf(adding, exists2 ? readFileSync10(repomdPath, "utf8") : void 0);
     const created = await log.group("createrepo_c --update", () => run("createrepo_c", [
@@ -34780,7 +34842,7 @@ async function publish(request, log) {
     const missing = [...published, ...adding].filter((p) => !after.some((q) => nevra(q) === nevra(p)));
     if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(", ")}: nothing was published`);
     if (request.keyring) {
-      await detachSign(request.keyring, join26(stage, "repodata", "repomd.xml"), join26(stage, "repodata", "repomd.xml.asc"));
+      await detachSign(request.keyring, join27(stage, "repodata", "repomd.xml"), join27(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
     }
     swapIn(stage, repo);

@@ -6,7 +6,8 @@ import * as core from '@actions/core';
 import { outward } from '../core/outward.js';
 import { resolveSmokeTest } from '../commands/audit-command.js';
 import { runBuild, runBuildAll, type BuildRun } from '../commands/build-command.js';
-import { describeSourceBuild } from '../pipeline/build.js';
+import { describeSourceBuild } from '../pipeline/in-force.js';
+import type { BuildServices } from '../pipeline/steps.js';
 import { optional, parseBoolean, parseList, type BuildOptions } from '../inputs/options.js';
 import { uploadBuild, artifactFileName, reportArtifactName } from '../publish/artifacts.js';
 import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
@@ -33,12 +34,12 @@ export async function buildMode(workspace: string): Promise<void> {
     ...optional('refName', process.env.GITHUB_REF_TYPE === 'tag' ? process.env.GITHUB_REF_NAME : undefined),
     ...optional('signing', readSigning()),
   };
-  if (parseBoolean('cache', input('cache'), true) && cache.isFeatureAvailable()) options.store = new WheelhouseCache(actionLog);
+  const services: BuildServices = parseBoolean('cache', input('cache'), true) && cache.isFeatureAvailable() ? { store: new WheelhouseCache(actionLog) } : {};
   if (await resolveSmokeTest(parseBoolean('smoke-test', input('smoke-test'), false), false, actionLog)) {
     options.smokeTest = optional('command', input('smoke-command'));
   }
-  const all = parseBoolean('all', input('all'), false) ? await runBuildAll(options, actionLog) : undefined;
-  const runs = all?.runs ?? [await runBuild(options, actionLog)];
+  const all = parseBoolean('all', input('all'), false) ? await runBuildAll(options, actionLog, services) : undefined;
+  const runs = all?.runs ?? [await runBuild(options, actionLog, services)];
   const { report, exitCode } = all ?? runs[0] ?? { report: '', exitCode: 1 };
   const findings = runs.flatMap((r) => r.result.findings);
   maskSecrets(runs.flatMap((r) => r.result.secrets));

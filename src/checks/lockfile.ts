@@ -48,9 +48,9 @@ export interface LockedPackage {
 }
 
 /** Lines of the lock that apply to the target, as packages with their allowed sha256 digests. */
-export function lockedPackages(lockText: string, interpreter: string, arch: string): LockedPackage[] {
+export function lockedPackages(lock: string | RequirementsFile, interpreter: string, arch: string): LockedPackage[] {
   const env = targetEnvironment(interpreter, arch);
-  return requirementEntries(parseRequirementsFile(lockText))
+  return requirementEntries(typeof lock === 'string' ? parseRequirementsFile(lock) : lock)
     .filter((e) => appliesTo(e, env) && e.requirement?.name && exactPin(e) !== undefined)
     .map((e) => ({
       name: e.requirement?.name ?? '',

@@ -1,18 +1,22 @@
 /**
  * The lockfile verification (charter §6, §10, §13, §14): gathers the project's inputs,
  * applies every PH1xx rule and the interpreter and identity rules, and re-runs pip-compile
- * for the drift check unless offline.
+ * for the drift check unless offline. Each input is read and parsed once; what the build
+ * needs of them is handed on as the verified plan.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { checkModuleEnv, checkOverrideKeys, effectiveConfig, type EffectiveConfig, type LoadedConfig } from '../config/config.js';
 import { checkCopyFiles } from '../config/copy-files.js';
 import { loadConfig } from '../config/load.js';
-import type { VerifyOptions } from '../inputs/options.js';
-import { assertProjectDir, projectFiles, readPyproject } from '../plan/project.js';
+import { optional, type VerifyOptions } from '../inputs/options.js';
+import { type Arch, platformKey } from '../plan/distros.js';
+import type { IdentitySources } from '../plan/identity.js';
+import { platformPlan, type PlatformPlan } from '../plan/platform-plan.js';
+import { assertProjectDir, projectFiles, readPyproject, type ProjectMetadata } from '../plan/project.js';
 import { targetEnvironment } from '../requirements/markers.js';
 import { parseCompileHeader } from '../requirements/header.js';
-import { optionEntries, parseRequirementsFile } from '../requirements/parse.js';
+import { optionEntries, parseRequirementsFile, type RequirementsFile } from '../requirements/parse.js';
 import type { Log } from '../core/log.js';
 import { literalCredentials, redact, registerSecrets } from '../core/redact.js';
 import { findPython } from '../tools/python.js';
@@ -26,6 +30,18 @@ import { checkCredentials, checkLock, type LockContext } from './lockfile.js';
 import { checkSatisfies, type InputFile } from './satisfies.js';
 import { readText, insideProject } from '../core/files.js';
 
+/** What a build takes from verification: every input as read and parsed here, never again. */
+export interface VerifiedPlan {
+  /** The configuration file as read (an empty one when there is none) and the configuration in force for the interpreter. */
+  loaded: Pick<LoadedConfig, 'file' | 'index' | 'raw'>;
+  config: EffectiveConfig;
+  lock: { text: string; file: RequirementsFile };
+  /** Where the tool's name and version may come from before anything is built. */
+  identity: IdentitySources;
+  /** What the configuration asks for on the target's platform, when verification was given one. */
+  platform?: PlatformPlan;
+}
+
 export interface VerifyResult {
   findings: Finding[];
   /** Literal credentials found in the inputs: to be masked, never printed. */
@@ -35,8 +51,8 @@ export interface VerifyResult {
   requirements: string;
   lock: string;
   config?: string;
-  /** The configuration file as read, for the steps after verification. */
-  loaded?: LoadedConfig;
+  /** Present when the lock could be read: what a build goes on with. */
+  plan?: VerifiedPlan;
   tool?: string;
   version?: string;
   drift: 'checked' | 'skipped: offline' | 'skipped: lock unreadable';
@@ -45,11 +61,27 @@ export interface VerifyResult {
 const DEFAULT_IN = 'requirements.in';
 const DEFAULT_LOCK = 'requirements.lock';
 
+/** A lock read and parsed once, whichever step asks for it first. */
+type LockReader = (path: string) => { text: string; file: RequirementsFile };
+
+function lockReader(project: string): LockReader {
+  const read = new Map<string, { text: string; file: RequirementsFile }>();
+  return (path) => {
+    let lock = read.get(path);
+    if (!lock) {
+      const text = readText(path, project);
+      lock = { text, file: parseRequirementsFile(text) };
+      read.set(path, lock);
+    }
+    return lock;
+  };
+}
+
 /** The interpreter asked for, else the lock header's, else the newest sanctioned one. */
-function chooseInterpreter(options: VerifyOptions, config: EffectiveConfig, lockPath: string | undefined): string {
+function chooseInterpreter(options: VerifyOptions, config: EffectiveConfig, lockPath: string | undefined, readLock: LockReader): string {
   if (options.interpreter) return options.interpreter;
   if (lockPath && existsSync(lockPath)) {
-    const recorded = parseCompileHeader(parseRequirementsFile(readText(lockPath, options.project)))?.pythonVersion;
+    const recorded = parseCompileHeader(readLock(lockPath).file)?.pythonVersion;
     if (recorded) return recorded;
   }
   const sanctioned = [...config.policy.interpreters].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
@@ -96,75 +128,111 @@ function configuredPath(project: string, value: string | undefined, fallback: st
   return fallback;
 }
 
-export async function verify(options: VerifyOptions, log: Log): Promise<VerifyResult> {
+/**
+ * `arch`: the build's target, whose platform plan (packages skipped or built from source,
+ * files copied) the verified plan then carries.
+ */
+/** The configuration file, the interpreter and the configuration in force for it, and where the requirements and the lock are. */
+function readConfiguration(options: VerifyOptions, readLock: LockReader, findings: Finding[]) {
   const { project } = options;
-  assertProjectDir(project);
-  const findings: Finding[] = [];
-  const secrets: string[] = [];
-  registerSecrets([options.indexUrl ?? '', ...options.extraIndexUrls].flatMap(literalCredentials));
-
-  const loaded = loadConfig(options.project, options.config);
+  const loaded = loadConfig(project, options.config);
   if (loaded) {
     findings.push(...loaded.findings, ...checkOverrideKeys(loaded), ...checkModuleEnv(loaded), ...checkCopyFiles(loaded, project));
   }
   const shared = effectiveConfig(loaded ?? { raw: {} }, '');
-  const interpreter = chooseInterpreter(options, shared, insideProject(project, shared.lock ?? DEFAULT_LOCK));
+  const interpreter = chooseInterpreter(options, shared, insideProject(project, shared.lock ?? DEFAULT_LOCK), readLock);
   const config = effectiveConfig(loaded ?? { raw: {} }, interpreter);
   const inName = configuredPath(project, config.requirements, DEFAULT_IN, 'requirements', loaded, findings);
   const lockName = configuredPath(project, config.lock, DEFAULT_LOCK, 'lock', loaded, findings);
-  const env = targetEnvironment(interpreter);
-  log.info(`Verifying ${lockName} and ${inName} in ${project} for Python ${interpreter}`);
+  return { loaded, config, interpreter, inName, lockName };
+}
 
-  const configFile = loaded?.file ?? lockName;
-  findings.push(...checkInterpreterSanctioned(interpreter, config.policy.interpreters, { file: configFile, line: loaded?.index.get('policy.interpreters') ?? 1 }));
-  findings.push(...checkConfigCredentials(loaded, config, secrets));
+/** Where the tool's name and version may come from before anything is built. */
+function identitySources(options: VerifyOptions, config: EffectiveConfig, metadata: ProjectMetadata): IdentitySources {
+  return {
+    ...optional('tool', options.tool), ...optional('version', options.version),
+    ...optional('configTool', config.tool.name), ...optional('configVersion', config.tool.version),
+    ...optional('projectName', metadata.name?.value), ...optional('projectVersion', metadata.version?.value),
+  };
+}
 
-  const metadata = readPyproject(project);
+/** The tool's name and version as given (flag, configuration, pyproject.toml), judged where they are written. */
+function checkIdentityInputs(options: VerifyOptions, loaded: LoadedConfig | undefined, config: EffectiveConfig, metadata: ProjectMetadata) {
   const tool = options.tool ?? config.tool.name ?? metadata.name?.value;
   const version = options.version ?? config.tool.version ?? metadata.version?.value;
   const sourceOf = (flag: string | undefined, key: string, meta: { line: number } | undefined) =>
     flag !== undefined ? { file: '.', line: 1 }
       : loaded?.index.has(key) ? { file: loaded.file, line: loaded.index.get(key) ?? 1 }
         : { file: 'pyproject.toml', line: meta?.line ?? 1 };
-  if (tool !== undefined) findings.push(...checkToolName(tool, sourceOf(options.tool, 'tool.name', metadata.name)));
-  if (version !== undefined) findings.push(...checkToolVersion(version, sourceOf(options.version, 'tool.version', metadata.version)));
+  const findings = [
+    ...(tool !== undefined ? checkToolName(tool, sourceOf(options.tool, 'tool.name', metadata.name)) : []),
+    ...(version !== undefined ? checkToolVersion(version, sourceOf(options.version, 'tool.version', metadata.version)) : []),
+  ];
+  return { tool, version, findings };
+}
 
-  findings.push(...scanConda(project));
+/** The lock's own rules, credentials in it and in the requirements it must satisfy, and that it satisfies them. */
+function checkLockAgainstInputs(project: string, ctx: LockContext, inPresent: boolean, findings: Finding[], secrets: string[]): void {
+  findings.push(...checkLock(ctx));
+  const lockCredentials = checkCredentials(ctx.lockName, ctx.lock);
+  findings.push(...lockCredentials.findings);
+  secrets.push(...lockCredentials.secrets);
+  if (!inPresent) return;
+  const inputs = loadInputs(project, ctx.inName, findings);
+  for (const input of inputs) {
+    const scan = checkCredentials(input.name, input.file);
+    findings.push(...scan.findings);
+    secrets.push(...scan.secrets);
+  }
+  findings.push(...checkSatisfies(inputs, ctx.lockName, ctx.lock, ctx.env));
+}
 
-  const inPath = join(project, inName);
+/**
+ * `arch`: the build's target, whose platform plan (packages skipped or built from source,
+ * files copied) the verified plan then carries.
+ */
+export async function verify(options: VerifyOptions, log: Log, arch?: Arch): Promise<VerifyResult> {
+  const { project } = options;
+  assertProjectDir(project);
+  const readLock = lockReader(project);
+  const findings: Finding[] = [];
+  const secrets: string[] = [];
+  registerSecrets([options.indexUrl ?? '', ...options.extraIndexUrls].flatMap(literalCredentials));
+
+  const { loaded, config, interpreter, inName, lockName } = readConfiguration(options, readLock, findings);
+  log.info(`Verifying ${lockName} and ${inName} in ${project} for Python ${interpreter}`);
+  findings.push(...checkInterpreterSanctioned(interpreter, config.policy.interpreters, { file: loaded?.file ?? lockName, line: loaded?.index.get('policy.interpreters') ?? 1 }));
+  findings.push(...checkConfigCredentials(loaded, config, secrets));
+  const metadata = readPyproject(project);
+  const { tool, version, findings: identityFindings } = checkIdentityInputs(options, loaded, config, metadata);
+  findings.push(...identityFindings, ...scanConda(project));
+
+  const inPresent = existsSync(join(project, inName));
   const lockPath = join(project, lockName);
-  const result: VerifyResult = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: 'skipped: lock unreadable', ...(loaded ? { config: loaded.file, loaded } : {}), ...(tool ? { tool } : {}), ...(version ? { version } : {}) };
-  if (!existsSync(inPath)) {
+  const result: VerifyResult = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: 'skipped: lock unreadable', ...(loaded ? { config: loaded.file } : {}), ...(tool ? { tool } : {}), ...(version ? { version } : {}) };
+  if (!inPresent) {
     findings.push(finding('PH102', inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
   if (!existsSync(lockPath)) {
     findings.push(finding('PH101', lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
+    return finish(result);
   }
-  if (!existsSync(lockPath)) return finish(result);
 
-  const lock = parseRequirementsFile(readText(lockPath, project));
-  const ctx: LockContext = { lockName, inName, lock, interpreter, env };
-  findings.push(...checkLock(ctx));
-  const lockCredentials = checkCredentials(lockName, lock);
-  findings.push(...lockCredentials.findings);
-  secrets.push(...lockCredentials.secrets);
-
-  if (existsSync(inPath)) {
-    const inputs = loadInputs(project, inName, findings);
-    for (const input of inputs) {
-      const scan = checkCredentials(input.name, input.file);
-      findings.push(...scan.findings);
-      secrets.push(...scan.secrets);
-    }
-    findings.push(...checkSatisfies(inputs, lockName, lock, env));
-  }
+  const read = readLock(lockPath);
+  const platform = arch ? platformPlan(config, platformKey(arch)) : undefined;
+  result.plan = {
+    loaded: loaded ?? { file: 'phoreus.yaml', index: new Map<string, number>(), raw: {} },
+    config, lock: read, identity: identitySources(options, config, metadata), ...(platform ? { platform } : {}),
+  };
+  const ctx: LockContext = { lockName, inName, lock: read.file, interpreter, env: targetEnvironment(interpreter) };
+  checkLockAgainstInputs(project, ctx, inPresent, findings, secrets);
 
   if (options.offline) {
     result.drift = 'skipped: offline';
     return finish(result);
   }
-  const header = parseCompileHeader(lock);
-  if (!header?.args || !existsSync(inPath)) return finish(result);
+  const header = parseCompileHeader(read.file);
+  if (!header?.args || !inPresent) return finish(result);
   result.drift = 'checked';
   findings.push(...(await checkDrift(options, ctx, header.args, header.commandLine ?? header.line, log)));
   return finish(result);

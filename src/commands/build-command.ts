@@ -2,7 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { writeWhole } from '../core/files.js';
 import { join } from 'node:path';
-import { build, describeSourceBuild, type BuildResult } from '../pipeline/build.js';
+import { build, type BuildResult } from '../pipeline/build.js';
+import { describeSourceBuild } from '../pipeline/in-force.js';
+import type { BuildServices } from '../pipeline/steps.js';
 import { packageName } from '../core/layout.js';
 import { findingsExitStatus, UsageError } from '../core/errors.js';
 import type { BuildOptions } from '../inputs/options.js';
@@ -43,10 +45,10 @@ export interface BuildRun {
   exitCode: number;
 }
 
-export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRun> {
+export async function runBuild(options: BuildOptions, log: Log, services: BuildServices = {}): Promise<BuildRun> {
   // A wrong project is one line, said before any progress is.
   assertProjectDir(options.project);
-  const result = await build(options, log);
+  const result = await build(options, log, services);
   const subject = buildSubject(result, options.project);
   mkdirSync(options.out, { recursive: true });
   const report = join(options.out, 'build-report.json');
@@ -70,11 +72,11 @@ export async function runBuild(options: BuildOptions, log: Log): Promise<BuildRu
  * each into its own directory of the output directory (<distro>-py<X.Y>), so no two files
  * collide; a summary report beside them.
  */
-export async function runBuildAll(options: BuildOptions, log: Log): Promise<BuildRun & { runs: BuildRun[] }> {
+export async function runBuildAll(options: BuildOptions, log: Log, services: BuildServices = {}): Promise<BuildRun & { runs: BuildRun[] }> {
   const runs: BuildRun[] = [];
   for (const entry of matrixFor(options.project, options.config)) {
     const run = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () =>
-      runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join(options.out, pairDirectory(entry)) }, log));
+      runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join(options.out, pairDirectory(entry)) }, log, services));
     runs.push(run);
   }
   const report = join(options.out, 'build-report.json');

@@ -1,4 +1,7 @@
-/** What a run is asked to do, whichever front end (action inputs or CLI flags) asked. */
+/**
+ * What a run is asked to do, whichever front end (action inputs or CLI flags) asked: the
+ * user's inputs only; the services a build is given are BuildServices (src/pipeline/steps.ts).
+ */
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { INTERPRETER, judgeHome, judgeModule, judgeRelease, type Judgement } from './values.js';
@@ -41,8 +44,6 @@ export interface BuildOptions extends VerifyOptions {
   refName?: string;
   /** Smoke-test the built RPM (PH314), with this command or the default one. */
   smokeTest?: { command?: string };
-  /** Where the wheelhouse is kept between runs (GitHub's cache on a runner). */
-  store?: WheelhouseStore;
   /** A published RPM repository: the build refuses a version and release already there (PH401). */
   publishedRepo?: string;
   /** Also log the configuration in force (the report and the SRPM always hold it). */
@@ -56,12 +57,6 @@ export interface SigningKey {
   passphrase?: string;
   /** Where the key came from, as messages name it ("--sign-key FILE", "the signing-key input"). */
   source: string;
-}
-
-/** A place that keeps the wheelhouse between runs: restored before the fetch, saved right after it. */
-export interface WheelhouseStore {
-  restore(scope: { interpreter: string; distro: string; arch: string; lockText: string }): Promise<void>;
-  save(scope: { interpreter: string; distro: string; arch: string; lockText: string }): Promise<void>;
 }
 
 export function parseFormat(value: string): OutputFormat {

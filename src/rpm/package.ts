@@ -22,7 +22,7 @@ import { rpmbuild } from './rpmbuild.js';
 import { renderSbom, type SbomDistribution } from './sbom.js';
 import { renderSpec, SOURCES } from './spec.js';
 import { wheelLicences } from './wheel-metadata.js';
-import { lockedPackages } from '../checks/lockfile.js';
+import type { LockedPackage } from '../checks/lockfile.js';
 import { normalizeName } from '../requirements/pep508.js';
 import type { Wheelhouse } from './wheelhouse.js';
 
@@ -43,6 +43,8 @@ export interface PackageInput {
   python: string;
   project: string;
   lockText: string;
+  /** The lock's packages for the target, as read once from the lock. */
+  packages: LockedPackage[];
   wheelhouse: Wheelhouse;
   app: AppWheel | undefined;
   meta: boolean;
@@ -151,7 +153,7 @@ export async function buildPackages(a: PackageInput, log: Log): Promise<BuildArt
  * as the lock let it in (the sdist, for a wheel built here from one), and the application.
  */
 async function sbomOf(a: PackageInput): Promise<string> {
-  const pins = new Map(lockedPackages(a.lockText, a.id.interpreter, a.arch).map((p) => [normalizeName(p.name), p]));
+  const pins = new Map(a.packages.map((p) => [normalizeName(p.name), p]));
   const wheels = [...a.wheelhouse.files.values()].map((file) => join(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions: SbomDistribution[] = [];
