@@ -3,7 +3,8 @@
  * create the venv with the chosen interpreter, install the locked pip, install the lock
  * with --require-hashes, install the application with --no-deps, pip check — entirely
  * offline from the sources shipped in the SRPM, so `rpmbuild --rebuild` works the same in
- * mock, Koji or COPR as on a runner. Pure rendering.
+ * mock, Koji or COPR as on a runner. Each part below adds its lines to one Spec model
+ * (src/rpm/spec-model.ts), written out by writeSpec. Pure.
  */
 import {
   assertSafe, DIST_NAME, DIST_VERSION, INTERPRETER, WHEEL_FILE, judgeHome, judgeModule, judgeRelease, judgeToolName, judgeToolVersion,
@@ -13,6 +14,7 @@ import {
   interpreterPath, metaPackageName, modulefileDir, modulefilePath, packageName, PHOREUS_ROOT, phoreusPrefix, venvPath,
   type PackageIdentity,
 } from '../core/layout.js';
+import { emptySpec, writeSpec, type Spec } from './spec-model.js';
 
 export const SOURCES = {
   lock: 'requirements.lock',
@@ -100,98 +102,22 @@ function changelogDate(epoch: number): string {
   return `${day} ${month} ${String(d.getUTCDate()).padStart(2, '0')} ${d.getUTCFullYear()}`;
 }
 
-export function renderSpec(input: SpecInput): string {
-  checkInput(input);
-  const { id, app } = input;
-  const installLock = input.installLock || app !== undefined;
-  // Sources, the buildroot and the build interpreter are named through the shell variables
-  // rpm sets, never through macros: the SRPM keeps the expanded spec in its header, which then
-  // names no directory of the build host and stays the same from one build to the next.
-  const source = (name: string): string => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
-  const pipInstall = 'install --no-index --find-links wheelhouse --require-hashes --no-compile';
-  const sources = [
-    `Source0:        ${SOURCES.lock}`,
-    `Source1:        ${SOURCES.wheelhouse}`,
-    `Source2:        ${SOURCES.relocate}`,
-    `Source3:        ${SOURCES.modulefile}`,
-    `Source4:        ${SOURCES.config}`,
-    ...(input.meta ? [`Source6:        ${SOURCES.moduleDefault}`] : []),
-    ...(app ? [`Source7:        ${app.wheel}`] : []),
-    ...(installLock ? [`Source8:        ${SOURCES.installLock}`] : []),
-    ...(input.copyFiles ? [`Source9:        ${SOURCES.copyFiles}`] : []),
-    ...(input.sbom ? [`Source10:       ${SOURCES.sbom}`] : []),
-  ];
-  const lock = installLock ? source(SOURCES.installLock) : 'requirements.lock';
-  const buildPython = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
-  const buildDir = 'cd %{name}-%{version}';
+// Sources, the buildroot and the build interpreter are named through the shell variables rpm
+// sets, never through macros: the SRPM keeps the expanded spec in its header, which then
+// names no directory of the build host and stays the same from one build to the next.
+const source = (name: string): string => `"$RPM_SOURCE_DIR"/${specWord(name)}`;
+const ROOT = '"$RPM_BUILD_ROOT"';
+const BUILD_PYTHON = 'build_python="${PHOREUS_BUILD_PYTHON:-%{phoreus_build_python}}"';
+const BUILD_DIR = 'cd %{name}-%{version}';
+const PIP_INSTALL = 'install --no-index --find-links wheelhouse --require-hashes --no-compile';
 
-  const build = [
-    buildDir,
-    buildPython,
-    '# Charter §7: create the venv, install the locked pip, dependencies and application;',
-    '# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never',
-    '# into the venv.',
-    'unset PYTHONDONTWRITEBYTECODE',
-    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
-    'rm -rf venv pip-run pycache',
-    '"$build_python" -m venv --without-pip venv',
-    ...(input.pipWheel
-      ? ['# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.', `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`]
-      : [
-          '# The lock pins no pip (PH111): install with the interpreter\'s bundled pip.',
-          'pip_wheel="$("$build_python" -c \'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])\')"',
-        ]),
-    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
-    '# One pip run, while site-packages holds nothing: no dependency\'s code runs here.',
-    '# --ignore-installed: the pip that runs is on the path and would count as installed.',
-    ...(app ? [`cp ${source(app.wheel)} wheelhouse/`] : []),
-    `venv/bin/python pip-run/pip ${pipInstall} --ignore-installed -r ${lock}`,
-    '# pip check with the venv\'s site hooks off (-I -S) and its site-packages put on the path',
-    '# explicitly: a .pth file of a locked wheel never runs on the build host.',
-    'venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c \'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())\' pip-run venv/lib/python%{pyver}/site-packages check',
-  ];
+/** Whether %build installs from Source8 rather than the lock as it is. */
+const installsLock = (input: SpecInput): boolean => input.installLock || input.app !== undefined;
 
-  const root = '"$RPM_BUILD_ROOT"';
-  const install = [
-    buildDir,
-    buildPython,
-    `mkdir -p ${root}%{phoreus_prefix}`,
-    '# Moved, not copied: the venv is packaged where it was built.',
-    `mv venv ${root}%{venv}`,
-    '# Relocation drops bytecode no RECORD lists; it is compiled below, by the target',
-    '# interpreter version, for the installed path.',
-    `"$build_python" ${source(SOURCES.relocate)} ${root}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
-    ...(input.copyFiles ? ['# copyFiles of phoreus.yaml, laid out as the venv.', `tar -xf ${source(SOURCES.copyFiles)} -C ${root}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : []),
-    '# No setuid, setgid, sticky or group/world-writable file ships (PH315).',
-    `chmod -R u+rwX,go+rX,go-w,a-st ${root}%{phoreus_prefix}`,
-    '# Bytecode for the installed path, on every core; wheels that ship bytecode list it in',
-    '# RECORD: those rows are kept true to what was compiled.',
-    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${root} ${root}%{venv}`,
-    `install -m 0644 ${source(SOURCES.lock)} ${root}%{phoreus_prefix}/requirements.lock`,
-    `install -m 0644 ${source(SOURCES.config)} ${root}%{phoreus_prefix}/phoreus-config.json`,
-    ...(input.sbom ? [`install -m 0644 ${source(SOURCES.sbom)} ${root}%{phoreus_prefix}/${SOURCES.sbom}`] : []),
-    `install -D -m 0644 ${source(SOURCES.modulefile)} ${root}%{modulefile}`,
-    ...(input.meta ? [`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${root}%{modulefile_dir}/.modulerc.lua`] : []),
-  ];
-
-  const meta = input.meta
-    ? [
-        '',
-        `%package -n ${metaPackageName(id)}`,
-        `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
-        `Requires:       ${packageName(id)} = %{version}-%{release}`,
-        '',
-        `%description -n ${metaPackageName(id)}`,
-        `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
-        'Installing a newer version of this package moves the default; it never touches',
-        'the environment of any version (charter §11).',
-        '',
-        `%files -n ${metaPackageName(id)}`,
-        '%{modulefile_dir}/.modulerc.lua',
-      ]
-    : [];
-
-  return [
+/** The macros the rest of the spec names, and the policy of a venv build. */
+function definitions(spec: Spec, input: SpecInput): void {
+  const { id } = input;
+  spec.preamble.push(
     `# Generated by ${specText(input.generator)}: the spec of ${packageName(id)} for ${input.distro.key}/${input.arch}.`,
     `%global tool ${id.tool}`,
     `%global tool_version ${id.version}`,
@@ -225,48 +151,140 @@ export function renderSpec(input: SpecInput): string {
     '%global use_source_date_epoch_as_buildtime 1',
     '%global clamp_mtime_to_source_date_epoch 1',
     '%global _buildhost phoreus-rpm',
-    '',
-    'Name:           phoreus-%{tool}-%{tool_version}',
-    'Version:        %{tool_version}',
-    `Release:        ${id.release}%{?dist}`,
+  );
+}
+
+/** Name, version, release, what it is, and what it installs on and with. */
+function identity(spec: Spec, input: SpecInput): void {
+  const { id } = input;
+  spec.tags.push(
+    ['Name', 'phoreus-%{tool}-%{tool_version}'],
+    ['Version', '%{tool_version}'],
+    ['Release', `${id.release}%{?dist}`],
     // rpmbuild refuses an empty Summary or License: text that escapes to nothing says so.
-    `Summary:        ${specText(input.summary) || 'No summary given'}`,
-    `License:        ${specText(input.license) || 'Unspecified'}`,
-    ...(input.url ? [`URL:            ${specText(input.url)}`] : []),
-    `ExclusiveArch:  ${input.arch}`,
-    ...sources,
-    '',
-    'Requires:       phoreus',
-    `Requires:       ${id.interpreterModule}`,
-    `BuildRequires:  ${id.interpreterModule}`,
-    '',
-    '%description',
-    input.description.map(specText).join('\n\n'),
-    ...meta,
-    '',
-    '%prep',
+    ['Summary', specText(input.summary) || 'No summary given'],
+    ['License', specText(input.license) || 'Unspecified'],
+    ...(input.url ? [['URL', specText(input.url)] as [string, string]] : []),
+    ['ExclusiveArch', input.arch],
+  );
+  spec.requires.push('phoreus', id.interpreterModule);
+  spec.buildRequires.push(id.interpreterModule);
+  spec.description = input.description.map(specText).join('\n\n');
+}
+
+function sources(spec: Spec, input: SpecInput): void {
+  spec.sources.push(
+    [0, SOURCES.lock], [1, SOURCES.wheelhouse], [2, SOURCES.relocate], [3, SOURCES.modulefile], [4, SOURCES.config],
+    ...(input.meta ? [[6, SOURCES.moduleDefault] as [number, string]] : []),
+    ...(input.app ? [[7, input.app.wheel] as [number, string]] : []),
+    ...(installsLock(input) ? [[8, SOURCES.installLock] as [number, string]] : []),
+    ...(input.copyFiles ? [[9, SOURCES.copyFiles] as [number, string]] : []),
+    ...(input.sbom ? [[10, SOURCES.sbom] as [number, string]] : []),
+  );
+  spec.sections.prep.push(
     'rm -rf %{name}-%{version}',
     'mkdir %{name}-%{version}',
-    buildDir,
+    BUILD_DIR,
     `tar -xf ${source(SOURCES.wheelhouse)}`,
     `cp ${source(SOURCES.lock)} requirements.lock`,
-    '',
-    '%build',
-    ...build,
-    '',
-    '%install',
-    ...install,
-    '',
-    '%files',
+  );
+}
+
+/** Charter §7: the venv, the locked pip, the lock and the application, offline; then pip check. */
+function venvBuild(spec: Spec, input: SpecInput): void {
+  const { app } = input;
+  const lock = installsLock(input) ? source(SOURCES.installLock) : 'requirements.lock';
+  spec.sections.build.push(
+    BUILD_DIR,
+    BUILD_PYTHON,
+    '# Charter §7: create the venv, install the locked pip, dependencies and application;',
+    '# offline, from the sources only. Bytecode of the pip that runs goes to pycache/, never',
+    '# into the venv.',
+    'unset PYTHONDONTWRITEBYTECODE',
+    'export PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONPYCACHEPREFIX="$PWD/pycache"',
+    'rm -rf venv pip-run pycache',
+    '"$build_python" -m venv --without-pip venv',
+    ...(input.pipWheel
+      ? ['# pip runs from the locked pip wheel, unpacked: the same pip installs itself with the rest.', `pip_wheel=wheelhouse/${specWord(input.pipWheel)}`]
+      : [
+          '# The lock pins no pip (PH111): install with the interpreter\'s bundled pip.',
+          'pip_wheel="$("$build_python" -c \'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])\')"',
+        ]),
+    '"$build_python" -m zipfile -e "$pip_wheel" pip-run',
+    '# One pip run, while site-packages holds nothing: no dependency\'s code runs here.',
+    '# --ignore-installed: the pip that runs is on the path and would count as installed.',
+    ...(app ? [`cp ${source(app.wheel)} wheelhouse/`] : []),
+    `venv/bin/python pip-run/pip ${PIP_INSTALL} --ignore-installed -r ${lock}`,
+    '# pip check with the venv\'s site hooks off (-I -S) and its site-packages put on the path',
+    '# explicitly: a .pth file of a locked wheel never runs on the build host.',
+    'venv/bin/python -I -S -X pycache_prefix="$PWD/pycache" -c \'import sys; sys.path[0:0] = sys.argv[1:3]; del sys.argv[1:3]; from pip._internal.cli.main import main; sys.exit(main())\' pip-run venv/lib/python%{pyver}/site-packages check',
+  );
+}
+
+/** The venv moved to its installed path and relocated, bytecode compiled for it, the lock, configuration, SBOM and modulefile beside it. */
+function venvInstall(spec: Spec, input: SpecInput): void {
+  spec.sections.install.push(
+    BUILD_DIR,
+    BUILD_PYTHON,
+    `mkdir -p ${ROOT}%{phoreus_prefix}`,
+    '# Moved, not copied: the venv is packaged where it was built.',
+    `mv venv ${ROOT}%{venv}`,
+    '# Relocation drops bytecode no RECORD lists; it is compiled below, by the target',
+    '# interpreter version, for the installed path.',
+    `"$build_python" ${source(SOURCES.relocate)} ${ROOT}%{venv} "$PWD/venv" %{venv} %{python_home} %{pyver}`,
+    ...(input.copyFiles ? ['# copyFiles of phoreus.yaml, laid out as the venv.', `tar -xf ${source(SOURCES.copyFiles)} -C ${ROOT}%{venv} --strip-components=1 --no-same-owner --no-same-permissions`] : []),
+    '# No setuid, setgid, sticky or group/world-writable file ships (PH315).',
+    `chmod -R u+rwX,go+rX,go-w,a-st ${ROOT}%{phoreus_prefix}`,
+    '# Bytecode for the installed path, on every core; wheels that ship bytecode list it in',
+    '# RECORD: those rows are kept true to what was compiled.',
+    `"$build_python" ${source(SOURCES.relocate)} --bytecode ${ROOT} ${ROOT}%{venv}`,
+    `install -m 0644 ${source(SOURCES.lock)} ${ROOT}%{phoreus_prefix}/requirements.lock`,
+    `install -m 0644 ${source(SOURCES.config)} ${ROOT}%{phoreus_prefix}/phoreus-config.json`,
+    ...(input.sbom ? [`install -m 0644 ${source(SOURCES.sbom)} ${ROOT}%{phoreus_prefix}/${SOURCES.sbom}`] : []),
+    `install -D -m 0644 ${source(SOURCES.modulefile)} ${ROOT}%{modulefile}`,
+  );
+  spec.sections.files.push(
     '%defattr(-,root,root,-)',
     '%dir %{phoreus_root}/%{tool}',
     '%{phoreus_prefix}/',
     '%dir %{modulefile_dir}',
     '%{modulefile}',
+  );
+}
+
+/** The meta default package phoreus-<tool>: it requires this version and makes it the default module. */
+function metaPackage(spec: Spec, input: SpecInput): void {
+  if (!input.meta) return;
+  const { id } = input;
+  spec.sections.install.push(`install -D -m 0644 ${source(SOURCES.moduleDefault)} ${ROOT}%{modulefile_dir}/.modulerc.lua`);
+  spec.subpackages.push([
+    `%package -n ${metaPackageName(id)}`,
+    `Summary:        Default version of ${specText(id.tool)}: ${id.version}`,
+    `Requires:       ${packageName(id)} = %{version}-%{release}`,
     '',
-    '%changelog',
-    `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${id.version}-${id.release}`,
+    `%description -n ${metaPackageName(id)}`,
+    `Marks ${id.tool} ${id.version} as the default ${id.tool} module and pulls it in.`,
+    'Installing a newer version of this package moves the default; it never touches',
+    'the environment of any version (charter §11).',
+    '',
+    `%files -n ${metaPackageName(id)}`,
+    '%{modulefile_dir}/.modulerc.lua',
+  ]);
+}
+
+function changelog(spec: Spec, input: SpecInput): void {
+  spec.sections.changelog.push(
+    `* ${changelogDate(input.epoch)} phoreus-rpm <phoreus-rpm@localhost> - ${input.id.version}-${input.id.release}`,
     `- Built from requirements.lock by ${specText(input.generator)}`,
-    '',
-  ].join('\n');
+  );
+}
+
+/** The parts of the spec, each editing it in turn. */
+const PARTS: ReadonlyArray<(spec: Spec, input: SpecInput) => void> = [definitions, identity, sources, venvBuild, venvInstall, metaPackage, changelog];
+
+export function renderSpec(input: SpecInput): string {
+  checkInput(input);
+  const spec = emptySpec();
+  for (const part of PARTS) part(spec, input);
+  return writeSpec(spec);
 }
