@@ -27897,7 +27897,6 @@ function checkIdentity(header, identity2, ctx) {
 
 // src/audit/payload.ts
 import { createHash } from "node:crypto";
-import { posix } from "node:path";
 
 // src/core/waivers.ts
 var MAX_GLOB_LENGTH = 512;
@@ -27986,6 +27985,212 @@ function waivedParagraphs(lines) {
   ];
 }
 
+// src/audit/modulefile-rules.ts
+var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
+var STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
+var DESCRIPTION = new RegExp(String.raw`\b(whatis|help)\s*\(\s*(${STRING}|\[(=*)\[[\s\S]*?\]\3\])\s*\)`, "g");
+function withoutComments(text) {
+  return text.replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, (m) => m.replace(/[^\n]/g, " ")).split("\n").map((line) => {
+    const strings2 = new RegExp(`${STRING}|--.*$`, "g");
+    return line.replace(strings2, (m) => m.startsWith("--") ? "" : m);
+  }).join("\n");
+}
+var unquote = (literal) => literal.slice(1, -1).replace(/\\(.)/g, "$1");
+function evaluate(expr, locals) {
+  const e = expr.trim();
+  if (/^("|')/.test(e)) return unquote(e);
+  if (/^\w+$/.test(e)) return locals.get(e);
+  const join28 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join28) return void 0;
+  const parts = (join28[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const values = parts.map((p) => evaluate(p, locals));
+  return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
+}
+var SETTERS = /\b(setenv|pushenv|prepend_path|append_path|remove_path|set_alias|set_shell_function)\s*\(/g;
+function holdsControl(body) {
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c < 32 && c !== 9 || c === 127) return true;
+    if (body[i] !== "\\") continue;
+    const next = body.slice(i + 1);
+    if (next.charCodeAt(0) < 32 || /^[nrvfabz]/.test(next) || /^x[01][0-9a-fA-F]/i.test(next)) return true;
+    const decimal = /^\d{1,3}/.exec(next)?.[0];
+    if (decimal !== void 0 && (Number(decimal) < 32 || Number(decimal) === 127)) return true;
+    i++;
+  }
+  return false;
+}
+function checkSetterValues(file, code) {
+  const findings = [];
+  for (const m of code.matchAll(SETTERS)) {
+    const start = (m.index ?? 0) + m[0].length;
+    let depth = 1;
+    let end = start;
+    while (end < code.length && depth > 0) {
+      const c = code[end];
+      if (c === "(") depth++;
+      else if (c === ")") depth--;
+      end++;
+    }
+    const args = code.slice(start, end - 1);
+    const literals = args.match(/"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\[(=*)\[[\s\S]*?\]\1\]/g) ?? [];
+    if (literals.some((l) => l.startsWith("[") ? /[\r\n]/.test(l) : holdsControl(l.slice(1, -1)))) {
+      const line = code.slice(0, m.index).split("\n").length;
+      findings.push(finding("PH317", file, line, `${m[1]} is given a value with a newline or another control character: Lmod writes it into the user's shell as code, so loading the module would run what follows; remove the control characters`));
+    }
+  }
+  return findings;
+}
+function checkModulefile(file, text, interpreterModule, venv) {
+  const findings = [];
+  const code = withoutComments(text);
+  findings.push(...checkSetterValues(file, code));
+  const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, " "));
+  described.split("\n").forEach((line, i) => {
+    const m = FORBIDDEN.exec(line);
+    if (m) findings.push(finding("PH204", file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove the line`));
+  });
+  const locals = /* @__PURE__ */ new Map();
+  for (const m of code.matchAll(new RegExp(`\\blocal\\s+(\\w+)\\s*=\\s*(${STRING}|pathJoin\\s*\\([^)]*\\))`, "g"))) {
+    const value = evaluate(m[2] ?? "", locals);
+    if (value !== void 0) locals.set(m[1] ?? "", value);
+  }
+  const calls = (name, first) => [...code.matchAll(new RegExp(`\\b${name}\\s*\\(\\s*["']${first}["']\\s*,\\s*((?:pathJoin\\s*\\([^)]*\\))|${STRING}|\\w+)`, "g"))].map((m) => evaluate(m[1] ?? "", locals) ?? "");
+  const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter \xA75, \xA79)`));
+  }
+  const virtualEnv = calls("setenv", "VIRTUAL_ENV");
+  if (!virtualEnv.some((v) => v.replace(/\/+$/, "") === venv)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(", ") || "an expression"})` : ""}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
+  }
+  const path = calls("prepend_path", "PATH");
+  if (!path.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
+    findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
+  }
+  return findings;
+}
+
+// src/audit/payload-rules/build-paths.ts
+var BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
+var PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+function buildPathIn(data, literal) {
+  for (const marker of [...literal, ...BUILD_MARKERS]) {
+    if (marker && data.includes(marker)) return marker;
+  }
+  if (data.includes("/tmp/pip-")) {
+    const m = PIP_TEMP.exec(data.toString("latin1"));
+    if (m) return m[0];
+  }
+  return void 0;
+}
+var BuildPathScanner = class {
+  constructor(literal) {
+    this.literal = literal;
+    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
+  }
+  literal;
+  tail = Buffer.alloc(0);
+  overlap;
+  found;
+  push(chunk) {
+    if (this.found) return;
+    const window = Buffer.concat([this.tail, chunk]);
+    this.found = buildPathIn(window, this.literal);
+    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
+  }
+};
+function checkDirectUrl(report, path, text) {
+  let url2;
+  try {
+    url2 = JSON.parse(text).url;
+  } catch {
+    return;
+  }
+  if (typeof url2 === "string" && /^file:/i.test(url2)) {
+    report("PH305", path, 1, `direct_url.json names ${url2}, a path on the machine that installed the distribution: install it by name from a wheelhouse (pip --no-index --find-links), for which pip writes no direct_url.json`);
+  }
+}
+
+// src/audit/payload-rules/bytecode.ts
+import { posix } from "node:path";
+
+// src/audit/pyc.ts
+var MAGIC = [
+  { version: "3.8", final: 3413, from: 3400 },
+  { version: "3.9", final: 3425, from: 3420 },
+  { version: "3.10", final: 3439, from: 3430 },
+  { version: "3.11", final: 3495, from: 3450 },
+  { version: "3.12", final: 3531, from: 3500 },
+  { version: "3.13", final: 3571, from: 3550 },
+  { version: "3.14", final: 3627, from: 3600 }
+];
+function magicOf(version) {
+  return MAGIC.find((m) => m.version === version)?.final;
+}
+function readPycHeader(data) {
+  if (data.length < 16 || data[2] !== 13 || data[3] !== 10) return void 0;
+  const magic = (data[0] ?? 0) | (data[1] ?? 0) << 8;
+  const flags = (data[4] ?? 0) | (data[5] ?? 0) << 8;
+  const entry = MAGIC.find((m) => magic >= m.from && magic <= m.final);
+  return { magic, ...entry ? { version: entry.version } : {}, isFinal: entry?.final === magic, hashBased: (flags & 1) === 1 };
+}
+function pycTag(fileName) {
+  return /\.(cpython-\d+)(?:\.opt-\d)?\.pyc$/.exec(fileName)?.[1];
+}
+function tagOf(version) {
+  return `cpython-${version.replace(".", "")}`;
+}
+var SHORT_STRINGS = /* @__PURE__ */ new Set([122, 90]);
+var LONG_STRINGS = /* @__PURE__ */ new Set([97, 65, 117, 116]);
+var FLAG_REF = 128;
+function holdsString(data, text) {
+  const needle = Buffer.from(text, "utf8");
+  for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
+    if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
+    if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
+  }
+  return false;
+}
+
+// src/audit/payload-rules/bytecode.ts
+function checkPyc(p, report, path, data) {
+  if (!checkPycHeader(p, report, path, data)) return void 0;
+  if (!path.includes("/__pycache__/")) return void 0;
+  const source2 = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
+  if (holdsString(data, source2)) return void 0;
+  const rel = source2.slice(p.sitePackages.length + 1);
+  const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
+  return { source: source2, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not exactly ${source2}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+}
+function checkPycHeader(p, report, path, data) {
+  const header = readPycHeader(data);
+  const expected = magicOf(p.ctx.interpreter);
+  const tag2 = pycTag(path);
+  if (!header) {
+    report("PH307", path, 1, "the file is not Python bytecode (bad magic); remove it");
+    return false;
+  }
+  if (!p.waivers.covering("PH307", path)) {
+    p.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
+    if (tag2) p.pycVersions.set(tag2.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path);
+  }
+  if (header.magic !== expected || tag2 && tag2 !== tagOf(p.ctx.interpreter)) {
+    const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
+    report("PH307", path, 1, `the bytecode is for ${what}, not Python ${p.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
+  }
+  return true;
+}
+
+// src/audit/payload-rules/distributions.ts
+import { posix as posix2 } from "node:path";
+
+// src/requirements/markers.ts
+var import_pep4402 = __toESM(require_pep440(), 1);
+
+// src/requirements/versions.ts
+var import_pep440 = __toESM(require_pep440(), 1);
+
 // src/requirements/pep508.ts
 function normalizeName(name) {
   return name.replace(/[-_.]+/g, "-").toLowerCase();
@@ -28069,7 +28274,6 @@ function formatSpecifier(clauses) {
 }
 
 // src/requirements/versions.ts
-var import_pep440 = __toESM(require_pep440(), 1);
 function isValidVersion(version) {
   return (0, import_pep440.valid)(version) !== null;
 }
@@ -28080,7 +28284,6 @@ function satisfies(version, clauses) {
 }
 
 // src/requirements/markers.ts
-var import_pep4402 = __toESM(require_pep440(), 1);
 function targetEnvironment(interpreter, arch2 = "x86_64") {
   return {
     python_version: interpreter,
@@ -28604,134 +28807,47 @@ function checkLock(ctx) {
   ];
 }
 
-// src/audit/modulefile-rules.ts
-var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
-var STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
-var DESCRIPTION = new RegExp(String.raw`\b(whatis|help)\s*\(\s*(${STRING}|\[(=*)\[[\s\S]*?\]\3\])\s*\)`, "g");
-function withoutComments(text) {
-  return text.replace(/--\[(=*)\[[\s\S]*?\]\1\]/g, (m) => m.replace(/[^\n]/g, " ")).split("\n").map((line) => {
-    const strings2 = new RegExp(`${STRING}|--.*$`, "g");
-    return line.replace(strings2, (m) => m.startsWith("--") ? "" : m);
-  }).join("\n");
-}
-var unquote = (literal) => literal.slice(1, -1).replace(/\\(.)/g, "$1");
-function evaluate(expr, locals) {
-  const e = expr.trim();
-  if (/^("|')/.test(e)) return unquote(e);
-  if (/^\w+$/.test(e)) return locals.get(e);
-  const join28 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join28) return void 0;
-  const parts = (join28[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
-  const values = parts.map((p) => evaluate(p, locals));
-  return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
-}
-var SETTERS = /\b(setenv|pushenv|prepend_path|append_path|remove_path|set_alias|set_shell_function)\s*\(/g;
-function holdsControl(body) {
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    if (c < 32 && c !== 9 || c === 127) return true;
-    if (body[i] !== "\\") continue;
-    const next = body.slice(i + 1);
-    if (next.charCodeAt(0) < 32 || /^[nrvfabz]/.test(next) || /^x[01][0-9a-fA-F]/i.test(next)) return true;
-    const decimal = /^\d{1,3}/.exec(next)?.[0];
-    if (decimal !== void 0 && (Number(decimal) < 32 || Number(decimal) === 127)) return true;
-    i++;
+// src/audit/payload-rules/distributions.ts
+function parseConfigJson(text) {
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    return {};
   }
-  return false;
 }
-function checkSetterValues(file, code) {
-  const findings = [];
-  for (const m of code.matchAll(SETTERS)) {
-    const start = (m.index ?? 0) + m[0].length;
-    let depth = 1;
-    let end = start;
-    while (end < code.length && depth > 0) {
-      const c = code[end];
-      if (c === "(") depth++;
-      else if (c === ")") depth--;
-      end++;
-    }
-    const args = code.slice(start, end - 1);
-    const literals = args.match(/"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\[(=*)\[[\s\S]*?\]\1\]/g) ?? [];
-    if (literals.some((l) => l.startsWith("[") ? /[\r\n]/.test(l) : holdsControl(l.slice(1, -1)))) {
-      const line = code.slice(0, m.index).split("\n").length;
-      findings.push(finding("PH317", file, line, `${m[1]} is given a value with a newline or another control character: Lmod writes it into the user's shell as code, so loading the module would run what follows; remove the control characters`));
+function checkDistributions(p, report) {
+  if (p.texts.lock === void 0) {
+    report("PH308", `${p.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${p.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
+    return;
+  }
+  const locked = new Map(lockedPackages(p.texts.lock, p.ctx.interpreter, p.ctx.arch).map((p2) => [normalizeName(p2.name), p2]));
+  const config = parseConfigJson(p.texts.config);
+  const application = config.application ? normalizeName(config.application.name) : normalizeName(p.ctx.tool);
+  const skipped = new Set((config.skipped ?? []).map(normalizeName));
+  const installed = /* @__PURE__ */ new Map();
+  for (const meta of p.metadata) {
+    if (!meta.path.startsWith(`${p.sitePackages}/`)) continue;
+    const name = /^Name:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+    const version = /^Version:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
+    if (name && version) installed.set(normalizeName(name), { version, path: posix2.dirname(meta.path) });
+  }
+  for (const [name, dist] of installed) {
+    const pin = locked.get(name);
+    if (!pin) {
+      if (name !== application) report("PH308", dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter \xA76.1)`);
+    } else if (!satisfies(dist.version, [{ operator: "==", version: pin.version }])) {
+      report("PH308", dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
     }
   }
-  return findings;
-}
-function checkModulefile(file, text, interpreterModule, venv) {
-  const findings = [];
-  const code = withoutComments(text);
-  findings.push(...checkSetterValues(file, code));
-  const described = code.replace(DESCRIPTION, (m) => m.replace(/[^\n]/g, " "));
-  described.split("\n").forEach((line, i) => {
-    const m = FORBIDDEN.exec(line);
-    if (m) findings.push(finding("PH204", file, i + 1, `the modulefile touches ${m[0]}: a Phoreus module activates its venv through VIRTUAL_ENV and PATH only (charter \xA79); remove the line`));
-  });
-  const locals = /* @__PURE__ */ new Map();
-  for (const m of code.matchAll(new RegExp(`\\blocal\\s+(\\w+)\\s*=\\s*(${STRING}|pathJoin\\s*\\([^)]*\\))`, "g"))) {
-    const value = evaluate(m[2] ?? "", locals);
-    if (value !== void 0) locals.set(m[1] ?? "", value);
+  for (const [name, pin] of locked) {
+    if (!installed.has(name) && !skipped.has(name)) {
+      report("PH308", `${p.prefix}/requirements.lock`, 1, `${pin.name}==${pin.version} is in the lock but not installed in the venv`);
+    }
   }
-  const calls = (name, first) => [...code.matchAll(new RegExp(`\\b${name}\\s*\\(\\s*["']${first}["']\\s*,\\s*((?:pathJoin\\s*\\([^)]*\\))|${STRING}|\\w+)`, "g"))].map((m) => evaluate(m[1] ?? "", locals) ?? "");
-  const escaped = interpreterModule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  if (!new RegExp(`\\b(load|depends_on|always_load|prereq)\\s*\\(\\s*["']${escaped}(/[^"']*)?["']`).test(code)) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not load ${interpreterModule}: add load("${interpreterModule}") before the venv is activated (charter \xA75, \xA79)`));
-  }
-  const virtualEnv = calls("setenv", "VIRTUAL_ENV");
-  if (!virtualEnv.some((v) => v.replace(/\/+$/, "") === venv)) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not set VIRTUAL_ENV to ${venv}${virtualEnv.length ? ` (it sets ${virtualEnv.join(", ") || "an expression"})` : ""}: add setenv("VIRTUAL_ENV", "${venv}") (charter \xA79)`));
-  }
-  const path = calls("prepend_path", "PATH");
-  if (!path.some((v) => v.replace(/\/+$/, "") === `${venv}/bin`)) {
-    findings.push(finding("PH205", file, 1, `the modulefile does not prepend ${venv}/bin to PATH: add prepend_path("PATH", "${venv}/bin") (charter \xA79)`));
-  }
-  return findings;
 }
 
-// src/audit/pyc.ts
-var MAGIC = [
-  { version: "3.8", final: 3413, from: 3400 },
-  { version: "3.9", final: 3425, from: 3420 },
-  { version: "3.10", final: 3439, from: 3430 },
-  { version: "3.11", final: 3495, from: 3450 },
-  { version: "3.12", final: 3531, from: 3500 },
-  { version: "3.13", final: 3571, from: 3550 },
-  { version: "3.14", final: 3627, from: 3600 }
-];
-function magicOf(version) {
-  return MAGIC.find((m) => m.version === version)?.final;
-}
-function readPycHeader(data) {
-  if (data.length < 16 || data[2] !== 13 || data[3] !== 10) return void 0;
-  const magic = (data[0] ?? 0) | (data[1] ?? 0) << 8;
-  const flags = (data[4] ?? 0) | (data[5] ?? 0) << 8;
-  const entry = MAGIC.find((m) => magic >= m.from && magic <= m.final);
-  return { magic, ...entry ? { version: entry.version } : {}, isFinal: entry?.final === magic, hashBased: (flags & 1) === 1 };
-}
-function pycTag(fileName) {
-  return /\.(cpython-\d+)(?:\.opt-\d)?\.pyc$/.exec(fileName)?.[1];
-}
-function tagOf(version) {
-  return `cpython-${version.replace(".", "")}`;
-}
-var SHORT_STRINGS = /* @__PURE__ */ new Set([122, 90]);
-var LONG_STRINGS = /* @__PURE__ */ new Set([97, 65, 117, 116]);
-var FLAG_REF = 128;
-function holdsString(data, text) {
-  const needle = Buffer.from(text, "utf8");
-  for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
-    if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
-    if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
-  }
-  return false;
-}
-
-// src/audit/payload.ts
-var CAP = 25;
-var BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
-var PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+// src/audit/payload-rules/elf-files.ts
+import { posix as posix3 } from "node:path";
 var BASE_LIBRARIES = /* @__PURE__ */ new Set([
   "libc.so.6",
   "libm.so.6",
@@ -28761,51 +28877,313 @@ var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
 var MACHINE_NAMES = { 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390", 40: "ARM", 62: "x86_64", 183: "aarch64", 243: "RISC-V" };
 var machineName = (machine) => `${MACHINE_NAMES[machine] ?? "another machine"} (ELF machine ${machine})`;
 var SYSTEM_LIBRARY_DIRS = /* @__PURE__ */ new Set(["/lib", "/lib64", "/usr/lib", "/usr/lib64"]);
-var UNSAFE_MODE = 3586;
-var PayloadAuditor = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-    this.prefix = phoreusPrefix(ctx);
-    this.venv = `${this.prefix}/venv`;
-    this.waivers = new WaiverSet(ctx.waivers ?? [], this.venv);
-    this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
-    this.modulefile = modulefilePath(ctx);
+function checkElf(p, report, path, elf) {
+  if (path.startsWith(`${p.venv}/bin/`) && /\/python[\d.]*$/.test(path)) {
+    const target2 = `${p.ctx.interpreterHome}/bin/python${p.ctx.interpreter}`;
+    report("PH306", path, 1, `${posix3.basename(path)} is a copy of an interpreter, not a link to the target interpreter ${target2}: a copy runs with the build machine's RUNPATH and prefix; create the venv with links (python -m venv --symlinks, the default on Linux)`);
   }
-  ctx;
+  const machine = ELF_MACHINES[p.ctx.arch];
+  if (machine !== void 0 && elf.machine !== machine) {
+    p.foreign.push({ path, machine: elf.machine, ...elf.soname ? { soname: elf.soname } : {} });
+    return;
+  }
+  if (elf.soname) p.provided.add(elf.soname);
+  p.provided.add(posix3.basename(path));
+  p.elfNeeds.push({ path, needed: elf.needed });
+  const glibc = newestGlibc(elf);
+  const [major, minor] = p.ctx.distro.glibc;
+  if (glibc && (glibc[0] > major || glibc[0] === major && glibc[1] > minor)) {
+    report("PH309", path, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${p.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${p.ctx.distro.image} container`);
+  }
+  for (const entry of elf.rpath) checkRunpath(p, report, path, entry);
+}
+function checkRunpath(p, report, path, entry) {
+  if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
+  const marker = buildPathIn(Buffer.from(entry), p.ctx.buildPaths) ?? (entry.startsWith("/tmp/") ? "/tmp/" : void 0);
+  if (marker) {
+    report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
+    return;
+  }
+  if (!entry.startsWith("/")) {
+    report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a relative directory the loader takes from the current directory of whoever runs the tool; use $ORIGIN-relative paths`);
+    return;
+  }
+  const dir = posix3.normalize(entry).replace(/\/+$/, "");
+  const within = (root) => dir === root || dir.startsWith(`${root}/`);
+  if (within(p.venv) || within(p.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
+  report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${p.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
+}
+function judgeForeignElf(p, report) {
+  const neededBy = /* @__PURE__ */ new Map();
+  for (const { path, needed } of p.elfNeeds) for (const lib of needed) if (!neededBy.has(lib)) neededBy.set(lib, path);
+  for (const elf of p.foreign) {
+    const what = `the ELF file is built for ${machineName(elf.machine)}, not ${p.ctx.arch}`;
+    const fix = `lock the package's wheel for ${p.ctx.arch} (its platform tag), or build it from its sdist on ${p.ctx.arch} (packages.forceSource)`;
+    const user = neededBy.get(elf.soname ?? "") ?? neededBy.get(posix3.basename(elf.path));
+    if (isExtensionModule(p, elf.path)) {
+      report("PH309", elf.path, 1, `${what}, and it is an extension module Python would import: the import fails on the target; ${fix}`);
+    } else if (user) {
+      report("PH309", elf.path, 1, `${what}, and ${user} needs it: the loader cannot load it on the target; ${fix}`);
+    } else if (posix3.dirname(elf.path) === `${p.venv}/bin`) {
+      report("PH309", elf.path, 1, `${what}, and it is a program on PATH once the module is loaded: it cannot run on the target; ${fix}`);
+    } else {
+      report("PH318", elf.path, 1, `${what}; nothing in the venv imports, links or runs it, so it is inert on the target (a binary a wheel bundles for each platform): waive it in phoreus.yaml (audit.waive) with the reason, or remove the package if it needs it`);
+    }
+  }
+}
+function isExtensionModule(p, path) {
+  if (!path.startsWith(`${p.venv}/lib/`) || !path.endsWith(".so")) return false;
+  const name = posix3.basename(path);
+  if (/\.(cpython-[^/]*|abi3)\.so$/.test(name)) return true;
+  const dir = posix3.dirname(path);
+  return /^[A-Za-z_][A-Za-z0-9_]*\.so$/.test(name) && (dir === p.sitePackages || p.files.has(`${dir}/__init__.py`));
+}
+function checkLibraries(p, report) {
+  for (const { path, needed } of p.elfNeeds) {
+    for (const lib of needed) {
+      if (!p.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
+        report("PH310", path, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${p.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
+      }
+    }
+  }
+}
+
+// src/audit/payload-rules/place.ts
+var UNSAFE_MODE = 3586;
+function checkPlace(p, report, path, mode) {
+  const allowedDirs = [toolDir(p.ctx.tool), modulefileDir(p.ctx)];
+  if (path === p.prefix || path.startsWith(`${p.prefix}/`) || path === p.modulefile) return;
+  if (isDirectory(mode) && allowedDirs.includes(path)) return;
+  report("PH301", path, 1, `${path} is outside ${p.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
+}
+function checkHeaderFiles(p, report, files) {
+  for (const { path, mode } of files) {
+    if (mode < 0) {
+      report("PH301", p.prefix, 1, `the header lists a file whose name breaks its line (${path}): a name with a newline has no place in a venv`);
+      continue;
+    }
+    const type = mode & 61440;
+    if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) {
+      report("PH315", path, 1, `the RPM installs a device, pipe or socket (mode ${mode.toString(8)}): a venv holds files, directories and symlinks only; remove it`);
+    } else if (type !== S_IFLNK && (mode & UNSAFE_MODE) !== 0) {
+      const what = [mode & 2048 ? "setuid" : "", mode & 1024 ? "setgid" : "", mode & 512 ? "sticky" : "", mode & 2 ? "world-writable" : ""].filter(Boolean).join(", ");
+      report("PH315", path, 1, `the RPM installs it ${what} (mode ${(mode & 4095).toString(8)}): a setuid file runs as its owner, a world-writable one lets any user change the tool (charter \xA73.1, \xA711); give it mode 644 or 755`);
+    }
+    if (!p.paths.has(path)) checkPlace(p, report, path, mode);
+  }
+}
+
+// src/audit/payload-rules/records.ts
+import { posix as posix4 } from "node:path";
+var EXACT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/;
+var LENIENT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),/;
+function parseRecord(path, text) {
+  const base = posix4.dirname(posix4.dirname(path));
+  const listed = (m) => m ? { file: posix4.resolve(base, (m[1] ?? "").replace(/^"|"$/g, "")), sha256: m[2] ?? "" } : void 0;
+  return {
+    path,
+    rows: text.split(/\r?\n/).map((row, i) => {
+      const exact = listed(EXACT_ROW.exec(row));
+      const lenient = listed(LENIENT_ROW.exec(row));
+      return { line: i + 1, ...exact ? { exact } : {}, ...lenient ? { lenient } : {} };
+    })
+  };
+}
+function checkRecords(p, report) {
+  const distributions = /* @__PURE__ */ new Set();
+  for (const path of p.paths) {
+    const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
+    if (m?.[1] && m[1].startsWith(`${p.venv}/`)) distributions.add(m[1]);
+  }
+  for (const dist of distributions) {
+    if (!p.files.has(`${dist}/RECORD`)) {
+      report("PH312", dist, 1, `${posix4.basename(dist)} has no RECORD: nothing can tell whether its files are the ones its wheel installed; ship the RECORD pip writes, never delete it`);
+    }
+  }
+  for (const record of p.records) {
+    for (const { line, exact } of record.rows) {
+      if (!exact) continue;
+      const facts = p.files.get(exact.file);
+      if (!facts) {
+        if (!p.symlinks.has(exact.file)) report("PH312", record.path, line, `${exact.file} is listed in RECORD but not shipped`);
+      } else if (facts.sha256 !== exact.sha256) {
+        report("PH312", exact.file, 1, `the file no longer matches the sha256 its distribution's RECORD gives (line ${line} of ${record.path}): it was stripped, mangled or edited after pip installed it; ship it as installed`);
+      }
+    }
+  }
+}
+function checkBuildPaths(p, report) {
+  const verbatim = /* @__PURE__ */ new Set();
+  for (const record of p.records) {
+    for (const { lenient } of record.rows) {
+      if (lenient && p.files.get(lenient.file)?.sha256 === lenient.sha256 && !lenient.file.startsWith(`${p.venv}/bin/`)) verbatim.add(lenient.file);
+    }
+  }
+  for (const [path, facts] of p.files) {
+    if (facts.buildPath && !verbatim.has(path)) report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+    if (facts.compiledFor && p.files.has(facts.compiledFor.source)) report("PH305", path, 1, facts.compiledFor.message);
+  }
+}
+
+// src/audit/payload-rules/scripts.ts
+import { posix as posix5 } from "node:path";
+function checkShebang(p, path, data) {
+  if (data[0] !== 35 || data[1] !== 33) return;
+  const head = data.subarray(0, 512).toString("utf8").split("\n");
+  const first = (head[0] ?? "").slice(2).trim();
+  const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
+  const interpreter = first === "/bin/sh" && exec ? exec[1] ?? "" : first.split(/\s+/)[0] ?? "";
+  const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) ?? "";
+  const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec !== null;
+  if (runsPython) p.shebangs.push({ path, line: exec ? 2 : 1, interpreter, first });
+}
+function judgeShebangs(p, report) {
+  for (const { path, line, interpreter, first } of p.shebangs) {
+    const resolved = interpreter.startsWith("/") ? resolveDirectories(p, interpreter) : interpreter;
+    if (resolved.startsWith(`${p.venv}/bin/`) && resolved.length > p.venv.length + 5) continue;
+    const named = resolved === interpreter ? interpreter : `${interpreter} (that is, ${resolved})`;
+    const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith("/") ? `"${interpreter}" is a relative path` : `${named} is outside the venv`;
+    report("PH304", path, line, `the script's interpreter ${why}; it must be ${p.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
+  }
+}
+function resolveDirectories(p, path) {
+  const pending = path.split("/");
+  const last = pending.pop() ?? "";
+  if (last === "." || last === "..") pending.push(last);
+  let dir = "/";
+  for (let hops = 0; pending.length > 0; ) {
+    const part = pending.shift() ?? "";
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      dir = posix5.dirname(dir);
+      continue;
+    }
+    const next = posix5.join(dir, part);
+    const target2 = p.symlinks.get(next);
+    if (target2 !== void 0 && hops++ < 40) {
+      pending.unshift(...(target2.startsWith("/") ? target2 : `${dir}/${target2}`).split("/"));
+      dir = "/";
+    } else {
+      dir = next;
+    }
+  }
+  return last === "." || last === ".." ? dir : posix5.join(dir, last);
+}
+
+// src/audit/payload-rules/site-hooks.ts
+import { posix as posix6 } from "node:path";
+function checkPathHooks(p, report, path, text) {
+  const dir = posix6.dirname(path);
+  text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const isCode = path.endsWith(".py") || /^import[\s\t]/.test(line);
+    if (path.endsWith(".pth") && isCode) {
+      report("PH316", path, i + 1, `${posix6.basename(path)} runs code at every start of Python in the venv ("${line.length > 60 ? `${line.slice(0, 57)}...` : line}"): check that the package needs it; its build never runs it (pip check runs with site hooks off)`);
+    }
+    const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? "") : [line];
+    if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith(".pth")) return;
+    for (const candidate of candidates) {
+      const resolved = posix6.resolve(dir, candidate);
+      if (resolved !== p.venv && !resolved.startsWith(`${p.venv}/`)) {
+        report("PH303", path, i + 1, `${posix6.basename(path)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
+      }
+    }
+  });
+}
+
+// src/audit/payload-rules/venv.ts
+import { posix as posix7 } from "node:path";
+function checkPyvenv(p, report) {
+  const file = `${p.venv}/pyvenv.cfg`;
+  const text = p.texts.pyvenv;
+  if (text === void 0) {
+    report("PH302", file, 1, "pyvenv.cfg is missing: the payload is not a virtual environment (charter \xA73.1)");
+    return;
+  }
+  const values = /* @__PURE__ */ new Map();
+  text.split(/\r?\n/).forEach((line, i) => {
+    const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) values.set((m[1] ?? "").toLowerCase(), { value: m[2] ?? "", line: i + 1 });
+  });
+  const isolation = values.get("include-system-site-packages");
+  if (!isolation || isolation.value.toLowerCase() !== "false") {
+    report("PH302", file, isolation?.line ?? 1, `include-system-site-packages is ${isolation ? `"${isolation.value}"` : "not set"}: it must be false, so no system site-packages leak in (charter \xA73.1)`);
+  }
+  const home = values.get("home");
+  const expected = `${p.ctx.interpreterHome}/bin`;
+  if (!home || home.value.replace(/\/+$/, "") !== expected) {
+    report("PH306", file, home?.line ?? 1, `home is ${home ? home.value : "not set"}, not the target interpreter's ${expected}: the venv would not find its interpreter once installed`);
+  }
+}
+function checkPythonLinks(p, report) {
+  const target2 = `${p.ctx.interpreterHome}/bin/python${p.ctx.interpreter}`;
+  for (const [path, link] of p.symlinks) {
+    if (!path.startsWith(`${p.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
+    let current = path;
+    let resolved = posix7.resolve(posix7.dirname(current), link);
+    for (let hops = 0; hops < 8; hops++) {
+      const next = p.symlinks.get(resolved);
+      if (next === void 0) break;
+      current = resolved;
+      resolved = posix7.resolve(posix7.dirname(current), next);
+    }
+    if (resolved !== target2) {
+      report("PH306", path, 1, `${posix7.basename(path)} leads to ${resolved}, not the target interpreter ${target2}`);
+    }
+  }
+}
+
+// src/audit/payload.ts
+var CAP = 25;
+var PayloadAuditor = class {
   findings = [];
   /** Findings per rule, the waived apart: each kind is capped on its own. */
   counts = /* @__PURE__ */ new Map();
-  foreign = [];
-  shebangs = [];
-  files = /* @__PURE__ */ new Map();
-  symlinks = /* @__PURE__ */ new Map();
-  records = [];
-  metadata = [];
-  elfNeeds = [];
-  provided = /* @__PURE__ */ new Set();
-  pycVersions = /* @__PURE__ */ new Map();
-  texts = { pyvenv: void 0, modulefile: void 0, lock: void 0, config: void 0 };
+  p;
   entries = 0;
   bytes = 0;
-  /** Every path the payload holds, to find the header's files it does not (ghosts). */
-  paths = /* @__PURE__ */ new Set();
   prefix;
   venv;
   sitePackages;
   modulefile;
-  waivers;
+  constructor(ctx) {
+    this.prefix = phoreusPrefix(ctx);
+    this.venv = `${this.prefix}/venv`;
+    this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
+    this.modulefile = modulefilePath(ctx);
+    this.p = {
+      ctx,
+      prefix: this.prefix,
+      venv: this.venv,
+      sitePackages: this.sitePackages,
+      modulefile: this.modulefile,
+      waivers: new WaiverSet(ctx.waivers ?? [], this.venv),
+      files: /* @__PURE__ */ new Map(),
+      symlinks: /* @__PURE__ */ new Map(),
+      paths: /* @__PURE__ */ new Set(),
+      records: [],
+      metadata: [],
+      elfNeeds: [],
+      provided: /* @__PURE__ */ new Set(),
+      foreign: [],
+      shebangs: [],
+      pycVersions: /* @__PURE__ */ new Map(),
+      texts: {}
+    };
+  }
   get stats() {
     return { files: this.entries, bytes: this.bytes };
   }
-  report(rule, file, line, message) {
-    const made = finding(rule, file, line, message);
-    const f = this.waivers.apply(made);
+  /** Reports a finding, waived when a waiver covers it, and capped per rule (the waived apart). */
+  report = (rule, file, line, message) => {
+    const f = this.p.waivers.apply(finding(rule, file, line, message));
     const key = `${rule}${f.waived ? " waived" : ""}`;
     const count = this.counts.get(key) ?? { rule, waived: f.waived !== void 0, n: 0 };
     count.n++;
     this.counts.set(key, count);
     if (count.n <= CAP) this.findings.push(f);
-  }
+  };
   /**
    * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
    * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
@@ -28814,27 +29192,27 @@ var PayloadAuditor = class {
   addLarge(file) {
     const path = `/${file.name}`;
     this.entries++;
-    this.paths.add(path);
-    this.checkPlace(path, file.mode);
+    this.p.paths.add(path);
+    checkPlace(this.p, this.report, path, file.mode);
     if (!isRegular(file.mode)) return;
     this.bytes += file.size;
-    this.files.set(path, { sha256: file.sha256, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
-    if (file.elf) this.checkElf(path, file.elf);
+    this.p.files.set(path, { sha256: file.sha256, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
+    if (file.elf) checkElf(this.p, this.report, path, file.elf);
     else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
-    else if (path.endsWith(".pyc")) this.checkPycHeader(path, file.head);
-    const unreadable = largeText(path, this);
+    else if (path.endsWith(".pyc")) checkPycHeader(this.p, this.report, path, file.head);
+    const unreadable = largeText(path, this.p);
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
-    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, file.head);
+    if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
   }
   add(entry) {
     const path = `/${entry.name}`;
     this.entries++;
-    this.paths.add(path);
-    this.checkPlace(path, entry.mode);
+    this.p.paths.add(path);
+    checkPlace(this.p, this.report, path, entry.mode);
     if (isSymlink(entry.mode)) {
       const target2 = entry.data.toString("utf8");
-      this.symlinks.set(path, target2);
-      const marker = buildPathIn(Buffer.from(target2), this.ctx.buildPaths);
+      this.p.symlinks.set(path, target2);
+      const marker = buildPathIn(Buffer.from(target2), this.p.ctx.buildPaths);
       if (marker) this.report("PH305", path, 1, `the symlink points at ${target2}, a build-time path (${marker}); relocate it to the installed path`);
       return;
     }
@@ -28842,452 +29220,73 @@ var PayloadAuditor = class {
     this.bytes += entry.data.length;
     const data = entry.data;
     const facts = { sha256: createHash("sha256").update(data).digest("base64url"), size: data.length };
-    this.files.set(path, facts);
+    this.p.files.set(path, facts);
     const elf = readElf(data);
     if (elf) {
-      this.checkElf(path, elf);
+      checkElf(this.p, this.report, path, elf);
     } else if (path.endsWith(".pyc")) {
-      const compiledFor = this.checkPyc(path, data);
+      const compiledFor = checkPyc(this.p, this.report, path, data);
       if (compiledFor) facts.compiledFor = compiledFor;
     } else {
-      const marker = buildPathIn(data, this.ctx.buildPaths);
+      const marker = buildPathIn(data, this.p.ctx.buildPaths);
       if (marker) facts.buildPath = marker;
     }
     this.remember(path, data);
   }
-  /** PH301: everything under the tool version's prefix, or its modulefile. */
-  checkPlace(path, mode) {
-    const allowedDirs = [toolDir(this.ctx.tool), modulefileDir(this.ctx)];
-    if (path === this.prefix || path.startsWith(`${this.prefix}/`) || path === this.modulefile) return;
-    if (isDirectory(mode) && allowedDirs.includes(path)) return;
-    this.report("PH301", path, 1, `${path} is outside ${this.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
-  }
   remember(path, data) {
     const text = () => data.toString("utf8");
-    if (path === `${this.venv}/pyvenv.cfg`) this.texts.pyvenv = text();
-    else if (path === this.modulefile) this.texts.modulefile = text();
-    else if (path === `${this.prefix}/requirements.lock`) this.texts.lock = text();
-    else if (path === `${this.prefix}/phoreus-config.json`) this.texts.config = text();
-    else if (/\.dist-info\/RECORD$/.test(path)) this.records.push({ path, text: text() });
-    else if (/\.dist-info\/METADATA$/.test(path)) this.metadata.push({ path, text: text() });
-    else if (/\.dist-info\/direct_url\.json$/.test(path)) this.checkDirectUrl(path, text());
-    if (path.startsWith(`${this.venv}/bin/`)) this.checkShebang(path, data);
-    if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) this.checkPathHooks(path, text());
+    if (path === `${this.p.venv}/pyvenv.cfg`) this.p.texts.pyvenv = text();
+    else if (path === this.p.modulefile) this.p.texts.modulefile = text();
+    else if (path === `${this.p.prefix}/requirements.lock`) this.p.texts.lock = text();
+    else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
+    else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
+    else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
+    else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
+    if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, data);
+    if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
   }
   /**
-   * PH305: pip writes direct_url.json (PEP 610) for a distribution installed from a path or
-   * URL rather than by name; a file: URL names a directory of the machine that installed it,
-   * which RECORD lists like any file, so the text markers never judge it.
-   */
-  checkDirectUrl(path, text) {
-    let url2;
-    try {
-      url2 = JSON.parse(text).url;
-    } catch {
-      return;
-    }
-    if (typeof url2 === "string" && /^file:/i.test(url2)) {
-      this.report("PH305", path, 1, `direct_url.json names ${url2}, a path on the machine that installed the distribution: install it by name from a wheelhouse (pip --no-index --find-links), for which pip writes no direct_url.json`);
-    }
-  }
-  /** PH304: scripts on PATH must run the venv's own interpreter (judged in judgeShebangs). */
-  checkShebang(path, data) {
-    if (data[0] !== 35 || data[1] !== 33) return;
-    const head = data.subarray(0, 512).toString("utf8").split("\n");
-    const first = (head[0] ?? "").slice(2).trim();
-    const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
-    const interpreter = first === "/bin/sh" && exec ? exec[1] ?? "" : first.split(/\s+/)[0] ?? "";
-    const argument = first.split(/\s+/).slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) ?? "";
-    const runsPython = /python/.test(interpreter) || /\/env$/.test(interpreter) && /python/.test(argument) || exec !== null;
-    if (runsPython) this.shebangs.push({ path, line: exec ? 2 : 1, interpreter, first });
-  }
-  /**
-   * PH304 once the payload's symlinks are known: the interpreter path as the kernel resolves
-   * it ("//", "/./" and ".." taken as they are, through the payload's own directory links)
-   * must be a file in the venv's bin/.
-   */
-  judgeShebangs() {
-    for (const { path, line, interpreter, first } of this.shebangs) {
-      const resolved = interpreter.startsWith("/") ? this.resolveDirectories(interpreter) : interpreter;
-      if (resolved.startsWith(`${this.venv}/bin/`) && resolved.length > this.venv.length + 5) continue;
-      const named = resolved === interpreter ? interpreter : `${interpreter} (that is, ${resolved})`;
-      const why = /\/env$/.test(interpreter) ? `"${first}" picks whatever python is first on PATH` : !interpreter.startsWith("/") ? `"${interpreter}" is a relative path` : `${named} is outside the venv`;
-      this.report("PH304", path, line, `the script's interpreter ${why}; it must be ${this.venv}/bin/python (charter \xA73.1; Debian policy: versioned, honest interpreters)`);
-    }
-  }
-  /** An absolute path with its directories resolved as the kernel would, through the payload's symlinks; its last name kept. */
-  resolveDirectories(path) {
-    const pending = path.split("/");
-    const last = pending.pop() ?? "";
-    if (last === "." || last === "..") pending.push(last);
-    let dir = "/";
-    for (let hops = 0; pending.length > 0; ) {
-      const part = pending.shift() ?? "";
-      if (part === "" || part === ".") continue;
-      if (part === "..") {
-        dir = posix.dirname(dir);
-        continue;
-      }
-      const next = posix.join(dir, part);
-      const target2 = this.symlinks.get(next);
-      if (target2 !== void 0 && hops++ < 40) {
-        pending.unshift(...(target2.startsWith("/") ? target2 : `${dir}/${target2}`).split("/"));
-        dir = "/";
-      } else {
-        dir = next;
-      }
-    }
-    return last === "." || last === ".." ? dir : posix.join(dir, last);
-  }
-  /**
-   * PH303: .pth files and site/usercustomize may not reach outside the venv. PH316: a .pth
-   * line that starts with "import" is code Python runs at every start of the venv.
-   */
-  checkPathHooks(path, text) {
-    const dir = posix.dirname(path);
-    text.split(/\r\n|\r|\n/).forEach((raw, i) => {
-      const line = raw.trim();
-      if (line === "" || line.startsWith("#")) return;
-      const isCode = path.endsWith(".py") || /^import[\s\t]/.test(line);
-      if (path.endsWith(".pth") && isCode) {
-        this.report("PH316", path, i + 1, `${posix.basename(path)} runs code at every start of Python in the venv ("${line.length > 60 ? `${line.slice(0, 57)}...` : line}"): check that the package needs it; its build never runs it (pip check runs with site hooks off)`);
-      }
-      const candidates = isCode ? [...line.matchAll(/["'](\/[^"']+|\.\.\/[^"']*)["']/g)].map((m) => m[1] ?? "") : [line];
-      if (isCode && !/sys\.path|addsitedir|PYTHONPATH/.test(line) && !path.endsWith(".pth")) return;
-      for (const candidate of candidates) {
-        const resolved = posix.resolve(dir, candidate);
-        if (resolved !== this.venv && !resolved.startsWith(`${this.venv}/`)) {
-          this.report("PH303", path, i + 1, `${posix.basename(path)} adds ${candidate} to the module search path, outside the venv: it would share modules across tools (charter \xA73.1, \xA710); remove it`);
-        }
-      }
-    });
-  }
-  /**
-   * PH307: bytecode for interpreter X.Y only. Returns what the co_filename names when it is not
-   * the installed source path (PH305, judged at the end: bytecode without its source beside it
-   * cannot be compiled again, and is left as its wheel ships it).
-   */
-  checkPyc(path, data) {
-    if (!this.checkPycHeader(path, data)) return void 0;
-    if (!path.includes("/__pycache__/")) return void 0;
-    const source2 = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
-    if (holdsString(data, source2)) return void 0;
-    const rel = source2.slice(this.sitePackages.length + 1);
-    const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
-    return { source: source2, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not exactly ${source2}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
-  }
-  /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */
-  checkPycHeader(path, data) {
-    const header = readPycHeader(data);
-    const expected = magicOf(this.ctx.interpreter);
-    const tag2 = pycTag(path);
-    if (!header) {
-      this.report("PH307", path, 1, "the file is not Python bytecode (bad magic); remove it");
-      return false;
-    }
-    if (!this.waivers.covering("PH307", path)) {
-      this.pycVersions.set(header.version ?? `magic ${header.magic}`, path);
-      if (tag2) this.pycVersions.set(tag2.replace("cpython-", "").replace(/^(\d)(\d+)$/, "$1.$2"), path);
-    }
-    if (header.magic !== expected || tag2 && tag2 !== tagOf(this.ctx.interpreter)) {
-      const what = header.version ? `Python ${header.version}${header.isFinal ? "" : " (a pre-release)"}` : `an unknown interpreter (magic ${header.magic})`;
-      this.report("PH307", path, 1, `the bytecode is for ${what}, not Python ${this.ctx.interpreter} (magic ${expected}): compile it with the venv's interpreter (Fedora's rule: every .pyc carries its interpreter's magic)`);
-    }
-    return true;
-  }
-  /**
-   * PH315 and PH301 on the header's file list, which is what rpm installs: no setuid,
-   * setgid, sticky or world-writable file, nothing but files, directories and symlinks, and
-   * no file the payload does not hold (a %ghost) outside the prefix.
+   * PH315 and PH301 on the header's file list, which is what rpm installs (payload-rules/place.ts).
    */
   checkHeaderFiles(files) {
-    for (const { path, mode } of files) {
-      if (mode < 0) {
-        this.report("PH301", this.prefix, 1, `the header lists a file whose name breaks its line (${path}): a name with a newline has no place in a venv`);
-        continue;
-      }
-      const type = mode & 61440;
-      if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) {
-        this.report("PH315", path, 1, `the RPM installs a device, pipe or socket (mode ${mode.toString(8)}): a venv holds files, directories and symlinks only; remove it`);
-      } else if (type !== S_IFLNK && (mode & UNSAFE_MODE) !== 0) {
-        const what = [mode & 2048 ? "setuid" : "", mode & 1024 ? "setgid" : "", mode & 512 ? "sticky" : "", mode & 2 ? "world-writable" : ""].filter(Boolean).join(", ");
-        this.report("PH315", path, 1, `the RPM installs it ${what} (mode ${(mode & 4095).toString(8)}): a setuid file runs as its owner, a world-writable one lets any user change the tool (charter \xA73.1, \xA711); give it mode 644 or 755`);
-      }
-      if (!this.paths.has(path)) this.checkPlace(path, mode);
-    }
-  }
-  /**
-   * PH306 (an interpreter copied into bin/), PH309 (glibc), PH305 (RPATH); an ELF file of
-   * another machine is judged at the end by what would load it (PH309, PH318), and is neither
-   * a library the venv provides nor one whose needs count; needed libraries are judged at the
-   * end too (PH310).
-   */
-  checkElf(path, elf) {
-    if (path.startsWith(`${this.venv}/bin/`) && /\/python[\d.]*$/.test(path)) {
-      const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
-      this.report("PH306", path, 1, `${posix.basename(path)} is a copy of an interpreter, not a link to the target interpreter ${target2}: a copy runs with the build machine's RUNPATH and prefix; create the venv with links (python -m venv --symlinks, the default on Linux)`);
-    }
-    const machine = ELF_MACHINES[this.ctx.arch];
-    if (machine !== void 0 && elf.machine !== machine) {
-      this.foreign.push({ path, machine: elf.machine, ...elf.soname ? { soname: elf.soname } : {} });
-      return;
-    }
-    if (elf.soname) this.provided.add(elf.soname);
-    this.provided.add(posix.basename(path));
-    this.elfNeeds.push({ path, needed: elf.needed });
-    const glibc = newestGlibc(elf);
-    const [major, minor] = this.ctx.distro.glibc;
-    if (glibc && (glibc[0] > major || glibc[0] === major && glibc[1] > minor)) {
-      this.report("PH309", path, 1, `the ELF file needs GLIBC_${glibc.join(".")}, newer than ${this.ctx.distro.key}'s glibc ${major}.${minor}: use a manylinux wheel no newer than manylinux_${major}_${minor}, or build in a ${this.ctx.distro.image} container`);
-    }
-    for (const entry of elf.rpath) this.checkRunpath(path, entry);
-  }
-  /**
-   * PH305: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
-   * interpreter's home or the system's own library directories; anything else is a directory
-   * of the build machine (its interpreter, a build tree, a home) or of another tree.
-   */
-  checkRunpath(path, entry) {
-    if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
-    const marker = buildPathIn(Buffer.from(entry), this.ctx.buildPaths) ?? (entry.startsWith("/tmp/") ? "/tmp/" : void 0);
-    if (marker) {
-      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a build-time path; use $ORIGIN-relative paths`);
-      return;
-    }
-    if (!entry.startsWith("/")) {
-      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, a relative directory the loader takes from the current directory of whoever runs the tool; use $ORIGIN-relative paths`);
-      return;
-    }
-    const dir = posix.normalize(entry).replace(/\/+$/, "");
-    const within = (root) => dir === root || dir.startsWith(`${root}/`);
-    if (within(this.venv) || within(this.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
-    this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${this.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
-  }
-  /**
-   * PH309 and PH318 for ELF files of another machine. The target can never load one: that
-   * is an error where something would load it — Python importing it as an extension module,
-   * an ELF file of the venv needing it, the shell running it from bin/ — and otherwise an
-   * inert file of the wheel (a binary bundled for every platform), worth a warning only.
-   */
-  judgeForeignElf() {
-    const neededBy = /* @__PURE__ */ new Map();
-    for (const { path, needed } of this.elfNeeds) for (const lib of needed) if (!neededBy.has(lib)) neededBy.set(lib, path);
-    for (const elf of this.foreign) {
-      const what = `the ELF file is built for ${machineName(elf.machine)}, not ${this.ctx.arch}`;
-      const fix = `lock the package's wheel for ${this.ctx.arch} (its platform tag), or build it from its sdist on ${this.ctx.arch} (packages.forceSource)`;
-      const user = neededBy.get(elf.soname ?? "") ?? neededBy.get(posix.basename(elf.path));
-      if (this.isExtensionModule(elf.path)) {
-        this.report("PH309", elf.path, 1, `${what}, and it is an extension module Python would import: the import fails on the target; ${fix}`);
-      } else if (user) {
-        this.report("PH309", elf.path, 1, `${what}, and ${user} needs it: the loader cannot load it on the target; ${fix}`);
-      } else if (posix.dirname(elf.path) === `${this.venv}/bin`) {
-        this.report("PH309", elf.path, 1, `${what}, and it is a program on PATH once the module is loaded: it cannot run on the target; ${fix}`);
-      } else {
-        this.report("PH318", elf.path, 1, `${what}; nothing in the venv imports, links or runs it, so it is inert on the target (a binary a wheel bundles for each platform): waive it in phoreus.yaml (audit.waive) with the reason, or remove the package if it needs it`);
-      }
-    }
-  }
-  /** Whether Python would import the file as an extension module: a tagged .so, or a plain one in a package or site-packages itself. */
-  isExtensionModule(path) {
-    if (!path.startsWith(`${this.venv}/lib/`) || !path.endsWith(".so")) return false;
-    const name = posix.basename(path);
-    if (/\.(cpython-[^/]*|abi3)\.so$/.test(name)) return true;
-    const dir = posix.dirname(path);
-    return /^[A-Za-z_][A-Za-z0-9_]*\.so$/.test(name) && (dir === this.sitePackages || this.files.has(`${dir}/__init__.py`));
+    checkHeaderFiles(this.p, this.report, files);
   }
   finish(modulefileBeside) {
-    this.checkPyvenv();
-    this.checkPythonLinks();
-    this.judgeShebangs();
-    this.checkRecords();
-    this.checkDistributions();
-    this.judgeForeignElf();
-    this.checkLibraries();
-    this.checkBuildPaths();
-    if (new Set(this.pycVersions.keys()).size > 1) {
-      this.report("PH307", this.venv, 1, `the venv holds bytecode for several interpreters (${[...this.pycVersions.keys()].sort().join(", ")}): one venv, one interpreter`);
+    const { p, report } = this;
+    checkPyvenv(p, report);
+    checkPythonLinks(p, report);
+    judgeShebangs(p, report);
+    checkRecords(p, report);
+    checkDistributions(p, report);
+    judgeForeignElf(p, report);
+    checkLibraries(p, report);
+    checkBuildPaths(p, report);
+    if (new Set(p.pycVersions.keys()).size > 1) {
+      report("PH307", p.venv, 1, `the venv holds bytecode for several interpreters (${[...p.pycVersions.keys()].sort().join(", ")}): one venv, one interpreter`);
     }
-    if (this.texts.modulefile === void 0) {
-      this.report("PH205", this.modulefile, 1, `the RPM ships no modulefile at ${this.modulefile} (charter \xA79)`);
+    if (p.texts.modulefile === void 0) {
+      report("PH205", p.modulefile, 1, `the RPM ships no modulefile at ${p.modulefile} (charter \xA79)`);
     } else {
-      for (const f of checkModulefile(this.modulefile, this.texts.modulefile, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+      for (const f of checkModulefile(p.modulefile, p.texts.modulefile, p.ctx.interpreterModule, p.venv)) report(f.rule, f.file, f.line, f.message);
     }
     if (modulefileBeside) {
-      for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, this.ctx.interpreterModule, this.venv)) this.report(f.rule, f.file, f.line, f.message);
+      for (const f of checkModulefile(modulefileBeside.file, modulefileBeside.text, p.ctx.interpreterModule, p.venv)) report(f.rule, f.file, f.line, f.message);
     }
     for (const { rule, waived, n } of this.counts.values()) {
       if (n <= CAP) continue;
-      const more = finding(rule, this.venv, 1, `${n - CAP} more ${waived ? "waived " : ""}${rule} findings like the ones above`);
+      const more = finding(rule, p.venv, 1, `${n - CAP} more ${waived ? "waived " : ""}${rule} findings like the ones above`);
       this.findings.push(waived ? { ...more, waived: { reason: "waived by the entries of the findings above", by: "audit.waive" } } : more);
     }
-    this.findings.push(...this.waivers.unmatched());
+    this.findings.push(...p.waivers.unmatched());
     return this.findings;
   }
-  /** PH302 and PH306: the venv is isolated and points at the target interpreter. */
-  checkPyvenv() {
-    const file = `${this.venv}/pyvenv.cfg`;
-    const text = this.texts.pyvenv;
-    if (text === void 0) {
-      this.report("PH302", file, 1, "pyvenv.cfg is missing: the payload is not a virtual environment (charter \xA73.1)");
-      return;
-    }
-    const values = /* @__PURE__ */ new Map();
-    text.split(/\r?\n/).forEach((line, i) => {
-      const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
-      if (m) values.set((m[1] ?? "").toLowerCase(), { value: m[2] ?? "", line: i + 1 });
-    });
-    const isolation = values.get("include-system-site-packages");
-    if (!isolation || isolation.value.toLowerCase() !== "false") {
-      this.report("PH302", file, isolation?.line ?? 1, `include-system-site-packages is ${isolation ? `"${isolation.value}"` : "not set"}: it must be false, so no system site-packages leak in (charter \xA73.1)`);
-    }
-    const home = values.get("home");
-    const expected = `${this.ctx.interpreterHome}/bin`;
-    if (!home || home.value.replace(/\/+$/, "") !== expected) {
-      this.report("PH306", file, home?.line ?? 1, `home is ${home ? home.value : "not set"}, not the target interpreter's ${expected}: the venv would not find its interpreter once installed`);
-    }
-  }
-  /** PH306: bin/python* lead to the target interpreter. */
-  checkPythonLinks() {
-    const target2 = `${this.ctx.interpreterHome}/bin/python${this.ctx.interpreter}`;
-    for (const [path, link] of this.symlinks) {
-      if (!path.startsWith(`${this.venv}/bin/`) || !/\/python[\d.]*$/.test(path)) continue;
-      let current = path;
-      let resolved = posix.resolve(posix.dirname(current), link);
-      for (let hops = 0; hops < 8; hops++) {
-        const next = this.symlinks.get(resolved);
-        if (next === void 0) break;
-        current = resolved;
-        resolved = posix.resolve(posix.dirname(current), next);
-      }
-      if (resolved !== target2) {
-        this.report("PH306", path, 1, `${posix.basename(path)} leads to ${resolved}, not the target interpreter ${target2}`);
-      }
-    }
-  }
-  /** PH312: every distribution has its RECORD, and files match their RECORD rows. */
-  checkRecords() {
-    const distributions = /* @__PURE__ */ new Set();
-    for (const path of this.paths) {
-      const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
-      if (m?.[1] && m[1].startsWith(`${this.venv}/`)) distributions.add(m[1]);
-    }
-    for (const dist of distributions) {
-      if (!this.files.has(`${dist}/RECORD`)) {
-        this.report("PH312", dist, 1, `${posix.basename(dist)} has no RECORD: nothing can tell whether its files are the ones its wheel installed; ship the RECORD pip writes, never delete it`);
-      }
-    }
-    for (const record of this.records) {
-      const base = posix.dirname(posix.dirname(record.path));
-      record.text.split(/\r?\n/).forEach((row, i) => {
-        const m = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/.exec(row);
-        if (!m) return;
-        const file = posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, ""));
-        const facts = this.files.get(file);
-        if (!facts) {
-          if (!this.symlinks.has(file)) this.report("PH312", record.path, i + 1, `${file} is listed in RECORD but not shipped`);
-        } else if (facts.sha256 !== m[2]) {
-          this.report("PH312", file, 1, `the file no longer matches the sha256 its distribution's RECORD gives (line ${i + 1} of ${record.path}): it was stripped, mangled or edited after pip installed it; ship it as installed`);
-        }
-      });
-    }
-  }
-  /** PH308: the installed distributions are the lock's plus the application. */
-  checkDistributions() {
-    if (this.texts.lock === void 0) {
-      this.report("PH308", `${this.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${this.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
-      return;
-    }
-    const locked = new Map(lockedPackages(this.texts.lock, this.ctx.interpreter, this.ctx.arch).map((p) => [normalizeName(p.name), p]));
-    const config = parseConfigJson(this.texts.config);
-    const application = config.application ? normalizeName(config.application.name) : normalizeName(this.ctx.tool);
-    const skipped = new Set((config.skipped ?? []).map(normalizeName));
-    const installed = /* @__PURE__ */ new Map();
-    for (const meta of this.metadata) {
-      if (!meta.path.startsWith(`${this.sitePackages}/`)) continue;
-      const name = /^Name:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
-      const version = /^Version:\s*(.+)$/m.exec(meta.text)?.[1]?.trim();
-      if (name && version) installed.set(normalizeName(name), { version, path: posix.dirname(meta.path) });
-    }
-    for (const [name, dist] of installed) {
-      const pin = locked.get(name);
-      if (!pin) {
-        if (name !== application) this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but not in requirements.lock: everything in the venv comes from the lock (charter \xA76.1)`);
-      } else if (!satisfies(dist.version, [{ operator: "==", version: pin.version }])) {
-        this.report("PH308", dist.path, 1, `${name} ${dist.version} is installed but the lock pins ${pin.version}`);
-      }
-    }
-    for (const [name, pin] of locked) {
-      if (!installed.has(name) && !skipped.has(name)) {
-        this.report("PH308", `${this.prefix}/requirements.lock`, 1, `${pin.name}==${pin.version} is in the lock but not installed in the venv`);
-      }
-    }
-  }
-  /** PH310: every needed shared library is in the venv or in the distro's base set. */
-  checkLibraries() {
-    for (const { path, needed } of this.elfNeeds) {
-      for (const lib of needed) {
-        if (!this.provided.has(lib) && !BASE_LIBRARIES.has(lib)) {
-          this.report("PH310", path, 1, `the ELF file needs ${lib}, which is neither in the venv nor in ${this.ctx.distro.key}'s base libraries: the tool may fail to load on an installed system unless another package provides it`);
-        }
-      }
-    }
-  }
-  /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
-  checkBuildPaths() {
-    const verbatim = /* @__PURE__ */ new Set();
-    for (const record of this.records) {
-      const base = posix.dirname(posix.dirname(record.path));
-      for (const row of record.text.split(/\r?\n/)) {
-        const m = /^(.*),sha256=([A-Za-z0-9_-]+),/.exec(row);
-        const file = m ? posix.resolve(base, (m[1] ?? "").replace(/^"|"$/g, "")) : void 0;
-        if (file && this.files.get(file)?.sha256 === m?.[2] && !file.startsWith(`${this.venv}/bin/`)) verbatim.add(file);
-      }
-    }
-    for (const [path, facts] of this.files) {
-      if (facts.buildPath && !verbatim.has(path)) this.report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
-      if (facts.compiledFor && this.files.has(facts.compiledFor.source)) this.report("PH305", path, 1, facts.compiledFor.message);
-    }
-  }
 };
-function largeText(path, auditor) {
+function largeText(path, p) {
   if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return "PH312";
   if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) return "PH303";
-  if (path === `${auditor.venv}/pyvenv.cfg`) return "PH302";
-  if (path === auditor.modulefile) return "PH205";
-  if (path === `${auditor.prefix}/requirements.lock`) return "PH308";
-  return void 0;
-}
-var BuildPathScanner = class {
-  constructor(literal) {
-    this.literal = literal;
-    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
-  }
-  literal;
-  tail = Buffer.alloc(0);
-  overlap;
-  found;
-  push(chunk) {
-    if (this.found) return;
-    const window = Buffer.concat([this.tail, chunk]);
-    this.found = buildPathIn(window, this.literal);
-    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
-  }
-};
-function parseConfigJson(text) {
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch {
-    return {};
-  }
-}
-function buildPathIn(data, literal) {
-  for (const marker of [...literal, ...BUILD_MARKERS]) {
-    if (marker && data.includes(marker)) return marker;
-  }
-  if (data.includes("/tmp/pip-")) {
-    const m = PIP_TEMP.exec(data.toString("latin1"));
-    if (m) return m[0];
-  }
+  if (path === `${p.venv}/pyvenv.cfg`) return "PH302";
+  if (path === p.modulefile) return "PH205";
+  if (path === `${p.prefix}/requirements.lock`) return "PH308";
   return void 0;
 }
 
@@ -29443,7 +29442,7 @@ function readPayload(rpm, onEntry) {
 }
 
 // src/audit/sbom-rules.ts
-import { posix as posix2 } from "node:path";
+import { posix as posix8 } from "node:path";
 
 // src/rpm/sbom.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -29814,11 +29813,11 @@ var SbomCheck = class {
     const path = `/${entry.name}`;
     if (path === this.path) this.sbom = entry.data.toString("utf8");
     else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString("utf8");
-    else if (posix2.dirname(posix2.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
+    else if (posix8.dirname(posix8.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
       const text = entry.data.toString("utf8");
       const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
       const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();
-      if (name && version) this.installed.set(normalizeName(name), { version, path: posix2.dirname(path) });
+      if (name && version) this.installed.set(normalizeName(name), { version, path: posix8.dirname(path) });
     }
   }
   finish(interpreter, arch2) {
@@ -30021,7 +30020,7 @@ ${checked.stderr}`;
 
 // src/audit/smoke-test.ts
 import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync } from "node:fs";
-import { dirname as dirname2, join as join7, posix as posix3 } from "node:path";
+import { dirname as dirname2, join as join7, posix as posix9 } from "node:path";
 
 // src/rpm/modulefile.ts
 function luaString(text) {
@@ -30155,12 +30154,12 @@ var UnsafePayload = class extends Error {
   name = "UnsafePayload";
 };
 function target(root, name) {
-  const normal = posix3.normalize(`/${name}`).slice(1);
+  const normal = posix9.normalize(`/${name}`).slice(1);
   if (!normal.startsWith(TREE)) return void 0;
   let at = root;
   for (const part of normal.split("/").slice(0, -1)) {
     at = join7(at, part);
-    if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix3.relative(root, at)}`);
+    if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix9.relative(root, at)}`);
   }
   return join7(root, normal);
 }
@@ -31502,10 +31501,10 @@ import { dirname as dirname6, join as join17, relative as relative3 } from "node
 
 // src/config/copy-files.ts
 import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
-import { join as join10, posix as posix4 } from "node:path";
+import { join as join10, posix as posix10 } from "node:path";
 function confined(path) {
-  if (path === "" || posix4.isAbsolute(path) || path.includes("\\")) return void 0;
-  const normal = posix4.normalize(path);
+  if (path === "" || posix10.isAbsolute(path) || path.includes("\\")) return void 0;
+  const normal = posix10.normalize(path);
   if (normal === ".." || normal.startsWith("../")) return void 0;
   return normal === "." ? "" : normal.replace(/\/$/, "");
 }
@@ -31563,7 +31562,7 @@ function checkCopyFiles(loaded, project) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
     } else {
       const link = symlinkIn(project, from);
-      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix4.relative(project, link)}, which could point anywhere; copy real files only`));
+      if (link) findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" holds the symlink ${posix10.relative(project, link)}, which could point anywhere; copy real files only`));
     }
     if (copyDestination(entry.to, "3.11") === void 0) {
       findings.push(finding("PH113", loaded.file, line("to"), `${key}.to: "${entry.to}" leaves the venv; give a path relative to the venv (bin/, {site-packages}/ \u2026), without ".."`));

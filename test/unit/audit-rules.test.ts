@@ -21,7 +21,9 @@ import {
   type RpmHeader,
 } from '../../src/audit/header-rules.js';
 import { checkModulefile } from '../../src/audit/modulefile-rules.js';
-import { buildPathIn, PayloadAuditor, type PayloadContext } from '../../src/audit/payload.js';
+import { PayloadAuditor } from '../../src/audit/payload.js';
+import { buildPathIn } from '../../src/audit/payload-rules/build-paths.js';
+import type { PayloadContext } from '../../src/audit/payload-rules/state.js';
 import { parseScriptlets } from '../../src/audit/rpm-file.js';
 import type { PackageIdentity } from '../../src/core/layout.js';
 import { renderModulefile, type ModuleText } from '../../src/rpm/modulefile.js';
