@@ -16,24 +16,13 @@ import { startGitHubServices, type GitHubServices } from '../support/github-serv
 import { EPOCH, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { run } from '../support/processes.js';
+import { treeDigests } from '../support/tree-digests.js';
 import { TestKeyring, type TestKey } from '../support/release-keys.js';
 
 const PASSPHRASE = 'action-passphrase-41d7e0';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-function digests(dir: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else found[relative(dir, full)] = sha256(full);
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 describe('action: signing, SBOM, provenance subjects and publish on a runner', () => {
   let work: string;
@@ -110,12 +99,12 @@ describe('action: signing, SBOM, provenance subjects and publish on a runner', (
     expect(subjects).toContain(`${sha256(join(repo, 'Packages', basename(built.outputs.rpm ?? '')))}  site/el9/Packages/${basename(built.outputs.rpm ?? '')}`);
     expect(first.summary).toContain('repomd.xml signed');
 
-    const before = digests(repo);
+    const before = treeDigests(repo);
     const again = await action(inputs);
     expect(again.status).toBe(1);
     expect(again.annotations.some((a) => a.command === 'error' && a.properties.title?.startsWith('PH401'))).toBe(true);
     expect(again.outputs.subjects).toBeUndefined();
-    expect(digests(repo)).toEqual(before);
+    expect(treeDigests(repo)).toEqual(before);
     expect(readdirSync(join(workspace, 'site'))).toEqual(['el9']);
   });
 
@@ -128,7 +117,7 @@ describe('action: signing, SBOM, provenance subjects and publish on a runner', (
       ...(r.outputs.report ? [readFileSync(r.outputs.report, 'utf8')] : []),
     ]);
     for (const artifact of services.artifacts()) for (const data of artifact.files.values()) texts.push(data.toString('latin1'));
-    for (const [file] of Object.entries(digests(join(workspace, 'site')))) texts.push(readFileSync(join(workspace, 'site', file)).toString('latin1'));
+    for (const [file] of Object.entries(treeDigests(join(workspace, 'site')))) texts.push(readFileSync(join(workspace, 'site', file)).toString('latin1'));
     for (const text of texts) {
       expect(text).not.toContain(PASSPHRASE);
       for (const line of armour) expect(text).not.toContain(line);

@@ -8,10 +8,9 @@
  * repository that createrepo_c's own reader lists, whose repomd.xml signature gpg verifies,
  * and which a second publish of the same release leaves byte for byte as it was.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPackages } from '../../src/publish/sign.js';
@@ -25,6 +24,7 @@ import { isolatedEnv, run, runCli } from '../support/processes.js';
 import { TestKeyring, type TestKey } from '../support/release-keys.js';
 import { requiredCommand } from '../support/required-tools.js';
 import { RpmCorpus } from '../support/rpm-corpus.js';
+import { treeDigests } from '../support/tree-digests.js';
 
 const PASSPHRASE = 'correct-horse-battery-9c1e';
 const SBOM_IN_RPM = 'usr/local/phoreus/hello-tool/1.0.0/sbom.cdx.json';
@@ -39,19 +39,6 @@ interface Built {
   stderr: string;
 }
 
-/** Every file under a directory with its sha256, by path relative to it. */
-function digests(dir: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else found[relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 /** The uncompressed cpio stream of an RPM's payload: what the package installs, as bytes. */
 async function payload(rpm: string): Promise<Buffer> {
@@ -269,26 +256,26 @@ describe('release pipeline: signing, SBOM, and a repository that only grows', ()
       expect(verified.status, verified.stderr).toBe(0);
       expect(readdirSync(join(work, 'site', 'phoreus')), 'no staging directory left beside the repository').toEqual(['el9']);
       expect(statSync(repo()).mode & 0o777).toBe(0o755);
-      for (const text of [r.stdout, r.stderr, ...Object.keys(digests(repo())).map((f) => readFileSync(join(repo(), f)).toString('latin1'))]) expect(text).not.toContain(PASSPHRASE);
+      for (const text of [r.stdout, r.stderr, ...Object.keys(treeDigests(repo())).map((f) => readFileSync(join(repo(), f)).toString('latin1'))]) expect(text).not.toContain(PASSPHRASE);
     });
 
     it('refuses the same release again (PH401) and leaves every file of the repository byte for byte as it was', async () => {
-      const before = digests(repo());
+      const before = treeDigests(repo());
       const r = await runCli(['publish', '--repo', repo(), '--sign-key', release.secret, '--format', 'json', unsigned.rpm], isolatedEnv({ PHOREUS_SIGN_PASSPHRASE: PASSPHRASE }));
       expect(r.status).toBe(1);
       const report = JSON.parse(r.stdout);
       expect(report.findings.map((f: { rule: string }) => f.rule)).toEqual(['PH401']);
       expect(report.findings[0].message).toContain('phoreus-hello-tool-1.0.0-1.0.0-1.el9.x86_64 is already published');
-      expect(digests(repo())).toEqual(before);
+      expect(treeDigests(repo())).toEqual(before);
       expect(readdirSync(join(work, 'site', 'phoreus'))).toEqual(['el9']);
     });
 
     it('refuses to add to a signed repository without the key, leaving it as it was', async () => {
-      const before = digests(repo());
+      const before = treeDigests(repo());
       const r = await runCli(['publish', '--repo', repo(), unsigned.srpm]);
       expect(r.status).toBe(2);
       expect(r.stderr.trim()).toMatch(/repomd\.xml is signed \(repomd\.xml\.asc\): give the signing key/);
-      expect(digests(repo())).toEqual(before);
+      expect(treeDigests(repo())).toEqual(before);
     });
 
     /** gpgv reads a binary keyring: the public key, dearmoured. */
