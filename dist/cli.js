@@ -30433,95 +30433,105 @@ var import_yaml2 = __toESM(require_dist(), 1);
 
 // src/config/schema.ts
 var import_yaml = __toESM(require_dist(), 1);
-function validate(node, schema, lines, path = "") {
-  const errors = [];
-  const index = /* @__PURE__ */ new Map();
-  let keyLine = 1;
-  walk(node, schema, path);
-  return { errors, index };
-  function lineOf(n) {
+var Validation = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  errors = [];
+  index = /* @__PURE__ */ new Map();
+  /** Line of the key whose value is being checked: an empty value has no position of its own. */
+  keyLine = 1;
+  lineOf(n) {
     const offset = n?.range?.[0];
-    return offset === void 0 ? keyLine : lines.linePos(offset).line;
+    return offset === void 0 ? this.keyLine : this.lines.linePos(offset).line;
   }
-  function fail(n, at, message) {
-    errors.push({ line: (0, import_yaml.isScalar)(n) && n.value === null ? keyLine : lineOf(n), path: at, message });
+  fail(n, at, message) {
+    this.errors.push({ line: (0, import_yaml.isScalar)(n) && n.value === null ? this.keyLine : this.lineOf(n), path: at, message });
   }
-  function describe(n) {
-    if ((0, import_yaml.isMap)(n)) return "a mapping";
-    if ((0, import_yaml.isSeq)(n)) return "a list";
-    if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} "${shown(String(n.value), 40)}"`;
-    return "empty";
-  }
-  function judged(n, at, judge) {
+  judged(n, at, judge) {
     const value = (0, import_yaml.isScalar)(n) ? String(n.value) : "";
     const wrong = judge?.(value);
-    if (wrong) fail(n, at, `${at}: "${shown(value)}" is not safe: ${wrong}`);
+    if (wrong) this.fail(n, at, `${at}: "${shown(value)}" is not safe: ${wrong}`);
   }
-  function walk(n, s, at) {
-    index.set(at, lineOf(n));
+  walk(n, s, at) {
+    this.index.set(at, this.lineOf(n));
     const where = at || "the top level";
     switch (s.type) {
       case "string":
-        if (s.missing && (n === null || n === void 0 || (0, import_yaml.isScalar)(n) && (n.value === null || String(n.value).trim() === ""))) {
-          return fail(n, at, `${where} ${s.missing}`);
-        }
-        if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
-          return fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
-        }
-        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return fail(n, at, `${where} must be a string, not ${describe(n)}`);
-        if (s.pattern && !s.pattern.test(n.value)) return fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? "is not valid"}`);
-        {
-          const refused = s.refuse?.(n.value);
-          if (refused) return fail(n, at, `${where}: "${shown(n.value)}" ${refused}`);
-        }
-        return judged(n, at, s.judge);
+        return this.string(n, s, at, where);
       case "scalar":
-        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") return fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
-        return judged(n, at, s.judge);
+        if (!(0, import_yaml.isScalar)(n) || n.value === null || typeof n.value === "object") return this.fail(n, at, `${where} must be a string or number, not ${describe(n)}`);
+        return this.judged(n, at, s.judge);
       case "boolean":
-        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") fail(n, at, `${where} must be true or false, not ${describe(n)}`);
+        if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "boolean") this.fail(n, at, `${where} must be true or false, not ${describe(n)}`);
         return;
       case "list":
-        if (!(0, import_yaml.isSeq)(n)) return fail(n, at, `${where} must be a list, not ${describe(n)}`);
-        n.items.forEach((item, i) => walk(item, s.items, `${at}[${i}]`));
+        if (!(0, import_yaml.isSeq)(n)) return this.fail(n, at, `${where} must be a list, not ${describe(n)}`);
+        n.items.forEach((item, i) => this.walk(item, s.items, `${at}[${i}]`));
         return;
       case "object":
-      case "map": {
-        if (!(0, import_yaml.isMap)(n)) return fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
-        if (s.type === "object") {
-          const present = new Set(n.items.map((p) => (0, import_yaml.isScalar)(p.key) ? String(p.key.value) : ""));
-          for (const key of s.required ?? []) {
-            if (!present.has(key)) fail(n, at, `${where} needs "${key}"`);
-          }
-        }
-        for (const pair of n.items) {
-          const keyNode = pair.key;
-          const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
-          const child = at ? `${at}.${key}` : key;
-          keyLine = lineOf(keyNode);
-          if (s.type === "object") {
-            const field = s.fields[key];
-            if (!field) {
-              const known = Object.keys(s.fields);
-              const near = known.find((k) => closeTo(k, key));
-              fail(keyNode, child, `unknown key "${shown(key)}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
-              continue;
-            }
-            walk(pair.value, field, child);
-            index.set(child, lineOf(keyNode));
-          } else {
-            if (!(0, import_yaml.isScalar)(keyNode) || typeof keyNode.value !== "string" || !s.keys.pattern.test(key)) {
-              fail(keyNode, child, `"${shown(key)}" in ${where} ${s.keys.hint}`);
-              continue;
-            }
-            walk(pair.value, s.values, child);
-            index.set(child, lineOf(keyNode));
-          }
-        }
-        return;
-      }
+      case "map":
+        return this.mapping(n, s, at, where);
     }
   }
+  string(n, s, at, where) {
+    if (s.missing && (n === null || n === void 0 || (0, import_yaml.isScalar)(n) && (n.value === null || String(n.value).trim() === ""))) {
+      return this.fail(n, at, `${where} ${s.missing}`);
+    }
+    if ((0, import_yaml.isScalar)(n) && typeof n.value === "number") {
+      return this.fail(n, at, `${where} must be a string, not the number ${String(n.value)}: quote it, as YAML reads an unquoted 1.10 as the number 1.1`);
+    }
+    if (!(0, import_yaml.isScalar)(n) || typeof n.value !== "string") return this.fail(n, at, `${where} must be a string, not ${describe(n)}`);
+    if (s.pattern && !s.pattern.test(n.value)) return this.fail(n, at, `${where}: "${shown(n.value)}" ${s.hint ?? "is not valid"}`);
+    const refused = s.refuse?.(n.value);
+    if (refused) return this.fail(n, at, `${where}: "${shown(n.value)}" ${refused}`);
+    this.judged(n, at, s.judge);
+  }
+  /** An object (known fields, required ones) or a map (keys of a pattern, values of one schema). */
+  mapping(n, s, at, where) {
+    if (!(0, import_yaml.isMap)(n)) return this.fail(n, at, `${where} must be a mapping, not ${describe(n)}`);
+    if (s.type === "object") {
+      const present = new Set(n.items.map((p) => (0, import_yaml.isScalar)(p.key) ? String(p.key.value) : ""));
+      for (const key of s.required ?? []) {
+        if (!present.has(key)) this.fail(n, at, `${where} needs "${key}"`);
+      }
+    }
+    for (const pair of n.items) {
+      const keyNode = pair.key;
+      const key = (0, import_yaml.isScalar)(keyNode) ? String(keyNode.value) : "";
+      const child = at ? `${at}.${key}` : key;
+      this.keyLine = this.lineOf(keyNode);
+      const value = s.type === "object" ? this.field(s, keyNode, key, child, where) : this.mapValue(s, keyNode, key, child, where);
+      if (!value) continue;
+      this.walk(pair.value, value, child);
+      this.index.set(child, this.lineOf(keyNode));
+    }
+  }
+  field(s, keyNode, key, child, where) {
+    const field = s.fields[key];
+    if (field) return field;
+    const known = Object.keys(s.fields);
+    const near = known.find((k) => closeTo(k, key));
+    this.fail(keyNode, child, `unknown key "${shown(key)}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}; known keys: ${known.join(", ")}`);
+    return void 0;
+  }
+  mapValue(s, keyNode, key, child, where) {
+    if ((0, import_yaml.isScalar)(keyNode) && typeof keyNode.value === "string" && s.keys.pattern.test(key)) return s.values;
+    this.fail(keyNode, child, `"${shown(key)}" in ${where} ${s.keys.hint}`);
+    return void 0;
+  }
+};
+function describe(n) {
+  if ((0, import_yaml.isMap)(n)) return "a mapping";
+  if ((0, import_yaml.isSeq)(n)) return "a list";
+  if ((0, import_yaml.isScalar)(n)) return n.value === null ? "empty" : `${typeof n.value} "${shown(String(n.value), 40)}"`;
+  return "empty";
+}
+function validate(node, schema, lines, path = "") {
+  const validation = new Validation(lines);
+  validation.walk(node, schema, path);
+  return { errors: validation.errors, index: validation.index };
 }
 function closeTo(a, b) {
   if (Math.abs(a.length - b.length) > 2) return false;
