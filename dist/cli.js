@@ -27743,78 +27743,103 @@ function fileSource(fd, size) {
   };
 }
 var MAX_NAME2 = 4096;
+var ElfReader = class {
+  constructor(source2, is64, little) {
+    this.source = source2;
+    this.is64 = is64;
+    this.little = little;
+  }
+  source;
+  is64;
+  little;
+  sections = [];
+  at(o, n) {
+    const b = this.source.read(o, n);
+    if (b.length < n) throw new RangeError("past the end of the file");
+    return b;
+  }
+  u16(o) {
+    return this.little ? this.at(o, 2).readUInt16LE(0) : this.at(o, 2).readUInt16BE(0);
+  }
+  u32(o) {
+    return this.little ? this.at(o, 4).readUInt32LE(0) : this.at(o, 4).readUInt32BE(0);
+  }
+  word(o) {
+    return this.is64 ? Number(this.little ? this.at(o, 8).readBigUInt64LE(0) : this.at(o, 8).readBigUInt64BE(0)) : this.u32(o);
+  }
+  sword(o) {
+    return this.is64 ? Number(this.little ? this.at(o, 8).readBigInt64LE(0) : this.at(o, 8).readBigInt64BE(0)) : this.u32(o);
+  }
+  /** The NUL-terminated string at `offset` of the string table in section `sectionIndex`. */
+  str(sectionIndex, offset) {
+    const s = this.sections[sectionIndex];
+    if (!s) return "";
+    const start = s.offset + offset;
+    const chunk = this.source.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
+    const end = chunk.indexOf(0);
+    return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
+  }
+  readSections(shoff, shnum, shentsize) {
+    const { is64 } = this;
+    this.sections = Array.from({ length: shnum }, (_, i) => {
+      const at = shoff + i * shentsize;
+      return {
+        type: this.u32(at + 4),
+        offset: this.word(at + (is64 ? 24 : 16)),
+        size: this.word(at + (is64 ? 32 : 20)),
+        link: this.u32(at + (is64 ? 40 : 24)),
+        info: this.u32(at + (is64 ? 44 : 28))
+      };
+    });
+  }
+};
+function readDynamic(r, dynamic, info2) {
+  const entSize = r.is64 ? 16 : 8;
+  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
+    const tag2 = r.sword(at);
+    if (tag2 === 0) break;
+    const value = r.word(at + (r.is64 ? 8 : 4));
+    if (tag2 === DT_NEEDED) info2.needed.push(r.str(dynamic.link, value));
+    else if (tag2 === DT_SONAME) info2.soname = r.str(dynamic.link, value);
+    else if (tag2 === DT_RPATH || tag2 === DT_RUNPATH) info2.rpath.push(...r.str(dynamic.link, value).split(":").filter(Boolean));
+  }
+}
+function readVersionsNeeded(r, verneed, info2) {
+  let at = verneed.offset;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
+    const count = r.u16(at + 2);
+    const file = r.str(verneed.link, r.u32(at + 4));
+    const names = [];
+    let aux = at + r.u32(at + 8);
+    for (let k = 0; k < count; k++) {
+      names.push(r.str(verneed.link, r.u32(aux + 8)));
+      const nextAux = r.u32(aux + 12);
+      if (nextAux === 0) break;
+      aux += nextAux;
+    }
+    info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
+    const next = r.u32(at + 12);
+    if (next === 0) break;
+    at += next;
+  }
+}
 function readElf(input) {
   const source2 = Buffer.isBuffer(input) ? bufferSource(input) : input;
   const head = source2.read(0, 64);
   if (!isElf(head) || source2.length < 64) return void 0;
   const is64 = head[4] === 2;
-  const little = head[5] === 1;
-  const at = (o, n) => {
-    const b = source2.read(o, n);
-    if (b.length < n) throw new RangeError("past the end of the file");
-    return b;
-  };
-  const u16 = (o) => little ? at(o, 2).readUInt16LE(0) : at(o, 2).readUInt16BE(0);
-  const u32 = (o) => little ? at(o, 4).readUInt32LE(0) : at(o, 4).readUInt32BE(0);
-  const word = (o) => is64 ? Number(little ? at(o, 8).readBigUInt64LE(0) : at(o, 8).readBigUInt64BE(0)) : u32(o);
-  const sword = (o) => is64 ? Number(little ? at(o, 8).readBigInt64LE(0) : at(o, 8).readBigInt64BE(0)) : u32(o);
+  const r = new ElfReader(source2, is64, head[5] === 1);
   try {
-    const machine = u16(18);
-    const shoff = word(is64 ? 40 : 32);
-    const shentsize = u16(is64 ? 58 : 46);
-    const shnum = u16(is64 ? 60 : 48);
-    const info2 = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
+    const shoff = r.word(is64 ? 40 : 32);
+    const shentsize = r.u16(is64 ? 58 : 46);
+    const shnum = r.u16(is64 ? 60 : 48);
+    const info2 = { machine: r.u16(18), is64, needed: [], rpath: [], versionsNeeded: {} };
     if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source2.length) return info2;
-    const sections = Array.from({ length: shnum }, (_, i) => {
-      const at2 = shoff + i * shentsize;
-      return {
-        type: u32(at2 + 4),
-        offset: word(at2 + (is64 ? 24 : 16)),
-        size: word(at2 + (is64 ? 32 : 20)),
-        link: u32(at2 + (is64 ? 40 : 24)),
-        info: u32(at2 + (is64 ? 44 : 28))
-      };
-    });
-    const str2 = (sectionIndex, offset) => {
-      const s = sections[sectionIndex];
-      if (!s) return "";
-      const start = s.offset + offset;
-      const chunk = source2.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
-      const end = chunk.indexOf(0);
-      return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
-    };
-    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
-    if (dynamic) {
-      const entSize = is64 ? 16 : 8;
-      for (let at2 = dynamic.offset; at2 + entSize <= dynamic.offset + dynamic.size; at2 += entSize) {
-        const tag2 = sword(at2);
-        if (tag2 === 0) break;
-        const value = word(at2 + (is64 ? 8 : 4));
-        if (tag2 === DT_NEEDED) info2.needed.push(str2(dynamic.link, value));
-        else if (tag2 === DT_SONAME) info2.soname = str2(dynamic.link, value);
-        else if (tag2 === DT_RPATH || tag2 === DT_RUNPATH) info2.rpath.push(...str2(dynamic.link, value).split(":").filter(Boolean));
-      }
-    }
-    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
-    if (verneed) {
-      let at2 = verneed.offset;
-      for (let n = 0; n < Math.max(verneed.info, 1) && at2 < verneed.offset + verneed.size; n++) {
-        const count = u16(at2 + 2);
-        const file = str2(verneed.link, u32(at2 + 4));
-        const names = [];
-        let aux = at2 + u32(at2 + 8);
-        for (let k = 0; k < count; k++) {
-          names.push(str2(verneed.link, u32(aux + 8)));
-          const nextAux = u32(aux + 12);
-          if (nextAux === 0) break;
-          aux += nextAux;
-        }
-        info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
-        const next = u32(at2 + 12);
-        if (next === 0) break;
-        at2 += next;
-      }
-    }
+    r.readSections(shoff, shnum, shentsize);
+    const dynamic = r.sections.find((s) => s.type === SHT_DYNAMIC);
+    if (dynamic) readDynamic(r, dynamic, info2);
+    const verneed = r.sections.find((s) => s.type === SHT_GNU_VERNEED);
+    if (verneed) readVersionsNeeded(r, verneed, info2);
     return info2;
   } catch {
     return void 0;

@@ -77,83 +77,121 @@ export function fileSource(fd: number, size: number): ByteSource {
 const MAX_NAME = 4096;
 
 /** Parses the sections that matter; undefined when the bytes are not a readable ELF file. */
+/** A section header: what the reader needs of it. */
+interface Section {
+  type: number;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+}
+
+/** Integers of the file's class and byte order, and strings of its string tables; a read past the end throws. */
+class ElfReader {
+  sections: Section[] = [];
+
+  constructor(private readonly source: ByteSource, readonly is64: boolean, private readonly little: boolean) {}
+
+  private at(o: number, n: number): Buffer {
+    const b = this.source.read(o, n);
+    if (b.length < n) throw new RangeError('past the end of the file');
+    return b;
+  }
+
+  u16(o: number): number {
+    return this.little ? this.at(o, 2).readUInt16LE(0) : this.at(o, 2).readUInt16BE(0);
+  }
+
+  u32(o: number): number {
+    return this.little ? this.at(o, 4).readUInt32LE(0) : this.at(o, 4).readUInt32BE(0);
+  }
+
+  word(o: number): number {
+    return this.is64 ? Number(this.little ? this.at(o, 8).readBigUInt64LE(0) : this.at(o, 8).readBigUInt64BE(0)) : this.u32(o);
+  }
+
+  sword(o: number): number {
+    return this.is64 ? Number(this.little ? this.at(o, 8).readBigInt64LE(0) : this.at(o, 8).readBigInt64BE(0)) : this.u32(o);
+  }
+
+  /** The NUL-terminated string at `offset` of the string table in section `sectionIndex`. */
+  str(sectionIndex: number, offset: number): string {
+    const s = this.sections[sectionIndex];
+    if (!s) return '';
+    const start = s.offset + offset;
+    const chunk = this.source.read(start, Math.min(MAX_NAME, Math.max(0, s.offset + s.size - start)));
+    const end = chunk.indexOf(0);
+    return chunk.toString('utf8', 0, end < 0 ? chunk.length : end);
+  }
+
+  readSections(shoff: number, shnum: number, shentsize: number): void {
+    const { is64 } = this;
+    this.sections = Array.from({ length: shnum }, (_, i) => {
+      const at = shoff + i * shentsize;
+      return {
+        type: this.u32(at + 4),
+        offset: this.word(at + (is64 ? 0x18 : 0x10)),
+        size: this.word(at + (is64 ? 0x20 : 0x14)),
+        link: this.u32(at + (is64 ? 0x28 : 0x18)),
+        info: this.u32(at + (is64 ? 0x2c : 0x1c)),
+      };
+    });
+  }
+}
+
+/** DT_NEEDED, DT_SONAME and DT_RPATH/DT_RUNPATH from the dynamic section. */
+function readDynamic(r: ElfReader, dynamic: Section, info: ElfInfo): void {
+  const entSize = r.is64 ? 16 : 8;
+  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
+    const tag = r.sword(at);
+    if (tag === 0) break;
+    const value = r.word(at + (r.is64 ? 8 : 4));
+    if (tag === DT_NEEDED) info.needed.push(r.str(dynamic.link, value));
+    else if (tag === DT_SONAME) info.soname = r.str(dynamic.link, value);
+    else if (tag === DT_RPATH || tag === DT_RUNPATH) info.rpath.push(...r.str(dynamic.link, value).split(':').filter(Boolean));
+  }
+}
+
+/** The symbol versions needed of each library, from .gnu.version_r. */
+function readVersionsNeeded(r: ElfReader, verneed: Section, info: ElfInfo): void {
+  // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32.
+  // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
+  let at = verneed.offset;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
+    const count = r.u16(at + 2);
+    const file = r.str(verneed.link, r.u32(at + 4));
+    const names: string[] = [];
+    let aux = at + r.u32(at + 8);
+    for (let k = 0; k < count; k++) {
+      names.push(r.str(verneed.link, r.u32(aux + 8)));
+      const nextAux = r.u32(aux + 12);
+      if (nextAux === 0) break;
+      aux += nextAux;
+    }
+    info.versionsNeeded[file] = [...(info.versionsNeeded[file] ?? []), ...names];
+    const next = r.u32(at + 12);
+    if (next === 0) break;
+    at += next;
+  }
+}
+
 export function readElf(input: Buffer | ByteSource): ElfInfo | undefined {
   const source = Buffer.isBuffer(input) ? bufferSource(input) : input;
   const head = source.read(0, 64);
   if (!isElf(head) || source.length < 64) return undefined;
   const is64 = head[4] === 2;
-  const little = head[5] === 1;
-  const at = (o: number, n: number): Buffer => {
-    const b = source.read(o, n);
-    if (b.length < n) throw new RangeError('past the end of the file');
-    return b;
-  };
-  const u16 = (o: number): number => (little ? at(o, 2).readUInt16LE(0) : at(o, 2).readUInt16BE(0));
-  const u32 = (o: number): number => (little ? at(o, 4).readUInt32LE(0) : at(o, 4).readUInt32BE(0));
-  const word = (o: number): number => (is64 ? Number(little ? at(o, 8).readBigUInt64LE(0) : at(o, 8).readBigUInt64BE(0)) : u32(o));
-  const sword = (o: number): number => (is64 ? Number(little ? at(o, 8).readBigInt64LE(0) : at(o, 8).readBigInt64BE(0)) : u32(o));
+  const r = new ElfReader(source, is64, head[5] === 1);
   try {
-    const machine = u16(18);
-    const shoff = word(is64 ? 0x28 : 0x20);
-    const shentsize = u16(is64 ? 0x3a : 0x2e);
-    const shnum = u16(is64 ? 0x3c : 0x30);
-    const info: ElfInfo = { machine, is64, needed: [], rpath: [], versionsNeeded: {} };
+    const shoff = r.word(is64 ? 0x28 : 0x20);
+    const shentsize = r.u16(is64 ? 0x3a : 0x2e);
+    const shnum = r.u16(is64 ? 0x3c : 0x30);
+    const info: ElfInfo = { machine: r.u16(18), is64, needed: [], rpath: [], versionsNeeded: {} };
     if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source.length) return info;
-
-    const sections = Array.from({ length: shnum }, (_, i) => {
-      const at = shoff + i * shentsize;
-      return {
-        type: u32(at + 4),
-        offset: word(at + (is64 ? 0x18 : 0x10)),
-        size: word(at + (is64 ? 0x20 : 0x14)),
-        link: u32(at + (is64 ? 0x28 : 0x18)),
-        info: u32(at + (is64 ? 0x2c : 0x1c)),
-      };
-    });
-    const str = (sectionIndex: number, offset: number): string => {
-      const s = sections[sectionIndex];
-      if (!s) return '';
-      const start = s.offset + offset;
-      const chunk = source.read(start, Math.min(MAX_NAME, Math.max(0, s.offset + s.size - start)));
-      const end = chunk.indexOf(0);
-      return chunk.toString('utf8', 0, end < 0 ? chunk.length : end);
-    };
-
-    const dynamic = sections.find((s) => s.type === SHT_DYNAMIC);
-    if (dynamic) {
-      const entSize = is64 ? 16 : 8;
-      for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
-        const tag = sword(at);
-        if (tag === 0) break;
-        const value = word(at + (is64 ? 8 : 4));
-        if (tag === DT_NEEDED) info.needed.push(str(dynamic.link, value));
-        else if (tag === DT_SONAME) info.soname = str(dynamic.link, value);
-        else if (tag === DT_RPATH || tag === DT_RUNPATH) info.rpath.push(...str(dynamic.link, value).split(':').filter(Boolean));
-      }
-    }
-
-    const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
-    if (verneed) {
-      // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32.
-      // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
-      let at = verneed.offset;
-      for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
-        const count = u16(at + 2);
-        const file = str(verneed.link, u32(at + 4));
-        const names: string[] = [];
-        let aux = at + u32(at + 8);
-        for (let k = 0; k < count; k++) {
-          names.push(str(verneed.link, u32(aux + 8)));
-          const nextAux = u32(aux + 12);
-          if (nextAux === 0) break;
-          aux += nextAux;
-        }
-        info.versionsNeeded[file] = [...(info.versionsNeeded[file] ?? []), ...names];
-        const next = u32(at + 12);
-        if (next === 0) break;
-        at += next;
-      }
-    }
+    r.readSections(shoff, shnum, shentsize);
+    const dynamic = r.sections.find((s) => s.type === SHT_DYNAMIC);
+    if (dynamic) readDynamic(r, dynamic, info);
+    const verneed = r.sections.find((s) => s.type === SHT_GNU_VERNEED);
+    if (verneed) readVersionsNeeded(r, verneed, info);
     return info;
   } catch {
     return undefined; // truncated or corrupt: not an ELF file the audit can judge
