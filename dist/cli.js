@@ -34848,8 +34848,7 @@ function staleMetaPackages(candidates, published) {
   }
   return stale;
 }
-async function publish(request, log) {
-  await requireTools(["createrepo_c", "rpm"], log);
+function openRepository(request) {
   const repo = resolve2(request.repo);
   if (existsSync18(repo) && !statSync12(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
   const repomdPath = join27(repo, "repodata", "repomd.xml");
@@ -34861,24 +34860,33 @@ async function publish(request, log) {
     throw new UsageError(`${repomdPath} is signed (repomd.xml.asc): give the signing key (--sign-key, the signing-key input) so that the new repomd.xml is signed too`);
   }
   if (request.rpms.length === 0) throw new UsageError("nothing to publish: pass one or more RPMs");
-  const candidates = [];
-  for (const file of request.rpms) candidates.push(await readCandidate(resolve2(file)));
-  const published = exists2 ? await publishedPackages(repo) : [];
-  const result = { repo, findings: [], added: [], leftOut: [], packages: published.length, signed: false };
+  return { repo, repomdPath, exists: exists2 };
+}
+function replacements(repo, candidates, published) {
+  const findings = [];
   const seen = /* @__PURE__ */ new Map();
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
     const file = join27(PACKAGES, basename10(c.file));
     if (same) {
-      result.findings.push(finding("PH401", basename10(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
+      findings.push(finding("PH401", basename10(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename10(c.file)} and ${basename10(twice)} are both ${nevra(c)}; publish one`);
     } else if (existsSync18(join27(repo, file))) {
-      result.findings.push(finding("PH401", basename10(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
+      findings.push(finding("PH401", basename10(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
   }
+  return findings;
+}
+async function publish(request, log) {
+  await requireTools(["createrepo_c", "rpm"], log);
+  const { repo, repomdPath, exists: exists2 } = openRepository(request);
+  const candidates = [];
+  for (const file of request.rpms) candidates.push(await readCandidate(resolve2(file)));
+  const published = exists2 ? await publishedPackages(repo) : [];
+  const result = { repo, findings: replacements(repo, candidates, published), added: [], leftOut: [], packages: published.length, signed: false };
   if (result.findings.length > 0) return result;
   const stale = staleMetaPackages(candidates, published);
   for (const [file, reason2] of stale) {
@@ -34902,21 +34910,7 @@ async function publish(request, log) {
       result.added.push(join27(PACKAGES, basename10(c.file)));
     }
     const revision = revisionOf(adding, exists2 ? readFileSync10(repomdPath, "utf8") : void 0);
-    const created = await log.group("createrepo_c --update", () => run("createrepo_c", [
-      "--update",
-      "--keep-all-metadata",
-      "--no-database",
-      "--workers",
-      "1",
-      "--revision",
-      String(revision),
-      "--set-timestamp-to-revision",
-      stage
-    ]));
-    if (created.exitCode !== 0) throw new BuildFailure(`createrepo_c failed: ${lastLine(created.stderr) || lastLine(created.stdout)}`);
-    const after = await publishedPackages(stage);
-    const missing = [...published, ...adding].filter((p) => !after.some((q) => nevra(q) === nevra(p)));
-    if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(", ")}: nothing was published`);
+    const after = await updateRepodata(stage, revision, [...published, ...adding], log);
     if (request.keyring) {
       await detachSign(request.keyring, join27(stage, "repodata", "repomd.xml"), join27(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
@@ -34928,6 +34922,24 @@ async function publish(request, log) {
   } finally {
     removeScratch(stage);
   }
+}
+async function updateRepodata(stage, revision, expected, log) {
+  const created = await log.group("createrepo_c --update", () => run("createrepo_c", [
+    "--update",
+    "--keep-all-metadata",
+    "--no-database",
+    "--workers",
+    "1",
+    "--revision",
+    String(revision),
+    "--set-timestamp-to-revision",
+    stage
+  ]));
+  if (created.exitCode !== 0) throw new BuildFailure(`createrepo_c failed: ${lastLine(created.stderr) || lastLine(created.stdout)}`);
+  const after = await publishedPackages(stage);
+  const missing = expected.filter((p) => !after.some((q) => nevra(q) === nevra(p)));
+  if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(", ")}: nothing was published`);
+  return after;
 }
 function swapIn(stage, repo) {
   if (!existsSync18(repo)) {

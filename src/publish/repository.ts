@@ -104,8 +104,8 @@ export function staleMetaPackages(candidates: readonly Candidate[], published: r
   return stale;
 }
 
-export async function publish(request: PublishRequest, log: Log): Promise<PublishResult> {
-  await requireTools(['createrepo_c', 'rpm'], log);
+/** The repository's directory, and its repomd.xml when it already is a repository; refuses a directory that is neither. */
+function openRepository(request: PublishRequest): { repo: string; repomdPath: string; exists: boolean } {
   const repo = resolve(request.repo);
   if (existsSync(repo) && !statSync(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
   const repomdPath = join(repo, 'repodata', 'repomd.xml');
@@ -117,26 +117,36 @@ export async function publish(request: PublishRequest, log: Log): Promise<Publis
     throw new UsageError(`${repomdPath} is signed (repomd.xml.asc): give the signing key (--sign-key, the signing-key input) so that the new repomd.xml is signed too`);
   }
   if (request.rpms.length === 0) throw new UsageError('nothing to publish: pass one or more RPMs');
+  return { repo, repomdPath, exists };
+}
 
-  const candidates: Candidate[] = [];
-  for (const file of request.rpms) candidates.push(await readCandidate(resolve(file)));
-  const published = exists ? await publishedPackages(repo) : [];
-  const result: PublishResult = { repo, findings: [], added: [], leftOut: [], packages: published.length, signed: false };
-
+/** PH401: nothing published is replaced, by its NEVRA or its file name; the same NEVRA twice is refused. */
+function replacements(repo: string, candidates: readonly Candidate[], published: readonly PublishedPackage[]): Finding[] {
+  const findings: Finding[] = [];
   const seen = new Map<string, string>();
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
     const file = join(PACKAGES, basename(c.file));
     if (same) {
-      result.findings.push(finding('PH401', basename(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter §11); bump the version, or the release for a rebuild`));
+      findings.push(finding('PH401', basename(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter §11); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename(c.file)} and ${basename(twice)} are both ${nevra(c)}; publish one`);
     } else if (existsSync(join(repo, file))) {
-      result.findings.push(finding('PH401', basename(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter §11)`));
+      findings.push(finding('PH401', basename(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter §11)`));
     }
     seen.set(nevra(c), c.file);
   }
+  return findings;
+}
+
+export async function publish(request: PublishRequest, log: Log): Promise<PublishResult> {
+  await requireTools(['createrepo_c', 'rpm'], log);
+  const { repo, repomdPath, exists } = openRepository(request);
+  const candidates: Candidate[] = [];
+  for (const file of request.rpms) candidates.push(await readCandidate(resolve(file)));
+  const published = exists ? await publishedPackages(repo) : [];
+  const result: PublishResult = { repo, findings: replacements(repo, candidates, published), added: [], leftOut: [], packages: published.length, signed: false };
   if (result.findings.length > 0) return result;
 
   const stale = staleMetaPackages(candidates, published);
@@ -163,14 +173,7 @@ export async function publish(request: PublishRequest, log: Log): Promise<Publis
       result.added.push(join(PACKAGES, basename(c.file)));
     }
     const revision = revisionOf(adding, exists ? readFileSync(repomdPath, 'utf8') : undefined);
-    const created = await log.group('createrepo_c --update', () => run('createrepo_c', [
-      '--update', '--keep-all-metadata', '--no-database', '--workers', '1',
-      '--revision', String(revision), '--set-timestamp-to-revision', stage,
-    ]));
-    if (created.exitCode !== 0) throw new BuildFailure(`createrepo_c failed: ${lastLine(created.stderr) || lastLine(created.stdout)}`);
-    const after = await publishedPackages(stage);
-    const missing = [...published, ...adding].filter((p) => !after.some((q) => nevra(q) === nevra(p)));
-    if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(', ')}: nothing was published`);
+    const after = await updateRepodata(stage, revision, [...published, ...adding], log);
     if (request.keyring) {
       await detachSign(request.keyring, join(stage, 'repodata', 'repomd.xml'), join(stage, 'repodata', 'repomd.xml.asc'));
       result.signed = true;
@@ -182,6 +185,19 @@ export async function publish(request: PublishRequest, log: Log): Promise<Publis
   } finally {
     removeScratch(stage);
   }
+}
+
+/** createrepo_c on the staged copy; the new repodata must list every package it should. */
+async function updateRepodata(stage: string, revision: number, expected: readonly PublishedPackage[], log: Log): Promise<PublishedPackage[]> {
+  const created = await log.group('createrepo_c --update', () => run('createrepo_c', [
+    '--update', '--keep-all-metadata', '--no-database', '--workers', '1',
+    '--revision', String(revision), '--set-timestamp-to-revision', stage,
+  ]));
+  if (created.exitCode !== 0) throw new BuildFailure(`createrepo_c failed: ${lastLine(created.stderr) || lastLine(created.stdout)}`);
+  const after = await publishedPackages(stage);
+  const missing = expected.filter((p) => !after.some((q) => nevra(q) === nevra(p)));
+  if (missing.length > 0) throw new BuildFailure(`the new repodata lacks ${missing.map(nevra).join(', ')}: nothing was published`);
+  return after;
 }
 
 /** Puts the staged repository in the place of the old one: two renames, the old one restored if the second fails. */
