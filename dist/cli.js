@@ -34247,12 +34247,14 @@ var Build = class {
       return wheel;
     });
   }
-  /** Step 4: which tool and version this is, once the application's metadata is known. */
-  identity(plan, app, packages) {
-    const { config } = plan;
-    const tool = resolveTool(plan.identity) ?? (app ? normalizeName(app.name) : void 0);
+  /**
+   * Step 4: which tool and version this is, once the application's metadata is known: as
+   * known before the build (`early`), else from the application wheel, else the lock's pin.
+   */
+  identity(config, early, app, packages) {
+    const tool = early.tool ?? (app ? normalizeName(app.name) : void 0);
     if (!tool) throw new UsageError("the project is only a lock and names no tool: pass --tool (the action's tool input) or set tool.name in phoreus.yaml");
-    const version = resolveVersion(plan.identity) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
+    const version = early.version ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
     const unsafe = [...checkToolName(tool, { file: ".", line: 1 }), ...checkToolVersion(version, { file: ".", line: 1 })];
     if (unsafe.length > 0) {
@@ -34397,7 +34399,7 @@ async function buildVerified(run2, verification, plan, options, log) {
   const packages = lockedPackages(lock.file, interpreter, run2.arch);
   const { wheelhouse, builder: builder2 } = await run2.fetch(python, lock.text, packages, platform2, epoch);
   const app = await run2.appWheel(python, builder2, epoch);
-  const id = run2.identity(plan, app, packages);
+  const id = run2.identity(config, early, app, packages);
   if (!knownEarly) await run2.refuseRepublication(id.tool, id.version, id.release);
   const made = {
     id,

@@ -117,7 +117,7 @@ async function buildVerified(run: Build, verification: VerifyResult, plan: Verif
   const packages = lockedPackages(lock.file, interpreter, run.arch);
   const { wheelhouse, builder } = await run.fetch(python, lock.text, packages, platform, epoch);
   const app = await run.appWheel(python, builder, epoch);
-  const id = run.identity(plan, app, packages);
+  const id = run.identity(config, early, app, packages);
   if (!knownEarly) await run.refuseRepublication(id.tool, id.version, id.release);
 
   const made = {

@@ -9,7 +9,7 @@ import { audit, type AuditResult } from '../audit/audit.js';
 import type { SmokeTestRun } from '../audit/smoke-test.js';
 import { checkToolName, checkToolVersion } from '../checks/identity.js';
 import type { LockedPackage } from '../checks/lockfile.js';
-import { verify, type VerifiedPlan, type VerifyResult } from '../checks/verify.js';
+import { verify, type VerifyResult } from '../checks/verify.js';
 import type { EffectiveConfig } from '../config/config.js';
 import { BuildFailure, UsageError } from '../core/errors.js';
 import { readText } from '../core/files.js';
@@ -20,7 +20,7 @@ import { redact } from '../core/redact.js';
 import { waivedLines, waivedParagraphs, type Waiver } from '../core/waivers.js';
 import type { BuildOptions } from '../inputs/options.js';
 import type { Arch, Distro } from '../plan/distros.js';
-import { resolveTool, resolveVersion } from '../plan/identity.js';
+import { resolveVersion } from '../plan/identity.js';
 import type { PlatformPlan } from '../plan/platform-plan.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { signPackages } from '../publish/sign.js';
@@ -166,12 +166,14 @@ export class Build {
     });
   }
 
-  /** Step 4: which tool and version this is, once the application's metadata is known. */
-  identity(plan: VerifiedPlan, app: AppWheel | undefined, packages: LockedPackage[]): PackageIdentity {
-    const { config } = plan;
-    const tool = resolveTool(plan.identity) ?? (app ? normalizeName(app.name) : undefined);
+  /**
+   * Step 4: which tool and version this is, once the application's metadata is known: as
+   * known before the build (`early`), else from the application wheel, else the lock's pin.
+   */
+  identity(config: EffectiveConfig, early: { tool?: string; version?: string }, app: AppWheel | undefined, packages: LockedPackage[]): PackageIdentity {
+    const tool = early.tool ?? (app ? normalizeName(app.name) : undefined);
     if (!tool) throw new UsageError('the project is only a lock and names no tool: pass --tool (the action\'s tool input) or set tool.name in phoreus.yaml');
-    const version = resolveVersion(plan.identity) ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
+    const version = early.version ?? app?.version ?? packages.find((p) => normalizeName(p.name) === normalizeName(tool))?.version;
     if (!version) throw new UsageError(`no version for ${tool}: pass --version, push a v-prefixed tag, or pin ${tool} in requirements.in`);
     const unsafe = [...checkToolName(tool, { file: '.', line: 1 }), ...checkToolVersion(version, { file: '.', line: 1 })];
     if (unsafe.length > 0) {
