@@ -139,7 +139,7 @@ describe('a poisoned cache, and code locked wheels would run at build time', () 
         writeFileSync(join(cache, 'blobs', 'sha256', `${'f'.repeat(64)}.name`), 'pureonly-2.0-py3-none-any.whl\n');
         const again = await go();
         expect(again.status, again.stderr).toBe(0);
-        expect(again.stderr).toContain('pureonly: building from its sdist (no wheel for el9 x86_64)');
+        expect(again.stderr).toContain('pureonly 2.0: building from its sdist (no wheel for el9 x86_64)');
         const init = await payloadFile(JSON.parse(readFileSync(join(dir, 'out', 'build-report.json'), 'utf8')).artifacts.rpm, 'usr/local/phoreus/pureonly/2.0/venv/lib/python3.11/site-packages/pureonly/__init__.py');
         expect(init).toBe('__version__ = "2.0"\n');
       } finally {
