@@ -32272,7 +32272,9 @@ async function recompile(pipToolsPython2, project, seed, options, sources) {
   try {
     const output = join14(work, "requirements.lock");
     writeFileSync5(output, seed);
-    const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources];
+    const script = resourcePath("tools/pip-tools/compile.py");
+    if (!script) throw new UsageError("tools/pip-tools/compile.py is missing from the action; use a complete checkout of phoreus-rpm");
+    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join14(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {
