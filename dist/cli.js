@@ -116,20 +116,20 @@ var require_version = __commonJS({
       return stringify2(parse2(version, cleanRegex));
     }
     function parse2(version, regex) {
-      const { groups } = (regex || validRegex).exec(version) || {};
-      if (!groups) {
+      const { groups: groups2 } = (regex || validRegex).exec(version) || {};
+      if (!groups2) {
         return null;
       }
       const parsed = {
-        epoch: Number(groups.epoch ? groups.epoch : 0),
-        release: groups.release.split(".").map(Number),
-        pre: normalize_letter_version(groups.pre_l, groups.pre_n),
+        epoch: Number(groups2.epoch ? groups2.epoch : 0),
+        release: groups2.release.split(".").map(Number),
+        pre: normalize_letter_version(groups2.pre_l, groups2.pre_n),
         post: normalize_letter_version(
-          groups.post_l,
-          groups.post_n1 || groups.post_n2
+          groups2.post_l,
+          groups2.post_n1 || groups2.post_n2
         ),
-        dev: normalize_letter_version(groups.dev_l, groups.dev_n),
-        local: parse_local_version(groups.local)
+        dev: normalize_letter_version(groups2.dev_l, groups2.dev_n),
+        local: parse_local_version(groups2.local)
       };
       return parsed;
     }
@@ -360,12 +360,12 @@ var require_specifier = __commonJS({
       if (!ranges.trim()) {
         return [];
       }
-      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups }) => {
-        if (!groups) {
+      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups: groups2 }) => {
+        if (!groups2) {
           return null;
         }
-        let { ...spec } = groups;
-        const { operator, version, prefix, legacy } = groups;
+        let { ...spec } = groups2;
+        const { operator, version, prefix, legacy } = groups2;
         if (version) {
           spec = { ...spec, ...explainVersion(version) };
           if (operator === "~=") {
@@ -28273,6 +28273,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 var children = /* @__PURE__ */ new Set();
+var groups = /* @__PURE__ */ new Set();
 var scratch = /* @__PURE__ */ new Set();
 var handling = false;
 var GRACE_MS = 3e3;
@@ -28298,16 +28299,33 @@ function signalGroup(child, signal) {
   }
 }
 async function stopEverything(signal) {
-  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size + groups.size} child process(es) and removing temporary files
 `);
   for (const child of children) signalGroup(child, "SIGTERM");
+  for (const pid of groups) signalPid(pid, "SIGTERM");
   const deadline = Date.now() + GRACE_MS;
   while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
     await new Promise((resolve4) => setTimeout(resolve4, 50));
   }
   for (const child of children) signalGroup(child, "SIGKILL");
+  for (const pid of groups) signalPid(pid, "SIGKILL");
   removeAllScratch();
   process.exit(signal === "SIGINT" ? 130 : 143);
+}
+function signalPid(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+function adoptGroup(pid) {
+  groups.add(pid);
+  return {
+    ended: () => groups.delete(pid),
+    stop: () => {
+      if (groups.delete(pid)) signalPid(pid, "SIGKILL");
+    }
+  };
 }
 function adoptChild(child) {
   children.add(child);
@@ -28374,6 +28392,14 @@ var CpioReader = class {
    */
   links = /* @__PURE__ */ new Map();
   take(n) {
+    const first = this.chunks[0];
+    if (n === 0 || !first) return Buffer.alloc(0);
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.available -= n;
+      return first.subarray(0, n);
+    }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
@@ -28475,7 +28501,8 @@ function gathered(whole, limit = Number.POSITIVE_INFINITY, large) {
       data: (chunk) => {
         pieces.push(chunk);
       },
-      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) })
+      // One piece (most entries, read in blocks of a MiB) is used as it is: no copy.
+      end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) })
     };
   };
 }
@@ -30073,8 +30100,8 @@ function buildPathIn(data, literal) {
 }
 
 // src/audit/rpm-file.ts
-import { spawn as spawn2 } from "node:child_process";
 import { closeSync, existsSync as existsSync2, openSync, readSync as readSync2, statSync as statSync2 } from "node:fs";
+import { Worker } from "node:worker_threads";
 
 // src/tools/process.ts
 import { spawn } from "node:child_process";
@@ -30194,33 +30221,90 @@ async function readHeader(rpm) {
   header.files = parseFiles(files.stdout);
   return header;
 }
-function readPayload(rpm, onEntry) {
-  return new Promise((resolve4, reject) => {
-    const child = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-    adoptChild(child);
-    const reader = new CpioReader(onEntry);
-    let stderr = "";
-    let failed = false;
-    child.stdout.on("data", (chunk) => {
-      if (failed) return;
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        failed = true;
-        child.kill();
-        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-      }
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d.toString();
-    });
-    child.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
-    child.on("close", (code) => {
-      if (failed) return;
-      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
-      else resolve4();
-    });
+var DRAIN = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const BLOCK = 1 << 20, MAX_BLOCKS = 32;
+const child = spawn('rpm2cpio', [workerData.rpm], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+if (child.pid !== undefined) parentPort.postMessage({ pid: child.pid });
+let pending = [], size = 0, waiting = 0, stderr = '';
+const flush = () => {
+  if (size === 0) return;
+  const block = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const piece of pending) { piece.copy(block, at); at += piece.length; }
+  pending = []; size = 0;
+  waiting++;
+  if (waiting >= MAX_BLOCKS) child.stdout.pause();
+  parentPort.postMessage({ block }, [block.buffer]);
+};
+parentPort.on('message', () => { waiting--; if (waiting < MAX_BLOCKS / 2) child.stdout.resume(); });
+child.stdout.on('data', (d) => { pending.push(d); size += d.length; if (size >= BLOCK) flush(); });
+child.stderr.on('data', (d) => { stderr += d; });
+child.on('error', (e) => parentPort.postMessage({ error: e.message }));
+child.on('close', (code) => { flush(); parentPort.postMessage({ code, stderr }); parentPort.close(); });
+`;
+function startPayload(rpm) {
+  const worker = new Worker(DRAIN, { eval: true, workerData: { rpm } });
+  worker.unref();
+  const early = [];
+  let handle;
+  let crashed;
+  let onCrash;
+  let group2;
+  worker.on("message", (message) => {
+    if ("pid" in message) group2 = adoptGroup(message.pid);
+    else if (handle) handle(message);
+    else early.push(message);
   });
+  worker.on("error", (error) => {
+    crashed = error;
+    onCrash?.(error);
+  });
+  const stop = () => {
+    group2?.stop();
+    void worker.terminate();
+  };
+  return {
+    cancel: stop,
+    read: (onEntry) => new Promise((resolve4, reject) => {
+      worker.ref();
+      const reader = new CpioReader(onEntry);
+      let settled = false;
+      const fail = (error) => {
+        if (settled) return;
+        settled = true;
+        stop();
+        reject(error);
+      };
+      onCrash = (error) => fail(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+      if (crashed) onCrash(crashed);
+      handle = (message) => {
+        if (settled) return;
+        if ("block" in message) {
+          try {
+            reader.push(Buffer.from(message.block.buffer, message.block.byteOffset, message.block.byteLength));
+          } catch (error) {
+            fail(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+            return;
+          }
+          worker.postMessage(0);
+        } else if ("error" in message) {
+          fail(new BuildFailure(`rpm2cpio could not run: ${message.error}`));
+        } else if ("code" in message) {
+          group2?.ended();
+          settled = true;
+          void worker.terminate();
+          if (message.code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(message.stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${message.code})`}`));
+          else resolve4();
+        }
+      };
+      for (const message of early.splice(0)) handle(message);
+    })
+  };
+}
+function readPayload(rpm, onEntry) {
+  return startPayload(rpm).read(onEntry);
 }
 
 // src/audit/smoke-test.ts
@@ -30602,7 +30686,14 @@ async function audit(options, log) {
   const start = performance.now();
   const distro2 = distro(options.distro);
   const file = basename(options.rpm);
-  const header = await readHeader(options.rpm);
+  const payload = startPayload(options.rpm);
+  let header;
+  try {
+    header = await readHeader(options.rpm);
+  } catch (error) {
+    payload.cancel();
+    throw error;
+  }
   const paths = header.files.map((f) => f.path);
   const identity = payloadIdentity(paths);
   const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
@@ -30624,7 +30715,7 @@ async function audit(options, log) {
   const spool = scratchDir("phoreus-audit-");
   let entries2 = 0;
   try {
-    await readPayload(options.rpm, (entry) => {
+    await payload.read((entry) => {
       if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
       return gathered((e) => auditor.add(e), WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
     });
