@@ -116,20 +116,20 @@ var require_version = __commonJS({
       return stringify2(parse2(version, cleanRegex));
     }
     function parse2(version, regex) {
-      const { groups } = (regex || validRegex).exec(version) || {};
-      if (!groups) {
+      const { groups: groups2 } = (regex || validRegex).exec(version) || {};
+      if (!groups2) {
         return null;
       }
       const parsed = {
-        epoch: Number(groups.epoch ? groups.epoch : 0),
-        release: groups.release.split(".").map(Number),
-        pre: normalize_letter_version(groups.pre_l, groups.pre_n),
+        epoch: Number(groups2.epoch ? groups2.epoch : 0),
+        release: groups2.release.split(".").map(Number),
+        pre: normalize_letter_version(groups2.pre_l, groups2.pre_n),
         post: normalize_letter_version(
-          groups.post_l,
-          groups.post_n1 || groups.post_n2
+          groups2.post_l,
+          groups2.post_n1 || groups2.post_n2
         ),
-        dev: normalize_letter_version(groups.dev_l, groups.dev_n),
-        local: parse_local_version(groups.local)
+        dev: normalize_letter_version(groups2.dev_l, groups2.dev_n),
+        local: parse_local_version(groups2.local)
       };
       return parsed;
     }
@@ -360,12 +360,12 @@ var require_specifier = __commonJS({
       if (!ranges.trim()) {
         return [];
       }
-      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups }) => {
-        if (!groups) {
+      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups: groups2 }) => {
+        if (!groups2) {
           return null;
         }
-        let { ...spec } = groups;
-        const { operator, version, prefix, legacy } = groups;
+        let { ...spec } = groups2;
+        const { operator, version, prefix, legacy } = groups2;
         if (version) {
           spec = { ...spec, ...explainVersion(version) };
           if (operator === "~=") {
@@ -10139,9 +10139,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -10179,12 +10179,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -12451,8 +12451,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -14147,7 +14147,7 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        const pause2 = request.onHeaders(statusCode, headers, this.resume, statusText) === false;
         if (request.aborted) {
           return -1;
         }
@@ -14161,7 +14161,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause2 ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -14703,12 +14703,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -15378,12 +15378,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -15862,16 +15862,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve3(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -15882,7 +15882,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -15933,7 +15933,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -15945,7 +15945,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -16160,8 +16160,8 @@ var require_pool_stats = __commonJS({
     var { kFree, kConnected, kPending, kQueued, kRunning, kSize } = require_symbols();
     var kPool = /* @__PURE__ */ Symbol("pool");
     var PoolStats = class {
-      constructor(pool) {
-        this[kPool] = pool;
+      constructor(pool2) {
+        this[kPool] = pool2;
       }
       get connected() {
         return this[kPool][kConnected];
@@ -16212,35 +16212,35 @@ var require_pool_base = __commonJS({
         this[kQueue] = new FixedQueue();
         this[kClients] = [];
         this[kQueued] = 0;
-        const pool = this;
+        const pool2 = this;
         this[kOnDrain] = function onDrain(origin, targets) {
-          const queue = pool[kQueue];
+          const queue = pool2[kQueue];
           let needDrain = false;
           while (!needDrain) {
             const item = queue.shift();
             if (!item) {
               break;
             }
-            pool[kQueued]--;
+            pool2[kQueued]--;
             needDrain = !this.dispatch(item.opts, item.handler);
           }
           this[kNeedDrain] = needDrain;
-          if (!this[kNeedDrain] && pool[kNeedDrain]) {
-            pool[kNeedDrain] = false;
-            pool.emit("drain", origin, [pool, ...targets]);
+          if (!this[kNeedDrain] && pool2[kNeedDrain]) {
+            pool2[kNeedDrain] = false;
+            pool2.emit("drain", origin, [pool2, ...targets]);
           }
-          if (pool[kClosedResolve] && queue.isEmpty()) {
-            Promise.all(pool[kClients].map((c) => c.close())).then(pool[kClosedResolve]);
+          if (pool2[kClosedResolve] && queue.isEmpty()) {
+            Promise.all(pool2[kClients].map((c) => c.close())).then(pool2[kClosedResolve]);
           }
         };
         this[kOnConnect] = (origin, targets) => {
-          pool.emit("connect", origin, [pool, ...targets]);
+          pool2.emit("connect", origin, [pool2, ...targets]);
         };
         this[kOnDisconnect] = (origin, targets, err) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err);
+          pool2.emit("disconnect", origin, [pool2, ...targets], err);
         };
         this[kOnConnectionError] = (origin, targets, err) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err);
+          pool2.emit("connectionError", origin, [pool2, ...targets], err);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -16281,8 +16281,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -16494,22 +16494,22 @@ var require_balanced_pool = __commonJS({
       }
       addUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        if (this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true)) {
+        if (this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true)) {
           return this;
         }
-        const pool = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
-        this[kAddClient](pool);
-        pool.on("connect", () => {
-          pool[kWeight] = Math.min(this[kMaxWeightPerServer], pool[kWeight] + this[kErrorPenalty]);
+        const pool2 = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
+        this[kAddClient](pool2);
+        pool2.on("connect", () => {
+          pool2[kWeight] = Math.min(this[kMaxWeightPerServer], pool2[kWeight] + this[kErrorPenalty]);
         });
-        pool.on("connectionError", () => {
-          pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+        pool2.on("connectionError", () => {
+          pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
           this._updateBalancedPoolStats();
         });
-        pool.on("disconnect", (...args) => {
+        pool2.on("disconnect", (...args) => {
           const err = args[2];
           if (err && err.code === "UND_ERR_SOCKET") {
-            pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+            pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
         });
@@ -16528,9 +16528,9 @@ var require_balanced_pool = __commonJS({
       }
       removeUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        const pool = this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true);
-        if (pool) {
-          this[kRemoveClient](pool);
+        const pool2 = this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true);
+        if (pool2) {
+          this[kRemoveClient](pool2);
         }
         return this;
       }
@@ -16545,16 +16545,16 @@ var require_balanced_pool = __commonJS({
         if (!dispatcher) {
           return;
         }
-        const allClientsBusy = this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b) => a && b, true);
+        const allClientsBusy = this[kClients].map((pool2) => pool2[kNeedDrain]).reduce((a, b) => a && b, true);
         if (allClientsBusy) {
           return;
         }
         let counter = 0;
-        let maxWeightIndex = this[kClients].findIndex((pool) => !pool[kNeedDrain]);
+        let maxWeightIndex = this[kClients].findIndex((pool2) => !pool2[kNeedDrain]);
         while (counter++ < this[kClients].length) {
           this[kIndex] = (this[kIndex] + 1) % this[kClients].length;
-          const pool = this[kClients][this[kIndex]];
-          if (pool[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool[kNeedDrain]) {
+          const pool2 = this[kClients][this[kIndex]];
+          if (pool2[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool2[kNeedDrain]) {
             maxWeightIndex = this[kIndex];
           }
           if (this[kIndex] === 0) {
@@ -16563,8 +16563,8 @@ var require_balanced_pool = __commonJS({
               this[kCurrentWeight] = this[kMaxWeightPerServer];
             }
           }
-          if (pool[kWeight] >= this[kCurrentWeight] && !pool[kNeedDrain]) {
-            return pool;
+          if (pool2[kWeight] >= this[kCurrentWeight] && !pool2[kNeedDrain]) {
+            return pool2;
           }
         }
         this[kCurrentWeight] = this[kClients][maxWeightIndex][kWeight];
@@ -17551,7 +17551,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -17564,7 +17564,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve5(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -17583,7 +17583,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -17600,7 +17600,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -17670,18 +17670,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -17938,9 +17938,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -18163,9 +18163,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -18450,9 +18450,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -18544,9 +18544,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -22409,7 +22409,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -22485,7 +22485,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve5({
                 status,
                 statusText,
                 headersList,
@@ -22528,7 +22528,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve5({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -26269,8 +26269,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module.exports = {
@@ -27492,6 +27492,7 @@ import { mkdtempSync, rmSync as rmSync2 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 var children = /* @__PURE__ */ new Set();
+var groups = /* @__PURE__ */ new Set();
 var scratch = /* @__PURE__ */ new Set();
 var handling = false;
 var GRACE_MS = 3e3;
@@ -27517,16 +27518,33 @@ function signalGroup(child, signal) {
   }
 }
 async function stopEverything(signal) {
-  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size + groups.size} child process(es) and removing temporary files
 `);
   for (const child of children) signalGroup(child, "SIGTERM");
+  for (const pid of groups) signalPid(pid, "SIGTERM");
   const deadline = Date.now() + GRACE_MS;
   while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
-    await new Promise((resolve3) => setTimeout(resolve3, 50));
+    await new Promise((resolve5) => setTimeout(resolve5, 50));
   }
   for (const child of children) signalGroup(child, "SIGKILL");
+  for (const pid of groups) signalPid(pid, "SIGKILL");
   removeAllScratch();
   process.exit(signal === "SIGINT" ? 130 : 143);
+}
+function signalPid(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+function adoptGroup(pid) {
+  groups.add(pid);
+  return {
+    ended: () => groups.delete(pid),
+    stop: () => {
+      if (groups.delete(pid)) signalPid(pid, "SIGKILL");
+    }
+  };
 }
 function adoptChild(child) {
   children.add(child);
@@ -27593,6 +27611,14 @@ var CpioReader = class {
    */
   links = /* @__PURE__ */ new Map();
   take(n) {
+    const first = this.chunks[0];
+    if (n === 0 || !first) return Buffer.alloc(0);
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.available -= n;
+      return first.subarray(0, n);
+    }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
@@ -27694,7 +27720,8 @@ function gathered(whole, limit = Number.POSITIVE_INFINITY, large) {
       data: (chunk) => {
         pieces.push(chunk);
       },
-      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) })
+      // One piece (most entries, read in blocks of a MiB) is used as it is: no copy.
+      end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) })
     };
   };
 }
@@ -28001,11 +28028,11 @@ function waivedLines(findings, root) {
 var DESCRIBED_WAIVERS = 50;
 function waivedParagraphs(lines) {
   if (lines.length === 0) return [];
-  const shown2 = lines.slice(0, DESCRIBED_WAIVERS);
-  const more = lines.length - shown2.length;
+  const shown3 = lines.slice(0, DESCRIBED_WAIVERS);
+  const more = lines.length - shown3.length;
   return [
     "Audit findings waived by audit.waive in phoreus.yaml, each with its reason:",
-    ...shown2.map((line) => `- ${line}`),
+    ...shown3.map((line) => `- ${line}`),
     ...more > 0 ? [`- and ${more} more, listed in the build report`] : []
   ];
 }
@@ -28025,9 +28052,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join28 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join28) return void 0;
-  const parts = (join28[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join30 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join30) return void 0;
+  const parts = (join30[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -28522,7 +28549,7 @@ function logicalLines(lines) {
   return out.map((l) => ({ line: l.line, text: l.text.replace(COMMENT, "").trim() })).filter((l) => l.text !== "");
 }
 function shellWords(text) {
-  const words = [];
+  const words2 = [];
   let current = "";
   let inWord = false;
   let quote2 = null;
@@ -28534,7 +28561,7 @@ function shellWords(text) {
       quote2 = ch;
       inWord = true;
     } else if (/\s/.test(ch)) {
-      if (inWord) words.push(current);
+      if (inWord) words2.push(current);
       current = "";
       inWord = false;
     } else {
@@ -28543,8 +28570,8 @@ function shellWords(text) {
     }
   }
   if (quote2) return null;
-  if (inWord) words.push(current);
-  return words;
+  if (inWord) words2.push(current);
+  return words2;
 }
 function parseHash(value) {
   const m = /^([A-Za-z0-9]+):(.+)$/.exec(value);
@@ -28571,10 +28598,10 @@ function parseLogicalLine(file, line, text, unsafeSection) {
   const problem = (message, kind = "syntax") => {
     file.problems.push({ line, kind, message });
   };
-  const words = text.split(/\s+/);
-  const firstOption = words.findIndex((w) => w.startsWith("-"));
-  const requirementText = (firstOption < 0 ? words : words.slice(0, firstOption)).join(" ");
-  const optionWords = shellWords(firstOption < 0 ? "" : words.slice(firstOption).join(" "));
+  const words2 = text.split(/\s+/);
+  const firstOption = words2.findIndex((w) => w.startsWith("-"));
+  const requirementText = (firstOption < 0 ? words2 : words2.slice(0, firstOption)).join(" ");
+  const optionWords = shellWords(firstOption < 0 ? "" : words2.slice(firstOption).join(" "));
   if (optionWords === null) {
     problem("unclosed quote");
     return;
@@ -28655,16 +28682,16 @@ function parseCompileHeader(file) {
   if (!command) return header;
   header.command = command.text.trim();
   header.commandLine = command.line;
-  const words = shellWords(header.command);
-  if (!words) return header;
-  const start = pipCompileStart(words);
-  if (start >= 0) header.args = words.slice(start);
+  const words2 = shellWords(header.command);
+  if (!words2) return header;
+  const start = pipCompileStart(words2);
+  if (start >= 0) header.args = words2.slice(start);
   return header;
 }
-function pipCompileStart(words) {
-  const at = words.findIndex((w) => w === "pip-compile" || w.endsWith("/pip-compile"));
+function pipCompileStart(words2) {
+  const at = words2.findIndex((w) => w === "pip-compile" || w.endsWith("/pip-compile"));
   if (at >= 0) return at + 1;
-  const m = words.findIndex((w, i) => w === "-m" && words[i + 1] === "piptools" && words[i + 2] === "compile");
+  const m = words2.findIndex((w, i) => w === "-m" && words2[i + 1] === "piptools" && words2[i + 2] === "compile");
   return m >= 0 ? m + 3 : -1;
 }
 function generatesHashes(args) {
@@ -28758,16 +28785,16 @@ function checkHashes(ctx) {
 function checkLocations(ctx) {
   const findings = [];
   for (const entry of requirementEntries(ctx.lock)) {
-    const shown2 = redact(entry.text);
+    const shown3 = redact(entry.text);
     const fix = "publish it to the package index as a versioned release and pin it with == instead";
     if (entry.editable) {
-      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown2}": a built RPM cannot depend on a working tree; ${fix}`));
+      findings.push(finding("PH105", ctx.lockName, entry.line, `editable requirement "-e ${shown3}": a built RPM cannot depend on a working tree; ${fix}`));
       continue;
     }
     const url2 = entry.requirement?.url;
     if (!url2) continue;
     const kind = /^(git|hg|svn|bzr)\+/.test(url2) ? "VCS requirement" : /^file:/i.test(url2) || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url2) ? "local-path requirement" : "direct-URL requirement";
-    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown2}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
+    findings.push(finding("PH105", ctx.lockName, entry.line, `${kind} "${shown3}": only named, pinned, hashed releases from the index are allowed; ${fix}`));
   }
   return findings;
 }
@@ -29316,19 +29343,19 @@ function largeText(path, p) {
 }
 
 // src/audit/rpm-file.ts
-import { spawn as spawn2 } from "node:child_process";
 import { closeSync, existsSync, openSync, readSync as readSync2, statSync as statSync2 } from "node:fs";
+import { Worker } from "node:worker_threads";
 
 // src/tools/process.ts
 import { spawn } from "node:child_process";
 var MAX_OUTPUT = 16 * 1024 * 1024;
 function run(command, args, options = {}) {
-  return new Promise((resolve3) => {
+  return new Promise((resolve5) => {
     let child;
     try {
       child = spawn(command, [...args], { cwd: options.cwd, env: definedEnv(options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
     } catch (error) {
-      resolve3({ exitCode: 127, stdout: "", stderr: error.message });
+      resolve5({ exitCode: 127, stdout: "", stderr: error.message });
       return;
     }
     adoptChild(child);
@@ -29352,15 +29379,15 @@ function run(command, args, options = {}) {
     }, options.timeoutMs);
     child.once("error", (error) => {
       if (timer) clearTimeout(timer);
-      resolve3({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
+      resolve5({ exitCode: 127, stdout: out.stdout, stderr: `${out.stderr}${error.message}` });
     });
     child.once("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       if (timedOut) {
-        resolve3({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
+        resolve5({ exitCode: 124, stdout: out.stdout, stderr: `${out.stderr}
 ${command} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1e3)} s and was stopped`, timedOut: true });
       } else {
-        resolve3({ exitCode: code ?? (signal ? 128 : 1), ...out });
+        resolve5({ exitCode: code ?? (signal ? 128 : 1), ...out });
       }
     });
   });
@@ -29437,33 +29464,90 @@ async function readHeader(rpm) {
   header.files = parseFiles(files.stdout);
   return header;
 }
-function readPayload(rpm, onEntry) {
-  return new Promise((resolve3, reject) => {
-    const child = spawn2("rpm2cpio", [rpm], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-    adoptChild(child);
-    const reader = new CpioReader(onEntry);
-    let stderr = "";
-    let failed = false;
-    child.stdout.on("data", (chunk) => {
-      if (failed) return;
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        failed = true;
-        child.kill();
-        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-      }
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d.toString();
-    });
-    child.on("error", (error) => reject(new BuildFailure(`rpm2cpio could not run: ${error.message}`)));
-    child.on("close", (code) => {
-      if (failed) return;
-      if (code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${code})`}`));
-      else resolve3();
-    });
+var DRAIN = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const BLOCK = 1 << 20, MAX_BLOCKS = 32;
+const child = spawn('rpm2cpio', [workerData.rpm], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+if (child.pid !== undefined) parentPort.postMessage({ pid: child.pid });
+let pending = [], size = 0, waiting = 0, stderr = '';
+const flush = () => {
+  if (size === 0) return;
+  const block = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const piece of pending) { piece.copy(block, at); at += piece.length; }
+  pending = []; size = 0;
+  waiting++;
+  if (waiting >= MAX_BLOCKS) child.stdout.pause();
+  parentPort.postMessage({ block }, [block.buffer]);
+};
+parentPort.on('message', () => { waiting--; if (waiting < MAX_BLOCKS / 2) child.stdout.resume(); });
+child.stdout.on('data', (d) => { pending.push(d); size += d.length; if (size >= BLOCK) flush(); });
+child.stderr.on('data', (d) => { stderr += d; });
+child.on('error', (e) => parentPort.postMessage({ error: e.message }));
+child.on('close', (code) => { flush(); parentPort.postMessage({ code, stderr }); parentPort.close(); });
+`;
+function startPayload(rpm) {
+  const worker = new Worker(DRAIN, { eval: true, workerData: { rpm } });
+  worker.unref();
+  const early = [];
+  let handle;
+  let crashed;
+  let onCrash;
+  let group2;
+  worker.on("message", (message) => {
+    if ("pid" in message) group2 = adoptGroup(message.pid);
+    else if (handle) handle(message);
+    else early.push(message);
   });
+  worker.on("error", (error) => {
+    crashed = error;
+    onCrash?.(error);
+  });
+  const stop = () => {
+    group2?.stop();
+    void worker.terminate();
+  };
+  return {
+    cancel: stop,
+    read: (onEntry) => new Promise((resolve5, reject) => {
+      worker.ref();
+      const reader = new CpioReader(onEntry);
+      let settled = false;
+      const fail = (error) => {
+        if (settled) return;
+        settled = true;
+        stop();
+        reject(error);
+      };
+      onCrash = (error) => fail(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+      if (crashed) onCrash(crashed);
+      handle = (message) => {
+        if (settled) return;
+        if ("block" in message) {
+          try {
+            reader.push(Buffer.from(message.block.buffer, message.block.byteOffset, message.block.byteLength));
+          } catch (error) {
+            fail(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+            return;
+          }
+          worker.postMessage(0);
+        } else if ("error" in message) {
+          fail(new BuildFailure(`rpm2cpio could not run: ${message.error}`));
+        } else if ("code" in message) {
+          group2?.ended();
+          settled = true;
+          void worker.terminate();
+          if (message.code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(message.stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${message.code})`}`));
+          else resolve5();
+        }
+      };
+      for (const message of early.splice(0)) handle(message);
+    })
+  };
+}
+function readPayload(rpm, onEntry) {
+  return startPayload(rpm).read(onEntry);
 }
 
 // src/audit/sbom-rules.ts
@@ -29993,8 +30077,8 @@ async function keyIds(publicKey) {
   const home = scratchDir("phoreus-gpg-");
   chmodSync(home, 448);
   try {
-    const shown2 = await gpg(home, ["--with-colons", "--show-keys", publicKey]);
-    return shown2.stdout.split("\n").filter((l) => /^(pub|sub):/.test(l)).map((l) => (l.split(":")[4] ?? "").toLowerCase()).filter((id) => /^[0-9a-f]{16}$/.test(id));
+    const shown3 = await gpg(home, ["--with-colons", "--show-keys", publicKey]);
+    return shown3.stdout.split("\n").filter((l) => /^(pub|sub):/.test(l)).map((l) => (l.split(":")[4] ?? "").toLowerCase()).filter((id) => /^[0-9a-f]{16}$/.test(id));
   } finally {
     await run("gpgconf", ["--homedir", home, "--kill", "all"], { env: { ...process.env, GNUPGHOME: home } });
     removeScratch(home);
@@ -30371,7 +30455,14 @@ async function audit(options, log) {
   const start = performance.now();
   const distro2 = distro(options.distro);
   const file = basename2(options.rpm);
-  const header = await readHeader(options.rpm);
+  const payload = startPayload(options.rpm);
+  let header;
+  try {
+    header = await readHeader(options.rpm);
+  } catch (error) {
+    payload.cancel();
+    throw error;
+  }
   const paths = header.files.map((f) => f.path);
   const identity2 = payloadIdentity(paths);
   const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
@@ -30394,7 +30485,7 @@ async function audit(options, log) {
   const spool = scratchDir("phoreus-audit-");
   let entries2 = 0;
   try {
-    await readPayload(options.rpm, (entry) => {
+    await payload.read((entry) => {
       if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
       return gathered((e) => {
         auditor.add(e);
@@ -30952,11 +31043,11 @@ import { EOL } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -30972,7 +31063,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -31403,11 +31494,11 @@ async function auditCommand(args) {
 }
 
 // src/commands/build-command.ts
-import { mkdirSync as mkdirSync10 } from "node:fs";
-import { join as join26 } from "node:path";
+import { mkdirSync as mkdirSync11 } from "node:fs";
+import { join as join28 } from "node:path";
 
 // src/pipeline/build.ts
-import { join as join25 } from "node:path";
+import { join as join27 } from "node:path";
 
 // src/plan/identity.ts
 function versionFromRef(refName) {
@@ -31509,8 +31600,8 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
 }
 
 // src/pipeline/steps.ts
-import { existsSync as existsSync16 } from "node:fs";
-import { join as join24 } from "node:path";
+import { existsSync as existsSync17 } from "node:fs";
+import { join as join26 } from "node:path";
 
 // src/checks/identity.ts
 function checkToolName(name, source2) {
@@ -31531,8 +31622,8 @@ function checkInterpreterSanctioned(interpreter, sanctioned, source2) {
 }
 
 // src/checks/verify.ts
-import { existsSync as existsSync12 } from "node:fs";
-import { dirname as dirname6, join as join17, relative as relative3 } from "node:path";
+import { existsSync as existsSync13 } from "node:fs";
+import { dirname as dirname7, join as join18, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
 import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
@@ -32436,9 +32527,9 @@ function resourcePath(relative7) {
 }
 
 // src/tools/venv.ts
-import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync11, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync4, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename4, join as join15 } from "node:path";
+import { createHash as createHash6 } from "node:crypto";
+import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
+import { basename as basename4, join as join16 } from "node:path";
 
 // src/tools/blob-store.ts
 import { createHash as createHash4 } from "node:crypto";
@@ -32566,67 +32657,201 @@ function cacheRoot(env = process.env) {
 }
 
 // src/tools/http.ts
+import { createHash as createHash5 } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { get as httpGet } from "node:http";
 import { get as httpsGet } from "node:https";
 var HttpFailure = class extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+  code;
   name = "HttpFailure";
 };
 var MAX_REDIRECTS = 5;
-function once(url2, authorization, timeoutMs, maxBytes, readBody) {
-  return new Promise((resolve3, reject) => {
+function withoutCredentials(address) {
+  const url2 = new URL(address);
+  if (!url2.username && !url2.password) return { url: url2 };
+  const user = decodeURIComponent(url2.username);
+  const password = decodeURIComponent(url2.password);
+  registerSecrets([password, url2.password, user && !password ? user : ""].filter(Boolean));
+  url2.username = "";
+  url2.password = "";
+  return { url: url2, credentials: { origin: url2.origin, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` } };
+}
+function once(url2, options, authorization, sink) {
+  return new Promise((resolve5, reject) => {
     const get = url2.protocol === "https:" ? httpsGet : httpGet;
-    const request = get(url2, { headers: { accept: "*/*", ...authorization ? { authorization } : {} }, timeout: timeoutMs }, (response) => {
+    const headers = { accept: options.accept ?? "*/*", ...authorization ? { authorization } : {} };
+    const request = get(url2, { headers, timeout: options.timeoutMs, ...options.ca ? { ca: options.ca } : {} }, (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
-      if (!readBody || status < 200 || status >= 300) {
+      const contentType = String(response.headers["content-type"] ?? "");
+      if (!sink || status < 200 || status >= 300) {
         response.resume();
-        resolve3({ status, body: Buffer.alloc(0), ...location ? { location } : {} });
+        resolve5({ status, body: Buffer.alloc(0), contentType, ...location ? { location } : {} });
         return;
       }
-      const chunks = [];
-      let size = 0;
-      response.on("data", (chunk) => {
-        size += chunk.length;
-        if (size > maxBytes) {
-          request.destroy(new HttpFailure(`the answer is larger than ${Math.round(maxBytes / 1048576)} MiB`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on("end", () => resolve3({ status, body: Buffer.concat(chunks) }));
-      response.on("error", reject);
+      sink(response, (error) => request.destroy(error)).then((body) => resolve5({ status, body, contentType }), reject);
     });
-    request.on("timeout", () => request.destroy(new HttpFailure(`no answer within ${Math.round(timeoutMs / 1e3)} s`)));
-    request.on("error", (error) => reject(error instanceof HttpFailure ? error : new HttpFailure(error.code ?? error.message)));
+    request.on("timeout", () => request.destroy(new HttpFailure(`no answer within ${Math.round(options.timeoutMs / 1e3)} s`)));
+    request.on("error", (error) => reject(error instanceof HttpFailure ? error : new HttpFailure(error.code ?? error.message, error.code)));
   });
 }
-async function fetchUrl(address, options) {
-  let url2 = new URL(address);
-  let authorization;
-  if (url2.username || url2.password) {
-    const user = decodeURIComponent(url2.username);
-    const password = decodeURIComponent(url2.password);
-    registerSecrets([password, url2.password, user && !password ? user : ""].filter(Boolean));
-    authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-    url2.username = "";
-    url2.password = "";
-  }
-  const origin = url2.origin;
+async function follow(address, options, sink) {
+  const given = withoutCredentials(address);
+  const credentials = given.credentials ?? options.credentials;
+  let url2 = given.url;
   for (let hop = 0; ; hop++) {
     if (url2.protocol !== "http:" && url2.protocol !== "https:") throw new HttpFailure(`${url2.protocol} is not HTTP`);
-    const answer = await once(url2, url2.origin === origin ? authorization : void 0, options.timeoutMs, options.maxBytes ?? 256 * 1024 * 1024, options.readBody ?? true);
+    const authorization = credentials && url2.origin === credentials.origin ? credentials.authorization : void 0;
+    const answer = await once(url2, options, authorization, sink);
     if (answer.status >= 300 && answer.status < 400 && answer.location && hop < MAX_REDIRECTS) {
       url2 = new URL(answer.location, url2);
       continue;
     }
-    return { status: answer.status, body: answer.body };
+    return { status: answer.status, body: answer.body, url: url2.href, contentType: answer.contentType };
   }
+}
+function readWhole(maxBytes) {
+  return (response, fail) => new Promise((resolve5, reject) => {
+    const chunks = [];
+    let size = 0;
+    response.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        fail(new HttpFailure(`the answer is larger than ${Math.round(maxBytes / 1048576)} MiB`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on("end", () => resolve5(Buffer.concat(chunks)));
+    response.on("error", reject);
+  });
+}
+function fetchUrl(address, options) {
+  return follow(address, options, options.readBody ?? true ? readWhole(options.maxBytes ?? 256 * 1024 * 1024) : void 0);
+}
+async function downloadUrl(address, file, options) {
+  const hash = createHash5("sha256");
+  let bytes = 0;
+  const sink = (response, fail) => new Promise((resolve5, reject) => {
+    const out = createWriteStream(file);
+    out.on("error", (error) => {
+      fail(error);
+      reject(error);
+    });
+    response.on("data", (chunk) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+    });
+    response.on("error", (error) => {
+      out.destroy();
+      reject(error);
+    });
+    response.pipe(out);
+    out.on("finish", () => resolve5(Buffer.alloc(0)));
+  });
+  const answer = await follow(address, options, sink);
+  return { status: answer.status, sha256: hash.digest("hex"), bytes };
+}
+
+// src/tools/pip-sources.ts
+import { existsSync as existsSync11, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
+import { homedir as homedir3 } from "node:os";
+import { dirname as dirname6, join as join15, resolve as resolve2 } from "node:path";
+var PYPI = "https://pypi.org/simple";
+var HARMLESS_PIP_ENV = /* @__PURE__ */ new Set([
+  "PIP_INDEX_URL",
+  "PIP_EXTRA_INDEX_URL",
+  "PIP_FIND_LINKS",
+  "PIP_CERT",
+  "PIP_CONFIG_FILE",
+  "PIP_DISABLE_PIP_VERSION_CHECK",
+  "PIP_NO_INPUT",
+  "PIP_PROGRESS_BAR",
+  "PIP_ROOT_USER_ACTION",
+  "PIP_NO_COLOR",
+  "PIP_QUIET",
+  "PIP_VERBOSE",
+  "PIP_CACHE_DIR",
+  "PIP_NO_CACHE_DIR",
+  "PIP_DEFAULT_TIMEOUT",
+  "PIP_TIMEOUT",
+  "PIP_RETRIES"
+]);
+function pipConfigFiles(python, env = process.env) {
+  if (env.PIP_CONFIG_FILE === "/dev/null") return [];
+  const home = env.HOME ?? homedir3();
+  const xdgDirs = (env.XDG_CONFIG_DIRS || "/etc/xdg").split(":").filter(Boolean);
+  let prefix;
+  try {
+    prefix = dirname6(dirname6(realpathSync2(python)));
+  } catch {
+    prefix = void 0;
+  }
+  return [
+    ...xdgDirs.map((d) => join15(d, "pip", "pip.conf")),
+    "/etc/pip.conf",
+    join15(env.XDG_CONFIG_HOME || join15(home, ".config"), "pip", "pip.conf"),
+    join15(home, ".pip", "pip.conf"),
+    ...prefix ? [join15(prefix, "pip.conf")] : [],
+    ...env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []
+  ].filter((f) => existsSync11(f));
+}
+function proxyFor(url2, env = process.env) {
+  const proxy = url2.protocol === "https:" ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
+  if (!proxy) return void 0;
+  const bypass = (env.NO_PROXY ?? env.no_proxy ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  if (bypass.includes("*")) return void 0;
+  return bypass.some((h) => url2.hostname === h.replace(/^\./, "") || url2.hostname.endsWith(h.startsWith(".") ? h : `.${h}`)) ? void 0 : proxy;
+}
+var words = (value) => (value ?? "").split(/\s+/).filter(Boolean);
+var expand = (value, env) => value.replace(/\$\{([A-Z0-9_]+)\}/g, (all, name) => env[name] ?? all);
+function pipSources(given, lockText, python, env = process.env) {
+  const config = pipConfigFiles(python, env);
+  if (config.length > 0) return { pipOnly: `pip reads its configuration from ${config[0]}` };
+  const netrc = env.NETRC ?? join15(env.HOME ?? homedir3(), ".netrc");
+  if (existsSync11(netrc)) return { pipOnly: `pip may take credentials from ${netrc}` };
+  const other = Object.keys(env).filter((k) => k.startsWith("PIP_") && env[k] !== "" && !HARMLESS_PIP_ENV.has(k)).sort();
+  if (other.length > 0) return { pipOnly: `pip is configured by ${other[0]}` };
+  let indexes = [given.indexUrl ?? (env.PIP_INDEX_URL || PYPI), ...words(env.PIP_EXTRA_INDEX_URL), ...given.extraIndexUrls];
+  const findLinks = [...words(env.PIP_FIND_LINKS), ...given.findLinks];
+  for (const entry of parseRequirementsFile(lockText).entries) {
+    if (entry.kind !== "option") continue;
+    const value = expand(entry.value ?? "", env);
+    if (entry.name === "--index-url") indexes = [value];
+    else if (entry.name === "--extra-index-url") indexes.push(value);
+    else if (entry.name === "--find-links") findLinks.push(value);
+    else if (entry.name === "--trusted-host" || entry.name === "--no-index") return { pipOnly: `the lock sets ${entry.name}` };
+  }
+  for (const address of [...indexes, ...findLinks.filter((f) => /^https?:/i.test(f))]) {
+    let url2;
+    try {
+      url2 = new URL(address);
+    } catch {
+      return { pipOnly: `pip reads ${address} itself` };
+    }
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") return { pipOnly: `the index ${url2.protocol}// is read by pip itself` };
+    if (proxyFor(url2, env)) return { pipOnly: `${url2.host} is reached through a proxy` };
+  }
+  const caFile = env.PIP_CERT || env.REQUESTS_CA_BUNDLE || env.CURL_CA_BUNDLE || env.SSL_CERT_FILE;
+  let ca;
+  if (caFile) {
+    try {
+      ca = readFileSync4(caFile);
+    } catch {
+      return { pipOnly: `the certificates in ${caFile} are read by pip itself` };
+    }
+  }
+  return { indexes: [...new Set(indexes)], findLinks: findLinks.map((f) => /^[a-z][a-z0-9+.-]*:/i.test(f) ? f : resolve2(f)), ...ca ? { ca } : {} };
 }
 
 // src/tools/index-access.ts
 var DEFAULT_TIMEOUT_S = 15;
 var RETRIES = 2;
-var PYPI = "https://pypi.org/simple";
+var PYPI2 = "https://pypi.org/simple";
 function indexTimeout(env = process.env) {
   const asked = Number(env.PHOREUS_RPM_INDEX_TIMEOUT);
   return Number.isFinite(asked) && asked > 0 ? asked : DEFAULT_TIMEOUT_S;
@@ -32651,14 +32876,9 @@ function missingPackage(stderr) {
   return m?.[1];
 }
 function indexUrls(given, env = process.env) {
-  const primary = given.indexUrl ?? env.PIP_INDEX_URL ?? PYPI;
+  const primary = given.indexUrl ?? env.PIP_INDEX_URL ?? PYPI2;
   const extra = given.extraIndexUrls.length > 0 ? given.extraIndexUrls : (env.PIP_EXTRA_INDEX_URL ?? "").split(/\s+/).filter(Boolean);
   return [primary, ...extra];
-}
-function proxied(url2, env = process.env) {
-  const proxy = url2.protocol === "https:" ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
-  const bypass = (env.NO_PROXY ?? env.no_proxy ?? "").split(",").map((h) => h.trim()).filter(Boolean);
-  return Boolean(proxy) && !bypass.some((h) => url2.hostname === h || url2.hostname.endsWith(h.startsWith(".") ? h : `.${h}`));
 }
 async function failingIndex(name, indexes, timeoutS = indexTimeout()) {
   for (const index of indexes) {
@@ -32669,13 +32889,13 @@ async function failingIndex(name, indexes, timeoutS = indexTimeout()) {
       return `the package index ${redact(index)} is not a valid URL`;
     }
     if (url2.protocol !== "http:" && url2.protocol !== "https:") continue;
-    const shown2 = redact(`${url2.protocol}//${url2.host}${url2.pathname}`);
+    const shown3 = redact(`${url2.protocol}//${url2.host}${url2.pathname}`);
     try {
       const answer = await fetchUrl(url2.href, { timeoutMs: timeoutS * 1e3, readBody: false });
-      if (answer.status !== 200 && answer.status !== 404) return `the package index answered HTTP ${answer.status} for ${shown2}`;
+      if (answer.status !== 200 && answer.status !== 404) return `the package index answered HTTP ${answer.status} for ${shown3}`;
     } catch (error) {
-      if (proxied(url2)) continue;
-      return `the package index cannot be reached at ${shown2} (${redact(error.message)})`;
+      if (proxyFor(url2)) continue;
+      return `the package index cannot be reached at ${shown3} (${redact(error.message)})`;
     }
   }
   return void 0;
@@ -32694,14 +32914,14 @@ async function bundledPip(python) {
   return wheel;
 }
 async function pipInVenv(venvPython, basePython) {
-  const lib = join15(venvPython, "..", "..", "lib");
-  const hasPip = existsSync11(lib) && readdirSync6(lib).some((v) => existsSync11(join15(lib, v, "site-packages", "pip", "__init__.py")));
+  const lib = join16(venvPython, "..", "..", "lib");
+  const hasPip = existsSync12(lib) && readdirSync6(lib).some((v) => existsSync12(join16(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync4(join15(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync5(join16(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -32731,12 +32951,12 @@ async function install(python, lockPath, allowed, store, target2) {
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
       const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
-      return run(join15(target2, "bin", "python"), [`${locked ? join15(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+      return run(join16(target2, "bin", "python"), [`${locked ? join16(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
     let installed = await pipRun(installArgs);
     if (installed.exitCode !== 0) {
-      const fetched = await run(join15(target2, "bin", "python"), [
+      const fetched = await run(join16(target2, "bin", "python"), [
         `${bundled}/pip`,
         "download",
         "--quiet",
@@ -32756,7 +32976,7 @@ async function install(python, lockPath, allowed, store, target2) {
     }
     const digests = [];
     for (const file of readdirSync6(files)) {
-      const path = join15(files, file);
+      const path = join16(files, file);
       if (!statSync8(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
       if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
@@ -32769,24 +32989,24 @@ async function install(python, lockPath, allowed, store, target2) {
   }
 }
 async function pythonVenv(python, lockPath, log) {
-  const lockText = readFileSync4(lockPath, "utf8");
-  const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
-  const venv = join15(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join15(venv, "bin", "python");
+  const lockText = readFileSync5(lockPath, "utf8");
+  const key = createHash6("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
+  const venv = join16(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join16(venv, "bin", "python");
   const allowed = allowedDigests(lockText);
-  const store = new BlobStore(join15(cacheRoot(), "blobs"));
-  if (existsSync11(venv)) {
+  const store = new BlobStore(join16(cacheRoot(), "blobs"));
+  if (existsSync12(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
     if (!wrong) return venvPython;
     log.warning(`The kept environment for ${basename4(lockPath)} failed its check (${wrong}): rebuilding it from the lock`);
     rmSync6(venv, { recursive: true, force: true });
   }
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  mkdirSync4(join15(cacheRoot(), "venvs"), { recursive: true });
+  mkdirSync4(join16(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
     const digests = await install(python, lockPath, allowed, store, staging);
-    writeFileSync5(join15(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
+    writeFileSync5(join16(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
       renameSync3(staging, venv);
@@ -32810,8 +33030,8 @@ async function pipToolsPython(python, minor, log) {
 }
 
 // src/tools/pip-compile.ts
-import { readFileSync as readFileSync5, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join16 } from "node:path";
+import { readFileSync as readFileSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join17 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
   const out = { extraIndexUrls: [] };
@@ -32827,9 +33047,11 @@ function indexesOf(options) {
 async function recompile(pipToolsPython2, project, seed, options, sources2) {
   const work = scratchDir("phoreus-drift-");
   try {
-    const output = join16(work, "requirements.lock");
+    const output = join17(work, "requirements.lock");
     writeFileSync6(output, seed);
-    const args = ["-m", "piptools", "compile", "--quiet", "--no-reuse-hashes", ...options, `--output-file=${output}`, ...sources2];
+    const script = resourcePath("tools/pip-tools/compile.py");
+    if (!script) throw new UsageError("tools/pip-tools/compile.py is missing from the action; use a complete checkout of phoreus-rpm");
+    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join17(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {
@@ -32841,7 +33063,7 @@ async function recompile(pipToolsPython2, project, seed, options, sources2) {
       }
       return { ok: false, reason: detail || `pip-compile exited with status ${result.exitCode}` };
     }
-    return { ok: true, lock: readFileSync5(output, "utf8") };
+    return { ok: true, lock: readFileSync6(output, "utf8") };
   } finally {
     removeScratch(work);
   }
@@ -32941,8 +33163,8 @@ function pins(file, env) {
   return out;
 }
 function shortHashes(hashes) {
-  const shown2 = hashes.slice(0, 3).map((h) => `${h.slice(0, 19)}\u2026`).join(", ");
-  return hashes.length > 3 ? `${shown2} and ${hashes.length - 3} more` : shown2;
+  const shown3 = hashes.slice(0, 3).map((h) => `${h.slice(0, 19)}\u2026`).join(", ");
+  return hashes.length > 3 ? `${shown3} and ${hashes.length - 3} more` : shown3;
 }
 function compareLocks(lockName, committed, fresh, env, headerLine, regenerate) {
   const findings = [];
@@ -33025,7 +33247,7 @@ function lockReader(project) {
 }
 function chooseInterpreter(options, config, lockPath, readLock) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync12(lockPath)) {
+  if (lockPath && existsSync13(lockPath)) {
     const recorded = parseCompileHeader(readLock(lockPath).file)?.pythonVersion;
     if (recorded) return recorded;
   }
@@ -33038,13 +33260,13 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join17(project, name), project));
+    const file = parseRequirementsFile(readText(join18(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join17(dirname6(name), option.value).split("\\").join("/");
+      const included = join18(dirname7(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync12(full)) {
+      if (!full || !existsSync13(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
@@ -33058,7 +33280,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join17(project, rel), project)));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join18(project, rel), project)));
   }
   return findings;
 }
@@ -33129,13 +33351,13 @@ async function verify(options, log, arch2) {
   const metadata = readPyproject(project);
   const { tool, version, findings: identityFindings } = checkIdentityInputs(options, loaded, config, metadata);
   findings.push(...identityFindings, ...scanConda(project));
-  const inPresent = existsSync12(join17(project, inName));
-  const lockPath = join17(project, lockName);
+  const inPresent = existsSync13(join18(project, inName));
+  const lockPath = join18(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
   if (!inPresent) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync12(lockPath)) {
+  if (!existsSync13(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
     return finish(result);
   }
@@ -33186,7 +33408,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources: sources2 } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source2 of sources2) {
-    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync12(join17(options.project, source2))) {
+    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync13(join18(options.project, source2))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source2}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -33205,8 +33427,8 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
 }
 
 // src/publish/published-repo.ts
-import { existsSync as existsSync13, readFileSync as readFileSync6, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join18 } from "node:path";
+import { existsSync as existsSync14, readFileSync as readFileSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join19 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -33238,9 +33460,9 @@ async function fetchFromRepo(repo, path) {
 }
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join18(repo.replace(/^file:\/\//, ""), path);
-  if (!existsSync13(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
-  return readFileSync6(file);
+  const file = join19(repo.replace(/^file:\/\//, ""), path);
+  if (!existsSync14(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
+  return readFileSync7(file);
 }
 async function decompress(name, data) {
   if (name.endsWith(".gz")) return gunzipSync(data).toString("utf8");
@@ -33248,7 +33470,7 @@ async function decompress(name, data) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
     const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join18(dir, "primary");
+      const file = join19(dir, "primary");
       writeFileSync7(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
@@ -33354,8 +33576,8 @@ function withoutRequirements(lockText, names) {
 }
 
 // src/rpm/app-wheel.ts
-import { cpSync, existsSync as existsSync14, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync2 } from "node:fs";
-import { basename as basename6, join as join19, relative as relative4, sep as sep2 } from "node:path";
+import { cpSync, existsSync as existsSync15, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync3 } from "node:fs";
+import { basename as basename6, join as join20, relative as relative4, sep as sep2 } from "node:path";
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED_ANYWHERE = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
 var NOT_COPIED_AT_TOP = /* @__PURE__ */ new Set(["build", "dist", ".venv", "venv", "node_modules", ".tox", ".nox", ".eggs"]);
@@ -33365,13 +33587,13 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync14(join19(project, "pyproject.toml")) || existsSync14(join19(project, "setup.py"));
+  return existsSync15(join20(project, "pyproject.toml")) || existsSync15(join20(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
   let target2;
   try {
-    target2 = realpathSync2(path);
+    target2 = realpathSync3(path);
   } catch {
     return;
   }
@@ -33390,14 +33612,14 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join19(project, BUILD_LOCK);
-  return existsSync14(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+  const buildLock = join20(project, BUILD_LOCK);
+  return existsSync15(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source2 = join19(work, "src");
-    const root = realpathSync2(project);
+    const source2 = join20(work, "src");
+    const root = realpathSync3(project);
     cpSync(project, source2, {
       recursive: true,
       filter: (src) => {
@@ -33416,19 +33638,19 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
       "--disable-pip-version-check",
       "--no-input",
       "--wheel-dir",
-      join19(work, "wheel"),
+      join20(work, "wheel"),
       ...buildLocked ? ["--no-build-isolation", "--no-index"] : pipIndexArgs(options),
       source2
     ];
     log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(builder2, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join19(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join20(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join19(out, file);
-    cpSync(join19(work, "wheel", file), path);
+    const path = join20(out, file);
+    cpSync(join20(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -33437,22 +33659,22 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 
 // src/rpm/package.ts
 import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import { basename as basename8, join as join21 } from "node:path";
+import { basename as basename8, join as join22 } from "node:path";
 
 // src/rpm/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join20 } from "node:path";
+import { join as join21 } from "node:path";
 var RPMBUILD_LOG = "rpmbuild.log";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources2 = join20(input.topdir, "SOURCES");
-  const specs = join20(input.topdir, "SPECS");
+  const sources2 = join21(input.topdir, "SOURCES");
+  const specs = join21(input.topdir, "SPECS");
   mkdirSync6(sources2, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source2] of Object.entries(input.sources)) {
-    if ("content" in source2) writeFileSync8(join20(sources2, name), source2.content);
-    else copyFileSync3(source2.path, join20(sources2, name));
+    if ("content" in source2) writeFileSync8(join21(sources2, name), source2.content);
+    else copyFileSync3(source2.path, join21(sources2, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -33464,14 +33686,14 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join20(sources2, tarball.name),
+      join21(sources2, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join20(specs, input.specName);
+  const specPath = join21(specs, input.specName);
   writeFileSync8(specPath, input.spec);
   const result = await run("rpmbuild", [
     "-ba",
@@ -33496,12 +33718,12 @@ async function rpmbuild(input) {
     throw new BuildFailure(`rpmbuild failed: ${reason2}`, { name: RPMBUILD_LOG, text: `${result.stdout}
 ${result.stderr}` });
   }
-  const rpmDir = join20(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join20(rpmDir, f));
-  const srpmDir = join20(input.topdir, "SRPMS");
+  const rpmDir = join21(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join21(rpmDir, f));
+  const srpmDir = join21(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join20(srpmDir, srpm) };
+  return { rpms, srpm: join21(srpmDir, srpm) };
 }
 
 // src/rpm/wheel-metadata.ts
@@ -33542,7 +33764,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync2(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join21(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join22(path, entry));
   } else {
     chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -33554,17 +33776,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source2 = join21(project, from);
-    const target2 = join21(stage, "copyfiles", to);
+    const source2 = join22(project, from);
+    const target2 = join22(stage, "copyfiles", to);
     if (statSync9(source2).isDirectory()) {
       cpSync2(source2, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join21(target2, basename8(source2)) : target2;
-      mkdirSync7(join21(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join22(target2, basename8(source2)) : target2;
+      mkdirSync7(join22(file, ".."), { recursive: true });
       copyFileSync4(source2, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join21(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join22(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -33596,14 +33818,14 @@ async function buildPackages(a, log) {
     sbom: true
   }));
   const sbom = redact(await sbomOf(a));
-  const stage = join21(a.work, "stage");
-  mkdirSync7(join21(stage, "wheelhouse"), { recursive: true });
+  const stage = join22(a.work, "stage");
+  mkdirSync7(join22(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join21(a.wheelhouse.dir, file), join21(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join22(a.wheelhouse.dir, file), join22(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join21(a.work, "rpmbuild"),
+    topdir: join22(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -33628,15 +33850,15 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join21(a.work, `${id.tool}-${id.version}.lua`);
+  const modulefilePath2 = join22(a.work, `${id.tool}-${id.version}.lua`);
   writeFileSync9(modulefilePath2, modulefile);
-  const sbomPath = join21(a.work, SOURCES.sbom);
+  const sbomPath = join22(a.work, SOURCES.sbom);
   writeFileSync9(sbomPath, sbom);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
 async function sbomOf(a) {
   const pins2 = new Map(a.packages.map((p) => [normalizeName(p.name), p]));
-  const wheels = [...a.wheelhouse.files.values()].map((file) => join21(a.wheelhouse.dir, file));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join22(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions = [];
   for (const [name, wheel] of a.wheelhouse.files) {
@@ -33648,8 +33870,8 @@ async function sbomOf(a) {
       name: pin.name,
       version: pin.version,
       file: locked,
-      sha256: await sha256File(join21(a.wheelhouse.dir, locked)),
-      licence: found.get(join21(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      sha256: await sha256File(join22(a.wheelhouse.dir, locked)),
+      licence: found.get(join22(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
       ...source2 ? { fromSource: true } : {}
     });
   }
@@ -33667,7 +33889,7 @@ var sbomFileName = (rpm) => `${basename8(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
   const copy = (path, name = basename8(path)) => {
-    const target2 = join21(out, name);
+    const target2 = join22(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -33681,9 +33903,9 @@ function place(built, out, id) {
 }
 
 // src/rpm/source-build.ts
-import { createHash as createHash6 } from "node:crypto";
-import { existsSync as existsSync15, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync7, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
-import { basename as basename9, join as join22 } from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { existsSync as existsSync16, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync8, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
+import { basename as basename9, join as join23 } from "node:path";
 
 // src/rpm/sdist-backend.ts
 var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
@@ -33791,11 +34013,11 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join22(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join23(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join22(request.project, candidate);
-    if (!existsSync15(path)) continue;
+    const path = join23(request.project, candidate);
+    if (!existsSync16(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
       throw new BuildFailure(`${candidate} does not pin ${missing.join(", ")}, which ${request.name}'s sdist needs to build (its [build-system] requires ${system.requires.join(", ")}); add them to the .in file it is compiled from and compile it again with pip-compile --generate-hashes --allow-unsafe`);
@@ -33807,24 +34029,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join22(request.project, lock), log);
+    const python = await pythonVenv(request.python, join23(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join22(work, "venv");
+  const venv = join23(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join22(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join23(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join22(request.dir, `.sdist-${request.name}`);
+  const work = join23(request.dir, `.sdist-${request.name}`);
   rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join22(work, "wheel");
+    const wheelDir = join23(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -33844,16 +34066,16 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join22(wheelDir, wheel)) ?? "");
-    const data = readFileSync7(join22(wheelDir, wheel));
-    renameSync4(join22(wheelDir, wheel), join22(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join23(wheelDir, wheel)) ?? "");
+    const data = readFileSync8(join23(wheelDir, wheel));
+    renameSync4(join23(wheelDir, wheel), join23(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
       sdist: basename9(request.sdist),
       sdistSha256: request.sdistSha256,
       wheel,
-      sha256: createHash6("sha256").update(data).digest("hex"),
+      sha256: createHash7("sha256").update(data).digest("hex"),
       backend: system.backend,
       reason: request.reason,
       ...generator ? { generator } : {},
@@ -33873,8 +34095,83 @@ function failureMessage(request, system, lock, output) {
 }
 
 // src/rpm/wheelhouse.ts
-import { mkdirSync as mkdirSync9, readdirSync as readdirSync11, readFileSync as readFileSync8, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10, writeFileSync as writeFileSync10 } from "node:fs";
-import { join as join23 } from "node:path";
+import { mkdirSync as mkdirSync10, readdirSync as readdirSync12, readFileSync as readFileSync9, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11, writeFileSync as writeFileSync10 } from "node:fs";
+import { join as join25 } from "node:path";
+
+// src/rpm/index-fetch.ts
+import { copyFileSync as copyFileSync5, mkdirSync as mkdirSync9, readdirSync as readdirSync11, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10 } from "node:fs";
+import { basename as basename10, join as join24 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+
+// src/rpm/index-page.ts
+var SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+var SHA2562 = /^[0-9a-f]{64}$/;
+function parseIndexPage(body, contentType, pageUrl) {
+  return /application\/vnd\.pypi\.simple\.v1\+json/i.test(contentType) ? parseJsonPage(body, pageUrl) : parseHtmlPage(body, pageUrl);
+}
+function parseJsonPage(body, pageUrl) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const files = parsed.files;
+  if (!Array.isArray(files)) return [];
+  const links = [];
+  for (const entry of files) {
+    if (typeof entry?.url !== "string") continue;
+    const hashes = entry.hashes;
+    const sha256 = typeof hashes?.sha256 === "string" ? hashes.sha256.toLowerCase() : void 0;
+    const link = linkOf(entry.url, pageUrl, typeof entry.filename === "string" ? entry.filename : void 0, sha256);
+    if (link) links.push(link);
+  }
+  return links;
+}
+function parseHtmlPage(body, pageUrl) {
+  const baseHref = /<base\b[^>]*\bhref\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(body);
+  const base = baseHref ? resolve3(unescapeHtml(baseHref[2] ?? baseHref[3] ?? baseHref[4] ?? ""), pageUrl) ?? pageUrl : pageUrl;
+  const links = [];
+  for (const anchor of body.matchAll(/<a\b([^>]*)>/gi)) {
+    const href = /\bhref\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(anchor[1] ?? "");
+    if (!href) continue;
+    const link = linkOf(unescapeHtml(href[2] ?? href[3] ?? href[4] ?? ""), base, void 0, void 0);
+    if (link) links.push(link);
+  }
+  return links;
+}
+function linkOf(href, base, filename, sha256) {
+  const absolute = resolve3(href, base);
+  if (!absolute) return void 0;
+  const url2 = new URL(absolute);
+  const fragment = /(?:^#|&)sha256=([0-9a-fA-F]{64})(?:&|$)/.exec(url2.hash);
+  const digest = sha256 ?? fragment?.[1]?.toLowerCase();
+  url2.hash = "";
+  let file = filename;
+  if (file === void 0) {
+    try {
+      file = decodeURIComponent(url2.pathname.split("/").pop() ?? "");
+    } catch {
+      return void 0;
+    }
+  }
+  if (!file) return void 0;
+  return { file, url: url2.href, ...digest && SHA2562.test(digest) ? { sha256: digest } : {} };
+}
+function resolve3(href, base) {
+  try {
+    return new URL(href, base).href;
+  } catch {
+    return void 0;
+  }
+}
+function unescapeHtml(text) {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos|#39);/g, (_all, entity) => {
+    if (entity.startsWith("#x")) return String.fromCodePoint(parseInt(entity.slice(2), 16));
+    if (entity.startsWith("#")) return String.fromCodePoint(Number(entity.slice(1)));
+    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[entity] ?? "";
+  });
+}
 
 // src/rpm/wheel-tags.ts
 var WHEEL = /^([A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/;
@@ -33891,17 +34188,31 @@ function supportedTags(interpreter, distro2, arch2) {
   const cp = `cp3${minor}`;
   const platforms = manylinuxTags(distro2.glibc, arch2);
   const tags = /* @__PURE__ */ new Set();
-  for (const plat of platforms) {
-    tags.add(`${cp}-${cp}-${plat}`);
-    for (let m = minor; m >= 2; m--) tags.add(`cp3${m}-abi3-${plat}`);
-    tags.add(`${cp}-none-${plat}`);
-    for (let m = minor; m >= 0; m--) tags.add(`py3${m}-none-${plat}`);
-    tags.add(`py3-none-${plat}`);
-  }
+  const across = (python, abi) => platforms.forEach((plat) => tags.add(`${python}-${abi}-${plat}`));
+  across(cp, cp);
+  across(cp, "abi3");
+  across(cp, "none");
+  for (let m = minor - 1; m >= 2; m--) across(`cp3${m}`, "abi3");
+  const generic = [`py3${minor}`, "py3", ...Array.from({ length: minor }, (_, i) => `py3${minor - 1 - i}`)];
+  for (const python of generic) across(python, "none");
   tags.add(`${cp}-none-any`);
-  for (let m = minor; m >= 0; m--) tags.add(`py3${m}-none-any`);
-  tags.add("py3-none-any");
+  for (const python of generic) tags.add(`${python}-none-any`);
   return tags;
+}
+function wheelRank(file, supported) {
+  const wheel = parseWheelName(file);
+  if (!wheel) return Infinity;
+  let rank = Infinity;
+  let i = 0;
+  const wanted = new Set(wheel.tags.map(([p, a, t]) => `${p}-${a}-${t}`));
+  for (const tag2 of supported) {
+    if (wanted.has(tag2)) {
+      rank = i;
+      break;
+    }
+    i++;
+  }
+  return rank;
 }
 function wheelFits(file, pin, supported) {
   const wheel = parseWheelName(file);
@@ -33914,6 +34225,169 @@ function sdistFits(file, pin) {
 }
 function sameVersion(file, pin) {
   return file === pin || satisfies(file, [{ operator: "==", version: pin }]);
+}
+
+// src/rpm/index-fetch.ts
+var CONCURRENCY = 6;
+var RETRIES2 = 2;
+var RETRY_STATUS = /* @__PURE__ */ new Set([500, 502, 503, 504, 520, 527]);
+var TLS_CODES = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+var LeaveToPip = class extends Error {
+  name = "LeaveToPip";
+};
+var IndexReader = class {
+  constructor(sources2, timeoutS) {
+    this.sources = sources2;
+    this.timeoutMs = timeoutS * 1e3;
+  }
+  sources;
+  pages = /* @__PURE__ */ new Map();
+  timeoutMs;
+  /**
+   * Fetches each package's file into `dir`; returns what was fetched, and the packages
+   * without any file of the wanted kind (a wheel that fits, or an sdist). Refuses an index
+   * that failed when nothing was found elsewhere, and any file whose digest the lock does not allow.
+   */
+  async fetch(packages, sdist, supported, dir) {
+    const staging = join24(dir, `.download-${sdist ? "sdist" : "wheel"}`);
+    mkdirSync9(staging, { recursive: true });
+    const fetched = [];
+    const none = [];
+    try {
+      const errors = await pool(packages, CONCURRENCY, async (pkg) => {
+        const { candidates, failures } = await this.listing(pkg.name);
+        const fits = candidates.filter((c) => (sdist ? sdistFits(c.file, pkg) : wheelFits(c.file, pkg, supported)) && DISTRIBUTION_FILE.test(c.file));
+        if (fits.length === 0) {
+          if (failures.length > 0) throw new BuildFailure(`${failures[0]}: fix the index or the network, then build again`);
+          none.push(pkg);
+          return;
+        }
+        await Promise.all(fits.filter((c) => c.path && !c.sha256).map(async (c) => {
+          c.sha256 = await sha256File(c.path ?? "");
+        }));
+        const ranked = sdist ? fits : fits.map((c, i) => ({ c, i, rank: wheelRank(c.file, supported) })).sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.c);
+        const chosen = ranked.find((c) => c.sha256 && pkg.hashes.includes(c.sha256)) ?? ranked.find((c) => !c.sha256);
+        if (!chosen) throw new BuildFailure(hashRefusal(pkg));
+        fetched.push(await this.download(pkg, chosen, staging, dir));
+      });
+      const first = errors.find((e) => e !== void 0);
+      if (first) throw first;
+    } finally {
+      rmSync8(staging, { recursive: true, force: true });
+    }
+    return { fetched, none };
+  }
+  async download(pkg, c, staging, dir) {
+    const part = join24(staging, `${c.file}.part`);
+    let digest;
+    if (c.path) {
+      copyFileSync5(c.path, part);
+      digest = await sha256File(part);
+    } else {
+      const url2 = c.url ?? "";
+      const answer = await retried(() => downloadUrl(url2, part, { timeoutMs: this.timeoutMs, ...this.tls, ...c.credentials ? { credentials: c.credentials } : {} }), (a) => RETRY_STATUS.has(a.status)).catch((error) => {
+        throw networkFailure(error, `fetching ${c.file} from ${shown2(url2)} failed`);
+      });
+      if (answer.status < 200 || answer.status >= 300) throw new BuildFailure(`the package index answered HTTP ${answer.status} for ${shown2(url2)}: fix the index or the network, then build again`);
+      digest = answer.sha256;
+    }
+    if (!pkg.hashes.includes(digest)) {
+      rmSync8(part, { force: true });
+      throw new BuildFailure(hashRefusal(pkg));
+    }
+    const path = join24(dir, c.file);
+    renameSync5(part, path);
+    return { pkg, file: c.file, digest, path };
+  }
+  get tls() {
+    return this.sources.ca ? { ca: this.sources.ca } : {};
+  }
+  /** Every file of the project on every index and find-links location, find-links first as pip lists them. */
+  listing(name) {
+    const key = normalizeName(name);
+    let listing = this.pages.get(key);
+    if (!listing) {
+      listing = Promise.all([
+        ...this.sources.findLinks.map((f) => this.findLinks(f)),
+        ...this.sources.indexes.map((index) => this.page(`${index.replace(/\/+$/, "")}/${key}/`, SIMPLE_ACCEPT))
+      ]).then((all) => ({ candidates: all.flatMap((l) => l.candidates), failures: all.flatMap((l) => l.failures) }));
+      this.pages.set(key, listing);
+    }
+    return listing;
+  }
+  async page(address, accept) {
+    const { credentials } = withoutCredentials(address);
+    try {
+      const answer = await retried(() => fetchUrl(address, { timeoutMs: this.timeoutMs, accept, ...this.tls }), (a) => RETRY_STATUS.has(a.status));
+      if (answer.status === 404) return { candidates: [], failures: [] };
+      if (answer.status !== 200) return { candidates: [], failures: [`the package index answered HTTP ${answer.status} for ${shown2(address)}`] };
+      const links = parseIndexPage(answer.body.toString("utf8"), answer.contentType, answer.url);
+      return { candidates: links.map((l) => ({ file: l.file, url: l.url, ...l.sha256 ? { sha256: l.sha256 } : {}, ...credentials ? { credentials } : {} })), failures: [] };
+    } catch (error) {
+      if (error instanceof LeaveToPip) throw error;
+      return { candidates: [], failures: [`the package index cannot be reached at ${shown2(address)} (${redact(error.message)})`] };
+    }
+  }
+  async findLinks(location) {
+    if (/^https?:/i.test(location)) return this.page(location, "text/html");
+    const path = location.startsWith("file:") ? fileURLToPath2(location) : location;
+    try {
+      if (!statSync10(path).isDirectory()) return { candidates: [{ file: basename10(path), path }], failures: [] };
+      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join24(path, file) })), failures: [] };
+    } catch {
+      return { candidates: [], failures: [] };
+    }
+  }
+};
+function hashRefusal(pkg) {
+  return `hash verification failed for ${pkg.name}: the index served a file whose sha256 is not in the lock (charter \xA713); investigate the upstream change, then regenerate the lock`;
+}
+function shown2(address) {
+  try {
+    const { url: url2 } = withoutCredentials(address);
+    return redact(`${url2.protocol}//${url2.host}${url2.pathname}`);
+  } catch {
+    return redact(address);
+  }
+}
+function networkFailure(error, what) {
+  if (error instanceof LeaveToPip) return error;
+  return new BuildFailure(`${what} (${redact(error.message)}): fix the index or the network, then build again`);
+}
+async function retried(attempt, again) {
+  for (let i = 0; ; i++) {
+    try {
+      const answer = await attempt();
+      if (i < RETRIES2 && again(answer)) {
+        await pause(i);
+        continue;
+      }
+      return answer;
+    } catch (error) {
+      if (error instanceof HttpFailure && error.code && TLS_CODES.test(error.code)) throw new LeaveToPip(error.code);
+      if (i >= RETRIES2 || !(error instanceof HttpFailure)) throw error;
+      await pause(i);
+    }
+  }
+}
+var pause = (attempt) => new Promise((resolve5) => setTimeout(resolve5, 250 * 2 ** attempt));
+async function pool(items, limit, work) {
+  const errors = new Array(items.length).fill(void 0);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        await work(items[i]);
+      } catch (error) {
+        errors[i] = error;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return errors;
 }
 
 // src/rpm/wheelhouse.ts
@@ -33938,10 +34412,10 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join23(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join25(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
-    const parsed = JSON.parse(readFileSync8(file, "utf8"));
+    const parsed = JSON.parse(readFileSync9(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     return Object.fromEntries(Object.entries(parsed).filter((e) => typeof e[1] === "string"));
   } catch {
@@ -33949,12 +34423,12 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync9(join23(file, ".."), { recursive: true });
+  mkdirSync10(join25(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync10(temp, `${JSON.stringify(merged, null, 1)}
 `);
-  renameSync5(temp, file);
+  renameSync6(temp, file);
 }
 var choiceKey = (p, sdist) => `${sdist ? "sdist:" : ""}${normalizeName(p.name)}==${p.version}`;
 var WheelhouseFetch = class {
@@ -33966,7 +34440,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join23(cacheRoot(), "blobs"));
+  store = new BlobStore(join25(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -33981,7 +34455,7 @@ var WheelhouseFetch = class {
     const placed = await this.store.place(digest, this.request.dir);
     if (!placed) return false;
     if (sdist ? !sdistFits(placed.name, p) : !wheelFits(placed.name, p, this.supported)) {
-      rmSync8(placed.path, { force: true });
+      rmSync9(placed.path, { force: true });
       return false;
     }
     this.keep(p, sdist, digest, placed.name);
@@ -33993,19 +34467,54 @@ var WheelhouseFetch = class {
     (sdist ? this.sdists : this.files).set(normalizeName(p.name), file);
   }
   /**
-   * Downloads the packages' files into a staging directory and keeps each one whose digest the
-   * lock allows for its package and whose name fits the target. pip stops at the first
-   * package without a compatible wheel: the set `noWheel` collects those.
+   * Fetches the packages' files, straight from the indexes pip would read, or through pip when
+   * its configuration says more than the tool reads. Packages without a compatible wheel go
+   * to `noWheel`; a package without a locked sdist is refused.
    */
   async download(packages, sdist, noWheel) {
     const r = this.request;
-    let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
+    const wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
+    if (wanted.length === 0) return;
+    this.contacted = true;
+    const reader = this.reader();
+    if ("pipOnly" in reader) {
+      this.log.info(`Fetching through pip: ${reader.pipOnly}`);
+      return this.downloadWithPip(wanted, sdist, noWheel);
+    }
+    try {
+      const { fetched, none } = await reader.fetch(wanted, sdist, this.supported, r.dir);
+      for (const f of fetched) {
+        await this.store.add(f.path, f.digest);
+        this.keep(f.pkg, sdist, f.digest, f.file);
+      }
+      const [first] = none;
+      if (first && sdist) throw new BuildFailure(noFileAdvice(first.name, r));
+      for (const p of none) noWheel.set(normalizeName(p.name), `no wheel for ${r.distro.key} ${r.arch}`);
+    } catch (error) {
+      if (!(error instanceof LeaveToPip)) throw error;
+      this.direct = { pipOnly: `the index's certificate (${error.message}) is left to pip's trust store` };
+      this.log.info(`Fetching through pip: ${this.direct.pipOnly}`);
+      await this.downloadWithPip(wanted, sdist, noWheel);
+    }
+  }
+  direct;
+  reader() {
+    if (!this.direct) {
+      const r = this.request;
+      const sources2 = pipSources(r, r.lockText, r.python);
+      this.direct = "pipOnly" in sources2 ? sources2 : new IndexReader(sources2, indexTimeout());
+    }
+    return this.direct;
+  }
+  /** pip download into a staging directory, keeping each file whose digest the lock allows; pip stops at the first package without a compatible wheel. */
+  async downloadWithPip(packages, sdist, noWheel) {
+    const r = this.request;
+    let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)) && !(sdist ? this.sdists : this.files).has(normalizeName(p.name)));
     while (wanted.length > 0) {
-      this.contacted = true;
-      const staging = join23(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
-      rmSync8(staging, { recursive: true, force: true });
-      mkdirSync9(staging, { recursive: true });
-      const lockFile = join23(r.dir, ".requirements.lock");
+      const staging = join25(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      rmSync9(staging, { recursive: true, force: true });
+      mkdirSync10(staging, { recursive: true });
+      const lockFile = join25(r.dir, ".requirements.lock");
       writeFileSync10(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
@@ -34024,9 +34533,9 @@ var WheelhouseFetch = class {
         "-r",
         lockFile
       ]);
-      rmSync8(lockFile, { force: true });
+      rmSync9(lockFile, { force: true });
       await this.keepDownloads(staging, wanted, sdist);
-      rmSync8(staging, { recursive: true, force: true });
+      rmSync9(staging, { recursive: true, force: true });
       if (result.exitCode === 0) break;
       const missing = missingPackage(result.stderr);
       const index = missing ? await failingIndex(missing, indexUrls(r)) : void 0;
@@ -34037,9 +34546,9 @@ var WheelhouseFetch = class {
     }
   }
   async keepDownloads(staging, wanted, sdist) {
-    for (const file of readdirSync11(staging)) {
-      const path = join23(staging, file);
-      if (!statSync10(path).isFile()) continue;
+    for (const file of readdirSync12(staging)) {
+      const path = join25(staging, file);
+      if (!statSync11(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
       const fits = pkg && (sdist ? sdistFits(file, pkg) : wheelFits(file, pkg, this.supported));
@@ -34060,7 +34569,7 @@ var WheelhouseFetch = class {
   }
 };
 async function fetchWheelhouse(request, log) {
-  mkdirSync9(request.dir, { recursive: true });
+  mkdirSync10(request.dir, { recursive: true });
   const fetch = new WheelhouseFetch(request, log);
   const fromSource = new Map([...request.forceSource].map(([name, reason2]) => [normalizeName(name), `forceSource: ${reason2}`]));
   const fromIndex = request.packages.filter((p) => !fromSource.has(normalizeName(p.name)));
@@ -34086,8 +34595,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join23(request.dir, sdist),
-      sdistSha256: await sha256File(join23(request.dir, sdist)),
+      sdist: join25(request.dir, sdist),
+      sdistSha256: await sha256File(join25(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -34095,7 +34604,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join23(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join25(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -34104,7 +34613,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync10(join23(request.dir, file)).size;
+    bytes += statSync11(join25(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -34114,11 +34623,12 @@ async function fetchWheelhouse(request, log) {
 function firstError(stderr) {
   return stderr.split("\n").find((l) => l.startsWith("ERROR:"))?.slice(7).trim() ?? stderr.trim().split("\n").pop() ?? "";
 }
+function noFileAdvice(name, request) {
+  return `${name} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join(".")}) and no sdist with a locked hash: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
+}
 function downloadError(stderr, request) {
   const missing = missingPackage(stderr);
-  if (missing) {
-    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join(".")}) and no sdist with a locked hash: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
-  }
+  if (missing) return noFileAdvice(missing, request);
   if (/THESE PACKAGES DO NOT MATCH THE HASHES/.test(stderr)) {
     const pkg = /^\s+([A-Za-z0-9._-]+)==\S+ from /m.exec(stderr)?.[1] ?? "a package";
     return `hash verification failed for ${pkg}: the index served a file whose sha256 is not in the lock (charter \xA713); investigate the upstream change, then regenerate the lock`;
@@ -34216,7 +34726,7 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(platform2.skip.keys())),
         packages: packages.filter((p) => !platform2.skip.has(normalizeName(p.name))),
         forceSource: platform2.forceSource,
-        dir: join24(this.work, "wheelhouse"),
+        dir: join26(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -34230,8 +34740,8 @@ var Build = class {
     });
   }
   buildLockText() {
-    const path = join24(this.options.project, BUILD_LOCK);
-    return existsSync16(path) ? readText(path, this.options.project) : "";
+    const path = join26(this.options.project, BUILD_LOCK);
+    return existsSync17(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
   async appWheel(python, builder2, epoch) {
@@ -34240,7 +34750,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder2, join24(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join26(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -34315,7 +34825,7 @@ var Build = class {
     const waived = waivedLines(audited.findings, venv);
     if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
       const description = [...input.description, ...waivedParagraphs(waived)];
-      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join24(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
+      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join26(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
       audited = await this.timed("Audit the RPM again", () => auditOf(built));
       if (waivedLines(audited.findings, venv).join("\n") !== waived.join("\n")) {
         throw new BuildFailure("the second build's waived findings differ from the first's, so its description cannot name them: the build is not reproducible; look for files that change between builds");
@@ -34363,7 +34873,7 @@ function stopped(run2, failure, identity2) {
 }
 function keepFailureLog(failure, out) {
   if (!failure.log) return failure.message;
-  const path = join25(out, failure.log.name);
+  const path = join27(out, failure.log.name);
   writeWhole(path, outward(failure.log.text));
   return `${failure.message} (its whole output: ${path})`;
 }
@@ -34504,8 +35014,8 @@ async function runBuild(options, log, services = {}) {
   assertProjectDir(options.project);
   const result = await build(options, log, services);
   const subject = buildSubject(result, options.project);
-  mkdirSync10(options.out, { recursive: true });
-  const report = join26(options.out, "build-report.json");
+  mkdirSync11(options.out, { recursive: true });
+  const report = join28(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -34524,10 +35034,10 @@ async function runBuild(options, log, services = {}) {
 async function runBuildAll(options, log, services = {}) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join26(options.out, pairDirectory(entry)) }, log, services));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join28(options.out, pairDirectory(entry)) }, log, services));
     runs.push(run2);
   }
-  const report = join26(options.out, "build-report.json");
+  const report = join28(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -34540,7 +35050,7 @@ built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
 }
 
 // src/cli/signing-flags.ts
-import { existsSync as existsSync17, readFileSync as readFileSync9, statSync as statSync11 } from "node:fs";
+import { existsSync as existsSync18, readFileSync as readFileSync10, statSync as statSync12 } from "node:fs";
 var SIGNING_OPTIONS = {
   "sign-key": { type: "string" }
 };
@@ -34548,8 +35058,8 @@ function signingFlag(flags) {
   const file = flags.string("sign-key");
   if (file === void 0) return void 0;
   const path = absolutePath(file);
-  if (!existsSync17(path) || !statSync11(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
-  const key = readFileSync9(path, "utf8");
+  if (!existsSync18(path) || !statSync12(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
+  const key = readFileSync10(path, "utf8");
   const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || void 0;
   delete process.env.PHOREUS_SIGN_PASSPHRASE;
   registerSecrets(signingSecrets(key, passphrase));
@@ -34744,8 +35254,8 @@ async function matrixCommand(args) {
 }
 
 // src/publish/repository.ts
-import { chmodSync as chmodSync3, copyFileSync as copyFileSync5, existsSync as existsSync18, linkSync, mkdirSync as mkdirSync11, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync12 } from "node:fs";
-import { basename as basename10, dirname as dirname7, join as join27, relative as relative5, resolve as resolve2 } from "node:path";
+import { chmodSync as chmodSync3, copyFileSync as copyFileSync6, existsSync as existsSync19, linkSync, mkdirSync as mkdirSync12, readdirSync as readdirSync13, readFileSync as readFileSync11, renameSync as renameSync7, rmSync as rmSync10, statSync as statSync13 } from "node:fs";
+import { basename as basename11, dirname as dirname8, join as join29, relative as relative5, resolve as resolve4 } from "node:path";
 
 // src/publish/rpm-version.ts
 function rpmvercmp(a, b) {
@@ -34801,8 +35311,8 @@ var PACKAGES = "Packages";
 var RPM_MAGIC2 = Buffer.from([237, 171, 238, 219]);
 var nevra = (p) => `${p.name}-${p.version}-${p.release}.${p.arch}`;
 async function readCandidate(file) {
-  if (!existsSync18(file) || !statSync12(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
-  const lead = readFileSync10(file).subarray(0, 4);
+  if (!existsSync19(file) || !statSync13(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
+  const lead = readFileSync11(file).subarray(0, 4);
   if (!lead.equals(RPM_MAGIC2)) throw new UsageError(`${file} is not an RPM (it does not start with the RPM magic number)`);
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", "%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{BUILDTIME}\\t%{SOURCERPM}\\n[%{FILENAMES}\\n]", file]);
   if (q.exitCode !== 0) throw new UsageError(`${file} is not a readable RPM: ${lastLine(q.stderr)}`);
@@ -34819,19 +35329,19 @@ async function readCandidate(file) {
   };
 }
 function filesUnder(root, dir = root) {
-  return readdirSync12(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join27(dir, e.name);
+  return readdirSync13(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = join29(dir, e.name);
     return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
   });
 }
 function stageCopy(repo, stage) {
   for (const file of filesUnder(repo)) {
-    const target2 = join27(stage, file);
-    mkdirSync11(dirname7(target2), { recursive: true });
+    const target2 = join29(stage, file);
+    mkdirSync12(dirname8(target2), { recursive: true });
     if (file.startsWith("repodata/")) {
-      copyFileSync5(join27(repo, file), target2);
+      copyFileSync6(join29(repo, file), target2);
     } else {
-      linkSync(join27(repo, file), target2);
+      linkSync(join29(repo, file), target2);
     }
   }
 }
@@ -34851,14 +35361,14 @@ function staleMetaPackages(candidates, published) {
   return stale;
 }
 function openRepository(request) {
-  const repo = resolve2(request.repo);
-  if (existsSync18(repo) && !statSync12(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
-  const repomdPath = join27(repo, "repodata", "repomd.xml");
-  const exists2 = existsSync18(repomdPath);
-  if (!exists2 && existsSync18(repo) && readdirSync12(repo).length > 0) {
+  const repo = resolve4(request.repo);
+  if (existsSync19(repo) && !statSync13(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
+  const repomdPath = join29(repo, "repodata", "repomd.xml");
+  const exists2 = existsSync19(repomdPath);
+  if (!exists2 && existsSync19(repo) && readdirSync13(repo).length > 0) {
     throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
   }
-  if (exists2 && existsSync18(`${repomdPath}.asc`) && !request.keyring) {
+  if (exists2 && existsSync19(`${repomdPath}.asc`) && !request.keyring) {
     throw new UsageError(`${repomdPath} is signed (repomd.xml.asc): give the signing key (--sign-key, the signing-key input) so that the new repomd.xml is signed too`);
   }
   if (request.rpms.length === 0) throw new UsageError("nothing to publish: pass one or more RPMs");
@@ -34870,13 +35380,13 @@ function replacements(repo, candidates, published) {
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
-    const file = join27(PACKAGES, basename10(c.file));
+    const file = join29(PACKAGES, basename11(c.file));
     if (same) {
-      findings.push(finding("PH401", basename10(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
+      findings.push(finding("PH401", basename11(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
-      throw new UsageError(`${basename10(c.file)} and ${basename10(twice)} are both ${nevra(c)}; publish one`);
-    } else if (existsSync18(join27(repo, file))) {
-      findings.push(finding("PH401", basename10(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
+      throw new UsageError(`${basename11(c.file)} and ${basename11(twice)} are both ${nevra(c)}; publish one`);
+    } else if (existsSync19(join29(repo, file))) {
+      findings.push(finding("PH401", basename11(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
   }
@@ -34886,35 +35396,35 @@ async function publish(request, log) {
   await requireTools(["createrepo_c", "rpm"], log);
   const { repo, repomdPath, exists: exists2 } = openRepository(request);
   const candidates = [];
-  for (const file of request.rpms) candidates.push(await readCandidate(resolve2(file)));
+  for (const file of request.rpms) candidates.push(await readCandidate(resolve4(file)));
   const published = exists2 ? await publishedPackages(repo) : [];
   const result = { repo, findings: replacements(repo, candidates, published), added: [], leftOut: [], packages: published.length, signed: false };
   if (result.findings.length > 0) return result;
   const stale = staleMetaPackages(candidates, published);
   for (const [file, reason2] of stale) {
     result.leftOut.push({ file, reason: reason2 });
-    log.warning(`${basename10(file)} is left out: ${reason2}`);
+    log.warning(`${basename11(file)} is left out: ${reason2}`);
   }
   const adding = candidates.filter((c) => !stale.has(c.file));
   if (adding.length === 0) return result;
-  const parent = dirname7(repo);
-  mkdirSync11(parent, { recursive: true });
-  const stage = scratchDir(`.${basename10(repo)}.publish-`, parent);
+  const parent = dirname8(repo);
+  mkdirSync12(parent, { recursive: true });
+  const stage = scratchDir(`.${basename11(repo)}.publish-`, parent);
   try {
-    chmodSync3(stage, existsSync18(repo) ? statSync12(repo).mode & 4095 : 493);
-    if (existsSync18(repo)) stageCopy(repo, stage);
-    rmSync9(join27(stage, "repodata", "repomd.xml.asc"), { force: true });
-    mkdirSync11(join27(stage, PACKAGES), { recursive: true, mode: 493 });
+    chmodSync3(stage, existsSync19(repo) ? statSync13(repo).mode & 4095 : 493);
+    if (existsSync19(repo)) stageCopy(repo, stage);
+    rmSync10(join29(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync12(join29(stage, PACKAGES), { recursive: true, mode: 493 });
     for (const c of adding) {
-      const target2 = join27(stage, PACKAGES, basename10(c.file));
-      copyFileSync5(c.file, target2);
+      const target2 = join29(stage, PACKAGES, basename11(c.file));
+      copyFileSync6(c.file, target2);
       chmodSync3(target2, 420);
-      result.added.push(join27(PACKAGES, basename10(c.file)));
+      result.added.push(join29(PACKAGES, basename11(c.file)));
     }
-    const revision = revisionOf(adding, exists2 ? readFileSync10(repomdPath, "utf8") : void 0);
+    const revision = revisionOf(adding, exists2 ? readFileSync11(repomdPath, "utf8") : void 0);
     const after = await updateRepodata(stage, revision, [...published, ...adding], log);
     if (request.keyring) {
-      await detachSign(request.keyring, join27(stage, "repodata", "repomd.xml"), join27(stage, "repodata", "repomd.xml.asc"));
+      await detachSign(request.keyring, join29(stage, "repodata", "repomd.xml"), join29(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
     }
     swapIn(stage, repo);
@@ -34944,19 +35454,19 @@ async function updateRepodata(stage, revision, expected, log) {
   return after;
 }
 function swapIn(stage, repo) {
-  if (!existsSync18(repo)) {
-    renameSync6(stage, repo);
+  if (!existsSync19(repo)) {
+    renameSync7(stage, repo);
     return;
   }
   const previous = `${stage}.previous`;
-  renameSync6(repo, previous);
+  renameSync7(repo, previous);
   try {
-    renameSync6(stage, repo);
+    renameSync7(stage, repo);
   } catch (error) {
-    renameSync6(previous, repo);
+    renameSync7(previous, repo);
     throw error;
   }
-  rmSync9(previous, { recursive: true, force: true });
+  rmSync10(previous, { recursive: true, force: true });
 }
 
 // src/commands/publish-command.ts

@@ -21,7 +21,7 @@ import { fileSource, isElf, readElf } from './elf.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
 import { BuildPathScanner } from './payload-rules/build-paths.js';
-import { assertBinaryRpm, readHeader, readPayload } from './rpm-file.js';
+import { assertBinaryRpm, readHeader, startPayload } from './rpm-file.js';
 import { SbomCheck } from './sbom-rules.js';
 import { checkSignature } from './signature.js';
 import { smokeTest, type SmokeTestRun } from './smoke-test.js';
@@ -119,7 +119,15 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   const start = performance.now();
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
-  const header = await readHeader(options.rpm);
+  // rpm2cpio starts decompressing while rpm reads the header.
+  const payload = startPayload(options.rpm);
+  let header;
+  try {
+    header = await readHeader(options.rpm);
+  } catch (error) {
+    payload.cancel();
+    throw error;
+  }
 
   // Who the RPM says it is comes from its header's file list, before a byte of payload is read.
   const paths = header.files.map((f) => f.path);
@@ -141,7 +149,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   const spool = scratchDir('phoreus-audit-');
   let entries = 0;
   try {
-    await readPayload(options.rpm, (entry) => {
+    await payload.read((entry) => {
       if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
       return gathered((e) => {
         auditor.add(e);

@@ -58,6 +58,15 @@ export class CpioReader {
   constructor(private readonly onEntry: (header: CpioHeader) => EntryReader) {}
 
   private take(n: number): Buffer {
+    const first = this.chunks[0];
+    if (n === 0 || !first) return Buffer.alloc(0);
+    if (first.length >= n) {
+      // The common case: no copy, a view of the piece that holds it all.
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.available -= n;
+      return first.subarray(0, n);
+    }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
@@ -175,7 +184,8 @@ export function gathered(whole: (entry: CpioEntry) => void, limit = Number.POSIT
     const pieces: Buffer[] = [];
     return {
       data: (chunk) => { pieces.push(chunk); },
-      end: () => whole({ name: header.name, mode: header.mode, data: Buffer.concat(pieces) }),
+      // One piece (most entries, read in blocks of a MiB) is used as it is: no copy.
+      end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] as Buffer : Buffer.concat(pieces) }),
     };
   };
 }

@@ -26,23 +26,43 @@ export function parseWheelName(file: string): WheelName | undefined {
   return { name, version, tags };
 }
 
-/** The (python, abi, platform) triples pip accepts for the target: cpython's own, then the generic ones. */
+/**
+ * The (python, abi, platform) triples pip accepts for the target, most preferred first, in
+ * the order of packaging's sys_tags: the interpreter's own ABI, abi3, no ABI, older abi3,
+ * then the generic python tags, each across the platforms from the most specific glibc down.
+ */
 export function supportedTags(interpreter: string, distro: Distro, arch: Arch): Set<string> {
   const minor = Number(interpreter.split('.')[1]);
   const cp = `cp3${minor}`;
   const platforms = manylinuxTags(distro.glibc, arch);
   const tags = new Set<string>();
-  for (const plat of platforms) {
-    tags.add(`${cp}-${cp}-${plat}`);
-    for (let m = minor; m >= 2; m--) tags.add(`cp3${m}-abi3-${plat}`);
-    tags.add(`${cp}-none-${plat}`);
-    for (let m = minor; m >= 0; m--) tags.add(`py3${m}-none-${plat}`);
-    tags.add(`py3-none-${plat}`);
-  }
+  const across = (python: string, abi: string): void => platforms.forEach((plat) => tags.add(`${python}-${abi}-${plat}`));
+  across(cp, cp);
+  across(cp, 'abi3');
+  across(cp, 'none');
+  for (let m = minor - 1; m >= 2; m--) across(`cp3${m}`, 'abi3');
+  const generic = [`py3${minor}`, 'py3', ...Array.from({ length: minor }, (_, i) => `py3${minor - 1 - i}`)];
+  for (const python of generic) across(python, 'none');
   tags.add(`${cp}-none-any`);
-  for (let m = minor; m >= 0; m--) tags.add(`py3${m}-none-any`);
-  tags.add('py3-none-any');
+  for (const python of generic) tags.add(`${python}-none-any`);
   return tags;
+}
+
+/** How much pip prefers a wheel for the target: the position of its best tag among the supported ones (lower first). */
+export function wheelRank(file: string, supported: ReadonlySet<string>): number {
+  const wheel = parseWheelName(file);
+  if (!wheel) return Infinity;
+  let rank = Infinity;
+  let i = 0;
+  const wanted = new Set(wheel.tags.map(([p, a, t]) => `${p}-${a}-${t}`));
+  for (const tag of supported) {
+    if (wanted.has(tag)) {
+      rank = i;
+      break;
+    }
+    i++;
+  }
+  return rank;
 }
 
 /** True when the file is a wheel of this package and version the target can install. */

@@ -2,8 +2,9 @@
  * The wheelhouse of one build: for every locked package, the one file the target installs,
  * each hashed against the lock before use. Files come from the blob store (the cache kept
  * between runs, shared by every tool and lock) when the target's earlier choice is there,
- * and are otherwise downloaded with pip --require-hashes --no-deps for the target's glibc,
- * ABI and arch, then kept. Packages without a compatible wheel (or forced to) are built here
+ * and are otherwise fetched from the indexes several at a time, each hashed as it streams
+ * (or, when pip's configuration holds what the tool does not read, downloaded with pip
+ * --require-hashes --no-deps for the target's glibc, ABI and arch), then kept. Packages without a compatible wheel (or forced to) are built here
  * from their hash-verified sdist, every time: a wheel built from source is never taken from
  * a cache, since no lock hash could vouch for it.
  */
@@ -18,8 +19,10 @@ import type { Log } from '../core/log.js';
 import { redact } from '../core/redact.js';
 import { BlobStore, sha256File } from '../tools/blob-store.js';
 import { cacheRoot } from '../tools/cache-dir.js';
-import { failingIndex, indexUrls, missingPackage, pipIndexArgs } from '../tools/index-access.js';
+import { failingIndex, indexTimeout, indexUrls, missingPackage, pipIndexArgs } from '../tools/index-access.js';
+import { pipSources } from '../tools/pip-sources.js';
 import { run } from '../tools/process.js';
+import { IndexReader, LeaveToPip } from './index-fetch.js';
 import { buildFromSdist, type SourceBuilt } from './source-build.js';
 import { sdistFits, supportedTags, wheelFits } from './wheel-tags.js';
 
@@ -139,15 +142,53 @@ class WheelhouseFetch {
   }
 
   /**
-   * Downloads the packages' files into a staging directory and keeps each one whose digest the
-   * lock allows for its package and whose name fits the target. pip stops at the first
-   * package without a compatible wheel: the set `noWheel` collects those.
+   * Fetches the packages' files, straight from the indexes pip would read, or through pip when
+   * its configuration says more than the tool reads. Packages without a compatible wheel go
+   * to `noWheel`; a package without a locked sdist is refused.
    */
   async download(packages: readonly LockedPackage[], sdist: boolean, noWheel: Map<string, string>): Promise<void> {
     const r = this.request;
-    let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
+    const wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)));
+    if (wanted.length === 0) return;
+    this.contacted = true;
+    const reader = this.reader();
+    if ('pipOnly' in reader) {
+      this.log.info(`Fetching through pip: ${reader.pipOnly}`);
+      return this.downloadWithPip(wanted, sdist, noWheel);
+    }
+    try {
+      const { fetched, none } = await reader.fetch(wanted, sdist, this.supported, r.dir);
+      for (const f of fetched) {
+        await this.store.add(f.path, f.digest);
+        this.keep(f.pkg, sdist, f.digest, f.file);
+      }
+      const [first] = none;
+      if (first && sdist) throw new BuildFailure(noFileAdvice(first.name, r));
+      for (const p of none) noWheel.set(normalizeName(p.name), `no wheel for ${r.distro.key} ${r.arch}`);
+    } catch (error) {
+      if (!(error instanceof LeaveToPip)) throw error;
+      this.direct = { pipOnly: `the index's certificate (${error.message}) is left to pip's trust store` };
+      this.log.info(`Fetching through pip: ${this.direct.pipOnly}`);
+      await this.downloadWithPip(wanted, sdist, noWheel);
+    }
+  }
+
+  private direct?: IndexReader | { pipOnly: string };
+
+  private reader(): IndexReader | { pipOnly: string } {
+    if (!this.direct) {
+      const r = this.request;
+      const sources = pipSources(r, r.lockText, r.python);
+      this.direct = 'pipOnly' in sources ? sources : new IndexReader(sources, indexTimeout());
+    }
+    return this.direct;
+  }
+
+  /** pip download into a staging directory, keeping each file whose digest the lock allows; pip stops at the first package without a compatible wheel. */
+  private async downloadWithPip(packages: readonly LockedPackage[], sdist: boolean, noWheel: Map<string, string>): Promise<void> {
+    const r = this.request;
+    let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)) && !(sdist ? this.sdists : this.files).has(normalizeName(p.name)));
     while (wanted.length > 0) {
-      this.contacted = true;
       const staging = join(r.dir, `.download-${sdist ? 'sdist' : 'wheel'}`);
       rmSync(staging, { recursive: true, force: true });
       mkdirSync(staging, { recursive: true });
@@ -247,11 +288,13 @@ function firstError(stderr: string): string {
   return stderr.split('\n').find((l) => l.startsWith('ERROR:'))?.slice(7).trim() ?? stderr.trim().split('\n').pop() ?? '';
 }
 
+function noFileAdvice(name: string, request: WheelhouseRequest): string {
+  return `${name} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join('.')}) and no sdist with a locked hash: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
+}
+
 function downloadError(stderr: string, request: WheelhouseRequest): string {
   const missing = missingPackage(stderr);
-  if (missing) {
-    return `${missing} has no wheel for CPython ${request.interpreter} on ${request.distro.key} ${request.arch} (glibc ${request.distro.glibc.join('.')}) and no sdist with a locked hash: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow), or pin a version that publishes a compatible wheel`;
-  }
+  if (missing) return noFileAdvice(missing, request);
   if (/THESE PACKAGES DO NOT MATCH THE HASHES/.test(stderr)) {
     const pkg = /^\s+([A-Za-z0-9._-]+)==\S+ from /m.exec(stderr)?.[1] ?? 'a package';
     return `hash verification failed for ${pkg}: the index served a file whose sha256 is not in the lock (charter §13); investigate the upstream change, then regenerate the lock`;

@@ -7,6 +7,7 @@
 import { normalizeName } from '../requirements/pep508.js';
 import { redact } from '../core/redact.js';
 import { fetchUrl } from './http.js';
+import { proxyFor } from './pip-sources.js';
 
 const DEFAULT_TIMEOUT_S = 15;
 const RETRIES = 2;
@@ -52,12 +53,6 @@ export function indexUrls(given: { indexUrl?: string; extraIndexUrls: readonly s
   return [primary, ...extra];
 }
 
-function proxied(url: URL, env: NodeJS.ProcessEnv = process.env): boolean {
-  const proxy = url.protocol === 'https:' ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
-  const bypass = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  return Boolean(proxy) && !bypass.some((h) => url.hostname === h || url.hostname.endsWith(h.startsWith('.') ? h : `.${h}`));
-}
-
 /**
  * The first index that fails to answer for the package's project page: "the package index
  * URL answered HTTP 500 for six", or undefined when every index answered (200, or 404 for a
@@ -78,7 +73,7 @@ export async function failingIndex(name: string, indexes: readonly string[], tim
       if (answer.status !== 200 && answer.status !== 404) return `the package index answered HTTP ${answer.status} for ${shown}`;
     } catch (error) {
       // Node's client does not go through HTTP(S)_PROXY as pip does: behind a proxy, a network error here proves nothing.
-      if (proxied(url)) continue;
+      if (proxyFor(url)) continue;
       return `the package index cannot be reached at ${shown} (${redact((error as Error).message)})`;
     }
   }

@@ -6,6 +6,8 @@ import { UsageError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { failingIndex, indexUrls, missingPackage, pipNetworkEnv } from './index-access.js';
 import { lastLine, run } from './process.js';
+import { resourcePath } from './resources.js';
+import { cacheRoot } from './cache-dir.js';
 import { venvEnv } from './venv.js';
 
 export type CompileOutcome = { ok: true; lock: string } | { ok: false; reason: string };
@@ -32,8 +34,11 @@ export async function recompile(pipToolsPython: string, project: string, seed: s
   try {
     const output = join(work, 'requirements.lock');
     writeFileSync(output, seed);
-    // --no-reuse-hashes: every hash comes from the index now, never from the lock under test.
-    const args = ['-m', 'piptools', 'compile', '--quiet', '--no-reuse-hashes', ...options, `--output-file=${output}`, ...sources];
+    // --no-reuse-hashes: every hash comes from the index now, never from the lock under test;
+    // compile.py takes the digests the index publishes rather than downloading every file.
+    const script = resourcePath('tools/pip-tools/compile.py');
+    if (!script) throw new UsageError('tools/pip-tools/compile.py is missing from the action; use a complete checkout of phoreus-rpm');
+    const args = [script, 'compile', '--quiet', '--no-reuse-hashes', ...options, `--cache-dir=${join(cacheRoot(), 'pip-compile')}`, `--output-file=${output}`, ...sources];
     const result = await run(pipToolsPython, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: '' })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {

@@ -101,7 +101,7 @@ describe('action, mode verify', () => {
     const run = await runVerify({ mode: 'bogus' });
     expect(run.status).toBe(2);
     expect(run.annotations).toHaveLength(1);
-    expect(run.annotations[0]?.message).toBe('mode "bogus" is not one of verify, build, audit, matrix');
+    expect(run.annotations[0]?.message).toBe('mode "bogus" is not one of verify, build, audit, matrix, publish');
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * A PEP 503 "simple" package index on 127.0.0.1, serving the wheels in one directory,
- * with sha256 fragments as pip expects. It counts requests so tests can prove that a
- * run did, or did not, touch the index.
+ * A "simple" package index on 127.0.0.1, serving the wheels in one directory: PEP 691 JSON
+ * to a client that asks for it (unless `html` only is wanted), PEP 503 HTML otherwise, with
+ * sha256 digests as pip expects. It records requests (and the format of each project page
+ * served) so tests can prove that a run did, or did not, touch the index.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 export interface PackageIndex {
   url: string;
   requests: string[];
+  /** The format of each project page served, in order. */
+  pages: Array<'json' | 'html'>;
   close(): Promise<void>;
 }
 
@@ -21,8 +24,11 @@ function projectOf(file: string): string {
   return normalize(file.split('-')[0] ?? '');
 }
 
-export async function servePackageIndex(dir: string): Promise<PackageIndex> {
+const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
+
+export async function servePackageIndex(dir: string, options: { html?: boolean } = {}): Promise<PackageIndex> {
   const requests: string[] = [];
+  const pages: Array<'json' | 'html'> = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
     requests.push(path);
@@ -40,10 +46,15 @@ export async function servePackageIndex(dir: string): Promise<PackageIndex> {
         res.end('not found');
         return;
       }
-      const links = mine.map((f) => {
-        const digest = createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
-        return `<a href="/files/${f}#sha256=${digest}">${f}</a>`;
-      });
+      const digests = mine.map((f) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'));
+      if (!options.html && (req.headers.accept ?? '').includes(JSON_TYPE)) {
+        pages.push('json');
+        res.writeHead(200, { 'content-type': JSON_TYPE });
+        res.end(JSON.stringify({ meta: { 'api-version': '1.0' }, name: wanted, files: mine.map((f, i) => ({ filename: f, url: `../../files/${f}`, hashes: { sha256: digests[i] } })) }));
+        return;
+      }
+      pages.push('html');
+      const links = mine.map((f, i) => `<a href="/files/${f}#sha256=${digests[i]}">${f}</a>`);
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!DOCTYPE html><html><body>${links.join('\n')}</body></html>`);
     } else if (path.startsWith('/files/') && files.includes(path.slice(7))) {
@@ -59,6 +70,7 @@ export async function servePackageIndex(dir: string): Promise<PackageIndex> {
   return {
     url: `http://127.0.0.1:${port}/simple`,
     requests,
+    pages,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
