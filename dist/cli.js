@@ -30449,6 +30449,55 @@ function roomFor(dir, bytes) {
   const fs2 = statfsSync(dir);
   return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
 }
+function targetOf(header, options) {
+  const paths = header.files.map((f) => f.path);
+  const identity2 = payloadIdentity(paths);
+  const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
+  const own = identity2 ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`), ""), version: header.version };
+  return {
+    identity: identity2,
+    minor,
+    own,
+    interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
+    interpreterModule: expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor)
+  };
+}
+async function readPayloadInto(payload, file, buildPaths, auditor, sbom) {
+  const spool = scratchDir("phoreus-audit-");
+  let entries2 = 0;
+  try {
+    await payload.read((entry) => {
+      if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
+      return gathered((e) => {
+        auditor.add(e);
+        sbom.see(e);
+      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+    });
+  } finally {
+    removeScratch(spool);
+  }
+}
+async function smokeTestIfSound(options, target2, findings, log, ran) {
+  if (!options.smokeTest) return void 0;
+  const errors = countBySeverity(findings).errors;
+  const { identity: identity2 } = target2;
+  const skipped = errors > 0 ? `the audit found ${errors} error(s), so the payload is not installed` : !identity2 ? "the payload has no venv to run" : void 0;
+  if (skipped || !identity2) {
+    log.info(`No smoke test: ${skipped}`);
+    return skipped;
+  }
+  findings.push(...await smokeTest({
+    rpm: options.rpm,
+    tool: identity2.tool,
+    version: identity2.version,
+    interpreter: target2.minor,
+    interpreterModule: target2.interpreterModule,
+    interpreterHome: target2.interpreterHome,
+    ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
+    ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
+  }, log, ran));
+  return void 0;
+}
 async function audit(options, log) {
   checkValues(options);
   assertBinaryRpm(options.rpm);
@@ -30463,12 +30512,8 @@ async function audit(options, log) {
     payload.cancel();
     throw error;
   }
-  const paths = header.files.map((f) => f.path);
-  const identity2 = payloadIdentity(paths);
-  const minor = options.interpreter ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? "").find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? "")?.[1] ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean) ?? "3.11";
-  const own = identity2 ?? { tool: header.name.replace(/^phoreus-/, "").replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`), ""), version: header.version };
-  const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
-  const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
+  const target2 = targetOf(header, options);
+  const { identity: identity2, minor, own, interpreterModule } = target2;
   const buildPaths = options.buildPaths ?? [];
   const auditor = new PayloadAuditor({
     tool: own.tool,
@@ -30477,24 +30522,12 @@ async function audit(options, log) {
     distro: distro2,
     arch: header.arch,
     buildPaths,
-    interpreterHome,
+    interpreterHome: target2.interpreterHome,
     interpreterModule,
     waivers: options.waiversFor?.(minor) ?? []
   });
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
-  const spool = scratchDir("phoreus-audit-");
-  let entries2 = 0;
-  try {
-    await payload.read((entry) => {
-      if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => {
-        auditor.add(e);
-        sbom.see(e);
-      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
-    });
-  } finally {
-    removeScratch(spool);
-  }
+  await readPayloadInto(payload, file, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
   const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname3(options.modulefile)) } : void 0;
@@ -30507,27 +30540,8 @@ async function audit(options, log) {
     ...sbom.finish(minor, header.arch),
     ...options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []
   ];
-  let smokeSkipped;
   const smokeRan = { passed: false };
-  if (options.smokeTest) {
-    const errors = countBySeverity(findings).errors;
-    if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
-    else if (!identity2) smokeSkipped = "the payload has no venv to run";
-    if (smokeSkipped) {
-      log.info(`No smoke test: ${smokeSkipped}`);
-    } else if (identity2) {
-      findings.push(...await smokeTest({
-        rpm: options.rpm,
-        tool: identity2.tool,
-        version: identity2.version,
-        interpreter: minor,
-        interpreterModule,
-        interpreterHome,
-        ...options.smokeTest.command ? { command: options.smokeTest.command } : {},
-        ...options.smokeTest.python ? { python: options.smokeTest.python } : {}
-      }, log, smokeRan));
-    }
-  }
+  const smokeSkipped = await smokeTestIfSound(options, target2, findings, log, smokeRan);
   const seconds = (performance.now() - start) / 1e3;
   log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
   return {

@@ -18,10 +18,10 @@ import { checkValues } from '../inputs/options.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { gathered, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
 import { fileSource, isElf, readElf } from './elf.js';
-import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity } from './header-rules.js';
+import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity, type RpmHeader } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
 import { BuildPathScanner } from './payload-rules/build-paths.js';
-import { assertBinaryRpm, readHeader, startPayload } from './rpm-file.js';
+import { assertBinaryRpm, readHeader, startPayload, type PayloadStream } from './rpm-file.js';
 import { SbomCheck } from './sbom-rules.js';
 import { checkSignature } from './signature.js';
 import { smokeTest, type SmokeTestRun } from './smoke-test.js';
@@ -113,6 +113,63 @@ function roomFor(dir: string, bytes: number): boolean {
   return fs.bavail * fs.bsize > bytes + 256 * 1024 * 1024;
 }
 
+/** What the RPM is judged as: its tool and version, interpreter, and the interpreter's home and module. */
+function targetOf(header: RpmHeader, options: AuditOptions) {
+  // Who the RPM says it is comes from its header's file list, before a byte of payload is read.
+  const paths = header.files.map((f) => f.path);
+  const identity = payloadIdentity(paths);
+  const minor = options.interpreter
+    ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? '').find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? '')?.[1]
+    ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean)
+    ?? '3.11';
+  const own = identity ?? { tool: header.name.replace(/^phoreus-/, '').replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), ''), version: header.version };
+  return {
+    identity, minor, own,
+    interpreterHome: expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor),
+    interpreterModule: expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor),
+  };
+}
+
+/** Every payload entry to the auditor and the SBOM check, large ones spooled as they stream by. */
+async function readPayloadInto(payload: PayloadStream, file: string, buildPaths: readonly string[], auditor: PayloadAuditor, sbom: SbomCheck): Promise<void> {
+  const spool = scratchDir('phoreus-audit-');
+  let entries = 0;
+  try {
+    await payload.read((entry) => {
+      if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
+      return gathered((e) => {
+        auditor.add(e);
+        sbom.see(e);
+      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+    });
+  } finally {
+    removeScratch(spool);
+  }
+}
+
+/**
+ * PH314: the smoke test, when asked for and the audit found no error: a payload with errors
+ * may hold anything (paths outside the prefix, unsafe names, setuid files), so it is not
+ * installed, even in a namespace. Returns why it did not run, when it did not.
+ */
+async function smokeTestIfSound(options: AuditOptions, target: ReturnType<typeof targetOf>, findings: Finding[], log: Log, ran: SmokeTestRun): Promise<string | undefined> {
+  if (!options.smokeTest) return undefined;
+  const errors = countBySeverity(findings).errors;
+  const { identity } = target;
+  const skipped = errors > 0 ? `the audit found ${errors} error(s), so the payload is not installed` : !identity ? 'the payload has no venv to run' : undefined;
+  if (skipped || !identity) {
+    log.info(`No smoke test: ${skipped}`);
+    return skipped;
+  }
+  findings.push(...(await smokeTest({
+    rpm: options.rpm, tool: identity.tool, version: identity.version, interpreter: target.minor,
+    interpreterModule: target.interpreterModule, interpreterHome: target.interpreterHome,
+    ...(options.smokeTest.command ? { command: options.smokeTest.command } : {}),
+    ...(options.smokeTest.python ? { python: options.smokeTest.python } : {}),
+  }, log, ran)));
+  return undefined;
+}
+
 export async function audit(options: AuditOptions, log: Log): Promise<AuditResult> {
   checkValues(options);
   assertBinaryRpm(options.rpm);
@@ -129,36 +186,15 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     throw error;
   }
 
-  // Who the RPM says it is comes from its header's file list, before a byte of payload is read.
-  const paths = header.files.map((f) => f.path);
-  const identity = payloadIdentity(paths);
-  const minor = options.interpreter
-    ?? /^phoreus-python-(\d+\.\d+)$/.exec(header.requires.map((r) => r.split(/\s/)[0] ?? '').find((r) => /^phoreus-python-\d+\.\d+$/.test(r)) ?? '')?.[1]
-    ?? paths.map((p) => /\/venv\/lib\/python(\d+\.\d+)\//.exec(p)?.[1]).find(Boolean)
-    ?? '3.11';
-  const own = identity ?? { tool: header.name.replace(/^phoreus-/, '').replace(new RegExp(`-${header.version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), ''), version: header.version };
-  const interpreterHome = expandPython(options.interpreterHome ?? DEFAULT_INTERPRETER_HOME, minor);
-  const interpreterModule = expandPython(options.interpreterModule ?? DEFAULT_INTERPRETER_MODULE, minor);
+  const target = targetOf(header, options);
+  const { identity, minor, own, interpreterModule } = target;
   const buildPaths = options.buildPaths ?? [];
   const auditor = new PayloadAuditor({
-    tool: own.tool, version: own.version, interpreter: minor, distro, arch: header.arch, buildPaths, interpreterHome, interpreterModule,
+    tool: own.tool, version: own.version, interpreter: minor, distro, arch: header.arch, buildPaths, interpreterHome: target.interpreterHome, interpreterModule,
     waivers: options.waiversFor?.(minor) ?? [],
   });
-
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
-  const spool = scratchDir('phoreus-audit-');
-  let entries = 0;
-  try {
-    await payload.read((entry) => {
-      if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => {
-        auditor.add(e);
-        sbom.see(e);
-      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
-    });
-  } finally {
-    removeScratch(spool);
-  }
+  await readPayloadInto(payload, file, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
   const beside = options.modulefile ? { file: basename(options.modulefile), text: readText(options.modulefile, dirname(options.modulefile)) } : undefined;
@@ -171,24 +207,9 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     ...sbom.finish(minor, header.arch),
     ...(options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []),
   ];
-
-  let smokeSkipped: string | undefined;
   const smokeRan: SmokeTestRun = { passed: false };
-  if (options.smokeTest) {
-    const errors = countBySeverity(findings).errors;
-    // A payload with errors may hold anything (paths outside the prefix, unsafe names, setuid files): it is not installed, even in a namespace.
-    if (errors > 0) smokeSkipped = `the audit found ${errors} error(s), so the payload is not installed`;
-    else if (!identity) smokeSkipped = 'the payload has no venv to run';
-    if (smokeSkipped) {
-      log.info(`No smoke test: ${smokeSkipped}`);
-    } else if (identity) {
-      findings.push(...(await smokeTest({
-        rpm: options.rpm, tool: identity.tool, version: identity.version, interpreter: minor, interpreterModule, interpreterHome,
-        ...(options.smokeTest.command ? { command: options.smokeTest.command } : {}),
-        ...(options.smokeTest.python ? { python: options.smokeTest.python } : {}),
-      }, log, smokeRan)));
-    }
-  }
+  const smokeSkipped = await smokeTestIfSound(options, target, findings, log, smokeRan);
+
   const seconds = (performance.now() - start) / 1000;
   log.info(`Audited ${file}: ${auditor.stats.files} payload entries, ${(auditor.stats.bytes / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s`);
   return {
