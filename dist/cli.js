@@ -27225,6 +27225,7 @@ var RULES = {
   PH317: { title: "modulefile sets a value with a control character", severity: "error", charter: "\xA79" },
   PH318: { title: "ELF file for another architecture that nothing loads", severity: "warning", charter: "\xA74, \xA714", waivable: true },
   PH319: { title: "audit waiver matches no finding", severity: "warning", charter: "\xA713, \xA714" },
+  PH320: { title: "RPATH/RUNPATH names the directory an upstream wheel was built in", severity: "warning", charter: "\xA73.1, \xA74", waivable: true },
   PH401: { title: "version already published", severity: "error", charter: "\xA711" },
   PH402: { title: "RPM not signed by the release key", severity: "error", charter: "\xA711, \xA715" },
   PH403: { title: "embedded SBOM differs from the installed distributions", severity: "error", charter: "\xA713, \xA715" }
@@ -29571,6 +29572,7 @@ var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
 var MACHINE_NAMES = { 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390", 40: "ARM", 62: "x86_64", 183: "aarch64", 243: "RISC-V" };
 var machineName = (machine) => `${MACHINE_NAMES[machine] ?? "another machine"} (ELF machine ${machine})`;
 var SYSTEM_LIBRARY_DIRS = /* @__PURE__ */ new Set(["/lib", "/lib64", "/usr/lib", "/usr/lib64"]);
+var BUILD_MACHINE_DIR = /^\/(home|root|Users|github|runner|__w|builddir|var\/tmp)\/|\/(\.pyenv|\.local|\.cache|hostedtoolcache|rpmbuild|BUILDROOT|BUILD)\//;
 var UNSAFE_MODE = 3586;
 var PayloadAuditor = class {
   constructor(ctx) {
@@ -29853,9 +29855,11 @@ var PayloadAuditor = class {
     for (const entry of elf.rpath) this.checkRunpath(path, entry);
   }
   /**
-   * PH305: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
+   * PH305 and PH320: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
    * interpreter's home or the system's own library directories; anything else is a directory
-   * of the build machine (its interpreter, a build tree, a home) or of another tree.
+   * of the build machine (an error when it is plainly one: a home, a CI workspace, a user's
+   * interpreter) or of the tree an upstream wheel was built in (a warning: scipy's wheels
+   * name their manylinux container's /opt/_internal).
    */
   checkRunpath(path, entry) {
     if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
@@ -29871,7 +29875,11 @@ var PayloadAuditor = class {
     const dir = posix.normalize(entry).replace(/\/+$/, "");
     const within = (root) => dir === root || dir.startsWith(`${root}/`);
     if (within(this.venv) || within(this.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
-    this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${this.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
+    if (BUILD_MACHINE_DIR.test(`${dir}/`)) {
+      this.report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${this.ctx.interpreterHome}: a directory of the build machine (a home, a CI workspace, a user's interpreter), searched first on every target; use $ORIGIN-relative paths`);
+      return;
+    }
+    this.report("PH320", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home: most likely the directory the upstream wheel was built in (a manylinux container's), absent on targets but searched first by the loader; ask upstream to use $ORIGIN-relative paths, or waive it with its reason`);
   }
   /**
    * PH309 and PH318 for ELF files of another machine. The target can never load one: that
