@@ -27229,6 +27229,7 @@ var RULES = {
   PH317: { title: "modulefile sets a value with a control character", severity: "error", charter: "\xA79" },
   PH318: { title: "ELF file for another architecture that nothing loads", severity: "warning", charter: "\xA74, \xA714", waivable: true },
   PH319: { title: "audit waiver matches no finding", severity: "warning", charter: "\xA713, \xA714" },
+  PH320: { title: "RPATH/RUNPATH names the directory an upstream wheel was built in", severity: "warning", charter: "\xA73.1, \xA74", waivable: true },
   PH401: { title: "version already published", severity: "error", charter: "\xA711" },
   PH402: { title: "RPM not signed by the release key", severity: "error", charter: "\xA711, \xA715" },
   PH403: { title: "embedded SBOM differs from the installed distributions", severity: "error", charter: "\xA713, \xA715" }
@@ -28929,6 +28930,7 @@ var ELF_MACHINES = { x86_64: EM_X86_64, aarch64: EM_AARCH64 };
 var MACHINE_NAMES = { 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390", 40: "ARM", 62: "x86_64", 183: "aarch64", 243: "RISC-V" };
 var machineName = (machine) => `${MACHINE_NAMES[machine] ?? "another machine"} (ELF machine ${machine})`;
 var SYSTEM_LIBRARY_DIRS = /* @__PURE__ */ new Set(["/lib", "/lib64", "/usr/lib", "/usr/lib64"]);
+var BUILD_MACHINE_DIR = /^\/(home|root|Users|github|runner|__w|builddir|var\/tmp)\/|\/(\.pyenv|\.local|\.cache|hostedtoolcache|rpmbuild|BUILDROOT|BUILD)\//;
 function checkElf(p, report, path, elf) {
   if (path.startsWith(`${p.venv}/bin/`) && /\/python[\d.]*$/.test(path)) {
     const target2 = `${p.ctx.interpreterHome}/bin/python${p.ctx.interpreter}`;
@@ -28963,7 +28965,11 @@ function checkRunpath(p, report, path, entry) {
   const dir = posix3.normalize(entry).replace(/\/+$/, "");
   const within = (root) => dir === root || dir.startsWith(`${root}/`);
   if (within(p.venv) || within(p.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
-  report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${p.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
+  if (BUILD_MACHINE_DIR.test(`${dir}/`)) {
+    report("PH305", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${p.ctx.interpreterHome}: a directory of the build machine (a home, a CI workspace, a user's interpreter), searched first on every target; use $ORIGIN-relative paths`);
+    return;
+  }
+  report("PH320", path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home: most likely the directory the upstream wheel was built in (a manylinux container's), absent on targets but searched first by the loader; ask upstream to use $ORIGIN-relative paths, or waive it with its reason`);
 }
 function judgeForeignElf(p, report) {
   const neededBy = /* @__PURE__ */ new Map();

@@ -58,6 +58,7 @@ export const RULES = {
   PH317: { title: 'modulefile sets a value with a control character', severity: 'error', charter: '§9' },
   PH318: { title: 'ELF file for another architecture that nothing loads', severity: 'warning', charter: '§4, §14', waivable: true },
   PH319: { title: 'audit waiver matches no finding', severity: 'warning', charter: '§13, §14' },
+  PH320: { title: 'RPATH/RUNPATH names the directory an upstream wheel was built in', severity: 'warning', charter: '§3.1, §4', waivable: true },
   PH401: { title: 'version already published', severity: 'error', charter: '§11' },
   PH402: { title: 'RPM not signed by the release key', severity: 'error', charter: '§11, §15' },
   PH403: { title: 'embedded SBOM differs from the installed distributions', severity: 'error', charter: '§13, §15' },

@@ -506,6 +506,7 @@ beforeAll(() => {
   compiled.hostPython = sharedObject('_host.so', 'int h(void) { return 1; }\n', ['-Wl,--enable-new-dtags,-rpath,/root/.pyenv/versions/3.11.9/lib']);
   compiled.systemRpath = sharedObject('_system.so', 'int s(void) { return 1; }\n', ['-Wl,-rpath,/usr/lib64:/usr/local/phoreus/python/3.11/lib']);
   compiled.relativeRpath = sharedObject('_relative.so', 'int l(void) { return 1; }\n', ['-Wl,-rpath,lib']);
+  compiled.upstreamRpath = sharedObject('_upstream.so', 'int u(void) { return 1; }\n', ['-Wl,--enable-new-dtags,-rpath,/opt/_internal/cpython-3.11.13/lib/python3.11/site-packages/scipy_openblas32/lib']);
   // i386 files without the C library (this machine has no 32-bit one): they only need to be ELF for another machine.
   compiled.i386bar = sharedObject('libbar.so', 'int bar(void) { return 2; }\n', ['-m32', '-nostdlib', '-Wl,-soname,libbar.so']);
   compiled.i386solver = sharedObject('libcbc.so', 'int bar(void);\nint solve(void) { return bar(); }\n', ['-m32', '-nostdlib', '-L', work, '-lbar']);
@@ -1058,6 +1059,14 @@ describe('PayloadAuditor on ELF files', () => {
     });
     expect(summary(findings).sort()).toEqual([`PH305 ${host}:1`, `PH305 ${relative}:1`]);
     expect(only(findings, 'PH305').find((f) => f.file === relative)?.message).toContain('a relative directory');
+  });
+
+  it('PH320, a warning: an RPATH naming the manylinux container an upstream wheel was built in (scipy\'s)', () => {
+    const path = `${SP}/scipy/special/cython_special.cpython-311-x86_64-linux-gnu.so`;
+    const findings = auditPayload((p) => file(p, path, compiled.upstreamRpath as Buffer, 0o100755));
+    expect(summary(findings)).toEqual([`PH320 ${path}:1`]);
+    expect(findings[0]?.severity).toBe('warning');
+    expect(findings[0]?.message).toContain('/opt/_internal/cpython-3.11.13/lib/python3.11/site-packages/scipy_openblas32/lib, outside the venv');
   });
 
   it('waived by audit.waive: every finding a glob covers is reported waived, past the cap too, and fails nothing', () => {

@@ -21,6 +21,8 @@ const machineName = (machine: number): string => `${MACHINE_NAMES[machine] ?? 'a
 
 /** Where every target's loader looks anyway: an RPATH naming one of these adds nothing foreign. */
 const SYSTEM_LIBRARY_DIRS = new Set(['/lib', '/lib64', '/usr/lib', '/usr/lib64']);
+/** Directories that are plainly a build machine's own: homes, CI workspaces and tool caches, user-installed interpreters, rpm's build trees. */
+const BUILD_MACHINE_DIR = /^\/(home|root|Users|github|runner|__w|builddir|var\/tmp)\/|\/(\.pyenv|\.local|\.cache|hostedtoolcache|rpmbuild|BUILDROOT|BUILD)\//;
 
 /**
  * PH306 (an interpreter copied into bin/), PH309 (glibc), PH305 (RPATH); an ELF file of
@@ -50,9 +52,11 @@ export function checkElf(p: PayloadState, report: Report, path: string, elf: Elf
 }
 
 /**
- * PH305: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
+ * PH305 and PH320: an RPATH/RUNPATH entry is $ORIGIN-relative, or a directory of the venv, the
  * interpreter's home or the system's own library directories; anything else is a directory
- * of the build machine (its interpreter, a build tree, a home) or of another tree.
+ * of the build machine (an error when it is plainly one: a home, a CI workspace, a user's
+ * interpreter) or of the tree an upstream wheel was built in (a warning: scipy's wheels
+ * name their manylinux container's /opt/_internal).
  */
 export function checkRunpath(p: PayloadState, report: Report, path: string, entry: string): void {
   if (/^\$(ORIGIN|\{ORIGIN\})(\/|$)/.test(entry)) return;
@@ -68,7 +72,11 @@ export function checkRunpath(p: PayloadState, report: Report, path: string, entr
   const dir = posix.normalize(entry).replace(/\/+$/, '');
   const within = (root: string): boolean => dir === root || dir.startsWith(`${root}/`);
   if (within(p.venv) || within(p.ctx.interpreterHome) || SYSTEM_LIBRARY_DIRS.has(dir)) return;
-  report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${p.ctx.interpreterHome}: a directory of the build machine or of another tree, searched first on every target; use $ORIGIN-relative paths`);
+  if (BUILD_MACHINE_DIR.test(`${dir}/`)) {
+    report('PH305', path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home ${p.ctx.interpreterHome}: a directory of the build machine (a home, a CI workspace, a user's interpreter), searched first on every target; use $ORIGIN-relative paths`);
+    return;
+  }
+  report('PH320', path, 1, `the ELF RPATH/RUNPATH names ${entry}, outside the venv and the interpreter's home: most likely the directory the upstream wheel was built in (a manylinux container's), absent on targets but searched first by the loader; ask upstream to use $ORIGIN-relative paths, or waive it with its reason`);
 }
 
 /**
