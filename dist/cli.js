@@ -34732,7 +34732,8 @@ var Build = class {
    * skipped ones, for the target's glibc, ABI and arch, and the application's locked build
    * backend — then kept in the store, if there is one, right away.
    */
-  async fetch(python, lockText, packages, platform2, epoch) {
+  async fetch(python, lock, packages, platform2, epoch) {
+    const lockText = lock.text;
     const scope = { interpreter: this.interpreter, distro: this.distro.key, arch: this.arch, lockText: `${lockText}\0${this.buildLockText()}` };
     await this.services.store?.restore(scope);
     return this.timed("Fetch the wheelhouse", async () => {
@@ -34752,7 +34753,7 @@ var Build = class {
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
       for (const b of this.sourceBuilds) {
         if (b.pinnedBy || !b.unpinned?.length) continue;
-        this.findings.push(finding("PH116", this.lockName, lineOfPin(lockText, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(", ")}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
+        this.findings.push(finding("PH116", this.lockName, lineOfPin(lock.file, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(", ")}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
       }
       const builder2 = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : void 0;
       await this.services.store?.save(scope);
@@ -34859,9 +34860,8 @@ var Build = class {
     return place(built, this.options.out, input.id);
   }
 };
-function lineOfPin(lockText, name) {
-  const index = lockText.split("\n").findIndex((l) => normalizeName(/^([A-Za-z0-9._-]+)/.exec(l)?.[1] ?? "") === normalizeName(name));
-  return index + 1 || 1;
+function lineOfPin(lock, name) {
+  return requirementEntries(lock).find((e) => e.requirement && normalizeName(e.requirement.name) === normalizeName(name))?.line ?? 1;
 }
 
 // src/pipeline/build.ts
@@ -34927,7 +34927,7 @@ async function buildVerified(run2, verification, plan, options, log) {
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
   const packages = lockedPackages(lock.file, interpreter, run2.arch);
-  const { wheelhouse, builder: builder2 } = await run2.fetch(python, lock.text, packages, platform2, epoch);
+  const { wheelhouse, builder: builder2 } = await run2.fetch(python, lock, packages, platform2, epoch);
   const app = await run2.appWheel(python, builder2, epoch);
   const id = run2.identity(config, early, app, packages);
   if (!knownEarly) await run2.refuseRepublication(id.tool, id.version, id.release);

@@ -115,7 +115,7 @@ async function buildVerified(run: Build, verification: VerifyResult, plan: Verif
   const python = await findPython(interpreter, options.python);
   const epoch = await sourceDateEpoch(options.project);
   const packages = lockedPackages(lock.file, interpreter, run.arch);
-  const { wheelhouse, builder } = await run.fetch(python, lock.text, packages, platform, epoch);
+  const { wheelhouse, builder } = await run.fetch(python, lock, packages, platform, epoch);
   const app = await run.appWheel(python, builder, epoch);
   const id = run.identity(config, early, app, packages);
   if (!knownEarly) await run.refuseRepublication(id.tool, id.version, id.release);

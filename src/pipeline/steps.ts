@@ -25,6 +25,7 @@ import type { PlatformPlan } from '../plan/platform-plan.js';
 import { publishedPackages } from '../publish/published-repo.js';
 import { signPackages } from '../publish/sign.js';
 import { withoutRequirements } from '../requirements/blocks.js';
+import { requirementEntries, type RequirementsFile } from '../requirements/parse.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { BUILD_LOCK, buildAppWheel, isApplicationProject, lockedBuilder, type AppWheel } from '../rpm/app-wheel.js';
 import { buildPackages, place, type BuildArtifacts, type PackageInput } from '../rpm/package.js';
@@ -124,7 +125,8 @@ export class Build {
    * skipped ones, for the target's glibc, ABI and arch, and the application's locked build
    * backend — then kept in the store, if there is one, right away.
    */
-  async fetch(python: string, lockText: string, packages: LockedPackage[], platform: PlatformPlan, epoch: number): Promise<{ wheelhouse: Wheelhouse; builder?: string }> {
+  async fetch(python: string, lock: { text: string; file: RequirementsFile }, packages: LockedPackage[], platform: PlatformPlan, epoch: number): Promise<{ wheelhouse: Wheelhouse; builder?: string }> {
+    const lockText = lock.text;
     const scope = { interpreter: this.interpreter, distro: this.distro.key, arch: this.arch, lockText: `${lockText}\0${this.buildLockText()}` };
     await this.services.store?.restore(scope);
     return this.timed('Fetch the wheelhouse', async () => {
@@ -138,7 +140,7 @@ export class Build {
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
       for (const b of this.sourceBuilds) {
         if (b.pinnedBy || !b.unpinned?.length) continue;
-        this.findings.push(finding('PH116', this.lockName, lineOfPin(lockText, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(', ')}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
+        this.findings.push(finding('PH116', this.lockName, lineOfPin(lock.file, b.name), `${b.name} ${b.version} was built from its sdist with ${b.generator ?? b.backend}, which pip's build isolation resolved from the index at build time (unpinned: ${b.unpinned.join(', ')}); pin them in ${PACKAGE_BUILD_LOCKS}/${normalizeName(b.name)}.lock (pip-compile --generate-hashes --allow-unsafe) or in ${BUILD_LOCK}`));
       }
       const builder = isApplicationProject(this.options.project) ? await lockedBuilder(this.options.project, python, this.log) : undefined;
       await this.services.store?.save(scope);
@@ -247,7 +249,6 @@ export class Build {
 }
 
 /** The 1-based line where the lock pins a package (1 when it cannot be found). */
-function lineOfPin(lockText: string, name: string): number {
-  const index = lockText.split('\n').findIndex((l) => normalizeName(/^([A-Za-z0-9._-]+)/.exec(l)?.[1] ?? '') === normalizeName(name));
-  return index + 1 || 1;
+function lineOfPin(lock: RequirementsFile, name: string): number {
+  return requirementEntries(lock).find((e) => e.requirement && normalizeName(e.requirement.name) === normalizeName(name))?.line ?? 1;
 }
