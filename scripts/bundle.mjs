@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, URL } from 'node:url';
 import { build } from 'esbuild';
+import { THREAD_IMPORT, threadFile, threadSource } from './thread-source.mjs';
 
 const { values: { outdir } } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
 
@@ -26,6 +27,18 @@ const toolIdentity = {
   },
 };
 
+/** `import source from './module.js?thread'`: the module compiled into the source of a worker thread. */
+const threads = {
+  name: 'thread-sources',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: THREAD_IMPORT }, (args) => ({ path: threadFile(args.path, args.resolveDir), namespace: 'thread' }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'thread' }, async (args) => {
+      const { code, inputs } = await threadSource(args.path);
+      return { contents: `export default ${JSON.stringify(code)};`, loader: 'js', watchFiles: inputs };
+    });
+  },
+};
+
 const shared = {
   bundle: true,
   platform: 'node',
@@ -33,7 +46,7 @@ const shared = {
   format: 'esm',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [toolIdentity],
+  plugins: [toolIdentity, threads],
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);" },
 };

@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Each program the tests run, and the Debian/Ubuntu package that provides it.
 declare -A PACKAGE_OF=(
   [rpmbuild]=rpm [rpm]=rpm [rpm2cpio]=rpm2cpio [cpio]=cpio [createrepo_c]=createrepo-c
-  [gcc]=gcc [readelf]=binutils [unshare]=util-linux [setpriv]=util-linux [luac5.3]=lua5.3 [zstd]=zstd
+  [gcc]=gcc [readelf]=binutils [unshare]=util-linux [setpriv]=util-linux [luac5.3]=lua5.3 [zstd]=zstd [xz]=xz-utils
   [rpmsign]=rpm [rpmkeys]=rpm [gpg]=gnupg [gpgconf]=gnupg [gpgv]=gpgv
 )
 missing=()

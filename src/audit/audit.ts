@@ -4,9 +4,7 @@
  * from anywhere: nothing of it is extracted except by the smoke test, which runs only on a
  * payload judged sound.
  */
-import { closeSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { countBySeverity, sortFindings, type Finding } from '../core/finding.js';
 import type { Waiver } from '../core/waivers.js';
 import { DEFAULT_INTERPRETER_HOME, DEFAULT_INTERPRETER_MODULE, expandPython } from '../core/layout.js';
@@ -16,12 +14,11 @@ import { readText } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { checkValues } from '../inputs/options.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
-import { gathered, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
-import { fileSource, isElf, readElf } from './elf.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity, type RpmHeader } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
-import { BuildPathScanner } from './payload-rules/build-paths.js';
-import { assertBinaryRpm, readHeader, startPayload, type PayloadStream } from './rpm-file.js';
+import { entryReader, type PayloadSink } from './payload-files.js';
+import { startPayload, type PayloadStream } from './payload-stream.js';
+import { assertBinaryRpm, readHeader } from './rpm-file.js';
 import { SbomCheck } from './sbom-rules.js';
 import { checkSignature } from './signature.js';
 import { smokeTest, type SmokeTestRun } from './smoke-test.js';
@@ -60,58 +57,10 @@ export interface AuditResult {
   smokeTest?: SmokeTestRun;
 }
 
-/** Entries held whole in memory; a larger one streams by, and an ELF one is copied to disk to be read in pages. */
+/** Files up to this size may be held in memory; a larger ELF file is copied to disk to be read in pages. */
 const WHOLE_LIMIT = 32 * 1024 * 1024;
 /** A venv holds tens of thousands of files, never this many: more is a payload built to exhaust the audit. */
 const MAX_ENTRIES = 400_000;
-
-/** The streaming side of the audit: a large entry hashed, scanned and, when ELF, spooled to be parsed. */
-function largeEntry(header: CpioHeader, spool: string, buildPaths: readonly string[], done: (file: Parameters<PayloadAuditor['addLarge']>[0]) => void): EntryReader {
-  const hash = createHash('sha256');
-  const scanner = new BuildPathScanner(buildPaths);
-  let head = Buffer.alloc(0);
-  let fd: number | undefined;
-  let path: string | undefined;
-  let received = 0;
-  let unread = false;
-  return {
-    data(chunk) {
-      hash.update(chunk);
-      scanner.push(chunk);
-      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
-      if (received === 0 && isRegular(header.mode) && isElf(head)) {
-        if (roomFor(spool, header.size)) {
-          path = join(spool, 'large.elf');
-          fd = openSync(path, 'w');
-        } else {
-          unread = true;
-        }
-      }
-      if (fd !== undefined) writeSync(fd, chunk);
-      received += chunk.length;
-    },
-    end() {
-      let elf;
-      if (fd !== undefined && path) {
-        closeSync(fd);
-        const readFd = openSync(path, 'r');
-        try {
-          elf = readElf(fileSource(readFd, statSync(path).size));
-        } finally {
-          closeSync(readFd);
-          rmSync(path, { force: true });
-        }
-      }
-      done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest('base64url'), head, ...(scanner.found ? { buildPath: scanner.found } : {}), ...(elf ? { elf } : {}), ...(unread ? { elfUnread: true } : {}) });
-    },
-  };
-}
-
-/** Whether the scratch file system can take a copy of this many bytes, with room to spare. */
-function roomFor(dir: string, bytes: number): boolean {
-  const fs = statfsSync(dir);
-  return fs.bavail * fs.bsize > bytes + 256 * 1024 * 1024;
-}
 
 /** What the RPM is judged as: its tool and version, interpreter, and the interpreter's home and module. */
 function targetOf(header: RpmHeader, options: AuditOptions) {
@@ -130,17 +79,23 @@ function targetOf(header: RpmHeader, options: AuditOptions) {
   };
 }
 
-/** Every payload entry to the auditor and the SBOM check, large ones spooled as they stream by. */
+/** Every payload entry to the auditor and the SBOM check as it streams by (payload-files.ts). */
 async function readPayloadInto(payload: PayloadStream, file: string, buildPaths: readonly string[], auditor: PayloadAuditor, sbom: SbomCheck): Promise<void> {
   const spool = scratchDir('phoreus-audit-');
+  const limits = { limit: WHOLE_LIMIT, spool, buildPaths };
+  const sink: PayloadSink = {
+    readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
+    whole: (entry) => {
+      auditor.add(entry);
+      sbom.see(entry);
+    },
+    streamed: (f) => auditor.addStreamed(f),
+  };
   let entries = 0;
   try {
-    await payload.read((entry) => {
+    await payload.read((entry, sha256) => {
       if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => {
-        auditor.add(e);
-        sbom.see(e);
-      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+      return entryReader(entry, sha256, sink, limits);
     });
   } finally {
     removeScratch(spool);
@@ -177,7 +132,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
   // rpm2cpio starts decompressing while rpm reads the header.
-  const payload = startPayload(options.rpm);
+  const payload = startPayload(options.rpm, { digests: true });
   let header;
   try {
     header = await readHeader(options.rpm);

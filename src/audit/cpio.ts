@@ -105,6 +105,13 @@ export class CpioReader {
 
   /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
   push(input: Buffer): void {
+    this.read(input);
+    // The few bytes of a header still unread are copied: a piece may be handed on (to another
+    // thread) once pushed, and no piece is kept alive for a few bytes of it.
+    if (this.chunks.length > 0) this.chunks = [Buffer.concat(this.chunks)];
+  }
+
+  private read(input: Buffer): void {
     if (this.done || input.length === 0) return;
     let chunk = this.stream(input);
     if (chunk.length > 0) {
@@ -174,17 +181,13 @@ export interface CpioEntry {
   data: Buffer;
 }
 
-/**
- * Gathers each entry of up to `limit` bytes whole and hands it to `whole`; a larger one is
- * handed to `large` as it streams, so no entry beyond the limit is ever held in memory.
- */
-export function gathered(whole: (entry: CpioEntry) => void, limit = Number.POSITIVE_INFINITY, large?: (header: CpioHeader) => EntryReader): (header: CpioHeader) => EntryReader {
+/** Gathers each entry whole and hands it to `whole`. */
+export function gathered(whole: (entry: CpioEntry) => void): (header: CpioHeader) => EntryReader {
   return (header) => {
-    if (header.size > limit && large) return large(header);
     const pieces: Buffer[] = [];
     return {
       data: (chunk) => { pieces.push(chunk); },
-      // One piece (most entries, read in blocks of a MiB) is used as it is: no copy.
+      // One piece (most entries) is used as it is: no copy.
       end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] as Buffer : Buffer.concat(pieces) }),
     };
   };

@@ -28,20 +28,22 @@ import { checkPythonLinks, checkPyvenv } from './payload-rules/venv.js';
 const CAP = 25;
 
 /**
- * A payload file too large to hold in memory, as the streaming reader saw it go by: its
- * digest, its first bytes, the first build-time path in it, and, when it is ELF, what the
- * ELF reader found in a copy on disk.
+ * A payload file judged as it streamed by, without its content (payload-files.ts): its digest,
+ * its first bytes, the first build-time path in it, and, when it is ELF, what the ELF reader
+ * found in it.
  */
-export interface LargeFile {
+export interface StreamedFile {
   name: string;
   mode: number;
   size: number;
   /** sha256, base64url as RECORD writes it. */
   sha256: string;
+  /** Its first bytes: the shebang of a script, the header of bytecode. */
   head: Buffer;
+  /** The first build-time path in it; ELF files are not searched, their strings are judged by the ELF rules. */
   buildPath?: string;
   elf?: ElfInfo;
-  /** An ELF file the scratch space had no room to read. */
+  /** An ELF file too large for memory that the scratch space had no room to copy. */
   elfUnread?: boolean;
 }
 
@@ -85,11 +87,19 @@ export class PayloadAuditor {
   };
 
   /**
-   * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
-   * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
-   * never this large in a venv: they are reported as unreadable.
+   * Whether the rules read this file whole: bytecode, and the texts they parse. Every other
+   * file is judged from what was seen of it as it streamed by (addStreamed).
    */
-  addLarge(file: LargeFile): void {
+  readsWhole(name: string): boolean {
+    const path = `/${name}`;
+    return path.endsWith('.pyc') || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || textRule(path, this.p) !== undefined;
+  }
+
+  /**
+   * A file judged from its digest, head, build paths and ELF facts. A text the rules parse
+   * arrives here only when it is too large to be read (see readsWhole), and is reported so.
+   */
+  addStreamed(file: StreamedFile): void {
     const path = `/${file.name}`;
     this.entries++;
     this.p.paths.add(path);
@@ -100,12 +110,13 @@ export class PayloadAuditor {
     if (file.elf) checkElf(this.p, this.report, path, file.elf);
     else if (file.elfUnread) this.report('PH309', path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
     else if (path.endsWith('.pyc')) checkPycHeader(this.p, this.report, path, file.head);
-    const unreadable = largeText(path, this.p);
+    const unreadable = textRule(path, this.p);
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
     if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
   }
 
-  add(entry: CpioEntry): void {
+  /** An entry held whole; its digest is computed here unless the reader gives it. */
+  add(entry: CpioEntry & { sha256?: string }): void {
     const path = `/${entry.name}`;
     this.entries++;
     this.p.paths.add(path);
@@ -120,7 +131,7 @@ export class PayloadAuditor {
     if (!isRegular(entry.mode)) return;
     this.bytes += entry.data.length;
     const data = entry.data;
-    const facts: FileFacts = { sha256: createHash('sha256').update(data).digest('base64url'), size: data.length };
+    const facts: FileFacts = { sha256: entry.sha256 ?? createHash('sha256').update(data).digest('base64url'), size: data.length };
     this.p.files.set(path, facts);
 
     const elf = readElf(data);
@@ -188,7 +199,7 @@ export class PayloadAuditor {
 }
 
 /** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
-function largeText(path: string, p: PayloadState): RuleId | undefined {
+function textRule(path: string, p: PayloadState): RuleId | undefined {
   if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return 'PH312';
   if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) return 'PH303';
   if (path === `${p.venv}/pyvenv.cfg`) return 'PH302';

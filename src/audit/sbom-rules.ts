@@ -23,6 +23,12 @@ export class SbomCheck {
     this.path = `${prefix}/${SOURCES.sbom}`;
   }
 
+  /** Whether the check reads this payload file: the SBOM, the lock, the installed distributions' METADATA. */
+  reads(name: string): boolean {
+    const path = `/${name}`;
+    return path === this.path || path === `${this.prefix}/requirements.lock` || (posix.dirname(posix.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path));
+  }
+
   see(entry: CpioEntry): void {
     const path = `/${entry.name}`;
     if (path === this.path) this.sbom = entry.data.toString('utf8');

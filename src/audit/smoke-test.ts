@@ -22,7 +22,7 @@ import { findPython } from '../tools/python.js';
 import { run, type RunResult } from '../tools/process.js';
 import { asRoot, installPackages, requireTools, which } from '../tools/system.js';
 import { isDirectory, isRegular, isSymlink, type CpioHeader, type EntryReader } from './cpio.js';
-import { readPayload } from './rpm-file.js';
+import { readPayload } from './payload-stream.js';
 import { defaultSmokeCommand, type ToolMetadata } from './smoke-command.js';
 import { normalizeName } from '../requirements/pep508.js';
 import { MODULEFILE_ROOT, modulefilePath, PHOREUS_ROOT, venvPath } from '../core/layout.js';

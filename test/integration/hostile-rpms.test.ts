@@ -4,7 +4,7 @@
  * payload was written here, as root with the smoke test on. Nothing is ever written outside
  * the scratch root; a payload judged unsound is never installed; memory stays bounded.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { EPOCH, lockHelloTool, type BuiltTool } from '../support/hello-tool.js';
 import { cli, expectRefusal, outputs } from '../support/hostile.js';
 import type { PackageIndex } from '../support/package-index.js';
 import { CLI, isolatedEnv, run } from '../support/processes.js';
+import { requiredCommand } from '../support/required-tools.js';
 import { helloToolCorpus, type HelloToolCorpus, type RpmCorpus } from '../support/rpm-corpus.js';
 
 const VENV = 'usr/local/phoreus/hello-tool/1.0.0/venv';
@@ -61,6 +62,20 @@ describe('hostile RPMs given to audit', () => {
       expect(r.leftovers).toEqual([]);
     });
 
+    it('gives the same verdict through rpm2cpio when the compressor\'s own tool is not installed', async () => {
+      // A PATH with rpm and rpm2cpio only: no zstd to read the payload with.
+      const bin = mkdtempSync(join(work, 'bin-'));
+      for (const [tool, pkg] of [['rpm', 'rpm'], ['rpm2cpio', 'rpm2cpio']] as const) symlinkSync(requiredCommand(tool, pkg), join(bin, tool));
+      const rpm = await corpus.make('fallback', (t) => t.write(`${VENV}/bin/stray`, '#!/usr/bin/env python3\n'));
+      const direct = await audit(rpm);
+      const viaRpm2cpio = await cli(work, ['audit', rpm, '--interpreter', '3.11', '--distro', 'el9', '--format', 'json'], { PATH: bin });
+      expect(direct.status).toBe(1);
+      expect(viaRpm2cpio.status, viaRpm2cpio.stderr).toBe(1);
+      const verdict = (r: { stdout: string }) => { const { findings, files, bytes } = JSON.parse(r.stdout); return { findings, files, bytes }; };
+      expect(verdict(viaRpm2cpio)).toEqual(verdict(direct));
+      expect(verdict(direct).findings.map((f: { rule: string }) => f.rule)).toContain('PH304');
+    });
+
     it('refuses with one line a payload whose entries its header does not list', async () => {
       const bytes = readFileSync(built.rpm);
       const forged = join(work, 'forged-payload.rpm');
@@ -68,7 +83,7 @@ describe('hostile RPMs given to audit', () => {
       const zstd = await run('sh', ['-c', 'head -c 1000 /dev/zero | zstd -q -c']);
       writeFileSync(forged, Buffer.concat([bytes.subarray(0, bytes.length - 64), Buffer.from(zstd.stdout, 'latin1')]));
       const r = await audit(forged, '--smoke-test');
-      expectRefusal(r, 1, /rpm2cpio could not read .*forged-payload\.rpm: its payload is damaged or holds entries its header does not list/);
+      expectRefusal(r, 1, /could not read the payload of .*forged-payload\.rpm: it is damaged or holds entries its header does not list/);
       expect(outputs(join(work, 'nothing'))).toEqual([]);
     });
 

@@ -21,7 +21,8 @@ import {
   type RpmHeader,
 } from '../../src/audit/header-rules.js';
 import { checkModulefile } from '../../src/audit/modulefile-rules.js';
-import { PayloadAuditor } from '../../src/audit/payload.js';
+import { PayloadAuditor, type StreamedFile } from '../../src/audit/payload.js';
+import { entryReader } from '../../src/audit/payload-files.js';
 import { buildPathIn } from '../../src/audit/payload-rules/build-paths.js';
 import type { PayloadContext } from '../../src/audit/payload-rules/state.js';
 import { parseScriptlets } from '../../src/audit/rpm-file.js';
@@ -605,8 +606,22 @@ function auditPayload(change?: (p: Payload) => void, after?: (p: Payload) => voi
   seal(p);
   after?.(p);
   const auditor = new PayloadAuditor({ ...PAYLOAD_CTX, ...ctx });
-  for (const e of p.values()) auditor.add(e);
+  feed(auditor, p.values(), ctx.buildPaths ?? PAYLOAD_CTX.buildPaths);
   return auditor.finish();
+}
+
+/**
+ * Feeds entries to the auditor as the audit does (payload-files.ts): each in pieces of an odd
+ * size, so that what is found across the seams of pieces is found here too, with its digest.
+ */
+function feed(auditor: PayloadAuditor, entries: Iterable<CpioEntry>, buildPaths: readonly string[] = [], piece = 997): void {
+  const sink = { readsWhole: (name: string) => auditor.readsWhole(name), whole: (e: CpioEntry) => auditor.add(e), streamed: (f: StreamedFile) => auditor.addStreamed(f) };
+  for (const e of entries) {
+    const sha256 = createHash('sha256').update(e.data).digest('base64url');
+    const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length }, () => sha256, sink, { limit: 32 << 20, spool: tmpdir(), buildPaths });
+    for (let at = 0; at < e.data.length; at += piece) reader.data(e.data.subarray(at, at + piece));
+    reader.end();
+  }
 }
 
 const summary = (findings: readonly Finding[]): string[] => findings.map((f) => `${f.rule} ${f.file}:${f.line}`);
@@ -620,7 +635,7 @@ describe('PayloadAuditor on a good venv', () => {
     const p = basePayload();
     seal(p);
     const auditor = new PayloadAuditor(PAYLOAD_CTX);
-    for (const e of [...p.values()].reverse()) auditor.add(e);
+    feed(auditor, [...p.values()].reverse());
     expect(auditor.finish()).toEqual([]);
   });
 
@@ -628,7 +643,7 @@ describe('PayloadAuditor on a good venv', () => {
     const p = basePayload();
     seal(p);
     const auditor = new PayloadAuditor(PAYLOAD_CTX);
-    for (const e of p.values()) auditor.add(e);
+    feed(auditor, p.values());
     const bytes = [...p.values()].filter((e) => (e.mode & 0o170000) === 0o100000).reduce((n, e) => n + e.data.length, 0);
     expect(auditor.stats).toEqual({ files: p.size, bytes });
   });
@@ -650,7 +665,7 @@ describe('PayloadAuditor on a good venv', () => {
     const p = basePayload();
     seal(p);
     const auditor = new PayloadAuditor(PAYLOAD_CTX);
-    for (const e of p.values()) auditor.add(e);
+    feed(auditor, p.values());
     const findings = auditor.finish({ file: '1.2.0.lua', text: `${GOOD_MODULEFILE}setenv("PYTHONHOME", "/usr")\n` });
     expect(summary(findings)).toEqual([`PH204 1.2.0.lua:${GOOD_MODULEFILE.split('\n').length}`]);
   });

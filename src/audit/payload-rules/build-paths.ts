@@ -6,23 +6,76 @@
 import type { Report } from './state.js';
 
 const BUILD_MARKERS = ['/BUILDROOT/', '/rpmbuild/BUILD', '/rpmbuild/SOURCES', '/builddir/build/', '/home/runner/work/', '/__w/', '/hostedtoolcache/', '/phoreus-build-', '/phoreus-app-'];
-const PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+/** pip's temporary directories: found by their common start, then told apart by this pattern. */
+const PIP_TEMP_START = '/tmp/pip-';
+const PIP_TEMP = /^\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+const SLASH = 0x2f;
 
-/** The first build-time path marker in the bytes, if any. */
-export function buildPathIn(data: Buffer, literal: readonly string[]): string | undefined {
-  for (const marker of [...literal, ...BUILD_MARKERS]) {
-    if (marker && data.includes(marker)) return marker;
-  }
-  if (data.includes('/tmp/pip-')) {
-    const m = PIP_TEMP.exec(data.toString('latin1'));
-    if (m) return m[0];
-  }
-  return undefined;
+interface Marker {
+  text: string;
+  bytes: Buffer;
+  /** Its place in the order markers are named in: the build's own paths first. */
+  rank: number;
 }
 
 /**
- * Finds the first build-time path in bytes that arrive in pieces: each piece is searched
- * with the end of the one before, so a marker split between two pieces is found too.
+ * The markers of one list of build paths, by the byte after their leading slash: a file is
+ * searched once, stopping at its slashes (rare in code and data), instead of once per marker.
+ */
+interface MarkerTable {
+  bySecond: Map<number, Marker[]>;
+  /** Build paths that do not start with a slash, searched for on their own. */
+  unanchored: Marker[];
+}
+
+let cached: { literal: readonly string[]; table: MarkerTable } | undefined;
+
+function tableFor(literal: readonly string[]): MarkerTable {
+  if (cached?.literal === literal) return cached.table;
+  const table: MarkerTable = { bySecond: new Map(), unanchored: [] };
+  [...literal, ...BUILD_MARKERS, PIP_TEMP_START].filter(Boolean).forEach((text, rank) => {
+    const marker = { text, bytes: Buffer.from(text), rank };
+    const second = marker.bytes[1];
+    if (marker.bytes[0] !== SLASH || second === undefined) table.unanchored.push(marker);
+    else table.bySecond.set(second, [...(table.bySecond.get(second) ?? []), marker]);
+  });
+  cached = { literal, table };
+  return table;
+}
+
+/** The marker at `at` in the bytes, if one is; pip's temporary directories by their pattern. */
+function markerAt(data: Buffer, at: number, marker: Marker): string | undefined {
+  const end = at + marker.bytes.length;
+  if (end > data.length || data.compare(marker.bytes, 0, marker.bytes.length, at, end) !== 0) return undefined;
+  if (marker.text !== PIP_TEMP_START) return marker.text;
+  return PIP_TEMP.exec(data.toString('latin1', at, at + 64))?.[0];
+}
+
+/** The first build-time path marker in the bytes, if any: the build's own paths, then the markers, in their order. */
+export function buildPathIn(data: Buffer, literal: readonly string[]): string | undefined {
+  const { bySecond, unanchored } = tableFor(literal);
+  let found: Marker | undefined;
+  for (const marker of unanchored) {
+    if ((!found || marker.rank < found.rank) && data.includes(marker.bytes)) found = marker;
+  }
+  let text = found?.text;
+  for (let at = data.indexOf(SLASH); at >= 0 && found?.rank !== 0; at = data.indexOf(SLASH, at + 1)) {
+    for (const marker of bySecond.get(data[at + 1] ?? -1) ?? []) {
+      if (found && marker.rank >= found.rank) break;
+      const seen = markerAt(data, at, marker);
+      if (seen) {
+        found = marker;
+        text = seen;
+        break;
+      }
+    }
+  }
+  return text;
+}
+
+/**
+ * Finds the first build-time path in bytes that arrive in pieces: each piece is searched, and
+ * so is its seam with the piece before, so a marker split between two pieces is found too.
  */
 export class BuildPathScanner {
   private tail = Buffer.alloc(0);
@@ -34,10 +87,11 @@ export class BuildPathScanner {
   }
 
   push(chunk: Buffer): void {
-    if (this.found) return;
-    const window = Buffer.concat([this.tail, chunk]);
-    this.found = buildPathIn(window, this.literal);
-    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
+    if (this.found || chunk.length === 0) return;
+    if (this.tail.length > 0) this.found = buildPathIn(Buffer.concat([this.tail, chunk.subarray(0, this.overlap)]), this.literal);
+    this.found ??= buildPathIn(chunk, this.literal);
+    const last = chunk.length >= this.overlap ? chunk : Buffer.concat([this.tail, chunk]);
+    this.tail = Buffer.from(last.subarray(Math.max(0, last.length - this.overlap)));
   }
 }
 
