@@ -1,11 +1,15 @@
 /**
  * Where a payload begins and what compressed it, read from an RPM's own structure; the ELF
- * reader on the pieces a file streamed in; build paths found across the seams of pieces.
+ * reader on the pieces a file streamed in; build paths found across the seams of pieces; the
+ * files RECORD rows name.
  */
+import { posix } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { piecesSource } from '../../src/audit/elf.js';
 import { decompressorFor, locatePayload, type ReadAt } from '../../src/audit/payload-location.js';
 import { buildPathIn, BuildPathScanner } from '../../src/audit/payload-rules/build-paths.js';
+import { parseRecord } from '../../src/audit/payload-rules/records.js';
 
 const MAGIC = Buffer.from([0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0]);
 
@@ -108,5 +112,17 @@ describe('build paths', () => {
       for (let at = 0; at < text.length; at += size) scanner.push(text.subarray(at, at + size));
       expect(scanner.found, `pieces of ${size}`).toBe('/home/runner/work/');
     }
+  });
+});
+
+describe('RECORD rows', () => {
+  it('name the file posix.resolve names, for any spelling of the path', () => {
+    const record = '/usr/local/phoreus/t/1/venv/lib/python3.11/site-packages/t-1.dist-info/RECORD';
+    const base = posix.dirname(posix.dirname(record));
+    fc.assert(fc.property(fc.array(fc.constantFrom('a', 'b.py', '.', '..', '', '.x', '..y', 'bin'), { minLength: 1, maxLength: 6 }), fc.boolean(), (parts, absolute) => {
+      const file = `${absolute ? '/' : ''}${parts.join('/')}`;
+      const [row] = parseRecord(record, `${file},sha256=AAAA,1`).rows;
+      expect(row?.exact?.file).toBe(posix.resolve(base, file));
+    }));
   });
 });

@@ -10,9 +10,13 @@ import type { PayloadState, Record, Report } from './state.js';
 const EXACT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/;
 const LENIENT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),/;
 
+/** A path with no ".", ".." or empty segment, which needs no resolving. */
+const PLAIN = /^(?!\/)(?!.*(?:^|\/)\.{1,2}(?:\/|$))(?!.*\/\/)(?=.*[^/]$)/;
+
 export function parseRecord(path: string, text: string): Record {
   const base = posix.dirname(posix.dirname(path));
-  const listed = (m: RegExpExecArray | null) => (m ? { file: posix.resolve(base, (m[1] ?? '').replace(/^"|"$/g, '')), sha256: m[2] ?? '' } : undefined);
+  const under = (file: string): string => (PLAIN.test(file) ? `${base}/${file}` : posix.resolve(base, file));
+  const listed = (m: RegExpExecArray | null) => (m ? { file: under((m[1] ?? '').replace(/^"|"$/g, '')), sha256: m[2] ?? '' } : undefined);
   return {
     path,
     rows: text.split(/\r?\n/).map((row, i) => {
