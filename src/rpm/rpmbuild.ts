@@ -30,6 +30,24 @@ export interface RpmbuildOutput {
   srpm: string;
 }
 
+/**
+ * The file types rpm is given to classify the payload with (libmagic's MAGIC). rpm runs
+ * libmagic on every file only to colour ELF files by class, which multilib installs read
+ * (FILECOLORS); the other file classes it records feed the dependency generators, which the
+ * spec turns off. This database knows ELF classes and byte order and nothing else (libmagic's
+ * own text checks still apply): the colours are the same as with the system's database, the
+ * classes no longer depend on the build host's version of it, and a venv of 10,000 files is
+ * classified in under a second instead of ten.
+ */
+const FILE_CLASSES = [
+  '0\tstring\t\\177ELF\tELF',
+  '>4\tbyte\t1\t32-bit',
+  '>4\tbyte\t2\t64-bit',
+  '>5\tbyte\t1\tLSB',
+  '>5\tbyte\t2\tMSB',
+  '',
+].join('\n');
+
 /** The name rpmbuild's output is kept under, in the output directory, when it fails. */
 export const RPMBUILD_LOG = 'rpmbuild.log';
 
@@ -53,6 +71,8 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
   }
   const specPath = join(specs, input.specName);
   writeFileSync(specPath, input.spec);
+  const fileClasses = join(input.topdir, 'file-classes.magic');
+  writeFileSync(fileClasses, FILE_CLASSES);
 
   const result = await run('rpmbuild', [
     '-ba', '--nodeps', '--target', input.arch,
@@ -61,7 +81,7 @@ export async function rpmbuild(input: RpmbuildInput): Promise<RpmbuildOutput> {
     specPath,
   ], {
     env: {
-      ...process.env, LC_ALL: 'C',
+      ...process.env, LC_ALL: 'C', MAGIC: fileClasses,
       // The spec reads the build interpreter from the environment, so the SRPM's header never names it.
       PHOREUS_BUILD_PYTHON: input.buildPython,
     },

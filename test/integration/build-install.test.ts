@@ -61,6 +61,20 @@ describe('build: a hermetic venv RPM that works once installed', () => {
     expect(files.some((f) => f.includes('.build-id'))).toBe(false);
   });
 
+  it.each(INTERPRETERS)('classifies the files as rpm does with the system\'s file types: ELF files by class, executable ones coloured (Python %s)', async (minor) => {
+    const { rpm } = built[minor] ?? { rpm: '' };
+    const rows = (await rpmTags(rpm, '--qf=[%{FILECOLORS}\t%{FILEMODES:octal}\t%{FILECLASS}\t%{FILENAMES}\n]')).map((row) => {
+      const [color = '', mode = '', fileClass = '', name = ''] = row.split('\t');
+      return { color: Number(color), mode: Number.parseInt(mode, 8), fileClass, name };
+    });
+    const elf = rows.filter((r) => r.name.endsWith('.so'));
+    expect(elf.length).toBeGreaterThan(0);
+    // rpm colours a regular ELF file that is executable by its class (2: 64-bit), multilib's key; any other file is 0.
+    for (const r of elf) expect(r, r.name).toMatchObject({ color: (r.mode & 0o111) !== 0 ? 2 : 0, fileClass: expect.stringMatching(/^ELF 64-bit LSB/) });
+    for (const r of rows.filter((row) => !row.name.endsWith('.so'))) expect(r.color, r.name).toBe(0);
+    expect(rows.find((r) => r.name.endsWith('/__init__.py'))?.fileClass).toMatch(/text/);
+  });
+
   it.each(INTERPRETERS)('reports what it built and who built it, and keeps the configuration in force out of the log (Python %s)', (minor) => {
     const { out, log } = built[minor] ?? { out: '', log: '' };
     const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
