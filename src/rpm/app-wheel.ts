@@ -1,18 +1,20 @@
 /**
- * The application's own wheel, built with --no-deps from a copy of the project (so the
- * project tree is left as it was). Its build backend comes from requirements-build.lock
- * with --require-hashes when the project has one; otherwise pip's isolated build resolves
- * it, which the build reports as a warning (PH114).
+ * The application's own wheel, built from a copy of the project (so the project tree is left
+ * as it was). Its build backend comes from requirements-build.lock with --require-hashes when
+ * the project has one, and is called directly (PEP 517); otherwise pip's isolated build
+ * resolves it, which the build reports as a warning (PH114).
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { DIST_NAME, DIST_VERSION, WHEEL_FILE } from '../inputs/values.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
-import { BuildFailure } from '../core/errors.js';
+import { BuildFailure, UsageError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { lastLine, run } from '../tools/process.js';
 import { pipIndexArgs, pipNetworkEnv } from '../tools/index-access.js';
-import { pipInVenv, pythonVenv, venvEnv } from '../tools/venv.js';
+import { resourcePath } from '../tools/resources.js';
+import { pythonVenv, venvEnv } from '../tools/venv.js';
+import { buildSystem, outsideTree } from './sdist-backend.js';
 import { shown } from '../core/outward.js';
 
 export const BUILD_LOCK = 'requirements-build.lock';
@@ -83,6 +85,24 @@ export async function lockedBuilder(project: string, python: string, log: Log): 
   return existsSync(buildLock) ? pythonVenv(python, buildLock, log) : undefined;
 }
 
+/**
+ * The command that builds the wheel: the locked builder's python calls the project's backend
+ * itself (tools/pep517/build_wheel.py: no isolation, no index, nothing resolved or
+ * installed); without a locked builder, pip's isolated build resolves the backend.
+ */
+function wheelCommand(source: string, wheelDir: string, python: string, lockedPython: string | undefined, options: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[] }): [string, string[]] {
+  if (lockedPython === undefined) {
+    return [python, ['-m', 'pip', 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', wheelDir, ...pipIndexArgs(options), source]];
+  }
+  const frontend = resourcePath('tools/pep517/build_wheel.py');
+  if (!frontend) throw new UsageError('tools/pep517/build_wheel.py is missing from the action; use a complete checkout of phoreus-rpm');
+  const pyproject = join(source, 'pyproject.toml');
+  const system = buildSystem(existsSync(pyproject) ? readFileSync(pyproject, 'utf8') : undefined);
+  const outside = outsideTree(system.backendPath);
+  if (outside !== undefined) throw new BuildFailure(`pyproject.toml: [build-system] backend-path "${shown(outside)}" is not a directory inside the project, as PEP 517 requires; name a directory of the project, relative to it`);
+  return [lockedPython, [frontend, source, wheelDir, system.backend, ...system.backendPath]];
+}
+
 /** Builds the wheel with the locked builder (no build isolation, no index), else with pip's isolated build. */
 export async function buildAppWheel(project: string, python: string, lockedPython: string | undefined, out: string, epoch: number, log: Log, options: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[] }): Promise<AppWheel> {
   const work = scratchDir('phoreus-app-');
@@ -96,13 +116,9 @@ export async function buildAppWheel(project: string, python: string, lockedPytho
         return !leftOut(relative(project, src));
       },
     });
-    const buildLocked = lockedPython !== undefined;
-    const builder = lockedPython ?? python;
-    const pip = buildLocked ? await pipInVenv(builder, python) : ['-m', 'pip'];
-    const args = [...pip, 'wheel', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--no-input', '--wheel-dir', join(work, 'wheel'),
-      ...(buildLocked ? ['--no-build-isolation', '--no-index'] : pipIndexArgs(options)), source];
-    log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
-    const result = await run(builder, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
+    const [command, args] = wheelCommand(source, join(work, 'wheel'), python, lockedPython, options);
+    log.info(`Building the application wheel${lockedPython !== undefined ? ` with the backend pinned by ${BUILD_LOCK}` : ''}`);
+    const result = await run(command, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
     const file = readdirSync(join(work, 'wheel')).find((f) => f.endsWith('.whl'));
     if (!file) throw new BuildFailure('building the application wheel produced no wheel');

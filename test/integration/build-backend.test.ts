@@ -1,11 +1,11 @@
 /**
  * The application's build backend pinned by requirements-build.lock: installed into a private
- * venv with --require-hashes, checked at every use, and run with --no-build-isolation and no
- * index, even when the lock pins no pip of its own.
+ * venv with --require-hashes, checked at every use, and called directly (PEP 517, no
+ * isolation, no index), even when the lock pins no pip of its own.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EPOCH, helloToolIndex, lockHelloTool } from '../support/hello-tool.js';
 import { cli } from '../support/hostile.js';
@@ -45,6 +45,26 @@ describe('build: the application backend pinned by requirements-build.lock', () 
       const report = JSON.parse(readFileSync(join(project, 'out', 'build-report.json'), 'utf8'));
       expect(report.findings.map((f: { rule: string }) => f.rule)).not.toContain('PH114');
     }
+  });
+
+  it('refuses a backend-path that leads out of the project, before any backend code runs', async () => {
+    const project = await lockHelloTool(work, index, '3.11');
+    writeFileSync(join(project, 'requirements-build.in'), 'alpha>=1.0\n');
+    const pipTools = await pipToolsPython(pythonPath('3.11'), '3.11', streamLog(() => undefined));
+    const locked = await run(pipTools, ['-m', 'piptools', 'compile', '--quiet', '--generate-hashes', `--index-url=${index.url}`, '--output-file=requirements-build.lock', 'requirements-build.in'], { cwd: project, env: isolatedEnv() });
+    expect(locked.status, locked.stderr).toBe(0);
+    // A backend outside the project would run code of the build machine as the project's backend.
+    const planted = join(work, 'planted');
+    mkdirSync(planted, { recursive: true });
+    writeFileSync(join(planted, 'tinybackend.py'), `import pathlib\npathlib.Path(${JSON.stringify(join(work, 'planted-ran'))}).touch()\n`);
+    const pyproject = join(project, 'pyproject.toml');
+    writeFileSync(pyproject, readFileSync(pyproject, 'utf8').replace('backend-path = ["_build"]', `backend-path = ["${relative(project, planted)}"]`));
+    const r = await cli(work, ['build', '--project', project, '--interpreter', '3.11', '--out', join(project, 'out'), '--index-url', index.url, '--no-smoke-test'], { SOURCE_DATE_EPOCH: EPOCH, PHOREUS_RPM_CACHE: join(work, 'cache') });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/build stopped: pyproject\.toml: \[build-system\] backend-path "\.\.\/.*planted" is not a directory inside the project/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at |Error: /);
+    expect(JSON.parse(readFileSync(join(project, 'out', 'build-report.json'), 'utf8')).artifacts).toBeUndefined();
+    expect(existsSync(join(work, 'planted-ran'))).toBe(false);
   });
 
   it('ships a subpackage named build or dist, leaving out only the top-level build and dist directories', async () => {

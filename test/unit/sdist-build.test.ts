@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { leftOut } from '../../src/rpm/app-wheel.js';
-import { buildSystem, generatorOf, LEGACY_BACKEND, unpinnedRequires } from '../../src/rpm/sdist-backend.js';
+import { buildSystem, generatorOf, LEGACY_BACKEND, outsideTree, unpinnedRequires } from '../../src/rpm/sdist-backend.js';
 import { failureLines, needsSystemTools } from '../../src/rpm/sdist-failure.js';
 
 const H = `--hash=sha256:${'a'.repeat(64)}`;
@@ -8,13 +8,21 @@ const H = `--hash=sha256:${'a'.repeat(64)}`;
 describe('an sdist\'s build system (PEP 517, PEP 518)', () => {
   it('reads requires and backend, with PEP 517\'s defaults when the sdist declares none', () => {
     expect(buildSystem('[build-system]\nrequires = ["hatchling>=1.18", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'))
-      .toEqual({ requires: ['hatchling>=1.18', 'hatch-vcs'], backend: 'hatchling.build' });
-    expect(buildSystem(undefined)).toEqual({ requires: ['setuptools>=40.8.0'], backend: LEGACY_BACKEND });
-    expect(buildSystem('[tool.black]\nline-length = 99\n')).toEqual({ requires: ['setuptools>=40.8.0'], backend: LEGACY_BACKEND });
-    expect(buildSystem('[build-system]\nrequires = ["setuptools"]\n')).toEqual({ requires: ['setuptools'], backend: LEGACY_BACKEND });
-    expect(buildSystem('not = [valid')).toEqual({ requires: ['setuptools>=40.8.0'], backend: LEGACY_BACKEND });
+      .toEqual({ requires: ['hatchling>=1.18', 'hatch-vcs'], backend: 'hatchling.build', backendPath: [] });
+    expect(buildSystem(undefined)).toEqual({ requires: ['setuptools>=40.8.0'], backend: LEGACY_BACKEND, backendPath: [] });
+    expect(buildSystem('[tool.black]\nline-length = 99\n')).toEqual({ requires: ['setuptools>=40.8.0'], backend: LEGACY_BACKEND, backendPath: [] });
+    expect(buildSystem('[build-system]\nrequires = ["setuptools"]\n')).toEqual({ requires: ['setuptools'], backend: LEGACY_BACKEND, backendPath: [] });
+    expect(buildSystem('not = [valid')).toEqual({ requires: ['setuptools>=40.8.0'], backend: LEGACY_BACKEND, backendPath: [] });
     // A backend name that is not a dotted module path never reaches a message unchecked.
     expect(buildSystem('[build-system]\nrequires = []\nbuild-backend = "x; rm -rf /"\n').backend).toBe(LEGACY_BACKEND);
+  });
+
+  it('reads backend-path, and tells an entry that leaves the source tree', () => {
+    const system = buildSystem('[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["_build", "."]\n');
+    expect(system).toEqual({ requires: [], backend: 'backend', backendPath: ['_build', '.'] });
+    expect(outsideTree(system.backendPath)).toBeUndefined();
+    expect(outsideTree(['tools/../_build'])).toBeUndefined();
+    for (const entry of ['..', '../elsewhere', '/usr/lib/python3', 'a/../../b', '', 'a\0b']) expect(outsideTree(['.', entry]), entry).toBe(entry);
   });
 
   it('names the build requirements a lock does not pin for the target', () => {
