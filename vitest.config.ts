@@ -1,8 +1,6 @@
 import { defineConfig } from 'vitest/config';
-import { threadSources } from './scripts/thread-source.mjs';
 
 export default defineConfig({
-  plugins: [threadSources()],
   test: {
     include: ['test/**/*.test.ts'],
     // Tests that need the public package index run apart: npm run test:pypi.

@@ -1,9 +1,7 @@
 import { defineConfig } from 'vitest/config';
-import { threadSources } from './scripts/thread-source.mjs';
 
 /** The tests that need the public package index (pypi.org): `npm run test:pypi`. */
 export default defineConfig({
-  plugins: [threadSources()],
   test: {
     include: ['test/pypi/**/*.test.ts'],
     globalSetup: ['test/support/leftovers.ts', 'test/support/bundle.ts'],

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, URL } from 'node:url';
 import { build } from 'esbuild';
-import { THREAD_IMPORT, threadFile, threadSource } from './thread-source.mjs';
 
 const { values: { outdir } } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
 
@@ -27,17 +26,16 @@ const toolIdentity = {
   },
 };
 
-/** `import source from './module.js?thread'`: the module compiled into the source of a worker thread. */
-const threads = {
-  name: 'thread-sources',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: THREAD_IMPORT }, (args) => ({ path: threadFile(args.path, args.resolveDir), namespace: 'thread' }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'thread' }, async (args) => {
-      const { code, inputs } = await threadSource(args.path);
-      return { contents: `export default ${JSON.stringify(code)};`, loader: 'js', watchFiles: inputs };
-    });
-  },
-};
+/**
+ * The worker threads' modules, each compiled into one script the bundles carry
+ * (src/tools/threads.ts reads them from PHOREUS_THREAD_SOURCES).
+ */
+const THREADS = ['audit/payload-thread.ts'];
+const threadSources = {};
+for (const module of THREADS) {
+  const result = await build({ entryPoints: [fileURLToPath(new URL(`../src/${module}`, import.meta.url))], bundle: true, write: false, platform: 'node', target: 'node20', format: 'cjs', legalComments: 'none', logLevel: 'warning' });
+  threadSources[module] = result.outputFiles[0].text;
+}
 
 const shared = {
   bundle: true,
@@ -46,9 +44,11 @@ const shared = {
   format: 'esm',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [toolIdentity, threads],
+  plugins: [toolIdentity],
+  // The threads' scripts, declared once at the top of the bundle, where threads.ts reads them.
+  define: { PHOREUS_THREAD_SOURCES: '__phoreusThreadSources' },
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-  banner: { js: "import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);" },
+  banner: { js: `import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);\nconst __phoreusThreadSources = ${JSON.stringify(threadSources)};` },
 };
 
 await build({ ...shared, entryPoints: ['src/index.ts'], outfile: join(outdir, 'index.js') });

@@ -131,7 +131,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   const start = performance.now();
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
-  // rpm2cpio starts decompressing while rpm reads the header.
+  // The payload starts decompressing while rpm reads the header.
   const payload = startPayload(options.rpm, { digests: true });
   let header;
   try {

@@ -10,11 +10,11 @@ import { Worker } from 'node:worker_threads';
 import { BuildFailure } from '../core/errors.js';
 import { adoptGroup } from '../tools/lifecycle.js';
 import { lastLine } from '../tools/process.js';
+import { threadSource } from '../tools/threads.js';
 import { which } from '../tools/system.js';
 import { CpioReader, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
 import { decompressorFor, locatePayload } from './payload-location.js';
 import type { ThreadData, ThreadMessage } from './payload-thread.js';
-import threadSource from './payload-thread.js?thread';
 
 /**
  * What reads one entry: given its header, and for a regular file what gives its sha256
@@ -57,7 +57,7 @@ function payloadReader(rpm: string): { command: string[]; offset?: number } {
 export function startPayload(rpm: string, { digests = false } = {}): PayloadStream {
   const data: ThreadData = { rpm, ...payloadReader(rpm), digests };
   const tool = data.command[0] ?? 'rpm2cpio';
-  const worker = new Worker(threadSource, { eval: true, workerData: data });
+  const worker = new Worker(threadSource('audit/payload-thread.ts'), { eval: true, workerData: data });
   // Until it is read, the payload keeps nothing alive: a run that stops before reading it still ends.
   worker.unref();
   const early: ThreadMessage[] = [];
