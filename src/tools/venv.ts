@@ -92,8 +92,10 @@ async function install(python: string, lockPath: string, allowed: ReadonlySet<st
       return run(join(target, 'bin', 'python'), [`${locked ? join(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ['install', '--quiet', '--no-input', '--disable-pip-version-check', '--no-index', '--find-links', files, '--require-hashes', '--no-compile', '--no-warn-script-location', '-r', lockPath];
-    let installed = await pipRun(installArgs);
-    if (installed.exitCode !== 0) {
+    // A pin with none of its files in the store sends the first run to the index at once.
+    const stored = requirementEntries(parseRequirementsFile(readFileSync(lockPath, 'utf8'))).every((e) => e.hashes.some((h) => store.has(h.digest.toLowerCase())));
+    let installed = stored ? await pipRun(installArgs) : undefined;
+    if (installed?.exitCode !== 0) {
       // Some file is not in the store yet: fetch what the lock pins, checked, and keep it.
       const fetched = await run(join(target, 'bin', 'python'), [`${bundled}/pip`, 'download', '--quiet', '--no-input', '--disable-pip-version-check', '--no-deps', '--require-hashes',
         '--dest', files, ...pipNetworkArgs(), '-r', lockPath], { env: venvEnv() });
