@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);
+const __phoreusThreadSources = {"audit/payload-thread.ts":"\"use strict\";\nvar __defProp = Object.defineProperty;\nvar __getOwnPropDesc = Object.getOwnPropertyDescriptor;\nvar __getOwnPropNames = Object.getOwnPropertyNames;\nvar __hasOwnProp = Object.prototype.hasOwnProperty;\nvar __copyProps = (to, from, except, desc) => {\n  if (from && typeof from === \"object\" || typeof from === \"function\") {\n    for (let key of __getOwnPropNames(from))\n      if (!__hasOwnProp.call(to, key) && key !== except)\n        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });\n  }\n  return to;\n};\nvar __toCommonJS = (mod) => __copyProps(__defProp({}, \"__esModule\", { value: true }), mod);\n\n// src/audit/payload-thread.ts\nvar payload_thread_exports = {};\nmodule.exports = __toCommonJS(payload_thread_exports);\nvar import_node_child_process = require(\"node:child_process\");\nvar import_node_crypto = require(\"node:crypto\");\nvar import_node_fs = require(\"node:fs\");\nvar import_node_worker_threads = require(\"node:worker_threads\");\n\n// src/audit/cpio.ts\nvar HEADER = 110;\nvar TRAILER = \"TRAILER!!!\";\nvar MAX_NAME = 16384;\nvar S_IFMT = 61440;\nvar S_IFREG = 32768;\nvar isRegular = (mode) => (mode & S_IFMT) === S_IFREG;\nvar pad4 = (n) => (4 - n % 4) % 4;\nfunction fanOut(readers) {\n  return {\n    data: (chunk) => {\n      for (const r of readers) r.data(chunk);\n    },\n    end: () => {\n      for (const r of readers) r.end();\n    }\n  };\n}\nvar CpioReader = class {\n  constructor(onEntry) {\n    this.onEntry = onEntry;\n  }\n  onEntry;\n  /** Unread bytes of the header or name being read; data is never gathered here. */\n  chunks = [];\n  available = 0;\n  done = false;\n  header;\n  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */\n  current;\n  /**\n   * Hard links whose data has not come yet: newc stores a link set's data once, with its\n   * last link, so the earlier ones wait for it (by inode).\n   */\n  links = /* @__PURE__ */ new Map();\n  take(n) {\n    const first = this.chunks[0];\n    if (n === 0 || !first) return Buffer.alloc(0);\n    if (first.length >= n) {\n      if (first.length === n) this.chunks.shift();\n      else this.chunks[0] = first.subarray(n);\n      this.available -= n;\n      return first.subarray(0, n);\n    }\n    const out = Buffer.allocUnsafe(n);\n    let filled = 0;\n    while (filled < n) {\n      const head = this.chunks[0];\n      const used = Math.min(head.length, n - filled);\n      head.copy(out, filled, 0, used);\n      filled += used;\n      if (used === head.length) this.chunks.shift();\n      else this.chunks[0] = head.subarray(used);\n    }\n    this.available -= n;\n    return out;\n  }\n  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */\n  stream(chunk) {\n    const current = this.current;\n    if (!current) return chunk;\n    const data = Math.min(current.remaining, chunk.length);\n    if (data > 0) {\n      current.reader?.data(chunk.subarray(0, data));\n      current.remaining -= data;\n    }\n    let rest = chunk.subarray(data);\n    if (current.remaining === 0) {\n      const pad = Math.min(current.padding, rest.length);\n      current.padding -= pad;\n      rest = rest.subarray(pad);\n      if (current.padding === 0) {\n        this.current = void 0;\n        current.reader?.end();\n      }\n    }\n    return rest;\n  }\n  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */\n  push(input) {\n    this.read(input);\n    if (this.chunks.length > 0) this.chunks = [Buffer.concat(this.chunks)];\n  }\n  read(input) {\n    if (this.done || input.length === 0) return;\n    let chunk = this.stream(input);\n    if (chunk.length > 0) {\n      this.chunks.push(chunk);\n      this.available += chunk.length;\n    }\n    while (!this.done && !this.current) {\n      if (!this.header) {\n        if (this.available < HEADER) return;\n        const header = this.take(HEADER);\n        const magic = header.toString(\"latin1\", 0, 6);\n        if (magic !== \"070701\" && magic !== \"070702\") throw new Error(`not a newc cpio archive (magic \"${magic.replace(/[^\\x20-\\x7e]/g, \"?\")}\")`);\n        const field = (i) => Number.parseInt(header.toString(\"latin1\", 6 + i * 8, 14 + i * 8), 16);\n        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };\n        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error(\"a cpio header field is not hexadecimal\");\n        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);\n        this.header = parsed;\n      }\n      const { ino, mode, nlink, size, nameSize } = this.header;\n      const nameBlock = nameSize + pad4(HEADER + nameSize);\n      if (this.available < nameBlock) return;\n      const name = this.take(nameBlock).toString(\"utf8\", 0, nameSize - 1).replace(/^\\.\\//, \"\");\n      this.header = void 0;\n      if (name === TRAILER) {\n        this.done = true;\n        this.chunks = [];\n        for (const waiting of this.links.values()) {\n          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();\n        }\n        this.links.clear();\n        return;\n      }\n      let reader;\n      if (nlink > 1 && isRegular(mode) && size === 0) {\n        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);\n      } else if (nlink > 1 && isRegular(mode)) {\n        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));\n        this.links.delete(ino);\n        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);\n      } else {\n        reader = this.onEntry({ name, mode, size });\n      }\n      this.current = { reader, remaining: size, padding: pad4(size) };\n      const buffered = this.take(this.available);\n      this.chunks = [];\n      chunk = this.stream(buffered);\n      if (chunk.length > 0) {\n        this.chunks.push(chunk);\n        this.available = chunk.length;\n      }\n    }\n  }\n  /** True once the trailer was read. */\n  get finished() {\n    return this.done;\n  }\n};\n\n// src/audit/payload-thread.ts\nvar BATCH = 1 << 20;\nvar MAX_BATCHES = 32;\nfunction openAt(rpm, offset) {\n  const fd = (0, import_node_fs.openSync)(rpm, \"r\");\n  const skip = Buffer.allocUnsafe(Math.max(1, Math.min(offset, BATCH)));\n  for (let left = offset; left > 0; ) {\n    const n = (0, import_node_fs.readSync)(fd, skip, 0, Math.min(left, skip.length), null);\n    if (n === 0) break;\n    left -= n;\n  }\n  return fd;\n}\nfunction run(port, data) {\n  const post = (message, transfer = []) => port.postMessage(message, transfer);\n  const input = data.offset === void 0 ? \"ignore\" : openAt(data.rpm, data.offset);\n  const [command = \"rpm2cpio\", ...args] = data.command;\n  const child = (0, import_node_child_process.spawn)(command, args, { stdio: [input, \"pipe\", \"pipe\"], detached: true });\n  if (typeof input === \"number\") (0, import_node_fs.closeSync)(input);\n  if (child.pid !== void 0) post({ pid: child.pid });\n  let digests = [];\n  let hashing = data.digests;\n  const reader = new CpioReader((header) => {\n    if (!isRegular(header.mode)) return { data: () => void 0, end: () => void 0 };\n    const hash = (0, import_node_crypto.createHash)(\"sha256\");\n    return { data: (chunk) => {\n      hash.update(chunk);\n    }, end: () => {\n      digests.push(hash.digest(\"base64url\"));\n    } };\n  });\n  let pieces = [];\n  let size = 0;\n  let waiting = 0;\n  let stderr = \"\";\n  const flush = () => {\n    if (pieces.length === 0 && digests.length === 0) return;\n    if (++waiting >= MAX_BATCHES) child.stdout.pause();\n    post({ pieces, digests }, pieces.map((piece) => piece.buffer));\n    pieces = [];\n    digests = [];\n    size = 0;\n  };\n  port.on(\"message\", () => {\n    if (--waiting < MAX_BATCHES / 2) child.stdout.resume();\n  });\n  child.stdout.on(\"data\", (chunk) => {\n    if (hashing) {\n      try {\n        reader.push(chunk);\n      } catch {\n        hashing = false;\n      }\n    }\n    pieces.push(chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length ? chunk : Uint8Array.prototype.slice.call(chunk));\n    size += chunk.length;\n    if (size >= BATCH) flush();\n  });\n  child.stderr.setEncoding(\"utf8\");\n  child.stderr.on(\"data\", (text) => {\n    stderr = `${stderr}${text}`.slice(-65536);\n  });\n  child.on(\"error\", (error) => post({ error: error.message }));\n  child.on(\"close\", (code) => {\n    flush();\n    post({ code, stderr });\n    port.close();\n  });\n}\nif (import_node_worker_threads.parentPort && import_node_worker_threads.workerData) run(import_node_worker_threads.parentPort, import_node_worker_threads.workerData);\n"};
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -27129,12 +27130,10 @@ var require_undici = __commonJS({
 });
 
 // src/cli/audit.ts
-import { dirname as dirname4 } from "node:path";
+import { dirname as dirname5 } from "node:path";
 
 // src/audit/audit.ts
-import { closeSync as closeSync3, openSync as openSync3, rmSync as rmSync4, statfsSync, statSync as statSync4, writeSync as writeSync2 } from "node:fs";
-import { createHash as createHash3 } from "node:crypto";
-import { basename as basename2, dirname as dirname3, join as join8 } from "node:path";
+import { basename as basename2, dirname as dirname4 } from "node:path";
 
 // src/core/redact.ts
 var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\s]*)@/g;
@@ -27572,320 +27571,6 @@ function removeAllScratch() {
 }
 process.once("exit", removeAllScratch);
 
-// src/audit/cpio.ts
-var HEADER = 110;
-var TRAILER = "TRAILER!!!";
-var MAX_NAME = 16384;
-var S_IFMT = 61440;
-var S_IFREG = 32768;
-var S_IFLNK = 40960;
-var S_IFDIR = 16384;
-var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
-var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
-var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
-var pad4 = (n) => (4 - n % 4) % 4;
-function fanOut(readers) {
-  return {
-    data: (chunk) => {
-      for (const r of readers) r.data(chunk);
-    },
-    end: () => {
-      for (const r of readers) r.end();
-    }
-  };
-}
-var CpioReader = class {
-  constructor(onEntry) {
-    this.onEntry = onEntry;
-  }
-  onEntry;
-  /** Unread bytes of the header or name being read; data is never gathered here. */
-  chunks = [];
-  available = 0;
-  done = false;
-  header;
-  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
-  current;
-  /**
-   * Hard links whose data has not come yet: newc stores a link set's data once, with its
-   * last link, so the earlier ones wait for it (by inode).
-   */
-  links = /* @__PURE__ */ new Map();
-  take(n) {
-    const first = this.chunks[0];
-    if (n === 0 || !first) return Buffer.alloc(0);
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.available -= n;
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.chunks[0];
-      const used = Math.min(head.length, n - filled);
-      head.copy(out, filled, 0, used);
-      filled += used;
-      if (used === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(used);
-    }
-    this.available -= n;
-    return out;
-  }
-  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */
-  stream(chunk) {
-    const current = this.current;
-    if (!current) return chunk;
-    const data = Math.min(current.remaining, chunk.length);
-    if (data > 0) {
-      current.reader?.data(chunk.subarray(0, data));
-      current.remaining -= data;
-    }
-    let rest = chunk.subarray(data);
-    if (current.remaining === 0) {
-      const pad = Math.min(current.padding, rest.length);
-      current.padding -= pad;
-      rest = rest.subarray(pad);
-      if (current.padding === 0) {
-        this.current = void 0;
-        current.reader?.end();
-      }
-    }
-    return rest;
-  }
-  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
-  push(input) {
-    if (this.done || input.length === 0) return;
-    let chunk = this.stream(input);
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.available += chunk.length;
-    }
-    while (!this.done && !this.current) {
-      if (!this.header) {
-        if (this.available < HEADER) return;
-        const header = this.take(HEADER);
-        const magic = header.toString("latin1", 0, 6);
-        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, "?")}")`);
-        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
-        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
-        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error("a cpio header field is not hexadecimal");
-        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
-        this.header = parsed;
-      }
-      const { ino, mode, nlink, size, nameSize } = this.header;
-      const nameBlock = nameSize + pad4(HEADER + nameSize);
-      if (this.available < nameBlock) return;
-      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1).replace(/^\.\//, "");
-      this.header = void 0;
-      if (name === TRAILER) {
-        this.done = true;
-        this.chunks = [];
-        for (const waiting of this.links.values()) {
-          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
-        }
-        this.links.clear();
-        return;
-      }
-      let reader;
-      if (nlink > 1 && isRegular(mode) && size === 0) {
-        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);
-      } else if (nlink > 1 && isRegular(mode)) {
-        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
-        this.links.delete(ino);
-        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
-      } else {
-        reader = this.onEntry({ name, mode, size });
-      }
-      this.current = { reader, remaining: size, padding: pad4(size) };
-      const buffered = this.take(this.available);
-      this.chunks = [];
-      chunk = this.stream(buffered);
-      if (chunk.length > 0) {
-        this.chunks.push(chunk);
-        this.available = chunk.length;
-      }
-    }
-  }
-  /** True once the trailer was read. */
-  get finished() {
-    return this.done;
-  }
-};
-function gathered(whole, limit = Number.POSITIVE_INFINITY, large) {
-  return (header) => {
-    if (header.size > limit && large) return large(header);
-    const pieces = [];
-    return {
-      data: (chunk) => {
-        pieces.push(chunk);
-      },
-      // One piece (most entries, read in blocks of a MiB) is used as it is: no copy.
-      end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) })
-    };
-  };
-}
-
-// src/audit/elf.ts
-import { readSync } from "node:fs";
-var EM_X86_64 = 62;
-var EM_AARCH64 = 183;
-var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
-var SHT_DYNAMIC = 6;
-var SHT_GNU_VERNEED = 1879048190;
-var DT_NEEDED = 1;
-var DT_SONAME = 14;
-var DT_RPATH = 15;
-var DT_RUNPATH = 29;
-var bufferSource = (bytes) => ({
-  length: bytes.length,
-  read: (offset, length) => bytes.subarray(offset, offset + length)
-});
-var PAGE = 65536;
-var PAGES_KEPT = 64;
-function fileSource(fd, size) {
-  const pages = /* @__PURE__ */ new Map();
-  const page = (n) => {
-    let p = pages.get(n);
-    if (!p) {
-      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
-      readSync(fd, p, 0, p.length, n * PAGE);
-      if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value);
-      pages.set(n, p);
-    }
-    return p;
-  };
-  return {
-    length: size,
-    read(offset, length) {
-      const end = Math.min(size, offset + length);
-      if (offset >= end) return Buffer.alloc(0);
-      const first = Math.floor(offset / PAGE);
-      const last = Math.floor((end - 1) / PAGE);
-      if (first === last) return page(first).subarray(offset - first * PAGE, end - first * PAGE);
-      const parts = [];
-      for (let n = first; n <= last; n++) parts.push(page(n));
-      return Buffer.concat(parts).subarray(offset - first * PAGE, end - first * PAGE);
-    }
-  };
-}
-var MAX_NAME2 = 4096;
-var ElfReader = class {
-  constructor(source2, is64, little) {
-    this.source = source2;
-    this.is64 = is64;
-    this.little = little;
-  }
-  source;
-  is64;
-  little;
-  sections = [];
-  at(o, n) {
-    const b = this.source.read(o, n);
-    if (b.length < n) throw new RangeError("past the end of the file");
-    return b;
-  }
-  u16(o) {
-    return this.little ? this.at(o, 2).readUInt16LE(0) : this.at(o, 2).readUInt16BE(0);
-  }
-  u32(o) {
-    return this.little ? this.at(o, 4).readUInt32LE(0) : this.at(o, 4).readUInt32BE(0);
-  }
-  word(o) {
-    return this.is64 ? Number(this.little ? this.at(o, 8).readBigUInt64LE(0) : this.at(o, 8).readBigUInt64BE(0)) : this.u32(o);
-  }
-  sword(o) {
-    return this.is64 ? Number(this.little ? this.at(o, 8).readBigInt64LE(0) : this.at(o, 8).readBigInt64BE(0)) : this.u32(o);
-  }
-  /** The NUL-terminated string at `offset` of the string table in section `sectionIndex`. */
-  str(sectionIndex, offset) {
-    const s = this.sections[sectionIndex];
-    if (!s) return "";
-    const start = s.offset + offset;
-    const chunk = this.source.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
-    const end = chunk.indexOf(0);
-    return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
-  }
-  readSections(shoff, shnum, shentsize) {
-    const { is64 } = this;
-    this.sections = Array.from({ length: shnum }, (_, i) => {
-      const at = shoff + i * shentsize;
-      return {
-        type: this.u32(at + 4),
-        offset: this.word(at + (is64 ? 24 : 16)),
-        size: this.word(at + (is64 ? 32 : 20)),
-        link: this.u32(at + (is64 ? 40 : 24)),
-        info: this.u32(at + (is64 ? 44 : 28))
-      };
-    });
-  }
-};
-function readDynamic(r, dynamic, info2) {
-  const entSize = r.is64 ? 16 : 8;
-  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
-    const tag2 = r.sword(at);
-    if (tag2 === 0) break;
-    const value = r.word(at + (r.is64 ? 8 : 4));
-    if (tag2 === DT_NEEDED) info2.needed.push(r.str(dynamic.link, value));
-    else if (tag2 === DT_SONAME) info2.soname = r.str(dynamic.link, value);
-    else if (tag2 === DT_RPATH || tag2 === DT_RUNPATH) info2.rpath.push(...r.str(dynamic.link, value).split(":").filter(Boolean));
-  }
-}
-function readVersionsNeeded(r, verneed, info2) {
-  let at = verneed.offset;
-  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
-    const count = r.u16(at + 2);
-    const file = r.str(verneed.link, r.u32(at + 4));
-    const names = [];
-    let aux = at + r.u32(at + 8);
-    for (let k = 0; k < count; k++) {
-      names.push(r.str(verneed.link, r.u32(aux + 8)));
-      const nextAux = r.u32(aux + 12);
-      if (nextAux === 0) break;
-      aux += nextAux;
-    }
-    info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
-    const next = r.u32(at + 12);
-    if (next === 0) break;
-    at += next;
-  }
-}
-function readElf(input) {
-  const source2 = Buffer.isBuffer(input) ? bufferSource(input) : input;
-  const head = source2.read(0, 64);
-  if (!isElf(head) || source2.length < 64) return void 0;
-  const is64 = head[4] === 2;
-  const r = new ElfReader(source2, is64, head[5] === 1);
-  try {
-    const shoff = r.word(is64 ? 40 : 32);
-    const shentsize = r.u16(is64 ? 58 : 46);
-    const shnum = r.u16(is64 ? 60 : 48);
-    const info2 = { machine: r.u16(18), is64, needed: [], rpath: [], versionsNeeded: {} };
-    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source2.length) return info2;
-    r.readSections(shoff, shnum, shentsize);
-    const dynamic = r.sections.find((s) => s.type === SHT_DYNAMIC);
-    if (dynamic) readDynamic(r, dynamic, info2);
-    const verneed = r.sections.find((s) => s.type === SHT_GNU_VERNEED);
-    if (verneed) readVersionsNeeded(r, verneed, info2);
-    return info2;
-  } catch {
-    return void 0;
-  }
-}
-function newestGlibc(info2) {
-  let best;
-  for (const names of Object.values(info2.versionsNeeded)) {
-    for (const name of names) {
-      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
-      if (!m) continue;
-      const v = [Number(m[1]), Number(m[2])];
-      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
-    }
-  }
-  return best;
-}
-
 // src/audit/header-rules.ts
 var SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
 var INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
@@ -28038,6 +27723,354 @@ function waivedParagraphs(lines) {
   ];
 }
 
+// src/audit/cpio.ts
+var HEADER = 110;
+var TRAILER = "TRAILER!!!";
+var MAX_NAME = 16384;
+var S_IFMT = 61440;
+var S_IFREG = 32768;
+var S_IFLNK = 40960;
+var S_IFDIR = 16384;
+var isRegular = (mode) => (mode & S_IFMT) === S_IFREG;
+var isSymlink = (mode) => (mode & S_IFMT) === S_IFLNK;
+var isDirectory = (mode) => (mode & S_IFMT) === S_IFDIR;
+var pad4 = (n) => (4 - n % 4) % 4;
+function fanOut(readers) {
+  return {
+    data: (chunk) => {
+      for (const r of readers) r.data(chunk);
+    },
+    end: () => {
+      for (const r of readers) r.end();
+    }
+  };
+}
+var CpioReader = class {
+  constructor(onEntry) {
+    this.onEntry = onEntry;
+  }
+  onEntry;
+  /** Unread bytes of the header or name being read; data is never gathered here. */
+  chunks = [];
+  available = 0;
+  done = false;
+  header;
+  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
+  current;
+  /**
+   * Hard links whose data has not come yet: newc stores a link set's data once, with its
+   * last link, so the earlier ones wait for it (by inode).
+   */
+  links = /* @__PURE__ */ new Map();
+  take(n) {
+    const first = this.chunks[0];
+    if (n === 0 || !first) return Buffer.alloc(0);
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.available -= n;
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0];
+      const used = Math.min(head.length, n - filled);
+      head.copy(out, filled, 0, used);
+      filled += used;
+      if (used === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(used);
+    }
+    this.available -= n;
+    return out;
+  }
+  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */
+  stream(chunk) {
+    const current = this.current;
+    if (!current) return chunk;
+    const data = Math.min(current.remaining, chunk.length);
+    if (data > 0) {
+      current.reader?.data(chunk.subarray(0, data));
+      current.remaining -= data;
+    }
+    let rest = chunk.subarray(data);
+    if (current.remaining === 0) {
+      const pad = Math.min(current.padding, rest.length);
+      current.padding -= pad;
+      rest = rest.subarray(pad);
+      if (current.padding === 0) {
+        this.current = void 0;
+        current.reader?.end();
+      }
+    }
+    return rest;
+  }
+  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
+  push(input) {
+    this.read(input);
+    if (this.chunks.length > 0) this.chunks = [Buffer.concat(this.chunks)];
+  }
+  read(input) {
+    if (this.done || input.length === 0) return;
+    let chunk = this.stream(input);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.available += chunk.length;
+    }
+    while (!this.done && !this.current) {
+      if (!this.header) {
+        if (this.available < HEADER) return;
+        const header = this.take(HEADER);
+        const magic = header.toString("latin1", 0, 6);
+        if (magic !== "070701" && magic !== "070702") throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, "?")}")`);
+        const field = (i) => Number.parseInt(header.toString("latin1", 6 + i * 8, 14 + i * 8), 16);
+        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
+        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error("a cpio header field is not hexadecimal");
+        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
+        this.header = parsed;
+      }
+      const { ino, mode, nlink, size, nameSize } = this.header;
+      const nameBlock = nameSize + pad4(HEADER + nameSize);
+      if (this.available < nameBlock) return;
+      const name = this.take(nameBlock).toString("utf8", 0, nameSize - 1).replace(/^\.\//, "");
+      this.header = void 0;
+      if (name === TRAILER) {
+        this.done = true;
+        this.chunks = [];
+        for (const waiting of this.links.values()) {
+          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
+        }
+        this.links.clear();
+        return;
+      }
+      let reader;
+      if (nlink > 1 && isRegular(mode) && size === 0) {
+        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);
+      } else if (nlink > 1 && isRegular(mode)) {
+        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
+        this.links.delete(ino);
+        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
+      } else {
+        reader = this.onEntry({ name, mode, size });
+      }
+      this.current = { reader, remaining: size, padding: pad4(size) };
+      const buffered = this.take(this.available);
+      this.chunks = [];
+      chunk = this.stream(buffered);
+      if (chunk.length > 0) {
+        this.chunks.push(chunk);
+        this.available = chunk.length;
+      }
+    }
+  }
+  /** True once the trailer was read. */
+  get finished() {
+    return this.done;
+  }
+};
+function gathered(whole) {
+  return (header) => {
+    const pieces = [];
+    return {
+      data: (chunk) => {
+        pieces.push(chunk);
+      },
+      // One piece (most entries) is used as it is: no copy.
+      end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) })
+    };
+  };
+}
+
+// src/audit/elf.ts
+import { readSync } from "node:fs";
+var EM_X86_64 = 62;
+var EM_AARCH64 = 183;
+var isElf = (data) => data.length >= 64 && data[0] === 127 && data[1] === 69 && data[2] === 76 && data[3] === 70;
+var SHT_DYNAMIC = 6;
+var SHT_GNU_VERNEED = 1879048190;
+var DT_NEEDED = 1;
+var DT_SONAME = 14;
+var DT_RPATH = 15;
+var DT_RUNPATH = 29;
+var bufferSource = (bytes) => ({
+  length: bytes.length,
+  read: (offset, length) => bytes.subarray(offset, offset + length)
+});
+function piecesSource(pieces) {
+  const starts = [];
+  let length = 0;
+  for (const piece of pieces) {
+    starts.push(length);
+    length += piece.length;
+  }
+  const pieceAt = (offset) => {
+    let low = 0;
+    let high = pieces.length - 1;
+    while (low < high) {
+      const mid = low + high + 1 >> 1;
+      if ((starts[mid] ?? 0) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  };
+  return {
+    length,
+    read(offset, n) {
+      const end = Math.min(length, offset + n);
+      if (offset >= end) return Buffer.alloc(0);
+      const parts = [];
+      for (let i = pieceAt(offset); i < pieces.length && (starts[i] ?? 0) < end; i++) {
+        const start = starts[i] ?? 0;
+        parts.push(pieces[i].subarray(Math.max(0, offset - start), end - start));
+      }
+      return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    }
+  };
+}
+var PAGE = 65536;
+var PAGES_KEPT = 64;
+function fileSource(fd, size) {
+  const pages = /* @__PURE__ */ new Map();
+  const page = (n) => {
+    let p = pages.get(n);
+    if (!p) {
+      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
+      readSync(fd, p, 0, p.length, n * PAGE);
+      if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value);
+      pages.set(n, p);
+    }
+    return p;
+  };
+  return {
+    length: size,
+    read(offset, length) {
+      const end = Math.min(size, offset + length);
+      if (offset >= end) return Buffer.alloc(0);
+      const first = Math.floor(offset / PAGE);
+      const last = Math.floor((end - 1) / PAGE);
+      if (first === last) return page(first).subarray(offset - first * PAGE, end - first * PAGE);
+      const parts = [];
+      for (let n = first; n <= last; n++) parts.push(page(n));
+      return Buffer.concat(parts).subarray(offset - first * PAGE, end - first * PAGE);
+    }
+  };
+}
+var MAX_NAME2 = 4096;
+var ElfReader = class {
+  constructor(source2, is64, little) {
+    this.source = source2;
+    this.is64 = is64;
+    this.little = little;
+  }
+  source;
+  is64;
+  little;
+  sections = [];
+  at(o, n) {
+    const b = this.source.read(o, n);
+    if (b.length < n) throw new RangeError("past the end of the file");
+    return b;
+  }
+  u16(o) {
+    return this.little ? this.at(o, 2).readUInt16LE(0) : this.at(o, 2).readUInt16BE(0);
+  }
+  u32(o) {
+    return this.little ? this.at(o, 4).readUInt32LE(0) : this.at(o, 4).readUInt32BE(0);
+  }
+  word(o) {
+    return this.is64 ? Number(this.little ? this.at(o, 8).readBigUInt64LE(0) : this.at(o, 8).readBigUInt64BE(0)) : this.u32(o);
+  }
+  sword(o) {
+    return this.is64 ? Number(this.little ? this.at(o, 8).readBigInt64LE(0) : this.at(o, 8).readBigInt64BE(0)) : this.u32(o);
+  }
+  /** The NUL-terminated string at `offset` of the string table in section `sectionIndex`. */
+  str(sectionIndex, offset) {
+    const s = this.sections[sectionIndex];
+    if (!s) return "";
+    const start = s.offset + offset;
+    const chunk = this.source.read(start, Math.min(MAX_NAME2, Math.max(0, s.offset + s.size - start)));
+    const end = chunk.indexOf(0);
+    return chunk.toString("utf8", 0, end < 0 ? chunk.length : end);
+  }
+  readSections(shoff, shnum, shentsize) {
+    const { is64 } = this;
+    this.sections = Array.from({ length: shnum }, (_, i) => {
+      const at = shoff + i * shentsize;
+      return {
+        type: this.u32(at + 4),
+        offset: this.word(at + (is64 ? 24 : 16)),
+        size: this.word(at + (is64 ? 32 : 20)),
+        link: this.u32(at + (is64 ? 40 : 24)),
+        info: this.u32(at + (is64 ? 44 : 28))
+      };
+    });
+  }
+};
+function readDynamic(r, dynamic, info2) {
+  const entSize = r.is64 ? 16 : 8;
+  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
+    const tag2 = r.sword(at);
+    if (tag2 === 0) break;
+    const value = r.word(at + (r.is64 ? 8 : 4));
+    if (tag2 === DT_NEEDED) info2.needed.push(r.str(dynamic.link, value));
+    else if (tag2 === DT_SONAME) info2.soname = r.str(dynamic.link, value);
+    else if (tag2 === DT_RPATH || tag2 === DT_RUNPATH) info2.rpath.push(...r.str(dynamic.link, value).split(":").filter(Boolean));
+  }
+}
+function readVersionsNeeded(r, verneed, info2) {
+  let at = verneed.offset;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
+    const count = r.u16(at + 2);
+    const file = r.str(verneed.link, r.u32(at + 4));
+    const names = [];
+    let aux = at + r.u32(at + 8);
+    for (let k = 0; k < count; k++) {
+      names.push(r.str(verneed.link, r.u32(aux + 8)));
+      const nextAux = r.u32(aux + 12);
+      if (nextAux === 0) break;
+      aux += nextAux;
+    }
+    info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
+    const next = r.u32(at + 12);
+    if (next === 0) break;
+    at += next;
+  }
+}
+function readElf(input) {
+  const source2 = Buffer.isBuffer(input) ? bufferSource(input) : input;
+  const head = source2.read(0, 64);
+  if (!isElf(head) || source2.length < 64) return void 0;
+  const is64 = head[4] === 2;
+  const r = new ElfReader(source2, is64, head[5] === 1);
+  try {
+    const shoff = r.word(is64 ? 40 : 32);
+    const shentsize = r.u16(is64 ? 58 : 46);
+    const shnum = r.u16(is64 ? 60 : 48);
+    const info2 = { machine: r.u16(18), is64, needed: [], rpath: [], versionsNeeded: {} };
+    if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source2.length) return info2;
+    r.readSections(shoff, shnum, shentsize);
+    const dynamic = r.sections.find((s) => s.type === SHT_DYNAMIC);
+    if (dynamic) readDynamic(r, dynamic, info2);
+    const verneed = r.sections.find((s) => s.type === SHT_GNU_VERNEED);
+    if (verneed) readVersionsNeeded(r, verneed, info2);
+    return info2;
+  } catch {
+    return void 0;
+  }
+}
+function newestGlibc(info2) {
+  let best;
+  for (const names of Object.values(info2.versionsNeeded)) {
+    for (const name of names) {
+      const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
+      if (!m) continue;
+      const v = [Number(m[1]), Number(m[2])];
+      if (!best || v[0] > best[0] || v[0] === best[0] && v[1] > best[1]) best = v;
+    }
+  }
+  return best;
+}
+
 // src/audit/modulefile-rules.ts
 var FORBIDDEN = /PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|site-packages/;
 var STRING = String.raw`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`;
@@ -28053,9 +28086,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join30 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join30) return void 0;
-  const parts = (join30[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join31 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join31) return void 0;
+  const parts = (join31[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -28126,16 +28159,47 @@ function checkModulefile(file, text, interpreterModule, venv) {
 
 // src/audit/payload-rules/build-paths.ts
 var BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
-var PIP_TEMP = /\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+var PIP_TEMP_START = "/tmp/pip-";
+var PIP_TEMP = /^\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
+var SLASH = 47;
+var cached;
+function tableFor(literal) {
+  if (cached?.literal === literal) return cached.table;
+  const table = { bySecond: /* @__PURE__ */ new Map(), unanchored: [] };
+  [...literal, ...BUILD_MARKERS, PIP_TEMP_START].filter(Boolean).forEach((text, rank) => {
+    const marker = { text, bytes: Buffer.from(text), rank };
+    const second = marker.bytes[1];
+    if (marker.bytes[0] !== SLASH || second === void 0) table.unanchored.push(marker);
+    else table.bySecond.set(second, [...table.bySecond.get(second) ?? [], marker]);
+  });
+  cached = { literal, table };
+  return table;
+}
+function markerAt(data, at, marker) {
+  const end = at + marker.bytes.length;
+  if (end > data.length || data.compare(marker.bytes, 0, marker.bytes.length, at, end) !== 0) return void 0;
+  if (marker.text !== PIP_TEMP_START) return marker.text;
+  return PIP_TEMP.exec(data.toString("latin1", at, at + 64))?.[0];
+}
 function buildPathIn(data, literal) {
-  for (const marker of [...literal, ...BUILD_MARKERS]) {
-    if (marker && data.includes(marker)) return marker;
+  const { bySecond, unanchored } = tableFor(literal);
+  let found;
+  for (const marker of unanchored) {
+    if ((!found || marker.rank < found.rank) && data.includes(marker.bytes)) found = marker;
   }
-  if (data.includes("/tmp/pip-")) {
-    const m = PIP_TEMP.exec(data.toString("latin1"));
-    if (m) return m[0];
+  let text = found?.text;
+  for (let at = data.indexOf(SLASH); at >= 0 && found?.rank !== 0; at = data.indexOf(SLASH, at + 1)) {
+    for (const marker of bySecond.get(data[at + 1] ?? -1) ?? []) {
+      if (found && marker.rank >= found.rank) break;
+      const seen = markerAt(data, at, marker);
+      if (seen) {
+        found = marker;
+        text = seen;
+        break;
+      }
+    }
   }
-  return void 0;
+  return text;
 }
 var BuildPathScanner = class {
   constructor(literal) {
@@ -28147,10 +28211,11 @@ var BuildPathScanner = class {
   overlap;
   found;
   push(chunk) {
-    if (this.found) return;
-    const window = Buffer.concat([this.tail, chunk]);
-    this.found = buildPathIn(window, this.literal);
-    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
+    if (this.found || chunk.length === 0) return;
+    if (this.tail.length > 0) this.found = buildPathIn(Buffer.concat([this.tail, chunk.subarray(0, this.overlap)]), this.literal);
+    this.found ??= buildPathIn(chunk, this.literal);
+    const last = chunk.length >= this.overlap ? chunk : Buffer.concat([this.tail, chunk]);
+    this.tail = Buffer.from(last.subarray(Math.max(0, last.length - this.overlap)));
   }
 };
 function checkDirectUrl(report, path, text) {
@@ -29035,9 +29100,11 @@ function checkHeaderFiles(p, report, files) {
 import { posix as posix4 } from "node:path";
 var EXACT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/;
 var LENIENT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),/;
+var PLAIN = /^(?!\/)(?!.*(?:^|\/)\.{1,2}(?:\/|$))(?!.*\/\/)(?=.*[^/]$)/;
 function parseRecord(path, text) {
   const base = posix4.dirname(posix4.dirname(path));
-  const listed = (m) => m ? { file: posix4.resolve(base, (m[1] ?? "").replace(/^"|"$/g, "")), sha256: m[2] ?? "" } : void 0;
+  const under = (file) => PLAIN.test(file) ? `${base}/${file}` : posix4.resolve(base, file);
+  const listed = (m) => m ? { file: under((m[1] ?? "").replace(/^"|"$/g, "")), sha256: m[2] ?? "" } : void 0;
   return {
     path,
     rows: text.split(/\r?\n/).map((row, i) => {
@@ -29243,11 +29310,18 @@ var PayloadAuditor = class {
     if (count.n <= CAP) this.findings.push(f);
   };
   /**
-   * A file too large to hold: judged from its digest, head, build paths and ELF facts. Texts
-   * the audit would read (RECORD, METADATA, .pth, pyvenv.cfg, the lock, the modulefile) are
-   * never this large in a venv: they are reported as unreadable.
+   * Whether the rules read this file whole: bytecode, and the texts they parse. Every other
+   * file is judged from what was seen of it as it streamed by (addStreamed).
    */
-  addLarge(file) {
+  readsWhole(name) {
+    const path = `/${name}`;
+    return path.endsWith(".pyc") || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || textRule(path, this.p) !== void 0;
+  }
+  /**
+   * A file judged from its digest, head, build paths and ELF facts. A text the rules parse
+   * arrives here only when it is too large to be read (see readsWhole), and is reported so.
+   */
+  addStreamed(file) {
     const path = `/${file.name}`;
     this.entries++;
     this.p.paths.add(path);
@@ -29258,10 +29332,11 @@ var PayloadAuditor = class {
     if (file.elf) checkElf(this.p, this.report, path, file.elf);
     else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
     else if (path.endsWith(".pyc")) checkPycHeader(this.p, this.report, path, file.head);
-    const unreadable = largeText(path, this.p);
+    const unreadable = textRule(path, this.p);
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
     if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
   }
+  /** An entry held whole; its digest is computed here unless the reader gives it. */
   add(entry) {
     const path = `/${entry.name}`;
     this.entries++;
@@ -29277,7 +29352,7 @@ var PayloadAuditor = class {
     if (!isRegular(entry.mode)) return;
     this.bytes += entry.data.length;
     const data = entry.data;
-    const facts = { sha256: createHash("sha256").update(data).digest("base64url"), size: data.length };
+    const facts = { sha256: entry.sha256 ?? createHash("sha256").update(data).digest("base64url"), size: data.length };
     this.p.files.set(path, facts);
     const elf = readElf(data);
     if (elf) {
@@ -29339,7 +29414,7 @@ var PayloadAuditor = class {
     return this.findings;
   }
 };
-function largeText(path, p) {
+function textRule(path, p) {
   if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return "PH312";
   if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) return "PH303";
   if (path === `${p.venv}/pyvenv.cfg`) return "PH302";
@@ -29348,8 +29423,109 @@ function largeText(path, p) {
   return void 0;
 }
 
-// src/audit/rpm-file.ts
-import { closeSync, existsSync, openSync, readSync as readSync2, statSync as statSync2 } from "node:fs";
+// src/audit/payload-files.ts
+import { closeSync, openSync, rmSync as rmSync3, statfsSync, statSync as statSync2, writeSync } from "node:fs";
+import { join as join3 } from "node:path";
+var HEAD = 4096;
+var ELF_HEADER = 64;
+function roomFor(dir, bytes) {
+  const fs2 = statfsSync(dir);
+  return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
+}
+var SpooledElf = class {
+  path;
+  fd;
+  constructor(spool) {
+    this.path = join3(spool, "large.elf");
+    this.fd = openSync(this.path, "w");
+  }
+  write(chunk) {
+    writeSync(this.fd, chunk);
+  }
+  read() {
+    closeSync(this.fd);
+    const fd = openSync(this.path, "r");
+    try {
+      return readElf(fileSource(fd, statSync2(this.path).size));
+    } finally {
+      closeSync(fd);
+      rmSync3(this.path, { force: true });
+    }
+  }
+};
+function entryReader(header, sha256, sink, limits) {
+  if (!isRegular(header.mode)) return gathered((entry) => sink.whole(entry))(header);
+  let head = Buffer.alloc(0);
+  let received = 0;
+  let pieces = [];
+  let kind;
+  let scanner;
+  let spooled;
+  let elfUnread = false;
+  const decide = () => {
+    if (isElf(head)) {
+      kind = "elf";
+      if (header.size <= limits.limit) return;
+      if (roomFor(limits.spool, header.size)) {
+        spooled = new SpooledElf(limits.spool);
+        for (const piece of pieces) spooled.write(piece);
+      } else {
+        elfUnread = true;
+      }
+      pieces = [];
+    } else if (header.size <= limits.limit && sink.readsWhole(header.name)) {
+      kind = "whole";
+    } else {
+      kind = "streamed";
+      scanner = new BuildPathScanner(limits.buildPaths);
+      for (const piece of pieces) scanner.push(piece);
+      pieces = [];
+    }
+  };
+  return {
+    data(chunk) {
+      received += chunk.length;
+      if (head.length < HEAD) head = head.length === 0 ? chunk.subarray(0, HEAD) : Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
+      if (kind === void 0) {
+        pieces.push(chunk);
+        if (head.length >= ELF_HEADER) decide();
+      } else if (scanner) {
+        scanner.push(chunk);
+      } else if (spooled) {
+        spooled.write(chunk);
+      } else if (!elfUnread) {
+        pieces.push(chunk);
+      }
+    },
+    end() {
+      if (kind === void 0) decide();
+      const digest = sha256();
+      if (digest === void 0) throw new Error(`no digest came for ${header.name}`);
+      if (kind === "whole") {
+        sink.whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), sha256: digest });
+        return;
+      }
+      const elf = spooled ? spooled.read() : kind === "elf" && !elfUnread ? readElf(piecesSource(pieces)) : void 0;
+      if (kind === "elf" && !elf && pieces.length > 0) {
+        scanner = new BuildPathScanner(limits.buildPaths);
+        for (const piece of pieces) scanner.push(piece);
+      }
+      sink.streamed({
+        name: header.name,
+        mode: header.mode,
+        size: received,
+        sha256: digest,
+        head,
+        ...scanner?.found ? { buildPath: scanner.found } : {},
+        ...elf ? { elf } : {},
+        ...elfUnread ? { elfUnread } : {}
+      });
+    }
+  };
+}
+
+// src/audit/payload-stream.ts
+import { closeSync as closeSync2, openSync as openSync2, readSync as readSync2 } from "node:fs";
 import { Worker } from "node:worker_threads";
 
 // src/tools/process.ts
@@ -29406,7 +29582,233 @@ function lastLine(text) {
   return lines[lines.length - 1] ?? "";
 }
 
+// src/tools/threads.ts
+import { createRequire } from "node:module";
+import { dirname as dirname2, join as join4 } from "node:path";
+import { fileURLToPath } from "node:url";
+var compiled = /* @__PURE__ */ new Map();
+function threadSource(module) {
+  if (typeof __phoreusThreadSources !== "undefined") {
+    const source3 = __phoreusThreadSources[module];
+    if (source3 === void 0) throw new Error(`the bundle carries no thread ${module}`);
+    return source3;
+  }
+  let source2 = compiled.get(module);
+  if (source2 === void 0) {
+    const esbuild = createRequire(import.meta.url)("esbuild");
+    const src = dirname2(dirname2(fileURLToPath(import.meta.url)));
+    const [output] = esbuild.buildSync({ entryPoints: [join4(src, module)], bundle: true, write: false, platform: "node", target: "node20", format: "cjs", logLevel: "silent" }).outputFiles;
+    source2 = output?.text ?? "";
+    compiled.set(module, source2);
+  }
+  return source2;
+}
+
+// src/tools/system.ts
+import { existsSync } from "node:fs";
+import { delimiter, join as join5 } from "node:path";
+var PROVIDERS = {
+  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
+  rpm: { apt: "rpm", dnf: "rpm" },
+  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
+  cpio: { apt: "cpio", dnf: "cpio" },
+  tar: { apt: "tar", dnf: "tar" },
+  unshare: { apt: "util-linux", dnf: "util-linux" },
+  rpmsign: { apt: "rpm", dnf: "rpm-sign" },
+  rpmkeys: { apt: "rpm", dnf: "rpm" },
+  gpg: { apt: "gnupg", dnf: "gnupg2" },
+  gpgconf: { apt: "gnupg", dnf: "gnupg2" },
+  createrepo_c: { apt: "createrepo-c", dnf: "createrepo_c" }
+};
+function which(command, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    const candidate = join5(dir, command);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function asRoot() {
+  if (process.getuid?.() === 0) return [];
+  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
+  return void 0;
+}
+async function installPackages(packages, what, log) {
+  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
+  const root = await asRoot();
+  if (!manager || !root) {
+    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
+  }
+  const names = manager === "apt" ? packages.apt : packages.dnf;
+  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
+    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
+    for (const [cmd, args] of steps) {
+      const [first, ...rest] = [...root, cmd, ...args];
+      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
+    }
+  });
+}
+async function requireTools(commands, log) {
+  const missing = commands.filter((c) => !which(c));
+  if (missing.length === 0) return;
+  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
+  await installPackages({
+    apt: [...new Set(missing.map((c) => provider(c).apt))],
+    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
+  }, missing.join(", "), log);
+  const still = commands.filter((c) => !which(c));
+  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
+}
+
+// src/audit/payload-location.ts
+var LEAD = 96;
+var INTRO = 16;
+var ENTRY = 16;
+var HEADER_MAGIC = Buffer.from([142, 173, 232, 1]);
+var MAX_TAGS = 65535;
+var MAX_DATA = 268435456;
+var PAYLOADCOMPRESSOR = 1125;
+var STRING2 = 6;
+function headerAt(read, at, which3) {
+  const intro = read(at, INTRO);
+  if (intro.length < INTRO || !intro.subarray(0, 4).equals(HEADER_MAGIC)) throw new Error(`its ${which3} does not start with the header magic number`);
+  const tags = intro.readUInt32BE(8);
+  const data = intro.readUInt32BE(12);
+  if (tags < 1 || tags > MAX_TAGS || data > MAX_DATA) throw new Error(`its ${which3} claims ${tags} tags and ${data} bytes of data`);
+  return { tags, data, end: at + INTRO + tags * ENTRY + data };
+}
+function locatePayload(read) {
+  const signature = headerAt(read, LEAD, "signature header");
+  const headerStart = signature.end + (8 - signature.end % 8) % 8;
+  const header = headerAt(read, headerStart, "header");
+  const index = read(headerStart + INTRO, header.tags * ENTRY);
+  const store = read(headerStart + INTRO + header.tags * ENTRY, header.data);
+  if (index.length < header.tags * ENTRY || store.length < header.data) throw new Error("its header is cut short");
+  let compressor = "gzip";
+  for (let i = 0; i < header.tags; i++) {
+    const at = i * ENTRY;
+    if (index.readUInt32BE(at) !== PAYLOADCOMPRESSOR) continue;
+    const offset = index.readUInt32BE(at + 8);
+    const end = store.indexOf(0, offset);
+    if (index.readUInt32BE(at + 4) !== STRING2 || offset >= store.length || end < 0) throw new Error("its payload compressor tag is malformed");
+    compressor = store.toString("latin1", offset, end);
+  }
+  return { offset: header.end, compressor };
+}
+function decompressorFor(compressor) {
+  switch (compressor) {
+    case "zstd":
+      return ["zstd", "-dcq"];
+    case "xz":
+      return ["xz", "-dcq"];
+    case "lzma":
+      return ["xz", "-dcq", "--format=lzma"];
+    case "gzip":
+      return ["gzip", "-dcq"];
+    case "bzip2":
+      return ["bzip2", "-dcq"];
+    default:
+      return void 0;
+  }
+}
+
+// src/audit/payload-stream.ts
+function payloadReader(rpm) {
+  const fallback = { command: ["rpm2cpio", rpm] };
+  let location;
+  const fd = openSync2(rpm, "r");
+  try {
+    location = locatePayload((offset, length) => {
+      const bytes = Buffer.allocUnsafe(length);
+      return bytes.subarray(0, readSync2(fd, bytes, 0, length, offset));
+    });
+  } catch {
+    return fallback;
+  } finally {
+    closeSync2(fd);
+  }
+  const command = decompressorFor(location.compressor);
+  return command?.[0] && which(command[0]) ? { command, offset: location.offset } : fallback;
+}
+function startPayload(rpm, { digests = false } = {}) {
+  const data = { rpm, ...payloadReader(rpm), digests };
+  const tool = data.command[0] ?? "rpm2cpio";
+  const worker = new Worker(threadSource("audit/payload-thread.ts"), { eval: true, workerData: data });
+  worker.unref();
+  const early = [];
+  let handle;
+  let crashed;
+  let onCrash;
+  let group2;
+  worker.on("message", (message) => {
+    if ("pid" in message) group2 = adoptGroup(message.pid);
+    else if (handle) handle(message);
+    else early.push(message);
+  });
+  worker.on("error", (error) => {
+    crashed = error;
+    onCrash?.(error);
+  });
+  const stop = () => {
+    group2?.stop();
+    void worker.terminate();
+  };
+  return {
+    cancel: stop,
+    read: (onEntry) => new Promise((resolve5, reject) => {
+      worker.ref();
+      const sums = [];
+      let files = 0;
+      const reader = new CpioReader((header) => {
+        const index = isRegular(header.mode) ? files++ : -1;
+        return onEntry(header, () => sums[index]);
+      });
+      let settled = false;
+      const settle = (error) => {
+        if (settled) return;
+        settled = true;
+        if (error) {
+          stop();
+          reject(error);
+        } else {
+          group2?.ended();
+          void worker.terminate();
+          resolve5();
+        }
+      };
+      onCrash = (error) => settle(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+      if (crashed) onCrash(crashed);
+      handle = (message) => {
+        if (settled) return;
+        if ("pieces" in message) {
+          sums.push(...message.digests);
+          try {
+            for (const piece of message.pieces) reader.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+          } catch (error) {
+            settle(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+            return;
+          }
+          worker.postMessage(0);
+        } else if ("error" in message) {
+          settle(new BuildFailure(`${tool} could not run: ${message.error}`));
+        } else if ("code" in message) {
+          if (message.code !== 0 || !reader.finished) {
+            settle(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${message.code}${lastLine(message.stderr) ? `: ${lastLine(message.stderr)}` : ""})`));
+          } else {
+            settle();
+          }
+        }
+      };
+      for (const message of early.splice(0)) handle(message);
+    })
+  };
+}
+function readPayload(rpm, onEntry) {
+  return startPayload(rpm).read(onEntry);
+}
+
 // src/audit/rpm-file.ts
+import { closeSync as closeSync3, existsSync as existsSync2, openSync as openSync3, readSync as readSync3, statSync as statSync3 } from "node:fs";
 var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
 var FILES = "[FILE	%{FILEMODES}	%{FILENAMES}\n]";
 var SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
@@ -29414,14 +29816,14 @@ var RPM_MAGIC = Buffer.from([237, 171, 238, 219]);
 var SOURCE_TYPE = 1;
 function assertBinaryRpm(path) {
   const again = "pass the path of a binary RPM";
-  if (!existsSync(path)) throw new UsageError(`${path} does not exist; ${again}`);
-  if (!statSync2(path).isFile()) throw new UsageError(`${path} is not a file; ${again}`);
+  if (!existsSync2(path)) throw new UsageError(`${path} does not exist; ${again}`);
+  if (!statSync3(path).isFile()) throw new UsageError(`${path} is not a file; ${again}`);
   const lead = Buffer.alloc(8);
-  const fd = openSync(path, "r");
+  const fd = openSync3(path, "r");
   try {
-    readSync2(fd, lead, 0, lead.length, 0);
+    readSync3(fd, lead, 0, lead.length, 0);
   } finally {
-    closeSync(fd);
+    closeSync3(fd);
   }
   if (!lead.subarray(0, 4).equals(RPM_MAGIC)) throw new UsageError(`${path} is not an RPM (it does not start with the RPM magic number); ${again}`);
   if (lead.readUInt16BE(6) === SOURCE_TYPE) throw new UsageError(`${path} is a source RPM; pass the binary RPM built from it`);
@@ -29469,91 +29871,6 @@ async function readHeader(rpm) {
   header.scriptlets = parseScriptlets(scripts.stdout);
   header.files = parseFiles(files.stdout);
   return header;
-}
-var DRAIN = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { spawn } = require('node:child_process');
-const BLOCK = 1 << 20, MAX_BLOCKS = 32;
-const child = spawn('rpm2cpio', [workerData.rpm], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-if (child.pid !== undefined) parentPort.postMessage({ pid: child.pid });
-let pending = [], size = 0, waiting = 0, stderr = '';
-const flush = () => {
-  if (size === 0) return;
-  const block = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (const piece of pending) { piece.copy(block, at); at += piece.length; }
-  pending = []; size = 0;
-  waiting++;
-  if (waiting >= MAX_BLOCKS) child.stdout.pause();
-  parentPort.postMessage({ block }, [block.buffer]);
-};
-parentPort.on('message', () => { waiting--; if (waiting < MAX_BLOCKS / 2) child.stdout.resume(); });
-child.stdout.on('data', (d) => { pending.push(d); size += d.length; if (size >= BLOCK) flush(); });
-child.stderr.on('data', (d) => { stderr += d; });
-child.on('error', (e) => parentPort.postMessage({ error: e.message }));
-child.on('close', (code) => { flush(); parentPort.postMessage({ code, stderr }); parentPort.close(); });
-`;
-function startPayload(rpm) {
-  const worker = new Worker(DRAIN, { eval: true, workerData: { rpm } });
-  worker.unref();
-  const early = [];
-  let handle;
-  let crashed;
-  let onCrash;
-  let group2;
-  worker.on("message", (message) => {
-    if ("pid" in message) group2 = adoptGroup(message.pid);
-    else if (handle) handle(message);
-    else early.push(message);
-  });
-  worker.on("error", (error) => {
-    crashed = error;
-    onCrash?.(error);
-  });
-  const stop = () => {
-    group2?.stop();
-    void worker.terminate();
-  };
-  return {
-    cancel: stop,
-    read: (onEntry) => new Promise((resolve5, reject) => {
-      worker.ref();
-      const reader = new CpioReader(onEntry);
-      let settled = false;
-      const fail = (error) => {
-        if (settled) return;
-        settled = true;
-        stop();
-        reject(error);
-      };
-      onCrash = (error) => fail(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-      if (crashed) onCrash(crashed);
-      handle = (message) => {
-        if (settled) return;
-        if ("block" in message) {
-          try {
-            reader.push(Buffer.from(message.block.buffer, message.block.byteOffset, message.block.byteLength));
-          } catch (error) {
-            fail(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-            return;
-          }
-          worker.postMessage(0);
-        } else if ("error" in message) {
-          fail(new BuildFailure(`rpm2cpio could not run: ${message.error}`));
-        } else if ("code" in message) {
-          group2?.ended();
-          settled = true;
-          void worker.terminate();
-          if (message.code !== 0 || !reader.finished) reject(new BuildFailure(`rpm2cpio could not read ${rpm}: ${lastLine(message.stderr) || `its payload is damaged or holds entries its header does not list (rpm2cpio exit status ${message.code})`}`));
-          else resolve5();
-        }
-      };
-      for (const message of early.splice(0)) handle(message);
-    })
-  };
-}
-function readPayload(rpm, onEntry) {
-  return startPayload(rpm).read(onEntry);
 }
 
 // src/audit/sbom-rules.ts
@@ -29924,6 +30241,11 @@ var SbomCheck = class {
   lock;
   installed = /* @__PURE__ */ new Map();
   path;
+  /** Whether the check reads this payload file: the SBOM, the lock, the installed distributions' METADATA. */
+  reads(name) {
+    const path = `/${name}`;
+    return path === this.path || path === `${this.prefix}/requirements.lock` || posix8.dirname(posix8.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path);
+  }
   see(entry) {
     const path = `/${entry.name}`;
     if (path === this.path) this.sbom = entry.data.toString("utf8");
@@ -29963,70 +30285,12 @@ var SbomCheck = class {
 };
 
 // src/audit/signature.ts
-import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
-import { basename, join as join5 } from "node:path";
+import { existsSync as existsSync3, statSync as statSync4 } from "node:fs";
+import { basename, join as join7 } from "node:path";
 
 // src/tools/gpg.ts
-import { chmodSync, rmSync as rmSync3, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join4 } from "node:path";
-
-// src/tools/system.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { delimiter, join as join3 } from "node:path";
-var PROVIDERS = {
-  rpmbuild: { apt: "rpm", dnf: "rpm-build" },
-  rpm: { apt: "rpm", dnf: "rpm" },
-  rpm2cpio: { apt: "rpm2cpio", dnf: "rpm" },
-  cpio: { apt: "cpio", dnf: "cpio" },
-  tar: { apt: "tar", dnf: "tar" },
-  unshare: { apt: "util-linux", dnf: "util-linux" },
-  rpmsign: { apt: "rpm", dnf: "rpm-sign" },
-  rpmkeys: { apt: "rpm", dnf: "rpm" },
-  gpg: { apt: "gnupg", dnf: "gnupg2" },
-  gpgconf: { apt: "gnupg", dnf: "gnupg2" },
-  createrepo_c: { apt: "createrepo-c", dnf: "createrepo_c" }
-};
-function which(command, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    const candidate = join3(dir, command);
-    if (dir && existsSync2(candidate)) return candidate;
-  }
-  return void 0;
-}
-async function asRoot() {
-  if (process.getuid?.() === 0) return [];
-  if (which("sudo") && (await run("sudo", ["-n", "true"])).exitCode === 0) return ["sudo", "-n", "-E"];
-  return void 0;
-}
-async function installPackages(packages, what, log) {
-  const manager = which("apt-get") ? "apt" : which("dnf") ? "dnf" : void 0;
-  const root = await asRoot();
-  if (!manager || !root) {
-    throw new UsageError(`${what} not found; install ${packages.apt.join(" ")} (\`sudo apt-get install -y ${packages.apt.join(" ")}\`, or \`sudo dnf install -y ${packages.dnf.join(" ")}\`)`);
-  }
-  const names = manager === "apt" ? packages.apt : packages.dnf;
-  await log.group(`Installing ${names.join(", ")} with ${manager}`, async () => {
-    const steps = manager === "apt" ? [["apt-get", ["update", "-qq"]], ["apt-get", ["install", "-y", "-qq", ...names]]] : [["dnf", ["install", "-y", "-q", ...names]]];
-    for (const [cmd, args] of steps) {
-      const [first, ...rest] = [...root, cmd, ...args];
-      const r = await run(first ?? cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-      if (r.exitCode !== 0) throw new UsageError(`${cmd} ${args.join(" ")} failed: ${lastLine(r.stderr)}`);
-    }
-  });
-}
-async function requireTools(commands, log) {
-  const missing = commands.filter((c) => !which(c));
-  if (missing.length === 0) return;
-  const provider = (c) => PROVIDERS[c] ?? { apt: c, dnf: c };
-  await installPackages({
-    apt: [...new Set(missing.map((c) => provider(c).apt))],
-    dnf: [...new Set(missing.map((c) => provider(c).dnf))]
-  }, missing.join(", "), log);
-  const still = commands.filter((c) => !which(c));
-  if (still.length > 0) throw new UsageError(`${still.join(", ")} still not found after installing their packages`);
-}
-
-// src/tools/gpg.ts
+import { chmodSync, rmSync as rmSync4, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join6 } from "node:path";
 var SECRET_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/;
 function gpg(home, args, passphraseFile) {
   const unlock = passphraseFile ? ["--pinentry-mode", "loopback", "--passphrase-file", passphraseFile] : ["--pinentry-mode", "loopback"];
@@ -30040,16 +30304,16 @@ async function openKeyring(secretKey, passphrase, what, log) {
   await requireTools(["gpg", "gpgconf"], log);
   const home = scratchDir("phoreus-gpg-");
   chmodSync(home, 448);
-  const keyring = { home, fingerprint: "", publicKey: join4(home, "public.asc") };
+  const keyring = { home, fingerprint: "", publicKey: join6(home, "public.asc") };
   try {
     if (passphrase) {
-      keyring.passphraseFile = join4(home, "passphrase");
+      keyring.passphraseFile = join6(home, "passphrase");
       writeFileSync2(keyring.passphraseFile, passphrase, { mode: 384 });
     }
-    const secretFile = join4(home, "secret.asc");
+    const secretFile = join6(home, "secret.asc");
     writeFileSync2(secretFile, secretKey, { mode: 384 });
     const imported = await gpg(home, ["--import", secretFile], keyring.passphraseFile);
-    rmSync3(secretFile, { force: true });
+    rmSync4(secretFile, { force: true });
     if (imported.exitCode !== 0) throw new UsageError(`${what} could not be imported by gpg: ${lastLine(imported.stderr)}`);
     const listed = await gpg(home, ["--with-colons", "--list-secret-keys"]);
     const lines = listed.stdout.split("\n");
@@ -30057,7 +30321,7 @@ async function openKeyring(secretKey, passphrase, what, log) {
     if (secrets.length !== 1) throw new UsageError(`${what} holds ${secrets.length} secret keys; give exactly one`);
     if (!(secrets[0]?.split(":")[11] ?? "").includes("S")) throw new UsageError(`${what} cannot make signatures (it has no signing capability); give a signing key`);
     keyring.fingerprint = lines.find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
-    const probe = join4(home, "probe");
+    const probe = join6(home, "probe");
     writeFileSync2(probe, "phoreus-rpm signing probe\n");
     const signed = await gpg(home, ["--local-user", keyring.fingerprint, "--detach-sign", "--output", `${probe}.sig`, probe], keyring.passphraseFile);
     if (signed.exitCode !== 0) {
@@ -30102,7 +30366,7 @@ function signerKeyIds(text) {
 }
 async function checkSignature(rpm, publicKey) {
   const file = basename(rpm);
-  if (!existsSync3(publicKey) || !statSync3(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
+  if (!existsSync3(publicKey) || !statSync4(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
   const ids = await keyIds(publicKey);
   if (ids.length === 0) throw new UsageError(`${publicKey} holds no OpenPGP public key; export one with \`gpg --armor --export KEYID\``);
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", SIGNATURES, rpm]);
@@ -30116,7 +30380,7 @@ async function checkSignature(rpm, publicKey) {
   }
   const db = scratchDir("phoreus-rpmdb-");
   try {
-    const dbArgs = ["--dbpath", join5(db, "rpmdb")];
+    const dbArgs = ["--dbpath", join7(db, "rpmdb")];
     const init = await run("rpm", [...dbArgs, "--initdb"]);
     const imported = init.exitCode === 0 ? await run("rpmkeys", [...dbArgs, "--import", publicKey]) : init;
     if (imported.exitCode !== 0) throw new UsageError(`rpm cannot import ${publicKey} into a temporary rpm database: ${lastLine(imported.stderr)}`);
@@ -30134,8 +30398,8 @@ ${checked.stderr}`;
 }
 
 // src/audit/smoke-test.ts
-import { closeSync as closeSync2, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync2, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync } from "node:fs";
-import { dirname as dirname2, join as join7, posix as posix9 } from "node:path";
+import { closeSync as closeSync4, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync4, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync as writeSync2 } from "node:fs";
+import { dirname as dirname3, join as join9, posix as posix9 } from "node:path";
 
 // src/rpm/modulefile.ts
 function luaString(text) {
@@ -30178,24 +30442,24 @@ module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
 // src/tools/python.ts
 import { existsSync as existsSync4, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter as delimiter2, join as join6 } from "node:path";
+import { delimiter as delimiter2, join as join8 } from "node:path";
 var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
 function versionDirs(root, minor) {
   if (!existsSync4(root)) return [];
-  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join6(root, d));
+  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join8(root, d));
 }
 function pythonCandidates(minor, env = process.env) {
   const exe = `python${minor}`;
   const candidates = [];
   if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join6(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join6(dir, arch2, "bin", exe));
+    for (const dir of versionDirs(join8(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join8(dir, arch2, "bin", exe));
     }
   }
-  const pyenvRoot = env.PYENV_ROOT ?? join6(homedir(), ".pyenv");
-  for (const dir of versionDirs(join6(pyenvRoot, "versions"), minor)) candidates.push(join6(dir, "bin", exe));
+  const pyenvRoot = env.PYENV_ROOT ?? join8(homedir(), ".pyenv");
+  for (const dir of versionDirs(join8(pyenvRoot, "versions"), minor)) candidates.push(join8(dir, "bin", exe));
   for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    if (dir && !dir.includes("shims")) candidates.push(join6(dir, exe));
+    if (dir && !dir.includes("shims")) candidates.push(join8(dir, exe));
   }
   return candidates.filter((c) => existsSync4(c));
 }
@@ -30252,7 +30516,7 @@ var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/p
 var NOBODY = "65534";
 var TREE = `${PHOREUS_ROOT.slice(1)}/`;
 function lmodInit(env = process.env) {
-  const candidates = env.LMOD_PKG ? [join7(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  const candidates = env.LMOD_PKG ? [join9(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
   return candidates.find((c) => existsSync5(c));
 }
 async function smokeTestUnavailable() {
@@ -30273,10 +30537,10 @@ function target(root, name) {
   if (!normal.startsWith(TREE)) return void 0;
   let at = root;
   for (const part of normal.split("/").slice(0, -1)) {
-    at = join7(at, part);
+    at = join9(at, part);
     if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix9.relative(root, at)}`);
   }
-  return join7(root, normal);
+  return join9(root, normal);
 }
 var payloadExtractor = (root) => (header) => extractEntry(root, header);
 function extractEntry(root, header) {
@@ -30287,7 +30551,7 @@ function extractEntry(root, header) {
     mkdirSync2(path, { recursive: true, mode: 493 });
     return none;
   }
-  mkdirSync2(dirname2(path), { recursive: true, mode: 493 });
+  mkdirSync2(dirname3(path), { recursive: true, mode: 493 });
   if (isSymlink(header.mode)) {
     const pieces = [];
     return { data: (c) => {
@@ -30295,10 +30559,10 @@ function extractEntry(root, header) {
     }, end: () => symlinkSync(Buffer.concat(pieces).toString("utf8"), path) };
   }
   if (!isRegular(header.mode)) return none;
-  const fd = openSync2(path, "wx", header.mode & 73 ? 493 : 420);
+  const fd = openSync4(path, "wx", header.mode & 73 ? 493 : 420);
   return { data: (c) => {
-    writeSync(fd, c);
-  }, end: () => closeSync2(fd) };
+    writeSync2(fd, c);
+  }, end: () => closeSync4(fd) };
 }
 async function extractPayloads(rpms, root) {
   for (const rpm of rpms) await readPayload(rpm, payloadExtractor(root));
@@ -30307,10 +30571,10 @@ function provideInterpreter(root, interpreterHome, interpreterModule) {
   for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
     if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
   }
-  mkdirSync2(join7(root, interpreterHome), { recursive: true });
-  const module = join7(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
+  mkdirSync2(join9(root, interpreterHome), { recursive: true });
+  const module = join9(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
   if (existsSync5(module)) return;
-  mkdirSync2(dirname2(module), { recursive: true });
+  mkdirSync2(dirname3(module), { recursive: true });
   writeFileSync3(module, [
     'whatis("Python interpreter module for the smoke test")',
     `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
@@ -30336,7 +30600,7 @@ async function runInstalled(root, interpreterHome, pythonPrefix, script) {
     "mount -t tmpfs tmpfs /usr/local",
     `mkdir -p ${PHOREUS_ROOT} /usr/local/smoke-home`,
     `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
-    `mount --bind ${quote(join7(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
+    `mount --bind ${quote(join9(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
     `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
     "cd /usr/local/smoke-home",
     // A clean user environment: nothing of the host's Python setup leaks in.
@@ -30354,16 +30618,16 @@ function smallFile(path) {
   }
 }
 function toolMetadata(venv, tool, interpreter) {
-  const bin = join7(venv, "bin");
+  const bin = join9(venv, "bin");
   const installed = new Set(existsSync5(bin) ? readdirSync2(bin).filter((f) => {
-    const st = lstatSync(join7(bin, f));
+    const st = lstatSync(join9(bin, f));
     return st.isFile() || st.isSymbolicLink();
   }) : []);
-  const site = join7(venv, "lib", `python${interpreter}`, "site-packages");
+  const site = join9(venv, "lib", `python${interpreter}`, "site-packages");
   const distInfo = existsSync5(site) ? readdirSync2(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
   if (!distInfo) return { installed };
-  const entryPoints = smallFile(join7(site, distInfo, "entry_points.txt"));
-  const topLevel = smallFile(join7(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join7(site, distInfo, "RECORD")) ?? "");
+  const entryPoints = smallFile(join9(site, distInfo, "entry_points.txt"));
+  const topLevel = smallFile(join9(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join9(site, distInfo, "RECORD")) ?? "");
   return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
 }
 function recordedTopLevel(record) {
@@ -30384,9 +30648,9 @@ async function smokeTest(input, log, ran = { passed: false }) {
     }
     provideInterpreter(root, input.interpreterHome, input.interpreterModule);
     const python = await findPython(input.interpreter, input.python);
-    const pythonPrefix = dirname2(dirname2(python));
+    const pythonPrefix = dirname3(dirname3(python));
     const module = `${input.tool}/${input.version}`;
-    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join7(root, venvPath(input)), input.tool, input.interpreter));
+    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join9(root, venvPath(input)), input.tool, input.interpreter));
     const command = chosen.command;
     ran.command = command;
     ran.what = chosen.what;
@@ -30411,50 +30675,6 @@ ${output}`)];
 // src/audit/audit.ts
 var WHOLE_LIMIT = 32 * 1024 * 1024;
 var MAX_ENTRIES = 4e5;
-function largeEntry(header, spool, buildPaths, done) {
-  const hash = createHash3("sha256");
-  const scanner = new BuildPathScanner(buildPaths);
-  let head = Buffer.alloc(0);
-  let fd;
-  let path;
-  let received = 0;
-  let unread = false;
-  return {
-    data(chunk) {
-      hash.update(chunk);
-      scanner.push(chunk);
-      if (head.length < 4096) head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
-      if (received === 0 && isRegular(header.mode) && isElf(head)) {
-        if (roomFor(spool, header.size)) {
-          path = join8(spool, "large.elf");
-          fd = openSync3(path, "w");
-        } else {
-          unread = true;
-        }
-      }
-      if (fd !== void 0) writeSync2(fd, chunk);
-      received += chunk.length;
-    },
-    end() {
-      let elf;
-      if (fd !== void 0 && path) {
-        closeSync3(fd);
-        const readFd = openSync3(path, "r");
-        try {
-          elf = readElf(fileSource(readFd, statSync4(path).size));
-        } finally {
-          closeSync3(readFd);
-          rmSync4(path, { force: true });
-        }
-      }
-      done({ name: header.name, mode: header.mode, size: received, sha256: hash.digest("base64url"), head, ...scanner.found ? { buildPath: scanner.found } : {}, ...elf ? { elf } : {}, ...unread ? { elfUnread: true } : {} });
-    }
-  };
-}
-function roomFor(dir, bytes) {
-  const fs2 = statfsSync(dir);
-  return fs2.bavail * fs2.bsize > bytes + 256 * 1024 * 1024;
-}
 function targetOf(header, options) {
   const paths = header.files.map((f) => f.path);
   const identity2 = payloadIdentity(paths);
@@ -30470,14 +30690,20 @@ function targetOf(header, options) {
 }
 async function readPayloadInto(payload, file, buildPaths, auditor, sbom) {
   const spool = scratchDir("phoreus-audit-");
+  const limits = { limit: WHOLE_LIMIT, spool, buildPaths };
+  const sink = {
+    readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
+    whole: (entry) => {
+      auditor.add(entry);
+      sbom.see(entry);
+    },
+    streamed: (f) => auditor.addStreamed(f)
+  };
   let entries2 = 0;
   try {
-    await payload.read((entry) => {
+    await payload.read((entry, sha256) => {
       if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return gathered((e) => {
-        auditor.add(e);
-        sbom.see(e);
-      }, WHOLE_LIMIT, (h) => largeEntry(h, spool, buildPaths, (f) => auditor.addLarge(f)))(entry);
+      return entryReader(entry, sha256, sink, limits);
     });
   } finally {
     removeScratch(spool);
@@ -30510,7 +30736,7 @@ async function audit(options, log) {
   const start = performance.now();
   const distro2 = distro(options.distro);
   const file = basename2(options.rpm);
-  const payload = startPayload(options.rpm);
+  const payload = startPayload(options.rpm, { digests: true });
   let header;
   try {
     header = await readHeader(options.rpm);
@@ -30536,7 +30762,7 @@ async function audit(options, log) {
   await readPayloadInto(payload, file, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname3(options.modulefile)) } : void 0;
+  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname4(options.modulefile)) } : void 0;
   const findings = [
     ...checkIdentity(header, identity2, ctx),
     ...checkRequires(header, ctx),
@@ -30856,9 +31082,9 @@ function checkOverrideKeys(loaded) {
 
 // src/config/load.ts
 import { existsSync as existsSync6, statSync as statSync5 } from "node:fs";
-import { join as join9, relative as relative2 } from "node:path";
+import { join as join10, relative as relative2 } from "node:path";
 function loadConfig(project, explicit) {
-  const path = explicit ?? join9(project, "phoreus.yaml");
+  const path = explicit ?? join10(project, "phoreus.yaml");
   if (!existsSync6(path)) {
     if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
     return void 0;
@@ -31496,7 +31722,7 @@ async function auditCommand(args) {
   }
   const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
   const config = flags.string("config") && absolutePath(flags.string("config") ?? "");
-  const waiversFor = config ? configuredWaivers(dirname4(config), config) : void 0;
+  const waiversFor = config ? configuredWaivers(dirname5(config), config) : void 0;
   const smoke = await smokeTestFlag(flags, log);
   const { result, exitCode } = await runAudit({
     rpm: absolutePath(rpm),
@@ -31515,10 +31741,10 @@ async function auditCommand(args) {
 
 // src/commands/build-command.ts
 import { mkdirSync as mkdirSync11 } from "node:fs";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 
 // src/pipeline/build.ts
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 
 // src/plan/identity.ts
 function versionFromRef(refName) {
@@ -31621,7 +31847,7 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
 
 // src/pipeline/steps.ts
 import { existsSync as existsSync17 } from "node:fs";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 
 // src/checks/identity.ts
 function checkToolName(name, source2) {
@@ -31643,11 +31869,11 @@ function checkInterpreterSanctioned(interpreter, sanctioned, source2) {
 
 // src/checks/verify.ts
 import { existsSync as existsSync13 } from "node:fs";
-import { dirname as dirname7, join as join18, relative as relative3 } from "node:path";
+import { dirname as dirname8, join as join19, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
 import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
-import { join as join10, posix as posix10 } from "node:path";
+import { join as join11, posix as posix10 } from "node:path";
 function confined(path) {
   if (path === "" || posix10.isAbsolute(path) || path.includes("\\")) return void 0;
   const normal = posix10.normalize(path);
@@ -31660,12 +31886,12 @@ function copyDestination(to, interpreter) {
 function symlinkIn(root, rel) {
   let path = root;
   for (const part of rel.split("/").filter(Boolean)) {
-    path = join10(path, part);
+    path = join11(path, part);
     if (isSymlink2(path)) return path;
   }
   const walk = (dir) => {
     for (const entry of readdirSync3(dir, { withFileTypes: true })) {
-      const full = join10(dir, entry.name);
+      const full = join11(dir, entry.name);
       if (entry.isSymbolicLink()) return full;
       if (entry.isDirectory()) {
         const found = walk(full);
@@ -31704,7 +31930,7 @@ function checkCopyFiles(loaded, project) {
     const from = confined(entry.from);
     if (from === void 0) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
-    } else if (!existsSync7(join10(project, from))) {
+    } else if (!existsSync7(join11(project, from))) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
     } else {
       const link = symlinkIn(project, from);
@@ -31719,7 +31945,7 @@ function checkCopyFiles(loaded, project) {
 
 // src/plan/project.ts
 import { existsSync as existsSync8, readdirSync as readdirSync4, statSync as statSync6 } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -32486,7 +32712,7 @@ function assertProjectDir(project) {
   }
 }
 function readPyproject(project) {
-  const path = join11(project, "pyproject.toml");
+  const path = join12(project, "pyproject.toml");
   if (!existsSync8(path)) return {};
   const text = readText(path, project);
   let parsed;
@@ -32513,7 +32739,7 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   const walk = (dir, depth) => {
     let entries2;
     try {
-      entries2 = readdirSync4(join11(project, dir), { withFileTypes: true });
+      entries2 = readdirSync4(join12(project, dir), { withFileTypes: true });
     } catch {
       return;
     }
@@ -32533,49 +32759,49 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
 
 // src/tools/resources.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { dirname as dirname5, join as join12 } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname as dirname6, join as join13 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 function resourcePath(relative7) {
-  let dir = dirname5(fileURLToPath(import.meta.url));
+  let dir = dirname6(fileURLToPath2(import.meta.url));
   for (; ; ) {
-    const candidate = join12(dir, relative7);
+    const candidate = join13(dir, relative7);
     if (existsSync9(candidate)) return candidate;
-    const parent = dirname5(dir);
+    const parent = dirname6(dir);
     if (parent === dir) return void 0;
     dir = parent;
   }
 }
 
 // src/tools/venv.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename4, join as join16 } from "node:path";
+import { basename as basename4, join as join17 } from "node:path";
 
 // src/tools/blob-store.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync7, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
-import { basename as basename3, join as join13 } from "node:path";
+import { basename as basename3, join as join14 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
 async function sha256File(path) {
-  const hash = createHash4("sha256");
+  const hash = createHash3("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk);
   return hash.digest("hex");
 }
 var BlobStore = class {
   dir;
   constructor(root) {
-    this.dir = join13(root, "sha256");
+    this.dir = join14(root, "sha256");
   }
   /** Whether a blob of this digest is present (unchecked: `place` checks). */
   has(digest) {
-    return HEX.test(digest) && existsSync10(join13(this.dir, digest));
+    return HEX.test(digest) && existsSync10(join14(this.dir, digest));
   }
   /** The name recorded with a blob, when it is a plain distribution file name. */
   name(digest) {
     if (!HEX.test(digest)) return void 0;
     try {
-      const name = readFileSync3(join13(this.dir, `${digest}.name`), "utf8").trim();
+      const name = readFileSync3(join14(this.dir, `${digest}.name`), "utf8").trim();
       return DISTRIBUTION_FILE.test(name) ? name : void 0;
     } catch {
       return void 0;
@@ -32590,7 +32816,7 @@ var BlobStore = class {
     const name = basename3(file);
     if (!HEX.test(hex) || !DISTRIBUTION_FILE.test(name)) throw new Error(`not a storable distribution file: ${name}`);
     mkdirSync3(this.dir, { recursive: true });
-    const target2 = join13(this.dir, hex);
+    const target2 = join14(this.dir, hex);
     const temp = `${target2}.${process.pid}.${Date.now()}.tmp`;
     copyFileSync2(file, temp);
     writeFileSync4(`${temp}.name`, `${name}
@@ -32608,9 +32834,9 @@ var BlobStore = class {
     const name = this.name(digest);
     if (!name || !this.has(digest)) return void 0;
     mkdirSync3(dir, { recursive: true });
-    const path = join13(dir, name);
+    const path = join14(dir, name);
     try {
-      copyFileSync2(join13(this.dir, digest), path, constants3.COPYFILE_FICLONE);
+      copyFileSync2(join14(this.dir, digest), path, constants3.COPYFILE_FICLONE);
     } catch {
       return void 0;
     }
@@ -32621,14 +32847,14 @@ var BlobStore = class {
     }
     const now = /* @__PURE__ */ new Date();
     try {
-      utimesSync(join13(this.dir, digest), now, now);
+      utimesSync(join14(this.dir, digest), now, now);
     } catch {
     }
     return { digest, name, path };
   }
   drop(digest) {
-    rmSync5(join13(this.dir, digest), { force: true });
-    rmSync5(join13(this.dir, `${digest}.name`), { force: true });
+    rmSync5(join14(this.dir, digest), { force: true });
+    rmSync5(join14(this.dir, `${digest}.name`), { force: true });
   }
   /**
    * Keeps the store under `maxBytes` by removing the least recently used blobs, except the
@@ -32640,7 +32866,7 @@ var BlobStore = class {
     const blobs = [];
     let total = 0;
     for (const entry of readdirSync5(this.dir)) {
-      const path = join13(this.dir, entry);
+      const path = join14(this.dir, entry);
       let stat2;
       try {
         stat2 = statSync7(path);
@@ -32669,15 +32895,15 @@ var BlobStore = class {
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join14(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join14(env.XDG_CACHE_HOME ?? join14(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join15(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join15(env.XDG_CACHE_HOME ?? join15(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/http.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { get as httpGet } from "node:http";
 import { get as httpsGet } from "node:https";
@@ -32754,7 +32980,7 @@ function fetchUrl(address, options) {
   return follow(address, options, options.readBody ?? true ? readWhole(options.maxBytes ?? 256 * 1024 * 1024) : void 0);
 }
 async function downloadUrl(address, file, options) {
-  const hash = createHash5("sha256");
+  const hash = createHash4("sha256");
   let bytes = 0;
   const sink = (response, fail) => new Promise((resolve5, reject) => {
     const out = createWriteStream(file);
@@ -32780,7 +33006,7 @@ async function downloadUrl(address, file, options) {
 // src/tools/pip-sources.ts
 import { existsSync as existsSync11, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname6, join as join15, resolve as resolve2 } from "node:path";
+import { dirname as dirname7, join as join16, resolve as resolve2 } from "node:path";
 var PYPI = "https://pypi.org/simple";
 var HARMLESS_PIP_ENV = /* @__PURE__ */ new Set([
   "PIP_INDEX_URL",
@@ -32807,16 +33033,16 @@ function pipConfigFiles(python, env = process.env) {
   const xdgDirs = (env.XDG_CONFIG_DIRS || "/etc/xdg").split(":").filter(Boolean);
   let prefix;
   try {
-    prefix = dirname6(dirname6(realpathSync2(python)));
+    prefix = dirname7(dirname7(realpathSync2(python)));
   } catch {
     prefix = void 0;
   }
   return [
-    ...xdgDirs.map((d) => join15(d, "pip", "pip.conf")),
+    ...xdgDirs.map((d) => join16(d, "pip", "pip.conf")),
     "/etc/pip.conf",
-    join15(env.XDG_CONFIG_HOME || join15(home, ".config"), "pip", "pip.conf"),
-    join15(home, ".pip", "pip.conf"),
-    ...prefix ? [join15(prefix, "pip.conf")] : [],
+    join16(env.XDG_CONFIG_HOME || join16(home, ".config"), "pip", "pip.conf"),
+    join16(home, ".pip", "pip.conf"),
+    ...prefix ? [join16(prefix, "pip.conf")] : [],
     ...env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []
   ].filter((f) => existsSync11(f));
 }
@@ -32832,7 +33058,7 @@ var expand = (value, env) => value.replace(/\$\{([A-Z0-9_]+)\}/g, (all, name) =>
 function pipSources(given, lockText, python, env = process.env) {
   const config = pipConfigFiles(python, env);
   if (config.length > 0) return { pipOnly: `pip reads its configuration from ${config[0]}` };
-  const netrc = env.NETRC ?? join15(env.HOME ?? homedir3(), ".netrc");
+  const netrc = env.NETRC ?? join16(env.HOME ?? homedir3(), ".netrc");
   if (existsSync11(netrc)) return { pipOnly: `pip may take credentials from ${netrc}` };
   const other = Object.keys(env).filter((k) => k.startsWith("PIP_") && env[k] !== "" && !HARMLESS_PIP_ENV.has(k)).sort();
   if (other.length > 0) return { pipOnly: `pip is configured by ${other[0]}` };
@@ -32934,14 +33160,14 @@ async function bundledPip(python) {
   return wheel;
 }
 async function pipInVenv(venvPython, basePython) {
-  const lib = join16(venvPython, "..", "..", "lib");
-  const hasPip = existsSync12(lib) && readdirSync6(lib).some((v) => existsSync12(join16(lib, v, "site-packages", "pip", "__init__.py")));
+  const lib = join17(venvPython, "..", "..", "lib");
+  const hasPip = existsSync12(lib) && readdirSync6(lib).some((v) => existsSync12(join17(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync5(join16(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync5(join17(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -32971,12 +33197,13 @@ async function install(python, lockPath, allowed, store, target2) {
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
       const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
-      return run(join16(target2, "bin", "python"), [`${locked ? join16(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+      return run(join17(target2, "bin", "python"), [`${locked ? join17(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
-    let installed = await pipRun(installArgs);
-    if (installed.exitCode !== 0) {
-      const fetched = await run(join16(target2, "bin", "python"), [
+    const stored = requirementEntries(parseRequirementsFile(readFileSync5(lockPath, "utf8"))).every((e) => e.hashes.some((h) => store.has(h.digest.toLowerCase())));
+    let installed = stored ? await pipRun(installArgs) : void 0;
+    if (installed?.exitCode !== 0) {
+      const fetched = await run(join17(target2, "bin", "python"), [
         `${bundled}/pip`,
         "download",
         "--quiet",
@@ -32996,7 +33223,7 @@ async function install(python, lockPath, allowed, store, target2) {
     }
     const digests = [];
     for (const file of readdirSync6(files)) {
-      const path = join16(files, file);
+      const path = join17(files, file);
       if (!statSync8(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
       if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
@@ -33010,11 +33237,11 @@ async function install(python, lockPath, allowed, store, target2) {
 }
 async function pythonVenv(python, lockPath, log) {
   const lockText = readFileSync5(lockPath, "utf8");
-  const key = createHash6("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
-  const venv = join16(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join16(venv, "bin", "python");
+  const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
+  const venv = join17(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join17(venv, "bin", "python");
   const allowed = allowedDigests(lockText);
-  const store = new BlobStore(join16(cacheRoot(), "blobs"));
+  const store = new BlobStore(join17(cacheRoot(), "blobs"));
   if (existsSync12(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
     if (!wrong) return venvPython;
@@ -33022,11 +33249,11 @@ async function pythonVenv(python, lockPath, log) {
     rmSync6(venv, { recursive: true, force: true });
   }
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  mkdirSync4(join16(cacheRoot(), "venvs"), { recursive: true });
+  mkdirSync4(join17(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
     const digests = await install(python, lockPath, allowed, store, staging);
-    writeFileSync5(join16(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
+    writeFileSync5(join17(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
       renameSync3(staging, venv);
@@ -33051,7 +33278,7 @@ async function pipToolsPython(python, minor, log) {
 
 // src/tools/pip-compile.ts
 import { readFileSync as readFileSync6, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
   const out = { extraIndexUrls: [] };
@@ -33067,11 +33294,11 @@ function indexesOf(options) {
 async function recompile(pipToolsPython2, project, seed, options, sources2) {
   const work = scratchDir("phoreus-drift-");
   try {
-    const output = join17(work, "requirements.lock");
+    const output = join18(work, "requirements.lock");
     writeFileSync6(output, seed);
     const script = resourcePath("tools/pip-tools/compile.py");
     if (!script) throw new UsageError("tools/pip-tools/compile.py is missing from the action; use a complete checkout of phoreus-rpm");
-    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join17(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
+    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join18(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {
@@ -33280,11 +33507,11 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join18(project, name), project));
+    const file = parseRequirementsFile(readText(join19(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join18(dirname7(name), option.value).split("\\").join("/");
+      const included = join19(dirname8(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
       if (!full || !existsSync13(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
@@ -33300,7 +33527,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join18(project, rel), project)));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join19(project, rel), project)));
   }
   return findings;
 }
@@ -33371,8 +33598,8 @@ async function verify(options, log, arch2) {
   const metadata = readPyproject(project);
   const { tool, version, findings: identityFindings } = checkIdentityInputs(options, loaded, config, metadata);
   findings.push(...identityFindings, ...scanConda(project));
-  const inPresent = existsSync13(join18(project, inName));
-  const lockPath = join18(project, lockName);
+  const inPresent = existsSync13(join19(project, inName));
+  const lockPath = join19(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
   if (!inPresent) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
@@ -33428,7 +33655,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources: sources2 } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source2 of sources2) {
-    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync13(join18(options.project, source2))) {
+    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync13(join19(options.project, source2))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source2}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -33448,7 +33675,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
 
 // src/publish/published-repo.ts
 import { existsSync as existsSync14, readFileSync as readFileSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -33480,7 +33707,7 @@ async function fetchFromRepo(repo, path) {
 }
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join19(repo.replace(/^file:\/\//, ""), path);
+  const file = join20(repo.replace(/^file:\/\//, ""), path);
   if (!existsSync14(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
   return readFileSync7(file);
 }
@@ -33490,7 +33717,7 @@ async function decompress(name, data) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
     const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join19(dir, "primary");
+      const file = join20(dir, "primary");
       writeFileSync7(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
@@ -33596,8 +33823,52 @@ function withoutRequirements(lockText, names) {
 }
 
 // src/rpm/app-wheel.ts
-import { cpSync, existsSync as existsSync15, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, realpathSync as realpathSync3 } from "node:fs";
-import { basename as basename6, join as join20, relative as relative4, sep as sep2 } from "node:path";
+import { cpSync, existsSync as existsSync15, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, readFileSync as readFileSync8, realpathSync as realpathSync3 } from "node:fs";
+import { basename as basename6, join as join21, relative as relative4, sep as sep2 } from "node:path";
+
+// src/rpm/sdist-backend.ts
+import { posix as posix11 } from "node:path";
+var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
+var LEGACY_REQUIRES = ["setuptools>=40.8.0"];
+function buildSystem(pyproject) {
+  const legacy = { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND, backendPath: [] };
+  if (pyproject === void 0) return legacy;
+  let table;
+  try {
+    table = parse(pyproject)["build-system"];
+  } catch {
+    return legacy;
+  }
+  if (typeof table !== "object" || table === null) return legacy;
+  const { requires, "build-backend": backend, "backend-path": backendPath } = table;
+  const strings2 = (value) => Array.isArray(value) ? value.filter((r) => typeof r === "string") : void 0;
+  return {
+    requires: strings2(requires) ?? LEGACY_REQUIRES,
+    backend: typeof backend === "string" && /^[\w.:]{1,200}$/.test(backend) ? backend : LEGACY_BACKEND,
+    backendPath: strings2(backendPath) ?? []
+  };
+}
+function outsideTree(backendPath) {
+  return backendPath.find((entry) => entry === "" || entry.includes("\0") || posix11.isAbsolute(entry) || posix11.normalize(entry).split("/")[0] === "..");
+}
+function unpinnedRequires(requires, lockText, interpreter, arch2) {
+  const pinned = new Set(lockedPackages(lockText, interpreter, arch2).map((p) => normalizeName(p.name)));
+  const missing = [];
+  for (const text of requires) {
+    const parsed = parseRequirement(text);
+    const name = parsed.ok ? normalizeName(parsed.requirement.name) : text;
+    if (!pinned.has(name)) missing.push(name);
+  }
+  return missing;
+}
+function generatorOf(wheelFile) {
+  const line = /^Generator:[ \t]*(.+)$/m.exec(wheelFile)?.[1]?.trim();
+  if (!line) return void 0;
+  const m = /^([\w.+-]{1,100})[ \t]*\(?[ \t]*([\w.+!-]{1,60})?\)?$/.exec(line);
+  return m ? m[2] ? `${m[1]} ${m[2]}` : m[1] : void 0;
+}
+
+// src/rpm/app-wheel.ts
 var BUILD_LOCK = "requirements-build.lock";
 var NOT_COPIED_ANYWHERE = /* @__PURE__ */ new Set([".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
 var NOT_COPIED_AT_TOP = /* @__PURE__ */ new Set(["build", "dist", ".venv", "venv", "node_modules", ".tox", ".nox", ".eggs"]);
@@ -33607,7 +33878,7 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync15(join20(project, "pyproject.toml")) || existsSync15(join20(project, "setup.py"));
+  return existsSync15(join21(project, "pyproject.toml")) || existsSync15(join21(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
@@ -33632,13 +33903,25 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join20(project, BUILD_LOCK);
+  const buildLock = join21(project, BUILD_LOCK);
   return existsSync15(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+}
+function wheelCommand(source2, wheelDir, python, lockedPython, options) {
+  if (lockedPython === void 0) {
+    return [python, ["-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--disable-pip-version-check", "--no-input", "--wheel-dir", wheelDir, ...pipIndexArgs(options), source2]];
+  }
+  const frontend = resourcePath("tools/pep517/build_wheel.py");
+  if (!frontend) throw new UsageError("tools/pep517/build_wheel.py is missing from the action; use a complete checkout of phoreus-rpm");
+  const pyproject = join21(source2, "pyproject.toml");
+  const system = buildSystem(existsSync15(pyproject) ? readFileSync8(pyproject, "utf8") : void 0);
+  const outside = outsideTree(system.backendPath);
+  if (outside !== void 0) throw new BuildFailure(`pyproject.toml: [build-system] backend-path "${shown(outside)}" is not a directory inside the project, as PEP 517 requires; name a directory of the project, relative to it`);
+  return [lockedPython, [frontend, source2, wheelDir, system.backend, ...system.backendPath]];
 }
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source2 = join20(work, "src");
+    const source2 = join21(work, "src");
     const root = realpathSync3(project);
     cpSync(project, source2, {
       recursive: true,
@@ -33647,30 +33930,16 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
         return !leftOut(relative4(project, src));
       }
     });
-    const buildLocked = lockedPython !== void 0;
-    const builder2 = lockedPython ?? python;
-    const pip = buildLocked ? await pipInVenv(builder2, python) : ["-m", "pip"];
-    const args = [
-      ...pip,
-      "wheel",
-      "--no-deps",
-      "--no-cache-dir",
-      "--disable-pip-version-check",
-      "--no-input",
-      "--wheel-dir",
-      join20(work, "wheel"),
-      ...buildLocked ? ["--no-build-isolation", "--no-index"] : pipIndexArgs(options),
-      source2
-    ];
-    log.info(`Building the application wheel${buildLocked ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
-    const result = await run(builder2, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
+    const [command, args] = wheelCommand(source2, join21(work, "wheel"), python, lockedPython, options);
+    log.info(`Building the application wheel${lockedPython !== void 0 ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
+    const result = await run(command, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join20(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join21(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join20(out, file);
-    cpSync(join20(work, "wheel", file), path);
+    const path = join21(out, file);
+    cpSync(join21(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -33679,22 +33948,30 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 
 // src/rpm/package.ts
 import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import { basename as basename8, join as join22 } from "node:path";
+import { basename as basename8, join as join23 } from "node:path";
 
 // src/rpm/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
+var FILE_CLASSES = [
+  "0	string	\\177ELF	ELF",
+  ">4	byte	1	32-bit",
+  ">4	byte	2	64-bit",
+  ">5	byte	1	LSB",
+  ">5	byte	2	MSB",
+  ""
+].join("\n");
 var RPMBUILD_LOG = "rpmbuild.log";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources2 = join21(input.topdir, "SOURCES");
-  const specs = join21(input.topdir, "SPECS");
+  const sources2 = join22(input.topdir, "SOURCES");
+  const specs = join22(input.topdir, "SPECS");
   mkdirSync6(sources2, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source2] of Object.entries(input.sources)) {
-    if ("content" in source2) writeFileSync8(join21(sources2, name), source2.content);
-    else copyFileSync3(source2.path, join21(sources2, name));
+    if ("content" in source2) writeFileSync8(join22(sources2, name), source2.content);
+    else copyFileSync3(source2.path, join22(sources2, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -33706,15 +33983,17 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join21(sources2, tarball.name),
+      join22(sources2, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join21(specs, input.specName);
+  const specPath = join22(specs, input.specName);
   writeFileSync8(specPath, input.spec);
+  const fileClasses = join22(input.topdir, "file-classes.magic");
+  writeFileSync8(fileClasses, FILE_CLASSES);
   const result = await run("rpmbuild", [
     "-ba",
     "--nodeps",
@@ -33729,6 +34008,7 @@ async function rpmbuild(input) {
     env: {
       ...process.env,
       LC_ALL: "C",
+      MAGIC: fileClasses,
       // The spec reads the build interpreter from the environment, so the SRPM's header never names it.
       PHOREUS_BUILD_PYTHON: input.buildPython
     }
@@ -33738,12 +34018,12 @@ async function rpmbuild(input) {
     throw new BuildFailure(`rpmbuild failed: ${reason2}`, { name: RPMBUILD_LOG, text: `${result.stdout}
 ${result.stderr}` });
   }
-  const rpmDir = join21(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join21(rpmDir, f));
-  const srpmDir = join21(input.topdir, "SRPMS");
+  const rpmDir = join22(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join22(rpmDir, f));
+  const srpmDir = join22(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join21(srpmDir, srpm) };
+  return { rpms, srpm: join22(srpmDir, srpm) };
 }
 
 // src/rpm/wheel-metadata.ts
@@ -33784,7 +34064,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync2(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join22(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join23(path, entry));
   } else {
     chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -33796,17 +34076,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source2 = join22(project, from);
-    const target2 = join22(stage, "copyfiles", to);
+    const source2 = join23(project, from);
+    const target2 = join23(stage, "copyfiles", to);
     if (statSync9(source2).isDirectory()) {
       cpSync2(source2, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join22(target2, basename8(source2)) : target2;
-      mkdirSync7(join22(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join23(target2, basename8(source2)) : target2;
+      mkdirSync7(join23(file, ".."), { recursive: true });
       copyFileSync4(source2, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join22(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join23(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -33838,14 +34118,14 @@ async function buildPackages(a, log) {
     sbom: true
   }));
   const sbom = redact(await sbomOf(a));
-  const stage = join22(a.work, "stage");
-  mkdirSync7(join22(stage, "wheelhouse"), { recursive: true });
+  const stage = join23(a.work, "stage");
+  mkdirSync7(join23(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join22(a.wheelhouse.dir, file), join22(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join23(a.wheelhouse.dir, file), join23(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join22(a.work, "rpmbuild"),
+    topdir: join23(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -33870,15 +34150,15 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join22(a.work, `${id.tool}-${id.version}.lua`);
+  const modulefilePath2 = join23(a.work, `${id.tool}-${id.version}.lua`);
   writeFileSync9(modulefilePath2, modulefile);
-  const sbomPath = join22(a.work, SOURCES.sbom);
+  const sbomPath = join23(a.work, SOURCES.sbom);
   writeFileSync9(sbomPath, sbom);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
 async function sbomOf(a) {
   const pins2 = new Map(a.packages.map((p) => [normalizeName(p.name), p]));
-  const wheels = [...a.wheelhouse.files.values()].map((file) => join22(a.wheelhouse.dir, file));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join23(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions = [];
   for (const [name, wheel] of a.wheelhouse.files) {
@@ -33890,8 +34170,8 @@ async function sbomOf(a) {
       name: pin.name,
       version: pin.version,
       file: locked,
-      sha256: await sha256File(join22(a.wheelhouse.dir, locked)),
-      licence: found.get(join22(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      sha256: await sha256File(join23(a.wheelhouse.dir, locked)),
+      licence: found.get(join23(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
       ...source2 ? { fromSource: true } : {}
     });
   }
@@ -33909,7 +34189,7 @@ var sbomFileName = (rpm) => `${basename8(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
   const copy = (path, name = basename8(path)) => {
-    const target2 = join22(out, name);
+    const target2 = join23(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -33923,42 +34203,9 @@ function place(built, out, id) {
 }
 
 // src/rpm/source-build.ts
-import { createHash as createHash7 } from "node:crypto";
-import { existsSync as existsSync16, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync8, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
-import { basename as basename9, join as join23 } from "node:path";
-
-// src/rpm/sdist-backend.ts
-var LEGACY_BACKEND = "setuptools.build_meta:__legacy__";
-var LEGACY_REQUIRES = ["setuptools>=40.8.0"];
-function buildSystem(pyproject) {
-  if (pyproject === void 0) return { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND };
-  let table;
-  try {
-    table = parse(pyproject)["build-system"];
-  } catch {
-    return { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND };
-  }
-  if (typeof table !== "object" || table === null) return { requires: LEGACY_REQUIRES, backend: LEGACY_BACKEND };
-  const { requires, "build-backend": backend } = table;
-  const list = Array.isArray(requires) ? requires.filter((r) => typeof r === "string") : LEGACY_REQUIRES;
-  return { requires: list, backend: typeof backend === "string" && /^[\w.:]{1,200}$/.test(backend) ? backend : LEGACY_BACKEND };
-}
-function unpinnedRequires(requires, lockText, interpreter, arch2) {
-  const pinned = new Set(lockedPackages(lockText, interpreter, arch2).map((p) => normalizeName(p.name)));
-  const missing = [];
-  for (const text of requires) {
-    const parsed = parseRequirement(text);
-    const name = parsed.ok ? normalizeName(parsed.requirement.name) : text;
-    if (!pinned.has(name)) missing.push(name);
-  }
-  return missing;
-}
-function generatorOf(wheelFile) {
-  const line = /^Generator:[ \t]*(.+)$/m.exec(wheelFile)?.[1]?.trim();
-  if (!line) return void 0;
-  const m = /^([\w.+-]{1,100})[ \t]*\(?[ \t]*([\w.+!-]{1,60})?\)?$/.exec(line);
-  return m ? m[2] ? `${m[1]} ${m[2]}` : m[1] : void 0;
-}
+import { createHash as createHash6 } from "node:crypto";
+import { existsSync as existsSync16, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync9, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
+import { basename as basename9, join as join24 } from "node:path";
 
 // src/rpm/sdist-failure.ts
 var FRAMING = /subprocess-exited-with-error|Failed building wheel|Failed to build|did not run successfully|This error originates from a subprocess|lines of output\]|end of output|exit code:|See above for output|ERROR: Could not build wheels|legacy-install-failure|ERROR: Failed to build installable wheels|finished with status 'error'|^Building wheel for /;
@@ -34033,10 +34280,10 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join23(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join24(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join23(request.project, candidate);
+    const path = join24(request.project, candidate);
     if (!existsSync16(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
@@ -34049,24 +34296,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join23(request.project, lock), log);
+    const python = await pythonVenv(request.python, join24(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join23(work, "venv");
+  const venv = join24(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join23(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join24(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join23(request.dir, `.sdist-${request.name}`);
+  const work = join24(request.dir, `.sdist-${request.name}`);
   rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join23(work, "wheel");
+    const wheelDir = join24(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -34086,16 +34333,16 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join23(wheelDir, wheel)) ?? "");
-    const data = readFileSync8(join23(wheelDir, wheel));
-    renameSync4(join23(wheelDir, wheel), join23(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join24(wheelDir, wheel)) ?? "");
+    const data = readFileSync9(join24(wheelDir, wheel));
+    renameSync4(join24(wheelDir, wheel), join24(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
       sdist: basename9(request.sdist),
       sdistSha256: request.sdistSha256,
       wheel,
-      sha256: createHash7("sha256").update(data).digest("hex"),
+      sha256: createHash6("sha256").update(data).digest("hex"),
       backend: system.backend,
       reason: request.reason,
       ...generator ? { generator } : {},
@@ -34115,13 +34362,13 @@ function failureMessage(request, system, lock, output) {
 }
 
 // src/rpm/wheelhouse.ts
-import { mkdirSync as mkdirSync10, readdirSync as readdirSync12, readFileSync as readFileSync9, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11, writeFileSync as writeFileSync10 } from "node:fs";
-import { join as join25 } from "node:path";
+import { mkdirSync as mkdirSync10, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11, writeFileSync as writeFileSync10 } from "node:fs";
+import { join as join26 } from "node:path";
 
 // src/rpm/index-fetch.ts
 import { copyFileSync as copyFileSync5, mkdirSync as mkdirSync9, readdirSync as readdirSync11, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10 } from "node:fs";
-import { basename as basename10, join as join24 } from "node:path";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { basename as basename10, join as join25 } from "node:path";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
 
 // src/rpm/index-page.ts
 var SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
@@ -34269,7 +34516,7 @@ var IndexReader = class {
    * that failed when nothing was found elsewhere, and any file whose digest the lock does not allow.
    */
   async fetch(packages, sdist, supported, dir) {
-    const staging = join24(dir, `.download-${sdist ? "sdist" : "wheel"}`);
+    const staging = join25(dir, `.download-${sdist ? "sdist" : "wheel"}`);
     mkdirSync9(staging, { recursive: true });
     const fetched = [];
     const none = [];
@@ -34298,7 +34545,7 @@ var IndexReader = class {
     return { fetched, none };
   }
   async download(pkg, c, staging, dir) {
-    const part = join24(staging, `${c.file}.part`);
+    const part = join25(staging, `${c.file}.part`);
     let digest;
     if (c.path) {
       copyFileSync5(c.path, part);
@@ -34315,7 +34562,7 @@ var IndexReader = class {
       rmSync8(part, { force: true });
       throw new BuildFailure(hashRefusal(pkg));
     }
-    const path = join24(dir, c.file);
+    const path = join25(dir, c.file);
     renameSync5(part, path);
     return { pkg, file: c.file, digest, path };
   }
@@ -34350,10 +34597,10 @@ var IndexReader = class {
   }
   async findLinks(location) {
     if (/^https?:/i.test(location)) return this.page(location, "text/html");
-    const path = location.startsWith("file:") ? fileURLToPath2(location) : location;
+    const path = location.startsWith("file:") ? fileURLToPath3(location) : location;
     try {
       if (!statSync10(path).isDirectory()) return { candidates: [{ file: basename10(path), path }], failures: [] };
-      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join24(path, file) })), failures: [] };
+      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join25(path, file) })), failures: [] };
     } catch {
       return { candidates: [], failures: [] };
     }
@@ -34432,10 +34679,10 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join25(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join26(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
-    const parsed = JSON.parse(readFileSync9(file, "utf8"));
+    const parsed = JSON.parse(readFileSync10(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     return Object.fromEntries(Object.entries(parsed).filter((e) => typeof e[1] === "string"));
   } catch {
@@ -34443,7 +34690,7 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync10(join25(file, ".."), { recursive: true });
+  mkdirSync10(join26(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync10(temp, `${JSON.stringify(merged, null, 1)}
@@ -34460,7 +34707,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join25(cacheRoot(), "blobs"));
+  store = new BlobStore(join26(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -34531,10 +34778,10 @@ var WheelhouseFetch = class {
     const r = this.request;
     let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)) && !(sdist ? this.sdists : this.files).has(normalizeName(p.name)));
     while (wanted.length > 0) {
-      const staging = join25(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      const staging = join26(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
       rmSync9(staging, { recursive: true, force: true });
       mkdirSync10(staging, { recursive: true });
-      const lockFile = join25(r.dir, ".requirements.lock");
+      const lockFile = join26(r.dir, ".requirements.lock");
       writeFileSync10(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
@@ -34567,7 +34814,7 @@ var WheelhouseFetch = class {
   }
   async keepDownloads(staging, wanted, sdist) {
     for (const file of readdirSync12(staging)) {
-      const path = join25(staging, file);
+      const path = join26(staging, file);
       if (!statSync11(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
@@ -34615,8 +34862,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join25(request.dir, sdist),
-      sdistSha256: await sha256File(join25(request.dir, sdist)),
+      sdist: join26(request.dir, sdist),
+      sdistSha256: await sha256File(join26(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -34624,7 +34871,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join25(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join26(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -34633,7 +34880,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync11(join25(request.dir, file)).size;
+    bytes += statSync11(join26(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -34747,7 +34994,7 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(platform2.skip.keys())),
         packages: packages.filter((p) => !platform2.skip.has(normalizeName(p.name))),
         forceSource: platform2.forceSource,
-        dir: join26(this.work, "wheelhouse"),
+        dir: join27(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -34761,7 +35008,7 @@ var Build = class {
     });
   }
   buildLockText() {
-    const path = join26(this.options.project, BUILD_LOCK);
+    const path = join27(this.options.project, BUILD_LOCK);
     return existsSync17(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
@@ -34771,7 +35018,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder2, join26(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join27(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -34846,7 +35093,7 @@ var Build = class {
     const waived = waivedLines(audited.findings, venv);
     if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
       const description = [...input.description, ...waivedParagraphs(waived)];
-      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join26(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
+      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join27(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
       audited = await this.timed("Audit the RPM again", () => auditOf(built));
       if (waivedLines(audited.findings, venv).join("\n") !== waived.join("\n")) {
         throw new BuildFailure("the second build's waived findings differ from the first's, so its description cannot name them: the build is not reproducible; look for files that change between builds");
@@ -34893,7 +35140,7 @@ function stopped(run2, failure, identity2) {
 }
 function keepFailureLog(failure, out) {
   if (!failure.log) return failure.message;
-  const path = join27(out, failure.log.name);
+  const path = join28(out, failure.log.name);
   writeWhole(path, outward(failure.log.text));
   return `${failure.message} (its whole output: ${path})`;
 }
@@ -35035,7 +35282,7 @@ async function runBuild(options, log, services = {}) {
   const result = await build(options, log, services);
   const subject = buildSubject(result, options.project);
   mkdirSync11(options.out, { recursive: true });
-  const report = join28(options.out, "build-report.json");
+  const report = join29(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -35054,10 +35301,10 @@ async function runBuild(options, log, services = {}) {
 async function runBuildAll(options, log, services = {}) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join28(options.out, pairDirectory(entry)) }, log, services));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join29(options.out, pairDirectory(entry)) }, log, services));
     runs.push(run2);
   }
-  const report = join28(options.out, "build-report.json");
+  const report = join29(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -35070,7 +35317,7 @@ built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
 }
 
 // src/cli/signing-flags.ts
-import { existsSync as existsSync18, readFileSync as readFileSync10, statSync as statSync12 } from "node:fs";
+import { existsSync as existsSync18, readFileSync as readFileSync11, statSync as statSync12 } from "node:fs";
 var SIGNING_OPTIONS = {
   "sign-key": { type: "string" }
 };
@@ -35079,7 +35326,7 @@ function signingFlag(flags) {
   if (file === void 0) return void 0;
   const path = absolutePath(file);
   if (!existsSync18(path) || !statSync12(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
-  const key = readFileSync10(path, "utf8");
+  const key = readFileSync11(path, "utf8");
   const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || void 0;
   delete process.env.PHOREUS_SIGN_PASSPHRASE;
   registerSecrets(signingSecrets(key, passphrase));
@@ -35274,8 +35521,8 @@ async function matrixCommand(args) {
 }
 
 // src/publish/repository.ts
-import { chmodSync as chmodSync3, copyFileSync as copyFileSync6, existsSync as existsSync19, linkSync, mkdirSync as mkdirSync12, readdirSync as readdirSync13, readFileSync as readFileSync11, renameSync as renameSync7, rmSync as rmSync10, statSync as statSync13 } from "node:fs";
-import { basename as basename11, dirname as dirname8, join as join29, relative as relative5, resolve as resolve4 } from "node:path";
+import { chmodSync as chmodSync3, copyFileSync as copyFileSync6, existsSync as existsSync19, linkSync, mkdirSync as mkdirSync12, readdirSync as readdirSync13, readFileSync as readFileSync12, renameSync as renameSync7, rmSync as rmSync10, statSync as statSync13 } from "node:fs";
+import { basename as basename11, dirname as dirname9, join as join30, relative as relative5, resolve as resolve4 } from "node:path";
 
 // src/publish/rpm-version.ts
 function rpmvercmp(a, b) {
@@ -35332,7 +35579,7 @@ var RPM_MAGIC2 = Buffer.from([237, 171, 238, 219]);
 var nevra = (p) => `${p.name}-${p.version}-${p.release}.${p.arch}`;
 async function readCandidate(file) {
   if (!existsSync19(file) || !statSync13(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
-  const lead = readFileSync11(file).subarray(0, 4);
+  const lead = readFileSync12(file).subarray(0, 4);
   if (!lead.equals(RPM_MAGIC2)) throw new UsageError(`${file} is not an RPM (it does not start with the RPM magic number)`);
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", "%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{BUILDTIME}\\t%{SOURCERPM}\\n[%{FILENAMES}\\n]", file]);
   if (q.exitCode !== 0) throw new UsageError(`${file} is not a readable RPM: ${lastLine(q.stderr)}`);
@@ -35350,18 +35597,18 @@ async function readCandidate(file) {
 }
 function filesUnder(root, dir = root) {
   return readdirSync13(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join29(dir, e.name);
+    const full = join30(dir, e.name);
     return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
   });
 }
 function stageCopy(repo, stage) {
   for (const file of filesUnder(repo)) {
-    const target2 = join29(stage, file);
-    mkdirSync12(dirname8(target2), { recursive: true });
+    const target2 = join30(stage, file);
+    mkdirSync12(dirname9(target2), { recursive: true });
     if (file.startsWith("repodata/")) {
-      copyFileSync6(join29(repo, file), target2);
+      copyFileSync6(join30(repo, file), target2);
     } else {
-      linkSync(join29(repo, file), target2);
+      linkSync(join30(repo, file), target2);
     }
   }
 }
@@ -35383,7 +35630,7 @@ function staleMetaPackages(candidates, published) {
 function openRepository(request) {
   const repo = resolve4(request.repo);
   if (existsSync19(repo) && !statSync13(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
-  const repomdPath = join29(repo, "repodata", "repomd.xml");
+  const repomdPath = join30(repo, "repodata", "repomd.xml");
   const exists2 = existsSync19(repomdPath);
   if (!exists2 && existsSync19(repo) && readdirSync13(repo).length > 0) {
     throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
@@ -35400,12 +35647,12 @@ function replacements(repo, candidates, published) {
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
-    const file = join29(PACKAGES, basename11(c.file));
+    const file = join30(PACKAGES, basename11(c.file));
     if (same) {
       findings.push(finding("PH401", basename11(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename11(c.file)} and ${basename11(twice)} are both ${nevra(c)}; publish one`);
-    } else if (existsSync19(join29(repo, file))) {
+    } else if (existsSync19(join30(repo, file))) {
       findings.push(finding("PH401", basename11(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
@@ -35427,24 +35674,24 @@ async function publish(request, log) {
   }
   const adding = candidates.filter((c) => !stale.has(c.file));
   if (adding.length === 0) return result;
-  const parent = dirname8(repo);
+  const parent = dirname9(repo);
   mkdirSync12(parent, { recursive: true });
   const stage = scratchDir(`.${basename11(repo)}.publish-`, parent);
   try {
     chmodSync3(stage, existsSync19(repo) ? statSync13(repo).mode & 4095 : 493);
     if (existsSync19(repo)) stageCopy(repo, stage);
-    rmSync10(join29(stage, "repodata", "repomd.xml.asc"), { force: true });
-    mkdirSync12(join29(stage, PACKAGES), { recursive: true, mode: 493 });
+    rmSync10(join30(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync12(join30(stage, PACKAGES), { recursive: true, mode: 493 });
     for (const c of adding) {
-      const target2 = join29(stage, PACKAGES, basename11(c.file));
+      const target2 = join30(stage, PACKAGES, basename11(c.file));
       copyFileSync6(c.file, target2);
       chmodSync3(target2, 420);
-      result.added.push(join29(PACKAGES, basename11(c.file)));
+      result.added.push(join30(PACKAGES, basename11(c.file)));
     }
-    const revision = revisionOf(adding, exists2 ? readFileSync11(repomdPath, "utf8") : void 0);
+    const revision = revisionOf(adding, exists2 ? readFileSync12(repomdPath, "utf8") : void 0);
     const after = await updateRepodata(stage, revision, [...published, ...adding], log);
     if (request.keyring) {
-      await detachSign(request.keyring, join29(stage, "repodata", "repomd.xml"), join29(stage, "repodata", "repomd.xml.asc"));
+      await detachSign(request.keyring, join30(stage, "repodata", "repomd.xml"), join30(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
     }
     swapIn(stage, repo);
