@@ -27633,9 +27633,6 @@ function checkIdentity(header, identity2, ctx) {
   return findings;
 }
 
-// src/audit/payload.ts
-import { createHash } from "node:crypto";
-
 // src/core/waivers.ts
 var MAX_GLOB_LENGTH = 512;
 var MAX_REASON_LENGTH = 500;
@@ -29336,7 +29333,7 @@ var PayloadAuditor = class {
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
     if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
   }
-  /** An entry held whole; its digest is computed here unless the reader gives it. */
+  /** An entry held whole; a regular file comes with its digest, which the payload stream computed. */
   add(entry) {
     const path = `/${entry.name}`;
     this.entries++;
@@ -29352,7 +29349,8 @@ var PayloadAuditor = class {
     if (!isRegular(entry.mode)) return;
     this.bytes += entry.data.length;
     const data = entry.data;
-    const facts = { sha256: entry.sha256 ?? createHash("sha256").update(data).digest("base64url"), size: data.length };
+    if (entry.sha256 === void 0) throw new Error(`no digest came for ${entry.name}`);
+    const facts = { sha256: entry.sha256, size: data.length };
     this.p.files.set(path, facts);
     const elf = readElf(data);
     if (elf) {
@@ -29877,7 +29875,7 @@ async function readHeader(rpm) {
 import { posix as posix8 } from "node:path";
 
 // src/rpm/sbom.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash } from "node:crypto";
 var oneLine = (text) => {
   const t = text?.trim();
   return t && !t.includes("\n") && t.length <= 200 && !/^unknown$/i.test(t) ? t : void 0;
@@ -29910,7 +29908,7 @@ function component(d, type) {
   };
 }
 function contentUuid(text) {
-  const bytes = createHash2("sha256").update(text).digest().subarray(0, 16);
+  const bytes = createHash("sha256").update(text).digest().subarray(0, 16);
   bytes[6] = (bytes[6] ?? 0) & 15 | 80;
   bytes[8] = (bytes[8] ?? 0) & 63 | 128;
   const hex = bytes.toString("hex");
@@ -32773,18 +32771,18 @@ function resourcePath(relative7) {
 }
 
 // src/tools/venv.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
 import { basename as basename4, join as join17 } from "node:path";
 
 // src/tools/blob-store.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync7, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
 import { basename as basename3, join as join14 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
 async function sha256File(path) {
-  const hash = createHash3("sha256");
+  const hash = createHash2("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk);
   return hash.digest("hex");
 }
@@ -32903,7 +32901,7 @@ function cacheRoot(env = process.env) {
 }
 
 // src/tools/http.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { get as httpGet } from "node:http";
 import { get as httpsGet } from "node:https";
@@ -32980,7 +32978,7 @@ function fetchUrl(address, options) {
   return follow(address, options, options.readBody ?? true ? readWhole(options.maxBytes ?? 256 * 1024 * 1024) : void 0);
 }
 async function downloadUrl(address, file, options) {
-  const hash = createHash4("sha256");
+  const hash = createHash3("sha256");
   let bytes = 0;
   const sink = (response, fail) => new Promise((resolve5, reject) => {
     const out = createWriteStream(file);
@@ -33150,8 +33148,8 @@ async function failingIndex(name, indexes, timeoutS = indexTimeout()) {
 // src/tools/venv.ts
 var MANIFEST = "phoreus-venv.json";
 var venvEnv = (env = process.env) => ({ ...env, PYTHONDONTWRITEBYTECODE: "1" });
-function allowedDigests(lockText) {
-  return new Set(requirementEntries(parseRequirementsFile(lockText)).flatMap((e) => e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase())));
+function pinDigests(lockText) {
+  return requirementEntries(parseRequirementsFile(lockText)).map((e) => e.hashes.filter((h) => h.algorithm === "sha256").map((h) => h.digest.toLowerCase()));
 }
 async function bundledPip(python) {
   const r = await run(python, ["-I", "-c", 'import ensurepip, glob, os; print(sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))[-1])']);
@@ -33188,7 +33186,7 @@ async function verifyKept(venv, python, allowed, store) {
     removeScratch(wheels);
   }
 }
-async function install(python, lockPath, allowed, store, target2) {
+async function install(python, lockPath, pins2, allowed, store, target2) {
   const files = scratchDir("phoreus-venv-files-");
   try {
     for (const digest of allowed) if (store.has(digest)) await store.place(digest, files);
@@ -33200,7 +33198,7 @@ async function install(python, lockPath, allowed, store, target2) {
       return run(join17(target2, "bin", "python"), [`${locked ? join17(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
-    const stored = requirementEntries(parseRequirementsFile(readFileSync5(lockPath, "utf8"))).every((e) => e.hashes.some((h) => store.has(h.digest.toLowerCase())));
+    const stored = pins2.every((digests2) => digests2.some((digest) => store.has(digest)));
     let installed = stored ? await pipRun(installArgs) : void 0;
     if (installed?.exitCode !== 0) {
       const fetched = await run(join17(target2, "bin", "python"), [
@@ -33237,10 +33235,11 @@ async function install(python, lockPath, allowed, store, target2) {
 }
 async function pythonVenv(python, lockPath, log) {
   const lockText = readFileSync5(lockPath, "utf8");
-  const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
+  const key = createHash4("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
   const venv = join17(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
   const venvPython = join17(venv, "bin", "python");
-  const allowed = allowedDigests(lockText);
+  const pins2 = pinDigests(lockText);
+  const allowed = new Set(pins2.flat());
   const store = new BlobStore(join17(cacheRoot(), "blobs"));
   if (existsSync12(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
@@ -33252,7 +33251,7 @@ async function pythonVenv(python, lockPath, log) {
   mkdirSync4(join17(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
-    const digests = await install(python, lockPath, allowed, store, staging);
+    const digests = await install(python, lockPath, pins2, allowed, store, staging);
     writeFileSync5(join17(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
@@ -34203,7 +34202,7 @@ function place(built, out, id) {
 }
 
 // src/rpm/source-build.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { existsSync as existsSync16, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync9, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
 import { basename as basename9, join as join24 } from "node:path";
 
@@ -34342,7 +34341,7 @@ ${built.stderr}`));
       sdist: basename9(request.sdist),
       sdistSha256: request.sdistSha256,
       wheel,
-      sha256: createHash6("sha256").update(data).digest("hex"),
+      sha256: createHash5("sha256").update(data).digest("hex"),
       backend: system.backend,
       reason: request.reason,
       ...generator ? { generator } : {},

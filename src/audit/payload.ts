@@ -5,7 +5,6 @@
  * decided at the end from small per-file facts. The rules live in payload-rules/, in small
  * groups; this auditor gathers the facts they share and reports their findings. Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
 import { finding, type Finding } from '../core/finding.js';
 import { modulefilePath, phoreusPrefix } from '../core/layout.js';
 import type { RuleId } from '../core/rules.js';
@@ -115,7 +114,7 @@ export class PayloadAuditor {
     if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
   }
 
-  /** An entry held whole; its digest is computed here unless the reader gives it. */
+  /** An entry held whole; a regular file comes with its digest, which the payload stream computed. */
   add(entry: CpioEntry & { sha256?: string }): void {
     const path = `/${entry.name}`;
     this.entries++;
@@ -131,7 +130,8 @@ export class PayloadAuditor {
     if (!isRegular(entry.mode)) return;
     this.bytes += entry.data.length;
     const data = entry.data;
-    const facts: FileFacts = { sha256: entry.sha256 ?? createHash('sha256').update(data).digest('base64url'), size: data.length };
+    if (entry.sha256 === undefined) throw new Error(`no digest came for ${entry.name}`);
+    const facts: FileFacts = { sha256: entry.sha256, size: data.length };
     this.p.files.set(path, facts);
 
     const elf = readElf(data);

@@ -26,9 +26,9 @@ const MANIFEST = 'phoreus-venv.json';
 /** The environment a private venv's python runs in: no bytecode written into the checked tree. */
 export const venvEnv = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({ ...env, PYTHONDONTWRITEBYTECODE: '1' });
 
-/** Every sha256 the lock allows, whatever the marker: the files a venv of it may be made from. */
-function allowedDigests(lockText: string): Set<string> {
-  return new Set(requirementEntries(parseRequirementsFile(lockText)).flatMap((e) => e.hashes.filter((h) => h.algorithm === 'sha256').map((h) => h.digest.toLowerCase())));
+/** The sha256 digests of each pin of the lock, whatever its marker: the files a venv of it may be made from. */
+function pinDigests(lockText: string): string[][] {
+  return requirementEntries(parseRequirementsFile(lockText)).map((e) => e.hashes.filter((h) => h.algorithm === 'sha256').map((h) => h.digest.toLowerCase()));
 }
 
 /** The pip wheel the interpreter bundles (ensurepip): part of its standard library, so as trusted as the interpreter. */
@@ -79,7 +79,7 @@ async function verifyKept(venv: string, python: string, allowed: ReadonlySet<str
  * Installs the lock into `target`, from files in the store where the lock allows them and
  * from the index otherwise; returns the digests of every file it had to choose from.
  */
-async function install(python: string, lockPath: string, allowed: ReadonlySet<string>, store: BlobStore, target: string): Promise<string[]> {
+async function install(python: string, lockPath: string, pins: readonly string[][], allowed: ReadonlySet<string>, store: BlobStore, target: string): Promise<string[]> {
   const files = scratchDir('phoreus-venv-files-');
   try {
     for (const digest of allowed) if (store.has(digest)) await store.place(digest, files);
@@ -93,7 +93,7 @@ async function install(python: string, lockPath: string, allowed: ReadonlySet<st
     };
     const installArgs = ['install', '--quiet', '--no-input', '--disable-pip-version-check', '--no-index', '--find-links', files, '--require-hashes', '--no-compile', '--no-warn-script-location', '-r', lockPath];
     // A pin with none of its files in the store sends the first run to the index at once.
-    const stored = requirementEntries(parseRequirementsFile(readFileSync(lockPath, 'utf8'))).every((e) => e.hashes.some((h) => store.has(h.digest.toLowerCase())));
+    const stored = pins.every((digests) => digests.some((digest) => store.has(digest)));
     let installed = stored ? await pipRun(installArgs) : undefined;
     if (installed?.exitCode !== 0) {
       // Some file is not in the store yet: fetch what the lock pins, checked, and keep it.
@@ -124,7 +124,8 @@ export async function pythonVenv(python: string, lockPath: string, log: Log): Pr
   const key = createHash('sha256').update(lockText).update('\0').update(python).digest('hex').slice(0, 16);
   const venv = join(cacheRoot(), 'venvs', `${basename(lockPath).replace(/\.lock$/, '')}-${key}`);
   const venvPython = join(venv, 'bin', 'python');
-  const allowed = allowedDigests(lockText);
+  const pins = pinDigests(lockText);
+  const allowed = new Set(pins.flat());
   const store = new BlobStore(join(cacheRoot(), 'blobs'));
 
   if (existsSync(venv)) {
@@ -138,7 +139,7 @@ export async function pythonVenv(python: string, lockPath: string, log: Log): Pr
   mkdirSync(join(cacheRoot(), 'venvs'), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
-    const digests = await install(python, lockPath, allowed, store, staging);
+    const digests = await install(python, lockPath, pins, allowed, store, staging);
     writeFileSync(join(staging, MANIFEST), `${JSON.stringify({ lock: basename(lockPath), python, wheels: digests }, null, 1)}\n`);
     try {
       renameSync(staging, venv);
