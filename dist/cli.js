@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);
-const __phoreusThreadSources = {"audit/payload-thread.ts":"\"use strict\";\nvar __defProp = Object.defineProperty;\nvar __getOwnPropDesc = Object.getOwnPropertyDescriptor;\nvar __getOwnPropNames = Object.getOwnPropertyNames;\nvar __hasOwnProp = Object.prototype.hasOwnProperty;\nvar __copyProps = (to, from, except, desc) => {\n  if (from && typeof from === \"object\" || typeof from === \"function\") {\n    for (let key of __getOwnPropNames(from))\n      if (!__hasOwnProp.call(to, key) && key !== except)\n        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });\n  }\n  return to;\n};\nvar __toCommonJS = (mod) => __copyProps(__defProp({}, \"__esModule\", { value: true }), mod);\n\n// src/audit/payload-thread.ts\nvar payload_thread_exports = {};\nmodule.exports = __toCommonJS(payload_thread_exports);\nvar import_node_child_process = require(\"node:child_process\");\nvar import_node_crypto = require(\"node:crypto\");\nvar import_node_fs = require(\"node:fs\");\nvar import_node_worker_threads = require(\"node:worker_threads\");\n\n// src/audit/cpio.ts\nvar HEADER = 110;\nvar TRAILER = \"TRAILER!!!\";\nvar MAX_NAME = 16384;\nvar S_IFMT = 61440;\nvar S_IFREG = 32768;\nvar isRegular = (mode) => (mode & S_IFMT) === S_IFREG;\nvar pad4 = (n) => (4 - n % 4) % 4;\nfunction fanOut(readers) {\n  return {\n    data: (chunk) => {\n      for (const r of readers) r.data(chunk);\n    },\n    end: () => {\n      for (const r of readers) r.end();\n    }\n  };\n}\nvar CpioReader = class {\n  constructor(onEntry) {\n    this.onEntry = onEntry;\n  }\n  onEntry;\n  /** Unread bytes of the header or name being read; data is never gathered here. */\n  chunks = [];\n  available = 0;\n  done = false;\n  header;\n  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */\n  current;\n  /**\n   * Hard links whose data has not come yet: newc stores a link set's data once, with its\n   * last link, so the earlier ones wait for it (by inode).\n   */\n  links = /* @__PURE__ */ new Map();\n  take(n) {\n    const first = this.chunks[0];\n    if (n === 0 || !first) return Buffer.alloc(0);\n    if (first.length >= n) {\n      if (first.length === n) this.chunks.shift();\n      else this.chunks[0] = first.subarray(n);\n      this.available -= n;\n      return first.subarray(0, n);\n    }\n    const out = Buffer.allocUnsafe(n);\n    let filled = 0;\n    while (filled < n) {\n      const head = this.chunks[0];\n      const used = Math.min(head.length, n - filled);\n      head.copy(out, filled, 0, used);\n      filled += used;\n      if (used === head.length) this.chunks.shift();\n      else this.chunks[0] = head.subarray(used);\n    }\n    this.available -= n;\n    return out;\n  }\n  /** Passes on as much of the current entry's data (then padding) as `chunk` holds; returns the rest. */\n  stream(chunk) {\n    const current = this.current;\n    if (!current) return chunk;\n    const data = Math.min(current.remaining, chunk.length);\n    if (data > 0) {\n      current.reader?.data(chunk.subarray(0, data));\n      current.remaining -= data;\n    }\n    let rest = chunk.subarray(data);\n    if (current.remaining === 0) {\n      const pad = Math.min(current.padding, rest.length);\n      current.padding -= pad;\n      rest = rest.subarray(pad);\n      if (current.padding === 0) {\n        this.current = void 0;\n        current.reader?.end();\n      }\n    }\n    return rest;\n  }\n  /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */\n  push(input) {\n    this.read(input);\n    if (this.chunks.length > 0) this.chunks = [Buffer.concat(this.chunks)];\n  }\n  read(input) {\n    if (this.done || input.length === 0) return;\n    let chunk = this.stream(input);\n    if (chunk.length > 0) {\n      this.chunks.push(chunk);\n      this.available += chunk.length;\n    }\n    while (!this.done && !this.current) {\n      if (!this.header) {\n        if (this.available < HEADER) return;\n        const header = this.take(HEADER);\n        const magic = header.toString(\"latin1\", 0, 6);\n        if (magic !== \"070701\" && magic !== \"070702\") throw new Error(`not a newc cpio archive (magic \"${magic.replace(/[^\\x20-\\x7e]/g, \"?\")}\")`);\n        const field = (i) => Number.parseInt(header.toString(\"latin1\", 6 + i * 8, 14 + i * 8), 16);\n        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };\n        if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error(\"a cpio header field is not hexadecimal\");\n        if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);\n        this.header = parsed;\n      }\n      const { ino, mode, nlink, size, nameSize } = this.header;\n      const nameBlock = nameSize + pad4(HEADER + nameSize);\n      if (this.available < nameBlock) return;\n      const name = this.take(nameBlock).toString(\"utf8\", 0, nameSize - 1).replace(/^\\.\\//, \"\");\n      this.header = void 0;\n      if (name === TRAILER) {\n        this.done = true;\n        this.chunks = [];\n        for (const waiting of this.links.values()) {\n          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();\n        }\n        this.links.clear();\n        return;\n      }\n      let reader;\n      if (nlink > 1 && isRegular(mode) && size === 0) {\n        this.links.set(ino, [...this.links.get(ino) ?? [], { name, mode }]);\n      } else if (nlink > 1 && isRegular(mode)) {\n        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));\n        this.links.delete(ino);\n        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);\n      } else {\n        reader = this.onEntry({ name, mode, size });\n      }\n      this.current = { reader, remaining: size, padding: pad4(size) };\n      const buffered = this.take(this.available);\n      this.chunks = [];\n      chunk = this.stream(buffered);\n      if (chunk.length > 0) {\n        this.chunks.push(chunk);\n        this.available = chunk.length;\n      }\n    }\n  }\n  /** True once the trailer was read. */\n  get finished() {\n    return this.done;\n  }\n};\n\n// src/audit/payload-thread.ts\nvar BATCH = 1 << 20;\nvar MAX_BATCHES = 32;\nfunction openAt(rpm, offset) {\n  const fd = (0, import_node_fs.openSync)(rpm, \"r\");\n  const skip = Buffer.allocUnsafe(Math.max(1, Math.min(offset, BATCH)));\n  for (let left = offset; left > 0; ) {\n    const n = (0, import_node_fs.readSync)(fd, skip, 0, Math.min(left, skip.length), null);\n    if (n === 0) break;\n    left -= n;\n  }\n  return fd;\n}\nfunction run(port, data) {\n  const post = (message, transfer = []) => port.postMessage(message, transfer);\n  const input = data.offset === void 0 ? \"ignore\" : openAt(data.rpm, data.offset);\n  const [command = \"rpm2cpio\", ...args] = data.command;\n  const child = (0, import_node_child_process.spawn)(command, args, { stdio: [input, \"pipe\", \"pipe\"], detached: true });\n  if (typeof input === \"number\") (0, import_node_fs.closeSync)(input);\n  if (child.pid !== void 0) post({ pid: child.pid });\n  let digests = [];\n  let hashing = data.digests;\n  const reader = new CpioReader((header) => {\n    if (!isRegular(header.mode)) return { data: () => void 0, end: () => void 0 };\n    const hash = (0, import_node_crypto.createHash)(\"sha256\");\n    return { data: (chunk) => {\n      hash.update(chunk);\n    }, end: () => {\n      digests.push(hash.digest(\"base64url\"));\n    } };\n  });\n  let pieces = [];\n  let size = 0;\n  let waiting = 0;\n  let stderr = \"\";\n  const flush = () => {\n    if (pieces.length === 0 && digests.length === 0) return;\n    if (++waiting >= MAX_BATCHES) child.stdout.pause();\n    post({ pieces, digests }, pieces.map((piece) => piece.buffer));\n    pieces = [];\n    digests = [];\n    size = 0;\n  };\n  port.on(\"message\", () => {\n    if (--waiting < MAX_BATCHES / 2) child.stdout.resume();\n  });\n  child.stdout.on(\"data\", (chunk) => {\n    if (hashing) {\n      try {\n        reader.push(chunk);\n      } catch {\n        hashing = false;\n      }\n    }\n    pieces.push(chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length ? chunk : Uint8Array.prototype.slice.call(chunk));\n    size += chunk.length;\n    if (size >= BATCH) flush();\n  });\n  child.stderr.setEncoding(\"utf8\");\n  child.stderr.on(\"data\", (text) => {\n    stderr = `${stderr}${text}`.slice(-65536);\n  });\n  child.on(\"error\", (error) => post({ error: error.message }));\n  child.on(\"close\", (code) => {\n    flush();\n    post({ code, stderr });\n    port.close();\n  });\n}\nif (import_node_worker_threads.parentPort && import_node_worker_threads.workerData) run(import_node_worker_threads.parentPort, import_node_worker_threads.workerData);\n"};
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -117,20 +116,20 @@ var require_version = __commonJS({
       return stringify2(parse2(version, cleanRegex));
     }
     function parse2(version, regex) {
-      const { groups: groups2 } = (regex || validRegex).exec(version) || {};
-      if (!groups2) {
+      const { groups } = (regex || validRegex).exec(version) || {};
+      if (!groups) {
         return null;
       }
       const parsed = {
-        epoch: Number(groups2.epoch ? groups2.epoch : 0),
-        release: groups2.release.split(".").map(Number),
-        pre: normalize_letter_version(groups2.pre_l, groups2.pre_n),
+        epoch: Number(groups.epoch ? groups.epoch : 0),
+        release: groups.release.split(".").map(Number),
+        pre: normalize_letter_version(groups.pre_l, groups.pre_n),
         post: normalize_letter_version(
-          groups2.post_l,
-          groups2.post_n1 || groups2.post_n2
+          groups.post_l,
+          groups.post_n1 || groups.post_n2
         ),
-        dev: normalize_letter_version(groups2.dev_l, groups2.dev_n),
-        local: parse_local_version(groups2.local)
+        dev: normalize_letter_version(groups.dev_l, groups.dev_n),
+        local: parse_local_version(groups.local)
       };
       return parsed;
     }
@@ -361,12 +360,12 @@ var require_specifier = __commonJS({
       if (!ranges.trim()) {
         return [];
       }
-      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups: groups2 }) => {
-        if (!groups2) {
+      const specifiers = ranges.split(",").map((range) => rangeRegex.exec(range.trim()) || {}).map(({ groups }) => {
+        if (!groups) {
           return null;
         }
-        let { ...spec } = groups2;
-        const { operator, version, prefix, legacy } = groups2;
+        let { ...spec } = groups;
+        const { operator, version, prefix, legacy } = groups;
         if (version) {
           spec = { ...spec, ...explainVersion(version) };
           if (operator === "~=") {
@@ -27130,10 +27129,10 @@ var require_undici = __commonJS({
 });
 
 // src/cli/audit.ts
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname4 } from "node:path";
 
 // src/audit/audit.ts
-import { basename as basename2, dirname as dirname4 } from "node:path";
+import { basename as basename2, dirname as dirname3 } from "node:path";
 
 // src/core/redact.ts
 var USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\s]*)@/g;
@@ -27492,7 +27491,6 @@ import { mkdtempSync, rmSync as rmSync2 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 var children = /* @__PURE__ */ new Set();
-var groups = /* @__PURE__ */ new Set();
 var scratch = /* @__PURE__ */ new Set();
 var handling = false;
 var GRACE_MS = 3e3;
@@ -27518,33 +27516,16 @@ function signalGroup(child, signal) {
   }
 }
 async function stopEverything(signal) {
-  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size + groups.size} child process(es) and removing temporary files
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files
 `);
   for (const child of children) signalGroup(child, "SIGTERM");
-  for (const pid of groups) signalPid(pid, "SIGTERM");
   const deadline = Date.now() + GRACE_MS;
   while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
     await new Promise((resolve5) => setTimeout(resolve5, 50));
   }
   for (const child of children) signalGroup(child, "SIGKILL");
-  for (const pid of groups) signalPid(pid, "SIGKILL");
   removeAllScratch();
   process.exit(signal === "SIGINT" ? 130 : 143);
-}
-function signalPid(pid, signal) {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-  }
-}
-function adoptGroup(pid) {
-  groups.add(pid);
-  return {
-    ended: () => groups.delete(pid),
-    stop: () => {
-      if (groups.delete(pid)) signalPid(pid, "SIGKILL");
-    }
-  };
 }
 function adoptChild(child) {
   children.add(child);
@@ -27953,6 +27934,7 @@ function fileSource(fd, size) {
   };
 }
 var MAX_NAME2 = 4096;
+var MAX_TABLE = 4 * 1024 * 1024;
 var ElfReader = class {
   constructor(source2, is64, little) {
     this.source = source2;
@@ -27963,22 +27945,30 @@ var ElfReader = class {
   is64;
   little;
   sections = [];
-  at(o, n) {
+  /** `n` bytes at `o`, all of them. */
+  table(o, n) {
+    if (n > MAX_TABLE) throw new RangeError("a table larger than any ELF file has");
     const b = this.source.read(o, n);
     if (b.length < n) throw new RangeError("past the end of the file");
     return b;
   }
-  u16(o) {
-    return this.little ? this.at(o, 2).readUInt16LE(0) : this.at(o, 2).readUInt16BE(0);
+  u16(b, o) {
+    return this.little ? b.readUInt16LE(o) : b.readUInt16BE(o);
   }
-  u32(o) {
-    return this.little ? this.at(o, 4).readUInt32LE(0) : this.at(o, 4).readUInt32BE(0);
+  u32(b, o) {
+    return this.little ? b.readUInt32LE(o) : b.readUInt32BE(o);
   }
-  word(o) {
-    return this.is64 ? Number(this.little ? this.at(o, 8).readBigUInt64LE(0) : this.at(o, 8).readBigUInt64BE(0)) : this.u32(o);
+  /** An address or offset: 64 bits in ELF64 (exact up to 2^53, beyond any file this reads). */
+  word(b, o) {
+    if (!this.is64) return this.u32(b, o);
+    const [low, high] = this.little ? [b.readUInt32LE(o), b.readUInt32LE(o + 4)] : [b.readUInt32BE(o + 4), b.readUInt32BE(o)];
+    return high * 4294967296 + low;
   }
-  sword(o) {
-    return this.is64 ? Number(this.little ? this.at(o, 8).readBigInt64LE(0) : this.at(o, 8).readBigInt64BE(0)) : this.u32(o);
+  /** A signed tag of the dynamic section: only its small values matter, so its high half is read as signed. */
+  sword(b, o) {
+    if (!this.is64) return this.little ? b.readInt32LE(o) : b.readInt32BE(o);
+    const [low, high] = this.little ? [b.readUInt32LE(o), b.readInt32LE(o + 4)] : [b.readUInt32BE(o + 4), b.readInt32BE(o)];
+    return high * 4294967296 + low;
   }
   /** The NUL-terminated string at `offset` of the string table in section `sectionIndex`. */
   str(sectionIndex, offset) {
@@ -27991,44 +27981,47 @@ var ElfReader = class {
   }
   readSections(shoff, shnum, shentsize) {
     const { is64 } = this;
+    const table = this.table(shoff, shnum * shentsize);
     this.sections = Array.from({ length: shnum }, (_, i) => {
-      const at = shoff + i * shentsize;
+      const at = i * shentsize;
       return {
-        type: this.u32(at + 4),
-        offset: this.word(at + (is64 ? 24 : 16)),
-        size: this.word(at + (is64 ? 32 : 20)),
-        link: this.u32(at + (is64 ? 40 : 24)),
-        info: this.u32(at + (is64 ? 44 : 28))
+        type: this.u32(table, at + 4),
+        offset: this.word(table, at + (is64 ? 24 : 16)),
+        size: this.word(table, at + (is64 ? 32 : 20)),
+        link: this.u32(table, at + (is64 ? 40 : 24)),
+        info: this.u32(table, at + (is64 ? 44 : 28))
       };
     });
   }
 };
 function readDynamic(r, dynamic, info2) {
   const entSize = r.is64 ? 16 : 8;
-  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
-    const tag2 = r.sword(at);
+  const table = r.table(dynamic.offset, dynamic.size - dynamic.size % entSize);
+  for (let at = 0; at + entSize <= table.length; at += entSize) {
+    const tag2 = r.sword(table, at);
     if (tag2 === 0) break;
-    const value = r.word(at + (r.is64 ? 8 : 4));
+    const value = r.word(table, at + (r.is64 ? 8 : 4));
     if (tag2 === DT_NEEDED) info2.needed.push(r.str(dynamic.link, value));
     else if (tag2 === DT_SONAME) info2.soname = r.str(dynamic.link, value);
     else if (tag2 === DT_RPATH || tag2 === DT_RUNPATH) info2.rpath.push(...r.str(dynamic.link, value).split(":").filter(Boolean));
   }
 }
 function readVersionsNeeded(r, verneed, info2) {
-  let at = verneed.offset;
-  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
-    const count = r.u16(at + 2);
-    const file = r.str(verneed.link, r.u32(at + 4));
+  const table = r.table(verneed.offset, verneed.size);
+  let at = 0;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < table.length; n++) {
+    const count = r.u16(table, at + 2);
+    const file = r.str(verneed.link, r.u32(table, at + 4));
     const names = [];
-    let aux = at + r.u32(at + 8);
+    let aux = at + r.u32(table, at + 8);
     for (let k = 0; k < count; k++) {
-      names.push(r.str(verneed.link, r.u32(aux + 8)));
-      const nextAux = r.u32(aux + 12);
+      names.push(r.str(verneed.link, r.u32(table, aux + 8)));
+      const nextAux = r.u32(table, aux + 12);
       if (nextAux === 0) break;
       aux += nextAux;
     }
     info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
-    const next = r.u32(at + 12);
+    const next = r.u32(table, at + 12);
     if (next === 0) break;
     at += next;
   }
@@ -28040,10 +28033,10 @@ function readElf(input) {
   const is64 = head[4] === 2;
   const r = new ElfReader(source2, is64, head[5] === 1);
   try {
-    const shoff = r.word(is64 ? 40 : 32);
-    const shentsize = r.u16(is64 ? 58 : 46);
-    const shnum = r.u16(is64 ? 60 : 48);
-    const info2 = { machine: r.u16(18), is64, needed: [], rpath: [], versionsNeeded: {} };
+    const shoff = r.word(head, is64 ? 40 : 32);
+    const shentsize = r.u16(head, is64 ? 58 : 46);
+    const shnum = r.u16(head, is64 ? 60 : 48);
+    const info2 = { machine: r.u16(head, 18), is64, needed: [], rpath: [], versionsNeeded: {} };
     if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source2.length) return info2;
     r.readSections(shoff, shnum, shentsize);
     const dynamic = r.sections.find((s) => s.type === SHT_DYNAMIC);
@@ -28083,9 +28076,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join31 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join31) return void 0;
-  const parts = (join31[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join30 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join30) return void 0;
+  const parts = (join30[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -29071,9 +29064,9 @@ function checkLibraries(p, report) {
 // src/audit/payload-rules/place.ts
 var UNSAFE_MODE = 3586;
 function checkPlace(p, report, path, mode) {
-  const allowedDirs = [toolDir(p.ctx.tool), modulefileDir(p.ctx)];
-  if (path === p.prefix || path.startsWith(`${p.prefix}/`) || path === p.modulefile) return;
-  if (isDirectory(mode) && allowedDirs.includes(path)) return;
+  if (path.startsWith(p.prefix) && (path.length === p.prefix.length || path[p.prefix.length] === "/")) return;
+  if (path === p.modulefile) return;
+  if (isDirectory(mode) && (path === toolDir(p.ctx.tool) || path === modulefileDir(p.ctx))) return;
   report("PH301", path, 1, `${path} is outside ${p.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter \xA73.1, \xA710); remove it from %files`);
 }
 function checkHeaderFiles(p, report, files) {
@@ -29269,11 +29262,16 @@ var PayloadAuditor = class {
   venv;
   sitePackages;
   modulefile;
+  /** The texts a rule parses, by path; and where the venv's scripts are. */
+  texts;
+  bin;
   constructor(ctx) {
     this.prefix = phoreusPrefix(ctx);
     this.venv = `${this.prefix}/venv`;
     this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
     this.modulefile = modulefilePath(ctx);
+    this.bin = `${this.venv}/bin/`;
+    this.texts = /* @__PURE__ */ new Map([[`${this.venv}/pyvenv.cfg`, "PH302"], [this.modulefile, "PH205"], [`${this.prefix}/requirements.lock`, "PH308"]]);
     this.p = {
       ctx,
       prefix: this.prefix,
@@ -29312,7 +29310,15 @@ var PayloadAuditor = class {
    */
   readsWhole(name) {
     const path = `/${name}`;
-    return path.endsWith(".pyc") || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || textRule(path, this.p) !== void 0;
+    return path.endsWith(".pyc") || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || this.textRule(path) !== void 0;
+  }
+  /** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
+  textRule(path) {
+    const exact = this.texts.get(path);
+    if (exact) return exact;
+    if (path.endsWith("/RECORD") || path.endsWith("/METADATA")) return /\.dist-info\/[A-Z]+$/.test(path) ? "PH312" : void 0;
+    if (path.endsWith(".pth") || path.endsWith("customize.py")) return /(\.pth|\/(site|user)customize\.py)$/.test(path) ? "PH303" : void 0;
+    return void 0;
   }
   /**
    * A file judged from its digest, head, build paths and ELF facts. A text the rules parse
@@ -29329,9 +29335,9 @@ var PayloadAuditor = class {
     if (file.elf) checkElf(this.p, this.report, path, file.elf);
     else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
     else if (path.endsWith(".pyc")) checkPycHeader(this.p, this.report, path, file.head);
-    const unreadable = textRule(path, this.p);
+    const unreadable = this.textRule(path);
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
-    if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
+    if (path.startsWith(this.bin)) checkShebang(this.p, path, file.head);
   }
   /** An entry held whole; a regular file comes with its digest, which the payload stream computed. */
   add(entry) {
@@ -29352,12 +29358,14 @@ var PayloadAuditor = class {
     if (entry.sha256 === void 0) throw new Error(`no digest came for ${entry.name}`);
     const facts = { sha256: entry.sha256, size: data.length };
     this.p.files.set(path, facts);
-    const elf = readElf(data);
+    const elf = isElf(data) ? readElf(data) : void 0;
     if (elf) {
       checkElf(this.p, this.report, path, elf);
     } else if (path.endsWith(".pyc")) {
       const compiledFor = checkPyc(this.p, this.report, path, data);
       if (compiledFor) facts.compiledFor = compiledFor;
+      if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
+      return;
     } else {
       const marker = buildPathIn(data, this.p.ctx.buildPaths);
       if (marker) facts.buildPath = marker;
@@ -29373,7 +29381,7 @@ var PayloadAuditor = class {
     else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
     else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
     else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
-    if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, data);
+    if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
     if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
   }
   /**
@@ -29412,14 +29420,6 @@ var PayloadAuditor = class {
     return this.findings;
   }
 };
-function textRule(path, p) {
-  if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return "PH312";
-  if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) return "PH303";
-  if (path === `${p.venv}/pyvenv.cfg`) return "PH302";
-  if (path === p.modulefile) return "PH205";
-  if (path === `${p.prefix}/requirements.lock`) return "PH308";
-  return void 0;
-}
 
 // src/audit/payload-files.ts
 import { closeSync, openSync, rmSync as rmSync3, statfsSync, statSync as statSync2, writeSync } from "node:fs";
@@ -29523,8 +29523,9 @@ function entryReader(header, sha256, sink, limits) {
 }
 
 // src/audit/payload-stream.ts
+import { spawn as spawn2 } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync as closeSync2, openSync as openSync2, readSync as readSync2 } from "node:fs";
-import { Worker } from "node:worker_threads";
 
 // src/tools/process.ts
 import { spawn } from "node:child_process";
@@ -29580,31 +29581,9 @@ function lastLine(text) {
   return lines[lines.length - 1] ?? "";
 }
 
-// src/tools/threads.ts
-import { createRequire } from "node:module";
-import { dirname as dirname2, join as join4 } from "node:path";
-import { fileURLToPath } from "node:url";
-var compiled = /* @__PURE__ */ new Map();
-function threadSource(module) {
-  if (typeof __phoreusThreadSources !== "undefined") {
-    const source3 = __phoreusThreadSources[module];
-    if (source3 === void 0) throw new Error(`the bundle carries no thread ${module}`);
-    return source3;
-  }
-  let source2 = compiled.get(module);
-  if (source2 === void 0) {
-    const esbuild = createRequire(import.meta.url)("esbuild");
-    const src = dirname2(dirname2(fileURLToPath(import.meta.url)));
-    const [output] = esbuild.buildSync({ entryPoints: [join4(src, module)], bundle: true, write: false, platform: "node", target: "node20", format: "cjs", logLevel: "silent" }).outputFiles;
-    source2 = output?.text ?? "";
-    compiled.set(module, source2);
-  }
-  return source2;
-}
-
 // src/tools/system.ts
 import { existsSync } from "node:fs";
-import { delimiter, join as join5 } from "node:path";
+import { delimiter, join as join4 } from "node:path";
 var PROVIDERS = {
   rpmbuild: { apt: "rpm", dnf: "rpm-build" },
   rpm: { apt: "rpm", dnf: "rpm" },
@@ -29620,7 +29599,7 @@ var PROVIDERS = {
 };
 function which(command, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
-    const candidate = join5(dir, command);
+    const candidate = join4(dir, command);
     if (dir && existsSync(candidate)) return candidate;
   }
   return void 0;
@@ -29728,76 +29707,92 @@ function payloadReader(rpm) {
   const command = decompressorFor(location.compressor);
   return command?.[0] && which(command[0]) ? { command, offset: location.offset } : fallback;
 }
+function openAt(rpm, offset) {
+  const fd = openSync2(rpm, "r");
+  const skip = Buffer.allocUnsafe(Math.max(1, Math.min(offset, 1 << 20)));
+  for (let left = offset; left > 0; ) {
+    const n = readSync2(fd, skip, 0, Math.min(left, skip.length), null);
+    if (n === 0) break;
+    left -= n;
+  }
+  return fd;
+}
+function hashing(onEntry) {
+  return (header) => {
+    if (!isRegular(header.mode)) return onEntry(header, () => void 0);
+    const hash = createHash("sha256");
+    let digest;
+    const reader = onEntry(header, () => digest);
+    return {
+      data: (chunk) => {
+        hash.update(chunk);
+        reader.data(chunk);
+      },
+      end: () => {
+        digest = hash.digest("base64url");
+        reader.end();
+      }
+    };
+  };
+}
 function startPayload(rpm, { digests = false } = {}) {
-  const data = { rpm, ...payloadReader(rpm), digests };
-  const tool = data.command[0] ?? "rpm2cpio";
-  const worker = new Worker(threadSource("audit/payload-thread.ts"), { eval: true, workerData: data });
-  worker.unref();
-  const early = [];
-  let handle;
-  let crashed;
-  let onCrash;
-  let group2;
-  worker.on("message", (message) => {
-    if ("pid" in message) group2 = adoptGroup(message.pid);
-    else if (handle) handle(message);
-    else early.push(message);
+  const { command: [tool = "rpm2cpio", ...args], offset } = payloadReader(rpm);
+  const input = offset === void 0 ? "ignore" : openAt(rpm, offset);
+  let child;
+  try {
+    child = spawn2(tool, args, { stdio: [input, "pipe", "pipe"], detached: true });
+  } finally {
+    if (typeof input === "number") closeSync2(input);
+  }
+  adoptChild(child);
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text) => {
+    stderr = `${stderr}${text}`.slice(-65536);
   });
-  worker.on("error", (error) => {
-    crashed = error;
-    onCrash?.(error);
+  for (const handle of [child, child.stdout, child.stderr]) handle.unref?.();
+  let failed;
+  child.on("error", (error) => {
+    failed = error;
   });
   const stop = () => {
-    group2?.stop();
-    void worker.terminate();
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
   return {
     cancel: stop,
     read: (onEntry) => new Promise((resolve5, reject) => {
-      worker.ref();
-      const sums = [];
-      let files = 0;
-      const reader = new CpioReader((header) => {
-        const index = isRegular(header.mode) ? files++ : -1;
-        return onEntry(header, () => sums[index]);
-      });
+      for (const handle of [child, child.stdout, child.stderr]) handle.ref?.();
+      const reader = new CpioReader(digests ? hashing(onEntry) : (header) => onEntry(header, () => void 0));
       let settled = false;
       const settle = (error) => {
         if (settled) return;
         settled = true;
         if (error) {
           stop();
+          child.stdout.destroy();
           reject(error);
         } else {
-          group2?.ended();
-          void worker.terminate();
           resolve5();
         }
       };
-      onCrash = (error) => settle(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-      if (crashed) onCrash(crashed);
-      handle = (message) => {
+      const couldNotRun = (error) => settle(new BuildFailure(`${tool} could not run: ${error.message}`));
+      if (failed) couldNotRun(failed);
+      child.on("error", couldNotRun);
+      child.stdout.on("data", (chunk) => {
         if (settled) return;
-        if ("pieces" in message) {
-          sums.push(...message.digests);
-          try {
-            for (const piece of message.pieces) reader.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-          } catch (error) {
-            settle(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-            return;
-          }
-          worker.postMessage(0);
-        } else if ("error" in message) {
-          settle(new BuildFailure(`${tool} could not run: ${message.error}`));
-        } else if ("code" in message) {
-          if (message.code !== 0 || !reader.finished) {
-            settle(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${message.code}${lastLine(message.stderr) ? `: ${lastLine(message.stderr)}` : ""})`));
-          } else {
-            settle();
-          }
+        try {
+          reader.push(chunk);
+        } catch (error) {
+          settle(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
         }
-      };
-      for (const message of early.splice(0)) handle(message);
+      });
+      child.on("close", (code) => {
+        if (code !== 0 || !reader.finished) {
+          settle(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${code}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ""})`));
+        } else {
+          settle();
+        }
+      });
     })
   };
 }
@@ -29875,7 +29870,7 @@ async function readHeader(rpm) {
 import { posix as posix8 } from "node:path";
 
 // src/rpm/sbom.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 var oneLine = (text) => {
   const t = text?.trim();
   return t && !t.includes("\n") && t.length <= 200 && !/^unknown$/i.test(t) ? t : void 0;
@@ -29908,7 +29903,7 @@ function component(d, type) {
   };
 }
 function contentUuid(text) {
-  const bytes = createHash("sha256").update(text).digest().subarray(0, 16);
+  const bytes = createHash2("sha256").update(text).digest().subarray(0, 16);
   bytes[6] = (bytes[6] ?? 0) & 15 | 80;
   bytes[8] = (bytes[8] ?? 0) & 63 | 128;
   const hex = bytes.toString("hex");
@@ -30242,13 +30237,17 @@ var SbomCheck = class {
   /** Whether the check reads this payload file: the SBOM, the lock, the installed distributions' METADATA. */
   reads(name) {
     const path = `/${name}`;
-    return path === this.path || path === `${this.prefix}/requirements.lock` || posix8.dirname(posix8.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path);
+    return path === this.path || path === `${this.prefix}/requirements.lock` || path.endsWith("/METADATA") && this.isMetadata(path);
+  }
+  /** An installed distribution's METADATA: site-packages/<name>.dist-info/METADATA. */
+  isMetadata(path) {
+    return posix8.dirname(posix8.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path);
   }
   see(entry) {
     const path = `/${entry.name}`;
     if (path === this.path) this.sbom = entry.data.toString("utf8");
     else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString("utf8");
-    else if (posix8.dirname(posix8.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
+    else if (this.isMetadata(path)) {
       const text = entry.data.toString("utf8");
       const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
       const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();
@@ -30284,11 +30283,11 @@ var SbomCheck = class {
 
 // src/audit/signature.ts
 import { existsSync as existsSync3, statSync as statSync4 } from "node:fs";
-import { basename, join as join7 } from "node:path";
+import { basename, join as join6 } from "node:path";
 
 // src/tools/gpg.ts
 import { chmodSync, rmSync as rmSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join6 } from "node:path";
+import { join as join5 } from "node:path";
 var SECRET_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/;
 function gpg(home, args, passphraseFile) {
   const unlock = passphraseFile ? ["--pinentry-mode", "loopback", "--passphrase-file", passphraseFile] : ["--pinentry-mode", "loopback"];
@@ -30302,13 +30301,13 @@ async function openKeyring(secretKey, passphrase, what, log) {
   await requireTools(["gpg", "gpgconf"], log);
   const home = scratchDir("phoreus-gpg-");
   chmodSync(home, 448);
-  const keyring = { home, fingerprint: "", publicKey: join6(home, "public.asc") };
+  const keyring = { home, fingerprint: "", publicKey: join5(home, "public.asc") };
   try {
     if (passphrase) {
-      keyring.passphraseFile = join6(home, "passphrase");
+      keyring.passphraseFile = join5(home, "passphrase");
       writeFileSync2(keyring.passphraseFile, passphrase, { mode: 384 });
     }
-    const secretFile = join6(home, "secret.asc");
+    const secretFile = join5(home, "secret.asc");
     writeFileSync2(secretFile, secretKey, { mode: 384 });
     const imported = await gpg(home, ["--import", secretFile], keyring.passphraseFile);
     rmSync4(secretFile, { force: true });
@@ -30319,7 +30318,7 @@ async function openKeyring(secretKey, passphrase, what, log) {
     if (secrets.length !== 1) throw new UsageError(`${what} holds ${secrets.length} secret keys; give exactly one`);
     if (!(secrets[0]?.split(":")[11] ?? "").includes("S")) throw new UsageError(`${what} cannot make signatures (it has no signing capability); give a signing key`);
     keyring.fingerprint = lines.find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
-    const probe = join6(home, "probe");
+    const probe = join5(home, "probe");
     writeFileSync2(probe, "phoreus-rpm signing probe\n");
     const signed = await gpg(home, ["--local-user", keyring.fingerprint, "--detach-sign", "--output", `${probe}.sig`, probe], keyring.passphraseFile);
     if (signed.exitCode !== 0) {
@@ -30378,7 +30377,7 @@ async function checkSignature(rpm, publicKey) {
   }
   const db = scratchDir("phoreus-rpmdb-");
   try {
-    const dbArgs = ["--dbpath", join7(db, "rpmdb")];
+    const dbArgs = ["--dbpath", join6(db, "rpmdb")];
     const init = await run("rpm", [...dbArgs, "--initdb"]);
     const imported = init.exitCode === 0 ? await run("rpmkeys", [...dbArgs, "--import", publicKey]) : init;
     if (imported.exitCode !== 0) throw new UsageError(`rpm cannot import ${publicKey} into a temporary rpm database: ${lastLine(imported.stderr)}`);
@@ -30397,7 +30396,7 @@ ${checked.stderr}`;
 
 // src/audit/smoke-test.ts
 import { closeSync as closeSync4, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync4, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname3, join as join9, posix as posix9 } from "node:path";
+import { dirname as dirname2, join as join8, posix as posix9 } from "node:path";
 
 // src/rpm/modulefile.ts
 function luaString(text) {
@@ -30440,24 +30439,24 @@ module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
 // src/tools/python.ts
 import { existsSync as existsSync4, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter as delimiter2, join as join8 } from "node:path";
+import { delimiter as delimiter2, join as join7 } from "node:path";
 var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
 function versionDirs(root, minor) {
   if (!existsSync4(root)) return [];
-  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join8(root, d));
+  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join7(root, d));
 }
 function pythonCandidates(minor, env = process.env) {
   const exe = `python${minor}`;
   const candidates = [];
   if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join8(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join8(dir, arch2, "bin", exe));
+    for (const dir of versionDirs(join7(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join7(dir, arch2, "bin", exe));
     }
   }
-  const pyenvRoot = env.PYENV_ROOT ?? join8(homedir(), ".pyenv");
-  for (const dir of versionDirs(join8(pyenvRoot, "versions"), minor)) candidates.push(join8(dir, "bin", exe));
+  const pyenvRoot = env.PYENV_ROOT ?? join7(homedir(), ".pyenv");
+  for (const dir of versionDirs(join7(pyenvRoot, "versions"), minor)) candidates.push(join7(dir, "bin", exe));
   for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    if (dir && !dir.includes("shims")) candidates.push(join8(dir, exe));
+    if (dir && !dir.includes("shims")) candidates.push(join7(dir, exe));
   }
   return candidates.filter((c) => existsSync4(c));
 }
@@ -30514,7 +30513,7 @@ var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/p
 var NOBODY = "65534";
 var TREE = `${PHOREUS_ROOT.slice(1)}/`;
 function lmodInit(env = process.env) {
-  const candidates = env.LMOD_PKG ? [join9(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  const candidates = env.LMOD_PKG ? [join8(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
   return candidates.find((c) => existsSync5(c));
 }
 async function smokeTestUnavailable() {
@@ -30535,10 +30534,10 @@ function target(root, name) {
   if (!normal.startsWith(TREE)) return void 0;
   let at = root;
   for (const part of normal.split("/").slice(0, -1)) {
-    at = join9(at, part);
+    at = join8(at, part);
     if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix9.relative(root, at)}`);
   }
-  return join9(root, normal);
+  return join8(root, normal);
 }
 var payloadExtractor = (root) => (header) => extractEntry(root, header);
 function extractEntry(root, header) {
@@ -30549,7 +30548,7 @@ function extractEntry(root, header) {
     mkdirSync2(path, { recursive: true, mode: 493 });
     return none;
   }
-  mkdirSync2(dirname3(path), { recursive: true, mode: 493 });
+  mkdirSync2(dirname2(path), { recursive: true, mode: 493 });
   if (isSymlink(header.mode)) {
     const pieces = [];
     return { data: (c) => {
@@ -30569,10 +30568,10 @@ function provideInterpreter(root, interpreterHome, interpreterModule) {
   for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
     if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
   }
-  mkdirSync2(join9(root, interpreterHome), { recursive: true });
-  const module = join9(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
+  mkdirSync2(join8(root, interpreterHome), { recursive: true });
+  const module = join8(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
   if (existsSync5(module)) return;
-  mkdirSync2(dirname3(module), { recursive: true });
+  mkdirSync2(dirname2(module), { recursive: true });
   writeFileSync3(module, [
     'whatis("Python interpreter module for the smoke test")',
     `prepend_path("PATH", ${luaString(`${interpreterHome}/bin`)})`,
@@ -30598,7 +30597,7 @@ async function runInstalled(root, interpreterHome, pythonPrefix, script) {
     "mount -t tmpfs tmpfs /usr/local",
     `mkdir -p ${PHOREUS_ROOT} /usr/local/smoke-home`,
     `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
-    `mount --bind ${quote(join9(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
+    `mount --bind ${quote(join8(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
     `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
     "cd /usr/local/smoke-home",
     // A clean user environment: nothing of the host's Python setup leaks in.
@@ -30616,16 +30615,16 @@ function smallFile(path) {
   }
 }
 function toolMetadata(venv, tool, interpreter) {
-  const bin = join9(venv, "bin");
+  const bin = join8(venv, "bin");
   const installed = new Set(existsSync5(bin) ? readdirSync2(bin).filter((f) => {
-    const st = lstatSync(join9(bin, f));
+    const st = lstatSync(join8(bin, f));
     return st.isFile() || st.isSymbolicLink();
   }) : []);
-  const site = join9(venv, "lib", `python${interpreter}`, "site-packages");
+  const site = join8(venv, "lib", `python${interpreter}`, "site-packages");
   const distInfo = existsSync5(site) ? readdirSync2(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
   if (!distInfo) return { installed };
-  const entryPoints = smallFile(join9(site, distInfo, "entry_points.txt"));
-  const topLevel = smallFile(join9(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join9(site, distInfo, "RECORD")) ?? "");
+  const entryPoints = smallFile(join8(site, distInfo, "entry_points.txt"));
+  const topLevel = smallFile(join8(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join8(site, distInfo, "RECORD")) ?? "");
   return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
 }
 function recordedTopLevel(record) {
@@ -30646,9 +30645,9 @@ async function smokeTest(input, log, ran = { passed: false }) {
     }
     provideInterpreter(root, input.interpreterHome, input.interpreterModule);
     const python = await findPython(input.interpreter, input.python);
-    const pythonPrefix = dirname3(dirname3(python));
+    const pythonPrefix = dirname2(dirname2(python));
     const module = `${input.tool}/${input.version}`;
-    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join9(root, venvPath(input)), input.tool, input.interpreter));
+    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join8(root, venvPath(input)), input.tool, input.interpreter));
     const command = chosen.command;
     ran.command = command;
     ran.what = chosen.what;
@@ -30760,7 +30759,7 @@ async function audit(options, log) {
   await readPayloadInto(payload, file, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
-  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname4(options.modulefile)) } : void 0;
+  const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname3(options.modulefile)) } : void 0;
   const findings = [
     ...checkIdentity(header, identity2, ctx),
     ...checkRequires(header, ctx),
@@ -31080,9 +31079,9 @@ function checkOverrideKeys(loaded) {
 
 // src/config/load.ts
 import { existsSync as existsSync6, statSync as statSync5 } from "node:fs";
-import { join as join10, relative as relative2 } from "node:path";
+import { join as join9, relative as relative2 } from "node:path";
 function loadConfig(project, explicit) {
-  const path = explicit ?? join10(project, "phoreus.yaml");
+  const path = explicit ?? join9(project, "phoreus.yaml");
   if (!existsSync6(path)) {
     if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
     return void 0;
@@ -31720,7 +31719,7 @@ async function auditCommand(args) {
   }
   const log = streamLog((text) => process.stderr.write(text), flags.boolean("quiet"));
   const config = flags.string("config") && absolutePath(flags.string("config") ?? "");
-  const waiversFor = config ? configuredWaivers(dirname5(config), config) : void 0;
+  const waiversFor = config ? configuredWaivers(dirname4(config), config) : void 0;
   const smoke = await smokeTestFlag(flags, log);
   const { result, exitCode } = await runAudit({
     rpm: absolutePath(rpm),
@@ -31739,10 +31738,10 @@ async function auditCommand(args) {
 
 // src/commands/build-command.ts
 import { mkdirSync as mkdirSync11 } from "node:fs";
-import { join as join29 } from "node:path";
+import { join as join28 } from "node:path";
 
 // src/pipeline/build.ts
-import { join as join28 } from "node:path";
+import { join as join27 } from "node:path";
 
 // src/plan/identity.ts
 function versionFromRef(refName) {
@@ -31845,7 +31844,7 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
 
 // src/pipeline/steps.ts
 import { existsSync as existsSync17 } from "node:fs";
-import { join as join27 } from "node:path";
+import { join as join26 } from "node:path";
 
 // src/checks/identity.ts
 function checkToolName(name, source2) {
@@ -31867,11 +31866,11 @@ function checkInterpreterSanctioned(interpreter, sanctioned, source2) {
 
 // src/checks/verify.ts
 import { existsSync as existsSync13 } from "node:fs";
-import { dirname as dirname8, join as join19, relative as relative3 } from "node:path";
+import { dirname as dirname7, join as join18, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
 import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
-import { join as join11, posix as posix10 } from "node:path";
+import { join as join10, posix as posix10 } from "node:path";
 function confined(path) {
   if (path === "" || posix10.isAbsolute(path) || path.includes("\\")) return void 0;
   const normal = posix10.normalize(path);
@@ -31884,12 +31883,12 @@ function copyDestination(to, interpreter) {
 function symlinkIn(root, rel) {
   let path = root;
   for (const part of rel.split("/").filter(Boolean)) {
-    path = join11(path, part);
+    path = join10(path, part);
     if (isSymlink2(path)) return path;
   }
   const walk = (dir) => {
     for (const entry of readdirSync3(dir, { withFileTypes: true })) {
-      const full = join11(dir, entry.name);
+      const full = join10(dir, entry.name);
       if (entry.isSymbolicLink()) return full;
       if (entry.isDirectory()) {
         const found = walk(full);
@@ -31928,7 +31927,7 @@ function checkCopyFiles(loaded, project) {
     const from = confined(entry.from);
     if (from === void 0) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
-    } else if (!existsSync7(join11(project, from))) {
+    } else if (!existsSync7(join10(project, from))) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
     } else {
       const link = symlinkIn(project, from);
@@ -31943,7 +31942,7 @@ function checkCopyFiles(loaded, project) {
 
 // src/plan/project.ts
 import { existsSync as existsSync8, readdirSync as readdirSync4, statSync as statSync6 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join11 } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -32710,7 +32709,7 @@ function assertProjectDir(project) {
   }
 }
 function readPyproject(project) {
-  const path = join12(project, "pyproject.toml");
+  const path = join11(project, "pyproject.toml");
   if (!existsSync8(path)) return {};
   const text = readText(path, project);
   let parsed;
@@ -32737,7 +32736,7 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   const walk = (dir, depth) => {
     let entries2;
     try {
-      entries2 = readdirSync4(join12(project, dir), { withFileTypes: true });
+      entries2 = readdirSync4(join11(project, dir), { withFileTypes: true });
     } catch {
       return;
     }
@@ -32757,49 +32756,49 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
 
 // src/tools/resources.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { dirname as dirname6, join as join13 } from "node:path";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { dirname as dirname5, join as join12 } from "node:path";
+import { fileURLToPath } from "node:url";
 function resourcePath(relative7) {
-  let dir = dirname6(fileURLToPath2(import.meta.url));
+  let dir = dirname5(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join13(dir, relative7);
+    const candidate = join12(dir, relative7);
     if (existsSync9(candidate)) return candidate;
-    const parent = dirname6(dir);
+    const parent = dirname5(dir);
     if (parent === dir) return void 0;
     dir = parent;
   }
 }
 
 // src/tools/venv.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename4, join as join17 } from "node:path";
+import { basename as basename4, join as join16 } from "node:path";
 
 // src/tools/blob-store.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync7, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
-import { basename as basename3, join as join14 } from "node:path";
+import { basename as basename3, join as join13 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
 async function sha256File(path) {
-  const hash = createHash2("sha256");
+  const hash = createHash3("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk);
   return hash.digest("hex");
 }
 var BlobStore = class {
   dir;
   constructor(root) {
-    this.dir = join14(root, "sha256");
+    this.dir = join13(root, "sha256");
   }
   /** Whether a blob of this digest is present (unchecked: `place` checks). */
   has(digest) {
-    return HEX.test(digest) && existsSync10(join14(this.dir, digest));
+    return HEX.test(digest) && existsSync10(join13(this.dir, digest));
   }
   /** The name recorded with a blob, when it is a plain distribution file name. */
   name(digest) {
     if (!HEX.test(digest)) return void 0;
     try {
-      const name = readFileSync3(join14(this.dir, `${digest}.name`), "utf8").trim();
+      const name = readFileSync3(join13(this.dir, `${digest}.name`), "utf8").trim();
       return DISTRIBUTION_FILE.test(name) ? name : void 0;
     } catch {
       return void 0;
@@ -32814,7 +32813,7 @@ var BlobStore = class {
     const name = basename3(file);
     if (!HEX.test(hex) || !DISTRIBUTION_FILE.test(name)) throw new Error(`not a storable distribution file: ${name}`);
     mkdirSync3(this.dir, { recursive: true });
-    const target2 = join14(this.dir, hex);
+    const target2 = join13(this.dir, hex);
     const temp = `${target2}.${process.pid}.${Date.now()}.tmp`;
     copyFileSync2(file, temp);
     writeFileSync4(`${temp}.name`, `${name}
@@ -32832,9 +32831,9 @@ var BlobStore = class {
     const name = this.name(digest);
     if (!name || !this.has(digest)) return void 0;
     mkdirSync3(dir, { recursive: true });
-    const path = join14(dir, name);
+    const path = join13(dir, name);
     try {
-      copyFileSync2(join14(this.dir, digest), path, constants3.COPYFILE_FICLONE);
+      copyFileSync2(join13(this.dir, digest), path, constants3.COPYFILE_FICLONE);
     } catch {
       return void 0;
     }
@@ -32845,14 +32844,14 @@ var BlobStore = class {
     }
     const now = /* @__PURE__ */ new Date();
     try {
-      utimesSync(join14(this.dir, digest), now, now);
+      utimesSync(join13(this.dir, digest), now, now);
     } catch {
     }
     return { digest, name, path };
   }
   drop(digest) {
-    rmSync5(join14(this.dir, digest), { force: true });
-    rmSync5(join14(this.dir, `${digest}.name`), { force: true });
+    rmSync5(join13(this.dir, digest), { force: true });
+    rmSync5(join13(this.dir, `${digest}.name`), { force: true });
   }
   /**
    * Keeps the store under `maxBytes` by removing the least recently used blobs, except the
@@ -32864,7 +32863,7 @@ var BlobStore = class {
     const blobs = [];
     let total = 0;
     for (const entry of readdirSync5(this.dir)) {
-      const path = join14(this.dir, entry);
+      const path = join13(this.dir, entry);
       let stat2;
       try {
         stat2 = statSync7(path);
@@ -32893,15 +32892,15 @@ var BlobStore = class {
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join15 } from "node:path";
+import { join as join14 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join15(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join15(env.XDG_CACHE_HOME ?? join15(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join14(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join14(env.XDG_CACHE_HOME ?? join14(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/http.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { get as httpGet } from "node:http";
 import { get as httpsGet } from "node:https";
@@ -32978,7 +32977,7 @@ function fetchUrl(address, options) {
   return follow(address, options, options.readBody ?? true ? readWhole(options.maxBytes ?? 256 * 1024 * 1024) : void 0);
 }
 async function downloadUrl(address, file, options) {
-  const hash = createHash3("sha256");
+  const hash = createHash4("sha256");
   let bytes = 0;
   const sink = (response, fail) => new Promise((resolve5, reject) => {
     const out = createWriteStream(file);
@@ -33004,7 +33003,7 @@ async function downloadUrl(address, file, options) {
 // src/tools/pip-sources.ts
 import { existsSync as existsSync11, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname7, join as join16, resolve as resolve2 } from "node:path";
+import { dirname as dirname6, join as join15, resolve as resolve2 } from "node:path";
 var PYPI = "https://pypi.org/simple";
 var HARMLESS_PIP_ENV = /* @__PURE__ */ new Set([
   "PIP_INDEX_URL",
@@ -33031,16 +33030,16 @@ function pipConfigFiles(python, env = process.env) {
   const xdgDirs = (env.XDG_CONFIG_DIRS || "/etc/xdg").split(":").filter(Boolean);
   let prefix;
   try {
-    prefix = dirname7(dirname7(realpathSync2(python)));
+    prefix = dirname6(dirname6(realpathSync2(python)));
   } catch {
     prefix = void 0;
   }
   return [
-    ...xdgDirs.map((d) => join16(d, "pip", "pip.conf")),
+    ...xdgDirs.map((d) => join15(d, "pip", "pip.conf")),
     "/etc/pip.conf",
-    join16(env.XDG_CONFIG_HOME || join16(home, ".config"), "pip", "pip.conf"),
-    join16(home, ".pip", "pip.conf"),
-    ...prefix ? [join16(prefix, "pip.conf")] : [],
+    join15(env.XDG_CONFIG_HOME || join15(home, ".config"), "pip", "pip.conf"),
+    join15(home, ".pip", "pip.conf"),
+    ...prefix ? [join15(prefix, "pip.conf")] : [],
     ...env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []
   ].filter((f) => existsSync11(f));
 }
@@ -33056,7 +33055,7 @@ var expand = (value, env) => value.replace(/\$\{([A-Z0-9_]+)\}/g, (all, name) =>
 function pipSources(given, lockText, python, env = process.env) {
   const config = pipConfigFiles(python, env);
   if (config.length > 0) return { pipOnly: `pip reads its configuration from ${config[0]}` };
-  const netrc = env.NETRC ?? join16(env.HOME ?? homedir3(), ".netrc");
+  const netrc = env.NETRC ?? join15(env.HOME ?? homedir3(), ".netrc");
   if (existsSync11(netrc)) return { pipOnly: `pip may take credentials from ${netrc}` };
   const other = Object.keys(env).filter((k) => k.startsWith("PIP_") && env[k] !== "" && !HARMLESS_PIP_ENV.has(k)).sort();
   if (other.length > 0) return { pipOnly: `pip is configured by ${other[0]}` };
@@ -33158,14 +33157,14 @@ async function bundledPip(python) {
   return wheel;
 }
 async function pipInVenv(venvPython, basePython) {
-  const lib = join17(venvPython, "..", "..", "lib");
-  const hasPip = existsSync12(lib) && readdirSync6(lib).some((v) => existsSync12(join17(lib, v, "site-packages", "pip", "__init__.py")));
+  const lib = join16(venvPython, "..", "..", "lib");
+  const hasPip = existsSync12(lib) && readdirSync6(lib).some((v) => existsSync12(join16(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync5(join17(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync5(join16(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -33195,13 +33194,13 @@ async function install(python, lockPath, pins2, allowed, store, target2) {
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
       const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
-      return run(join17(target2, "bin", "python"), [`${locked ? join17(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+      return run(join16(target2, "bin", "python"), [`${locked ? join16(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
     const stored = pins2.every((digests2) => digests2.some((digest) => store.has(digest)));
     let installed = stored ? await pipRun(installArgs) : void 0;
     if (installed?.exitCode !== 0) {
-      const fetched = await run(join17(target2, "bin", "python"), [
+      const fetched = await run(join16(target2, "bin", "python"), [
         `${bundled}/pip`,
         "download",
         "--quiet",
@@ -33221,7 +33220,7 @@ async function install(python, lockPath, pins2, allowed, store, target2) {
     }
     const digests = [];
     for (const file of readdirSync6(files)) {
-      const path = join17(files, file);
+      const path = join16(files, file);
       if (!statSync8(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
       if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
@@ -33235,12 +33234,12 @@ async function install(python, lockPath, pins2, allowed, store, target2) {
 }
 async function pythonVenv(python, lockPath, log) {
   const lockText = readFileSync5(lockPath, "utf8");
-  const key = createHash4("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
-  const venv = join17(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join17(venv, "bin", "python");
+  const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
+  const venv = join16(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join16(venv, "bin", "python");
   const pins2 = pinDigests(lockText);
   const allowed = new Set(pins2.flat());
-  const store = new BlobStore(join17(cacheRoot(), "blobs"));
+  const store = new BlobStore(join16(cacheRoot(), "blobs"));
   if (existsSync12(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
     if (!wrong) return venvPython;
@@ -33248,11 +33247,11 @@ async function pythonVenv(python, lockPath, log) {
     rmSync6(venv, { recursive: true, force: true });
   }
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  mkdirSync4(join17(cacheRoot(), "venvs"), { recursive: true });
+  mkdirSync4(join16(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
     const digests = await install(python, lockPath, pins2, allowed, store, staging);
-    writeFileSync5(join17(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
+    writeFileSync5(join16(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
       renameSync3(staging, venv);
@@ -33277,7 +33276,7 @@ async function pipToolsPython(python, minor, log) {
 
 // src/tools/pip-compile.ts
 import { readFileSync as readFileSync6, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join18 } from "node:path";
+import { join as join17 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
   const out = { extraIndexUrls: [] };
@@ -33293,11 +33292,11 @@ function indexesOf(options) {
 async function recompile(pipToolsPython2, project, seed, options, sources2) {
   const work = scratchDir("phoreus-drift-");
   try {
-    const output = join18(work, "requirements.lock");
+    const output = join17(work, "requirements.lock");
     writeFileSync6(output, seed);
     const script = resourcePath("tools/pip-tools/compile.py");
     if (!script) throw new UsageError("tools/pip-tools/compile.py is missing from the action; use a complete checkout of phoreus-rpm");
-    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join18(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
+    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join17(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {
@@ -33506,11 +33505,11 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join19(project, name), project));
+    const file = parseRequirementsFile(readText(join18(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join19(dirname8(name), option.value).split("\\").join("/");
+      const included = join18(dirname7(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
       if (!full || !existsSync13(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
@@ -33526,7 +33525,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join19(project, rel), project)));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join18(project, rel), project)));
   }
   return findings;
 }
@@ -33597,8 +33596,8 @@ async function verify(options, log, arch2) {
   const metadata = readPyproject(project);
   const { tool, version, findings: identityFindings } = checkIdentityInputs(options, loaded, config, metadata);
   findings.push(...identityFindings, ...scanConda(project));
-  const inPresent = existsSync13(join19(project, inName));
-  const lockPath = join19(project, lockName);
+  const inPresent = existsSync13(join18(project, inName));
+  const lockPath = join18(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
   if (!inPresent) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
@@ -33654,7 +33653,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources: sources2 } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source2 of sources2) {
-    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync13(join19(options.project, source2))) {
+    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync13(join18(options.project, source2))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source2}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -33674,7 +33673,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
 
 // src/publish/published-repo.ts
 import { existsSync as existsSync14, readFileSync as readFileSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join20 } from "node:path";
+import { join as join19 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -33706,7 +33705,7 @@ async function fetchFromRepo(repo, path) {
 }
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join20(repo.replace(/^file:\/\//, ""), path);
+  const file = join19(repo.replace(/^file:\/\//, ""), path);
   if (!existsSync14(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
   return readFileSync7(file);
 }
@@ -33716,7 +33715,7 @@ async function decompress(name, data) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
     const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join20(dir, "primary");
+      const file = join19(dir, "primary");
       writeFileSync7(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
@@ -33823,7 +33822,7 @@ function withoutRequirements(lockText, names) {
 
 // src/rpm/app-wheel.ts
 import { cpSync, existsSync as existsSync15, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, readFileSync as readFileSync8, realpathSync as realpathSync3 } from "node:fs";
-import { basename as basename6, join as join21, relative as relative4, sep as sep2 } from "node:path";
+import { basename as basename6, join as join20, relative as relative4, sep as sep2 } from "node:path";
 
 // src/rpm/sdist-backend.ts
 import { posix as posix11 } from "node:path";
@@ -33877,7 +33876,7 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync15(join21(project, "pyproject.toml")) || existsSync15(join21(project, "setup.py"));
+  return existsSync15(join20(project, "pyproject.toml")) || existsSync15(join20(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
@@ -33902,7 +33901,7 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join21(project, BUILD_LOCK);
+  const buildLock = join20(project, BUILD_LOCK);
   return existsSync15(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 function wheelCommand(source2, wheelDir, python, lockedPython, options) {
@@ -33911,7 +33910,7 @@ function wheelCommand(source2, wheelDir, python, lockedPython, options) {
   }
   const frontend = resourcePath("tools/pep517/build_wheel.py");
   if (!frontend) throw new UsageError("tools/pep517/build_wheel.py is missing from the action; use a complete checkout of phoreus-rpm");
-  const pyproject = join21(source2, "pyproject.toml");
+  const pyproject = join20(source2, "pyproject.toml");
   const system = buildSystem(existsSync15(pyproject) ? readFileSync8(pyproject, "utf8") : void 0);
   const outside = outsideTree(system.backendPath);
   if (outside !== void 0) throw new BuildFailure(`pyproject.toml: [build-system] backend-path "${shown(outside)}" is not a directory inside the project, as PEP 517 requires; name a directory of the project, relative to it`);
@@ -33920,7 +33919,7 @@ function wheelCommand(source2, wheelDir, python, lockedPython, options) {
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source2 = join21(work, "src");
+    const source2 = join20(work, "src");
     const root = realpathSync3(project);
     cpSync(project, source2, {
       recursive: true,
@@ -33929,16 +33928,16 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
         return !leftOut(relative4(project, src));
       }
     });
-    const [command, args] = wheelCommand(source2, join21(work, "wheel"), python, lockedPython, options);
+    const [command, args] = wheelCommand(source2, join20(work, "wheel"), python, lockedPython, options);
     log.info(`Building the application wheel${lockedPython !== void 0 ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(command, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join21(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join20(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join21(out, file);
-    cpSync(join21(work, "wheel", file), path);
+    const path = join20(out, file);
+    cpSync(join20(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -33947,11 +33946,11 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 
 // src/rpm/package.ts
 import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import { basename as basename8, join as join23 } from "node:path";
+import { basename as basename8, join as join22 } from "node:path";
 
 // src/rpm/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join22 } from "node:path";
+import { join as join21 } from "node:path";
 var FILE_CLASSES = [
   "0	string	\\177ELF	ELF",
   ">4	byte	1	32-bit",
@@ -33964,13 +33963,13 @@ var RPMBUILD_LOG = "rpmbuild.log";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources2 = join22(input.topdir, "SOURCES");
-  const specs = join22(input.topdir, "SPECS");
+  const sources2 = join21(input.topdir, "SOURCES");
+  const specs = join21(input.topdir, "SPECS");
   mkdirSync6(sources2, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source2] of Object.entries(input.sources)) {
-    if ("content" in source2) writeFileSync8(join22(sources2, name), source2.content);
-    else copyFileSync3(source2.path, join22(sources2, name));
+    if ("content" in source2) writeFileSync8(join21(sources2, name), source2.content);
+    else copyFileSync3(source2.path, join21(sources2, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -33982,16 +33981,16 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join22(sources2, tarball.name),
+      join21(sources2, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join22(specs, input.specName);
+  const specPath = join21(specs, input.specName);
   writeFileSync8(specPath, input.spec);
-  const fileClasses = join22(input.topdir, "file-classes.magic");
+  const fileClasses = join21(input.topdir, "file-classes.magic");
   writeFileSync8(fileClasses, FILE_CLASSES);
   const result = await run("rpmbuild", [
     "-ba",
@@ -34017,12 +34016,12 @@ async function rpmbuild(input) {
     throw new BuildFailure(`rpmbuild failed: ${reason2}`, { name: RPMBUILD_LOG, text: `${result.stdout}
 ${result.stderr}` });
   }
-  const rpmDir = join22(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join22(rpmDir, f));
-  const srpmDir = join22(input.topdir, "SRPMS");
+  const rpmDir = join21(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join21(rpmDir, f));
+  const srpmDir = join21(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join22(srpmDir, srpm) };
+  return { rpms, srpm: join21(srpmDir, srpm) };
 }
 
 // src/rpm/wheel-metadata.ts
@@ -34063,7 +34062,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync2(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join23(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join22(path, entry));
   } else {
     chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -34075,17 +34074,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source2 = join23(project, from);
-    const target2 = join23(stage, "copyfiles", to);
+    const source2 = join22(project, from);
+    const target2 = join22(stage, "copyfiles", to);
     if (statSync9(source2).isDirectory()) {
       cpSync2(source2, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join23(target2, basename8(source2)) : target2;
-      mkdirSync7(join23(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join22(target2, basename8(source2)) : target2;
+      mkdirSync7(join22(file, ".."), { recursive: true });
       copyFileSync4(source2, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join23(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join22(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -34117,14 +34116,14 @@ async function buildPackages(a, log) {
     sbom: true
   }));
   const sbom = redact(await sbomOf(a));
-  const stage = join23(a.work, "stage");
-  mkdirSync7(join23(stage, "wheelhouse"), { recursive: true });
+  const stage = join22(a.work, "stage");
+  mkdirSync7(join22(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join23(a.wheelhouse.dir, file), join23(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join22(a.wheelhouse.dir, file), join22(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join23(a.work, "rpmbuild"),
+    topdir: join22(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -34149,15 +34148,15 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join23(a.work, `${id.tool}-${id.version}.lua`);
+  const modulefilePath2 = join22(a.work, `${id.tool}-${id.version}.lua`);
   writeFileSync9(modulefilePath2, modulefile);
-  const sbomPath = join23(a.work, SOURCES.sbom);
+  const sbomPath = join22(a.work, SOURCES.sbom);
   writeFileSync9(sbomPath, sbom);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
 async function sbomOf(a) {
   const pins2 = new Map(a.packages.map((p) => [normalizeName(p.name), p]));
-  const wheels = [...a.wheelhouse.files.values()].map((file) => join23(a.wheelhouse.dir, file));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join22(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions = [];
   for (const [name, wheel] of a.wheelhouse.files) {
@@ -34169,8 +34168,8 @@ async function sbomOf(a) {
       name: pin.name,
       version: pin.version,
       file: locked,
-      sha256: await sha256File(join23(a.wheelhouse.dir, locked)),
-      licence: found.get(join23(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      sha256: await sha256File(join22(a.wheelhouse.dir, locked)),
+      licence: found.get(join22(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
       ...source2 ? { fromSource: true } : {}
     });
   }
@@ -34188,7 +34187,7 @@ var sbomFileName = (rpm) => `${basename8(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
   const copy = (path, name = basename8(path)) => {
-    const target2 = join23(out, name);
+    const target2 = join22(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -34202,9 +34201,9 @@ function place(built, out, id) {
 }
 
 // src/rpm/source-build.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { existsSync as existsSync16, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync9, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
-import { basename as basename9, join as join24 } from "node:path";
+import { basename as basename9, join as join23 } from "node:path";
 
 // src/rpm/sdist-failure.ts
 var FRAMING = /subprocess-exited-with-error|Failed building wheel|Failed to build|did not run successfully|This error originates from a subprocess|lines of output\]|end of output|exit code:|See above for output|ERROR: Could not build wheels|legacy-install-failure|ERROR: Failed to build installable wheels|finished with status 'error'|^Building wheel for /;
@@ -34279,10 +34278,10 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join24(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join23(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join24(request.project, candidate);
+    const path = join23(request.project, candidate);
     if (!existsSync16(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
@@ -34295,24 +34294,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join24(request.project, lock), log);
+    const python = await pythonVenv(request.python, join23(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join24(work, "venv");
+  const venv = join23(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join24(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join23(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join24(request.dir, `.sdist-${request.name}`);
+  const work = join23(request.dir, `.sdist-${request.name}`);
   rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join24(work, "wheel");
+    const wheelDir = join23(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -34332,16 +34331,16 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join24(wheelDir, wheel)) ?? "");
-    const data = readFileSync9(join24(wheelDir, wheel));
-    renameSync4(join24(wheelDir, wheel), join24(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join23(wheelDir, wheel)) ?? "");
+    const data = readFileSync9(join23(wheelDir, wheel));
+    renameSync4(join23(wheelDir, wheel), join23(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
       sdist: basename9(request.sdist),
       sdistSha256: request.sdistSha256,
       wheel,
-      sha256: createHash5("sha256").update(data).digest("hex"),
+      sha256: createHash6("sha256").update(data).digest("hex"),
       backend: system.backend,
       reason: request.reason,
       ...generator ? { generator } : {},
@@ -34362,12 +34361,12 @@ function failureMessage(request, system, lock, output) {
 
 // src/rpm/wheelhouse.ts
 import { mkdirSync as mkdirSync10, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11, writeFileSync as writeFileSync10 } from "node:fs";
-import { join as join26 } from "node:path";
+import { join as join25 } from "node:path";
 
 // src/rpm/index-fetch.ts
 import { copyFileSync as copyFileSync5, mkdirSync as mkdirSync9, readdirSync as readdirSync11, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10 } from "node:fs";
-import { basename as basename10, join as join25 } from "node:path";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { basename as basename10, join as join24 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/rpm/index-page.ts
 var SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
@@ -34515,7 +34514,7 @@ var IndexReader = class {
    * that failed when nothing was found elsewhere, and any file whose digest the lock does not allow.
    */
   async fetch(packages, sdist, supported, dir) {
-    const staging = join25(dir, `.download-${sdist ? "sdist" : "wheel"}`);
+    const staging = join24(dir, `.download-${sdist ? "sdist" : "wheel"}`);
     mkdirSync9(staging, { recursive: true });
     const fetched = [];
     const none = [];
@@ -34544,7 +34543,7 @@ var IndexReader = class {
     return { fetched, none };
   }
   async download(pkg, c, staging, dir) {
-    const part = join25(staging, `${c.file}.part`);
+    const part = join24(staging, `${c.file}.part`);
     let digest;
     if (c.path) {
       copyFileSync5(c.path, part);
@@ -34561,7 +34560,7 @@ var IndexReader = class {
       rmSync8(part, { force: true });
       throw new BuildFailure(hashRefusal(pkg));
     }
-    const path = join25(dir, c.file);
+    const path = join24(dir, c.file);
     renameSync5(part, path);
     return { pkg, file: c.file, digest, path };
   }
@@ -34596,10 +34595,10 @@ var IndexReader = class {
   }
   async findLinks(location) {
     if (/^https?:/i.test(location)) return this.page(location, "text/html");
-    const path = location.startsWith("file:") ? fileURLToPath3(location) : location;
+    const path = location.startsWith("file:") ? fileURLToPath2(location) : location;
     try {
       if (!statSync10(path).isDirectory()) return { candidates: [{ file: basename10(path), path }], failures: [] };
-      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join25(path, file) })), failures: [] };
+      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join24(path, file) })), failures: [] };
     } catch {
       return { candidates: [], failures: [] };
     }
@@ -34678,7 +34677,7 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join26(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join25(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
     const parsed = JSON.parse(readFileSync10(file, "utf8"));
@@ -34689,7 +34688,7 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync10(join26(file, ".."), { recursive: true });
+  mkdirSync10(join25(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync10(temp, `${JSON.stringify(merged, null, 1)}
@@ -34706,7 +34705,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join26(cacheRoot(), "blobs"));
+  store = new BlobStore(join25(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -34777,10 +34776,10 @@ var WheelhouseFetch = class {
     const r = this.request;
     let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)) && !(sdist ? this.sdists : this.files).has(normalizeName(p.name)));
     while (wanted.length > 0) {
-      const staging = join26(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      const staging = join25(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
       rmSync9(staging, { recursive: true, force: true });
       mkdirSync10(staging, { recursive: true });
-      const lockFile = join26(r.dir, ".requirements.lock");
+      const lockFile = join25(r.dir, ".requirements.lock");
       writeFileSync10(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
@@ -34813,7 +34812,7 @@ var WheelhouseFetch = class {
   }
   async keepDownloads(staging, wanted, sdist) {
     for (const file of readdirSync12(staging)) {
-      const path = join26(staging, file);
+      const path = join25(staging, file);
       if (!statSync11(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
@@ -34861,8 +34860,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join26(request.dir, sdist),
-      sdistSha256: await sha256File(join26(request.dir, sdist)),
+      sdist: join25(request.dir, sdist),
+      sdistSha256: await sha256File(join25(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -34870,7 +34869,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join26(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join25(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -34879,7 +34878,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync11(join26(request.dir, file)).size;
+    bytes += statSync11(join25(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -34993,7 +34992,7 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(platform2.skip.keys())),
         packages: packages.filter((p) => !platform2.skip.has(normalizeName(p.name))),
         forceSource: platform2.forceSource,
-        dir: join27(this.work, "wheelhouse"),
+        dir: join26(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -35007,7 +35006,7 @@ var Build = class {
     });
   }
   buildLockText() {
-    const path = join27(this.options.project, BUILD_LOCK);
+    const path = join26(this.options.project, BUILD_LOCK);
     return existsSync17(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
@@ -35017,7 +35016,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder2, join27(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join26(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -35092,7 +35091,7 @@ var Build = class {
     const waived = waivedLines(audited.findings, venv);
     if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
       const description = [...input.description, ...waivedParagraphs(waived)];
-      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join27(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
+      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join26(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
       audited = await this.timed("Audit the RPM again", () => auditOf(built));
       if (waivedLines(audited.findings, venv).join("\n") !== waived.join("\n")) {
         throw new BuildFailure("the second build's waived findings differ from the first's, so its description cannot name them: the build is not reproducible; look for files that change between builds");
@@ -35139,7 +35138,7 @@ function stopped(run2, failure, identity2) {
 }
 function keepFailureLog(failure, out) {
   if (!failure.log) return failure.message;
-  const path = join28(out, failure.log.name);
+  const path = join27(out, failure.log.name);
   writeWhole(path, outward(failure.log.text));
   return `${failure.message} (its whole output: ${path})`;
 }
@@ -35281,7 +35280,7 @@ async function runBuild(options, log, services = {}) {
   const result = await build(options, log, services);
   const subject = buildSubject(result, options.project);
   mkdirSync11(options.out, { recursive: true });
-  const report = join29(options.out, "build-report.json");
+  const report = join28(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -35300,10 +35299,10 @@ async function runBuild(options, log, services = {}) {
 async function runBuildAll(options, log, services = {}) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join29(options.out, pairDirectory(entry)) }, log, services));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join28(options.out, pairDirectory(entry)) }, log, services));
     runs.push(run2);
   }
-  const report = join29(options.out, "build-report.json");
+  const report = join28(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -35521,7 +35520,7 @@ async function matrixCommand(args) {
 
 // src/publish/repository.ts
 import { chmodSync as chmodSync3, copyFileSync as copyFileSync6, existsSync as existsSync19, linkSync, mkdirSync as mkdirSync12, readdirSync as readdirSync13, readFileSync as readFileSync12, renameSync as renameSync7, rmSync as rmSync10, statSync as statSync13 } from "node:fs";
-import { basename as basename11, dirname as dirname9, join as join30, relative as relative5, resolve as resolve4 } from "node:path";
+import { basename as basename11, dirname as dirname8, join as join29, relative as relative5, resolve as resolve4 } from "node:path";
 
 // src/publish/rpm-version.ts
 function rpmvercmp(a, b) {
@@ -35596,18 +35595,18 @@ async function readCandidate(file) {
 }
 function filesUnder(root, dir = root) {
   return readdirSync13(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join30(dir, e.name);
+    const full = join29(dir, e.name);
     return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
   });
 }
 function stageCopy(repo, stage) {
   for (const file of filesUnder(repo)) {
-    const target2 = join30(stage, file);
-    mkdirSync12(dirname9(target2), { recursive: true });
+    const target2 = join29(stage, file);
+    mkdirSync12(dirname8(target2), { recursive: true });
     if (file.startsWith("repodata/")) {
-      copyFileSync6(join30(repo, file), target2);
+      copyFileSync6(join29(repo, file), target2);
     } else {
-      linkSync(join30(repo, file), target2);
+      linkSync(join29(repo, file), target2);
     }
   }
 }
@@ -35629,7 +35628,7 @@ function staleMetaPackages(candidates, published) {
 function openRepository(request) {
   const repo = resolve4(request.repo);
   if (existsSync19(repo) && !statSync13(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
-  const repomdPath = join30(repo, "repodata", "repomd.xml");
+  const repomdPath = join29(repo, "repodata", "repomd.xml");
   const exists2 = existsSync19(repomdPath);
   if (!exists2 && existsSync19(repo) && readdirSync13(repo).length > 0) {
     throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
@@ -35646,12 +35645,12 @@ function replacements(repo, candidates, published) {
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
-    const file = join30(PACKAGES, basename11(c.file));
+    const file = join29(PACKAGES, basename11(c.file));
     if (same) {
       findings.push(finding("PH401", basename11(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename11(c.file)} and ${basename11(twice)} are both ${nevra(c)}; publish one`);
-    } else if (existsSync19(join30(repo, file))) {
+    } else if (existsSync19(join29(repo, file))) {
       findings.push(finding("PH401", basename11(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
@@ -35673,24 +35672,24 @@ async function publish(request, log) {
   }
   const adding = candidates.filter((c) => !stale.has(c.file));
   if (adding.length === 0) return result;
-  const parent = dirname9(repo);
+  const parent = dirname8(repo);
   mkdirSync12(parent, { recursive: true });
   const stage = scratchDir(`.${basename11(repo)}.publish-`, parent);
   try {
     chmodSync3(stage, existsSync19(repo) ? statSync13(repo).mode & 4095 : 493);
     if (existsSync19(repo)) stageCopy(repo, stage);
-    rmSync10(join30(stage, "repodata", "repomd.xml.asc"), { force: true });
-    mkdirSync12(join30(stage, PACKAGES), { recursive: true, mode: 493 });
+    rmSync10(join29(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync12(join29(stage, PACKAGES), { recursive: true, mode: 493 });
     for (const c of adding) {
-      const target2 = join30(stage, PACKAGES, basename11(c.file));
+      const target2 = join29(stage, PACKAGES, basename11(c.file));
       copyFileSync6(c.file, target2);
       chmodSync3(target2, 420);
-      result.added.push(join30(PACKAGES, basename11(c.file)));
+      result.added.push(join29(PACKAGES, basename11(c.file)));
     }
     const revision = revisionOf(adding, exists2 ? readFileSync12(repomdPath, "utf8") : void 0);
     const after = await updateRepodata(stage, revision, [...published, ...adding], log);
     if (request.keyring) {
-      await detachSign(request.keyring, join30(stage, "repodata", "repomd.xml"), join30(stage, "repodata", "repomd.xml.asc"));
+      await detachSign(request.keyring, join29(stage, "repodata", "repomd.xml"), join29(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
     }
     swapIn(stage, repo);

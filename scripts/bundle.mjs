@@ -26,17 +26,6 @@ const toolIdentity = {
   },
 };
 
-/**
- * The worker threads' modules, each compiled into one script the bundles carry
- * (src/tools/threads.ts reads them from PHOREUS_THREAD_SOURCES).
- */
-const THREADS = ['audit/payload-thread.ts'];
-const threadSources = {};
-for (const module of THREADS) {
-  const result = await build({ entryPoints: [fileURLToPath(new URL(`../src/${module}`, import.meta.url))], bundle: true, write: false, platform: 'node', target: 'node20', format: 'cjs', legalComments: 'none', logLevel: 'warning' });
-  threadSources[module] = result.outputFiles[0].text;
-}
-
 const shared = {
   bundle: true,
   platform: 'node',
@@ -45,10 +34,8 @@ const shared = {
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [toolIdentity],
-  // The threads' scripts, declared once at the top of the bundle, where threads.ts reads them.
-  define: { PHOREUS_THREAD_SOURCES: '__phoreusThreadSources' },
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-  banner: { js: `import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);\nconst __phoreusThreadSources = ${JSON.stringify(threadSources)};` },
+  banner: { js: "import { createRequire as __phoreusCreateRequire } from 'node:module'; const require = __phoreusCreateRequire(import.meta.url);" },
 };
 
 await build({ ...shared, entryPoints: ['src/index.ts'], outfile: join(outdir, 'index.js') });

@@ -106,8 +106,7 @@ export class CpioReader {
   /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
   push(input: Buffer): void {
     this.read(input);
-    // The few bytes of a header still unread are copied: a piece may be handed on (to another
-    // thread) once pushed, and no piece is kept alive for a few bytes of it.
+    // The few bytes of a header still unread are copied: no piece is kept alive for a few bytes of it.
     if (this.chunks.length > 0) this.chunks = [Buffer.concat(this.chunks)];
   }
 

@@ -109,8 +109,9 @@ export function fileSource(fd: number, size: number): ByteSource {
 
 /** Longest string read from a string table: names of libraries and symbol versions are short. */
 const MAX_NAME = 4096;
+/** Largest table fetched whole: 65,535 section headers of 64 bytes; dynamic sections and version needs are far smaller. */
+const MAX_TABLE = 4 * 1024 * 1024;
 
-/** Parses the sections that matter; undefined when the bytes are not a readable ELF file. */
 /** A section header: what the reader needs of it. */
 interface Section {
   type: number;
@@ -120,32 +121,43 @@ interface Section {
   info: number;
 }
 
-/** Integers of the file's class and byte order, and strings of its string tables; a read past the end throws. */
+/**
+ * Integers of the file's class and byte order, read from a table fetched whole (the section
+ * headers, the dynamic section), and strings of its string tables; a read past the end throws.
+ */
 class ElfReader {
   sections: Section[] = [];
 
   constructor(private readonly source: ByteSource, readonly is64: boolean, private readonly little: boolean) {}
 
-  private at(o: number, n: number): Buffer {
+  /** `n` bytes at `o`, all of them. */
+  table(o: number, n: number): Buffer {
+    if (n > MAX_TABLE) throw new RangeError('a table larger than any ELF file has');
     const b = this.source.read(o, n);
     if (b.length < n) throw new RangeError('past the end of the file');
     return b;
   }
 
-  u16(o: number): number {
-    return this.little ? this.at(o, 2).readUInt16LE(0) : this.at(o, 2).readUInt16BE(0);
+  u16(b: Buffer, o: number): number {
+    return this.little ? b.readUInt16LE(o) : b.readUInt16BE(o);
   }
 
-  u32(o: number): number {
-    return this.little ? this.at(o, 4).readUInt32LE(0) : this.at(o, 4).readUInt32BE(0);
+  u32(b: Buffer, o: number): number {
+    return this.little ? b.readUInt32LE(o) : b.readUInt32BE(o);
   }
 
-  word(o: number): number {
-    return this.is64 ? Number(this.little ? this.at(o, 8).readBigUInt64LE(0) : this.at(o, 8).readBigUInt64BE(0)) : this.u32(o);
+  /** An address or offset: 64 bits in ELF64 (exact up to 2^53, beyond any file this reads). */
+  word(b: Buffer, o: number): number {
+    if (!this.is64) return this.u32(b, o);
+    const [low, high] = this.little ? [b.readUInt32LE(o), b.readUInt32LE(o + 4)] : [b.readUInt32BE(o + 4), b.readUInt32BE(o)];
+    return high * 0x1_0000_0000 + low;
   }
 
-  sword(o: number): number {
-    return this.is64 ? Number(this.little ? this.at(o, 8).readBigInt64LE(0) : this.at(o, 8).readBigInt64BE(0)) : this.u32(o);
+  /** A signed tag of the dynamic section: only its small values matter, so its high half is read as signed. */
+  sword(b: Buffer, o: number): number {
+    if (!this.is64) return this.little ? b.readInt32LE(o) : b.readInt32BE(o);
+    const [low, high] = this.little ? [b.readUInt32LE(o), b.readInt32LE(o + 4)] : [b.readUInt32BE(o + 4), b.readInt32BE(o)];
+    return high * 0x1_0000_0000 + low;
   }
 
   /** The NUL-terminated string at `offset` of the string table in section `sectionIndex`. */
@@ -160,14 +172,15 @@ class ElfReader {
 
   readSections(shoff: number, shnum: number, shentsize: number): void {
     const { is64 } = this;
+    const table = this.table(shoff, shnum * shentsize);
     this.sections = Array.from({ length: shnum }, (_, i) => {
-      const at = shoff + i * shentsize;
+      const at = i * shentsize;
       return {
-        type: this.u32(at + 4),
-        offset: this.word(at + (is64 ? 0x18 : 0x10)),
-        size: this.word(at + (is64 ? 0x20 : 0x14)),
-        link: this.u32(at + (is64 ? 0x28 : 0x18)),
-        info: this.u32(at + (is64 ? 0x2c : 0x1c)),
+        type: this.u32(table, at + 4),
+        offset: this.word(table, at + (is64 ? 0x18 : 0x10)),
+        size: this.word(table, at + (is64 ? 0x20 : 0x14)),
+        link: this.u32(table, at + (is64 ? 0x28 : 0x18)),
+        info: this.u32(table, at + (is64 ? 0x2c : 0x1c)),
       };
     });
   }
@@ -176,10 +189,11 @@ class ElfReader {
 /** DT_NEEDED, DT_SONAME and DT_RPATH/DT_RUNPATH from the dynamic section. */
 function readDynamic(r: ElfReader, dynamic: Section, info: ElfInfo): void {
   const entSize = r.is64 ? 16 : 8;
-  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
-    const tag = r.sword(at);
+  const table = r.table(dynamic.offset, dynamic.size - (dynamic.size % entSize));
+  for (let at = 0; at + entSize <= table.length; at += entSize) {
+    const tag = r.sword(table, at);
     if (tag === 0) break;
-    const value = r.word(at + (r.is64 ? 8 : 4));
+    const value = r.word(table, at + (r.is64 ? 8 : 4));
     if (tag === DT_NEEDED) info.needed.push(r.str(dynamic.link, value));
     else if (tag === DT_SONAME) info.soname = r.str(dynamic.link, value);
     else if (tag === DT_RPATH || tag === DT_RUNPATH) info.rpath.push(...r.str(dynamic.link, value).split(':').filter(Boolean));
@@ -190,20 +204,21 @@ function readDynamic(r: ElfReader, dynamic: Section, info: ElfInfo): void {
 function readVersionsNeeded(r: ElfReader, verneed: Section, info: ElfInfo): void {
   // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32.
   // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
-  let at = verneed.offset;
-  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
-    const count = r.u16(at + 2);
-    const file = r.str(verneed.link, r.u32(at + 4));
+  const table = r.table(verneed.offset, verneed.size);
+  let at = 0;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < table.length; n++) {
+    const count = r.u16(table, at + 2);
+    const file = r.str(verneed.link, r.u32(table, at + 4));
     const names: string[] = [];
-    let aux = at + r.u32(at + 8);
+    let aux = at + r.u32(table, at + 8);
     for (let k = 0; k < count; k++) {
-      names.push(r.str(verneed.link, r.u32(aux + 8)));
-      const nextAux = r.u32(aux + 12);
+      names.push(r.str(verneed.link, r.u32(table, aux + 8)));
+      const nextAux = r.u32(table, aux + 12);
       if (nextAux === 0) break;
       aux += nextAux;
     }
     info.versionsNeeded[file] = [...(info.versionsNeeded[file] ?? []), ...names];
-    const next = r.u32(at + 12);
+    const next = r.u32(table, at + 12);
     if (next === 0) break;
     at += next;
   }
@@ -216,10 +231,10 @@ export function readElf(input: Buffer | ByteSource): ElfInfo | undefined {
   const is64 = head[4] === 2;
   const r = new ElfReader(source, is64, head[5] === 1);
   try {
-    const shoff = r.word(is64 ? 0x28 : 0x20);
-    const shentsize = r.u16(is64 ? 0x3a : 0x2e);
-    const shnum = r.u16(is64 ? 0x3c : 0x30);
-    const info: ElfInfo = { machine: r.u16(18), is64, needed: [], rpath: [], versionsNeeded: {} };
+    const shoff = r.word(head, is64 ? 0x28 : 0x20);
+    const shentsize = r.u16(head, is64 ? 0x3a : 0x2e);
+    const shnum = r.u16(head, is64 ? 0x3c : 0x30);
+    const info: ElfInfo = { machine: r.u16(head, 18), is64, needed: [], rpath: [], versionsNeeded: {} };
     if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > source.length) return info;
     r.readSections(shoff, shnum, shentsize);
     const dynamic = r.sections.find((s) => s.type === SHT_DYNAMIC);

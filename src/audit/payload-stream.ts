@@ -2,19 +2,19 @@
  * An RPM's payload, streamed into the cpio reader as it is decompressed, so nothing is
  * extracted to disk. It is decompressed by its compressor's own tool reading the RPM from
  * where the payload begins (rpm2cpio writes to a pipe eight KiB at a time, which costs more
- * than the decompression), drained by a worker thread (payload-thread.ts) that hashes every
- * file on its way: decompression, hashing and the audit run side by side.
+ * than the decompression), and each file is hashed as it goes by: one pass over the bytes,
+ * on this thread, while the decompressor runs on another core.
  */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
 import { BuildFailure } from '../core/errors.js';
-import { adoptGroup } from '../tools/lifecycle.js';
+import { adoptChild } from '../tools/lifecycle.js';
 import { lastLine } from '../tools/process.js';
-import { threadSource } from '../tools/threads.js';
 import { which } from '../tools/system.js';
 import { CpioReader, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
 import { decompressorFor, locatePayload } from './payload-location.js';
-import type { ThreadData, ThreadMessage } from './payload-thread.js';
 
 /**
  * What reads one entry: given its header, and for a regular file what gives its sha256
@@ -54,78 +54,96 @@ function payloadReader(rpm: string): { command: string[]; offset?: number } {
   return command?.[0] && which(command[0]) ? { command, offset: location.offset } : fallback;
 }
 
-export function startPayload(rpm: string, { digests = false } = {}): PayloadStream {
-  const data: ThreadData = { rpm, ...payloadReader(rpm), digests };
-  const tool = data.command[0] ?? 'rpm2cpio';
-  const worker = new Worker(threadSource('audit/payload-thread.ts'), { eval: true, workerData: data });
-  // Until it is read, the payload keeps nothing alive: a run that stops before reading it still ends.
-  worker.unref();
-  const early: ThreadMessage[] = [];
-  let handle: ((message: ThreadMessage) => void) | undefined;
-  let crashed: Error | undefined;
-  let onCrash: ((error: Error) => void) | undefined;
-  let group: ReturnType<typeof adoptGroup> | undefined;
-  worker.on('message', (message: ThreadMessage) => {
-    if ('pid' in message) group = adoptGroup(message.pid);
-    else if (handle) handle(message);
-    else early.push(message);
-  });
-  worker.on('error', (error) => {
-    crashed = error;
-    onCrash?.(error);
-  });
-  const stop = (): void => {
-    group?.stop();
-    void worker.terminate();
+/** The RPM file open at `offset`: reading with no position moves the file's offset, which the child inherits. */
+function openAt(rpm: string, offset: number): number {
+  const fd = openSync(rpm, 'r');
+  const skip = Buffer.allocUnsafe(Math.max(1, Math.min(offset, 1 << 20)));
+  for (let left = offset; left > 0;) {
+    const n = readSync(fd, skip, 0, Math.min(left, skip.length), null);
+    if (n === 0) break;
+    left -= n;
+  }
+  return fd;
+}
+
+/** `onEntry` with each regular file hashed on its way to it. */
+function hashing(onEntry: OnEntry): (header: CpioHeader) => EntryReader {
+  return (header) => {
+    if (!isRegular(header.mode)) return onEntry(header, () => undefined);
+    const hash = createHash('sha256');
+    let digest: string | undefined;
+    const reader = onEntry(header, () => digest);
+    return {
+      data: (chunk) => {
+        hash.update(chunk);
+        reader.data(chunk);
+      },
+      end: () => {
+        digest = hash.digest('base64url');
+        reader.end();
+      },
+    };
   };
+}
+
+export function startPayload(rpm: string, { digests = false } = {}): PayloadStream {
+  const { command: [tool = 'rpm2cpio', ...args], offset } = payloadReader(rpm);
+  const input = offset === undefined ? 'ignore' : openAt(rpm, offset);
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    child = spawn(tool, args, { stdio: [input, 'pipe', 'pipe'], detached: true }) as ChildProcessByStdio<null, Readable, Readable>;
+  } finally {
+    if (typeof input === 'number') closeSync(input);
+  }
+  adoptChild(child);
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    stderr = `${stderr}${text}`.slice(-65536);
+  });
+  // Until it is read, the payload keeps nothing alive: a run that stops before reading it still ends.
+  for (const handle of [child, child.stdout, child.stderr]) (handle as { unref?: () => void }).unref?.();
+  let failed: Error | undefined;
+  child.on('error', (error) => { failed = error; });
+  const stop = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+
   return {
     cancel: stop,
     read: (onEntry) => new Promise((resolve, reject) => {
-      worker.ref();
-      // The digests of the regular files, in the order the archive gives them, as the worker sends them.
-      const sums: string[] = [];
-      let files = 0;
-      const reader = new CpioReader((header) => {
-        const index = isRegular(header.mode) ? files++ : -1;
-        return onEntry(header, () => sums[index]);
-      });
+      for (const handle of [child, child.stdout, child.stderr]) (handle as { ref?: () => void }).ref?.();
+      const reader = new CpioReader(digests ? hashing(onEntry) : (header) => onEntry(header, () => undefined));
       let settled = false;
       const settle = (error?: BuildFailure): void => {
         if (settled) return;
         settled = true;
         if (error) {
           stop();
+          child.stdout.destroy();
           reject(error);
         } else {
-          group?.ended();
-          void worker.terminate();
           resolve();
         }
       };
-      onCrash = (error) => settle(new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
-      if (crashed) onCrash(crashed);
-      handle = (message) => {
+      const couldNotRun = (error: Error): void => settle(new BuildFailure(`${tool} could not run: ${error.message}`));
+      if (failed) couldNotRun(failed);
+      child.on('error', couldNotRun);
+      child.stdout.on('data', (chunk: Buffer) => {
         if (settled) return;
-        if ('pieces' in message) {
-          sums.push(...message.digests);
-          try {
-            for (const piece of message.pieces) reader.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-          } catch (error) {
-            settle(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
-            return;
-          }
-          worker.postMessage(0);
-        } else if ('error' in message) {
-          settle(new BuildFailure(`${tool} could not run: ${message.error}`));
-        } else if ('code' in message) {
-          if (message.code !== 0 || !reader.finished) {
-            settle(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${message.code}${lastLine(message.stderr) ? `: ${lastLine(message.stderr)}` : ''})`));
-          } else {
-            settle();
-          }
+        try {
+          reader.push(chunk);
+        } catch (error) {
+          settle(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
         }
-      };
-      for (const message of early.splice(0)) handle(message);
+      });
+      child.on('close', (code) => {
+        if (code !== 0 || !reader.finished) {
+          settle(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${code}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''})`));
+        } else {
+          settle();
+        }
+      });
     }),
   };
 }

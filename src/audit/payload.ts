@@ -10,7 +10,7 @@ import { modulefilePath, phoreusPrefix } from '../core/layout.js';
 import type { RuleId } from '../core/rules.js';
 import { WaiverSet } from '../core/waivers.js';
 import { isRegular, isSymlink, type CpioEntry } from './cpio.js';
-import { readElf, type ElfInfo } from './elf.js';
+import { isElf, readElf, type ElfInfo } from './elf.js';
 import { checkModulefile } from './modulefile-rules.js';
 import { buildPathIn, checkDirectUrl } from './payload-rules/build-paths.js';
 import { checkPyc, checkPycHeader } from './payload-rules/bytecode.js';
@@ -57,12 +57,17 @@ export class PayloadAuditor {
   readonly venv: string;
   readonly sitePackages: string;
   readonly modulefile: string;
+  /** The texts a rule parses, by path; and where the venv's scripts are. */
+  private readonly texts: Map<string, RuleId>;
+  private readonly bin: string;
 
   constructor(ctx: PayloadContext) {
     this.prefix = phoreusPrefix(ctx);
     this.venv = `${this.prefix}/venv`;
     this.sitePackages = `${this.venv}/lib/python${ctx.interpreter}/site-packages`;
     this.modulefile = modulefilePath(ctx);
+    this.bin = `${this.venv}/bin/`;
+    this.texts = new Map([[`${this.venv}/pyvenv.cfg`, 'PH302'], [this.modulefile, 'PH205'], [`${this.prefix}/requirements.lock`, 'PH308']]);
     this.p = {
       ctx, prefix: this.prefix, venv: this.venv, sitePackages: this.sitePackages, modulefile: this.modulefile,
       waivers: new WaiverSet(ctx.waivers ?? [], this.venv),
@@ -91,7 +96,16 @@ export class PayloadAuditor {
    */
   readsWhole(name: string): boolean {
     const path = `/${name}`;
-    return path.endsWith('.pyc') || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || textRule(path, this.p) !== undefined;
+    return path.endsWith('.pyc') || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || this.textRule(path) !== undefined;
+  }
+
+  /** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
+  private textRule(path: string): RuleId | undefined {
+    const exact = this.texts.get(path);
+    if (exact) return exact;
+    if (path.endsWith('/RECORD') || path.endsWith('/METADATA')) return /\.dist-info\/[A-Z]+$/.test(path) ? 'PH312' : undefined;
+    if (path.endsWith('.pth') || path.endsWith('customize.py')) return /(\.pth|\/(site|user)customize\.py)$/.test(path) ? 'PH303' : undefined;
+    return undefined;
   }
 
   /**
@@ -109,9 +123,9 @@ export class PayloadAuditor {
     if (file.elf) checkElf(this.p, this.report, path, file.elf);
     else if (file.elfUnread) this.report('PH309', path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
     else if (path.endsWith('.pyc')) checkPycHeader(this.p, this.report, path, file.head);
-    const unreadable = textRule(path, this.p);
+    const unreadable = this.textRule(path);
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
-    if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, file.head);
+    if (path.startsWith(this.bin)) checkShebang(this.p, path, file.head);
   }
 
   /** An entry held whole; a regular file comes with its digest, which the payload stream computed. */
@@ -134,12 +148,14 @@ export class PayloadAuditor {
     const facts: FileFacts = { sha256: entry.sha256, size: data.length };
     this.p.files.set(path, facts);
 
-    const elf = readElf(data);
+    const elf = isElf(data) ? readElf(data) : undefined;
     if (elf) {
       checkElf(this.p, this.report, path, elf);
     } else if (path.endsWith('.pyc')) {
       const compiledFor = checkPyc(this.p, this.report, path, data);
       if (compiledFor) facts.compiledFor = compiledFor;
+      if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
+      return;
     } else {
       const marker = buildPathIn(data, this.p.ctx.buildPaths);
       if (marker) facts.buildPath = marker;
@@ -156,7 +172,7 @@ export class PayloadAuditor {
     else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
     else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
     else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
-    if (path.startsWith(`${this.p.venv}/bin/`)) checkShebang(this.p, path, data);
+    if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
     if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
   }
 
@@ -196,14 +212,4 @@ export class PayloadAuditor {
     this.findings.push(...p.waivers.unmatched());
     return this.findings;
   }
-}
-
-/** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
-function textRule(path: string, p: PayloadState): RuleId | undefined {
-  if (/\.dist-info\/(RECORD|METADATA)$/.test(path)) return 'PH312';
-  if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) return 'PH303';
-  if (path === `${p.venv}/pyvenv.cfg`) return 'PH302';
-  if (path === p.modulefile) return 'PH205';
-  if (path === `${p.prefix}/requirements.lock`) return 'PH308';
-  return undefined;
 }

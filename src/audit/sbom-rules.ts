@@ -26,14 +26,19 @@ export class SbomCheck {
   /** Whether the check reads this payload file: the SBOM, the lock, the installed distributions' METADATA. */
   reads(name: string): boolean {
     const path = `/${name}`;
-    return path === this.path || path === `${this.prefix}/requirements.lock` || (posix.dirname(posix.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path));
+    return path === this.path || path === `${this.prefix}/requirements.lock` || (path.endsWith('/METADATA') && this.isMetadata(path));
+  }
+
+  /** An installed distribution's METADATA: site-packages/<name>.dist-info/METADATA. */
+  private isMetadata(path: string): boolean {
+    return posix.dirname(posix.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path);
   }
 
   see(entry: CpioEntry): void {
     const path = `/${entry.name}`;
     if (path === this.path) this.sbom = entry.data.toString('utf8');
     else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString('utf8');
-    else if (posix.dirname(posix.dirname(path)) === this.sitePackages && /\.dist-info\/METADATA$/.test(path)) {
+    else if (this.isMetadata(path)) {
       const text = entry.data.toString('utf8');
       const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
       const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim();

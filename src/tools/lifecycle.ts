@@ -12,8 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const children = new Set<ChildProcess>();
-/** Process groups started off the main thread (by a worker), known by their leader's pid. */
-const groups = new Set<number>();
 const scratch = new Set<string>();
 let handling = false;
 
@@ -49,39 +47,15 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 async function stopEverything(signal: NodeJS.Signals): Promise<void> {
-  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size + groups.size} child process(es) and removing temporary files\n`);
+  process.stderr.write(`phoreus-rpm: ${signal}: stopping ${children.size} child process(es) and removing temporary files\n`);
   for (const child of children) signalGroup(child, 'SIGTERM');
-  for (const pid of groups) signalPid(pid, 'SIGTERM');
   const deadline = Date.now() + GRACE_MS;
   while ([...children].some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const child of children) signalGroup(child, 'SIGKILL');
-  for (const pid of groups) signalPid(pid, 'SIGKILL');
   removeAllScratch();
   process.exit(signal === 'SIGINT' ? 130 : 143);
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Registers a process group a worker thread started (its leader spawned with `detached: true`);
- * returns what forgets it once it has ended, or stops it when it has not.
- */
-export function adoptGroup(pid: number): { ended(): void; stop(): void } {
-  groups.add(pid);
-  return {
-    ended: () => groups.delete(pid),
-    stop: () => {
-      if (groups.delete(pid)) signalPid(pid, 'SIGKILL');
-    },
-  };
 }
 
 /** Registers a started child (spawned with `detached: true`, so it leads its own process group). */

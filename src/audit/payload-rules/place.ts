@@ -8,9 +8,9 @@ const UNSAFE_MODE = 0o7002;
 
 /** PH301: everything under the tool version's prefix, or its modulefile. */
 export function checkPlace(p: PayloadState, report: Report, path: string, mode: number): void {
-  const allowedDirs = [toolDir(p.ctx.tool), modulefileDir(p.ctx)];
-  if (path === p.prefix || path.startsWith(`${p.prefix}/`) || path === p.modulefile) return;
-  if (isDirectory(mode) && allowedDirs.includes(path)) return;
+  if (path.startsWith(p.prefix) && (path.length === p.prefix.length || path[p.prefix.length] === '/')) return;
+  if (path === p.modulefile) return;
+  if (isDirectory(mode) && (path === toolDir(p.ctx.tool) || path === modulefileDir(p.ctx))) return;
   report('PH301', path, 1, `${path} is outside ${p.prefix}/ and the tool's modulefile: a Phoreus RPM installs nothing into the system or another tool's tree (charter §3.1, §10); remove it from %files`);
 }
 
