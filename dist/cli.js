@@ -13764,7 +13764,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -13839,7 +13839,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -13934,11 +13934,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -13961,10 +13961,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -13981,7 +13981,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -14161,7 +14161,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause2 ? constants4.ERROR.PAUSED : 0;
+        return pause2 ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -14183,7 +14183,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -14219,13 +14219,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -27851,9 +27851,8 @@ function gathered(whole) {
     const pieces = [];
     return {
       data: (chunk) => {
-        pieces.push(chunk);
+        pieces.push(Buffer.from(chunk));
       },
-      // One piece (most entries) is used as it is: no copy.
       end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) })
     };
   };
@@ -27874,37 +27873,6 @@ var bufferSource = (bytes) => ({
   length: bytes.length,
   read: (offset, length) => bytes.subarray(offset, offset + length)
 });
-function piecesSource(pieces) {
-  const starts = [];
-  let length = 0;
-  for (const piece of pieces) {
-    starts.push(length);
-    length += piece.length;
-  }
-  const pieceAt = (offset) => {
-    let low = 0;
-    let high = pieces.length - 1;
-    while (low < high) {
-      const mid = low + high + 1 >> 1;
-      if ((starts[mid] ?? 0) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low;
-  };
-  return {
-    length,
-    read(offset, n) {
-      const end = Math.min(length, offset + n);
-      if (offset >= end) return Buffer.alloc(0);
-      const parts = [];
-      for (let i = pieceAt(offset); i < pieces.length && (starts[i] ?? 0) < end; i++) {
-        const start = starts[i] ?? 0;
-        parts.push(pieces[i].subarray(Math.max(0, offset - start), end - start));
-      }
-      return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    }
-  };
-}
 var PAGE = 65536;
 var PAGES_KEPT = 64;
 function fileSource(fd, size) {
@@ -28076,9 +28044,9 @@ function evaluate(expr, locals) {
   const e = expr.trim();
   if (/^("|')/.test(e)) return unquote(e);
   if (/^\w+$/.test(e)) return locals.get(e);
-  const join30 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
-  if (!join30) return void 0;
-  const parts = (join30[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
+  const join31 = /^pathJoin\s*\(([\s\S]*)\)$/.exec(e);
+  if (!join31) return void 0;
+  const parts = (join31[1] ?? "").match(new RegExp(`${STRING}|\\w+`, "g")) ?? [];
   const values = parts.map((p) => evaluate(p, locals));
   return values.every((v) => v !== void 0) ? values.join("/").replace(/\/+/g, "/") : void 0;
 }
@@ -29265,6 +29233,8 @@ var PayloadAuditor = class {
   /** The texts a rule parses, by path; and where the venv's scripts are. */
   texts;
   bin;
+  /** The files the RECORDs read so far name. */
+  named = /* @__PURE__ */ new Set();
   constructor(ctx) {
     this.prefix = phoreusPrefix(ctx);
     this.venv = `${this.prefix}/venv`;
@@ -29305,6 +29275,38 @@ var PayloadAuditor = class {
     if (count.n <= CAP) this.findings.push(f);
   };
   /**
+   * Whether a file is hashed as the payload streams by: every file but bytecode, which no
+   * RECORD pip writes gives a digest (it compiles after installing), unless a RECORD read
+   * already names it. A RECORD that names bytecode after it passed leaves it to missingDigests.
+   */
+  hashes(name) {
+    return !name.endsWith(".pyc") || this.named.has(`/${name}`);
+  }
+  /** The files RECORD rows name that were not hashed: the second pass over the payload hashes them (setDigest). */
+  missingDigests() {
+    const missing = /* @__PURE__ */ new Set();
+    for (const record of this.p.records) {
+      for (const { exact, lenient } of record.rows) {
+        for (const listed of [exact, lenient]) {
+          const facts = listed && this.p.files.get(listed.file);
+          if (facts && facts.sha256 === void 0) missing.add(listed.file);
+        }
+      }
+    }
+    return missing;
+  }
+  setDigest(path, sha256) {
+    const facts = this.p.files.get(path);
+    if (facts) facts.sha256 = sha256;
+  }
+  rememberRecord(record) {
+    this.p.records.push(record);
+    for (const { exact, lenient } of record.rows) {
+      if (exact) this.named.add(exact.file);
+      if (lenient) this.named.add(lenient.file);
+    }
+  }
+  /**
    * Whether the rules read this file whole: bytecode, and the texts they parse. Every other
    * file is judged from what was seen of it as it streamed by (addStreamed).
    */
@@ -29331,7 +29333,7 @@ var PayloadAuditor = class {
     checkPlace(this.p, this.report, path, file.mode);
     if (!isRegular(file.mode)) return;
     this.bytes += file.size;
-    this.p.files.set(path, { sha256: file.sha256, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
+    this.p.files.set(path, { ...file.sha256 ? { sha256: file.sha256 } : {}, size: file.size, ...file.buildPath && !file.elf ? { buildPath: file.buildPath } : {} });
     if (file.elf) checkElf(this.p, this.report, path, file.elf);
     else if (file.elfUnread) this.report("PH309", path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
     else if (path.endsWith(".pyc")) checkPycHeader(this.p, this.report, path, file.head);
@@ -29339,7 +29341,7 @@ var PayloadAuditor = class {
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
     if (path.startsWith(this.bin)) checkShebang(this.p, path, file.head);
   }
-  /** An entry held whole; a regular file comes with its digest, which the payload stream computed. */
+  /** An entry held whole; a regular file comes with its digest when the payload stream hashed it. */
   add(entry) {
     const path = `/${entry.name}`;
     this.entries++;
@@ -29355,8 +29357,7 @@ var PayloadAuditor = class {
     if (!isRegular(entry.mode)) return;
     this.bytes += entry.data.length;
     const data = entry.data;
-    if (entry.sha256 === void 0) throw new Error(`no digest came for ${entry.name}`);
-    const facts = { sha256: entry.sha256, size: data.length };
+    const facts = { ...entry.sha256 ? { sha256: entry.sha256 } : {}, size: data.length };
     this.p.files.set(path, facts);
     const elf = isElf(data) ? readElf(data) : void 0;
     if (elf) {
@@ -29378,7 +29379,7 @@ var PayloadAuditor = class {
     else if (path === this.p.modulefile) this.p.texts.modulefile = text();
     else if (path === `${this.p.prefix}/requirements.lock`) this.p.texts.lock = text();
     else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
-    else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
+    else if (/\.dist-info\/RECORD$/.test(path)) this.rememberRecord(parseRecord(path, text()));
     else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
     else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
     if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
@@ -29425,6 +29426,34 @@ var PayloadAuditor = class {
 import { closeSync, openSync, rmSync as rmSync3, statfsSync, statSync as statSync2, writeSync } from "node:fs";
 import { join as join3 } from "node:path";
 var HEAD = 4096;
+var Gatherer = class {
+  bytes = Buffer.alloc(0);
+  length = 0;
+  append(chunk) {
+    if (this.length + chunk.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.length + chunk.length, this.bytes.length * 2, 65536));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    chunk.copy(this.bytes, this.length);
+    this.length += chunk.length;
+  }
+  /** What was gathered: valid until the gatherer is given back. */
+  get data() {
+    return this.bytes.subarray(0, this.length);
+  }
+};
+var Gatherers = class {
+  free = [];
+  take() {
+    const gatherer = this.free.pop() ?? new Gatherer();
+    gatherer.length = 0;
+    return gatherer;
+  }
+  give(gatherer) {
+    this.free.push(gatherer);
+  }
+};
 var ELF_HEADER = 64;
 function roomFor(dir, bytes) {
   const fs2 = statfsSync(dir);
@@ -29455,64 +29484,64 @@ function entryReader(header, sha256, sink, limits) {
   if (!isRegular(header.mode)) return gathered((entry) => sink.whole(entry))(header);
   let head = Buffer.alloc(0);
   let received = 0;
-  let pieces = [];
+  let held = limits.gather.take();
   let kind;
   let scanner;
   let spooled;
   let elfUnread = false;
+  const letGo = () => {
+    const data = held?.data ?? Buffer.alloc(0);
+    if (held) limits.gather.give(held);
+    held = void 0;
+    return data;
+  };
+  const scan = (data) => {
+    scanner = new BuildPathScanner(limits.buildPaths);
+    scanner.push(data);
+  };
   const decide = () => {
     if (isElf(head)) {
       kind = "elf";
       if (header.size <= limits.limit) return;
+      const data = letGo();
       if (roomFor(limits.spool, header.size)) {
         spooled = new SpooledElf(limits.spool);
-        for (const piece of pieces) spooled.write(piece);
+        spooled.write(data);
       } else {
         elfUnread = true;
       }
-      pieces = [];
     } else if (header.size <= limits.limit && sink.readsWhole(header.name)) {
       kind = "whole";
     } else {
       kind = "streamed";
-      scanner = new BuildPathScanner(limits.buildPaths);
-      for (const piece of pieces) scanner.push(piece);
-      pieces = [];
+      scan(letGo());
     }
   };
   return {
     data(chunk) {
       received += chunk.length;
-      if (head.length < HEAD) head = head.length === 0 ? chunk.subarray(0, HEAD) : Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
-      if (kind === void 0) {
-        pieces.push(chunk);
-        if (head.length >= ELF_HEADER) decide();
-      } else if (scanner) {
-        scanner.push(chunk);
-      } else if (spooled) {
-        spooled.write(chunk);
-      } else if (!elfUnread) {
-        pieces.push(chunk);
-      }
+      if (head.length < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
+      if (held) held.append(chunk);
+      else if (scanner) scanner.push(chunk);
+      else if (spooled) spooled.write(chunk);
+      if (kind === void 0 && head.length >= ELF_HEADER) decide();
     },
     end() {
       if (kind === void 0) decide();
       const digest = sha256();
-      if (digest === void 0) throw new Error(`no digest came for ${header.name}`);
       if (kind === "whole") {
-        sink.whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), sha256: digest });
+        sink.whole({ name: header.name, mode: header.mode, data: held?.data ?? Buffer.alloc(0), ...digest ? { sha256: digest } : {} });
+        letGo();
         return;
       }
-      const elf = spooled ? spooled.read() : kind === "elf" && !elfUnread ? readElf(piecesSource(pieces)) : void 0;
-      if (kind === "elf" && !elf && pieces.length > 0) {
-        scanner = new BuildPathScanner(limits.buildPaths);
-        for (const piece of pieces) scanner.push(piece);
-      }
+      const elf = spooled ? spooled.read() : kind === "elf" && held ? readElf(held.data) : void 0;
+      if (kind === "elf" && !elf && held) scan(held.data);
+      letGo();
       sink.streamed({
         name: header.name,
         mode: header.mode,
         size: received,
-        sha256: digest,
+        ...digest ? { sha256: digest } : {},
         head,
         ...scanner?.found ? { buildPath: scanner.found } : {},
         ...elf ? { elf } : {},
@@ -29523,9 +29552,10 @@ function entryReader(header, sha256, sink, limits) {
 }
 
 // src/audit/payload-stream.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn2, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync as closeSync2, openSync as openSync2, readSync as readSync2 } from "node:fs";
+import { closeSync as closeSync2, constants, existsSync as existsSync2, fstatSync, openSync as openSync2, readSync as readSync2 } from "node:fs";
+import { join as join5 } from "node:path";
 
 // src/tools/process.ts
 import { spawn } from "node:child_process";
@@ -29690,6 +29720,9 @@ function decompressorFor(compressor) {
 }
 
 // src/audit/payload-stream.ts
+var READ_SIZE = 1 << 20;
+var SLICE_MS = 20;
+var STDERR_TAIL = 65536;
 function payloadReader(rpm) {
   const fallback = { command: ["rpm2cpio", rpm] };
   let location;
@@ -29709,7 +29742,7 @@ function payloadReader(rpm) {
 }
 function openAt(rpm, offset) {
   const fd = openSync2(rpm, "r");
-  const skip = Buffer.allocUnsafe(Math.max(1, Math.min(offset, 1 << 20)));
+  const skip = Buffer.allocUnsafe(Math.max(1, Math.min(offset, READ_SIZE)));
   for (let left = offset; left > 0; ) {
     const n = readSync2(fd, skip, 0, Math.min(left, skip.length), null);
     if (n === 0) break;
@@ -29717,9 +29750,36 @@ function openAt(rpm, offset) {
   }
   return fd;
 }
-function hashing(onEntry) {
+function mkfifo() {
+  const found = which("mkfifo") ?? ["/usr/bin/mkfifo", "/bin/mkfifo"].find((path) => existsSync2(path));
+  if (!found) throw new BuildFailure("mkfifo (coreutils) is not installed: the payload is read through a named pipe it makes; install coreutils");
+  return found;
+}
+function openPipe(path) {
+  const made = spawnSync(mkfifo(), ["-m", "600", path], { encoding: "utf8" });
+  if (made.status !== 0) throw new BuildFailure(`mkfifo could not make the pipe the payload is read through: ${made.error?.message ?? lastLine(made.stderr)}`);
+  const probe = openSync2(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const write = openSync2(path, constants.O_WRONLY);
+    try {
+      return { read: openSync2(path, constants.O_RDONLY), write };
+    } catch (error) {
+      closeSync2(write);
+      throw error;
+    }
+  } finally {
+    closeSync2(probe);
+  }
+}
+function errorLine2(fd) {
+  const size = fstatSync(fd).size;
+  const tail = Buffer.alloc(Math.min(size, STDERR_TAIL));
+  readSync2(fd, tail, 0, tail.length, size - tail.length);
+  return lastLine(tail.toString("utf8"));
+}
+function hashing(onEntry, hashed) {
   return (header) => {
-    if (!isRegular(header.mode)) return onEntry(header, () => void 0);
+    if (!isRegular(header.mode) || !hashed(header.name)) return onEntry(header, () => void 0);
     const hash = createHash("sha256");
     let digest;
     const reader = onEntry(header, () => digest);
@@ -29735,64 +29795,91 @@ function hashing(onEntry) {
     };
   };
 }
-function startPayload(rpm, { digests = false } = {}) {
+function ending(child) {
+  return new Promise((resolve5) => {
+    child.once("error", (error) => resolve5({ code: null, error }));
+    child.once("close", (code) => resolve5({ code }));
+  });
+}
+function startPayload(rpm) {
   const { command: [tool = "rpm2cpio", ...args], offset } = payloadReader(rpm);
-  const input = offset === void 0 ? "ignore" : openAt(rpm, offset);
+  const dir = scratchDir("phoreus-payload-");
+  let pipe;
+  let stderr;
   let child;
   try {
-    child = spawn2(tool, args, { stdio: [input, "pipe", "pipe"], detached: true });
-  } finally {
-    if (typeof input === "number") closeSync2(input);
+    pipe = openPipe(join5(dir, "payload"));
+    stderr = openSync2(join5(dir, "stderr"), "w+", 384);
+    const input2 = offset === void 0 ? "ignore" : openAt(rpm, offset);
+    try {
+      child = spawn2(tool, args, { stdio: [input2, pipe.write, stderr], detached: true });
+    } finally {
+      if (typeof input2 === "number") closeSync2(input2);
+      closeSync2(pipe.write);
+    }
+  } catch (error) {
+    for (const fd of [pipe?.read, stderr]) if (fd !== void 0) closeSync2(fd);
+    removeScratch(dir);
+    throw error;
   }
   adoptChild(child);
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (text) => {
-    stderr = `${stderr}${text}`.slice(-65536);
-  });
-  for (const handle of [child, child.stdout, child.stderr]) handle.unref?.();
-  let failed;
-  child.on("error", (error) => {
-    failed = error;
-  });
+  const ended = ending(child);
+  child.unref();
+  const input = pipe.read;
+  const errors = stderr;
+  let open2 = true;
+  const release = () => {
+    if (!open2) return;
+    open2 = false;
+    closeSync2(input);
+    closeSync2(errors);
+    removeScratch(dir);
+  };
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    release();
   };
   return {
     cancel: stop,
-    read: (onEntry) => new Promise((resolve5, reject) => {
-      for (const handle of [child, child.stdout, child.stderr]) handle.ref?.();
-      const reader = new CpioReader(digests ? hashing(onEntry) : (header) => onEntry(header, () => void 0));
-      let settled = false;
-      const settle = (error) => {
-        if (settled) return;
-        settled = true;
+    read: (onEntry, hashed) => new Promise((resolve5, reject) => {
+      child.ref();
+      const reader = new CpioReader(hashed ? hashing(onEntry, hashed) : (header) => onEntry(header, () => void 0));
+      const buffer = Buffer.allocUnsafe(READ_SIZE);
+      const fail = (error) => {
+        stop();
+        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+      };
+      const finish2 = async () => {
+        const { code, error } = await ended;
         if (error) {
-          stop();
-          child.stdout.destroy();
-          reject(error);
+          fail(new BuildFailure(`${tool} could not run: ${error.message}`));
+        } else if (code !== 0 || !reader.finished) {
+          const why = errorLine2(errors);
+          fail(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${code}${why ? `: ${why}` : ""})`));
         } else {
+          release();
           resolve5();
         }
       };
-      const couldNotRun = (error) => settle(new BuildFailure(`${tool} could not run: ${error.message}`));
-      if (failed) couldNotRun(failed);
-      child.on("error", couldNotRun);
-      child.stdout.on("data", (chunk) => {
-        if (settled) return;
+      const slice = () => {
+        const until = performance.now() + SLICE_MS;
         try {
-          reader.push(chunk);
+          for (; ; ) {
+            const n = readSync2(input, buffer, 0, buffer.length, null);
+            if (n === 0) {
+              void finish2();
+              return;
+            }
+            reader.push(buffer.subarray(0, n));
+            if (performance.now() >= until) break;
+          }
         } catch (error) {
-          settle(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${error.message}`));
+          fail(error);
+          return;
         }
-      });
-      child.on("close", (code) => {
-        if (code !== 0 || !reader.finished) {
-          settle(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${code}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ""})`));
-        } else {
-          settle();
-        }
-      });
+        setImmediate(slice);
+      };
+      slice();
     })
   };
 }
@@ -29801,7 +29888,7 @@ function readPayload(rpm, onEntry) {
 }
 
 // src/audit/rpm-file.ts
-import { closeSync as closeSync3, existsSync as existsSync2, openSync as openSync3, readSync as readSync3, statSync as statSync3 } from "node:fs";
+import { closeSync as closeSync3, existsSync as existsSync3, openSync as openSync3, readSync as readSync3, statSync as statSync3 } from "node:fs";
 var QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
 var FILES = "[FILE	%{FILEMODES}	%{FILENAMES}\n]";
 var SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
@@ -29809,7 +29896,7 @@ var RPM_MAGIC = Buffer.from([237, 171, 238, 219]);
 var SOURCE_TYPE = 1;
 function assertBinaryRpm(path) {
   const again = "pass the path of a binary RPM";
-  if (!existsSync2(path)) throw new UsageError(`${path} does not exist; ${again}`);
+  if (!existsSync3(path)) throw new UsageError(`${path} does not exist; ${again}`);
   if (!statSync3(path).isFile()) throw new UsageError(`${path} is not a file; ${again}`);
   const lead = Buffer.alloc(8);
   const fd = openSync3(path, "r");
@@ -30282,12 +30369,12 @@ var SbomCheck = class {
 };
 
 // src/audit/signature.ts
-import { existsSync as existsSync3, statSync as statSync4 } from "node:fs";
-import { basename, join as join6 } from "node:path";
+import { existsSync as existsSync4, statSync as statSync4 } from "node:fs";
+import { basename, join as join7 } from "node:path";
 
 // src/tools/gpg.ts
 import { chmodSync, rmSync as rmSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 var SECRET_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/;
 function gpg(home, args, passphraseFile) {
   const unlock = passphraseFile ? ["--pinentry-mode", "loopback", "--passphrase-file", passphraseFile] : ["--pinentry-mode", "loopback"];
@@ -30301,13 +30388,13 @@ async function openKeyring(secretKey, passphrase, what, log) {
   await requireTools(["gpg", "gpgconf"], log);
   const home = scratchDir("phoreus-gpg-");
   chmodSync(home, 448);
-  const keyring = { home, fingerprint: "", publicKey: join5(home, "public.asc") };
+  const keyring = { home, fingerprint: "", publicKey: join6(home, "public.asc") };
   try {
     if (passphrase) {
-      keyring.passphraseFile = join5(home, "passphrase");
+      keyring.passphraseFile = join6(home, "passphrase");
       writeFileSync2(keyring.passphraseFile, passphrase, { mode: 384 });
     }
-    const secretFile = join5(home, "secret.asc");
+    const secretFile = join6(home, "secret.asc");
     writeFileSync2(secretFile, secretKey, { mode: 384 });
     const imported = await gpg(home, ["--import", secretFile], keyring.passphraseFile);
     rmSync4(secretFile, { force: true });
@@ -30318,7 +30405,7 @@ async function openKeyring(secretKey, passphrase, what, log) {
     if (secrets.length !== 1) throw new UsageError(`${what} holds ${secrets.length} secret keys; give exactly one`);
     if (!(secrets[0]?.split(":")[11] ?? "").includes("S")) throw new UsageError(`${what} cannot make signatures (it has no signing capability); give a signing key`);
     keyring.fingerprint = lines.find((l) => l.startsWith("fpr:"))?.split(":")[9] ?? "";
-    const probe = join5(home, "probe");
+    const probe = join6(home, "probe");
     writeFileSync2(probe, "phoreus-rpm signing probe\n");
     const signed = await gpg(home, ["--local-user", keyring.fingerprint, "--detach-sign", "--output", `${probe}.sig`, probe], keyring.passphraseFile);
     if (signed.exitCode !== 0) {
@@ -30363,7 +30450,7 @@ function signerKeyIds(text) {
 }
 async function checkSignature(rpm, publicKey) {
   const file = basename(rpm);
-  if (!existsSync3(publicKey) || !statSync4(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
+  if (!existsSync4(publicKey) || !statSync4(publicKey).isFile()) throw new UsageError(`${publicKey} does not exist or is not a file; give the release key's public half (\`gpg --armor --export KEYID\`)`);
   const ids = await keyIds(publicKey);
   if (ids.length === 0) throw new UsageError(`${publicKey} holds no OpenPGP public key; export one with \`gpg --armor --export KEYID\``);
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", SIGNATURES, rpm]);
@@ -30377,7 +30464,7 @@ async function checkSignature(rpm, publicKey) {
   }
   const db = scratchDir("phoreus-rpmdb-");
   try {
-    const dbArgs = ["--dbpath", join6(db, "rpmdb")];
+    const dbArgs = ["--dbpath", join7(db, "rpmdb")];
     const init = await run("rpm", [...dbArgs, "--initdb"]);
     const imported = init.exitCode === 0 ? await run("rpmkeys", [...dbArgs, "--import", publicKey]) : init;
     if (imported.exitCode !== 0) throw new UsageError(`rpm cannot import ${publicKey} into a temporary rpm database: ${lastLine(imported.stderr)}`);
@@ -30395,8 +30482,8 @@ ${checked.stderr}`;
 }
 
 // src/audit/smoke-test.ts
-import { closeSync as closeSync4, existsSync as existsSync5, lstatSync, mkdirSync as mkdirSync2, openSync as openSync4, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync as writeSync2 } from "node:fs";
-import { dirname as dirname2, join as join8, posix as posix9 } from "node:path";
+import { closeSync as closeSync4, existsSync as existsSync6, lstatSync, mkdirSync as mkdirSync2, openSync as openSync4, readdirSync as readdirSync2, readFileSync as readFileSync2, symlinkSync, writeFileSync as writeFileSync3, writeSync as writeSync2 } from "node:fs";
+import { dirname as dirname2, join as join9, posix as posix9 } from "node:path";
 
 // src/rpm/modulefile.ts
 function luaString(text) {
@@ -30437,28 +30524,28 @@ module_version(${luaString(`${id.tool}/${id.version}`)}, "default")
 }
 
 // src/tools/python.ts
-import { existsSync as existsSync4, readdirSync } from "node:fs";
+import { existsSync as existsSync5, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter as delimiter2, join as join7 } from "node:path";
+import { delimiter as delimiter2, join as join8 } from "node:path";
 var PROBE = 'import sys; print("%d.%d" % sys.version_info[:2])';
 function versionDirs(root, minor) {
-  if (!existsSync4(root)) return [];
-  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join7(root, d));
+  if (!existsSync5(root)) return [];
+  return readdirSync(root).filter((d) => d === minor || d.startsWith(`${minor}.`)).sort((a, b) => b.localeCompare(a, void 0, { numeric: true })).map((d) => join8(root, d));
 }
 function pythonCandidates(minor, env = process.env) {
   const exe = `python${minor}`;
   const candidates = [];
   if (env.RUNNER_TOOL_CACHE) {
-    for (const dir of versionDirs(join7(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
-      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join7(dir, arch2, "bin", exe));
+    for (const dir of versionDirs(join8(env.RUNNER_TOOL_CACHE, "Python"), minor)) {
+      for (const arch2 of ["x64", "arm64", "x86_64", "aarch64"]) candidates.push(join8(dir, arch2, "bin", exe));
     }
   }
-  const pyenvRoot = env.PYENV_ROOT ?? join7(homedir(), ".pyenv");
-  for (const dir of versionDirs(join7(pyenvRoot, "versions"), minor)) candidates.push(join7(dir, "bin", exe));
+  const pyenvRoot = env.PYENV_ROOT ?? join8(homedir(), ".pyenv");
+  for (const dir of versionDirs(join8(pyenvRoot, "versions"), minor)) candidates.push(join8(dir, "bin", exe));
   for (const dir of (env.PATH ?? "").split(delimiter2)) {
-    if (dir && !dir.includes("shims")) candidates.push(join7(dir, exe));
+    if (dir && !dir.includes("shims")) candidates.push(join8(dir, exe));
   }
-  return candidates.filter((c) => existsSync4(c));
+  return candidates.filter((c) => existsSync5(c));
 }
 async function reportsVersion(python, minor) {
   const result = await run(python, ["-c", PROBE]);
@@ -30513,8 +30600,8 @@ var LMOD_INITS = ["/usr/share/lmod/lmod/init/bash", "/usr/share/lmod/lmod/init/p
 var NOBODY = "65534";
 var TREE = `${PHOREUS_ROOT.slice(1)}/`;
 function lmodInit(env = process.env) {
-  const candidates = env.LMOD_PKG ? [join8(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
-  return candidates.find((c) => existsSync5(c));
+  const candidates = env.LMOD_PKG ? [join9(env.LMOD_PKG, "init", "bash"), ...LMOD_INITS] : LMOD_INITS;
+  return candidates.find((c) => existsSync6(c));
 }
 async function smokeTestUnavailable() {
   if (!await asRoot()) return "it needs root or passwordless sudo";
@@ -30534,10 +30621,10 @@ function target(root, name) {
   if (!normal.startsWith(TREE)) return void 0;
   let at = root;
   for (const part of normal.split("/").slice(0, -1)) {
-    at = join8(at, part);
-    if (existsSync5(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix9.relative(root, at)}`);
+    at = join9(at, part);
+    if (existsSync6(at) && lstatSync(at).isSymbolicLink()) throw new UnsafePayload(`${name} would be written through the symlink ${posix9.relative(root, at)}`);
   }
-  return join8(root, normal);
+  return join9(root, normal);
 }
 var payloadExtractor = (root) => (header) => extractEntry(root, header);
 function extractEntry(root, header) {
@@ -30552,7 +30639,7 @@ function extractEntry(root, header) {
   if (isSymlink(header.mode)) {
     const pieces = [];
     return { data: (c) => {
-      pieces.push(c);
+      pieces.push(Buffer.from(c));
     }, end: () => symlinkSync(Buffer.concat(pieces).toString("utf8"), path) };
   }
   if (!isRegular(header.mode)) return none;
@@ -30568,9 +30655,9 @@ function provideInterpreter(root, interpreterHome, interpreterModule) {
   for (const [what, wrong] of [["interpreter home", judgeHome(interpreterHome)], ["interpreter module", judgeModule(interpreterModule)]]) {
     if (wrong) throw new UsageError(`the smoke test's ${what} is not safe: ${wrong}`);
   }
-  mkdirSync2(join8(root, interpreterHome), { recursive: true });
-  const module = join8(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
-  if (existsSync5(module)) return;
+  mkdirSync2(join9(root, interpreterHome), { recursive: true });
+  const module = join9(root, MODULEFILE_ROOT, `${interpreterModule}.lua`);
+  if (existsSync6(module)) return;
   mkdirSync2(dirname2(module), { recursive: true });
   writeFileSync3(module, [
     'whatis("Python interpreter module for the smoke test")',
@@ -30597,7 +30684,7 @@ async function runInstalled(root, interpreterHome, pythonPrefix, script) {
     "mount -t tmpfs tmpfs /usr/local",
     `mkdir -p ${PHOREUS_ROOT} /usr/local/smoke-home`,
     `chown ${NOBODY}:${NOBODY} /usr/local/smoke-home`,
-    `mount --bind ${quote(join8(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
+    `mount --bind ${quote(join9(root, PHOREUS_ROOT))} ${PHOREUS_ROOT}`,
     `mount --bind ${quote(pythonPrefix)} ${quote(interpreterHome)}`,
     "cd /usr/local/smoke-home",
     // A clean user environment: nothing of the host's Python setup leaks in.
@@ -30615,16 +30702,16 @@ function smallFile(path) {
   }
 }
 function toolMetadata(venv, tool, interpreter) {
-  const bin = join8(venv, "bin");
-  const installed = new Set(existsSync5(bin) ? readdirSync2(bin).filter((f) => {
-    const st = lstatSync(join8(bin, f));
+  const bin = join9(venv, "bin");
+  const installed = new Set(existsSync6(bin) ? readdirSync2(bin).filter((f) => {
+    const st = lstatSync(join9(bin, f));
     return st.isFile() || st.isSymbolicLink();
   }) : []);
-  const site = join8(venv, "lib", `python${interpreter}`, "site-packages");
-  const distInfo = existsSync5(site) ? readdirSync2(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
+  const site = join9(venv, "lib", `python${interpreter}`, "site-packages");
+  const distInfo = existsSync6(site) ? readdirSync2(site).find((d) => d.endsWith(".dist-info") && normalizeName(d.split("-")[0] ?? "") === normalizeName(tool)) : void 0;
   if (!distInfo) return { installed };
-  const entryPoints = smallFile(join8(site, distInfo, "entry_points.txt"));
-  const topLevel = smallFile(join8(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join8(site, distInfo, "RECORD")) ?? "");
+  const entryPoints = smallFile(join9(site, distInfo, "entry_points.txt"));
+  const topLevel = smallFile(join9(site, distInfo, "top_level.txt")) ?? recordedTopLevel(smallFile(join9(site, distInfo, "RECORD")) ?? "");
   return { installed, ...entryPoints !== void 0 ? { entryPoints } : {}, topLevel };
 }
 function recordedTopLevel(record) {
@@ -30647,7 +30734,7 @@ async function smokeTest(input, log, ran = { passed: false }) {
     const python = await findPython(input.interpreter, input.python);
     const pythonPrefix = dirname2(dirname2(python));
     const module = `${input.tool}/${input.version}`;
-    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join8(root, venvPath(input)), input.tool, input.interpreter));
+    const chosen = input.command ? { command: input.command, what: "the configured command" } : defaultSmokeCommand(input.tool, toolMetadata(join9(root, venvPath(input)), input.tool, input.interpreter));
     const command = chosen.command;
     ran.command = command;
     ran.what = chosen.what;
@@ -30687,7 +30774,7 @@ function targetOf(header, options) {
 }
 async function readPayloadInto(payload, file, buildPaths, auditor, sbom) {
   const spool = scratchDir("phoreus-audit-");
-  const limits = { limit: WHOLE_LIMIT, spool, buildPaths };
+  const limits = { limit: WHOLE_LIMIT, gather: new Gatherers(), spool, buildPaths };
   const sink = {
     readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
     whole: (entry) => {
@@ -30701,10 +30788,22 @@ async function readPayloadInto(payload, file, buildPaths, auditor, sbom) {
     await payload.read((entry, sha256) => {
       if (++entries2 > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
       return entryReader(entry, sha256, sink, limits);
-    });
+    }, (name) => auditor.hashes(name));
   } finally {
     removeScratch(spool);
   }
+}
+async function hashMissing(rpm, auditor, log) {
+  const missing = auditor.missingDigests();
+  if (missing.size === 0) return;
+  log.info(`Hashing ${missing.size} file(s) a RECORD names after they streamed by, in a second pass over the payload`);
+  await startPayload(rpm).read((header, sha256) => ({
+    data: () => void 0,
+    end: () => {
+      const digest = sha256();
+      if (digest) auditor.setDigest(`/${header.name}`, digest);
+    }
+  }), (name) => missing.has(`/${name}`));
 }
 async function smokeTestIfSound(options, target2, findings, log, ran) {
   if (!options.smokeTest) return void 0;
@@ -30733,7 +30832,7 @@ async function audit(options, log) {
   const start = performance.now();
   const distro2 = distro(options.distro);
   const file = basename2(options.rpm);
-  const payload = startPayload(options.rpm, { digests: true });
+  const payload = startPayload(options.rpm);
   let header;
   try {
     header = await readHeader(options.rpm);
@@ -30757,6 +30856,7 @@ async function audit(options, log) {
   });
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
   await readPayloadInto(payload, file, buildPaths, auditor, sbom);
+  await hashMissing(options.rpm, auditor, log);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
   const beside = options.modulefile ? { file: basename2(options.modulefile), text: readText(options.modulefile, dirname3(options.modulefile)) } : void 0;
@@ -31078,11 +31178,11 @@ function checkOverrideKeys(loaded) {
 }
 
 // src/config/load.ts
-import { existsSync as existsSync6, statSync as statSync5 } from "node:fs";
-import { join as join9, relative as relative2 } from "node:path";
+import { existsSync as existsSync7, statSync as statSync5 } from "node:fs";
+import { join as join10, relative as relative2 } from "node:path";
 function loadConfig(project, explicit) {
-  const path = explicit ?? join9(project, "phoreus.yaml");
-  if (!existsSync6(path)) {
+  const path = explicit ?? join10(project, "phoreus.yaml");
+  if (!existsSync7(path)) {
     if (explicit) throw new UsageError(`configuration file ${explicit} does not exist; fix --config`);
     return void 0;
   }
@@ -31283,7 +31383,7 @@ var HttpResponseRetryCodes = [
 
 // node_modules/@actions/core/lib/summary.js
 import { EOL } from "os";
-import { constants, promises } from "fs";
+import { constants as constants2, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve5) {
@@ -31333,7 +31433,7 @@ var Summary = class {
         throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
       }
       try {
-        yield access(pathFromEnv, constants.R_OK | constants.W_OK);
+        yield access(pathFromEnv, constants2.R_OK | constants2.W_OK);
       } catch (_a) {
         throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
       }
@@ -31738,10 +31838,10 @@ async function auditCommand(args) {
 
 // src/commands/build-command.ts
 import { mkdirSync as mkdirSync11 } from "node:fs";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 
 // src/pipeline/build.ts
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 
 // src/plan/identity.ts
 function versionFromRef(refName) {
@@ -31843,8 +31943,8 @@ Its dependencies are exactly those of ${venv.replace(/\/venv$/, "")}/requirement
 }
 
 // src/pipeline/steps.ts
-import { existsSync as existsSync17 } from "node:fs";
-import { join as join26 } from "node:path";
+import { existsSync as existsSync18 } from "node:fs";
+import { join as join27 } from "node:path";
 
 // src/checks/identity.ts
 function checkToolName(name, source2) {
@@ -31865,12 +31965,12 @@ function checkInterpreterSanctioned(interpreter, sanctioned, source2) {
 }
 
 // src/checks/verify.ts
-import { existsSync as existsSync13 } from "node:fs";
-import { dirname as dirname7, join as join18, relative as relative3 } from "node:path";
+import { existsSync as existsSync14 } from "node:fs";
+import { dirname as dirname7, join as join19, relative as relative3 } from "node:path";
 
 // src/config/copy-files.ts
-import { existsSync as existsSync7, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
-import { join as join10, posix as posix10 } from "node:path";
+import { existsSync as existsSync8, lstatSync as lstatSync2, readdirSync as readdirSync3 } from "node:fs";
+import { join as join11, posix as posix10 } from "node:path";
 function confined(path) {
   if (path === "" || posix10.isAbsolute(path) || path.includes("\\")) return void 0;
   const normal = posix10.normalize(path);
@@ -31883,12 +31983,12 @@ function copyDestination(to, interpreter) {
 function symlinkIn(root, rel) {
   let path = root;
   for (const part of rel.split("/").filter(Boolean)) {
-    path = join10(path, part);
+    path = join11(path, part);
     if (isSymlink2(path)) return path;
   }
   const walk = (dir) => {
     for (const entry of readdirSync3(dir, { withFileTypes: true })) {
-      const full = join10(dir, entry.name);
+      const full = join11(dir, entry.name);
       if (entry.isSymbolicLink()) return full;
       if (entry.isDirectory()) {
         const found = walk(full);
@@ -31897,7 +31997,7 @@ function symlinkIn(root, rel) {
     }
     return void 0;
   };
-  return existsSync7(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
+  return existsSync8(path) && lstatSync2(path).isDirectory() ? walk(path) : void 0;
 }
 function isSymlink2(path) {
   try {
@@ -31927,7 +32027,7 @@ function checkCopyFiles(loaded, project) {
     const from = confined(entry.from);
     if (from === void 0) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" leaves the project; give a path relative to the project directory, without ".."`));
-    } else if (!existsSync7(join10(project, from))) {
+    } else if (!existsSync8(join11(project, from))) {
       findings.push(finding("PH113", loaded.file, line("from"), `${key}.from: "${entry.from}" does not exist in the project`));
     } else {
       const link = symlinkIn(project, from);
@@ -31941,8 +32041,8 @@ function checkCopyFiles(loaded, project) {
 }
 
 // src/plan/project.ts
-import { existsSync as existsSync8, readdirSync as readdirSync4, statSync as statSync6 } from "node:fs";
-import { join as join11 } from "node:path";
+import { existsSync as existsSync9, readdirSync as readdirSync4, statSync as statSync6 } from "node:fs";
+import { join as join12 } from "node:path";
 
 // node_modules/smol-toml/dist/error.js
 function getLineColFromPtr(string, ptr) {
@@ -32704,13 +32804,13 @@ var HAS_WELLFORMED = !!"".isWellFormed;
 
 // src/plan/project.ts
 function assertProjectDir(project) {
-  if (!existsSync8(project) || !statSync6(project).isDirectory()) {
+  if (!existsSync9(project) || !statSync6(project).isDirectory()) {
     throw new UsageError(`project directory ${project} does not exist; pass --project with the directory holding requirements.in`);
   }
 }
 function readPyproject(project) {
-  const path = join11(project, "pyproject.toml");
-  if (!existsSync8(path)) return {};
+  const path = join12(project, "pyproject.toml");
+  if (!existsSync9(path)) return {};
   const text = readText(path, project);
   let parsed;
   try {
@@ -32736,7 +32836,7 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
   const walk = (dir, depth) => {
     let entries2;
     try {
-      entries2 = readdirSync4(join11(project, dir), { withFileTypes: true });
+      entries2 = readdirSync4(join12(project, dir), { withFileTypes: true });
     } catch {
       return;
     }
@@ -32755,14 +32855,14 @@ function projectFiles(project, maxDepth = 4, maxFiles = 5e3) {
 }
 
 // src/tools/resources.ts
-import { existsSync as existsSync9 } from "node:fs";
-import { dirname as dirname5, join as join12 } from "node:path";
+import { existsSync as existsSync10 } from "node:fs";
+import { dirname as dirname5, join as join13 } from "node:path";
 import { fileURLToPath } from "node:url";
 function resourcePath(relative7) {
   let dir = dirname5(fileURLToPath(import.meta.url));
   for (; ; ) {
-    const candidate = join12(dir, relative7);
-    if (existsSync9(candidate)) return candidate;
+    const candidate = join13(dir, relative7);
+    if (existsSync10(candidate)) return candidate;
     const parent = dirname5(dir);
     if (parent === dir) return void 0;
     dir = parent;
@@ -32771,13 +32871,13 @@ function resourcePath(relative7) {
 
 // src/tools/venv.ts
 import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename4, join as join16 } from "node:path";
+import { existsSync as existsSync13, mkdirSync as mkdirSync4, readdirSync as readdirSync6, readFileSync as readFileSync5, renameSync as renameSync3, rmSync as rmSync6, statSync as statSync8, writeFileSync as writeFileSync5 } from "node:fs";
+import { basename as basename4, join as join17 } from "node:path";
 
 // src/tools/blob-store.ts
 import { createHash as createHash3 } from "node:crypto";
-import { constants as constants3, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync10, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync7, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
-import { basename as basename3, join as join13 } from "node:path";
+import { constants as constants4, copyFileSync as copyFileSync2, createReadStream, existsSync as existsSync11, mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync3, renameSync as renameSync2, rmSync as rmSync5, statSync as statSync7, utimesSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { basename as basename3, join as join14 } from "node:path";
 var HEX = /^[0-9a-f]{64}$/;
 var DISTRIBUTION_FILE = /^[A-Za-z0-9][A-Za-z0-9._+!-]*\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/;
 async function sha256File(path) {
@@ -32788,17 +32888,17 @@ async function sha256File(path) {
 var BlobStore = class {
   dir;
   constructor(root) {
-    this.dir = join13(root, "sha256");
+    this.dir = join14(root, "sha256");
   }
   /** Whether a blob of this digest is present (unchecked: `place` checks). */
   has(digest) {
-    return HEX.test(digest) && existsSync10(join13(this.dir, digest));
+    return HEX.test(digest) && existsSync11(join14(this.dir, digest));
   }
   /** The name recorded with a blob, when it is a plain distribution file name. */
   name(digest) {
     if (!HEX.test(digest)) return void 0;
     try {
-      const name = readFileSync3(join13(this.dir, `${digest}.name`), "utf8").trim();
+      const name = readFileSync3(join14(this.dir, `${digest}.name`), "utf8").trim();
       return DISTRIBUTION_FILE.test(name) ? name : void 0;
     } catch {
       return void 0;
@@ -32813,7 +32913,7 @@ var BlobStore = class {
     const name = basename3(file);
     if (!HEX.test(hex) || !DISTRIBUTION_FILE.test(name)) throw new Error(`not a storable distribution file: ${name}`);
     mkdirSync3(this.dir, { recursive: true });
-    const target2 = join13(this.dir, hex);
+    const target2 = join14(this.dir, hex);
     const temp = `${target2}.${process.pid}.${Date.now()}.tmp`;
     copyFileSync2(file, temp);
     writeFileSync4(`${temp}.name`, `${name}
@@ -32831,9 +32931,9 @@ var BlobStore = class {
     const name = this.name(digest);
     if (!name || !this.has(digest)) return void 0;
     mkdirSync3(dir, { recursive: true });
-    const path = join13(dir, name);
+    const path = join14(dir, name);
     try {
-      copyFileSync2(join13(this.dir, digest), path, constants3.COPYFILE_FICLONE);
+      copyFileSync2(join14(this.dir, digest), path, constants4.COPYFILE_FICLONE);
     } catch {
       return void 0;
     }
@@ -32844,14 +32944,14 @@ var BlobStore = class {
     }
     const now = /* @__PURE__ */ new Date();
     try {
-      utimesSync(join13(this.dir, digest), now, now);
+      utimesSync(join14(this.dir, digest), now, now);
     } catch {
     }
     return { digest, name, path };
   }
   drop(digest) {
-    rmSync5(join13(this.dir, digest), { force: true });
-    rmSync5(join13(this.dir, `${digest}.name`), { force: true });
+    rmSync5(join14(this.dir, digest), { force: true });
+    rmSync5(join14(this.dir, `${digest}.name`), { force: true });
   }
   /**
    * Keeps the store under `maxBytes` by removing the least recently used blobs, except the
@@ -32859,11 +32959,11 @@ var BlobStore = class {
    * go too.
    */
   evict(maxBytes, keep) {
-    if (!existsSync10(this.dir)) return { removed: 0, bytes: 0 };
+    if (!existsSync11(this.dir)) return { removed: 0, bytes: 0 };
     const blobs = [];
     let total = 0;
     for (const entry of readdirSync5(this.dir)) {
-      const path = join13(this.dir, entry);
+      const path = join14(this.dir, entry);
       let stat2;
       try {
         stat2 = statSync7(path);
@@ -32892,11 +32992,11 @@ var BlobStore = class {
 
 // src/tools/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 function cacheRoot(env = process.env) {
   if (env.PHOREUS_RPM_CACHE) return env.PHOREUS_RPM_CACHE;
-  if (env.RUNNER_TOOL_CACHE) return join14(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
-  return join14(env.XDG_CACHE_HOME ?? join14(homedir2(), ".cache"), "phoreus-rpm");
+  if (env.RUNNER_TOOL_CACHE) return join15(env.RUNNER_TOOL_CACHE, "phoreus-rpm");
+  return join15(env.XDG_CACHE_HOME ?? join15(homedir2(), ".cache"), "phoreus-rpm");
 }
 
 // src/tools/http.ts
@@ -33001,9 +33101,9 @@ async function downloadUrl(address, file, options) {
 }
 
 // src/tools/pip-sources.ts
-import { existsSync as existsSync11, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync12, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname6, join as join15, resolve as resolve2 } from "node:path";
+import { dirname as dirname6, join as join16, resolve as resolve2 } from "node:path";
 var PYPI = "https://pypi.org/simple";
 var HARMLESS_PIP_ENV = /* @__PURE__ */ new Set([
   "PIP_INDEX_URL",
@@ -33035,13 +33135,13 @@ function pipConfigFiles(python, env = process.env) {
     prefix = void 0;
   }
   return [
-    ...xdgDirs.map((d) => join15(d, "pip", "pip.conf")),
+    ...xdgDirs.map((d) => join16(d, "pip", "pip.conf")),
     "/etc/pip.conf",
-    join15(env.XDG_CONFIG_HOME || join15(home, ".config"), "pip", "pip.conf"),
-    join15(home, ".pip", "pip.conf"),
-    ...prefix ? [join15(prefix, "pip.conf")] : [],
+    join16(env.XDG_CONFIG_HOME || join16(home, ".config"), "pip", "pip.conf"),
+    join16(home, ".pip", "pip.conf"),
+    ...prefix ? [join16(prefix, "pip.conf")] : [],
     ...env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []
-  ].filter((f) => existsSync11(f));
+  ].filter((f) => existsSync12(f));
 }
 function proxyFor(url2, env = process.env) {
   const proxy = url2.protocol === "https:" ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
@@ -33055,8 +33155,8 @@ var expand = (value, env) => value.replace(/\$\{([A-Z0-9_]+)\}/g, (all, name) =>
 function pipSources(given, lockText, python, env = process.env) {
   const config = pipConfigFiles(python, env);
   if (config.length > 0) return { pipOnly: `pip reads its configuration from ${config[0]}` };
-  const netrc = env.NETRC ?? join15(env.HOME ?? homedir3(), ".netrc");
-  if (existsSync11(netrc)) return { pipOnly: `pip may take credentials from ${netrc}` };
+  const netrc = env.NETRC ?? join16(env.HOME ?? homedir3(), ".netrc");
+  if (existsSync12(netrc)) return { pipOnly: `pip may take credentials from ${netrc}` };
   const other = Object.keys(env).filter((k) => k.startsWith("PIP_") && env[k] !== "" && !HARMLESS_PIP_ENV.has(k)).sort();
   if (other.length > 0) return { pipOnly: `pip is configured by ${other[0]}` };
   let indexes = [given.indexUrl ?? (env.PIP_INDEX_URL || PYPI), ...words(env.PIP_EXTRA_INDEX_URL), ...given.extraIndexUrls];
@@ -33157,14 +33257,14 @@ async function bundledPip(python) {
   return wheel;
 }
 async function pipInVenv(venvPython, basePython) {
-  const lib = join16(venvPython, "..", "..", "lib");
-  const hasPip = existsSync12(lib) && readdirSync6(lib).some((v) => existsSync12(join16(lib, v, "site-packages", "pip", "__init__.py")));
+  const lib = join17(venvPython, "..", "..", "lib");
+  const hasPip = existsSync13(lib) && readdirSync6(lib).some((v) => existsSync13(join17(lib, v, "site-packages", "pip", "__init__.py")));
   return hasPip ? ["-m", "pip"] : [`${await bundledPip(basePython)}/pip`];
 }
 async function verifyKept(venv, python, allowed, store) {
   let digests;
   try {
-    digests = JSON.parse(readFileSync5(join16(venv, MANIFEST), "utf8")).wheels;
+    digests = JSON.parse(readFileSync5(join17(venv, MANIFEST), "utf8")).wheels;
   } catch {
     return "it records no wheels";
   }
@@ -33194,13 +33294,13 @@ async function install(python, lockPath, pins2, allowed, store, target2) {
     if (create.exitCode !== 0) throw new UsageError(`could not create a virtual environment with ${python}: ${lastLine(create.stderr)}`);
     const pipRun = (args) => {
       const locked = readdirSync6(files).find((f) => /^pip-[^-]+-py3-none-any\.whl$/.test(f));
-      return run(join16(target2, "bin", "python"), [`${locked ? join16(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
+      return run(join17(target2, "bin", "python"), [`${locked ? join17(files, locked) : bundled}/pip`, ...args], { env: venvEnv() });
     };
     const installArgs = ["install", "--quiet", "--no-input", "--disable-pip-version-check", "--no-index", "--find-links", files, "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", lockPath];
     const stored = pins2.every((digests2) => digests2.some((digest) => store.has(digest)));
     let installed = stored ? await pipRun(installArgs) : void 0;
     if (installed?.exitCode !== 0) {
-      const fetched = await run(join16(target2, "bin", "python"), [
+      const fetched = await run(join17(target2, "bin", "python"), [
         `${bundled}/pip`,
         "download",
         "--quiet",
@@ -33220,7 +33320,7 @@ async function install(python, lockPath, pins2, allowed, store, target2) {
     }
     const digests = [];
     for (const file of readdirSync6(files)) {
-      const path = join16(files, file);
+      const path = join17(files, file);
       if (!statSync8(path).isFile() || !DISTRIBUTION_FILE.test(file)) continue;
       const digest = await sha256File(path);
       if (!allowed.has(digest)) throw new UsageError(`${file}, fetched for ${lockPath}, has a sha256 the lock does not allow`);
@@ -33235,23 +33335,23 @@ async function install(python, lockPath, pins2, allowed, store, target2) {
 async function pythonVenv(python, lockPath, log) {
   const lockText = readFileSync5(lockPath, "utf8");
   const key = createHash5("sha256").update(lockText).update("\0").update(python).digest("hex").slice(0, 16);
-  const venv = join16(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
-  const venvPython = join16(venv, "bin", "python");
+  const venv = join17(cacheRoot(), "venvs", `${basename4(lockPath).replace(/\.lock$/, "")}-${key}`);
+  const venvPython = join17(venv, "bin", "python");
   const pins2 = pinDigests(lockText);
   const allowed = new Set(pins2.flat());
-  const store = new BlobStore(join16(cacheRoot(), "blobs"));
-  if (existsSync12(venv)) {
+  const store = new BlobStore(join17(cacheRoot(), "blobs"));
+  if (existsSync13(venv)) {
     const wrong = await verifyKept(venv, python, allowed, store);
     if (!wrong) return venvPython;
     log.warning(`The kept environment for ${basename4(lockPath)} failed its check (${wrong}): rebuilding it from the lock`);
     rmSync6(venv, { recursive: true, force: true });
   }
   log.info(`Installing ${lockPath} into a private virtual environment (--require-hashes)`);
-  mkdirSync4(join16(cacheRoot(), "venvs"), { recursive: true });
+  mkdirSync4(join17(cacheRoot(), "venvs"), { recursive: true });
   const staging = `${venv}.staging-${process.pid}-${Date.now()}`;
   try {
     const digests = await install(python, lockPath, pins2, allowed, store, staging);
-    writeFileSync5(join16(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
+    writeFileSync5(join17(staging, MANIFEST), `${JSON.stringify({ lock: basename4(lockPath), python, wheels: digests }, null, 1)}
 `);
     try {
       renameSync3(staging, venv);
@@ -33276,7 +33376,7 @@ async function pipToolsPython(python, minor, log) {
 
 // src/tools/pip-compile.ts
 import { readFileSync as readFileSync6, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 var UNREACHABLE = /(Could not fetch URL|Max retries exceeded|Connection refused|NewConnectionError|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout)/;
 function indexesOf(options) {
   const out = { extraIndexUrls: [] };
@@ -33292,11 +33392,11 @@ function indexesOf(options) {
 async function recompile(pipToolsPython2, project, seed, options, sources2) {
   const work = scratchDir("phoreus-drift-");
   try {
-    const output = join17(work, "requirements.lock");
+    const output = join18(work, "requirements.lock");
     writeFileSync6(output, seed);
     const script = resourcePath("tools/pip-tools/compile.py");
     if (!script) throw new UsageError("tools/pip-tools/compile.py is missing from the action; use a complete checkout of phoreus-rpm");
-    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join17(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
+    const args = [script, "compile", "--quiet", "--no-reuse-hashes", ...options, `--cache-dir=${join18(cacheRoot(), "pip-compile")}`, `--output-file=${output}`, ...sources2];
     const result = await run(pipToolsPython2, args, { cwd: project, env: venvEnv(pipNetworkEnv({ ...process.env, CUSTOM_COMPILE_COMMAND: "" })) });
     const detail = redact(lastLine(result.stderr) || lastLine(result.stdout));
     if (result.exitCode !== 0) {
@@ -33492,7 +33592,7 @@ function lockReader(project) {
 }
 function chooseInterpreter(options, config, lockPath, readLock) {
   if (options.interpreter) return options.interpreter;
-  if (lockPath && existsSync13(lockPath)) {
+  if (lockPath && existsSync14(lockPath)) {
     const recorded = parseCompileHeader(readLock(lockPath).file)?.pythonVersion;
     if (recorded) return recorded;
   }
@@ -33505,13 +33605,13 @@ function loadInputs(project, inName, findings) {
   const visit = (name, role) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const file = parseRequirementsFile(readText(join18(project, name), project));
+    const file = parseRequirementsFile(readText(join19(project, name), project));
     inputs.push({ name, file, role });
     for (const option of optionEntries(file)) {
       if (option.name !== "--requirement" && option.name !== "--constraint" || !option.value) continue;
-      const included = join18(dirname7(name), option.value).split("\\").join("/");
+      const included = join19(dirname7(name), option.value).split("\\").join("/");
       const full = insideProject(project, included);
-      if (!full || !existsSync13(full)) {
+      if (!full || !existsSync14(full)) {
         findings.push(finding("PH107", name, option.line, `${option.name} ${option.value} names a file that is missing or outside the project; fix the path`));
         continue;
       }
@@ -33525,7 +33625,7 @@ function scanConda(project) {
   const findings = [];
   for (const rel of projectFiles(project)) {
     if (isCondaFile(rel)) findings.push(condaFileFinding(rel));
-    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join18(project, rel), project)));
+    else if (SCANNED_FILE.test(rel)) findings.push(...scanForCondaCalls(rel, readText(join19(project, rel), project)));
   }
   return findings;
 }
@@ -33596,13 +33696,13 @@ async function verify(options, log, arch2) {
   const metadata = readPyproject(project);
   const { tool, version, findings: identityFindings } = checkIdentityInputs(options, loaded, config, metadata);
   findings.push(...identityFindings, ...scanConda(project));
-  const inPresent = existsSync13(join18(project, inName));
-  const lockPath = join18(project, lockName);
+  const inPresent = existsSync14(join19(project, inName));
+  const lockPath = join19(project, lockName);
   const result = { findings, secrets, interpreter, project, requirements: inName, lock: lockName, drift: "skipped: lock unreadable", ...loaded ? { config: loaded.file } : {}, ...tool ? { tool } : {}, ...version ? { version } : {} };
   if (!inPresent) {
     findings.push(finding("PH102", inName, 1, `${inName} is missing; list the tool's direct requirements in it (the charter requires requirements.in and requirements.lock)`));
   }
-  if (!existsSync13(lockPath)) {
+  if (!existsSync14(lockPath)) {
     findings.push(finding("PH101", lockName, 1, `${lockName} is missing; generate it with \`pip-compile --generate-hashes --allow-unsafe --output-file=${lockName} ${inName}\` and commit it`));
     return finish(result);
   }
@@ -33653,7 +33753,7 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
   const { options: compileOptions, sources: sources2 } = rerunArguments(recorded);
   const regenerate = `pip-compile ${recorded.join(" ")}`;
   for (const source2 of sources2) {
-    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync13(join18(options.project, source2))) {
+    if (source2 === "-" || !insideProject(options.project, source2) || !existsSync14(join19(options.project, source2))) {
       return [finding("PH108", ctx.lockName, headerLine, `the recorded pip-compile command reads "${source2}", which is not a file in the project, so the lock cannot be reproduced; compile from ${ctx.inName}`)];
     }
   }
@@ -33672,8 +33772,8 @@ async function checkDrift(options, ctx, recorded, headerLine, log) {
 }
 
 // src/publish/published-repo.ts
-import { existsSync as existsSync14, readFileSync as readFileSync7, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join19 } from "node:path";
+import { existsSync as existsSync15, readFileSync as readFileSync7, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join20 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function primaryLocation(repomd) {
   const data = /<data\s+type="primary">([\s\S]*?)<\/data>/.exec(repomd)?.[1] ?? "";
@@ -33705,8 +33805,8 @@ async function fetchFromRepo(repo, path) {
 }
 async function fetchBytes(repo, path) {
   if (/^https?:\/\//i.test(repo)) return fetchFromRepo(repo, path);
-  const file = join19(repo.replace(/^file:\/\//, ""), path);
-  if (!existsSync14(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
+  const file = join20(repo.replace(/^file:\/\//, ""), path);
+  if (!existsSync15(file)) throw new BuildFailure(`${file} does not exist: published-repo must be an RPM repository made by createrepo_c`);
   return readFileSync7(file);
 }
 async function decompress(name, data) {
@@ -33715,7 +33815,7 @@ async function decompress(name, data) {
     const tool = name.endsWith(".xz") ? "xz" : name.endsWith(".zst") ? "zstd" : "bzip2";
     const dir = scratchDir("phoreus-repodata-");
     try {
-      const file = join19(dir, "primary");
+      const file = join20(dir, "primary");
       writeFileSync7(file, data);
       const r = await run(tool, ["-dc", file]);
       if (r.exitCode !== 0) throw new BuildFailure(`cannot decompress ${name} with ${tool}: install ${tool}`);
@@ -33821,8 +33921,8 @@ function withoutRequirements(lockText, names) {
 }
 
 // src/rpm/app-wheel.ts
-import { cpSync, existsSync as existsSync15, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, readFileSync as readFileSync8, realpathSync as realpathSync3 } from "node:fs";
-import { basename as basename6, join as join20, relative as relative4, sep as sep2 } from "node:path";
+import { cpSync, existsSync as existsSync16, lstatSync as lstatSync3, mkdirSync as mkdirSync5, readdirSync as readdirSync7, readFileSync as readFileSync8, realpathSync as realpathSync3 } from "node:fs";
+import { basename as basename6, join as join21, relative as relative4, sep as sep2 } from "node:path";
 
 // src/rpm/sdist-backend.ts
 import { posix as posix11 } from "node:path";
@@ -33876,7 +33976,7 @@ function leftOut(relPath) {
   return NOT_COPIED_ANYWHERE.has(name) || name.endsWith(".egg-info") || parts.length === 1 && NOT_COPIED_AT_TOP.has(name);
 }
 function isApplicationProject(project) {
-  return existsSync15(join20(project, "pyproject.toml")) || existsSync15(join20(project, "setup.py"));
+  return existsSync16(join21(project, "pyproject.toml")) || existsSync16(join21(project, "setup.py"));
 }
 function refuseEscapingLink(root, path) {
   if (!lstatSync3(path).isSymbolicLink()) return;
@@ -33901,8 +34001,8 @@ async function wheelMetadata(python, wheel) {
   return { name, version };
 }
 async function lockedBuilder(project, python, log) {
-  const buildLock = join20(project, BUILD_LOCK);
-  return existsSync15(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
+  const buildLock = join21(project, BUILD_LOCK);
+  return existsSync16(buildLock) ? pythonVenv(python, buildLock, log) : void 0;
 }
 function wheelCommand(source2, wheelDir, python, lockedPython, options) {
   if (lockedPython === void 0) {
@@ -33910,8 +34010,8 @@ function wheelCommand(source2, wheelDir, python, lockedPython, options) {
   }
   const frontend = resourcePath("tools/pep517/build_wheel.py");
   if (!frontend) throw new UsageError("tools/pep517/build_wheel.py is missing from the action; use a complete checkout of phoreus-rpm");
-  const pyproject = join20(source2, "pyproject.toml");
-  const system = buildSystem(existsSync15(pyproject) ? readFileSync8(pyproject, "utf8") : void 0);
+  const pyproject = join21(source2, "pyproject.toml");
+  const system = buildSystem(existsSync16(pyproject) ? readFileSync8(pyproject, "utf8") : void 0);
   const outside = outsideTree(system.backendPath);
   if (outside !== void 0) throw new BuildFailure(`pyproject.toml: [build-system] backend-path "${shown(outside)}" is not a directory inside the project, as PEP 517 requires; name a directory of the project, relative to it`);
   return [lockedPython, [frontend, source2, wheelDir, system.backend, ...system.backendPath]];
@@ -33919,7 +34019,7 @@ function wheelCommand(source2, wheelDir, python, lockedPython, options) {
 async function buildAppWheel(project, python, lockedPython, out, epoch, log, options) {
   const work = scratchDir("phoreus-app-");
   try {
-    const source2 = join20(work, "src");
+    const source2 = join21(work, "src");
     const root = realpathSync3(project);
     cpSync(project, source2, {
       recursive: true,
@@ -33928,16 +34028,16 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
         return !leftOut(relative4(project, src));
       }
     });
-    const [command, args] = wheelCommand(source2, join20(work, "wheel"), python, lockedPython, options);
+    const [command, args] = wheelCommand(source2, join21(work, "wheel"), python, lockedPython, options);
     log.info(`Building the application wheel${lockedPython !== void 0 ? ` with the backend pinned by ${BUILD_LOCK}` : ""}`);
     const result = await run(command, args, { env: venvEnv(pipNetworkEnv({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })) });
     if (result.exitCode !== 0) throw new BuildFailure(`building the application wheel failed: ${lastLine(result.stderr)}`);
-    const file = readdirSync7(join20(work, "wheel")).find((f) => f.endsWith(".whl"));
+    const file = readdirSync7(join21(work, "wheel")).find((f) => f.endsWith(".whl"));
     if (!file) throw new BuildFailure("building the application wheel produced no wheel");
     if (!WHEEL_FILE.test(file)) throw new BuildFailure(`the application wheel is named "${shown(file)}", which is not a plain wheel file name; fix the project's name and version`);
     mkdirSync5(out, { recursive: true });
-    const path = join20(out, file);
-    cpSync(join20(work, "wheel", file), path);
+    const path = join21(out, file);
+    cpSync(join21(work, "wheel", file), path);
     return { path, file, ...await wheelMetadata(python, path) };
   } finally {
     removeScratch(work);
@@ -33946,11 +34046,11 @@ async function buildAppWheel(project, python, lockedPython, out, epoch, log, opt
 
 // src/rpm/package.ts
 import { chmodSync as chmodSync2, copyFileSync as copyFileSync4, cpSync as cpSync2, lstatSync as lstatSync4, mkdirSync as mkdirSync7, readdirSync as readdirSync9, statSync as statSync9, writeFileSync as writeFileSync9 } from "node:fs";
-import { basename as basename8, join as join22 } from "node:path";
+import { basename as basename8, join as join23 } from "node:path";
 
 // src/rpm/rpmbuild.ts
 import { copyFileSync as copyFileSync3, mkdirSync as mkdirSync6, readdirSync as readdirSync8, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 var FILE_CLASSES = [
   "0	string	\\177ELF	ELF",
   ">4	byte	1	32-bit",
@@ -33963,13 +34063,13 @@ var RPMBUILD_LOG = "rpmbuild.log";
 async function rpmbuild(input) {
   const wrong = judgePath(input.topdir);
   if (wrong) throw new UsageError(`the work directory (TMPDIR) ${shown(input.topdir)} cannot be named in an RPM spec: ${wrong}`);
-  const sources2 = join21(input.topdir, "SOURCES");
-  const specs = join21(input.topdir, "SPECS");
+  const sources2 = join22(input.topdir, "SOURCES");
+  const specs = join22(input.topdir, "SPECS");
   mkdirSync6(sources2, { recursive: true });
   mkdirSync6(specs, { recursive: true });
   for (const [name, source2] of Object.entries(input.sources)) {
-    if ("content" in source2) writeFileSync8(join21(sources2, name), source2.content);
-    else copyFileSync3(source2.path, join21(sources2, name));
+    if ("content" in source2) writeFileSync8(join22(sources2, name), source2.content);
+    else copyFileSync3(source2.path, join22(sources2, name));
   }
   for (const tarball of input.tarballs) {
     const tar = await run("tar", [
@@ -33981,16 +34081,16 @@ async function rpmbuild(input) {
       "--format=gnu",
       "--mode=go-w,a-st",
       "-cf",
-      join21(sources2, tarball.name),
+      join22(sources2, tarball.name),
       "-C",
       tarball.parent,
       tarball.dir
     ]);
     if (tar.exitCode !== 0) throw new BuildFailure(`packing ${tarball.name} failed: ${lastLine(tar.stderr)}`);
   }
-  const specPath = join21(specs, input.specName);
+  const specPath = join22(specs, input.specName);
   writeFileSync8(specPath, input.spec);
-  const fileClasses = join21(input.topdir, "file-classes.magic");
+  const fileClasses = join22(input.topdir, "file-classes.magic");
   writeFileSync8(fileClasses, FILE_CLASSES);
   const result = await run("rpmbuild", [
     "-ba",
@@ -34016,12 +34116,12 @@ async function rpmbuild(input) {
     throw new BuildFailure(`rpmbuild failed: ${reason2}`, { name: RPMBUILD_LOG, text: `${result.stdout}
 ${result.stderr}` });
   }
-  const rpmDir = join21(input.topdir, "RPMS", input.arch);
-  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join21(rpmDir, f));
-  const srpmDir = join21(input.topdir, "SRPMS");
+  const rpmDir = join22(input.topdir, "RPMS", input.arch);
+  const rpms = readdirSync8(rpmDir).filter((f) => f.endsWith(".rpm")).sort().map((f) => join22(rpmDir, f));
+  const srpmDir = join22(input.topdir, "SRPMS");
   const srpm = readdirSync8(srpmDir).find((f) => f.endsWith(".src.rpm"));
   if (rpms.length === 0 || !srpm) throw new BuildFailure("rpmbuild reported success but wrote no RPM");
-  return { rpms, srpm: join21(srpmDir, srpm) };
+  return { rpms, srpm: join22(srpmDir, srpm) };
 }
 
 // src/rpm/wheel-metadata.ts
@@ -34062,7 +34162,7 @@ function normaliseModes(path) {
   if (stat2.isSymbolicLink()) return;
   if (stat2.isDirectory()) {
     chmodSync2(path, 493);
-    for (const entry of readdirSync9(path)) normaliseModes(join22(path, entry));
+    for (const entry of readdirSync9(path)) normaliseModes(join23(path, entry));
   } else {
     chmodSync2(path, stat2.mode & 73 ? 493 : 420);
   }
@@ -34074,17 +34174,17 @@ function stageCopyFiles(project, entries2, interpreter, stage) {
     if (from === void 0 || to === void 0 || symlinkIn(project, from)) {
       throw new BuildFailure(`copyFiles entry ${entry.from} \u2192 ${entry.to} leaves the project or the venv, or holds a symlink`);
     }
-    const source2 = join22(project, from);
-    const target2 = join22(stage, "copyfiles", to);
+    const source2 = join23(project, from);
+    const target2 = join23(stage, "copyfiles", to);
     if (statSync9(source2).isDirectory()) {
       cpSync2(source2, target2, { recursive: true });
     } else {
-      const file = entry.to.endsWith("/") ? join22(target2, basename8(source2)) : target2;
-      mkdirSync7(join22(file, ".."), { recursive: true });
+      const file = entry.to.endsWith("/") ? join23(target2, basename8(source2)) : target2;
+      mkdirSync7(join23(file, ".."), { recursive: true });
       copyFileSync4(source2, file);
     }
   }
-  if (entries2.length > 0) normaliseModes(join22(stage, "copyfiles"));
+  if (entries2.length > 0) normaliseModes(join23(stage, "copyfiles"));
 }
 async function buildPackages(a, log) {
   const { id } = a;
@@ -34116,14 +34216,14 @@ async function buildPackages(a, log) {
     sbom: true
   }));
   const sbom = redact(await sbomOf(a));
-  const stage = join22(a.work, "stage");
-  mkdirSync7(join22(stage, "wheelhouse"), { recursive: true });
+  const stage = join23(a.work, "stage");
+  mkdirSync7(join23(stage, "wheelhouse"), { recursive: true });
   const shipped = [...a.wheelhouse.files.values(), ...[...a.wheelhouse.built.values()].map((b) => b.sdist)];
-  for (const file of shipped) copyFileSync4(join22(a.wheelhouse.dir, file), join22(stage, "wheelhouse", file));
+  for (const file of shipped) copyFileSync4(join23(a.wheelhouse.dir, file), join23(stage, "wheelhouse", file));
   stageCopyFiles(a.project, a.copyFiles, id.interpreter, stage);
   log.info(`rpmbuild -ba ${packageName(id)}.spec (${a.distro.key}, ${a.arch})`);
   const built = await rpmbuild({
-    topdir: join22(a.work, "rpmbuild"),
+    topdir: join23(a.work, "rpmbuild"),
     specName: `${packageName(id)}.spec`,
     spec,
     dist: a.distro.dist,
@@ -34148,15 +34248,15 @@ async function buildPackages(a, log) {
   });
   const main2 = built.rpms.find((r) => r.includes(`/${packageName(id)}-${id.version}-`)) ?? built.rpms[0] ?? "";
   const meta = built.rpms.find((r) => r !== main2);
-  const modulefilePath2 = join22(a.work, `${id.tool}-${id.version}.lua`);
+  const modulefilePath2 = join23(a.work, `${id.tool}-${id.version}.lua`);
   writeFileSync9(modulefilePath2, modulefile);
-  const sbomPath = join22(a.work, SOURCES.sbom);
+  const sbomPath = join23(a.work, SOURCES.sbom);
   writeFileSync9(sbomPath, sbom);
   return { rpm: main2, srpm: built.srpm, modulefile: modulefilePath2, sbom: sbomPath, ...meta ? { metaRpm: meta } : {} };
 }
 async function sbomOf(a) {
   const pins2 = new Map(a.packages.map((p) => [normalizeName(p.name), p]));
-  const wheels = [...a.wheelhouse.files.values()].map((file) => join22(a.wheelhouse.dir, file));
+  const wheels = [...a.wheelhouse.files.values()].map((file) => join23(a.wheelhouse.dir, file));
   const found = await wheelLicences(a.python, a.app ? [...wheels, a.app.path] : wheels);
   const distributions = [];
   for (const [name, wheel] of a.wheelhouse.files) {
@@ -34168,8 +34268,8 @@ async function sbomOf(a) {
       name: pin.name,
       version: pin.version,
       file: locked,
-      sha256: await sha256File(join22(a.wheelhouse.dir, locked)),
-      licence: found.get(join22(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
+      sha256: await sha256File(join23(a.wheelhouse.dir, locked)),
+      licence: found.get(join23(a.wheelhouse.dir, wheel)) ?? { classifiers: [] },
       ...source2 ? { fromSource: true } : {}
     });
   }
@@ -34187,7 +34287,7 @@ var sbomFileName = (rpm) => `${basename8(rpm).replace(/\.rpm$/, "")}.cdx.json`;
 function place(built, out, id) {
   mkdirSync7(out, { recursive: true });
   const copy = (path, name = basename8(path)) => {
-    const target2 = join22(out, name);
+    const target2 = join23(out, name);
     copyWhole(path, target2);
     return target2;
   };
@@ -34202,8 +34302,8 @@ function place(built, out, id) {
 
 // src/rpm/source-build.ts
 import { createHash as createHash6 } from "node:crypto";
-import { existsSync as existsSync16, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync9, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
-import { basename as basename9, join as join23 } from "node:path";
+import { existsSync as existsSync17, mkdirSync as mkdirSync8, readdirSync as readdirSync10, readFileSync as readFileSync9, renameSync as renameSync4, rmSync as rmSync7 } from "node:fs";
+import { basename as basename9, join as join24 } from "node:path";
 
 // src/rpm/sdist-failure.ts
 var FRAMING = /subprocess-exited-with-error|Failed building wheel|Failed to build|did not run successfully|This error originates from a subprocess|lines of output\]|end of output|exit code:|See above for output|ERROR: Could not build wheels|legacy-install-failure|ERROR: Failed to build installable wheels|finished with status 'error'|^Building wheel for /;
@@ -34278,11 +34378,11 @@ async function pythonJson(python, script, file) {
   }
 }
 function chooseBuildLock(request, system) {
-  const own = join23(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
+  const own = join24(PACKAGE_BUILD_LOCKS, `${normalizeName(request.name)}.lock`);
   let unpinned = unpinnedRequires(system.requires, "", request.interpreter, request.arch);
   for (const candidate of [own, BUILD_LOCK]) {
-    const path = join23(request.project, candidate);
-    if (!existsSync16(path)) continue;
+    const path = join24(request.project, candidate);
+    if (!existsSync17(path)) continue;
     const missing = unpinnedRequires(system.requires, readText(path, request.project), request.interpreter, request.arch);
     if (candidate === own && missing.length > 0) {
       throw new BuildFailure(`${candidate} does not pin ${missing.join(", ")}, which ${request.name}'s sdist needs to build (its [build-system] requires ${system.requires.join(", ")}); add them to the .in file it is compiled from and compile it again with pip-compile --generate-hashes --allow-unsafe`);
@@ -34294,24 +34394,24 @@ function chooseBuildLock(request, system) {
 }
 async function builder(request, lock, work, log) {
   if (lock) {
-    const python = await pythonVenv(request.python, join23(request.project, lock), log);
+    const python = await pythonVenv(request.python, join24(request.project, lock), log);
     return { python, args: [...await pipInVenv(python, request.python), "wheel", "--no-build-isolation", "--no-index"] };
   }
-  const venv = join23(work, "venv");
+  const venv = join24(work, "venv");
   const created = await run(request.python, ["-I", "-m", "venv", "--without-pip", venv]);
   if (created.exitCode !== 0) throw new BuildFailure(`could not create a virtual environment with ${request.python}: ${lastLine(created.stderr)}`);
   const pip = request.lockedPip ?? await bundledPip(request.python);
-  return { python: join23(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
+  return { python: join24(venv, "bin", "python"), args: [`${pip}/pip`, "wheel", ...request.indexArgs] };
 }
 async function buildFromSdist(request, log) {
-  const work = join23(request.dir, `.sdist-${request.name}`);
+  const work = join24(request.dir, `.sdist-${request.name}`);
   rmSync7(work, { recursive: true, force: true });
   mkdirSync8(work, { recursive: true });
   try {
     const system = buildSystem(await pythonJson(request.python, READ_PYPROJECT, request.sdist));
     const { lock, unpinned } = chooseBuildLock(request, system);
     log.info(`${request.name} ${request.version}: building from its sdist (${request.reason}) with ${system.backend}${lock ? `, pinned by ${lock}` : ", resolved by pip's build isolation"}`);
-    const wheelDir = join23(work, "wheel");
+    const wheelDir = join24(work, "wheel");
     const using = await builder(request, lock, work, log);
     const built = await run(using.python, [
       ...using.args,
@@ -34331,9 +34431,9 @@ ${built.stderr}`));
     if (!isSound(wheel, await hostGlibc(request.python), request.distro, request.arch, hostArch())) {
       throw new BuildFailure(`${request.name} has no wheel for ${request.distro.key} ${request.arch}, and its sdist builds compiled code (${wheel}) against this machine's newer glibc, which would not run on ${request.distro.key}: build in a container of the target distro (\`container: ${request.distro.image}\` in the workflow)`);
     }
-    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join23(wheelDir, wheel)) ?? "");
-    const data = readFileSync9(join23(wheelDir, wheel));
-    renameSync4(join23(wheelDir, wheel), join23(request.dir, wheel));
+    const generator = generatorOf(await pythonJson(request.python, READ_WHEEL_FILE, join24(wheelDir, wheel)) ?? "");
+    const data = readFileSync9(join24(wheelDir, wheel));
+    renameSync4(join24(wheelDir, wheel), join24(request.dir, wheel));
     return {
       name: request.name,
       version: request.version,
@@ -34361,11 +34461,11 @@ function failureMessage(request, system, lock, output) {
 
 // src/rpm/wheelhouse.ts
 import { mkdirSync as mkdirSync10, readdirSync as readdirSync12, readFileSync as readFileSync10, renameSync as renameSync6, rmSync as rmSync9, statSync as statSync11, writeFileSync as writeFileSync10 } from "node:fs";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 
 // src/rpm/index-fetch.ts
 import { copyFileSync as copyFileSync5, mkdirSync as mkdirSync9, readdirSync as readdirSync11, renameSync as renameSync5, rmSync as rmSync8, statSync as statSync10 } from "node:fs";
-import { basename as basename10, join as join24 } from "node:path";
+import { basename as basename10, join as join25 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/rpm/index-page.ts
@@ -34514,7 +34614,7 @@ var IndexReader = class {
    * that failed when nothing was found elsewhere, and any file whose digest the lock does not allow.
    */
   async fetch(packages, sdist, supported, dir) {
-    const staging = join24(dir, `.download-${sdist ? "sdist" : "wheel"}`);
+    const staging = join25(dir, `.download-${sdist ? "sdist" : "wheel"}`);
     mkdirSync9(staging, { recursive: true });
     const fetched = [];
     const none = [];
@@ -34543,7 +34643,7 @@ var IndexReader = class {
     return { fetched, none };
   }
   async download(pkg, c, staging, dir) {
-    const part = join24(staging, `${c.file}.part`);
+    const part = join25(staging, `${c.file}.part`);
     let digest;
     if (c.path) {
       copyFileSync5(c.path, part);
@@ -34560,7 +34660,7 @@ var IndexReader = class {
       rmSync8(part, { force: true });
       throw new BuildFailure(hashRefusal(pkg));
     }
-    const path = join24(dir, c.file);
+    const path = join25(dir, c.file);
     renameSync5(part, path);
     return { pkg, file: c.file, digest, path };
   }
@@ -34598,7 +34698,7 @@ var IndexReader = class {
     const path = location.startsWith("file:") ? fileURLToPath2(location) : location;
     try {
       if (!statSync10(path).isDirectory()) return { candidates: [{ file: basename10(path), path }], failures: [] };
-      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join24(path, file) })), failures: [] };
+      return { candidates: readdirSync11(path).sort().map((file) => ({ file, path: join25(path, file) })), failures: [] };
     } catch {
       return { candidates: [], failures: [] };
     }
@@ -34677,7 +34777,7 @@ function storeLimit(env = process.env) {
   const mb = Number(env.PHOREUS_RPM_CACHE_MAX_MB);
   return (Number.isFinite(mb) && mb > 0 ? mb : 10240) * 1024 * 1024;
 }
-var choicesFile = (request) => join25(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
+var choicesFile = (request) => join26(cacheRoot(), "choices", `${request.arch}-${request.distro.key}-py${request.interpreter}.json`);
 function readChoices(file) {
   try {
     const parsed = JSON.parse(readFileSync10(file, "utf8"));
@@ -34688,7 +34788,7 @@ function readChoices(file) {
   }
 }
 function writeChoices(file, update) {
-  mkdirSync10(join25(file, ".."), { recursive: true });
+  mkdirSync10(join26(file, ".."), { recursive: true });
   const merged = { ...readChoices(file), ...update };
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync10(temp, `${JSON.stringify(merged, null, 1)}
@@ -34705,7 +34805,7 @@ var WheelhouseFetch = class {
   }
   request;
   log;
-  store = new BlobStore(join25(cacheRoot(), "blobs"));
+  store = new BlobStore(join26(cacheRoot(), "blobs"));
   supported;
   choices;
   chosen = {};
@@ -34776,10 +34876,10 @@ var WheelhouseFetch = class {
     const r = this.request;
     let wanted = packages.filter((p) => !noWheel.has(normalizeName(p.name)) && !(sdist ? this.sdists : this.files).has(normalizeName(p.name)));
     while (wanted.length > 0) {
-      const staging = join25(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
+      const staging = join26(r.dir, `.download-${sdist ? "sdist" : "wheel"}`);
       rmSync9(staging, { recursive: true, force: true });
       mkdirSync10(staging, { recursive: true });
-      const lockFile = join25(r.dir, ".requirements.lock");
+      const lockFile = join26(r.dir, ".requirements.lock");
       writeFileSync10(lockFile, lockSubset(r.lockText, new Set(wanted.map((p) => normalizeName(p.name)))));
       const result = await run(r.python, [
         "-m",
@@ -34812,7 +34912,7 @@ var WheelhouseFetch = class {
   }
   async keepDownloads(staging, wanted, sdist) {
     for (const file of readdirSync12(staging)) {
-      const path = join25(staging, file);
+      const path = join26(staging, file);
       if (!statSync11(path).isFile()) continue;
       const digest = await sha256File(path);
       const pkg = wanted.find((p) => p.hashes.includes(digest));
@@ -34860,8 +34960,8 @@ async function fetchWheelhouse(request, log) {
       interpreter: request.interpreter,
       name: pkg.name,
       version: pkg.version,
-      sdist: join25(request.dir, sdist),
-      sdistSha256: await sha256File(join25(request.dir, sdist)),
+      sdist: join26(request.dir, sdist),
+      sdistSha256: await sha256File(join26(request.dir, sdist)),
       dir: request.dir,
       project: request.project,
       distro: request.distro,
@@ -34869,7 +34969,7 @@ async function fetchWheelhouse(request, log) {
       indexArgs: pipIndexArgs(request),
       epoch: request.epoch,
       reason: reason2,
-      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join25(request.dir, lockedPip) } : {}
+      ...lockedPip && /^pip-[^-]+-py3-none-any\.whl$/.test(lockedPip) ? { lockedPip: join26(request.dir, lockedPip) } : {}
     }, log));
   }
   for (const [name, b] of built) fetch.files.set(name, b.wheel);
@@ -34878,7 +34978,7 @@ async function fetchWheelhouse(request, log) {
   const { fromCache } = fetch.finish();
   let bytes = 0;
   [...fetch.files.values()].sort().forEach((file, i) => {
-    bytes += statSync11(join25(request.dir, file)).size;
+    bytes += statSync11(join26(request.dir, file)).size;
     log.info(`wheel ${i + 1} of ${fetch.files.size}: ${file}`);
   });
   log.info(`${fromCache ? "Wheelhouse from the cache, the package index not contacted" : "Fetched the wheelhouse"}: ${fetch.files.size} wheels, ${(bytes / 1048576).toFixed(1)} MiB${built.size ? `, ${built.size} built from sdists` : ""}`);
@@ -34992,7 +35092,7 @@ var Build = class {
         lockText: withoutRequirements(lockText, new Set(platform2.skip.keys())),
         packages: packages.filter((p) => !platform2.skip.has(normalizeName(p.name))),
         forceSource: platform2.forceSource,
-        dir: join26(this.work, "wheelhouse"),
+        dir: join27(this.work, "wheelhouse"),
         project: this.options.project
       }, this.log);
       this.sourceBuilds = [...wheelhouse.built.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -35006,8 +35106,8 @@ var Build = class {
     });
   }
   buildLockText() {
-    const path = join26(this.options.project, BUILD_LOCK);
-    return existsSync17(path) ? readText(path, this.options.project) : "";
+    const path = join27(this.options.project, BUILD_LOCK);
+    return existsSync18(path) ? readText(path, this.options.project) : "";
   }
   /** Step 3: the application wheel, when the project is an application and not only a lock. */
   async appWheel(python, builder2, epoch) {
@@ -35016,7 +35116,7 @@ var Build = class {
       return void 0;
     }
     return this.timed("Build the application wheel", async () => {
-      const wheel = await buildAppWheel(this.options.project, python, builder2, join26(this.work, "app"), epoch, this.log, this.indexOptions);
+      const wheel = await buildAppWheel(this.options.project, python, builder2, join27(this.work, "app"), epoch, this.log, this.indexOptions);
       if (!builder2) {
         this.findings.push(finding("PH114", "pyproject.toml", 1, "the build backend of the application wheel is not pinned: pip resolved it from the index at build time; add requirements-build.lock (`pip-compile --generate-hashes --allow-unsafe --output-file=requirements-build.lock` from a requirements-build.in listing the [build-system] requires)"));
       }
@@ -35091,7 +35191,7 @@ var Build = class {
     const waived = waivedLines(audited.findings, venv);
     if (waived.length > 0 && countBySeverity(audited.findings).errors === 0) {
       const description = [...input.description, ...waivedParagraphs(waived)];
-      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join26(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
+      built = await this.timed("Build the RPM and SRPM naming the waived findings", () => buildPackages({ ...input, description, work: join27(this.work, "waived"), distro: this.distro, arch: this.arch }, this.log));
       audited = await this.timed("Audit the RPM again", () => auditOf(built));
       if (waivedLines(audited.findings, venv).join("\n") !== waived.join("\n")) {
         throw new BuildFailure("the second build's waived findings differ from the first's, so its description cannot name them: the build is not reproducible; look for files that change between builds");
@@ -35138,7 +35238,7 @@ function stopped(run2, failure, identity2) {
 }
 function keepFailureLog(failure, out) {
   if (!failure.log) return failure.message;
-  const path = join27(out, failure.log.name);
+  const path = join28(out, failure.log.name);
   writeWhole(path, outward(failure.log.text));
   return `${failure.message} (its whole output: ${path})`;
 }
@@ -35280,7 +35380,7 @@ async function runBuild(options, log, services = {}) {
   const result = await build(options, log, services);
   const subject = buildSubject(result, options.project);
   mkdirSync11(options.out, { recursive: true });
-  const report = join28(options.out, "build-report.json");
+  const report = join29(options.out, "build-report.json");
   writeWhole(report, renderJson(subject, result.findings));
   const lines = [renderText(subject, result.findings).trimEnd()];
   for (const b of result.sourceBuilds) lines.push(`built from its sdist: ${describeSourceBuild(b)}`);
@@ -35299,10 +35399,10 @@ async function runBuild(options, log, services = {}) {
 async function runBuildAll(options, log, services = {}) {
   const runs = [];
   for (const entry of matrixFor(options.project, options.config)) {
-    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join28(options.out, pairDirectory(entry)) }, log, services));
+    const run2 = await log.group(`Build for Python ${entry.interpreter} on ${entry.distro}`, () => runBuild({ ...options, interpreter: entry.interpreter, distro: entry.distro, out: join29(options.out, pairDirectory(entry)) }, log, services));
     runs.push(run2);
   }
-  const report = join28(options.out, "build-report.json");
+  const report = join29(options.out, "build-report.json");
   writeWhole(report, outward(`${JSON.stringify({ generator: GENERATOR, mode: "build --all", project: options.project, builds: runs.map((r) => ({ report: r.report, ...buildSubject(r.result, options.project), findings: r.result.findings })) }, null, 2)}
 `));
   const failed = runs.filter((r) => r.exitCode !== 0);
@@ -35315,7 +35415,7 @@ built ${runs.length - failed.length} of ${runs.length}; summary: ${report}
 }
 
 // src/cli/signing-flags.ts
-import { existsSync as existsSync18, readFileSync as readFileSync11, statSync as statSync12 } from "node:fs";
+import { existsSync as existsSync19, readFileSync as readFileSync11, statSync as statSync12 } from "node:fs";
 var SIGNING_OPTIONS = {
   "sign-key": { type: "string" }
 };
@@ -35323,7 +35423,7 @@ function signingFlag(flags) {
   const file = flags.string("sign-key");
   if (file === void 0) return void 0;
   const path = absolutePath(file);
-  if (!existsSync18(path) || !statSync12(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
+  if (!existsSync19(path) || !statSync12(path).isFile()) throw new UsageError(`--sign-key ${file} does not exist or is not a file; give an ASCII-armoured OpenPGP secret key`);
   const key = readFileSync11(path, "utf8");
   const passphrase = process.env.PHOREUS_SIGN_PASSPHRASE || void 0;
   delete process.env.PHOREUS_SIGN_PASSPHRASE;
@@ -35519,8 +35619,8 @@ async function matrixCommand(args) {
 }
 
 // src/publish/repository.ts
-import { chmodSync as chmodSync3, copyFileSync as copyFileSync6, existsSync as existsSync19, linkSync, mkdirSync as mkdirSync12, readdirSync as readdirSync13, readFileSync as readFileSync12, renameSync as renameSync7, rmSync as rmSync10, statSync as statSync13 } from "node:fs";
-import { basename as basename11, dirname as dirname8, join as join29, relative as relative5, resolve as resolve4 } from "node:path";
+import { chmodSync as chmodSync3, copyFileSync as copyFileSync6, existsSync as existsSync20, linkSync, mkdirSync as mkdirSync12, readdirSync as readdirSync13, readFileSync as readFileSync12, renameSync as renameSync7, rmSync as rmSync10, statSync as statSync13 } from "node:fs";
+import { basename as basename11, dirname as dirname8, join as join30, relative as relative5, resolve as resolve4 } from "node:path";
 
 // src/publish/rpm-version.ts
 function rpmvercmp(a, b) {
@@ -35576,7 +35676,7 @@ var PACKAGES = "Packages";
 var RPM_MAGIC2 = Buffer.from([237, 171, 238, 219]);
 var nevra = (p) => `${p.name}-${p.version}-${p.release}.${p.arch}`;
 async function readCandidate(file) {
-  if (!existsSync19(file) || !statSync13(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
+  if (!existsSync20(file) || !statSync13(file).isFile()) throw new UsageError(`${file} does not exist or is not a file; pass the RPMs to publish`);
   const lead = readFileSync12(file).subarray(0, 4);
   if (!lead.equals(RPM_MAGIC2)) throw new UsageError(`${file} is not an RPM (it does not start with the RPM magic number)`);
   const q = await run("rpm", ["-qp", "--nosignature", "--nodigest", "--qf", "%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{BUILDTIME}\\t%{SOURCERPM}\\n[%{FILENAMES}\\n]", file]);
@@ -35595,18 +35695,18 @@ async function readCandidate(file) {
 }
 function filesUnder(root, dir = root) {
   return readdirSync13(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = join29(dir, e.name);
+    const full = join30(dir, e.name);
     return e.isDirectory() ? filesUnder(root, full) : [relative5(root, full)];
   });
 }
 function stageCopy(repo, stage) {
   for (const file of filesUnder(repo)) {
-    const target2 = join29(stage, file);
+    const target2 = join30(stage, file);
     mkdirSync12(dirname8(target2), { recursive: true });
     if (file.startsWith("repodata/")) {
-      copyFileSync6(join29(repo, file), target2);
+      copyFileSync6(join30(repo, file), target2);
     } else {
-      linkSync(join29(repo, file), target2);
+      linkSync(join30(repo, file), target2);
     }
   }
 }
@@ -35627,13 +35727,13 @@ function staleMetaPackages(candidates, published) {
 }
 function openRepository(request) {
   const repo = resolve4(request.repo);
-  if (existsSync19(repo) && !statSync13(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
-  const repomdPath = join29(repo, "repodata", "repomd.xml");
-  const exists2 = existsSync19(repomdPath);
-  if (!exists2 && existsSync19(repo) && readdirSync13(repo).length > 0) {
+  if (existsSync20(repo) && !statSync13(repo).isDirectory()) throw new UsageError(`${repo} is not a directory; --repo names the repository's directory`);
+  const repomdPath = join30(repo, "repodata", "repomd.xml");
+  const exists2 = existsSync20(repomdPath);
+  if (!exists2 && existsSync20(repo) && readdirSync13(repo).length > 0) {
     throw new UsageError(`${repo} holds files but no repodata/repomd.xml: it is not a repository made by createrepo_c; give a new or empty directory, or the repository's own`);
   }
-  if (exists2 && existsSync19(`${repomdPath}.asc`) && !request.keyring) {
+  if (exists2 && existsSync20(`${repomdPath}.asc`) && !request.keyring) {
     throw new UsageError(`${repomdPath} is signed (repomd.xml.asc): give the signing key (--sign-key, the signing-key input) so that the new repomd.xml is signed too`);
   }
   if (request.rpms.length === 0) throw new UsageError("nothing to publish: pass one or more RPMs");
@@ -35645,12 +35745,12 @@ function replacements(repo, candidates, published) {
   for (const c of candidates) {
     const same = published.find((p) => nevra(p) === nevra(c));
     const twice = seen.get(nevra(c));
-    const file = join29(PACKAGES, basename11(c.file));
+    const file = join30(PACKAGES, basename11(c.file));
     if (same) {
       findings.push(finding("PH401", basename11(c.file), 1, `${nevra(c)} is already published in ${repo}: a released package is never replaced (charter \xA711); bump the version, or the release for a rebuild`));
     } else if (twice) {
       throw new UsageError(`${basename11(c.file)} and ${basename11(twice)} are both ${nevra(c)}; publish one`);
-    } else if (existsSync19(join29(repo, file))) {
+    } else if (existsSync20(join30(repo, file))) {
       findings.push(finding("PH401", basename11(c.file), 1, `${file} already exists in ${repo}: a published file is never replaced (charter \xA711)`));
     }
     seen.set(nevra(c), c.file);
@@ -35676,20 +35776,20 @@ async function publish(request, log) {
   mkdirSync12(parent, { recursive: true });
   const stage = scratchDir(`.${basename11(repo)}.publish-`, parent);
   try {
-    chmodSync3(stage, existsSync19(repo) ? statSync13(repo).mode & 4095 : 493);
-    if (existsSync19(repo)) stageCopy(repo, stage);
-    rmSync10(join29(stage, "repodata", "repomd.xml.asc"), { force: true });
-    mkdirSync12(join29(stage, PACKAGES), { recursive: true, mode: 493 });
+    chmodSync3(stage, existsSync20(repo) ? statSync13(repo).mode & 4095 : 493);
+    if (existsSync20(repo)) stageCopy(repo, stage);
+    rmSync10(join30(stage, "repodata", "repomd.xml.asc"), { force: true });
+    mkdirSync12(join30(stage, PACKAGES), { recursive: true, mode: 493 });
     for (const c of adding) {
-      const target2 = join29(stage, PACKAGES, basename11(c.file));
+      const target2 = join30(stage, PACKAGES, basename11(c.file));
       copyFileSync6(c.file, target2);
       chmodSync3(target2, 420);
-      result.added.push(join29(PACKAGES, basename11(c.file)));
+      result.added.push(join30(PACKAGES, basename11(c.file)));
     }
     const revision = revisionOf(adding, exists2 ? readFileSync12(repomdPath, "utf8") : void 0);
     const after = await updateRepodata(stage, revision, [...published, ...adding], log);
     if (request.keyring) {
-      await detachSign(request.keyring, join29(stage, "repodata", "repomd.xml"), join29(stage, "repodata", "repomd.xml.asc"));
+      await detachSign(request.keyring, join30(stage, "repodata", "repomd.xml"), join30(stage, "repodata", "repomd.xml.asc"));
       result.signed = true;
     }
     swapIn(stage, repo);
@@ -35719,7 +35819,7 @@ async function updateRepodata(stage, revision, expected, log) {
   return after;
 }
 function swapIn(stage, repo) {
-  if (!existsSync19(repo)) {
+  if (!existsSync20(repo)) {
     renameSync7(stage, repo);
     return;
   }

@@ -16,7 +16,7 @@ import { checkValues } from '../inputs/options.js';
 import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity, type RpmHeader } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
-import { entryReader, type PayloadSink } from './payload-files.js';
+import { entryReader, Gatherers, type PayloadSink } from './payload-files.js';
 import { startPayload, type PayloadStream } from './payload-stream.js';
 import { assertBinaryRpm, readHeader } from './rpm-file.js';
 import { SbomCheck } from './sbom-rules.js';
@@ -82,7 +82,7 @@ function targetOf(header: RpmHeader, options: AuditOptions) {
 /** Every payload entry to the auditor and the SBOM check as it streams by (payload-files.ts). */
 async function readPayloadInto(payload: PayloadStream, file: string, buildPaths: readonly string[], auditor: PayloadAuditor, sbom: SbomCheck): Promise<void> {
   const spool = scratchDir('phoreus-audit-');
-  const limits = { limit: WHOLE_LIMIT, spool, buildPaths };
+  const limits = { limit: WHOLE_LIMIT, gather: new Gatherers(), spool, buildPaths };
   const sink: PayloadSink = {
     readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
     whole: (entry) => {
@@ -96,10 +96,28 @@ async function readPayloadInto(payload: PayloadStream, file: string, buildPaths:
     await payload.read((entry, sha256) => {
       if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
       return entryReader(entry, sha256, sink, limits);
-    });
+    }, (name) => auditor.hashes(name));
   } finally {
     removeScratch(spool);
   }
+}
+
+/**
+ * The files a RECORD named only after they streamed by unhashed (bytecode a wheel ships and
+ * lists), hashed in a second pass over the payload: rare, and cheaper than hashing every
+ * .pyc of every payload.
+ */
+async function hashMissing(rpm: string, auditor: PayloadAuditor, log: Log): Promise<void> {
+  const missing = auditor.missingDigests();
+  if (missing.size === 0) return;
+  log.info(`Hashing ${missing.size} file(s) a RECORD names after they streamed by, in a second pass over the payload`);
+  await startPayload(rpm).read((header, sha256) => ({
+    data: () => undefined,
+    end: () => {
+      const digest = sha256();
+      if (digest) auditor.setDigest(`/${header.name}`, digest);
+    },
+  }), (name) => missing.has(`/${name}`));
 }
 
 /**
@@ -132,7 +150,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   const distro = lookupDistro(options.distro);
   const file = basename(options.rpm);
   // The payload starts decompressing while rpm reads the header.
-  const payload = startPayload(options.rpm, { digests: true });
+  const payload = startPayload(options.rpm);
   let header;
   try {
     header = await readHeader(options.rpm);
@@ -150,6 +168,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
   });
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
   await readPayloadInto(payload, file, buildPaths, auditor, sbom);
+  await hashMissing(options.rpm, auditor, log);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
   const beside = options.modulefile ? { file: basename(options.modulefile), text: readText(options.modulefile, dirname(options.modulefile)) } : undefined;

@@ -14,6 +14,7 @@ export interface CpioHeader {
 
 /** Where one entry's data goes: its pieces in order, then the end. */
 export interface EntryReader {
+  /** A piece of the entry's data, valid only during the call (the buffer is read into again): what is kept is copied. */
   data(chunk: Buffer): void;
   end(): void;
 }
@@ -185,8 +186,7 @@ export function gathered(whole: (entry: CpioEntry) => void): (header: CpioHeader
   return (header) => {
     const pieces: Buffer[] = [];
     return {
-      data: (chunk) => { pieces.push(chunk); },
-      // One piece (most entries) is used as it is: no copy.
+      data: (chunk) => { pieces.push(Buffer.from(chunk)); },
       end: () => whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] as Buffer : Buffer.concat(pieces) }),
     };
   };

@@ -1,8 +1,8 @@
 /**
  * What an ELF shared object or executable needs from the system: its architecture, its
  * DT_NEEDED libraries, its RPATH/RUNPATH, its soname, and the symbol versions it requires
- * (.gnu.version_r, read as auditwheel reads it). Works on the bytes of a Buffer, on the pieces
- * a file streamed in, or on a large file through a few pages at a time.
+ * (.gnu.version_r, read as auditwheel reads it). Works on the bytes of a Buffer, or on a large
+ * file through a few pages at a time.
  */
 import { readSync } from 'node:fs';
 
@@ -41,40 +41,6 @@ export const bufferSource = (bytes: Buffer): ByteSource => ({
   length: bytes.length,
   read: (offset, length) => bytes.subarray(offset, offset + length),
 });
-
-/** A file held as the pieces it streamed in: read where it lies, joined only where a read spans two pieces. */
-export function piecesSource(pieces: readonly Buffer[]): ByteSource {
-  const starts: number[] = [];
-  let length = 0;
-  for (const piece of pieces) {
-    starts.push(length);
-    length += piece.length;
-  }
-  /** The last piece that starts at or before `offset`. */
-  const pieceAt = (offset: number): number => {
-    let low = 0;
-    let high = pieces.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((starts[mid] ?? 0) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low;
-  };
-  return {
-    length,
-    read(offset, n) {
-      const end = Math.min(length, offset + n);
-      if (offset >= end) return Buffer.alloc(0);
-      const parts: Buffer[] = [];
-      for (let i = pieceAt(offset); i < pieces.length && (starts[i] ?? 0) < end; i++) {
-        const start = starts[i] ?? 0;
-        parts.push((pieces[i] as Buffer).subarray(Math.max(0, offset - start), end - start));
-      }
-      return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts);
-    },
-  };
-}
 
 const PAGE = 65536;
 const PAGES_KEPT = 64;

@@ -1,14 +1,15 @@
 /**
  * Each payload entry as it streams by, on its way to the auditor, with the digest the payload
- * stream gives it. An ELF file is parsed from the pieces it came in (past the memory limit,
- * from a copy on disk); a file the rules read whole (bytecode, the texts they parse) is
- * gathered; any other file is searched for build paths piece by piece and let go. So nothing
- * is copied but the files read whole, and nothing larger than the limit is held in memory.
+ * stream gives it. An ELF file is gathered to be parsed (past the memory limit, copied to disk
+ * and parsed from there); a file the rules read whole (bytecode, the texts they parse) is
+ * gathered; any other file is searched for build paths piece by piece and let go. The pieces
+ * are views of a buffer read into again, so what is kept is copied, into buffers that are
+ * themselves used again from one file to the next.
  */
 import { closeSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gathered, isRegular, type CpioEntry, type CpioHeader, type EntryReader } from './cpio.js';
-import { fileSource, isElf, piecesSource, readElf, type ElfInfo } from './elf.js';
+import { fileSource, isElf, readElf, type ElfInfo } from './elf.js';
 import type { StreamedFile } from './payload.js';
 import { BuildPathScanner } from './payload-rules/build-paths.js';
 
@@ -22,12 +23,53 @@ export interface PayloadSink {
 export interface StreamLimits {
   /** Files up to this size may be held in memory. */
   limit: number;
+  /** Where files are gathered: one buffer, grown to the largest file held and used again. */
+  gather: Gatherers;
   /** Where an ELF file past the limit is copied to be parsed. */
   spool: string;
   buildPaths: readonly string[];
 }
 
 const HEAD = 4096;
+
+/** A buffer one file is gathered in, grown as it needs and kept for the next file. */
+class Gatherer {
+  private bytes = Buffer.alloc(0);
+  length = 0;
+
+  append(chunk: Buffer): void {
+    if (this.length + chunk.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.length + chunk.length, this.bytes.length * 2, 65536));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    chunk.copy(this.bytes, this.length);
+    this.length += chunk.length;
+  }
+
+  /** What was gathered: valid until the gatherer is given back. */
+  get data(): Buffer {
+    return this.bytes.subarray(0, this.length);
+  }
+}
+
+/**
+ * The gatherers of a payload: one, unless the hard links of a file read it side by side. A
+ * gatherer given back keeps its memory, so a payload costs its largest file held once.
+ */
+export class Gatherers {
+  private readonly free: Gatherer[] = [];
+
+  take(): Gatherer {
+    const gatherer = this.free.pop() ?? new Gatherer();
+    gatherer.length = 0;
+    return gatherer;
+  }
+
+  give(gatherer: Gatherer): void {
+    this.free.push(gatherer);
+  }
+}
 /** Bytes enough to tell an ELF file by its header. */
 const ELF_HEADER = 64;
 
@@ -66,67 +108,68 @@ class SpooledElf {
 export function entryReader(header: CpioHeader, sha256: () => string | undefined, sink: PayloadSink, limits: StreamLimits): EntryReader {
   // A symlink's target, an empty directory: small, and read whole.
   if (!isRegular(header.mode)) return gathered((entry) => sink.whole(entry))(header);
-  let head: Buffer = Buffer.alloc(0);
+  let head = Buffer.alloc(0);
   let received = 0;
-  /** Pieces held: until the kind of file is known, then for ELF files and those read whole. */
-  let pieces: Buffer[] = [];
+  /** The bytes held: until the kind of file is known, then for ELF files and those read whole. */
+  let held: Gatherer | undefined = limits.gather.take();
   let kind: 'elf' | 'whole' | 'streamed' | undefined;
   let scanner: BuildPathScanner | undefined;
   let spooled: SpooledElf | undefined;
   let elfUnread = false;
 
+  const letGo = (): Buffer => {
+    const data = held?.data ?? Buffer.alloc(0);
+    if (held) limits.gather.give(held);
+    held = undefined;
+    return data;
+  };
+  const scan = (data: Buffer): void => {
+    scanner = new BuildPathScanner(limits.buildPaths);
+    scanner.push(data);
+  };
+
   const decide = (): void => {
     if (isElf(head)) {
       kind = 'elf';
       if (header.size <= limits.limit) return;
+      const data = letGo();
       if (roomFor(limits.spool, header.size)) {
         spooled = new SpooledElf(limits.spool);
-        for (const piece of pieces) spooled.write(piece);
+        spooled.write(data);
       } else {
         elfUnread = true;
       }
-      pieces = [];
     } else if (header.size <= limits.limit && sink.readsWhole(header.name)) {
       kind = 'whole';
     } else {
       kind = 'streamed';
-      scanner = new BuildPathScanner(limits.buildPaths);
-      for (const piece of pieces) scanner.push(piece);
-      pieces = [];
+      scan(letGo());
     }
   };
 
   return {
     data(chunk) {
       received += chunk.length;
-      if (head.length < HEAD) head = head.length === 0 ? chunk.subarray(0, HEAD) : Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
-      if (kind === undefined) {
-        pieces.push(chunk);
-        if (head.length >= ELF_HEADER) decide();
-      } else if (scanner) {
-        scanner.push(chunk);
-      } else if (spooled) {
-        spooled.write(chunk);
-      } else if (!elfUnread) {
-        pieces.push(chunk);
-      }
+      if (head.length < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
+      if (held) held.append(chunk);
+      else if (scanner) scanner.push(chunk);
+      else if (spooled) spooled.write(chunk);
+      if (kind === undefined && head.length >= ELF_HEADER) decide();
     },
     end() {
       if (kind === undefined) decide();
       const digest = sha256();
-      if (digest === undefined) throw new Error(`no digest came for ${header.name}`);
       if (kind === 'whole') {
-        sink.whole({ name: header.name, mode: header.mode, data: pieces.length === 1 ? pieces[0] as Buffer : Buffer.concat(pieces), sha256: digest });
+        sink.whole({ name: header.name, mode: header.mode, data: held?.data ?? Buffer.alloc(0), ...(digest ? { sha256: digest } : {}) });
+        letGo();
         return;
       }
-      const elf = spooled ? spooled.read() : kind === 'elf' && !elfUnread ? readElf(piecesSource(pieces)) : undefined;
-      if (kind === 'elf' && !elf && pieces.length > 0) {
-        // ELF's magic number but not a file the ELF reader can parse: searched like any other.
-        scanner = new BuildPathScanner(limits.buildPaths);
-        for (const piece of pieces) scanner.push(piece);
-      }
+      const elf = spooled ? spooled.read() : kind === 'elf' && held ? readElf(held.data) : undefined;
+      // ELF's magic number but not a file the ELF reader can parse: searched like any other.
+      if (kind === 'elf' && !elf && held) scan(held.data);
+      letGo();
       sink.streamed({
-        name: header.name, mode: header.mode, size: received, sha256: digest, head,
+        name: header.name, mode: header.mode, size: received, ...(digest ? { sha256: digest } : {}), head,
         ...(scanner?.found ? { buildPath: scanner.found } : {}), ...(elf ? { elf } : {}), ...(elfUnread ? { elfUnread } : {}),
       });
     },

@@ -89,7 +89,7 @@ function extractEntry(root: string, header: CpioHeader): EntryReader {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   if (isSymlink(header.mode)) {
     const pieces: Buffer[] = [];
-    return { data: (c) => { pieces.push(c); }, end: () => symlinkSync(Buffer.concat(pieces).toString('utf8'), path) };
+    return { data: (c) => { pieces.push(Buffer.from(c)); }, end: () => symlinkSync(Buffer.concat(pieces).toString('utf8'), path) };
   }
   if (!isRegular(header.mode)) return none;
   // "wx": fails on anything already there, a symlink included, so a later entry never writes through an earlier one.

@@ -3,6 +3,7 @@
  * here by rpmbuild from the payload of a real build, changed in one way, and the audit must
  * fire exactly that rule, naming the file. The build's own RPM audits clean.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +168,25 @@ describe('audit: a corpus of RPMs that each break one rule', () => {
     const { status, report } = await auditJson(rpm);
     expect(report.findings).toEqual([]);
     expect(status).toBe(0);
+  });
+
+  it('hashes in a second pass the bytecode a RECORD lists after it streamed by, and finds it as installed or changed (PH312)', async () => {
+    // "_data/" sorts before "alpha-1.0.dist-info/": the payload holds the .pyc before the RECORD that lists it.
+    const listed = `${SP}/_data/__pycache__/table.cpython-311.pyc`;
+    const ship = (changed: boolean) => (t: Tree): void => {
+      const pyc = readFileSync(t.path(`${SP}/alpha/__pycache__/__init__.cpython-311.pyc`));
+      t.write(listed, pyc);
+      const [record] = t.records().filter((r) => r.includes('/alpha-1.0.dist-info/'));
+      if (!record) throw new Error('alpha has no RECORD');
+      writeFileSync(record, `${readFileSync(record, 'utf8').trimEnd()}\n_data/__pycache__/table.cpython-311.pyc,sha256=${createHash('sha256').update(pyc).digest('base64url')},${pyc.length}\n`);
+      if (changed) t.write(listed, Buffer.concat([pyc, Buffer.from([0])]), { refreshRecord: false });
+    };
+    const good = await runCli(['audit', await corpus.make('record-lists-bytecode', ship(false)), '--interpreter', '3.11', '--distro', 'el9', '--format', 'json']);
+    expect(JSON.parse(good.stdout).findings).toEqual([]);
+    expect(good.stderr).toMatch(/Hashing 1 file\(s\) a RECORD names after they streamed by, in a second pass over the payload/);
+    const changed = await auditJson(await corpus.make('record-lists-changed-bytecode', ship(true)));
+    expect(changed.report.findings.map((f: { rule: string; file: string }) => `${f.rule} ${f.file}`)).toEqual([`PH312 /${listed}`]);
+    expect(changed.status).toBe(1);
   });
 
   it.each(CASES)('$rule: $what', async ({ rule, what, change, spec, names, also, says }) => {

@@ -31,13 +31,19 @@ function archive(dir: string, format = 'newc', list?: string): Buffer {
   return r.stdout;
 }
 
-/** Reads `bytes` pushed in chunks whose sizes `sizes()` gives. */
+/**
+ * Reads `bytes` pushed in chunks whose sizes `sizes()` gives, each copied into one buffer that
+ * is spoiled once pushed, as the payload stream reads into one buffer again and again: what
+ * the reader keeps of a chunk it must copy.
+ */
 function read(bytes: Buffer, sizes: () => number): { entries: CpioEntry[]; reader: CpioReader } {
   const entries: CpioEntry[] = [];
   const reader = new CpioReader(gathered((e) => entries.push(e)));
   for (let at = 0; at < bytes.length; ) {
-    const n = Math.max(1, sizes());
-    reader.push(bytes.subarray(at, at + n));
+    const n = Math.min(Math.max(1, sizes()), bytes.length - at);
+    const buffer = Buffer.from(bytes.subarray(at, at + n));
+    reader.push(buffer);
+    buffer.fill(0xa5);
     at += n;
   }
   return { entries, reader };

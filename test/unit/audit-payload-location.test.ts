@@ -1,12 +1,10 @@
 /**
- * Where a payload begins and what compressed it, read from an RPM's own structure; the ELF
- * reader on the pieces a file streamed in; build paths found across the seams of pieces; the
- * files RECORD rows name.
+ * Where a payload begins and what compressed it, read from an RPM's own structure; build
+ * paths found across the seams of pieces; the files RECORD rows name.
  */
 import { posix } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { piecesSource } from '../../src/audit/elf.js';
 import { decompressorFor, locatePayload, type ReadAt } from '../../src/audit/payload-location.js';
 import { buildPathIn, BuildPathScanner } from '../../src/audit/payload-rules/build-paths.js';
 import { parseRecord } from '../../src/audit/payload-rules/records.js';
@@ -76,17 +74,6 @@ describe('decompressorFor', () => {
     expect(decompressorFor('gzip')).toEqual(['gzip', '-dcq']);
     expect(decompressorFor('bzip2')).toEqual(['bzip2', '-dcq']);
     expect(decompressorFor('lzip')).toBeUndefined();
-  });
-});
-
-describe('piecesSource', () => {
-  it('reads across pieces as if they were one buffer', () => {
-    const whole = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
-    const source = piecesSource([whole.subarray(0, 7), whole.subarray(7, 50), whole.subarray(50, 51), whole.subarray(51)]);
-    expect(source.length).toBe(100);
-    for (const [offset, length] of [[0, 7], [5, 10], [49, 3], [50, 1], [0, 100], [95, 20], [100, 4], [3, 0]] as const) {
-      expect(source.read(offset, length), `${offset}+${length}`).toEqual(whole.subarray(offset, offset + length));
-    }
   });
 });
 

@@ -22,7 +22,7 @@ import {
 } from '../../src/audit/header-rules.js';
 import { checkModulefile } from '../../src/audit/modulefile-rules.js';
 import { PayloadAuditor, type StreamedFile } from '../../src/audit/payload.js';
-import { entryReader } from '../../src/audit/payload-files.js';
+import { entryReader, Gatherers } from '../../src/audit/payload-files.js';
 import { buildPathIn } from '../../src/audit/payload-rules/build-paths.js';
 import type { PayloadContext } from '../../src/audit/payload-rules/state.js';
 import { parseScriptlets } from '../../src/audit/rpm-file.js';
@@ -612,16 +612,29 @@ function auditPayload(change?: (p: Payload) => void, after?: (p: Payload) => voi
 
 /**
  * Feeds entries to the auditor as the audit does (payload-files.ts): each in pieces of an odd
- * size, so that what is found across the seams of pieces is found here too, with its digest.
+ * size, so that what is found across the seams of pieces is found here too, with its digest
+ * when the auditor wants it hashed, and in a second pass the digests it still misses; every
+ * piece in one buffer, spoiled once read, as the payload stream reads into one buffer again
+ * and again, so that a reader that keeps a piece instead of a copy is caught.
  */
 function feed(auditor: PayloadAuditor, entries: Iterable<CpioEntry>, buildPaths: readonly string[] = [], piece = 997): void {
   const sink = { readsWhole: (name: string) => auditor.readsWhole(name), whole: (e: CpioEntry) => auditor.add(e), streamed: (f: StreamedFile) => auditor.addStreamed(f) };
-  for (const e of entries) {
-    const sha256 = createHash('sha256').update(e.data).digest('base64url');
-    const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length }, () => sha256, sink, { limit: 32 << 20, spool: tmpdir(), buildPaths });
-    for (let at = 0; at < e.data.length; at += piece) reader.data(e.data.subarray(at, at + piece));
+  const limits = { limit: 32 << 20, gather: new Gatherers(), spool: tmpdir(), buildPaths };
+  const buffer = Buffer.alloc(piece);
+  const digest = (data: Buffer): string => createHash('sha256').update(data).digest('base64url');
+  const all = [...entries];
+  for (const e of all) {
+    const sha256 = auditor.hashes(e.name) ? digest(e.data) : undefined;
+    const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length }, () => sha256, sink, limits);
+    for (let at = 0; at < e.data.length; at += piece) {
+      const n = e.data.copy(buffer, 0, at, at + piece);
+      reader.data(buffer.subarray(0, n));
+      buffer.fill(0xa5);
+    }
     reader.end();
   }
+  const missing = auditor.missingDigests();
+  for (const e of all) if (missing.has(`/${e.name}`)) auditor.setDigest(`/${e.name}`, digest(e.data));
 }
 
 const summary = (findings: readonly Finding[]): string[] => findings.map((f) => `${f.rule} ${f.file}:${f.line}`);
@@ -629,6 +642,45 @@ const summary = (findings: readonly Finding[]): string[] => findings.map((f) => 
 describe('PayloadAuditor on a good venv', () => {
   it('finds nothing wrong', () => {
     expect(summary(auditPayload())).toEqual([]);
+  });
+
+  it('hashes bytecode only when a RECORD read before it names it, and names the rest for a second pass', () => {
+    const pyc = `${SP}/alpha/__pycache__/__init__.cpython-311.pyc`;
+    const p = basePayload();
+    seal(p);
+    const auditor = new PayloadAuditor(PAYLOAD_CTX);
+    expect(auditor.hashes(pyc.slice(1))).toBe(false);
+    expect(auditor.hashes(`${SP}/alpha/__init__.py`.slice(1))).toBe(true);
+    const record = p.get(RECORD) as CpioEntry;
+    auditor.add({ ...record, sha256: recordDigest(record.data) });
+    expect(auditor.hashes(pyc.slice(1))).toBe(true);
+    expect(auditor.hashes(`${SP}/alpha/__pycache__/other.cpython-311.pyc`)).toBe(false);
+
+    const late = new PayloadAuditor(PAYLOAD_CTX);
+    const entries = [...p.values()];
+    const sink = { readsWhole: (name: string) => late.readsWhole(name), whole: (e: CpioEntry) => late.add(e), streamed: (f: StreamedFile) => late.addStreamed(f) };
+    for (const e of entries) {
+      const sha256 = late.hashes(e.name) ? recordDigest(e.data) : undefined;
+      const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length }, () => sha256, sink, { limit: 32 << 20, gather: new Gatherers(), spool: tmpdir(), buildPaths: [] });
+      reader.data(e.data);
+      reader.end();
+    }
+    expect([...late.missingDigests()]).toEqual([pyc]);
+    late.setDigest(pyc, recordDigest(p.get(pyc)?.data as Buffer));
+    expect(late.missingDigests().size).toBe(0);
+    expect(late.finish()).toEqual([]);
+  });
+
+  it('PH312: bytecode a RECORD lists, changed after, whether the RECORD comes before it or after', () => {
+    const pyc = `${SP}/alpha/__pycache__/__init__.cpython-311.pyc`;
+    for (const order of ['archive', 'reversed'] as const) {
+      const p = basePayload();
+      seal(p);
+      file(p, pyc, Buffer.concat([compiled.good as Buffer, Buffer.from('\0')]));
+      const auditor = new PayloadAuditor(PAYLOAD_CTX);
+      feed(auditor, order === 'archive' ? p.values() : [...p.values()].reverse());
+      expect(summary(auditor.finish()), order).toEqual([`PH312 ${pyc}:1`]);
+    }
   });
 
   it('finds nothing wrong whatever the order of the entries', () => {

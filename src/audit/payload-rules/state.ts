@@ -41,7 +41,8 @@ export interface Shebang {
 }
 
 export interface FileFacts {
-  sha256: string;
+  /** Known once the file is hashed: in the payload's pass, or in a second one for files a RECORD named later (payload.ts). */
+  sha256?: string;
   size: number;
   /** The first build-time path found in the bytes, when the file is not bytecode or ELF. */
   buildPath?: string;
