@@ -29110,9 +29110,10 @@ function checkBuildPaths(p, report) {
 
 // src/audit/payload-rules/scripts.ts
 import { posix as posix5 } from "node:path";
+var SCRIPT_HEAD = 512;
 function checkShebang(p, path, data) {
   if (data[0] !== 35 || data[1] !== 33) return;
-  const head = data.subarray(0, 512).toString("utf8").split("\n");
+  const head = data.subarray(0, SCRIPT_HEAD).toString("utf8").split("\n");
   const first = (head[0] ?? "").slice(2).trim();
   const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? "");
   const interpreter = first === "/bin/sh" && exec ? exec[1] ?? "" : first.split(/\s+/)[0] ?? "";
@@ -29425,7 +29426,7 @@ var PayloadAuditor = class {
 // src/audit/payload-files.ts
 import { closeSync, openSync, rmSync as rmSync3, statfsSync, statSync as statSync2, writeSync } from "node:fs";
 import { join as join3 } from "node:path";
-var HEAD = 4096;
+var HEAD = SCRIPT_HEAD;
 var Gatherer = class {
   bytes = Buffer.alloc(0);
   length = 0;

@@ -12,6 +12,7 @@ import { gathered, isRegular, type CpioEntry, type CpioHeader, type EntryReader 
 import { fileSource, isElf, readElf, type ElfInfo } from './elf.js';
 import type { StreamedFile } from './payload.js';
 import { BuildPathScanner } from './payload-rules/build-paths.js';
+import { SCRIPT_HEAD } from './payload-rules/scripts.js';
 
 /** Where the files go: whole to `whole`, the others' facts to `streamed`. */
 export interface PayloadSink {
@@ -30,7 +31,8 @@ export interface StreamLimits {
   buildPaths: readonly string[];
 }
 
-const HEAD = 4096;
+/** The first bytes kept of every file: all the rules read of a streamed file (a script's interpreter lines, bytecode's header). */
+const HEAD = SCRIPT_HEAD;
 
 /** A buffer one file is gathered in, grown as it needs and kept for the next file. */
 class Gatherer {

@@ -2,10 +2,13 @@
 import { posix } from 'node:path';
 import type { PayloadState, Report } from './state.js';
 
+/** What of a script its interpreter lines are read from: the first line and, for pip's /bin/sh trampoline, the second. */
+export const SCRIPT_HEAD = 512;
+
 /** PH304: scripts on PATH must run the venv's own interpreter (judged in judgeShebangs). */
 export function checkShebang(p: PayloadState, path: string, data: Buffer): void {
   if (data[0] !== 0x23 || data[1] !== 0x21) return;
-  const head = data.subarray(0, 512).toString('utf8').split('\n');
+  const head = data.subarray(0, SCRIPT_HEAD).toString('utf8').split('\n');
   const first = (head[0] ?? '').slice(2).trim();
   const exec = /^'''exec' "?([^"\s]+)"?/.exec(head[1] ?? '');
   const interpreter = first === '/bin/sh' && exec ? exec[1] ?? '' : first.split(/\s+/)[0] ?? '';
