@@ -27902,7 +27902,6 @@ function fileSource(fd, size) {
   };
 }
 var MAX_NAME2 = 4096;
-var MAX_TABLE = 4 * 1024 * 1024;
 var ElfReader = class {
   constructor(source2, is64, little) {
     this.source = source2;
@@ -27914,8 +27913,7 @@ var ElfReader = class {
   little;
   sections = [];
   /** `n` bytes at `o`, all of them. */
-  table(o, n) {
-    if (n > MAX_TABLE) throw new RangeError("a table larger than any ELF file has");
+  bytes(o, n) {
     const b = this.source.read(o, n);
     if (b.length < n) throw new RangeError("past the end of the file");
     return b;
@@ -27949,47 +27947,47 @@ var ElfReader = class {
   }
   readSections(shoff, shnum, shentsize) {
     const { is64 } = this;
-    const table = this.table(shoff, shnum * shentsize);
     this.sections = Array.from({ length: shnum }, (_, i) => {
-      const at = i * shentsize;
+      const header = this.bytes(shoff + i * shentsize, is64 ? 48 : 32);
       return {
-        type: this.u32(table, at + 4),
-        offset: this.word(table, at + (is64 ? 24 : 16)),
-        size: this.word(table, at + (is64 ? 32 : 20)),
-        link: this.u32(table, at + (is64 ? 40 : 24)),
-        info: this.u32(table, at + (is64 ? 44 : 28))
+        type: this.u32(header, 4),
+        offset: this.word(header, is64 ? 24 : 16),
+        size: this.word(header, is64 ? 32 : 20),
+        link: this.u32(header, is64 ? 40 : 24),
+        info: this.u32(header, is64 ? 44 : 28)
       };
     });
   }
 };
 function readDynamic(r, dynamic, info2) {
   const entSize = r.is64 ? 16 : 8;
-  const table = r.table(dynamic.offset, dynamic.size - dynamic.size % entSize);
-  for (let at = 0; at + entSize <= table.length; at += entSize) {
-    const tag2 = r.sword(table, at);
+  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
+    const entry = r.bytes(at, entSize);
+    const tag2 = r.sword(entry, 0);
     if (tag2 === 0) break;
-    const value = r.word(table, at + (r.is64 ? 8 : 4));
+    const value = r.word(entry, r.is64 ? 8 : 4);
     if (tag2 === DT_NEEDED) info2.needed.push(r.str(dynamic.link, value));
     else if (tag2 === DT_SONAME) info2.soname = r.str(dynamic.link, value);
     else if (tag2 === DT_RPATH || tag2 === DT_RUNPATH) info2.rpath.push(...r.str(dynamic.link, value).split(":").filter(Boolean));
   }
 }
 function readVersionsNeeded(r, verneed, info2) {
-  const table = r.table(verneed.offset, verneed.size);
-  let at = 0;
-  for (let n = 0; n < Math.max(verneed.info, 1) && at < table.length; n++) {
-    const count = r.u16(table, at + 2);
-    const file = r.str(verneed.link, r.u32(table, at + 4));
+  let at = verneed.offset;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
+    const need = r.bytes(at, 16);
+    const count = r.u16(need, 2);
+    const file = r.str(verneed.link, r.u32(need, 4));
     const names = [];
-    let aux = at + r.u32(table, at + 8);
+    let aux = at + r.u32(need, 8);
     for (let k = 0; k < count; k++) {
-      names.push(r.str(verneed.link, r.u32(table, aux + 8)));
-      const nextAux = r.u32(table, aux + 12);
+      const entry = r.bytes(aux, 16);
+      names.push(r.str(verneed.link, r.u32(entry, 8)));
+      const nextAux = r.u32(entry, 12);
       if (nextAux === 0) break;
       aux += nextAux;
     }
     info2.versionsNeeded[file] = [...info2.versionsNeeded[file] ?? [], ...names];
-    const next = r.u32(table, at + 12);
+    const next = r.u32(need, 12);
     if (next === 0) break;
     at += next;
   }

@@ -75,8 +75,6 @@ export function fileSource(fd: number, size: number): ByteSource {
 
 /** Longest string read from a string table: names of libraries and symbol versions are short. */
 const MAX_NAME = 4096;
-/** Largest table fetched whole: 65,535 section headers of 64 bytes; dynamic sections and version needs are far smaller. */
-const MAX_TABLE = 4 * 1024 * 1024;
 
 /** A section header: what the reader needs of it. */
 interface Section {
@@ -88,8 +86,9 @@ interface Section {
 }
 
 /**
- * Integers of the file's class and byte order, read from a table fetched whole (the section
- * headers, the dynamic section), and strings of its string tables; a read past the end throws.
+ * Integers of the file's class and byte order, read from the bytes of one structure fetched
+ * at a time (a section header, a dynamic entry, a version need), and strings of its string
+ * tables; a read past the end of the file throws.
  */
 class ElfReader {
   sections: Section[] = [];
@@ -97,8 +96,7 @@ class ElfReader {
   constructor(private readonly source: ByteSource, readonly is64: boolean, private readonly little: boolean) {}
 
   /** `n` bytes at `o`, all of them. */
-  table(o: number, n: number): Buffer {
-    if (n > MAX_TABLE) throw new RangeError('a table larger than any ELF file has');
+  bytes(o: number, n: number): Buffer {
     const b = this.source.read(o, n);
     if (b.length < n) throw new RangeError('past the end of the file');
     return b;
@@ -138,15 +136,15 @@ class ElfReader {
 
   readSections(shoff: number, shnum: number, shentsize: number): void {
     const { is64 } = this;
-    const table = this.table(shoff, shnum * shentsize);
     this.sections = Array.from({ length: shnum }, (_, i) => {
-      const at = i * shentsize;
+      // Up to sh_info, the last field read: whatever sh_entsize the file claims.
+      const header = this.bytes(shoff + i * shentsize, is64 ? 0x30 : 0x20);
       return {
-        type: this.u32(table, at + 4),
-        offset: this.word(table, at + (is64 ? 0x18 : 0x10)),
-        size: this.word(table, at + (is64 ? 0x20 : 0x14)),
-        link: this.u32(table, at + (is64 ? 0x28 : 0x18)),
-        info: this.u32(table, at + (is64 ? 0x2c : 0x1c)),
+        type: this.u32(header, 4),
+        offset: this.word(header, is64 ? 0x18 : 0x10),
+        size: this.word(header, is64 ? 0x20 : 0x14),
+        link: this.u32(header, is64 ? 0x28 : 0x18),
+        info: this.u32(header, is64 ? 0x2c : 0x1c),
       };
     });
   }
@@ -155,11 +153,11 @@ class ElfReader {
 /** DT_NEEDED, DT_SONAME and DT_RPATH/DT_RUNPATH from the dynamic section. */
 function readDynamic(r: ElfReader, dynamic: Section, info: ElfInfo): void {
   const entSize = r.is64 ? 16 : 8;
-  const table = r.table(dynamic.offset, dynamic.size - (dynamic.size % entSize));
-  for (let at = 0; at + entSize <= table.length; at += entSize) {
-    const tag = r.sword(table, at);
+  for (let at = dynamic.offset; at + entSize <= dynamic.offset + dynamic.size; at += entSize) {
+    const entry = r.bytes(at, entSize);
+    const tag = r.sword(entry, 0);
     if (tag === 0) break;
-    const value = r.word(table, at + (r.is64 ? 8 : 4));
+    const value = r.word(entry, r.is64 ? 8 : 4);
     if (tag === DT_NEEDED) info.needed.push(r.str(dynamic.link, value));
     else if (tag === DT_SONAME) info.soname = r.str(dynamic.link, value);
     else if (tag === DT_RPATH || tag === DT_RUNPATH) info.rpath.push(...r.str(dynamic.link, value).split(':').filter(Boolean));
@@ -170,21 +168,22 @@ function readDynamic(r: ElfReader, dynamic: Section, info: ElfInfo): void {
 function readVersionsNeeded(r: ElfReader, verneed: Section, info: ElfInfo): void {
   // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32.
   // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
-  const table = r.table(verneed.offset, verneed.size);
-  let at = 0;
-  for (let n = 0; n < Math.max(verneed.info, 1) && at < table.length; n++) {
-    const count = r.u16(table, at + 2);
-    const file = r.str(verneed.link, r.u32(table, at + 4));
+  let at = verneed.offset;
+  for (let n = 0; n < Math.max(verneed.info, 1) && at < verneed.offset + verneed.size; n++) {
+    const need = r.bytes(at, 16);
+    const count = r.u16(need, 2);
+    const file = r.str(verneed.link, r.u32(need, 4));
     const names: string[] = [];
-    let aux = at + r.u32(table, at + 8);
+    let aux = at + r.u32(need, 8);
     for (let k = 0; k < count; k++) {
-      names.push(r.str(verneed.link, r.u32(table, aux + 8)));
-      const nextAux = r.u32(table, aux + 12);
+      const entry = r.bytes(aux, 16);
+      names.push(r.str(verneed.link, r.u32(entry, 8)));
+      const nextAux = r.u32(entry, 12);
       if (nextAux === 0) break;
       aux += nextAux;
     }
     info.versionsNeeded[file] = [...(info.versionsNeeded[file] ?? []), ...names];
-    const next = r.u32(table, at + 12);
+    const next = r.u32(need, 12);
     if (next === 0) break;
     at += next;
   }

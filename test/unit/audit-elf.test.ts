@@ -231,6 +231,19 @@ describe('isElf and readElf on other bytes', () => {
     }
   });
 
+  it('reads a dynamic section whose header claims more bytes than the file holds, up to its DT_NULL', () => {
+    // A loader never reads section headers: a size that runs past the end must not hide the file from the rules.
+    const whole = Buffer.from(files['rpath.so'] as Buffer);
+    const shoff = Number(whole.readBigUInt64LE(0x28));
+    const shentsize = whole.readUInt16LE(0x3a);
+    const shnum = whole.readUInt16LE(0x3c);
+    const dynamic = Array.from({ length: shnum }, (_, i) => shoff + i * shentsize).find((at) => whole.readUInt32LE(at + 4) === 6);
+    expect(dynamic).toBeDefined();
+    whole.writeBigUInt64LE(BigInt(whole.length * 16), (dynamic as number) + 0x20);
+    expect(readElf(whole)?.rpath).toEqual(['/tmp/build/lib']);
+    expect(readElf(whole)?.needed).toEqual(readElf(files['rpath.so'] as Buffer)?.needed);
+  });
+
   it('never throws on an ELF file with corrupted bytes', () => {
     const whole = files['usesver.so'] as Buffer;
     let seed = 7;
