@@ -29842,7 +29842,7 @@ function startPayload(rpm) {
     cancel: stop,
     read: (onEntry, hashed) => new Promise((resolve5, reject) => {
       child.ref();
-      const reader = new CpioReader(hashed ? hashing(onEntry, hashed) : (header) => onEntry(header, () => void 0));
+      const reader = new CpioReader(hashing(onEntry, hashed ?? (() => false)));
       const buffer = Buffer.allocUnsafe(READ_SIZE);
       const fail = (error) => {
         stop();
@@ -30635,12 +30635,7 @@ function extractEntry(root, header) {
     return none;
   }
   mkdirSync2(dirname2(path), { recursive: true, mode: 493 });
-  if (isSymlink(header.mode)) {
-    const pieces = [];
-    return { data: (c) => {
-      pieces.push(Buffer.from(c));
-    }, end: () => symlinkSync(Buffer.concat(pieces).toString("utf8"), path) };
-  }
+  if (isSymlink(header.mode)) return gathered((entry) => symlinkSync(entry.data.toString("utf8"), path))(header);
   if (!isRegular(header.mode)) return none;
   const fd = openSync4(path, "wx", header.mode & 73 ? 493 : 420);
   return { data: (c) => {

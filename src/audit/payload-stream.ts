@@ -187,7 +187,7 @@ export function startPayload(rpm: string): PayloadStream {
     cancel: stop,
     read: (onEntry, hashed) => new Promise((resolve, reject) => {
       child.ref();
-      const reader = new CpioReader(hashed ? hashing(onEntry, hashed) : (header) => onEntry(header, () => undefined));
+      const reader = new CpioReader(hashing(onEntry, hashed ?? (() => false)));
       const buffer = Buffer.allocUnsafe(READ_SIZE);
       const fail = (error: unknown): void => {
         stop();

@@ -21,7 +21,7 @@ import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { findPython } from '../tools/python.js';
 import { run, type RunResult } from '../tools/process.js';
 import { asRoot, installPackages, requireTools, which } from '../tools/system.js';
-import { isDirectory, isRegular, isSymlink, type CpioHeader, type EntryReader } from './cpio.js';
+import { gathered, isDirectory, isRegular, isSymlink, type CpioHeader, type EntryReader } from './cpio.js';
 import { readPayload } from './payload-stream.js';
 import { defaultSmokeCommand, type ToolMetadata } from './smoke-command.js';
 import { normalizeName } from '../requirements/pep508.js';
@@ -87,10 +87,7 @@ function extractEntry(root: string, header: CpioHeader): EntryReader {
     return none;
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  if (isSymlink(header.mode)) {
-    const pieces: Buffer[] = [];
-    return { data: (c) => { pieces.push(Buffer.from(c)); }, end: () => symlinkSync(Buffer.concat(pieces).toString('utf8'), path) };
-  }
+  if (isSymlink(header.mode)) return gathered((entry) => symlinkSync(entry.data.toString('utf8'), path))(header);
   if (!isRegular(header.mode)) return none;
   // "wx": fails on anything already there, a symlink included, so a later entry never writes through an earlier one.
   const fd = openSync(path, 'wx', header.mode & 0o111 ? 0o755 : 0o644);
