@@ -1,30 +1,28 @@
 /** The command-line twin of the action: the same pipeline, with flags instead of inputs. */
-import { AUDIT_OPTIONS, auditCommand } from './cli/audit.js';
-import { BUILD_OPTIONS, buildCommand } from './cli/build.js';
 import { renameToolVersion, requestOf, type OptionSpec } from './cli/flags.js';
 import { AUDIT_HELP, BUILD_HELP, MATRIX_HELP, PUBLISH_HELP, TOOL_HELP, VERIFY_HELP } from './cli/help.js';
-import { MATRIX_OPTIONS, matrixCommand } from './cli/matrix.js';
-import { PUBLISH_OPTIONS, publishCommand } from './cli/publish.js';
-import { VERIFY_OPTIONS, verifyCommand } from './cli/verify.js';
 import { errorLine, exitStatus, UsageError } from './core/errors.js';
 import { TOOL_NAME, TOOL_VERSION } from './core/about.js';
 import { redact } from './core/redact.js';
 import { superviseRun } from './tools/lifecycle.js';
 
 interface Command {
-  options: OptionSpec;
-  run(args: string[]): Promise<number>;
+  /**
+   * Its options and what runs it, loaded once the command is named: each command's modules
+   * (the toolkit's HTTP clients, for one) would otherwise be loaded at every start.
+   */
+  load(): Promise<{ options: OptionSpec; run(args: string[]): Promise<number> }>;
   help: string;
   /** Whether the command once took --version VALUE for the packaged tool's version. */
   takesToolVersion: boolean;
 }
 
 const COMMANDS: Record<string, Command> = {
-  verify: { options: VERIFY_OPTIONS, run: verifyCommand, help: VERIFY_HELP, takesToolVersion: true },
-  build: { options: BUILD_OPTIONS, run: buildCommand, help: BUILD_HELP, takesToolVersion: true },
-  audit: { options: AUDIT_OPTIONS, run: auditCommand, help: AUDIT_HELP, takesToolVersion: false },
-  matrix: { options: MATRIX_OPTIONS, run: matrixCommand, help: MATRIX_HELP, takesToolVersion: false },
-  publish: { options: PUBLISH_OPTIONS, run: publishCommand, help: PUBLISH_HELP, takesToolVersion: false },
+  verify: { load: async () => { const m = await import('./cli/verify.js'); return { options: m.VERIFY_OPTIONS, run: m.verifyCommand }; }, help: VERIFY_HELP, takesToolVersion: true },
+  build: { load: async () => { const m = await import('./cli/build.js'); return { options: m.BUILD_OPTIONS, run: m.buildCommand }; }, help: BUILD_HELP, takesToolVersion: true },
+  audit: { load: async () => { const m = await import('./cli/audit.js'); return { options: m.AUDIT_OPTIONS, run: m.auditCommand }; }, help: AUDIT_HELP, takesToolVersion: false },
+  matrix: { load: async () => { const m = await import('./cli/matrix.js'); return { options: m.MATRIX_OPTIONS, run: m.matrixCommand }; }, help: MATRIX_HELP, takesToolVersion: false },
+  publish: { load: async () => { const m = await import('./cli/publish.js'); return { options: m.PUBLISH_OPTIONS, run: m.publishCommand }; }, help: PUBLISH_HELP, takesToolVersion: false },
 };
 
 const HELP_FLAGS = ['-h', '--help', 'help'];
@@ -52,10 +50,11 @@ async function main(argv: string[]): Promise<number> {
   if (VERSION_FLAGS.includes(first)) return print(`${TOOL_VERSION}\n`);
   const command = commandNamed(first);
   const args = command.takesToolVersion ? renameToolVersion(rest, (message) => process.stderr.write(`${TOOL_NAME}: warning: ${message}\n`)) : rest;
-  const request = requestOf(args, command.options);
+  const { options, run } = await command.load();
+  const request = requestOf(args, options);
   if (request === 'help') return print(command.help);
   if (request === 'version') return print(`${TOOL_VERSION}\n`);
-  return command.run(args);
+  return run(args);
 }
 
 superviseRun();

@@ -6,8 +6,7 @@ import { configuredWaivers, renderAudit, resolveSmokeTest, runAudit } from '../c
 import { absolutePath, optional, parseBoolean, parseInterpreter } from '../inputs/options.js';
 import { UsageError } from '../core/errors.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../core/log.js';
-import { findingOutputs, input, writeOutput } from './common.js';
+import { actionLog, findingOutputs, input, writeOutput } from './common.js';
 
 export async function auditMode(workspace: string): Promise<void> {
   const rpm = input('rpm');

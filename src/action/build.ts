@@ -16,8 +16,7 @@ import { uploadBuild, artifactFileName, reportArtifactName } from '../publish/ar
 import { WheelhouseCache } from '../publish/wheelhouse-cache.js';
 import { renderSarif } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../core/log.js';
-import { findingOutputs, input, maskSecrets, outputPath, readCommonOptions, readSigning } from './common.js';
+import { actionLog, findingOutputs, input, maskSecrets, outputPath, readCommonOptions, readSigning } from './common.js';
 import { subjectLines, type Subject } from '../publish/subjects.js';
 
 function readBuildOptions(workspace: string): BuildOptions {

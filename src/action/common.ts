@@ -1,13 +1,21 @@
 /** Reading the action's inputs, and what every mode writes back to the runner. */
 import { resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { shown } from '../core/outward.js';
+import { inertForRunner, outward, shown } from '../core/outward.js';
+import type { Log } from '../core/log.js';
 import { writeWhole } from '../core/files.js';
 import * as core from '@actions/core';
 import { countBySeverity, type Finding } from '../core/finding.js';
 import { absolutePath, optional, parseInterpreter, parseList, type SigningKey, type VerifyOptions } from '../inputs/options.js';
 import { literalCredentials, registerSecrets } from '../core/redact.js';
 import { signingSecrets } from '../tools/gpg.js';
+
+/** On a runner: info lines go to stdout raw, so their workflow commands are made inert; warnings are escaped by the toolkit. */
+export const actionLog: Log = {
+  info: (message) => core.info(inertForRunner(outward(message))),
+  warning: (message) => core.warning(outward(message)),
+  group: (name, body) => core.group(outward(name), body),
+};
 
 export function input(name: string): string | undefined {
   const value = core.getInput(name);

@@ -2,8 +2,7 @@
 import * as core from '@actions/core';
 import { matrixFor, renderMatrix } from '../commands/matrix-command.js';
 import { absolutePath } from '../inputs/options.js';
-import { actionLog } from '../core/log.js';
-import { input } from './common.js';
+import { actionLog, input } from './common.js';
 
 export async function matrixMode(workspace: string): Promise<void> {
   const project = absolutePath(input('project') ?? '.', workspace);

@@ -7,9 +7,8 @@ import { absolutePath, parseList } from '../inputs/options.js';
 import { UsageError } from '../core/errors.js';
 import { subjectLines } from '../publish/subjects.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../core/log.js';
 import { outward } from '../core/outward.js';
-import { findingOutputs, input, outputPath, readSigning, writeOutput } from './common.js';
+import { actionLog, findingOutputs, input, outputPath, readSigning, writeOutput } from './common.js';
 
 /** The rpms input: paths, one per line, relative to the workspace; a "*" in the file name matches as in a shell. */
 export function expandRpms(value: string | undefined, workspace: string): string[] {

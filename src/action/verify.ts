@@ -8,10 +8,9 @@ import { render, runVerify, verifySubject } from '../commands/verify-command.js'
 import { parseBoolean } from '../inputs/options.js';
 import { renderJson } from '../report/formats.js';
 import { annotate, writeSummary } from '../report/github.js';
-import { actionLog } from '../core/log.js';
 import { driftCacheKeys, driftCachePaths, WheelhouseCache } from '../publish/wheelhouse-cache.js';
 import { resourcePath } from '../tools/resources.js';
-import { findingOutputs, input, maskSecrets, readCommonOptions, writeOutput } from './common.js';
+import { actionLog, findingOutputs, input, maskSecrets, readCommonOptions, writeOutput } from './common.js';
 
 /** The text the drift check's cache is keyed by: pip-tools' locks, and the project's requirements files. */
 function driftScope(project: string): { toolLocks: string; projectFiles: string } {

@@ -13,7 +13,6 @@ import { distro as lookupDistro } from '../plan/distros.js';
 import { readText } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { checkValues } from '../inputs/options.js';
-import { removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity, type RpmHeader } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
 import { entryReader, Gatherers, type PayloadSink } from './payload-files.js';
@@ -57,7 +56,7 @@ export interface AuditResult {
   smokeTest?: SmokeTestRun;
 }
 
-/** Files up to this size may be held in memory; a larger ELF file is copied to disk to be read in pages. */
+/** Files up to this size may be held in memory. */
 const WHOLE_LIMIT = 32 * 1024 * 1024;
 /** A venv holds tens of thousands of files, never this many: more is a payload built to exhaust the audit. */
 const MAX_ENTRIES = 400_000;
@@ -79,10 +78,13 @@ function targetOf(header: RpmHeader, options: AuditOptions) {
   };
 }
 
-/** Every payload entry to the auditor and the SBOM check as it streams by (payload-files.ts). */
-async function readPayloadInto(payload: PayloadStream, file: string, buildPaths: readonly string[], auditor: PayloadAuditor, sbom: SbomCheck): Promise<void> {
-  const spool = scratchDir('phoreus-audit-');
-  const limits = { limit: WHOLE_LIMIT, gather: new Gatherers(), spool, buildPaths };
+/**
+ * Every payload entry to the auditor and the SBOM check as it streams by (payload-files.ts),
+ * each regular file with the digest the header gives it, which rpm checks the file against
+ * when it installs it; a file the header gives none is hashed.
+ */
+async function readPayloadInto(payload: PayloadStream, file: string, header: RpmHeader, buildPaths: readonly string[], auditor: PayloadAuditor, sbom: SbomCheck): Promise<void> {
+  const limits = { limit: WHOLE_LIMIT, gather: new Gatherers(), buildPaths };
   const sink: PayloadSink = {
     readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
     whole: (entry) => {
@@ -92,32 +94,10 @@ async function readPayloadInto(payload: PayloadStream, file: string, buildPaths:
     streamed: (f) => auditor.addStreamed(f),
   };
   let entries = 0;
-  try {
-    await payload.read((entry, sha256) => {
-      if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
-      return entryReader(entry, sha256, sink, limits);
-    }, (name) => auditor.hashes(name));
-  } finally {
-    removeScratch(spool);
-  }
-}
-
-/**
- * The files a RECORD named only after they streamed by unhashed (bytecode a wheel ships and
- * lists), hashed in a second pass over the payload: rare, and cheaper than hashing every
- * .pyc of every payload.
- */
-async function hashMissing(rpm: string, auditor: PayloadAuditor, log: Log): Promise<void> {
-  const missing = auditor.missingDigests();
-  if (missing.size === 0) return;
-  log.info(`Hashing ${missing.size} file(s) a RECORD names after they streamed by, in a second pass over the payload`);
-  await startPayload(rpm).read((header, sha256) => ({
-    data: () => undefined,
-    end: () => {
-      const digest = sha256();
-      if (digest) auditor.setDigest(`/${header.name}`, digest);
-    },
-  }), (name) => missing.has(`/${name}`));
+  await payload.read((header, entry) => {
+    if (++entries > MAX_ENTRIES) throw new BuildFailure(`the payload of ${file} holds more than ${MAX_ENTRIES} entries, far more than any venv: it is not audited`);
+    return entryReader(header, entry, sink, limits);
+  }, (name) => header.digests.get(name));
 }
 
 /**
@@ -167,8 +147,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     waivers: options.waiversFor?.(minor) ?? [],
   });
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
-  await readPayloadInto(payload, file, buildPaths, auditor, sbom);
-  await hashMissing(options.rpm, auditor, log);
+  await readPayloadInto(payload, file, header, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
   const beside = options.modulefile ? { file: basename(options.modulefile), text: readText(options.modulefile, dirname(options.modulefile)) } : undefined;

@@ -1,7 +1,8 @@
 /**
  * A streaming reader of the "newc" cpio archives rpm2cpio writes. Each entry's header comes
  * out as soon as it is read, and its data follows in the pieces it arrives in, so an entry of
- * any size passes through in bounded memory and nothing is extracted to disk. Pure: feed it
+ * any size passes through in bounded memory. A reader that needs no more of an entry's data
+ * says so, and whoever feeds the archive may then skip it (see skippable). Pure: feed it
  * Buffers.
  */
 
@@ -10,12 +11,18 @@ export interface CpioHeader {
   name: string;
   mode: number;
   size: number;
+  /** Where its data begins in the archive. */
+  offset: number;
 }
 
 /** Where one entry's data goes: its pieces in order, then the end. */
 export interface EntryReader {
-  /** A piece of the entry's data, valid only during the call (the buffer is read into again): what is kept is copied. */
-  data(chunk: Buffer): void;
+  /**
+   * A piece of the entry's data, valid only during the call (the buffer is read into again):
+   * what is kept is copied. `false` says the rest of the data is not needed; more pieces may
+   * still come (hard links share them, a digest may need them), to be ignored.
+   */
+  data(chunk: Buffer): void | false;
   end(): void;
 }
 
@@ -34,10 +41,30 @@ export const isDirectory = (mode: number): boolean => (mode & S_IFMT) === S_IFDI
 
 const pad4 = (n: number): number => (4 - (n % 4)) % 4;
 
-/** Sends every piece to several readers: the hard links of one file share its data. */
+/** The magic number of "newc" archives, but for its last digit: 1, or 2 with checksums. */
+const NEWC = Buffer.from('07070', 'latin1');
+
+/** Field `i` of a newc header: eight hexadecimal digits after the magic number; NaN if they are not. */
+function hexField(header: Buffer, i: number): number {
+  let value = 0;
+  for (let at = 6 + i * 8; at < 14 + i * 8; at++) {
+    const c = header[at] as number;
+    const lower = c | 0x20;
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
+    if (digit < 0) return Number.NaN;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/** Sends every piece to several readers: the hard links of one file share its data, needed while one of them needs it. */
 function fanOut(readers: EntryReader[]): EntryReader {
   return {
-    data: (chunk) => { for (const r of readers) r.data(chunk); },
+    data: (chunk) => {
+      let needed = false;
+      for (const r of readers) if (r.data(chunk) !== false) needed = true;
+      return needed ? undefined : false;
+    },
     end: () => { for (const r of readers) r.end(); },
   };
 }
@@ -48,8 +75,10 @@ export class CpioReader {
   private available = 0;
   private done = false;
   private header: { ino: number; mode: number; nlink: number; nameSize: number; size: number } | undefined;
-  /** The entry whose data is streaming: its reader and the data and padding bytes still due. */
-  private current: { reader: EntryReader | undefined; remaining: number; padding: number } | undefined;
+  /** The entry whose data is streaming: its reader, whether it still needs the data, and the data and padding bytes still due. */
+  private current: { reader: EntryReader | undefined; needed: boolean; remaining: number; padding: number } | undefined;
+  /** How many bytes of the archive were read or skipped. */
+  private consumed = 0;
   /**
    * Hard links whose data has not come yet: newc stores a link set's data once, with its
    * last link, so the earlier ones wait for it (by inode).
@@ -61,6 +90,7 @@ export class CpioReader {
   private take(n: number): Buffer {
     const first = this.chunks[0];
     if (n === 0 || !first) return Buffer.alloc(0);
+    this.consumed += n;
     if (first.length >= n) {
       // The common case: no copy, a view of the piece that holds it all.
       if (first.length === n) this.chunks.shift();
@@ -88,20 +118,40 @@ export class CpioReader {
     if (!current) return chunk;
     const data = Math.min(current.remaining, chunk.length);
     if (data > 0) {
-      current.reader?.data(chunk.subarray(0, data));
+      if (current.needed && current.reader?.data(chunk.subarray(0, data)) === false) current.needed = false;
       current.remaining -= data;
     }
     let rest = chunk.subarray(data);
-    if (current.remaining === 0) {
-      const pad = Math.min(current.padding, rest.length);
-      current.padding -= pad;
-      rest = rest.subarray(pad);
-      if (current.padding === 0) {
-        this.current = undefined;
-        current.reader?.end();
-      }
-    }
+    const pad = current.remaining === 0 ? Math.min(current.padding, rest.length) : 0;
+    current.padding -= pad;
+    rest = rest.subarray(pad);
+    this.consumed += data + pad;
+    this.endEntry();
     return rest;
+  }
+
+  private endEntry(): void {
+    const current = this.current;
+    if (current?.remaining !== 0 || current.padding !== 0) return;
+    this.current = undefined;
+    current.reader?.end();
+  }
+
+  /**
+   * The data bytes of the current entry still due, when its reader needs no more of them:
+   * the feeder may skip that many bytes of the archive instead of reading them (skip).
+   */
+  get skippable(): number {
+    return this.current && !this.current.needed ? this.current.remaining : 0;
+  }
+
+  /** Passes over `n` bytes of the current entry's data (at most skippable) unread. */
+  skip(n: number): void {
+    const current = this.current;
+    if (!current || current.needed || n > current.remaining) throw new Error(`cannot skip ${n} bytes of the archive here`);
+    current.remaining -= n;
+    this.consumed += n;
+    this.endEntry();
   }
 
   /** Adds bytes; reports every entry they begin and the data they carry. Throws on a malformed archive. */
@@ -122,10 +172,10 @@ export class CpioReader {
       if (!this.header) {
         if (this.available < HEADER) return;
         const header = this.take(HEADER);
-        const magic = header.toString('latin1', 0, 6);
-        if (magic !== '070701' && magic !== '070702') throw new Error(`not a newc cpio archive (magic "${magic.replace(/[^\x20-\x7e]/g, '?')}")`);
-        const field = (i: number): number => Number.parseInt(header.toString('latin1', 6 + i * 8, 14 + i * 8), 16);
-        const parsed = { ino: field(0), mode: field(1), nlink: field(4), size: field(6), nameSize: field(11) };
+        if (header.compare(NEWC, 0, NEWC.length, 0, NEWC.length) !== 0 || (header[5] !== 0x31 && header[5] !== 0x32)) {
+          throw new Error(`not a newc cpio archive (magic "${header.toString('latin1', 0, 6).replace(/[^\x20-\x7e]/g, '?')}")`);
+        }
+        const parsed = { ino: hexField(header, 0), mode: hexField(header, 1), nlink: hexField(header, 4), size: hexField(header, 6), nameSize: hexField(header, 11) };
         if (![parsed.ino, parsed.mode, parsed.nlink, parsed.size, parsed.nameSize].every(Number.isFinite)) throw new Error('a cpio header field is not hexadecimal');
         if (parsed.nameSize < 1 || parsed.nameSize > MAX_NAME) throw new Error(`a cpio entry's name is ${parsed.nameSize} bytes long`);
         this.header = parsed;
@@ -133,14 +183,16 @@ export class CpioReader {
       const { ino, mode, nlink, size, nameSize } = this.header;
       const nameBlock = nameSize + pad4(HEADER + nameSize);
       if (this.available < nameBlock) return;
-      const name = this.take(nameBlock).toString('utf8', 0, nameSize - 1).replace(/^\.\//, '');
+      const archived = this.take(nameBlock).toString('utf8', 0, nameSize - 1);
+      const name = archived.startsWith('./') ? archived.slice(2) : archived;
+      const offset = this.consumed;
       this.header = undefined;
       if (name === TRAILER) {
         this.done = true;
         this.chunks = [];
         // Links whose data never came are empty files.
         for (const waiting of this.links.values()) {
-          for (const link of waiting) this.onEntry({ ...link, size: 0 }).end();
+          for (const link of waiting) this.onEntry({ ...link, size: 0, offset: this.consumed }).end();
         }
         this.links.clear();
         return;
@@ -149,16 +201,17 @@ export class CpioReader {
       if (nlink > 1 && isRegular(mode) && size === 0) {
         this.links.set(ino, [...(this.links.get(ino) ?? []), { name, mode }]);
       } else if (nlink > 1 && isRegular(mode)) {
-        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size }));
+        const earlier = (this.links.get(ino) ?? []).map((link) => this.onEntry({ ...link, size, offset }));
         this.links.delete(ino);
-        reader = fanOut([...earlier, this.onEntry({ name, mode, size })]);
+        reader = fanOut([...earlier, this.onEntry({ name, mode, size, offset })]);
       } else {
-        reader = this.onEntry({ name, mode, size });
+        reader = this.onEntry({ name, mode, size, offset });
       }
-      this.current = { reader, remaining: size, padding: pad4(size) };
+      this.current = { reader, needed: reader !== undefined, remaining: size, padding: pad4(size) };
       // What is buffered already belongs to this entry's data first.
-      const buffered = this.take(this.available);
+      const buffered = this.chunks.length === 1 ? this.chunks[0] as Buffer : Buffer.concat(this.chunks);
       this.chunks = [];
+      this.available = 0;
       chunk = this.stream(buffered);
       if (chunk.length > 0) {
         this.chunks.push(chunk);

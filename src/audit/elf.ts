@@ -1,8 +1,8 @@
 /**
  * What an ELF shared object or executable needs from the system: its architecture, its
  * DT_NEEDED libraries, its RPATH/RUNPATH, its soname, and the symbol versions it requires
- * (.gnu.version_r, read as auditwheel reads it). Works on the bytes of a Buffer, or on a large
- * file through a few pages at a time.
+ * (.gnu.version_r, read as auditwheel reads it). Works on the bytes of a Buffer, or on a file
+ * through a few pages at a time.
  */
 import { readSync } from 'node:fs';
 
@@ -42,17 +42,21 @@ export const bufferSource = (bytes: Buffer): ByteSource => ({
   read: (offset, length) => bytes.subarray(offset, offset + length),
 });
 
-const PAGE = 65536;
+const PAGE = 16384;
 const PAGES_KEPT = 64;
 
-/** A file read 64 KiB at a time, a few pages kept: parsing a large ELF file holds at most 4 MiB of it. */
-export function fileSource(fd: number, size: number): ByteSource {
+/**
+ * `size` bytes of a file from `base` on, read a page at a time with a few pages kept: the
+ * structures the reader fetches are small and close together, and a large file costs at most
+ * a MiB of memory.
+ */
+export function fileSource(fd: number, size: number, base = 0): ByteSource {
   const pages = new Map<number, Buffer>();
   const page = (n: number): Buffer => {
     let p = pages.get(n);
     if (!p) {
-      p = Buffer.alloc(Math.min(PAGE, Math.max(0, size - n * PAGE)));
-      readSync(fd, p, 0, p.length, n * PAGE);
+      p = Buffer.allocUnsafe(Math.min(PAGE, Math.max(0, size - n * PAGE)));
+      p = p.subarray(0, readSync(fd, p, 0, p.length, base + n * PAGE));
       if (pages.size >= PAGES_KEPT) pages.delete(pages.keys().next().value as number);
       pages.set(n, p);
     }
@@ -75,6 +79,7 @@ export function fileSource(fd: number, size: number): ByteSource {
 
 /** Longest string read from a string table: names of libraries and symbol versions are short. */
 const MAX_NAME = 4096;
+const SHORT_NAME = 128;
 
 /** A section header: what the reader needs of it. */
 interface Section {
@@ -129,8 +134,14 @@ class ElfReader {
     const s = this.sections[sectionIndex];
     if (!s) return '';
     const start = s.offset + offset;
-    const chunk = this.source.read(start, Math.min(MAX_NAME, Math.max(0, s.offset + s.size - start)));
-    const end = chunk.indexOf(0);
+    const left = Math.max(0, s.offset + s.size - start);
+    // Names are short: a longer read only when the first holds no end.
+    let chunk = this.source.read(start, Math.min(SHORT_NAME, left));
+    let end = chunk.indexOf(0);
+    if (end < 0 && left > chunk.length) {
+      chunk = this.source.read(start, Math.min(MAX_NAME, left));
+      end = chunk.indexOf(0);
+    }
     return chunk.toString('utf8', 0, end < 0 ? chunk.length : end);
   }
 

@@ -19,8 +19,10 @@ export interface RpmHeader {
   requires: string[];
   provides: string[];
   scriptlets: Scriptlet[];
-  /** Every file the header lists, with the mode rpm gives it (-1: a name that broke the listing). */
-  files: Array<{ path: string; mode: number }>;
+  /** Every file the header lists, with the mode rpm gives it (-1: a name that broke the listing) and its digest, hex. */
+  files: Array<{ path: string; mode: number; digest?: string }>;
+  /** Regular files' sha256 by name in the archive, base64url, when the header's digests can be trusted (rpm-file.ts). */
+  digests: Map<string, string>;
 }
 
 export interface HeaderContext {

@@ -1,44 +1,55 @@
 /**
- * An RPM's payload, streamed into the cpio reader as it is decompressed, so nothing is
- * extracted to disk. It is decompressed by its compressor's own tool reading the RPM from
- * where the payload begins (rpm2cpio writes to a pipe eight KiB at a time, which costs more
- * than the decompression), into a named pipe this process reads with one buffer, again and
- * again: one pass over the bytes, hashing each file as it goes by, while the decompressor runs
- * on another core, and no memory to allocate and collect for every piece.
+ * An RPM's payload, read as it is decompressed. It is decompressed by its compressor's own tool
+ * reading the RPM from where the payload begins, into a scratch file that this process reads
+ * as it grows: one pass over the bytes, while the decompressor runs on another core. A file
+ * and not a pipe: a pipe costs more to pass the bytes through than the decompression itself,
+ * and a file lets the reader skip what it does not need (an ELF file's bytes, read in place
+ * for its few structures). The scratch file is the archive, not its files: nothing of the
+ * payload is extracted.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
-import { BuildFailure } from '../core/errors.js';
+import { close, closeSync, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BuildFailure, ExpectedError, UsageError } from '../core/errors.js';
 import { adoptChild, removeScratch, scratchDir } from '../tools/lifecycle.js';
 import { lastLine } from '../tools/process.js';
 import { which } from '../tools/system.js';
 import { CpioReader, isRegular, type CpioHeader, type EntryReader } from './cpio.js';
+import { fileSource, type ByteSource } from './elf.js';
 import { decompressorFor, locatePayload } from './payload-location.js';
 
-/**
- * What reads one entry: given its header, and for a regular file what gives its sha256
- * (base64url, as RECORD writes it) once its last piece is read, when it was hashed.
- */
-export type OnEntry = (header: CpioHeader, sha256: () => string | undefined) => EntryReader;
+/** A payload entry as the stream gives it, beside its data. */
+export interface PayloadEntry {
+  /** A regular file's sha256 (base64url, as RECORD writes it), once its reader's end() is called. */
+  sha256(): string | undefined;
+  /** Its data where the archive is kept: readable from its reader's end() until the read resolves. */
+  bytes(): ByteSource;
+}
+
+/** What reads one entry: given its header and what the stream knows of it. */
+export type OnEntry = (header: CpioHeader, entry: PayloadEntry) => EntryReader;
 
 /** A payload being decompressed: started before its reader is known, so decompression starts while the header is read. */
 export interface PayloadStream {
   /**
-   * Streams every entry to `onEntry`, each regular file `hashed` picks (by its name in the
-   * archive) hashed on its way; resolves when the archive's trailer is read and the
-   * decompressor has ended well.
+   * Streams every entry to `onEntry`. With `digests`, each regular file has its sha256: the
+   * one `digests` gives it (by its name in the archive), else it is hashed on its way.
+   * Resolves when the archive's trailer is read and the decompressor has ended well.
    */
-  read(onEntry: OnEntry, hashed?: (name: string) => boolean): Promise<void>;
+  read(onEntry: OnEntry, digests?: (name: string) => string | undefined): Promise<void>;
   /** Stops the decompressor, when the payload will not be read after all. */
   cancel(): void;
 }
 
-/** The buffer the pipe is read into (a pipe holds 64 KiB: one read rarely fills it). */
+/** The buffer the archive is read into, again and again. */
 const READ_SIZE = 1 << 20;
 /** How long the payload is read before the event loop gets a turn (signals, timers). */
 const SLICE_MS = 20;
+/** How often the file system the archive grows on is looked at while it is decompressed. */
+const WATCH_MS = 50;
+/** Space the decompressed archive leaves free on its file system: past it, the decompressor is stopped. */
+const RESERVE = 128 * 1024 * 1024;
 /** The end of the decompressor's error output kept for the refusal. */
 const STDERR_TAIL = 65536;
 
@@ -78,34 +89,6 @@ function openAt(rpm: string, offset: number): number {
   return fd;
 }
 
-/** coreutils' mkfifo: on PATH, else where every distro installs it (a PATH may hold only rpm's tools). */
-function mkfifo(): string {
-  const found = which('mkfifo') ?? ['/usr/bin/mkfifo', '/bin/mkfifo'].find((path) => existsSync(path));
-  if (!found) throw new BuildFailure('mkfifo (coreutils) is not installed: the payload is read through a named pipe it makes; install coreutils');
-  return found;
-}
-
-/**
- * A named pipe at `path`, open at both ends. Opening one end of a FIFO waits for the other:
- * a non-blocking reader lets the writer open at once, and then the blocking reader does.
- */
-function openPipe(path: string): { read: number; write: number } {
-  const made = spawnSync(mkfifo(), ['-m', '600', path], { encoding: 'utf8' });
-  if (made.status !== 0) throw new BuildFailure(`mkfifo could not make the pipe the payload is read through: ${made.error?.message ?? lastLine(made.stderr)}`);
-  const probe = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const write = openSync(path, constants.O_WRONLY);
-    try {
-      return { read: openSync(path, constants.O_RDONLY), write };
-    } catch (error) {
-      closeSync(write);
-      throw error;
-    }
-  } finally {
-    closeSync(probe);
-  }
-}
-
 /** The last line of what the decompressor wrote to its error file. */
 function errorLine(fd: number): string {
   const size = fstatSync(fd).size;
@@ -114,13 +97,19 @@ function errorLine(fd: number): string {
   return lastLine(tail.toString('utf8'));
 }
 
-/** `onEntry` with each regular file `hashed` picks hashed on its way to it. */
-function hashing(onEntry: OnEntry, hashed: (name: string) => boolean): (header: CpioHeader) => EntryReader {
+/**
+ * `onEntry` given each entry's bytes in the archive file and, with `digests`, a regular file's
+ * digest: the one `digests` gives, else hashed on its way to its reader (which then gets every
+ * piece, needed or not).
+ */
+function described(onEntry: OnEntry, digests: ((name: string) => string | undefined) | undefined, archive: number): (header: CpioHeader) => EntryReader {
   return (header) => {
-    if (!isRegular(header.mode) || !hashed(header.name)) return onEntry(header, () => undefined);
+    const bytes = (): ByteSource => fileSource(archive, header.size, header.offset);
+    const given = digests && isRegular(header.mode) ? digests(header.name) : undefined;
+    if (!digests || given !== undefined || !isRegular(header.mode)) return onEntry(header, { sha256: () => given, bytes });
     const hash = createHash('sha256');
     let digest: string | undefined;
-    const reader = onEntry(header, () => digest);
+    const reader = onEntry(header, { sha256: () => digest, bytes });
     return {
       data: (chunk) => {
         hash.update(chunk);
@@ -145,58 +134,87 @@ function ending(child: ChildProcess): Promise<{ code: number | null; error?: Err
 export function startPayload(rpm: string): PayloadStream {
   const { command: [tool = 'rpm2cpio', ...args], offset } = payloadReader(rpm);
   const dir = scratchDir('phoreus-payload-');
-  let pipe: { read: number; write: number } | undefined;
+  const parent = dirname(dir);
+  let archive: number | undefined;
   let stderr: number | undefined;
   let child: ChildProcess;
   try {
-    pipe = openPipe(join(dir, 'payload'));
-    // A file, not a pipe: the payload is read on this thread, which never drains another pipe meanwhile.
-    stderr = openSync(join(dir, 'stderr'), 'w+', 0o600);
-    const input = offset === undefined ? 'ignore' : openAt(rpm, offset);
+    const written = openSync(join(dir, 'payload.cpio'), 'w', 0o600);
     try {
-      child = spawn(tool, args, { stdio: [input, pipe.write, stderr], detached: true });
+      archive = openSync(join(dir, 'payload.cpio'), 'r');
+      // A file, not a pipe: nothing here drains a pipe while the payload is read.
+      stderr = openSync(join(dir, 'stderr'), 'w+', 0o600);
+      const input = offset === undefined ? 'ignore' : openAt(rpm, offset);
+      try {
+        child = spawn(tool, args, { stdio: [input, written, stderr], detached: true });
+      } finally {
+        if (typeof input === 'number') closeSync(input);
+      }
     } finally {
-      if (typeof input === 'number') closeSync(input);
-      closeSync(pipe.write);
+      closeSync(written);
     }
   } catch (error) {
-    for (const fd of [pipe?.read, stderr]) if (fd !== undefined) closeSync(fd);
-    removeScratch(dir);
+    for (const fd of [archive, stderr]) if (fd !== undefined) closeSync(fd);
     throw error;
+  } finally {
+    // Open at both ends, the files need no names: they go when their last descriptors close, whatever ends this run.
+    removeScratch(dir);
   }
   adoptChild(child);
-  const ended = ending(child);
+  let exited = false;
+  const ended = ending(child).then((end) => {
+    exited = true;
+    return end;
+  });
   // Until it is read, the payload keeps nothing alive: a run that stops before reading it still ends.
   child.unref();
-  const input = pipe.read;
+  const input = archive;
   const errors = stderr;
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const roomLeft = (): number => {
+    const fs = statfsSync(parent);
+    return fs.bavail * fs.bsize;
+  };
+  /** How large the archive had grown when the file system ran short of room for it. */
+  let overgrown: number | undefined;
+  const watch = setInterval(() => {
+    if (!running() || roomLeft() >= RESERVE) return;
+    overgrown = fstatSync(input).size;
+    child.kill('SIGKILL');
+  }, WATCH_MS);
+  watch.unref();
   let open = true;
   const release = (): void => {
     if (!open) return;
     open = false;
-    closeSync(input);
+    clearInterval(watch);
+    // Closing the last descriptor of the archive gives back its pages: on the thread pool, beside what this thread does next.
+    close(input, () => undefined);
     closeSync(errors);
-    removeScratch(dir);
   };
   const stop = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (running()) child.kill('SIGKILL');
     release();
   };
 
   return {
     cancel: stop,
-    read: (onEntry, hashed) => new Promise((resolve, reject) => {
+    read: (onEntry, digests) => new Promise((resolve, reject) => {
       child.ref();
-      const reader = new CpioReader(hashing(onEntry, hashed ?? (() => false)));
+      const reader = new CpioReader(described(onEntry, digests, input));
       const buffer = Buffer.allocUnsafe(READ_SIZE);
       const fail = (error: unknown): void => {
         stop();
-        reject(error instanceof BuildFailure ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
+        reject(error instanceof ExpectedError ? error : new BuildFailure(`the payload of ${rpm} cannot be read: ${(error as Error).message}`));
       };
       const finish = async (): Promise<void> => {
         const { code, error } = await ended;
         if (error) {
           fail(new BuildFailure(`${tool} could not run: ${error.message}`));
+        } else if (overgrown !== undefined || (code !== 0 && roomLeft() < RESERVE)) {
+          // Stopped here, or out of room before it could be: either way the machine's doing, not the payload's.
+          const size = overgrown ?? fstatSync(input).size;
+          fail(new UsageError(`the payload of ${rpm} grew to ${Math.round(size / 1048576)} MiB decompressed, past the room in the file system of ${parent} (${RESERVE / 1048576} MiB stay free): free space there, or point TMPDIR at a larger one`));
         } else if (code !== 0 || !reader.finished) {
           const why = errorLine(errors);
           fail(new BuildFailure(`${tool} could not read the payload of ${rpm}: it is damaged or holds entries its header does not list (${tool} exit status ${code}${why ? `: ${why}` : ''})`));
@@ -205,16 +223,29 @@ export function startPayload(rpm: string): PayloadStream {
           resolve();
         }
       };
+      let position = 0;
+      /** Bytes of an entry skipped past, given to the reader once the file holds what follows them. */
+      let skipped = 0;
       // The pieces are views of one buffer, read into again: a reader keeps a copy of what it keeps (cpio.ts).
       const slice = (): void => {
         const until = performance.now() + SLICE_MS;
         try {
           for (;;) {
-            const n = readSync(input, buffer, 0, buffer.length, null);
+            if (skipped === 0 && reader.skippable > 0) {
+              skipped = reader.skippable;
+              position += skipped;
+            }
+            // Whether the decompressor had ended before this read: if so, a read that finds nothing is the end.
+            const complete = exited;
+            const n = readSync(input, buffer, 0, buffer.length, position);
             if (n === 0) {
-              void finish();
+              if (complete) void finish();
+              else setTimeout(slice, 1);
               return;
             }
+            position += n;
+            if (skipped > 0) reader.skip(skipped);
+            skipped = 0;
             reader.push(buffer.subarray(0, n));
             if (performance.now() >= until) break;
           }
@@ -231,5 +262,5 @@ export function startPayload(rpm: string): PayloadStream {
 
 /** Streams every payload entry to `onEntry` as it is decompressed; resolves when the archive's trailer is read. */
 export function readPayload(rpm: string, onEntry: (header: CpioHeader) => EntryReader): Promise<void> {
-  return startPayload(rpm).read(onEntry);
+  return startPayload(rpm).read((header) => onEntry(header));
 }

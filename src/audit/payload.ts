@@ -20,7 +20,7 @@ import { checkHeaderFiles, checkPlace } from './payload-rules/place.js';
 import { checkBuildPaths, checkRecords, parseRecord } from './payload-rules/records.js';
 import { checkShebang, judgeShebangs } from './payload-rules/scripts.js';
 import { checkPathHooks } from './payload-rules/site-hooks.js';
-import type { FileFacts, PayloadContext, PayloadState, Record, Report } from './payload-rules/state.js';
+import type { FileFacts, PayloadContext, PayloadState, Report } from './payload-rules/state.js';
 import { checkPythonLinks, checkPyvenv } from './payload-rules/venv.js';
 
 /** Per-rule cap: past it, one more finding says how many were left out. */
@@ -35,15 +35,13 @@ export interface StreamedFile {
   name: string;
   mode: number;
   size: number;
-  /** sha256, base64url as RECORD writes it, when the file was hashed (see hashes). */
+  /** sha256, base64url as RECORD writes it: the header's, or computed as it streamed by. */
   sha256?: string;
   /** Its first bytes: the shebang of a script, the header of bytecode. */
   head: Buffer;
   /** The first build-time path in it; ELF files are not searched, their strings are judged by the ELF rules. */
   buildPath?: string;
   elf?: ElfInfo;
-  /** An ELF file too large for memory that the scratch space had no room to copy. */
-  elfUnread?: boolean;
 }
 
 export class PayloadAuditor {
@@ -60,8 +58,6 @@ export class PayloadAuditor {
   /** The texts a rule parses, by path; and where the venv's scripts are. */
   private readonly texts: Map<string, RuleId>;
   private readonly bin: string;
-  /** The files the RECORDs read so far name. */
-  private readonly named = new Set<string>();
 
   constructor(ctx: PayloadContext) {
     this.prefix = phoreusPrefix(ctx);
@@ -92,41 +88,6 @@ export class PayloadAuditor {
     if (count.n <= CAP) this.findings.push(f);
   };
 
-  /**
-   * Whether a file is hashed as the payload streams by: every file but bytecode, which no
-   * RECORD pip writes gives a digest (it compiles after installing), unless a RECORD read
-   * already names it. A RECORD that names bytecode after it passed leaves it to missingDigests.
-   */
-  hashes(name: string): boolean {
-    return !name.endsWith('.pyc') || this.named.has(`/${name}`);
-  }
-
-  /** The files RECORD rows name that were not hashed: the second pass over the payload hashes them (setDigest). */
-  missingDigests(): Set<string> {
-    const missing = new Set<string>();
-    for (const record of this.p.records) {
-      for (const { exact, lenient } of record.rows) {
-        for (const listed of [exact, lenient]) {
-          const facts = listed && this.p.files.get(listed.file);
-          if (facts && facts.sha256 === undefined) missing.add(listed.file);
-        }
-      }
-    }
-    return missing;
-  }
-
-  setDigest(path: string, sha256: string): void {
-    const facts = this.p.files.get(path);
-    if (facts) facts.sha256 = sha256;
-  }
-
-  private rememberRecord(record: Record): void {
-    this.p.records.push(record);
-    for (const { exact, lenient } of record.rows) {
-      if (exact) this.named.add(exact.file);
-      if (lenient) this.named.add(lenient.file);
-    }
-  }
 
   /**
    * Whether the rules read this file whole: bytecode, and the texts they parse. Every other
@@ -159,14 +120,13 @@ export class PayloadAuditor {
     this.bytes += file.size;
     this.p.files.set(path, { ...(file.sha256 ? { sha256: file.sha256 } : {}), size: file.size, ...(file.buildPath && !file.elf ? { buildPath: file.buildPath } : {}) });
     if (file.elf) checkElf(this.p, this.report, path, file.elf);
-    else if (file.elfUnread) this.report('PH309', path, 1, `the ELF file is ${file.size} bytes and the scratch space has no room to read it, so its architecture and glibc needs cannot be judged: audit with more space in TMPDIR`);
     else if (path.endsWith('.pyc')) checkPycHeader(this.p, this.report, path, file.head);
     const unreadable = this.textRule(path);
     if (unreadable) this.report(unreadable, path, 1, `the file is ${file.size} bytes, too large to be read as the text it should be: ship the file pip installs`);
     if (path.startsWith(this.bin)) checkShebang(this.p, path, file.head);
   }
 
-  /** An entry held whole; a regular file comes with its digest when the payload stream hashed it. */
+  /** An entry held whole; a regular file comes with its digest. */
   add(entry: CpioEntry & { sha256?: string }): void {
     const path = `/${entry.name}`;
     this.entries++;
@@ -206,7 +166,7 @@ export class PayloadAuditor {
     else if (path === this.p.modulefile) this.p.texts.modulefile = text();
     else if (path === `${this.p.prefix}/requirements.lock`) this.p.texts.lock = text();
     else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
-    else if (/\.dist-info\/RECORD$/.test(path)) this.rememberRecord(parseRecord(path, text()));
+    else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
     else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
     else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
     if (path.startsWith(this.bin)) checkShebang(this.p, path, data);

@@ -7,9 +7,11 @@ import { BuildFailure, UsageError } from '../core/errors.js';
 import { lastLine, run } from '../tools/process.js';
 import type { RpmHeader, Scriptlet } from './header-rules.js';
 
-const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
-/** Every file the header lists, with the mode rpm installs it with: the mode first, so a name holding a newline cannot pass for another entry. */
-const FILES = '[FILE\t%{FILEMODES}\t%{FILENAMES}\n]';
+const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\nDIGESTALGO\t%{FILEDIGESTALGO}\nFILECOUNT\t%{FILENAMES:arraysize}\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
+/** Every file the header lists, with the mode rpm installs it with and its digest: the name last, the only field that may hold a newline. */
+const FILES = '[FILE\t%{FILEMODES}\t%{FILEDIGESTS}\t%{FILENAMES}\n]';
+/** FILEDIGESTALGO's value for SHA-256 (PGPHASHALGO_SHA256), the digest RECORD gives. */
+const SHA256 = '8';
 /** "postinstall scriptlet (using /bin/sh):", "postinstall program: /sbin/ldconfig", "triggerin scriptlet (using /bin/sh) -- foo". */
 const SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
 
@@ -51,15 +53,33 @@ export function parseScriptlets(text: string): Scriptlet[] {
   return scriptlets;
 }
 
-/** The header's file list: "FILE<tab>mode<tab>/path" lines; anything else is a name that broke its line. */
+/** The header's file list: "FILE<tab>mode<tab>digest<tab>/path" lines; anything else is a name that broke its line. */
 export function parseFiles(text: string): RpmHeader['files'] {
   const files: RpmHeader['files'] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const m = /^FILE\t(\d+)\t(\/.*)$/.exec(line);
-    files.push(m ? { path: m[2] ?? '', mode: Number(m[1]) } : { path: line, mode: -1 });
+    const m = /^FILE\t(\d+)\t([0-9a-f]*)\t(\/.*)$/.exec(line);
+    files.push(m ? { path: m[3] ?? '', mode: Number(m[1]), ...(m[2] ? { digest: m[2] } : {}) } : { path: line, mode: -1 });
   }
   return files;
+}
+
+/**
+ * The sha256 of each regular file by its name in the archive (base64url, as RECORD writes
+ * it), from the header, which rpm checks every file it installs against: none unless the
+ * header's digests are SHA-256 and its listing held together, one line per file (a name
+ * holding a newline could forge a line, and with it a digest rpm never checks) and no path
+ * twice.
+ */
+export function headerDigests(files: RpmHeader['files'], algorithm: string, count: number): Map<string, string> {
+  const digests = new Map<string, string>();
+  if (algorithm !== SHA256 || files.length !== count) return new Map();
+  for (const file of files) {
+    const name = file.path.slice(1);
+    if (file.mode < 0 || digests.has(name)) return new Map();
+    if (file.digest?.length === 64 && (file.mode & 0o170000) === 0o100000) digests.set(name, Buffer.from(file.digest, 'hex').toString('base64url'));
+  }
+  return digests;
 }
 
 export async function readHeader(rpm: string): Promise<RpmHeader> {
@@ -70,10 +90,14 @@ export async function readHeader(rpm: string): Promise<RpmHeader> {
     run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', FILES, rpm]),
   ]);
   if (q.exitCode !== 0) throw new BuildFailure(`${rpm} is not a readable RPM: ${lastLine(q.stderr)}`);
-  const header: RpmHeader = { name: '', version: '', release: '', arch: '', requires: [], provides: [], scriptlets: [], files: [] };
+  const header: RpmHeader = { name: '', version: '', release: '', arch: '', requires: [], provides: [], scriptlets: [], files: [], digests: new Map() };
+  let algorithm = '';
+  let count = Number.NaN;
   for (const line of q.stdout.split('\n')) {
     const [key, value = ''] = line.split('\t');
     if (key === 'NAME') header.name = value;
+    else if (key === 'DIGESTALGO') algorithm = value;
+    else if (key === 'FILECOUNT') count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
     else if (key === 'VERSION') header.version = value;
     else if (key === 'RELEASE') header.release = value;
     else if (key === 'ARCH') header.arch = value;
@@ -82,5 +106,6 @@ export async function readHeader(rpm: string): Promise<RpmHeader> {
   }
   header.scriptlets = parseScriptlets(scripts.stdout);
   header.files = parseFiles(files.stdout);
+  header.digests = headerDigests(header.files, algorithm, count);
   return header;
 }

@@ -204,8 +204,10 @@ describe('hostile RPMs given to audit', () => {
   });
 
   describe('class 10: the audit of a huge payload', () => {
-    it('audits an RPM holding 2 GiB of files, one of them ELF, in at most 256 MiB of memory', async () => {
-      const rpm = await corpus.make('huge', (t) => {
+    let huge: Promise<string> | undefined;
+    /** 2 GiB of files, one of them ELF, in an RPM of a few megabytes. */
+    const hugeRpm = (): Promise<string> => {
+      huge ??= corpus.make('huge', (t) => {
         mkdirSync(t.path(`${VENV}/share`), { recursive: true });
         for (const [name, elf] of [['big.bin', false], ['big.so', true]] as const) {
           const fd = openSync(t.path(`${VENV}/share/${name}`), 'w');
@@ -218,6 +220,11 @@ describe('hostile RPMs given to audit', () => {
           closeSync(again);
         }
       });
+      return huge;
+    };
+
+    it('audits an RPM holding 2 GiB of files, one of them ELF, in at most 256 MiB of memory', async () => {
+      const rpm = await hugeRpm();
       expect(readFileSync(rpm).length).toBeLessThan(64 * 1024 * 1024);
       const tmp = mkdtempSync(join(work, 'tmp-'));
       const r = await run('/usr/bin/time', ['-f', 'maxrss-kb=%M', process.execPath, CLI, 'audit', rpm, '--interpreter', '3.11', '--format', 'json', '--no-smoke-test'], { env: isolatedEnv({ TMPDIR: tmp }) });
@@ -228,6 +235,21 @@ describe('hostile RPMs given to audit', () => {
       expect(kb).toBeLessThanOrEqual(256 * 1024);
       expect(outputs(tmp)).toEqual([]);
       process.stdout.write(`audit of a ${(report.bytes / 1073741824).toFixed(2)} GiB payload: peak resident memory ${(kb / 1024).toFixed(0)} MiB\n`);
+    });
+
+    it('refuses in one line a payload that would fill the file system of TMPDIR, and leaves nothing there', async () => {
+      const rpm = await hugeRpm();
+      const tmp = mkdtempSync(join(work, 'small-tmp-'));
+      const listing = join(work, 'small-tmp-listing');
+      // A 192 MiB file system of its own, in a mount namespace of its own: what the audit left in it is listed before it goes.
+      const script = 'mount -t tmpfs -o size=192m,mode=1777 tmpfs "$1" || exit 99; TMPDIR="$1" "$2" "$3" audit "$4" --interpreter 3.11 --no-smoke-test; status=$?; ls -A "$1" > "$5"; exit $status';
+      const r = await run(requiredCommand('unshare', 'util-linux'), ['--mount', 'sh', '-c', script, 'sh', tmp, process.execPath, CLI, rpm, listing], { env: isolatedEnv() });
+      expect(r.status, r.stderr).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.at(-1)).toMatch(/^phoreus-rpm: the payload of .*\.rpm grew to \d+ MiB decompressed, past the room in the file system of .*small-tmp-.* \(128 MiB stay free\): free space there, or point TMPDIR at a larger one$/);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at |Error: /);
+      expect(r.stdout).toBe('');
+      expect(readFileSync(listing, 'utf8')).toBe('');
     });
   });
 });

@@ -20,6 +20,8 @@ export interface SpecChanges {
   post?: string;
   /** Extra payload paths for %files (absolute, as installed). */
   files?: string[];
+  /** The digest rpmbuild gives each file in the header: SHA-256, its default, or MD5, as old rpms did. */
+  fileDigests?: 'sha256' | 'md5';
 }
 
 export class Tree {
@@ -112,6 +114,7 @@ export class RpmCorpus {
       '%global __os_install_post %{nil}',
       '%global _build_id_links none',
       '%global _binary_payload w1.zstdio',
+      ...(spec.fileDigests === 'md5' ? ['%global _binary_filedigest_algorithm 1'] : []),
       ...(spec.requires ?? ['phoreus', 'phoreus-python-3.11']).map((r) => `Requires: ${r}`),
       ...(spec.provides ?? []).map((p) => `Provides: ${p}`),
       '%description',

@@ -1,7 +1,8 @@
 /**
  * The streaming newc cpio reader: real archives written by cpio(1), read back whole, one
- * byte at a time and in random chunks; a large file across many chunks; a corrupt magic;
- * and nothing read past the trailer.
+ * byte at a time and in random chunks; a large file across many chunks; where each entry's
+ * data lies, and the data readers decline skipped; a corrupt magic or field; and nothing read
+ * past the trailer.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpioReader, gathered, isDirectory, isRegular, isSymlink, type CpioEntry } from '../../src/audit/cpio.js';
+import { CpioReader, gathered, isDirectory, isRegular, isSymlink, type CpioEntry, type CpioHeader, type EntryReader } from '../../src/audit/cpio.js';
 import { requiredCommand } from '../support/required-tools.js';
 
 const dirs: string[] = [];
@@ -254,4 +255,96 @@ describe('CpioReader on archives written by cpio -H newc', () => {
     reader.push(Buffer.alloc(0));
     expectSameEntries(entries);
   });
+
+  it('gives each entry where its data lies in the archive, however the archive is cut', () => {
+    for (const size of [1, 7, 333, bytes.length]) {
+      const headers: CpioHeader[] = [];
+      const reader = new CpioReader((header) => {
+        headers.push(header);
+        return { data: () => undefined, end: () => undefined };
+      });
+      for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
+      for (const want of expected.filter((e) => e.kind !== 'dir')) {
+        const header = headers.find((h) => h.name === want.name);
+        expect(header, want.name).toBeDefined();
+        expect(bytes.subarray(header?.offset, (header?.offset ?? 0) + (header?.size ?? 0)).equals(want.data), `${want.name} cut every ${size}`).toBe(true);
+      }
+    }
+  });
+
+  it('lets the feeder skip the data a reader declines, and reads every entry after it', () => {
+    const dir = tempDir();
+    const big = randomBytes(200_003);
+    writeFileSync(join(dir, 'first.txt'), 'first');
+    writeFileSync(join(dir, 'big.bin'), big);
+    writeFileSync(join(dir, 'after.txt'), 'after');
+    const data = archive(dir, 'newc', './first.txt\n./big.bin\n./after.txt\n');
+    for (const size of [1, 100, 4096, data.length]) {
+      const entries: CpioEntry[] = [];
+      let given = 0;
+      const ended: string[] = [];
+      const whole = gathered((e) => entries.push(e));
+      const reader = new CpioReader((header): EntryReader => {
+        if (header.name !== 'big.bin') return whole(header);
+        return {
+          // The first piece, then no more.
+          data: (chunk) => {
+            given += chunk.length;
+            return false;
+          },
+          end: () => ended.push(header.name),
+        };
+      });
+      let skipped = 0;
+      for (let at = 0; at < data.length;) {
+        if (reader.skippable > 0) {
+          const n = reader.skippable;
+          skipped += n;
+          at += n;
+          reader.skip(n);
+          continue;
+        }
+        reader.push(data.subarray(at, at + size));
+        at += size;
+      }
+      expect(entries.map((e) => e.name), `cut every ${size}`).toEqual(['first.txt', 'after.txt']);
+      expect(entries[1]?.data.toString()).toBe('after');
+      expect(ended).toEqual(['big.bin']);
+      expect(given).toBeGreaterThan(0);
+      expect(given + skipped).toBeLessThanOrEqual(big.length);
+      if (size < big.length) expect(skipped).toBeGreaterThan(0);
+      expect(reader.finished).toBe(true);
+    }
+  });
+
+  it('gives a declined piece of a hard-linked file to the links that still need it, and skips nothing then', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a'), 'content\n'.repeat(1000));
+    spawnSync('ln', ['a', 'b'], { cwd: dir });
+    const data = archive(dir, 'newc', './a\n./b\n');
+    const entries: CpioEntry[] = [];
+    const whole = gathered((e) => entries.push(e));
+    const reader = new CpioReader((header) => (header.name === 'a' ? { data: () => false, end: () => undefined } : whole(header)));
+    for (let at = 0; at < data.length; at += 100) {
+      reader.push(data.subarray(at, at + 100));
+      expect(reader.skippable).toBe(0);
+    }
+    expect(entries.map((e) => e.name)).toEqual(['b']);
+    expect(entries[0]?.data.toString()).toBe('content\n'.repeat(1000));
+  });
+
+  it('refuses to skip data a reader still needs', () => {
+    const reader = new CpioReader(gathered(() => undefined));
+    const at = bytes.indexOf('lib/sub/data.bin', 0, 'utf8');
+    reader.push(bytes.subarray(0, at + 200));
+    expect(() => reader.skip(1)).toThrow(/cannot skip/);
+  });
+
+  it('throws on a header field that is not hexadecimal, where a lenient parse would read a number', () => {
+    const bad = Buffer.from(bytes);
+    // The first header's c_filesize (field 6): "0000000z" would parse as 0 leniently.
+    bad.write('z', 6 + 6 * 8 + 7, 'latin1');
+    expect(() => new CpioReader(gathered(() => undefined)).push(bad)).toThrow(/hexadecimal/);
+  });
 });
+

@@ -1,7 +1,8 @@
 /**
  * The audit's rules on a binary RPM, without rpm: the header rules (PH202, PH203, PH206,
  * PH311, PH313) on hand-made headers, the modulefile rules (PH204, PH205), parseScriptlets on
- * the text `rpm -qp --scripts --triggers` prints, and the payload rules (PH301–PH312) on
+ * the text `rpm -qp --scripts --triggers` prints, the header's file digests and when they are
+ * trusted, and the payload rules (PH301–PH312) on
  * synthetic cpio entries of a small venv: one good, then one thing wrong at a time.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CpioEntry } from '../../src/audit/cpio.js';
+import { bufferSource } from '../../src/audit/elf.js';
 import {
   checkIdentity,
   checkProvides,
@@ -25,7 +27,7 @@ import { PayloadAuditor, type StreamedFile } from '../../src/audit/payload.js';
 import { entryReader, Gatherers } from '../../src/audit/payload-files.js';
 import { buildPathIn } from '../../src/audit/payload-rules/build-paths.js';
 import type { PayloadContext } from '../../src/audit/payload-rules/state.js';
-import { parseScriptlets } from '../../src/audit/rpm-file.js';
+import { headerDigests, parseFiles, parseScriptlets } from '../../src/audit/rpm-file.js';
 import type { PackageIdentity } from '../../src/core/layout.js';
 import { renderModulefile, type ModuleText } from '../../src/rpm/modulefile.js';
 import { countBySeverity, type Finding } from '../../src/core/finding.js';
@@ -77,6 +79,7 @@ function header(change: Partial<RpmHeader> = {}): RpmHeader {
     provides: [`phoreus-${TOOL}-${VERSION} = ${VERSION}-1.el9`, `phoreus-${TOOL}-${VERSION}(x86-64) = ${VERSION}-1.el9`],
     scriptlets: [],
     files: [],
+    digests: new Map(),
     ...change,
   };
 }
@@ -265,6 +268,50 @@ describe('payloadIdentity and checkIdentity (PH313)', () => {
     const findings = checkIdentity(header(), undefined, CTX);
     expect(rules(findings)).toEqual(['PH313']);
     expect(findings[0]?.message).toContain('no venv');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The header's file digests
+// ---------------------------------------------------------------------------------------
+
+describe('headerDigests', () => {
+  const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+  const listing = (rows: Array<[number, string, string]>): string => rows.map(([mode, digest, path]) => `FILE\t${mode}\t${digest}\t${path}\n`).join('');
+  const rows: Array<[number, string, string]> = [
+    [0o40755, '', `${VENV}`],
+    [0o100644, hex('a'), `${SP}/alpha/__init__.py`],
+    [0o120777, '', `${VENV}/bin/python3`],
+    [0o100755, hex('b'), `${VENV}/bin/alpha`],
+  ];
+
+  it('gives each regular file its SHA-256 digest as RECORD writes it, by its name in the archive', () => {
+    const digests = headerDigests(parseFiles(listing(rows)), '8', rows.length);
+    expect([...digests.keys()]).toEqual([`${SP}/alpha/__init__.py`.slice(1), `${VENV}/bin/alpha`.slice(1)]);
+    expect(digests.get(`${SP}/alpha/__init__.py`.slice(1))).toBe(createHash('sha256').update('a').digest('base64url'));
+  });
+
+  it('gives none when the digests are not SHA-256 (MD5, SHA-1, SHA-512, none named)', () => {
+    for (const algorithm of ['1', '2', '10', '(none)', '']) expect(headerDigests(parseFiles(listing(rows)), algorithm, rows.length).size, algorithm).toBe(0);
+  });
+
+  it('gives none when a name broke its line: a forged line could give a file a digest rpm never checks', () => {
+    const forged = listing([...rows.slice(0, 3), [0o100755, hex('c'), `${VENV}/bin/alpha\nFILE\t33188\t${hex('a')}\t${SP}/alpha/other.py`]]);
+    expect(parseFiles(forged)).toHaveLength(rows.length + 1);
+    expect(headerDigests(parseFiles(forged), '8', rows.length).size).toBe(0);
+    // Even when the count is made to agree, a path given twice is not trusted.
+    const twice = listing([...rows, [0o100644, hex('forged'), `${SP}/alpha/__init__.py`]]);
+    expect(headerDigests(parseFiles(twice), '8', rows.length + 1).size).toBe(0);
+  });
+
+  it('gives none when the count of files is unknown, or a line is not a file', () => {
+    expect(headerDigests(parseFiles(listing(rows)), '8', Number.NaN).size).toBe(0);
+    expect(headerDigests(parseFiles(`${listing(rows)}stray line\n`), '8', rows.length + 1).size).toBe(0);
+  });
+
+  it('leaves out a digest that is not 64 hexadecimal digits', () => {
+    const short = listing([[0o100644, 'abcd', `${SP}/alpha/__init__.py`]]);
+    expect(headerDigests(parseFiles(short), '8', 1).size).toBe(0);
   });
 });
 
@@ -611,30 +658,33 @@ function auditPayload(change?: (p: Payload) => void, after?: (p: Payload) => voi
 }
 
 /**
- * Feeds entries to the auditor as the audit does (payload-files.ts): each in pieces of an odd
- * size, so that what is found across the seams of pieces is found here too, with its digest
- * when the auditor wants it hashed, and in a second pass the digests it still misses; every
- * piece in one buffer, spoiled once read, as the payload stream reads into one buffer again
- * and again, so that a reader that keeps a piece instead of a copy is caught.
+ * Feeds entries to the auditor as the audit does (payload-files.ts): each regular file with
+ * its digest, as the header gives it, in pieces of an odd size, so that what is found across
+ * the seams of pieces is found here too, and no more pieces once its reader declines them (its
+ * bytes are then read in place); every piece in one buffer, spoiled once read, as the payload
+ * stream reads into one buffer again and again, so that a reader that keeps a piece instead of
+ * a copy is caught. Returns how many bytes of each file its reader was given.
  */
-function feed(auditor: PayloadAuditor, entries: Iterable<CpioEntry>, buildPaths: readonly string[] = [], piece = 997): void {
+function feed(auditor: PayloadAuditor, entries: Iterable<CpioEntry>, buildPaths: readonly string[] = [], piece = 997): Map<string, number> {
   const sink = { readsWhole: (name: string) => auditor.readsWhole(name), whole: (e: CpioEntry) => auditor.add(e), streamed: (f: StreamedFile) => auditor.addStreamed(f) };
-  const limits = { limit: 32 << 20, gather: new Gatherers(), spool: tmpdir(), buildPaths };
+  const limits = { limit: 32 << 20, gather: new Gatherers(), buildPaths };
   const buffer = Buffer.alloc(piece);
-  const digest = (data: Buffer): string => createHash('sha256').update(data).digest('base64url');
-  const all = [...entries];
-  for (const e of all) {
-    const sha256 = auditor.hashes(e.name) ? digest(e.data) : undefined;
-    const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length }, () => sha256, sink, limits);
-    for (let at = 0; at < e.data.length; at += piece) {
+  const given = new Map<string, number>();
+  for (const e of entries) {
+    const sha256 = (e.mode & 0o170000) === 0o100000 ? recordDigest(e.data) : undefined;
+    const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length, offset: 0 }, { sha256: () => sha256, bytes: () => bufferSource(e.data) }, sink, limits);
+    let at = 0;
+    while (at < e.data.length) {
       const n = e.data.copy(buffer, 0, at, at + piece);
-      reader.data(buffer.subarray(0, n));
+      at += n;
+      const wanted = reader.data(buffer.subarray(0, n));
       buffer.fill(0xa5);
+      if (wanted === false) break;
     }
+    given.set(e.name, at);
     reader.end();
   }
-  const missing = auditor.missingDigests();
-  for (const e of all) if (missing.has(`/${e.name}`)) auditor.setDigest(`/${e.name}`, digest(e.data));
+  return given;
 }
 
 const summary = (findings: readonly Finding[]): string[] => findings.map((f) => `${f.rule} ${f.file}:${f.line}`);
@@ -642,33 +692,6 @@ const summary = (findings: readonly Finding[]): string[] => findings.map((f) => 
 describe('PayloadAuditor on a good venv', () => {
   it('finds nothing wrong', () => {
     expect(summary(auditPayload())).toEqual([]);
-  });
-
-  it('hashes bytecode only when a RECORD read before it names it, and names the rest for a second pass', () => {
-    const pyc = `${SP}/alpha/__pycache__/__init__.cpython-311.pyc`;
-    const p = basePayload();
-    seal(p);
-    const auditor = new PayloadAuditor(PAYLOAD_CTX);
-    expect(auditor.hashes(pyc.slice(1))).toBe(false);
-    expect(auditor.hashes(`${SP}/alpha/__init__.py`.slice(1))).toBe(true);
-    const record = p.get(RECORD) as CpioEntry;
-    auditor.add({ ...record, sha256: recordDigest(record.data) });
-    expect(auditor.hashes(pyc.slice(1))).toBe(true);
-    expect(auditor.hashes(`${SP}/alpha/__pycache__/other.cpython-311.pyc`)).toBe(false);
-
-    const late = new PayloadAuditor(PAYLOAD_CTX);
-    const entries = [...p.values()];
-    const sink = { readsWhole: (name: string) => late.readsWhole(name), whole: (e: CpioEntry) => late.add(e), streamed: (f: StreamedFile) => late.addStreamed(f) };
-    for (const e of entries) {
-      const sha256 = late.hashes(e.name) ? recordDigest(e.data) : undefined;
-      const reader = entryReader({ name: e.name, mode: e.mode, size: e.data.length }, () => sha256, sink, { limit: 32 << 20, gather: new Gatherers(), spool: tmpdir(), buildPaths: [] });
-      reader.data(e.data);
-      reader.end();
-    }
-    expect([...late.missingDigests()]).toEqual([pyc]);
-    late.setDigest(pyc, recordDigest(p.get(pyc)?.data as Buffer));
-    expect(late.missingDigests().size).toBe(0);
-    expect(late.finish()).toEqual([]);
   });
 
   it('PH312: bytecode a RECORD lists, changed after, whether the RECORD comes before it or after', () => {
@@ -1059,6 +1082,27 @@ describe('PayloadAuditor on ELF files', () => {
       file(p, `${SP}/alpha.libs/libfoo-1a2b3c.so.1`, compiled.libfoo as Buffer, 0o100755);
     });
     expect(summary(shipped)).toEqual([]);
+  });
+
+  it('reads an ELF file in place: its reader declines what follows its first piece, and still finds what it needs', () => {
+    const path = `${SP}/alpha/_usesfoo.so`;
+    const elf = compiled.usesfoo as Buffer;
+    expect(elf.length).toBeGreaterThan(4 * 997);
+    const p = basePayload();
+    file(p, path, elf, 0o100755);
+    seal(p);
+    const auditor = new PayloadAuditor(PAYLOAD_CTX);
+    const given = feed(auditor, p.values());
+    expect(given.get(path.slice(1))).toBe(997);
+    const findings = auditor.finish();
+    expect(summary(findings)).toEqual([`PH310 ${path}:1`]);
+    expect(findings[0]?.message).toContain('libfoo.so.1');
+  });
+
+  it('PH312 on an ELF file read in place, changed after its RECORD was written', () => {
+    const path = `${SP}/alpha/_speedups.so`;
+    const findings = auditPayload((p) => file(p, path, compiled.plain as Buffer, 0o100755), (p) => file(p, path, Buffer.concat([compiled.plain as Buffer, Buffer.from('\0')]), 0o100755));
+    expect(summary(findings)).toEqual([`PH312 ${path}:1`]);
   });
 
   it('PH318, not PH309: an inert ELF file for another machine, whose own needs are not judged', () => {

@@ -26,13 +26,15 @@ interface MarkerTable {
   bySecond: Map<number, Marker[]>;
   /** Build paths that do not start with a slash, searched for on their own. */
   unanchored: Marker[];
+  /** Bytes enough to hold any marker (and what a pip directory's pattern reads past it). */
+  overlap: number;
 }
 
 let cached: { literal: readonly string[]; table: MarkerTable } | undefined;
 
 function tableFor(literal: readonly string[]): MarkerTable {
   if (cached?.literal === literal) return cached.table;
-  const table: MarkerTable = { bySecond: new Map(), unanchored: [] };
+  const table: MarkerTable = { bySecond: new Map(), unanchored: [], overlap: Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64 };
   [...literal, ...BUILD_MARKERS, PIP_TEMP_START].filter(Boolean).forEach((text, rank) => {
     const marker = { text, bytes: Buffer.from(text), rank };
     const second = marker.bytes[1];
@@ -77,13 +79,15 @@ export function buildPathIn(data: Buffer, literal: readonly string[]): string | 
  * Finds the first build-time path in bytes that arrive in pieces: each piece is searched, and
  * so is its seam with the piece before, so a marker split between two pieces is found too.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class BuildPathScanner {
-  private tail = Buffer.alloc(0);
+  private tail = EMPTY;
   private readonly overlap: number;
   found: string | undefined;
 
   constructor(private readonly literal: readonly string[]) {
-    this.overlap = Math.max(64, ...literal.map((l) => Buffer.byteLength(l))) + 64;
+    this.overlap = tableFor(literal).overlap;
   }
 
   push(chunk: Buffer): void {

@@ -10,18 +10,23 @@ import type { PayloadState, Record, Report } from './state.js';
 const EXACT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),(\d*)$/;
 const LENIENT_ROW = /^(.*),sha256=([A-Za-z0-9_-]+),/;
 
-/** A path with no ".", ".." or empty segment, which needs no resolving. */
-const PLAIN = /^(?!\/)(?!.*(?:^|\/)\.{1,2}(?:\/|$))(?!.*\/\/)(?=.*[^/]$)/;
+/**
+ * Whether a path may hold a ".", ".." or empty segment, or be absolute, and so needs
+ * resolving: a plain one is joined as it is. ("a/.b" is resolved too, to the same path.)
+ */
+const mayNeedResolving = (file: string): boolean =>
+  file === '' || file.startsWith('.') || file.startsWith('/') || file.endsWith('/') || file.includes('/.') || file.includes('//');
 
 export function parseRecord(path: string, text: string): Record {
   const base = posix.dirname(posix.dirname(path));
-  const under = (file: string): string => (PLAIN.test(file) ? `${base}/${file}` : posix.resolve(base, file));
+  const under = (file: string): string => (mayNeedResolving(file) ? posix.resolve(base, file) : `${base}/${file}`);
   const listed = (m: RegExpExecArray | null) => (m ? { file: under((m[1] ?? '').replace(/^"|"$/g, '')), sha256: m[2] ?? '' } : undefined);
   return {
     path,
     rows: text.split(/\r?\n/).map((row, i) => {
       const exact = listed(EXACT_ROW.exec(row));
-      const lenient = listed(LENIENT_ROW.exec(row));
+      // A well-formed row reads the same leniently: both take its last ",sha256=" field.
+      const lenient = exact ?? listed(LENIENT_ROW.exec(row));
       return { line: i + 1, ...(exact ? { exact } : {}), ...(lenient ? { lenient } : {}) };
     }),
   };
