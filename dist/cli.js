@@ -12857,14 +12857,16 @@ function tagOf(version) {
   return `cpython-${version.replace(".", "")}`;
 }
 function holdsString(data, text) {
-  const needle = Buffer.from(text, "utf8");
+  return holdsBytes(data, Buffer.from(text, "utf8"));
+}
+function holdsBytes(data, needle) {
   for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
     if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
     if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
   }
   return false;
 }
-var MAGIC, SHORT_STRINGS, LONG_STRINGS, FLAG_REF;
+var MAGIC, SHORT_STRINGS, LONG_STRINGS, FLAG_REF, StringFinder;
 var init_pyc = __esm({
   "src/audit/pyc.ts"() {
     "use strict";
@@ -12880,6 +12882,23 @@ var init_pyc = __esm({
     SHORT_STRINGS = /* @__PURE__ */ new Set([122, 90]);
     LONG_STRINGS = /* @__PURE__ */ new Set([97, 65, 117, 116]);
     FLAG_REF = 128;
+    StringFinder = class {
+      needle;
+      /** The last bytes seen: a string that ends in the next piece, and the five bytes before it. */
+      tail = Buffer.alloc(0);
+      found = false;
+      constructor(text) {
+        this.needle = Buffer.from(text, "utf8");
+      }
+      push(chunk) {
+        if (this.found || chunk.length === 0) return;
+        const keep = this.needle.length + 4;
+        if (this.tail.length > 0) this.found = holdsBytes(Buffer.concat([this.tail, chunk.subarray(0, keep)]), this.needle);
+        this.found ||= holdsBytes(chunk, this.needle);
+        const last = chunk.length >= keep ? chunk : Buffer.concat([this.tail, chunk]);
+        this.tail = Buffer.from(last.subarray(Math.max(0, last.length - keep)));
+      }
+    };
   }
 });
 
@@ -12887,12 +12906,15 @@ var init_pyc = __esm({
 import { posix as posix2 } from "node:path";
 function checkPyc(p, report, path, data) {
   if (!checkPycHeader(p, report, path, data)) return void 0;
-  if (!path.includes("/__pycache__/")) return void 0;
-  const source2 = `${posix2.dirname(posix2.dirname(path))}/${posix2.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
-  if (holdsString(data, source2)) return void 0;
+  const source2 = compiledSource(path);
+  if (source2 === void 0 || holdsString(data, source2)) return void 0;
   const rel = source2.slice(p.sitePackages.length + 1);
   const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).exec(data.toString("latin1"))?.[0] : void 0;
   return { source: source2, message: `the bytecode's co_filename is ${found ?? "not the installed source path"}, not exactly ${source2}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+}
+function compiledSource(path) {
+  if (!path.includes("/__pycache__/")) return void 0;
+  return `${posix2.dirname(posix2.dirname(path))}/${posix2.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, ".py")}`;
 }
 function checkPycHeader(p, report, path, data) {
   const header = readPycHeader(data);
@@ -12933,7 +12955,7 @@ function checkDistributions(p, report) {
     report("PH308", `${p.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${p.prefix}/requirements.lock, so what it installs cannot be checked (charter \xA713: embed dependency hashes)`);
     return;
   }
-  const locked = new Map(lockedPackages(p.texts.lock, p.ctx.interpreter, p.ctx.arch).map((p2) => [normalizeName(p2.name), p2]));
+  const locked = new Map((p.locked ?? []).map((p2) => [normalizeName(p2.name), p2]));
   const config = parseConfigJson(p.texts.config);
   const application = config.application ? normalizeName(config.application.name) : normalizeName(p.ctx.tool);
   const skipped = new Set((config.skipped ?? []).map(normalizeName));
@@ -12961,7 +12983,6 @@ function checkDistributions(p, report) {
 var init_distributions = __esm({
   "src/audit/payload-rules/distributions.ts"() {
     "use strict";
-    init_lockfile();
     init_pep508();
     init_versions();
   }
@@ -13154,14 +13175,9 @@ function checkRecords(p, report) {
   }
 }
 function checkBuildPaths(p, report) {
-  const verbatim = /* @__PURE__ */ new Set();
-  for (const record of p.records) {
-    for (const { lenient } of record.rows) {
-      if (lenient && p.files.get(lenient.file)?.sha256 === lenient.sha256 && !lenient.file.startsWith(`${p.venv}/bin/`)) verbatim.add(lenient.file);
-    }
-  }
   for (const [path, facts] of p.files) {
-    if (facts.buildPath && !verbatim.has(path)) report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+    const verbatim = facts.sha256 !== void 0 && p.listed.has(`${facts.sha256}${path}`);
+    if (facts.buildPath && !verbatim) report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
     if (facts.compiledFor && p.files.has(facts.compiledFor.source)) report("PH305", path, 1, facts.compiledFor.message);
   }
 }
@@ -13321,6 +13337,7 @@ var init_payload = __esm({
     init_scripts();
     init_site_hooks();
     init_venv2();
+    init_lockfile();
     CAP = 25;
     PayloadAuditor = class {
       findings = [];
@@ -13360,7 +13377,8 @@ var init_payload = __esm({
           foreign: [],
           shebangs: [],
           pycVersions: /* @__PURE__ */ new Map(),
-          texts: {}
+          texts: {},
+          listed: /* @__PURE__ */ new Set()
         };
       }
       get stats() {
@@ -13376,12 +13394,28 @@ var init_payload = __esm({
         if (count.n <= CAP) this.findings.push(f);
       };
       /**
-       * Whether the rules read this file whole: bytecode, and the texts they parse. Every other
-       * file is judged from what was seen of it as it streamed by (addStreamed).
+       * Whether the rules read this file whole: the texts they parse. Every other file is judged
+       * from what was seen of it as it streamed by (addStreamed).
        */
       readsWhole(name) {
         const path = `/${name}`;
-        return path.endsWith(".pyc") || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || this.textRule(path) !== void 0;
+        return path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || this.textRule(path) !== void 0;
+      }
+      /**
+       * Whether a RECORD read already lists the file, outside bin/, with this digest: a wheel's
+       * file, as installed, whose build paths are not judged (checkBuildPaths), so it need not be
+       * searched for them.
+       */
+      isVerbatim(name, sha256) {
+        return sha256 !== void 0 && this.p.listed.has(`${sha256}/${name}`);
+      }
+      /**
+       * For bytecode, the source its co_filename must name, searched for as it streams by ('' for
+       * bytecode outside __pycache__, which names none); bytecode is read whole only when it does
+       * not hold it (add), and is not searched for build paths.
+       */
+      compiledFrom(name) {
+        return name.endsWith(".pyc") ? compiledSource(`/${name}`) ?? "" : void 0;
       }
       /** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
       textRule(path) {
@@ -13445,13 +13479,19 @@ var init_payload = __esm({
         const text = () => data.toString("utf8");
         if (path === `${this.p.venv}/pyvenv.cfg`) this.p.texts.pyvenv = text();
         else if (path === this.p.modulefile) this.p.texts.modulefile = text();
-        else if (path === `${this.p.prefix}/requirements.lock`) this.p.texts.lock = text();
-        else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
-        else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
+        else if (path === `${this.p.prefix}/requirements.lock`) {
+          this.p.texts.lock = text();
+          this.p.locked = lockedPackages(this.p.texts.lock, this.p.ctx.interpreter, this.p.ctx.arch);
+        } else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
+        else if (/\.dist-info\/RECORD$/.test(path)) this.rememberRecord(parseRecord(path, text()));
         else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
         else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
         if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
         if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
+      }
+      rememberRecord(record) {
+        this.p.records.push(record);
+        for (const { lenient } of record.rows) if (lenient && !lenient.file.startsWith(this.bin)) this.p.listed.add(`${lenient.sha256}${lenient.file}`);
       }
       /**
        * PH315 and PH301 on the header's file list, which is what rpm installs (payload-rules/place.ts).
@@ -13504,6 +13544,7 @@ function entryReader(header, entry, sink, limits) {
   let held = limits.gather.take();
   let kind;
   let scanner;
+  let finder;
   const letGo = () => {
     const data = held?.data ?? EMPTY2;
     if (held) limits.gather.give(held);
@@ -13511,11 +13552,22 @@ function entryReader(header, entry, sink, limits) {
     return data;
   };
   const decide = () => {
+    const source2 = sink.compiledFrom(header.name);
     if (isElf(head)) {
       kind = "elf";
       letGo();
     } else if (header.size <= limits.limit && sink.readsWhole(header.name)) {
       kind = "whole";
+    } else if (source2 !== void 0) {
+      kind = "bytecode";
+      const seen = letGo();
+      if (source2) {
+        finder = new StringFinder(source2);
+        finder.push(seen);
+      }
+    } else if (sink.isVerbatim(header.name, entry.sha256())) {
+      kind = "verbatim";
+      letGo();
     } else {
       kind = "streamed";
       scanner = new BuildPathScanner(limits.buildPaths);
@@ -13529,8 +13581,10 @@ function entryReader(header, entry, sink, limits) {
       if (head.length < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
       if (kind === void 0 && head.length >= ELF_HEADER && decide() === "elf") return false;
       if (held) held.append(chunk);
-      else scanner?.push(chunk);
-      return void 0;
+      else if (scanner) scanner.push(chunk);
+      else finder?.push(chunk);
+      const enough = kind === "verbatim" || kind === "bytecode" && !(finder && !finder.found);
+      return enough && head.length >= HEAD ? false : void 0;
     },
     end() {
       if (kind === void 0) decide();
@@ -13538,6 +13592,10 @@ function entryReader(header, entry, sink, limits) {
       if (kind === "whole") {
         sink.whole({ name: header.name, mode: header.mode, data: held?.data ?? EMPTY2, ...digest ? { sha256: digest } : {} });
         letGo();
+        return;
+      }
+      if (kind === "bytecode" && finder && !finder.found && header.size <= limits.limit) {
+        sink.whole({ name: header.name, mode: header.mode, data: entry.bytes().read(0, header.size), ...digest ? { sha256: digest } : {} });
         return;
       }
       const elf = kind === "elf" ? readElf(entry.bytes()) : void 0;
@@ -13561,6 +13619,7 @@ var init_payload_files = __esm({
     "use strict";
     init_cpio();
     init_elf();
+    init_pyc();
     init_build_paths();
     init_scripts();
     HEAD = SCRIPT_HEAD;
@@ -13902,10 +13961,11 @@ function parseFiles(text) {
 function headerDigests(files, algorithm, count) {
   const digests = /* @__PURE__ */ new Map();
   if (algorithm !== SHA2562 || files.length !== count) return /* @__PURE__ */ new Map();
+  const bytes = Buffer.alloc(32);
   for (const file of files) {
     const name = file.path.slice(1);
     if (file.mode < 0 || digests.has(name)) return /* @__PURE__ */ new Map();
-    if (file.digest?.length === 64 && (file.mode & 61440) === 32768) digests.set(name, Buffer.from(file.digest, "hex").toString("base64url"));
+    if (file.digest?.length === 64 && (file.mode & 61440) === 32768 && bytes.write(file.digest, "hex") === 32) digests.set(name, bytes.toString("base64url"));
   }
   return digests;
 }
@@ -14810,6 +14870,8 @@ async function readPayloadInto(payload, file, header, buildPaths, auditor, sbom)
   const limits = { limit: WHOLE_LIMIT, gather: new Gatherers(), buildPaths };
   const sink = {
     readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
+    compiledFrom: (name) => auditor.compiledFrom(name),
+    isVerbatim: (name, sha256) => auditor.isVerbatim(name, sha256),
     whole: (entry) => {
       auditor.add(entry);
       sbom.see(entry);

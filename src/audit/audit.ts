@@ -87,6 +87,8 @@ async function readPayloadInto(payload: PayloadStream, file: string, header: Rpm
   const limits = { limit: WHOLE_LIMIT, gather: new Gatherers(), buildPaths };
   const sink: PayloadSink = {
     readsWhole: (name) => auditor.readsWhole(name) || sbom.reads(name),
+    compiledFrom: (name) => auditor.compiledFrom(name),
+    isVerbatim: (name, sha256) => auditor.isVerbatim(name, sha256),
     whole: (entry) => {
       auditor.add(entry);
       sbom.see(entry);

@@ -1,13 +1,15 @@
 /**
  * Each payload entry as it streams by, on its way to the auditor, with the digest the payload
  * stream gives it. An ELF file is parsed where the archive keeps it, its few structures read
- * in place, and the rest of its bytes skipped; a file the rules read whole (bytecode, the
- * texts they parse) is gathered; any other file is searched for build paths piece by piece
- * and let go. The pieces are views of a buffer read into again, so what is kept is copied,
- * into buffers that are themselves used again from one file to the next.
+ * in place, and the rest of its bytes skipped; a text the rules parse is gathered; bytecode is
+ * searched for its source path until found, and the rest skipped; so is a wheel's file, as
+ * installed, once its first bytes are read; any other file is searched for build paths piece
+ * by piece and let go. The pieces are views of a buffer read into again, so what is kept is
+ * copied, into buffers that are themselves used again from one file to the next.
  */
 import { gathered, isRegular, type CpioEntry, type CpioHeader, type EntryReader } from './cpio.js';
 import { isElf, readElf, type ByteSource } from './elf.js';
+import { StringFinder } from './pyc.js';
 import type { StreamedFile } from './payload.js';
 import type { PayloadEntry } from './payload-stream.js';
 import { BuildPathScanner } from './payload-rules/build-paths.js';
@@ -16,6 +18,10 @@ import { SCRIPT_HEAD } from './payload-rules/scripts.js';
 /** Where the files go: whole to `whole`, the others' facts to `streamed`. */
 export interface PayloadSink {
   readsWhole(name: string): boolean;
+  /** For bytecode, the source path its co_filename must name, '' when none: see PayloadAuditor.compiledFrom. */
+  compiledFrom(name: string): string | undefined;
+  /** Whether a file with this digest is a wheel's, as installed, not searched for build paths: see PayloadAuditor.isVerbatim. */
+  isVerbatim(name: string, sha256: string | undefined): boolean;
   whole(entry: CpioEntry & { sha256?: string }): void;
   streamed(file: StreamedFile): void;
 }
@@ -89,8 +95,10 @@ export function entryReader(header: CpioHeader, entry: PayloadEntry, sink: Paylo
   let head = EMPTY;
   /** The bytes held: until the kind of file is known, then for those read whole. */
   let held: Gatherer | undefined = limits.gather.take();
-  let kind: 'elf' | 'whole' | 'streamed' | undefined;
+  let kind: 'elf' | 'whole' | 'bytecode' | 'verbatim' | 'streamed' | undefined;
   let scanner: BuildPathScanner | undefined;
+  /** Bytecode's source path, searched for as it streams by: once found, the rest is not needed. */
+  let finder: StringFinder | undefined;
 
   const letGo = (): Buffer => {
     const data = held?.data ?? EMPTY;
@@ -100,11 +108,22 @@ export function entryReader(header: CpioHeader, entry: PayloadEntry, sink: Paylo
   };
 
   const decide = (): typeof kind => {
+    const source = sink.compiledFrom(header.name);
     if (isElf(head)) {
       kind = 'elf';
       letGo();
     } else if (header.size <= limits.limit && sink.readsWhole(header.name)) {
       kind = 'whole';
+    } else if (source !== undefined) {
+      kind = 'bytecode';
+      const seen = letGo();
+      if (source) {
+        finder = new StringFinder(source);
+        finder.push(seen);
+      }
+    } else if (sink.isVerbatim(header.name, entry.sha256())) {
+      kind = 'verbatim';
+      letGo();
     } else {
       kind = 'streamed';
       scanner = new BuildPathScanner(limits.buildPaths);
@@ -120,8 +139,11 @@ export function entryReader(header: CpioHeader, entry: PayloadEntry, sink: Paylo
       if (head.length < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
       if (kind === undefined && head.length >= ELF_HEADER && decide() === 'elf') return false;
       if (held) held.append(chunk);
-      else scanner?.push(chunk);
-      return undefined;
+      else if (scanner) scanner.push(chunk);
+      else finder?.push(chunk);
+      // Bytecode whose source path was found, a wheel's file as installed: their first bytes are all the rules still read.
+      const enough = kind === 'verbatim' || (kind === 'bytecode' && !(finder && !finder.found));
+      return enough && head.length >= HEAD ? false : undefined;
     },
     end() {
       if (kind === undefined) decide();
@@ -129,6 +151,11 @@ export function entryReader(header: CpioHeader, entry: PayloadEntry, sink: Paylo
       if (kind === 'whole') {
         sink.whole({ name: header.name, mode: header.mode, data: held?.data ?? EMPTY, ...(digest ? { sha256: digest } : {}) });
         letGo();
+        return;
+      }
+      if (kind === 'bytecode' && finder && !finder.found && header.size <= limits.limit) {
+        // Its co_filename is not its source: read whole, for the rule to say what it names instead.
+        sink.whole({ name: header.name, mode: header.mode, data: entry.bytes().read(0, header.size), ...(digest ? { sha256: digest } : {}) });
         return;
       }
       const elf = kind === 'elf' ? readElf(entry.bytes()) : undefined;

@@ -13,15 +13,16 @@ import { isRegular, isSymlink, type CpioEntry } from './cpio.js';
 import { isElf, readElf, type ElfInfo } from './elf.js';
 import { checkModulefile } from './modulefile-rules.js';
 import { buildPathIn, checkDirectUrl } from './payload-rules/build-paths.js';
-import { checkPyc, checkPycHeader } from './payload-rules/bytecode.js';
+import { checkPyc, checkPycHeader, compiledSource } from './payload-rules/bytecode.js';
 import { checkDistributions } from './payload-rules/distributions.js';
 import { checkElf, checkLibraries, judgeForeignElf } from './payload-rules/elf-files.js';
 import { checkHeaderFiles, checkPlace } from './payload-rules/place.js';
 import { checkBuildPaths, checkRecords, parseRecord } from './payload-rules/records.js';
 import { checkShebang, judgeShebangs } from './payload-rules/scripts.js';
 import { checkPathHooks } from './payload-rules/site-hooks.js';
-import type { FileFacts, PayloadContext, PayloadState, Report } from './payload-rules/state.js';
+import type { FileFacts, PayloadContext, PayloadState, Record, Report } from './payload-rules/state.js';
 import { checkPythonLinks, checkPyvenv } from './payload-rules/venv.js';
+import { lockedPackages } from '../checks/lockfile.js';
 
 /** Per-rule cap: past it, one more finding says how many were left out. */
 const CAP = 25;
@@ -70,7 +71,7 @@ export class PayloadAuditor {
       ctx, prefix: this.prefix, venv: this.venv, sitePackages: this.sitePackages, modulefile: this.modulefile,
       waivers: new WaiverSet(ctx.waivers ?? [], this.venv),
       files: new Map(), symlinks: new Map(), paths: new Set(), records: [], metadata: [], elfNeeds: [], provided: new Set(),
-      foreign: [], shebangs: [], pycVersions: new Map(), texts: {},
+      foreign: [], shebangs: [], pycVersions: new Map(), texts: {}, listed: new Set(),
     };
   }
 
@@ -88,14 +89,31 @@ export class PayloadAuditor {
     if (count.n <= CAP) this.findings.push(f);
   };
 
-
   /**
-   * Whether the rules read this file whole: bytecode, and the texts they parse. Every other
-   * file is judged from what was seen of it as it streamed by (addStreamed).
+   * Whether the rules read this file whole: the texts they parse. Every other file is judged
+   * from what was seen of it as it streamed by (addStreamed).
    */
   readsWhole(name: string): boolean {
     const path = `/${name}`;
-    return path.endsWith('.pyc') || path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || this.textRule(path) !== undefined;
+    return path === `${this.p.prefix}/phoreus-config.json` || /\.dist-info\/direct_url\.json$/.test(path) || this.textRule(path) !== undefined;
+  }
+
+  /**
+   * Whether a RECORD read already lists the file, outside bin/, with this digest: a wheel's
+   * file, as installed, whose build paths are not judged (checkBuildPaths), so it need not be
+   * searched for them.
+   */
+  isVerbatim(name: string, sha256: string | undefined): boolean {
+    return sha256 !== undefined && this.p.listed.has(`${sha256}/${name}`);
+  }
+
+  /**
+   * For bytecode, the source its co_filename must name, searched for as it streams by ('' for
+   * bytecode outside __pycache__, which names none); bytecode is read whole only when it does
+   * not hold it (add), and is not searched for build paths.
+   */
+  compiledFrom(name: string): string | undefined {
+    return name.endsWith('.pyc') ? compiledSource(`/${name}`) ?? '' : undefined;
   }
 
   /** The rule that reads a file at this path as text, when it is one of those: too large, it cannot be read. */
@@ -164,13 +182,21 @@ export class PayloadAuditor {
     const text = (): string => data.toString('utf8');
     if (path === `${this.p.venv}/pyvenv.cfg`) this.p.texts.pyvenv = text();
     else if (path === this.p.modulefile) this.p.texts.modulefile = text();
-    else if (path === `${this.p.prefix}/requirements.lock`) this.p.texts.lock = text();
+    else if (path === `${this.p.prefix}/requirements.lock`) {
+      this.p.texts.lock = text();
+      this.p.locked = lockedPackages(this.p.texts.lock, this.p.ctx.interpreter, this.p.ctx.arch);
+    }
     else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
-    else if (/\.dist-info\/RECORD$/.test(path)) this.p.records.push(parseRecord(path, text()));
+    else if (/\.dist-info\/RECORD$/.test(path)) this.rememberRecord(parseRecord(path, text()));
     else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
     else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
     if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
     if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
+  }
+
+  private rememberRecord(record: Record): void {
+    this.p.records.push(record);
+    for (const { lenient } of record.rows) if (lenient && !lenient.file.startsWith(this.bin)) this.p.listed.add(`${lenient.sha256}${lenient.file}`);
   }
 
   /**

@@ -59,10 +59,38 @@ const FLAG_REF = 0x80;
  * path holds the installed path too).
  */
 export function holdsString(data: Buffer, text: string): boolean {
-  const needle = Buffer.from(text, 'utf8');
+  return holdsBytes(data, Buffer.from(text, 'utf8'));
+}
+
+function holdsBytes(data: Buffer, needle: Buffer): boolean {
   for (let at = data.indexOf(needle); at >= 0; at = data.indexOf(needle, at + 1)) {
     if (at >= 2 && SHORT_STRINGS.has((data[at - 2] ?? 0) & ~FLAG_REF) && data[at - 1] === needle.length) return true;
     if (at >= 5 && LONG_STRINGS.has((data[at - 5] ?? 0) & ~FLAG_REF) && data.readUInt32LE(at - 4) === needle.length) return true;
   }
   return false;
+}
+
+/**
+ * holdsString on bytecode that arrives in pieces: each piece is searched, and so is its seam
+ * with the bytes before it, which keep what a string and the type byte and length before it
+ * need, so a string across two pieces is found too.
+ */
+export class StringFinder {
+  private readonly needle: Buffer;
+  /** The last bytes seen: a string that ends in the next piece, and the five bytes before it. */
+  private tail = Buffer.alloc(0);
+  found = false;
+
+  constructor(text: string) {
+    this.needle = Buffer.from(text, 'utf8');
+  }
+
+  push(chunk: Buffer): void {
+    if (this.found || chunk.length === 0) return;
+    const keep = this.needle.length + 4;
+    if (this.tail.length > 0) this.found = holdsBytes(Buffer.concat([this.tail, chunk.subarray(0, keep)]), this.needle);
+    this.found ||= holdsBytes(chunk, this.needle);
+    const last = chunk.length >= keep ? chunk : Buffer.concat([this.tail, chunk]);
+    this.tail = Buffer.from(last.subarray(Math.max(0, last.length - keep)));
+  }
 }

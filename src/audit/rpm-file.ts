@@ -74,10 +74,11 @@ export function parseFiles(text: string): RpmHeader['files'] {
 export function headerDigests(files: RpmHeader['files'], algorithm: string, count: number): Map<string, string> {
   const digests = new Map<string, string>();
   if (algorithm !== SHA256 || files.length !== count) return new Map();
+  const bytes = Buffer.alloc(32);
   for (const file of files) {
     const name = file.path.slice(1);
     if (file.mode < 0 || digests.has(name)) return new Map();
-    if (file.digest?.length === 64 && (file.mode & 0o170000) === 0o100000) digests.set(name, Buffer.from(file.digest, 'hex').toString('base64url'));
+    if (file.digest?.length === 64 && (file.mode & 0o170000) === 0o100000 && bytes.write(file.digest, 'hex') === 32) digests.set(name, bytes.toString('base64url'));
   }
   return digests;
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holdsString, magicOf, pycTag, readPycHeader, tagOf } from '../../src/audit/pyc.js';
+import { holdsString, magicOf, pycTag, readPycHeader, StringFinder, tagOf } from '../../src/audit/pyc.js';
 import { pythonPath } from '../support/processes.js';
 import { installedPythons, SUITE_INTERPRETERS } from '../support/required-tools.js';
 
@@ -202,6 +202,30 @@ describe('holdsString on the co_filename each interpreter marshals', () => {
       const buildroot = compile(python, `/home/builder/rpmbuild/BUILDROOT/t-1-1.el9.x86_64${path}`);
       expect(buildroot.includes(Buffer.from(path))).toBe(true);
       expect(holdsString(buildroot, path)).toBe(false);
+    });
+
+    it.each(cases)(`Python ${minor}: StringFinder finds %s in pieces cut anywhere, as holdsString finds it whole`, (_what, path) => {
+      const bytecode = compile(python, path);
+      const buildroot = compile(python, `/home/builder/rpmbuild/BUILDROOT/t-1-1.el9.x86_64${path}`);
+      const at = bytecode.indexOf(Buffer.from(path));
+      // Every cut from just before the type byte to just past the string, and pieces of every small size.
+      const cuts = [...Array.from({ length: Buffer.byteLength(path) + 12 }, (_, i) => at - 6 + i).map((cut) => [cut]), [1], [2], [5], [13], [100]];
+      for (const [cut] of cuts as number[][]) {
+        for (const [data, want] of [[bytecode, true], [buildroot, false]] as const) {
+          const finder = new StringFinder(path);
+          const sizes = cut !== undefined && cut > 20 ? [cut, data.length] : [cut ?? 1];
+          let offset = 0;
+          for (let i = 0; offset < data.length; i++) {
+            const size = sizes[Math.min(i, sizes.length - 1)] ?? 1;
+            // Each piece copied into a buffer spoiled once read, as the payload stream gives them.
+            const piece = Buffer.from(data.subarray(offset, offset + size));
+            finder.push(piece);
+            piece.fill(0xa5);
+            offset += size;
+          }
+          expect(finder.found, `cut at ${cut}, ${want ? 'installed' : 'BUILDROOT'} path`).toBe(want);
+        }
+      }
     });
   }
 });

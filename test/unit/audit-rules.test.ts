@@ -666,7 +666,11 @@ function auditPayload(change?: (p: Payload) => void, after?: (p: Payload) => voi
  * a copy is caught. Returns how many bytes of each file its reader was given.
  */
 function feed(auditor: PayloadAuditor, entries: Iterable<CpioEntry>, buildPaths: readonly string[] = [], piece = 997): Map<string, number> {
-  const sink = { readsWhole: (name: string) => auditor.readsWhole(name), whole: (e: CpioEntry) => auditor.add(e), streamed: (f: StreamedFile) => auditor.addStreamed(f) };
+  const sink = {
+    readsWhole: (name: string) => auditor.readsWhole(name), compiledFrom: (name: string) => auditor.compiledFrom(name),
+    isVerbatim: (name: string, sha256: string | undefined) => auditor.isVerbatim(name, sha256),
+    whole: (e: CpioEntry) => auditor.add(e), streamed: (f: StreamedFile) => auditor.addStreamed(f),
+  };
   const limits = { limit: 32 << 20, gather: new Gatherers(), buildPaths };
   const buffer = Buffer.alloc(piece);
   const given = new Map<string, number>();
@@ -692,6 +696,40 @@ const summary = (findings: readonly Finding[]): string[] => findings.map((f) => 
 describe('PayloadAuditor on a good venv', () => {
   it('finds nothing wrong', () => {
     expect(summary(auditPayload())).toEqual([]);
+  });
+
+  it('reads bytecode until its first bytes and its source path are read, and declines the rest', () => {
+    const path = `${SP}/alpha/__pycache__/table.cpython-311.pyc`;
+    // A function first, so its co_filename comes early; a table after.
+    const bytecode = pyc('3.11', `def f():\n    return 1\n\nTABLE = ${JSON.stringify(Array.from({ length: 3000 }, (_, i) => `row-${i}`))}\n`, `${SP}/alpha/table.py`);
+    const p = basePayload();
+    file(p, `${SP}/alpha/table.py`, 'the source\n');
+    file(p, path, bytecode);
+    seal(p);
+    const auditor = new PayloadAuditor(PAYLOAD_CTX);
+    const given = feed(auditor, p.values());
+    expect(bytecode.length).toBeGreaterThan(4 * 997);
+    expect(given.get(path.slice(1))).toBe(997);
+    expect(bytecode.indexOf(`${SP}/alpha/table.py`)).toBeLessThan(997);
+    expect(auditor.finish()).toEqual([]);
+  });
+
+  it('reads a file a RECORD read before it lists, as installed, no further than its first bytes: its build paths are not judged', () => {
+    const data = `${'# padding\n'.repeat(300)}ROOT = "/home/runner/work/x"\n`;
+    const path = `${SP}/alpha/data.py`;
+    const p = basePayload();
+    file(p, path, data);
+    seal(p);
+    const record = p.get(RECORD) as CpioEntry;
+    const auditor = new PayloadAuditor(PAYLOAD_CTX);
+    // The RECORD first, as rpm orders "alpha-1.0.dist-info/" before "alpha/".
+    const given = feed(auditor, [record, ...[...p.values()].filter((e) => e !== record)]);
+    expect(given.get(path.slice(1))).toBe(997);
+    expect(auditor.finish()).toEqual([]);
+    // After the RECORD it is searched, and the verdict is the same.
+    const after = new PayloadAuditor(PAYLOAD_CTX);
+    expect(feed(after, p.values()).get(path.slice(1))).toBe(data.length);
+    expect(after.finish()).toEqual([]);
   });
 
   it('PH312: bytecode a RECORD lists, changed after, whether the RECORD comes before it or after', () => {

@@ -10,12 +10,17 @@ import type { FileFacts, PayloadState, Report } from './state.js';
  */
 export function checkPyc(p: PayloadState, report: Report, path: string, data: Buffer): FileFacts['compiledFor'] {
   if (!checkPycHeader(p, report, path, data)) return undefined;
-  if (!path.includes('/__pycache__/')) return undefined;
-  const source = `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
-  if (holdsString(data, source)) return undefined;
+  const source = compiledSource(path);
+  if (source === undefined || holdsString(data, source)) return undefined;
   const rel = source.slice(p.sitePackages.length + 1);
   const found = rel ? new RegExp(`[\\x21-\\x7e]*${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(data.toString('latin1'))?.[0] : undefined;
   return { source, message: `the bytecode's co_filename is ${found ?? 'not the installed source path'}, not exactly ${source}: compile after relocation, for the installed path (compileall -s BUILDROOT -p /)` };
+}
+
+/** The source a .pyc of a __pycache__ directory is compiled from, which its co_filename names. */
+export function compiledSource(path: string): string | undefined {
+  if (!path.includes('/__pycache__/')) return undefined;
+  return `${posix.dirname(posix.dirname(path))}/${posix.basename(path).replace(/\.cpython-\d+(\.opt-\d)?\.pyc$/, '.py')}`;
 }
 
 /** PH307 from a bytecode file's header and name; false when it is not bytecode at all. */

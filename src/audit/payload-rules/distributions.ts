@@ -1,6 +1,5 @@
 /** PH308: the installed distributions are the lock's plus the application. Pure. */
 import { posix } from 'node:path';
-import { lockedPackages } from '../../checks/lockfile.js';
 import { normalizeName } from '../../requirements/pep508.js';
 import { satisfies } from '../../requirements/versions.js';
 import type { PayloadState, Report } from './state.js';
@@ -19,7 +18,7 @@ export function checkDistributions(p: PayloadState, report: Report): void {
     report('PH308', `${p.prefix}/requirements.lock`, 1, `the RPM does not ship its lock at ${p.prefix}/requirements.lock, so what it installs cannot be checked (charter §13: embed dependency hashes)`);
     return;
   }
-  const locked = new Map(lockedPackages(p.texts.lock, p.ctx.interpreter, p.ctx.arch).map((p) => [normalizeName(p.name), p]));
+  const locked = new Map((p.locked ?? []).map((p) => [normalizeName(p.name), p]));
   const config = parseConfigJson(p.texts.config);
   const application = config.application ? normalizeName(config.application.name) : normalizeName(p.ctx.tool);
   const skipped = new Set((config.skipped ?? []).map(normalizeName));

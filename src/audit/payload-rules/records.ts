@@ -59,14 +59,9 @@ export function checkRecords(p: PayloadState, report: Report): void {
 
 /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
 export function checkBuildPaths(p: PayloadState, report: Report): void {
-  const verbatim = new Set<string>();
-  for (const record of p.records) {
-    for (const { lenient } of record.rows) {
-      if (lenient && p.files.get(lenient.file)?.sha256 === lenient.sha256 && !lenient.file.startsWith(`${p.venv}/bin/`)) verbatim.add(lenient.file);
-    }
-  }
   for (const [path, facts] of p.files) {
-    if (facts.buildPath && !verbatim.has(path)) report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+    const verbatim = facts.sha256 !== undefined && p.listed.has(`${facts.sha256}${path}`);
+    if (facts.buildPath && !verbatim) report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
     if (facts.compiledFor && p.files.has(facts.compiledFor.source)) report('PH305', path, 1, facts.compiledFor.message);
   }
 }

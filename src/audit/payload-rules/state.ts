@@ -6,6 +6,7 @@
 import type { Waiver, WaiverSet } from '../../core/waivers.js';
 import type { RuleId } from '../../core/rules.js';
 import type { Distro } from '../../plan/distros.js';
+import type { LockedPackage } from '../../checks/lockfile.js';
 
 export interface PayloadContext {
   tool: string;
@@ -41,7 +42,7 @@ export interface Shebang {
 }
 
 export interface FileFacts {
-  /** Known once the file is hashed: in the payload's pass, or in a second one for files a RECORD named later (payload.ts). */
+  /** The header's digest, which rpm checks the file against as it installs it; hashed as it streams by when the header gives none. */
   sha256?: string;
   size: number;
   /** The first build-time path found in the bytes, when the file is not bytecode or ELF. */
@@ -87,4 +88,8 @@ export interface PayloadState {
   readonly shebangs: Shebang[];
   readonly pycVersions: Map<string, string>;
   readonly texts: { pyvenv?: string; modulefile?: string; lock?: string; config?: string };
+  /** The lock's pins for the target, read when the lock streams by (it comes before the venv). */
+  locked?: LockedPackage[];
+  /** "<sha256><path>" of every file a RECORD lists, outside bin/: the wheels' files as installed, when a file has that digest. */
+  readonly listed: Set<string>;
 }
