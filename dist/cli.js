@@ -12216,76 +12216,6 @@ var init_in_force = __esm({
   }
 });
 
-// src/audit/header-rules.ts
-function checkRequires(header, ctx) {
-  const findings = [];
-  const names = header.requires.map(depName).filter((n) => !n.startsWith("rpmlib("));
-  for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
-    findings.push(finding("PH202", ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter \xA73.1, \xA710): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
-  }
-  const modules = [...new Set(names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule))];
-  if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
-    const found = modules.length ? modules.join(", ") : "none";
-    findings.push(finding("PH203", ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter \xA75)`));
-  }
-  if (!names.includes("phoreus")) {
-    findings.push(finding("PH203", ctx.file, 1, 'the RPM does not require phoreus: add "Requires: phoreus" (charter \xA75, \xA78)'));
-  }
-  return findings;
-}
-function checkProvides(header, ctx) {
-  return header.provides.map(depName).filter((n) => /^python(3(\.\d+)?)?dist\(|^python\(abi\)|^python3(\.\d+)?-/.test(n) || SONAME.test(n)).map((n) => finding("PH311", ctx.file, 1, `the RPM provides ${n}, so it would satisfy other packages' dependencies with files of a private venv; disable automatic provides (AutoReqProv: no)`));
-}
-function checkScriptlets(header, ctx) {
-  const findings = [];
-  for (const s of header.scriptlets) {
-    const kind = s.kind.replace(/\s*\(.*$/, "");
-    if (RUNS_INSTALLER.test(s.body)) {
-      findings.push(finding("PH206", ctx.file, 1, `the ${kind} runs a package installer or environment manager (${RUNS_INSTALLER.exec(s.body)?.[0].trim()}): dependencies are resolved at build time only, never on the installed system (charter \xA710, \xA711); remove it`));
-    } else if (WRITES.test(s.body)) {
-      findings.push(finding("PH206", ctx.file, 1, `the ${kind} writes into an installed venv: no virtual environment may be modified in place (charter \xA711); remove it`));
-    }
-  }
-  return findings;
-}
-function payloadIdentity(paths) {
-  for (const path of paths) {
-    if (!path.startsWith(`${PHOREUS_ROOT}/`)) continue;
-    const m = /^([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path.slice(PHOREUS_ROOT.length + 1));
-    if (m && m[1] !== "modulefiles" && m[1] !== "python") return { tool: m[1] ?? "", version: m[2] ?? "" };
-  }
-  return void 0;
-}
-function checkIdentity(header, identity2, ctx) {
-  if (!identity2) {
-    return [finding("PH313", ctx.file, 1, `the payload has no venv under ${PHOREUS_ROOT}/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter \xA73.1)`)];
-  }
-  const expected = packageName(identity2);
-  const findings = [];
-  if (header.name !== expected) {
-    findings.push(finding("PH313", ctx.file, 1, `the RPM is named ${header.name} but its files are under ${phoreusPrefix(identity2)}/: name it ${expected} (charter \xA78)`));
-  }
-  if (header.version !== identity2.version) {
-    findings.push(finding("PH313", ctx.file, 1, `the RPM's Version is ${header.version} but its files are under ${phoreusPrefix(identity2)}/: the two must agree (charter \xA78)`));
-  }
-  return findings;
-}
-var SHARED_PYTHON, INTERPRETER_MODULE, depName, SONAME, RUNS_INSTALLER, VENV, WRITES;
-var init_header_rules = __esm({
-  "src/audit/header-rules.ts"() {
-    "use strict";
-    init_finding();
-    init_layout();
-    SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
-    INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
-    depName = (dep) => dep.split(/\s+/)[0] ?? dep;
-    SONAME = /^lib[^()\s]*\.so(\.|\(|$)/;
-    RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
-    VENV = "\\/usr\\/local\\/phoreus\\/[^\\s/]+\\/[^\\s/]+\\/venv";
-    WRITES = new RegExp(`(^|[\\s;&|(])(rm|cp|mv|ln|install|sed\\s+-i|tee|touch|chmod|chown|truncate|patch)\\s[^\\n]*${VENV}|>>?\\s*${VENV}|-m\\s+compileall\\b[^\\n]*${VENV}|find\\s[^\\n]*${VENV}[^\\n]*-(delete|exec)`, "m");
-  }
-});
-
 // src/audit/cpio.ts
 function hexField(header, i) {
   let value = 0;
@@ -12483,6 +12413,76 @@ var init_cpio = __esm({
         return this.done;
       }
     };
+  }
+});
+
+// src/audit/header-rules.ts
+function checkRequires(header, ctx) {
+  const findings = [];
+  const names = header.requires.map(depName).filter((n) => !n.startsWith("rpmlib("));
+  for (const name of names.filter((n) => SHARED_PYTHON.test(n))) {
+    findings.push(finding("PH202", ctx.file, 1, `the RPM requires ${name}, a shared Python module or system Python; a Phoreus tool carries its dependencies in its own venv and requires only phoreus and ${ctx.interpreterModule} (charter \xA73.1, \xA710): disable automatic dependencies (AutoReqProv: no) and drop the Requires`));
+  }
+  const modules = [...new Set(names.filter((n) => INTERPRETER_MODULE.test(n) || n === ctx.interpreterModule))];
+  if (modules.length !== 1 || modules[0] !== ctx.interpreterModule) {
+    const found = modules.length ? modules.join(", ") : "none";
+    findings.push(finding("PH203", ctx.file, 1, `the RPM must require exactly one interpreter module, ${ctx.interpreterModule}; it requires ${found}: fix the Requires of the spec (charter \xA75)`));
+  }
+  if (!names.includes("phoreus")) {
+    findings.push(finding("PH203", ctx.file, 1, 'the RPM does not require phoreus: add "Requires: phoreus" (charter \xA75, \xA78)'));
+  }
+  return findings;
+}
+function checkProvides(header, ctx) {
+  return header.provides.map(depName).filter((n) => /^python(3(\.\d+)?)?dist\(|^python\(abi\)|^python3(\.\d+)?-/.test(n) || SONAME.test(n)).map((n) => finding("PH311", ctx.file, 1, `the RPM provides ${n}, so it would satisfy other packages' dependencies with files of a private venv; disable automatic provides (AutoReqProv: no)`));
+}
+function checkScriptlets(header, ctx) {
+  const findings = [];
+  for (const s of header.scriptlets) {
+    const kind = s.kind.replace(/\s*\(.*$/, "");
+    if (RUNS_INSTALLER.test(s.body)) {
+      findings.push(finding("PH206", ctx.file, 1, `the ${kind} runs a package installer or environment manager (${RUNS_INSTALLER.exec(s.body)?.[0].trim()}): dependencies are resolved at build time only, never on the installed system (charter \xA710, \xA711); remove it`));
+    } else if (WRITES.test(s.body)) {
+      findings.push(finding("PH206", ctx.file, 1, `the ${kind} writes into an installed venv: no virtual environment may be modified in place (charter \xA711); remove it`));
+    }
+  }
+  return findings;
+}
+function payloadIdentity(paths) {
+  for (const path of paths) {
+    if (!path.startsWith(`${PHOREUS_ROOT}/`)) continue;
+    const m = /^([^/]+)\/([^/]+)\/venv(\/|$)/.exec(path.slice(PHOREUS_ROOT.length + 1));
+    if (m && m[1] !== "modulefiles" && m[1] !== "python") return { tool: m[1] ?? "", version: m[2] ?? "" };
+  }
+  return void 0;
+}
+function checkIdentity(header, identity2, ctx) {
+  if (!identity2) {
+    return [finding("PH313", ctx.file, 1, `the payload has no venv under ${PHOREUS_ROOT}/<tool>/<version>/venv: a Phoreus tool RPM ships exactly that (charter \xA73.1)`)];
+  }
+  const expected = packageName(identity2);
+  const findings = [];
+  if (header.name !== expected) {
+    findings.push(finding("PH313", ctx.file, 1, `the RPM is named ${header.name} but its files are under ${phoreusPrefix(identity2)}/: name it ${expected} (charter \xA78)`));
+  }
+  if (header.version !== identity2.version) {
+    findings.push(finding("PH313", ctx.file, 1, `the RPM's Version is ${header.version} but its files are under ${phoreusPrefix(identity2)}/: the two must agree (charter \xA78)`));
+  }
+  return findings;
+}
+var SHARED_PYTHON, INTERPRETER_MODULE, depName, SONAME, RUNS_INSTALLER, VENV, WRITES;
+var init_header_rules = __esm({
+  "src/audit/header-rules.ts"() {
+    "use strict";
+    init_finding();
+    init_layout();
+    SHARED_PYTHON = /^(python(\d(\.\d+)?)?(-.+)?$|python\d?(\.\d+)?dist\(|python\(abi\)|\/usr\/bin\/python|libpython)/;
+    INTERPRETER_MODULE = /^phoreus-python-\d+\.\d+$/;
+    depName = (dep) => dep.split(/\s+/)[0] ?? dep;
+    SONAME = /^lib[^()\s]*\.so(\.|\(|$)/;
+    RUNS_INSTALLER = /(^|[\s;&|(`"'/])(pip3?(\.\d+)?|ensurepip|conda|mamba|micromamba)(\s|$|;)|-m\s+(pip|ensurepip)\b/m;
+    VENV = "\\/usr\\/local\\/phoreus\\/[^\\s/]+\\/[^\\s/]+\\/venv";
+    WRITES = new RegExp(`(^|[\\s;&|(])(rm|cp|mv|ln|install|sed\\s+-i|tee|touch|chmod|chown|truncate|patch)\\s[^\\n]*${VENV}|>>?\\s*${VENV}|-m\\s+compileall\\b[^\\n]*${VENV}|find\\s[^\\n]*${VENV}[^\\n]*-(delete|exec)`, "m");
   }
 });
 
@@ -13322,6 +13322,7 @@ var CAP, PayloadAuditor;
 var init_payload = __esm({
   "src/audit/payload.ts"() {
     "use strict";
+    init_lockfile();
     init_finding();
     init_layout();
     init_waivers();
@@ -13337,7 +13338,6 @@ var init_payload = __esm({
     init_scripts();
     init_site_hooks();
     init_venv2();
-    init_lockfile();
     CAP = 25;
     PayloadAuditor = class {
       findings = [];
@@ -13479,15 +13479,18 @@ var init_payload = __esm({
         const text = () => data.toString("utf8");
         if (path === `${this.p.venv}/pyvenv.cfg`) this.p.texts.pyvenv = text();
         else if (path === this.p.modulefile) this.p.texts.modulefile = text();
-        else if (path === `${this.p.prefix}/requirements.lock`) {
-          this.p.texts.lock = text();
-          this.p.locked = lockedPackages(this.p.texts.lock, this.p.ctx.interpreter, this.p.ctx.arch);
-        } else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
+        else if (path === `${this.p.prefix}/requirements.lock`) this.rememberLock(text());
+        else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
         else if (/\.dist-info\/RECORD$/.test(path)) this.rememberRecord(parseRecord(path, text()));
         else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
         else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
         if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
         if (path.endsWith(".pth") || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
+      }
+      /** The lock, parsed as it streams by: it comes before the venv, and the end of the audit waits for nothing else. */
+      rememberLock(text) {
+        this.p.texts.lock = text;
+        this.p.locked = lockedPackages(text, this.p.ctx.interpreter, this.p.ctx.arch);
       }
       rememberRecord(record) {
         this.p.records.push(record);
@@ -13983,7 +13986,7 @@ async function readHeader(rpm) {
     const [key, value = ""] = line.split("	");
     if (key === "NAME") header.name = value;
     else if (key === "DIGESTALGO") algorithm = value;
-    else if (key === "FILECOUNT") count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    else if (key === "MODES") count = /^(\d+ )*$/.test(value) ? value.split(" ").length - 1 : Number.NaN;
     else if (key === "VERSION") header.version = value;
     else if (key === "RELEASE") header.release = value;
     else if (key === "ARCH") header.arch = value;
@@ -14001,7 +14004,7 @@ var init_rpm_file = __esm({
     "use strict";
     init_errors();
     init_process();
-    QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\nDIGESTALGO	%{FILEDIGESTALGO}\nFILECOUNT	%{FILENAMES:arraysize}\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
+    QUERY = "NAME	%{NAME}\nVERSION	%{VERSION}\nRELEASE	%{RELEASE}\nARCH	%{ARCH}\nDIGESTALGO	%{FILEDIGESTALGO}\nMODES	[%{FILEMODES} ]\n[REQUIRE	%{REQUIRENEVRS}\n][PROVIDE	%{PROVIDENEVRS}\n]";
     FILES = "[FILE	%{FILEMODES}	%{FILEDIGESTS}	%{FILENAMES}\n]";
     SHA2562 = "8";
     SCRIPT_HEADER = /^((?:pre|post|trigger|verify|filetrigger|transfiletrigger)\S*) (scriptlet|program|script)\b([^:]*)(?::\s*(.*))?$/;
@@ -14934,6 +14937,9 @@ async function audit(options, log) {
     waivers: options.waiversFor?.(minor) ?? []
   });
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
+  if (header.digests.size === 0 && header.files.some((f) => isRegular(f.mode))) {
+    log.info(`${file} gives no SHA-256 file digests that can be trusted (old rpms wrote MD5): every file is hashed as it streams by`);
+  }
   await readPayloadInto(payload, file, header, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };
@@ -14974,6 +14980,7 @@ var init_audit = __esm({
     init_distros();
     init_files();
     init_options();
+    init_cpio();
     init_header_rules();
     init_payload();
     init_payload_files();

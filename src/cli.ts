@@ -7,10 +7,7 @@ import { redact } from './core/redact.js';
 import { superviseRun } from './tools/lifecycle.js';
 
 interface Command {
-  /**
-   * Its options and what runs it, loaded once the command is named: each command's modules
-   * (the toolkit's HTTP clients, for one) would otherwise be loaded at every start.
-   */
+  /** Its options and what runs it, loaded once the command is named: a run loads only its own command's modules. */
   load(): Promise<{ options: OptionSpec; run(args: string[]): Promise<number> }>;
   help: string;
   /** Whether the command once took --version VALUE for the packaged tool's version. */

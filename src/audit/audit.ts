@@ -13,6 +13,7 @@ import { distro as lookupDistro } from '../plan/distros.js';
 import { readText } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { checkValues } from '../inputs/options.js';
+import { isRegular } from './cpio.js';
 import { checkIdentity, checkProvides, checkRequires, checkScriptlets, payloadIdentity, type RpmHeader } from './header-rules.js';
 import { PayloadAuditor } from './payload.js';
 import { entryReader, Gatherers, type PayloadSink } from './payload-files.js';
@@ -149,6 +150,9 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     waivers: options.waiversFor?.(minor) ?? [],
   });
   const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
+  if (header.digests.size === 0 && header.files.some((f) => isRegular(f.mode))) {
+    log.info(`${file} gives no SHA-256 file digests that can be trusted (old rpms wrote MD5): every file is hashed as it streams by`);
+  }
   await readPayloadInto(payload, file, header, buildPaths, auditor, sbom);
   auditor.checkHeaderFiles(header.files);
   const ctx = { file, interpreterModule };

@@ -3,9 +3,9 @@
  * reading the RPM from where the payload begins, into a scratch file that this process reads
  * as it grows: one pass over the bytes, while the decompressor runs on another core. A file
  * and not a pipe: a pipe costs more to pass the bytes through than the decompression itself,
- * and a file lets the reader skip what it does not need (an ELF file's bytes, read in place
- * for its few structures). The scratch file is the archive, not its files: nothing of the
- * payload is extracted.
+ * and a file lets the reader skip what its readers decline (payload-files.ts) and read an
+ * entry in place once it is all written. The scratch file is the archive, not its files:
+ * nothing of the payload is extracted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';

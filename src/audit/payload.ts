@@ -5,6 +5,7 @@
  * decided at the end from small per-file facts. The rules live in payload-rules/, in small
  * groups; this auditor gathers the facts they share and reports their findings. Pure: no I/O.
  */
+import { lockedPackages } from '../checks/lockfile.js';
 import { finding, type Finding } from '../core/finding.js';
 import { modulefilePath, phoreusPrefix } from '../core/layout.js';
 import type { RuleId } from '../core/rules.js';
@@ -22,7 +23,6 @@ import { checkShebang, judgeShebangs } from './payload-rules/scripts.js';
 import { checkPathHooks } from './payload-rules/site-hooks.js';
 import type { FileFacts, PayloadContext, PayloadState, Record, Report } from './payload-rules/state.js';
 import { checkPythonLinks, checkPyvenv } from './payload-rules/venv.js';
-import { lockedPackages } from '../checks/lockfile.js';
 
 /** Per-rule cap: past it, one more finding says how many were left out. */
 const CAP = 25;
@@ -182,16 +182,19 @@ export class PayloadAuditor {
     const text = (): string => data.toString('utf8');
     if (path === `${this.p.venv}/pyvenv.cfg`) this.p.texts.pyvenv = text();
     else if (path === this.p.modulefile) this.p.texts.modulefile = text();
-    else if (path === `${this.p.prefix}/requirements.lock`) {
-      this.p.texts.lock = text();
-      this.p.locked = lockedPackages(this.p.texts.lock, this.p.ctx.interpreter, this.p.ctx.arch);
-    }
+    else if (path === `${this.p.prefix}/requirements.lock`) this.rememberLock(text());
     else if (path === `${this.p.prefix}/phoreus-config.json`) this.p.texts.config = text();
     else if (/\.dist-info\/RECORD$/.test(path)) this.rememberRecord(parseRecord(path, text()));
     else if (/\.dist-info\/METADATA$/.test(path)) this.p.metadata.push({ path, text: text() });
     else if (/\.dist-info\/direct_url\.json$/.test(path)) checkDirectUrl(this.report, path, text());
     if (path.startsWith(this.bin)) checkShebang(this.p, path, data);
     if (path.endsWith('.pth') || /\/(site|user)customize\.py$/.test(path)) checkPathHooks(this.p, this.report, path, text());
+  }
+
+  /** The lock, parsed as it streams by: it comes before the venv, and the end of the audit waits for nothing else. */
+  private rememberLock(text: string): void {
+    this.p.texts.lock = text;
+    this.p.locked = lockedPackages(text, this.p.ctx.interpreter, this.p.ctx.arch);
   }
 
   private rememberRecord(record: Record): void {

@@ -7,7 +7,8 @@ import { BuildFailure, UsageError } from '../core/errors.js';
 import { lastLine, run } from '../tools/process.js';
 import type { RpmHeader, Scriptlet } from './header-rules.js';
 
-const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\nDIGESTALGO\t%{FILEDIGESTALGO}\nFILECOUNT\t%{FILENAMES:arraysize}\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
+/** FILEMODES once more, as numbers on one line: how many files the header lists, which no name can break (FILES). */
+const QUERY = 'NAME\t%{NAME}\nVERSION\t%{VERSION}\nRELEASE\t%{RELEASE}\nARCH\t%{ARCH}\nDIGESTALGO\t%{FILEDIGESTALGO}\nMODES\t[%{FILEMODES} ]\n[REQUIRE\t%{REQUIRENEVRS}\n][PROVIDE\t%{PROVIDENEVRS}\n]';
 /** Every file the header lists, with the mode rpm installs it with and its digest: the name last, the only field that may hold a newline. */
 const FILES = '[FILE\t%{FILEMODES}\t%{FILEDIGESTS}\t%{FILENAMES}\n]';
 /** FILEDIGESTALGO's value for SHA-256 (PGPHASHALGO_SHA256), the digest RECORD gives. */
@@ -98,7 +99,7 @@ export async function readHeader(rpm: string): Promise<RpmHeader> {
     const [key, value = ''] = line.split('\t');
     if (key === 'NAME') header.name = value;
     else if (key === 'DIGESTALGO') algorithm = value;
-    else if (key === 'FILECOUNT') count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    else if (key === 'MODES') count = /^(\d+ )*$/.test(value) ? value.split(' ').length - 1 : Number.NaN;
     else if (key === 'VERSION') header.version = value;
     else if (key === 'RELEASE') header.release = value;
     else if (key === 'ARCH') header.arch = value;
