@@ -13154,7 +13154,7 @@ function parseRecord(path, text) {
 function checkRecords(p, report) {
   const distributions = /* @__PURE__ */ new Set();
   for (const path of p.paths) {
-    const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
+    const m = path.includes(".dist-info") ? /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path) : null;
     if (m?.[1] && m[1].startsWith(`${p.venv}/`)) distributions.add(m[1]);
   }
   for (const dist of distributions) {
@@ -13176,8 +13176,7 @@ function checkRecords(p, report) {
 }
 function checkBuildPaths(p, report) {
   for (const [path, facts] of p.files) {
-    const verbatim = facts.sha256 !== void 0 && p.listed.has(`${facts.sha256}${path}`);
-    if (facts.buildPath && !verbatim) report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+    if (facts.buildPath && !(facts.sha256 !== void 0 && p.listed.has(`${facts.sha256}${path}`))) report("PH305", path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
     if (facts.compiledFor && p.files.has(facts.compiledFor.source)) report("PH305", path, 1, facts.compiledFor.message);
   }
 }
@@ -14400,15 +14399,18 @@ var init_sbom_rules = __esm({
     init_pep508();
     init_versions();
     SbomCheck = class {
-      constructor(prefix, sitePackages) {
+      constructor(prefix, sitePackages, target2) {
         this.prefix = prefix;
         this.sitePackages = sitePackages;
+        this.target = target2;
         this.path = `${prefix}/${SOURCES.sbom}`;
       }
       prefix;
       sitePackages;
+      target;
       sbom;
-      lock;
+      /** The lock's pins for the target, parsed as it streams by. */
+      locked;
       installed = /* @__PURE__ */ new Map();
       path;
       /** Whether the check reads this payload file: the SBOM, the lock, the installed distributions' METADATA. */
@@ -14423,7 +14425,7 @@ var init_sbom_rules = __esm({
       see(entry) {
         const path = `/${entry.name}`;
         if (path === this.path) this.sbom = entry.data.toString("utf8");
-        else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString("utf8");
+        else if (path === `${this.prefix}/requirements.lock`) this.locked = lockedPackages(entry.data.toString("utf8"), this.target.interpreter, this.target.arch);
         else if (this.isMetadata(path)) {
           const text = entry.data.toString("utf8");
           const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
@@ -14431,7 +14433,7 @@ var init_sbom_rules = __esm({
           if (name && version) this.installed.set(normalizeName(name), { version, path: posix9.dirname(path) });
         }
       }
-      finish(interpreter, arch) {
+      finish() {
         if (this.sbom === void 0) {
           return [finding("PH403", this.path, 1, `the RPM ships no SBOM at ${this.path}, so what it installs cannot be shown to an auditor (charter \xA713, \xA715); build it with phoreus-rpm, which writes one`)];
         }
@@ -14446,8 +14448,7 @@ var init_sbom_rules = __esm({
         for (const [name, entry] of listed) {
           if (!this.installed.has(name)) findings.push(finding("PH403", this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));
         }
-        if (this.lock === void 0) return findings;
-        for (const pin of lockedPackages(this.lock, interpreter, arch)) {
+        for (const pin of this.locked ?? []) {
           const entry = listed.get(normalizeName(pin.name));
           if (!entry) continue;
           if (!entry.sha256.some((h) => pin.hashes.includes(h))) {
@@ -14936,7 +14937,7 @@ async function audit(options, log) {
     interpreterModule,
     waivers: options.waiversFor?.(minor) ?? []
   });
-  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
+  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages, { interpreter: minor, arch: header.arch });
   if (header.digests.size === 0 && header.files.some((f) => isRegular(f.mode))) {
     log.info(`${file} gives no SHA-256 file digests that can be trusted (old rpms wrote MD5): every file is hashed as it streams by`);
   }
@@ -14950,7 +14951,7 @@ async function audit(options, log) {
     ...checkProvides(header, ctx),
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside),
-    ...sbom.finish(minor, header.arch),
+    ...sbom.finish(),
     ...options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []
   ];
   const smokeRan = { passed: false };

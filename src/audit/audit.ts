@@ -149,7 +149,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     tool: own.tool, version: own.version, interpreter: minor, distro, arch: header.arch, buildPaths, interpreterHome: target.interpreterHome, interpreterModule,
     waivers: options.waiversFor?.(minor) ?? [],
   });
-  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages);
+  const sbom = new SbomCheck(auditor.prefix, auditor.sitePackages, { interpreter: minor, arch: header.arch });
   if (header.digests.size === 0 && header.files.some((f) => isRegular(f.mode))) {
     log.info(`${file} gives no SHA-256 file digests that can be trusted (old rpms wrote MD5): every file is hashed as it streams by`);
   }
@@ -163,7 +163,7 @@ export async function audit(options: AuditOptions, log: Log): Promise<AuditResul
     ...checkProvides(header, ctx),
     ...checkScriptlets(header, ctx),
     ...auditor.finish(beside),
-    ...sbom.finish(minor, header.arch),
+    ...sbom.finish(),
     ...(options.signedBy ? await checkSignature(options.rpm, options.signedBy) : []),
   ];
   const smokeRan: SmokeTestRun = { passed: false };

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { finding, type Finding } from '../core/finding.js';
-import { lockedPackages } from '../checks/lockfile.js';
+import { lockedPackages, type LockedPackage } from '../checks/lockfile.js';
 import { sbomDistributions } from '../rpm/sbom.js';
 import { SOURCES } from '../rpm/spec.js';
 import { normalizeName } from '../requirements/pep508.js';
@@ -15,11 +15,12 @@ import type { CpioEntry } from './cpio.js';
 
 export class SbomCheck {
   private sbom: string | undefined;
-  private lock: string | undefined;
+  /** The lock's pins for the target, parsed as it streams by. */
+  private locked: LockedPackage[] | undefined;
   private readonly installed = new Map<string, { version: string; path: string }>();
   readonly path: string;
 
-  constructor(private readonly prefix: string, private readonly sitePackages: string) {
+  constructor(private readonly prefix: string, private readonly sitePackages: string, private readonly target: { interpreter: string; arch: string }) {
     this.path = `${prefix}/${SOURCES.sbom}`;
   }
 
@@ -37,7 +38,7 @@ export class SbomCheck {
   see(entry: CpioEntry): void {
     const path = `/${entry.name}`;
     if (path === this.path) this.sbom = entry.data.toString('utf8');
-    else if (path === `${this.prefix}/requirements.lock`) this.lock = entry.data.toString('utf8');
+    else if (path === `${this.prefix}/requirements.lock`) this.locked = lockedPackages(entry.data.toString('utf8'), this.target.interpreter, this.target.arch);
     else if (this.isMetadata(path)) {
       const text = entry.data.toString('utf8');
       const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim();
@@ -46,7 +47,7 @@ export class SbomCheck {
     }
   }
 
-  finish(interpreter: string, arch: string): Finding[] {
+  finish(): Finding[] {
     if (this.sbom === undefined) {
       return [finding('PH403', this.path, 1, `the RPM ships no SBOM at ${this.path}, so what it installs cannot be shown to an auditor (charter §13, §15); build it with phoreus-rpm, which writes one`)];
     }
@@ -61,8 +62,7 @@ export class SbomCheck {
     for (const [name, entry] of listed) {
       if (!this.installed.has(name)) findings.push(finding('PH403', this.path, 1, `the SBOM lists ${name} ${entry.version}, which is not installed in the venv`));
     }
-    if (this.lock === undefined) return findings;
-    for (const pin of lockedPackages(this.lock, interpreter, arch)) {
+    for (const pin of this.locked ?? []) {
       const entry = listed.get(normalizeName(pin.name));
       if (!entry) continue;
       if (!entry.sha256.some((h) => pin.hashes.includes(h))) {

@@ -120,11 +120,11 @@ describe('SbomCheck (PH403)', () => {
   const entry = (path: string, text: string) => ({ name: path.slice(1), mode: 0o100644, data: Buffer.from(text) });
   const lock = `click==8.1.7 \\\n    --hash=sha256:${'b'.repeat(64)}\nnumpy==1.26.4 \\\n    --hash=sha256:${'a'.repeat(64)}\n`;
   const check = (sbom: string | undefined, installed: Array<[string, string]>) => {
-    const c = new SbomCheck(PREFIX, SP);
+    const c = new SbomCheck(PREFIX, SP, { interpreter: '3.11', arch: 'x86_64' });
     if (sbom !== undefined) c.see(entry(`${PREFIX}/sbom.cdx.json`, sbom));
     c.see(entry(`${PREFIX}/requirements.lock`, lock));
     for (const [name, version] of installed) c.see(entry(`${SP}/${name}-${version}.dist-info/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`));
-    return c.finish('3.11', 'x86_64');
+    return c.finish();
   };
   const installed: Array<[string, string]> = [['click', '8.1.7'], ['numpy', '1.26.4'], ['seqstats', '1.2.0']];
 

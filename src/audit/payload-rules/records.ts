@@ -36,7 +36,7 @@ export function parseRecord(path: string, text: string): Record {
 export function checkRecords(p: PayloadState, report: Report): void {
   const distributions = new Set<string>();
   for (const path of p.paths) {
-    const m = /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path);
+    const m = path.includes('.dist-info') ? /^(.*\/site-packages\/[^/]+\.dist-info)(\/|$)/.exec(path) : null;
     if (m?.[1] && m[1].startsWith(`${p.venv}/`)) distributions.add(m[1]);
   }
   for (const dist of distributions) {
@@ -60,8 +60,8 @@ export function checkRecords(p: PayloadState, report: Report): void {
 /** PH305 for files not shipped verbatim from a hash-locked wheel: a build path in them came from the build. */
 export function checkBuildPaths(p: PayloadState, report: Report): void {
   for (const [path, facts] of p.files) {
-    const verbatim = facts.sha256 !== undefined && p.listed.has(`${facts.sha256}${path}`);
-    if (facts.buildPath && !verbatim) report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
+    // Verbatim: a RECORD lists the file with the digest it has.
+    if (facts.buildPath && !(facts.sha256 !== undefined && p.listed.has(`${facts.sha256}${path}`))) report('PH305', path, 1, `the file names a build-time path (${facts.buildPath}): relocate the venv to its installed path before packaging`);
     if (facts.compiledFor && p.files.has(facts.compiledFor.source)) report('PH305', path, 1, facts.compiledFor.message);
   }
 }
