@@ -16773,6 +16773,7 @@ var init_matrix = __esm({
 });
 
 // src/commands/audit-command.ts
+import { setFlagsFromString } from "node:v8";
 function auditSubject(result) {
   return {
     mode: "audit",
@@ -16816,7 +16817,11 @@ function configuredWaivers(project, config) {
   if (wrong) throw new UsageError(`${wrong.file}:${wrong.line}: ${wrong.message}`);
   return (interpreter) => effectiveConfig(loaded, interpreter).waivers;
 }
+function spareTheDecompressor() {
+  if (Number(process.versions.v8.split(".")[0]) < 12) setFlagsFromString("--no-turbofan");
+}
 async function runAudit(options, log) {
+  spareTheDecompressor();
   await requireTools(["rpm", "rpm2cpio"], log);
   const result = await audit(options, log);
   return { result, exitCode: findingsExitStatus(result.findings) };
