@@ -12760,6 +12760,32 @@ var init_modulefile_rules = __esm({
   }
 });
 
+// src/audit/piece-search.ts
+var EMPTY, PieceSearch;
+var init_piece_search = __esm({
+  "src/audit/piece-search.ts"() {
+    "use strict";
+    EMPTY = Buffer.alloc(0);
+    PieceSearch = class {
+      constructor(overlap, find) {
+        this.overlap = overlap;
+        this.find = find;
+      }
+      overlap;
+      find;
+      tail = EMPTY;
+      result;
+      push(chunk) {
+        if (this.result !== void 0 || chunk.length === 0) return;
+        if (this.tail.length > 0) this.result = this.find(Buffer.concat([this.tail, chunk.subarray(0, this.overlap)]));
+        this.result ??= this.find(chunk);
+        const last = chunk.length >= this.overlap ? chunk : Buffer.concat([this.tail, chunk]);
+        this.tail = Buffer.from(last.subarray(Math.max(0, last.length - this.overlap)));
+      }
+    };
+  }
+});
+
 // src/audit/payload-rules/build-paths.ts
 function tableFor(literal) {
   if (cached?.literal === literal) return cached.table;
@@ -12810,30 +12836,21 @@ function checkDirectUrl(report, path, text) {
     report("PH305", path, 1, `direct_url.json names ${url2}, a path on the machine that installed the distribution: install it by name from a wheelhouse (pip --no-index --find-links), for which pip writes no direct_url.json`);
   }
 }
-var BUILD_MARKERS, PIP_TEMP_START, PIP_TEMP, SLASH, cached, EMPTY, BuildPathScanner;
+var BUILD_MARKERS, PIP_TEMP_START, PIP_TEMP, SLASH, cached, BuildPathScanner;
 var init_build_paths = __esm({
   "src/audit/payload-rules/build-paths.ts"() {
     "use strict";
+    init_piece_search();
     BUILD_MARKERS = ["/BUILDROOT/", "/rpmbuild/BUILD", "/rpmbuild/SOURCES", "/builddir/build/", "/home/runner/work/", "/__w/", "/hostedtoolcache/", "/phoreus-build-", "/phoreus-app-"];
     PIP_TEMP_START = "/tmp/pip-";
     PIP_TEMP = /^\/tmp\/pip-(install|build-env|req-build|wheel|ephem-wheel-cache|modern-metadata|standalone-pip|unpack|target|build-tracker)-/;
     SLASH = 47;
-    EMPTY = Buffer.alloc(0);
-    BuildPathScanner = class {
+    BuildPathScanner = class extends PieceSearch {
       constructor(literal) {
-        this.literal = literal;
-        this.overlap = tableFor(literal).overlap;
+        super(tableFor(literal).overlap, (bytes) => buildPathIn(bytes, literal));
       }
-      literal;
-      tail = EMPTY;
-      overlap;
-      found;
-      push(chunk) {
-        if (this.found || chunk.length === 0) return;
-        if (this.tail.length > 0) this.found = buildPathIn(Buffer.concat([this.tail, chunk.subarray(0, this.overlap)]), this.literal);
-        this.found ??= buildPathIn(chunk, this.literal);
-        const last = chunk.length >= this.overlap ? chunk : Buffer.concat([this.tail, chunk]);
-        this.tail = Buffer.from(last.subarray(Math.max(0, last.length - this.overlap)));
+      get found() {
+        return this.result;
       }
     };
   }
@@ -12870,6 +12887,7 @@ var MAGIC, SHORT_STRINGS, LONG_STRINGS, FLAG_REF, StringFinder;
 var init_pyc = __esm({
   "src/audit/pyc.ts"() {
     "use strict";
+    init_piece_search();
     MAGIC = [
       { version: "3.8", final: 3413, from: 3400 },
       { version: "3.9", final: 3425, from: 3420 },
@@ -12882,21 +12900,13 @@ var init_pyc = __esm({
     SHORT_STRINGS = /* @__PURE__ */ new Set([122, 90]);
     LONG_STRINGS = /* @__PURE__ */ new Set([97, 65, 117, 116]);
     FLAG_REF = 128;
-    StringFinder = class {
-      needle;
-      /** The last bytes seen: a string that ends in the next piece, and the five bytes before it. */
-      tail = Buffer.alloc(0);
-      found = false;
+    StringFinder = class extends PieceSearch {
       constructor(text) {
-        this.needle = Buffer.from(text, "utf8");
+        const needle = Buffer.from(text, "utf8");
+        super(needle.length + 4, (bytes) => holdsBytes(bytes, needle) || void 0);
       }
-      push(chunk) {
-        if (this.found || chunk.length === 0) return;
-        const keep = this.needle.length + 4;
-        if (this.tail.length > 0) this.found = holdsBytes(Buffer.concat([this.tail, chunk.subarray(0, keep)]), this.needle);
-        this.found ||= holdsBytes(chunk, this.needle);
-        const last = chunk.length >= keep ? chunk : Buffer.concat([this.tail, chunk]);
-        this.tail = Buffer.from(last.subarray(Math.max(0, last.length - keep)));
+      get found() {
+        return this.result === true;
       }
     };
   }

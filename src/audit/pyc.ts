@@ -2,6 +2,7 @@
  * Bytecode files: which interpreter a .pyc is for, read from its magic number (the rule of
  * Fedora's parallel runtimes: every .pyc carries its interpreter's magic). Pure.
  */
+import { PieceSearch } from './piece-search.js';
 
 /** The magic number of each minor version's final release, and the range its pre-releases used. */
 const MAGIC: ReadonlyArray<{ version: string; final: number; from: number }> = [
@@ -70,27 +71,14 @@ function holdsBytes(data: Buffer, needle: Buffer): boolean {
   return false;
 }
 
-/**
- * holdsString on bytecode that arrives in pieces: each piece is searched, and so is its seam
- * with the bytes before it, which keep what a string and the type byte and length before it
- * need, so a string across two pieces is found too.
- */
-export class StringFinder {
-  private readonly needle: Buffer;
-  /** The last bytes seen: a string that ends in the next piece, and the five bytes before it. */
-  private tail = Buffer.alloc(0);
-  found = false;
-
+/** holdsString on bytecode that arrives in pieces: a string, with the five bytes of type and length before it, across two of them included. */
+export class StringFinder extends PieceSearch<true> {
   constructor(text: string) {
-    this.needle = Buffer.from(text, 'utf8');
+    const needle = Buffer.from(text, 'utf8');
+    super(needle.length + 4, (bytes) => holdsBytes(bytes, needle) || undefined);
   }
 
-  push(chunk: Buffer): void {
-    if (this.found || chunk.length === 0) return;
-    const keep = this.needle.length + 4;
-    if (this.tail.length > 0) this.found = holdsBytes(Buffer.concat([this.tail, chunk.subarray(0, keep)]), this.needle);
-    this.found ||= holdsBytes(chunk, this.needle);
-    const last = chunk.length >= keep ? chunk : Buffer.concat([this.tail, chunk]);
-    this.tail = Buffer.from(last.subarray(Math.max(0, last.length - keep)));
+  get found(): boolean {
+    return this.result === true;
   }
 }

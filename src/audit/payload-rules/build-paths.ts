@@ -3,6 +3,7 @@
  * appear in an installed file; found in whole files, in bytes that stream by in pieces, and
  * in the file: URL of a direct_url.json. Pure.
  */
+import { PieceSearch } from '../piece-search.js';
 import type { Report } from './state.js';
 
 const BUILD_MARKERS = ['/BUILDROOT/', '/rpmbuild/BUILD', '/rpmbuild/SOURCES', '/builddir/build/', '/home/runner/work/', '/__w/', '/hostedtoolcache/', '/phoreus-build-', '/phoreus-app-'];
@@ -75,27 +76,14 @@ export function buildPathIn(data: Buffer, literal: readonly string[]): string | 
   return text;
 }
 
-/**
- * Finds the first build-time path in bytes that arrive in pieces: each piece is searched, and
- * so is its seam with the piece before, so a marker split between two pieces is found too.
- */
-const EMPTY = Buffer.alloc(0);
-
-export class BuildPathScanner {
-  private tail = EMPTY;
-  private readonly overlap: number;
-  found: string | undefined;
-
-  constructor(private readonly literal: readonly string[]) {
-    this.overlap = tableFor(literal).overlap;
+/** The first build-time path in bytes that arrive in pieces, a marker split between two of them included. */
+export class BuildPathScanner extends PieceSearch<string> {
+  constructor(literal: readonly string[]) {
+    super(tableFor(literal).overlap, (bytes) => buildPathIn(bytes, literal));
   }
 
-  push(chunk: Buffer): void {
-    if (this.found || chunk.length === 0) return;
-    if (this.tail.length > 0) this.found = buildPathIn(Buffer.concat([this.tail, chunk.subarray(0, this.overlap)]), this.literal);
-    this.found ??= buildPathIn(chunk, this.literal);
-    const last = chunk.length >= this.overlap ? chunk : Buffer.concat([this.tail, chunk]);
-    this.tail = Buffer.from(last.subarray(Math.max(0, last.length - this.overlap)));
+  get found(): string | undefined {
+    return this.result;
   }
 }
 
